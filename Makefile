@@ -1,0 +1,37 @@
+# The two commands of the quick start, and the steps they are made of. A thin layer over CMake:
+# every target installs what it needs first (scripts/install-deps), so a fresh clone on a fresh
+# Debian machine needs nothing else.
+BUILD   ?= build
+CONFIG  ?= RelWithDebInfo
+JOBS    ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps configure build test demo install clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/build.ninja: CMakeLists.txt | deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(CONFIG) -DMSGR_WERROR=ON \
+	  -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache $(CMAKE_FLAGS)
+
+configure: $(BUILD)/build.ninja
+
+build: deps configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Builds everything and runs every test.
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The main job: for now the headless host's scripted session.
+demo: build
+	$(BUILD)/bin/msgr-headless
+
+install: build
+	cmake --install $(BUILD) --prefix $(or $(PREFIX),/usr/local)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,609 @@
+// The C ABI: pointer and thread checks, exception barriers, and the handles' reference counts.
+// Everything semantic is in Runtime.
+#include <cstring>
+#include <memory>
+#include <new>
+
+#include "error.hpp"
+#include "msgr/msgr.h"
+#include "msgr/ui.h"
+#include "runtime.hpp"
+#include "text.hpp"
+
+using msgr::core::ContactRef;
+using msgr::core::fail;
+using msgr::core::Runtime;
+using msgr::core::WindowRef;
+
+struct msgr_runtime {
+    std::unique_ptr<Runtime> impl;
+    bool destroy_requested = false;  // msgr_runtime_destroy was called from a callback
+};
+
+void intrusive_ptr_add_ref(msgr_contact *c) noexcept {
+    c->refs.fetch_add(1, std::memory_order_relaxed);
+}
+void intrusive_ptr_release(msgr_contact *c) noexcept {
+    if (c->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete c;
+}
+void intrusive_ptr_add_ref(msgr_window *w) noexcept {
+    w->refs.fetch_add(1, std::memory_order_relaxed);
+}
+void intrusive_ptr_release(msgr_window *w) noexcept {
+    if (w->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete w;
+}
+
+namespace {
+
+// Runs f, turning any exception into a result code: nothing C++ crosses the C boundary.
+template <typename F>
+msgr_hresult guarded(F &&f) noexcept {
+    try {
+        return f();
+    } catch (const std::bad_alloc &) {
+        return fail(MSGR_E_OUTOFMEMORY, "out of memory");
+    } catch (const std::exception &e) {
+        return fail(MSGR_E_UNEXPECTED, std::string("internal error: ") + e.what());
+    } catch (...) {
+        return fail(MSGR_E_UNEXPECTED, "internal error");
+    }
+}
+
+msgr_hresult wrong_thread() {
+    return fail(MSGR_RPC_E_WRONG_THREAD,
+                "called from a thread other than the runtime's owner thread");
+}
+
+template <typename F>
+msgr_hresult with_runtime(msgr_runtime *rt, F &&f) noexcept {
+    if (rt == nullptr || !rt->impl) return fail(MSGR_E_INVALIDARG, "the runtime is NULL");
+    if (!rt->impl->on_owner_thread()) return wrong_thread();
+    return guarded([&] { return f(*rt->impl); });
+}
+
+// f(msgr_window&, Runtime*): the runtime is NULL when the window is closed.
+template <typename F>
+msgr_hresult with_window(msgr_window *w, F &&f) noexcept {
+    if (w == nullptr) return fail(MSGR_E_INVALIDARG, "the window is NULL");
+    if (std::this_thread::get_id() != w->owner) return wrong_thread();
+    if (w->state == msgr_window::State::disconnected) {
+        return fail(MSGR_RPC_E_DISCONNECTED,
+                    "the window was dereferenced when the client went offline; release it");
+    }
+    return guarded([&] { return f(*w, w->rt); });
+}
+
+template <typename F>
+msgr_hresult with_open_window(msgr_window *w, F &&f) noexcept {
+    return with_window(w, [&](msgr_window &win, Runtime *rt) -> msgr_hresult {
+        if (rt == nullptr) return fail(MSGR_E_FAIL, "the window is closed");
+        return f(win, *rt);
+    });
+}
+
+template <typename F>
+msgr_hresult with_contact(msgr_contact *c, F &&f) noexcept {
+    if (c == nullptr) return fail(MSGR_E_INVALIDARG, "the contact is NULL");
+    if (std::this_thread::get_id() != c->owner) return wrong_thread();
+    if (c->rt == nullptr) return fail(MSGR_RPC_E_DISCONNECTED, "the contact's runtime is gone");
+    return guarded([&] { return f(*c, *c->rt); });
+}
+
+msgr_hresult null_out() {
+    return fail(MSGR_RPC_X_NULL_REF_POINTER, "the out-pointer is NULL");
+}
+
+msgr_window *hand_out(WindowRef w) {
+    return w.detach();
+}
+msgr_contact *hand_out(ContactRef c) {
+    return c.detach();
+}
+
+}  // namespace
+
+// The definitions take C linkage from their declarations in msgr.h and ui.h.
+
+// ---- names ----
+
+const char *msgr_hresult_name(msgr_hresult hr) {
+    switch (static_cast<std::uint32_t>(hr)) {
+#define MSGR_NAME(n)                    \
+    case static_cast<std::uint32_t>(n): \
+        return #n;
+        MSGR_NAME(MSGR_S_OK)
+        MSGR_NAME(MSGR_S_FALSE)
+        MSGR_NAME(MSGR_E_NOTIMPL)
+        MSGR_NAME(MSGR_E_FAIL)
+        MSGR_NAME(MSGR_E_INVALIDARG)
+        MSGR_NAME(MSGR_E_OUTOFMEMORY)
+        MSGR_NAME(MSGR_RPC_X_NULL_REF_POINTER)
+        MSGR_NAME(MSGR_RPC_E_DISCONNECTED)
+        MSGR_NAME(MSGR_RPC_E_WRONG_THREAD)
+        MSGR_NAME(MSGR_E_FILE_NOT_FOUND)
+        MSGR_NAME(MSGR_E_INVALID_DATA)
+        MSGR_NAME(MSGR_E_CONNECT)
+        MSGR_NAME(MSGR_E_INVALID_SERVER_NAME)
+        MSGR_NAME(MSGR_E_INVALID_PASSWORD)
+        MSGR_NAME(MSGR_E_ALREADY_LOGGED_ON)
+        MSGR_NAME(MSGR_E_SERVER_VERSION)
+        MSGR_NAME(MSGR_E_LOGON_TIMEOUT)
+        MSGR_NAME(MSGR_E_LIST_FULL)
+        MSGR_NAME(MSGR_E_USER_NOT_FOUND)
+        MSGR_NAME(MSGR_E_ALREADY_IN_LIST)
+        MSGR_NAME(MSGR_E_DISCONNECTED)
+        MSGR_NAME(MSGR_E_UNEXPECTED)
+        MSGR_NAME(MSGR_E_CANCEL)
+        MSGR_NAME(MSGR_E_SERVER_UNAVAILABLE)
+        MSGR_NAME(MSGR_E_LOGON_UI_ACTIVE)
+        MSGR_NAME(MSGR_E_OPTION_UI_ACTIVE)
+        MSGR_NAME(MSGR_E_CONTACT_UI_ACTIVE)
+        MSGR_NAME(MSGR_E_PRIMARY_SERVICE_NOT_LOGGED_ON)
+        MSGR_NAME(MSGR_E_LOGGED_ON)
+        MSGR_NAME(MSGR_E_NOT_LOGGED_ON)
+        MSGR_NAME(MSGR_E_NOT_PRIMARY_SERVICE)
+        MSGR_NAME(MSGR_E_TOO_MANY_SESSIONS)
+        MSGR_NAME(MSGR_E_SESSION_FULL)
+        MSGR_NAME(MSGR_E_NOT_ACCEPTING_PAGES)
+        MSGR_NAME(MSGR_E_PAGING_UNAVAILABLE)
+        MSGR_NAME(MSGR_E_MESSAGE_TOO_LONG)
+        MSGR_NAME(MSGR_E_BUSY)
+        MSGR_NAME(MSGR_S_ALREADY_IN_THE_MODE)
+#undef MSGR_NAME
+    }
+    return "UNKNOWN_HRESULT";
+}
+
+const char *msgr_status_name(int32_t status) {
+    switch (status) {
+#define MSGR_NAME(n) \
+    case n:          \
+        return #n;
+        MSGR_NAME(MSGR_STATUS_UNKNOWN)
+        MSGR_NAME(MSGR_STATUS_OFFLINE)
+        MSGR_NAME(MSGR_STATUS_ONLINE)
+        MSGR_NAME(MSGR_STATUS_INVISIBLE)
+        MSGR_NAME(MSGR_STATUS_BUSY)
+        MSGR_NAME(MSGR_STATUS_BE_RIGHT_BACK)
+        MSGR_NAME(MSGR_STATUS_IDLE)
+        MSGR_NAME(MSGR_STATUS_AWAY)
+        MSGR_NAME(MSGR_STATUS_ON_THE_PHONE)
+        MSGR_NAME(MSGR_STATUS_OUT_TO_LUNCH)
+        MSGR_NAME(MSGR_STATUS_LOCAL_FINDING_SERVER)
+        MSGR_NAME(MSGR_STATUS_LOCAL_CONNECTING_TO_SERVER)
+        MSGR_NAME(MSGR_STATUS_LOCAL_SYNCHRONIZING_WITH_SERVER)
+        MSGR_NAME(MSGR_STATUS_LOCAL_DISCONNECTING_FROM_SERVER)
+#undef MSGR_NAME
+    }
+    return "UNKNOWN_STATUS";
+}
+
+const char *msgr_event_type_name(msgr_event_type type) {
+    switch (type) {
+#define MSGR_NAME(n) \
+    case n:          \
+        return #n;
+        MSGR_NAME(MSGR_EVENT_SIGNIN)
+        MSGR_NAME(MSGR_EVENT_SIGNOUT)
+        MSGR_NAME(MSGR_EVENT_MY_STATUS_CHANGE)
+        MSGR_NAME(MSGR_EVENT_CONTACT_STATUS_CHANGE)
+        MSGR_NAME(MSGR_EVENT_CONTACT_LIST_ADD)
+        MSGR_NAME(MSGR_EVENT_CONTACT_LIST_REMOVE)
+        MSGR_NAME(MSGR_EVENT_IM_WINDOW_CREATED)
+        MSGR_NAME(MSGR_EVENT_IM_WINDOW_DESTROYED)
+        MSGR_NAME(MSGR_EVENT_MESSAGE_RECEIVED)
+        MSGR_NAME(MSGR_EVENT_DELIVERY_CHANGE)
+        MSGR_NAME(MSGR_EVENT_APP_SHUTDOWN)
+#undef MSGR_NAME
+        case MSGR_EVENT_TYPE_COUNT_:
+            break;
+    }
+    return "UNKNOWN_EVENT";
+}
+
+const char *msgr_version(void) {
+    return "0.1.0";
+}
+
+const char *msgr_last_error(void) {
+    return msgr::core::last_error();
+}
+
+void msgr_set_log_handler(msgr_log_fn fn, void *user) {
+    msgr::core::set_log_handler(fn, user);
+}
+
+// ---- the runtime ----
+
+msgr_hresult msgr_runtime_create(const char *config_path, msgr_runtime **out) {
+    if (out == nullptr) return null_out();
+    *out = nullptr;
+    return guarded([&] {
+        std::unique_ptr<Runtime> impl;
+        const msgr_hresult hr = Runtime::create(config_path, impl);
+        if (MSGR_FAILED(hr)) return hr;
+        *out = new msgr_runtime{std::move(impl)};
+        return MSGR_S_OK;
+    });
+}
+
+void msgr_runtime_destroy(msgr_runtime *rt) {
+    if (rt == nullptr) return;
+    if (rt->impl && !rt->impl->on_owner_thread()) {
+        (void)wrong_thread();
+        msgr::core::log(MSGR_LOG_ERROR,
+                        "msgr_runtime_destroy called off the owner thread: refused");
+        return;
+    }
+    if (rt->impl && rt->impl->in_callback()) {
+        rt->destroy_requested = true;  // finished when the tick that called back returns
+        return;
+    }
+    try {
+        rt->impl.reset();
+    } catch (...) {
+        msgr::core::log(MSGR_LOG_ERROR, "error while destroying the runtime");
+    }
+    delete rt;
+}
+
+msgr_hresult msgr_runtime_tick(msgr_runtime *rt) {
+    const msgr_hresult hr = with_runtime(rt, [](Runtime &r) { return r.tick(); });
+    if (rt != nullptr && rt->destroy_requested && rt->impl && !rt->impl->in_callback()) {
+        rt->destroy_requested = false;
+        msgr_runtime_destroy(rt);
+    }
+    return hr;
+}
+
+msgr_hresult msgr_set_focus_allowed(msgr_runtime *rt, int allowed) {
+    return with_runtime(rt, [&](Runtime &r) {
+        r.set_focus_allowed(allowed != 0);
+        return MSGR_S_OK;
+    });
+}
+
+// ---- sign-in ----
+
+msgr_hresult msgr_signin(msgr_runtime *rt, const char *signin_name, const char *password) {
+    return with_runtime(rt, [&](Runtime &r) { return r.signin(signin_name, password); });
+}
+
+msgr_hresult msgr_signout(msgr_runtime *rt) {
+    return with_runtime(rt, [&](Runtime &r) { return r.signout(); });
+}
+
+msgr_hresult msgr_my_status(msgr_runtime *rt, int32_t *out_status) {
+    return with_runtime(rt, [&](Runtime &r) {
+        if (out_status == nullptr) return null_out();
+        *out_status = r.my_status();
+        return MSGR_S_OK;
+    });
+}
+
+msgr_hresult msgr_set_my_status(msgr_runtime *rt, int32_t status) {
+    return with_runtime(rt, [&](Runtime &r) { return r.set_my_status(status); });
+}
+
+msgr_hresult msgr_my_signin_name(msgr_runtime *rt, const char **out) {
+    return with_runtime(rt, [&](Runtime &r) {
+        if (out == nullptr) return null_out();
+        *out = nullptr;
+        if (!r.signed_in()) return fail(MSGR_E_NOT_LOGGED_ON, "not signed in");
+        *out = r.my_signin_name().c_str();
+        return MSGR_S_OK;
+    });
+}
+
+msgr_hresult msgr_my_service_id(msgr_runtime *rt, const char **out) {
+    return with_runtime(rt, [&](Runtime &r) {
+        if (out == nullptr) return null_out();
+        *out = r.primary_service_id().c_str();
+        return MSGR_S_OK;
+    });
+}
+
+msgr_hresult msgr_set_signin_dialog_visible(msgr_runtime *rt, int visible) {
+    return with_runtime(rt, [&](Runtime &r) {
+        r.set_signin_dialog_visible(visible != 0);
+        return MSGR_S_OK;
+    });
+}
+
+msgr_hresult msgr_signin_dialog_visible(msgr_runtime *rt, int *out) {
+    return with_runtime(rt, [&](Runtime &r) {
+        if (out == nullptr) return null_out();
+        *out = r.signin_dialog_visible() ? 1 : 0;
+        return MSGR_S_OK;
+    });
+}
+
+// ---- contacts ----
+
+msgr_hresult msgr_get_contact(msgr_runtime *rt, const char *signin_name, const char *service_id,
+                              msgr_contact **out) {
+    return with_runtime(rt, [&](Runtime &r) {
+        if (out == nullptr) return null_out();
+        *out = nullptr;
+        ContactRef c;
+        const msgr_hresult hr = r.get_contact(signin_name, service_id, c);
+        if (MSGR_SUCCEEDED(hr)) *out = hand_out(std::move(c));
+        return hr;
+    });
+}
+
+msgr_hresult msgr_my_contacts_count(msgr_runtime *rt, size_t *out) {
+    return with_runtime(rt, [&](Runtime &r) {
+        if (out == nullptr) return null_out();
+        *out = r.contact_list().size();
+        return MSGR_S_OK;
+    });
+}
+
+msgr_hresult msgr_my_contacts_get(msgr_runtime *rt, size_t index, msgr_contact **out) {
+    return with_runtime(rt, [&](Runtime &r) {
+        if (out == nullptr) return null_out();
+        *out = nullptr;
+        if (index >= r.contact_list().size()) return fail(MSGR_E_INVALIDARG, "index out of range");
+        *out = hand_out(r.contact_list()[index]);
+        return MSGR_S_OK;
+    });
+}
+
+namespace {
+template <typename F>
+msgr_hresult contact_string(msgr_contact *c, const char **out, F &&field) {
+    return with_contact(c, [&](msgr_contact &contact, Runtime &) {
+        if (out == nullptr) return null_out();
+        *out = field(contact).c_str();
+        return MSGR_S_OK;
+    });
+}
+}  // namespace
+
+msgr_hresult msgr_contact_signin_name(msgr_contact *c, const char **out) {
+    return contact_string(c, out, [](msgr_contact &x) -> std::string & { return x.signin; });
+}
+msgr_hresult msgr_contact_friendly_name(msgr_contact *c, const char **out) {
+    return contact_string(c, out, [](msgr_contact &x) -> std::string & { return x.friendly; });
+}
+msgr_hresult msgr_contact_service_id(msgr_contact *c, const char **out) {
+    return contact_string(c, out, [](msgr_contact &x) -> std::string & { return x.service; });
+}
+
+msgr_hresult msgr_contact_status(msgr_contact *c, int32_t *out) {
+    return with_contact(c, [&](msgr_contact &contact, Runtime &) {
+        if (out == nullptr) return null_out();
+        *out = contact.status;
+        return MSGR_S_OK;
+    });
+}
+
+msgr_hresult msgr_contact_is_self(msgr_contact *c, int *out) {
+    return with_contact(c, [&](msgr_contact &contact, Runtime &r) {
+        if (out == nullptr) return null_out();
+        *out = r.is_self(contact) ? 1 : 0;
+        return MSGR_S_OK;
+    });
+}
+
+msgr_hresult msgr_contact_can_page(msgr_contact *c, int *out) {
+    return with_contact(c, [&](msgr_contact &contact, Runtime &r) {
+        if (out == nullptr) return null_out();
+        *out = r.can_page(contact) ? 1 : 0;
+        return MSGR_S_OK;
+    });
+}
+
+void msgr_contact_add_ref(msgr_contact *c) {
+    if (c != nullptr) intrusive_ptr_add_ref(c);
+}
+void msgr_contact_release(msgr_contact *c) {
+    if (c != nullptr) intrusive_ptr_release(c);
+}
+
+// ---- InstantMessage and Page ----
+
+msgr_hresult msgr_instant_message(msgr_runtime *rt, msgr_variant contact, msgr_window **out) {
+    return with_runtime(rt, [&](Runtime &r) {
+        if (out == nullptr) return null_out();
+        *out = nullptr;
+        WindowRef w;
+        const msgr_hresult hr = r.instant_message(contact, w);
+        if (MSGR_SUCCEEDED(hr)) *out = hand_out(std::move(w));
+        return hr;
+    });
+}
+
+msgr_hresult msgr_page(msgr_runtime *rt, msgr_variant contact, msgr_window **out) {
+    return with_runtime(rt, [&](Runtime &r) {
+        if (out == nullptr) return null_out();
+        *out = nullptr;
+        WindowRef w;
+        const msgr_hresult hr = r.page(contact, w);
+        if (MSGR_SUCCEEDED(hr)) *out = hand_out(std::move(w));
+        return hr;
+    });
+}
+
+msgr_hresult msgr_script_invoke(msgr_runtime *rt, const char *method, msgr_variant contact,
+                                msgr_window **out) {
+    return with_runtime(rt, [&](Runtime &) {
+        if (method == nullptr) return fail(MSGR_E_INVALIDARG, "the method name is NULL");
+        if (std::strcmp(method, "InstantMessage") == 0)
+            return msgr_instant_message(rt, contact, out);
+        if (out != nullptr) *out = nullptr;
+        if (std::strcmp(method, "Page") == 0) {
+            return fail(MSGR_E_NOTIMPL, "Page is not available to scripting languages");
+        }
+        return fail(MSGR_E_NOTIMPL, std::string("no scriptable method named ") + method);
+    });
+}
+
+// ---- windows ----
+
+msgr_hresult msgr_window_kind_of(msgr_window *w, msgr_window_kind *out) {
+    return with_window(w, [&](msgr_window &win, Runtime *) {
+        if (out == nullptr) return null_out();
+        *out = win.kind;
+        return MSGR_S_OK;
+    });
+}
+
+msgr_hresult msgr_window_is_closed(msgr_window *w, int *out) {
+    return with_window(w, [&](msgr_window &win, Runtime *) {
+        if (out == nullptr) return null_out();
+        *out = win.state == msgr_window::State::closed ? 1 : 0;
+        return MSGR_S_OK;
+    });
+}
+
+msgr_hresult msgr_window_show(msgr_window *w) {
+    return with_open_window(w, [&](msgr_window &win, Runtime &r) { return r.show(win); });
+}
+
+msgr_hresult msgr_window_close(msgr_window *w) {
+    return with_window(w, [&](msgr_window &win, Runtime *r) {
+        return r == nullptr ? MSGR_S_FALSE : r->close(win);
+    });
+}
+
+namespace {
+template <typename Field>
+msgr_hresult get_geometry(msgr_window *w, int32_t *out, Field field) {
+    return with_window(w, [&](msgr_window &win, Runtime *) {
+        if (out == nullptr) return null_out();
+        *out = win.*field;
+        return MSGR_S_OK;
+    });
+}
+template <typename Field>
+msgr_hresult set_geometry(msgr_window *w, int32_t value, Field field, bool size) {
+    return with_open_window(w, [&](msgr_window &win, Runtime &) {
+        if (size && value <= 0)
+            return fail(MSGR_E_INVALIDARG, "a window's width and height must be positive");
+        win.*field = value;
+        return MSGR_S_OK;
+    });
+}
+}  // namespace
+
+msgr_hresult msgr_window_get_left(msgr_window *w, int32_t *out) {
+    return get_geometry(w, out, &msgr_window::left);
+}
+msgr_hresult msgr_window_get_top(msgr_window *w, int32_t *out) {
+    return get_geometry(w, out, &msgr_window::top);
+}
+msgr_hresult msgr_window_get_width(msgr_window *w, int32_t *out) {
+    return get_geometry(w, out, &msgr_window::width);
+}
+msgr_hresult msgr_window_get_height(msgr_window *w, int32_t *out) {
+    return get_geometry(w, out, &msgr_window::height);
+}
+msgr_hresult msgr_window_set_left(msgr_window *w, int32_t v) {
+    return set_geometry(w, v, &msgr_window::left, false);
+}
+msgr_hresult msgr_window_set_top(msgr_window *w, int32_t v) {
+    return set_geometry(w, v, &msgr_window::top, false);
+}
+msgr_hresult msgr_window_set_width(msgr_window *w, int32_t v) {
+    return set_geometry(w, v, &msgr_window::width, true);
+}
+msgr_hresult msgr_window_set_height(msgr_window *w, int32_t v) {
+    return set_geometry(w, v, &msgr_window::height, true);
+}
+
+msgr_hresult msgr_window_contact(msgr_window *w, msgr_contact **out) {
+    return with_window(w, [&](msgr_window &win, Runtime *) {
+        if (out == nullptr) return null_out();
+        *out = hand_out(win.contact);
+        return MSGR_S_OK;
+    });
+}
+
+msgr_hresult msgr_window_set_draft(msgr_window *w, const char *text) {
+    return with_open_window(w, [&](msgr_window &win, Runtime &) {
+        if (text == nullptr) text = "";
+        if (!msgr::core::is_valid_utf8(text))
+            return fail(MSGR_E_INVALIDARG, "the draft is not valid UTF-8");
+        win.draft = text;
+        return MSGR_S_OK;
+    });
+}
+
+msgr_hresult msgr_window_get_draft(msgr_window *w, const char **out) {
+    return with_window(w, [&](msgr_window &win, Runtime *) {
+        if (out == nullptr) return null_out();
+        *out = win.draft.c_str();
+        return MSGR_S_OK;
+    });
+}
+
+msgr_hresult msgr_window_history_count(msgr_window *w, size_t *out) {
+    return with_window(w, [&](msgr_window &win, Runtime *) {
+        if (out == nullptr) return null_out();
+        *out = win.history.size();
+        return MSGR_S_OK;
+    });
+}
+
+msgr_hresult msgr_window_history_get(msgr_window *w, size_t index, msgr_message *out) {
+    return with_window(w, [&](msgr_window &win, Runtime *) {
+        if (out == nullptr) return null_out();
+        if (out->struct_size < offsetof(msgr_message, time_unix_ms) + sizeof(int64_t)) {
+            return fail(MSGR_E_INVALIDARG, "msgr_message.struct_size is too small");
+        }
+        if (index >= win.history.size()) return fail(MSGR_E_INVALIDARG, "index out of range");
+        const auto &e = win.history[index];
+        msgr_message m{};
+        m.struct_size = sizeof(msgr_message);
+        m.direction = e.direction;
+        m.delivery = e.delivery;
+        m.delivery_result = e.delivery_result;
+        m.text = e.text.c_str();
+        m.text_size = e.text.size();
+        m.time_unix_ms = e.time_unix_ms;
+        std::memcpy(out, &m, sizeof m < out->struct_size ? sizeof m : out->struct_size);
+        return MSGR_S_OK;
+    });
+}
+
+void msgr_window_add_ref(msgr_window *w) {
+    if (w != nullptr) intrusive_ptr_add_ref(w);
+}
+void msgr_window_release(msgr_window *w) {
+    if (w != nullptr) intrusive_ptr_release(w);
+}
+
+// ---- the UI surface ----
+
+msgr_hresult msgr_ui_send(msgr_window *w, const char *text, size_t *out_index) {
+    return with_open_window(
+        w, [&](msgr_window &win, Runtime &r) { return r.send(win, text, out_index); });
+}
+
+msgr_hresult msgr_ui_max_page_length(msgr_runtime *rt, size_t *out) {
+    return with_runtime(rt, [&](Runtime &r) {
+        if (out == nullptr) return null_out();
+        *out = 0;
+        if (!r.has_paging())
+            return fail(MSGR_E_NOTIMPL, "no add-in that supports paging is installed");
+        *out = r.max_page_utf16();
+        return MSGR_S_OK;
+    });
+}
+
+// ---- events ----
+
+msgr_hresult msgr_subscribe(msgr_runtime *rt, msgr_event_type type, msgr_event_fn fn, void *user,
+                            msgr_subscription *out) {
+    return with_runtime(rt, [&](Runtime &r) {
+        if (out == nullptr) return null_out();
+        *out = 0;
+        return r.subscribe(type, fn, user, *out);
+    });
+}
+
+msgr_hresult msgr_unsubscribe(msgr_runtime *rt, msgr_subscription id) {
+    return with_runtime(rt, [&](Runtime &r) { return r.unsubscribe(id); });
+}

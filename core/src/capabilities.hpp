@@ -1,0 +1,116 @@
+// What the runtime needs from its feature providers, and what they may tell it.
+//
+// A contact service (the loopback service, XMPP, ...) signs in, describes contacts and carries
+// messages; a paging provider decides who can be paged and delivers pages. Both answer at once
+// for what they know and report everything that takes time through the runtime's inbox, from
+// whatever thread they like. Add-ins are adapted to these interfaces by the add-in host.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "inbox.hpp"
+#include "msgr/msgr.h"
+
+namespace msgr::core {
+
+// ---- What providers post to the inbox -------------------------------------------------------
+
+struct SigninDone {  // a sign-in attempt finished
+    std::string service;
+    std::uint64_t session = 0;
+    msgr_hresult hr = MSGR_S_OK;
+};
+struct WentOffline {  // the connection was lost: "the client goes offline"
+    std::string service;
+    std::uint64_t session = 0;
+    msgr_hresult hr = MSGR_E_DISCONNECTED;
+};
+struct ContactListChange {  // the service's contact list gained or lost a contact
+    std::string service;
+    std::uint64_t session = 0;
+    std::string signin;
+    bool added = true;
+};
+struct ContactStatusChange {
+    std::string service;
+    std::uint64_t session = 0;
+    std::string signin;
+    std::int32_t status = MSGR_STATUS_UNKNOWN;
+};
+struct MessageArrived {
+    std::string service;
+    std::uint64_t session = 0;
+    std::string from;
+    std::string text;
+};
+struct DeliveryDone {  // the fate of a message or page handed to a service or gateway
+    std::uint64_t message_id = 0;
+    msgr_delivery_state state = MSGR_DELIVERY_SENT;
+    msgr_hresult hr = MSGR_S_OK;
+};
+
+using InboxItem = std::variant<SigninDone, WentOffline, ContactListChange, ContactStatusChange,
+                               MessageArrived, DeliveryDone>;
+using RuntimeInbox = Inbox<InboxItem>;
+
+// ---- Contact services -----------------------------------------------------------------------
+
+struct ContactInfo {
+    std::string friendly;  // empty: use the sign-in name
+    std::int32_t status = MSGR_STATUS_UNKNOWN;
+    bool mobile = false;  // the contact has mobile services enabled (can receive pages)
+};
+
+class Service {
+  public:
+    virtual ~Service() = default;
+
+    virtual const std::string &id() const = 0;
+    // Whether this service can carry pages at all (the Page remarks: Exchange cannot).
+    virtual bool supports_paging() const = 0;
+    // The longest instant message the service accepts, in bytes of UTF-8.
+    virtual std::size_t max_message_bytes() const = 0;
+
+    // Starts signing in; reports SigninDone{session} through the inbox. A failure to even
+    // start is returned directly.
+    virtual msgr_hresult signin(std::uint64_t session, const std::string &name,
+                                const std::string &password) = 0;
+    virtual void signout() = 0;
+    virtual msgr_hresult set_status(std::int32_t status) = 0;
+
+    // What the service knows about a contact now (a directory entry, a roster item, presence).
+    virtual ContactInfo describe(std::string_view signin) = 0;
+
+    // Sends a message; reports DeliveryDone{message_id} through the inbox.
+    virtual msgr_hresult send_message(std::uint64_t message_id, const std::string &to,
+                                      const std::string &text) = 0;
+};
+
+// ---- Paging ---------------------------------------------------------------------------------
+
+struct PageRequest {
+    std::uint64_t message_id = 0;
+    std::string from;  // the signed-in user
+    std::string to;    // the contact's sign-in name
+    std::string to_service;
+    std::string text;
+};
+
+class PagingProvider {
+  public:
+    virtual ~PagingProvider() = default;
+
+    virtual const std::string &name() const = 0;
+    // Whether the provider can reach this contact's mobile device even though the contact's
+    // service did not say so (the provider's own directory). The service's word is checked first.
+    virtual bool knows_mobile(std::string_view service, std::string_view signin) = 0;
+    // The longest page, in UTF-16 code units (what a pager or SMS gateway counts).
+    virtual std::size_t max_page_utf16() const = 0;
+    // Delivers a page; reports DeliveryDone{message_id} through the inbox.
+    virtual msgr_hresult submit(const PageRequest &page) = 0;
+};
+
+}  // namespace msgr::core

@@ -1,0 +1,240 @@
+#include "config.hpp"
+
+#include <fstream>
+#include <sstream>
+#include <string_view>
+
+#include <toml++/toml.h>
+
+#include "error.hpp"
+#include "text.hpp"
+
+namespace msgr::core {
+
+namespace {
+
+struct StatusName {
+    std::string_view name;
+    std::int32_t value;
+};
+constexpr StatusName kStatusNames[] = {
+    {"online", MSGR_STATUS_ONLINE},
+    {"offline", MSGR_STATUS_OFFLINE},
+    {"invisible", MSGR_STATUS_INVISIBLE},
+    {"busy", MSGR_STATUS_BUSY},
+    {"be_right_back", MSGR_STATUS_BE_RIGHT_BACK},
+    {"idle", MSGR_STATUS_IDLE},
+    {"away", MSGR_STATUS_AWAY},
+    {"on_the_phone", MSGR_STATUS_ON_THE_PHONE},
+    {"out_to_lunch", MSGR_STATUS_OUT_TO_LUNCH},
+};
+
+// A configuration error: carries the message that becomes msgr_last_error().
+struct Invalid {
+    std::string message;
+};
+
+std::string where(const std::string &origin, const toml::node &node) {
+    const auto &src = node.source();
+    std::ostringstream s;
+    s << origin << ':' << src.begin.line << ':' << src.begin.column;
+    return s.str();
+}
+
+// Reads the keys of one table, refusing keys it does not know (a typo must not pass unseen).
+class TableReader {
+  public:
+    TableReader(const toml::table &t, std::string path, const std::string &origin)
+        : table_(t), path_(std::move(path)), origin_(origin) {}
+
+    template <typename T>
+    void read(std::string_view key, T &out) {
+        seen_.emplace_back(key);
+        const toml::node *node = table_.get(key);
+        if (node == nullptr) return;
+        if constexpr (std::is_same_v<T, std::string>) {
+            const auto *v = node->as_string();
+            if (v == nullptr) throw type_error(key, *node, "a string");
+            if (!is_valid_utf8(v->get()))
+                throw Invalid{where(origin_, *node) + ": " + name(key) + " is not valid UTF-8"};
+            out = v->get();
+        } else if constexpr (std::is_same_v<T, bool>) {
+            const auto *v = node->as_boolean();
+            if (v == nullptr) throw type_error(key, *node, "true or false");
+            out = v->get();
+        } else if constexpr (std::is_same_v<T, std::uint32_t>) {
+            const auto *v = node->as_integer();
+            if (v == nullptr || v->get() < 1 || v->get() > 0x7fffffff) {
+                throw type_error(key, *node, "a positive integer");
+            }
+            out = static_cast<std::uint32_t>(v->get());
+        } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+            const auto *v = node->as_array();
+            if (v == nullptr) throw type_error(key, *node, "an array of strings");
+            out.clear();
+            for (const auto &item : *v) {
+                const auto *s = item.as_string();
+                if (s == nullptr) throw type_error(key, item, "an array of strings");
+                out.push_back(s->get());
+            }
+        }
+    }
+
+    void read_status(std::string_view key, std::int32_t &out) {
+        std::string name_value;
+        read(key, name_value);
+        if (name_value.empty()) return;
+        for (const auto &s : kStatusNames) {
+            if (s.name == name_value) {
+                out = s.value;
+                return;
+            }
+        }
+        throw Invalid{where(origin_, *table_.get(key)) + ": " + name(key) + " is \"" + name_value +
+                      "\"; expected one of online, offline, invisible, busy, be_right_back, idle, "
+                      "away, on_the_phone, out_to_lunch"};
+    }
+
+    const toml::array *array_of_tables(std::string_view key) {
+        seen_.emplace_back(key);
+        const toml::node *node = table_.get(key);
+        if (node == nullptr) return nullptr;
+        const auto *arr = node->as_array();
+        if (arr == nullptr || !arr->is_array_of_tables()) {
+            throw type_error(key, *node, "an array of tables ([[" + name(key) + "]])");
+        }
+        return arr;
+    }
+
+    // Call after every read: any key not asked for is an error.
+    void finish() const {
+        for (const auto &[key, node] : table_) {
+            bool known = false;
+            for (const auto &s : seen_)
+                known = known || s == key.str();
+            if (!known) {
+                throw Invalid{where(origin_, node) + ": unknown key " + name(key.str()) + " in [" +
+                              path_ + "]"};
+            }
+        }
+    }
+
+  private:
+    std::string name(std::string_view key) const { return path_ + "." + std::string(key); }
+
+    Invalid type_error(std::string_view key, const toml::node &node, const std::string &want) {
+        return Invalid{where(origin_, node) + ": " + name(key) + " must be " + want};
+    }
+
+    const toml::table &table_;
+    std::string path_;
+    const std::string &origin_;
+    std::vector<std::string> seen_;
+};
+
+void read_runtime(const toml::table &t, const std::string &origin, Config &c) {
+    TableReader r(t, "runtime", origin);
+    r.read("primary_service", c.primary_service);
+    r.read("max_windows", c.max_windows);
+    r.read("max_items_per_tick", c.max_items_per_tick);
+    r.read("inbox_capacity", c.inbox_capacity);
+    r.read("addin_paths", c.addin_paths);
+    r.finish();
+}
+
+void read_loopback(const toml::table &t, const std::string &origin, Config &c) {
+    TableReader r(t, "loopback", origin);
+    bool paging = true;
+    r.read("paging", paging);
+    c.loopback_services = {{"loopback", paging}};
+    r.read("echo", c.loopback_echo);
+    r.read("password", c.loopback_password);
+    if (const auto *services = r.array_of_tables("services")) {
+        for (const auto &node : *services) {
+            TableReader s(*node.as_table(), "loopback.services", origin);
+            LoopbackServiceConfig svc;
+            s.read("id", svc.id);
+            s.read("paging", svc.paging);
+            s.finish();
+            if (svc.id.empty())
+                throw Invalid{where(origin, node) + ": loopback.services.id is required"};
+            for (const auto &other : c.loopback_services) {
+                if (other.id == svc.id) {
+                    throw Invalid{where(origin, node) + ": service id \"" + svc.id +
+                                  "\" is used twice"};
+                }
+            }
+            c.loopback_services.push_back(svc);
+        }
+    }
+    if (const auto *contacts = r.array_of_tables("contacts")) {
+        c.loopback_contacts.clear();
+        for (const auto &node : *contacts) {
+            TableReader s(*node.as_table(), "loopback.contacts", origin);
+            LoopbackContact contact;
+            s.read("signin", contact.signin);
+            s.read("friendly", contact.friendly);
+            s.read("service", contact.service);
+            s.read("mobile", contact.mobile);
+            s.read_status("status", contact.status);
+            s.finish();
+            const char *why = nullptr;
+            if (check_signin_name(contact.signin.c_str(), &why) != MSGR_S_OK) {
+                throw Invalid{where(origin, node) + ": loopback.contacts.signin: " + why};
+            }
+            c.loopback_contacts.push_back(contact);
+        }
+    }
+    r.finish();
+    for (const auto &contact : c.loopback_contacts) {
+        bool known = false;
+        for (const auto &svc : c.loopback_services)
+            known = known || svc.id == contact.service;
+        if (!known) {
+            throw Invalid{origin + ": contact \"" + contact.signin + "\" names service \"" +
+                          contact.service + "\", which [loopback] does not provide"};
+        }
+    }
+}
+
+}  // namespace
+
+msgr_hresult parse_config(std::string_view text, const std::string &origin, Config &out) {
+    Config c;  // start from the defaults; `out` changes only when the whole file is good
+    try {
+        const toml::table root = toml::parse(text, std::string_view(origin));
+        for (const auto &[key, node] : root) {
+            if (key == "runtime" || key == "loopback") {
+                if (!node.is_table())
+                    return fail(
+                        MSGR_E_INVALID_DATA,
+                        where(origin, node) + ": [" + std::string(key.str()) + "] must be a table");
+            }
+        }
+        if (const auto *t = root["runtime"].as_table()) read_runtime(*t, origin, c);
+        if (const auto *t = root["loopback"].as_table()) read_loopback(*t, origin, c);
+        // Other top-level tables belong to add-ins, which read them themselves.
+    } catch (const toml::parse_error &e) {
+        std::ostringstream s;
+        s << origin << ':' << e.source().begin.line << ':' << e.source().begin.column << ": "
+          << e.description();
+        return fail(MSGR_E_INVALID_DATA, s.str());
+    } catch (const Invalid &e) {
+        return fail(MSGR_E_INVALID_DATA, e.message);
+    }
+    out = std::move(c);
+    return MSGR_S_OK;
+}
+
+msgr_hresult load_config(const char *path, Config &out) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return fail(MSGR_E_FILE_NOT_FOUND, std::string("cannot open configuration file ") + path);
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    if (in.bad())
+        return fail(MSGR_E_INVALID_DATA, std::string("cannot read configuration file ") + path);
+    return parse_config(buf.str(), path, out);
+}
+
+}  // namespace msgr::core

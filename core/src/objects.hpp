@@ -1,0 +1,70 @@
+// The objects behind the C handles: contacts and windows. Both are reference-counted (a
+// handle given to a caller owns one reference); the runtime holds one more on each object it
+// tracks. `rt` is non-null exactly while the runtime tracks the object, so a handle that
+// outlived its window or its runtime can tell, and answer as the documentation says.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/intrusive_ptr.hpp>
+
+#include "msgr/msgr.h"
+
+namespace msgr::core {
+class Runtime;
+}
+
+struct msgr_contact {
+    std::atomic<std::uint32_t> refs{0};
+    std::thread::id owner;
+    msgr::core::Runtime *rt = nullptr;  // null once the runtime is gone
+
+    std::string service;  // service id
+    std::string signin;   // as first given
+    std::string key;      // case-folded sign-in name: the identity within the service
+    std::string friendly;
+    std::int32_t status = MSGR_STATUS_UNKNOWN;
+    bool mobile = false;   // the service says mobile services are enabled
+    bool in_list = false;  // on the user's contact list
+};
+
+struct msgr_window {
+    enum class State { open, closed, disconnected };
+
+    struct Entry {
+        msgr_message_direction direction;
+        msgr_delivery_state delivery;
+        msgr_hresult delivery_result;
+        std::uint64_t message_id;  // 0 for incoming messages
+        std::int64_t time_unix_ms;
+        std::string text;
+    };
+
+    std::atomic<std::uint32_t> refs{0};
+    std::thread::id owner;
+    msgr::core::Runtime *rt = nullptr;  // null once closed or disconnected
+
+    std::uint64_t id = 0;
+    msgr_window_kind kind = MSGR_WINDOW_CONVERSATION;
+    State state = State::open;
+    boost::intrusive_ptr<msgr_contact> contact;
+    std::int32_t left = 0, top = 0, width = 0, height = 0;
+    std::uint64_t focus_serial = 0;  // raised by every successful Show / InstantMessage focus
+    std::string draft;
+    std::vector<Entry> history;
+};
+
+// boost::intrusive_ptr hooks: an intrusive_ptr holds one reference.
+void intrusive_ptr_add_ref(msgr_contact *c) noexcept;
+void intrusive_ptr_release(msgr_contact *c) noexcept;
+void intrusive_ptr_add_ref(msgr_window *w) noexcept;
+void intrusive_ptr_release(msgr_window *w) noexcept;
+
+namespace msgr::core {
+using ContactRef = boost::intrusive_ptr<msgr_contact>;
+using WindowRef = boost::intrusive_ptr<msgr_window>;
+}  // namespace msgr::core

@@ -1,0 +1,566 @@
+#include "runtime.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "error.hpp"
+#include "loopback_service.hpp"
+#include "text.hpp"
+
+namespace msgr::core {
+
+namespace {
+
+std::int64_t now_unix_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+bool settable_status(std::int32_t s) {
+    switch (s) {
+        case MSGR_STATUS_ONLINE:
+        case MSGR_STATUS_INVISIBLE:
+        case MSGR_STATUS_BUSY:
+        case MSGR_STATUS_BE_RIGHT_BACK:
+        case MSGR_STATUS_IDLE:
+        case MSGR_STATUS_AWAY:
+        case MSGR_STATUS_ON_THE_PHONE:
+        case MSGR_STATUS_OUT_TO_LUNCH:
+            return true;
+        default:
+            return false;
+    }
+}
+
+}  // namespace
+
+// ---- creation and teardown ----------------------------------------------------------------------
+
+msgr_hresult Runtime::create(const char *config_path, std::unique_ptr<Runtime> &out) {
+    Config config;
+    if (config_path != nullptr) {
+        const msgr_hresult hr = load_config(config_path, config);
+        if (MSGR_FAILED(hr)) return hr;
+    }
+    auto rt = std::make_unique<Runtime>(std::move(config));
+    for (const auto &svc : rt->config_.loopback_services) {
+        rt->add_service(std::make_unique<LoopbackService>(svc, rt->config_, rt->inbox_));
+    }
+    rt->primary_ = rt->find_service(rt->config_.primary_service);
+    if (rt->primary_ == nullptr) {
+        return fail(MSGR_E_INVALID_DATA, "runtime.primary_service is \"" +
+                                             rt->config_.primary_service +
+                                             "\", which no loaded service provides");
+    }
+    out = std::move(rt);
+    return MSGR_S_OK;
+}
+
+Runtime::Runtime(Config config)
+    : owner_(std::this_thread::get_id()),
+      config_(std::move(config)),
+      inbox_(config_.inbox_capacity, owner_) {}
+
+Runtime::~Runtime() {
+    Pending shutdown{MSGR_EVENT_APP_SHUTDOWN};
+    dispatch(shutdown);
+    // Producers waiting on a full inbox wake up and give up before their services are joined.
+    inbox_.close();
+    paging_.reset();
+    for (auto &svc : services_)
+        svc->signout();
+    services_.clear();
+    for (auto &w : windows_) {
+        w->state = msgr_window::State::disconnected;
+        w->rt = nullptr;
+    }
+    for (auto &[key, c] : contacts_)
+        c->rt = nullptr;
+    // Handles still held by the host now answer RPC_E_DISCONNECTED; the rest are freed here.
+}
+
+void Runtime::add_service(std::unique_ptr<Service> service) {
+    services_.push_back(std::move(service));
+}
+
+Service *Runtime::find_service(std::string_view id) noexcept {
+    for (auto &svc : services_) {
+        if (svc->id() == id) return svc.get();
+    }
+    return nullptr;
+}
+
+void Runtime::set_paging_provider(std::unique_ptr<PagingProvider> provider) {
+    paging_ = std::move(provider);
+}
+
+std::size_t Runtime::max_page_utf16() const noexcept {
+    return paging_ ? paging_->max_page_utf16() : 0;
+}
+
+// ---- sign-in ----------------------------------------------------------------------------------
+
+msgr_hresult Runtime::signin(const char *name, const char *password) {
+    const char *why = nullptr;
+    if (check_signin_name(name, &why) != MSGR_S_OK) return fail(MSGR_E_INVALIDARG, why);
+    if (password == nullptr) password = "";
+    if (!is_valid_utf8(password)) return fail(MSGR_E_INVALIDARG, "the password is not valid UTF-8");
+    if (state_ != State::offline) {
+        return fail(MSGR_E_ALREADY_LOGGED_ON, state_ == State::online
+                                                  ? "already signed in as " + my_name_
+                                                  : "a sign-in is already in progress");
+    }
+    const std::uint64_t session = ++session_;
+    const msgr_hresult hr = primary_->signin(session, name, password);
+    if (MSGR_FAILED(hr)) return hr;
+    // Secondary services sign in with the same session; only the primary's answer is OnSignin.
+    for (auto &svc : services_) {
+        if (svc.get() == primary_) continue;
+        const msgr_hresult shr = svc->signin(session, name, password);
+        if (MSGR_FAILED(shr)) {
+            log(MSGR_LOG_WARNING, "secondary service " + svc->id() +
+                                      " did not start signing in: " + msgr_hresult_name(shr));
+        }
+    }
+    state_ = State::connecting;
+    my_name_ = name;
+    my_key_ = fold_case(name);
+    my_status_ = MSGR_STATUS_LOCAL_CONNECTING_TO_SERVER;
+    raise({MSGR_EVENT_MY_STATUS_CHANGE, MSGR_S_OK, my_status_});
+    return MSGR_S_OK;
+}
+
+msgr_hresult Runtime::signout() {
+    if (state_ == State::offline) return fail(MSGR_E_NOT_LOGGED_ON, "not signed in");
+    for (auto &svc : services_)
+        svc->signout();
+    end_session(msgr_window::State::closed, MSGR_S_OK);
+    return MSGR_S_OK;
+}
+
+// Leaves the session: "All windows will be closed if the client signs out. If the client goes
+// offline, the MessengerWindow objects ... become de-referenced".
+void Runtime::end_session(msgr_window::State windows_become, msgr_hresult hr) {
+    const bool was_signed_in = state_ == State::online;
+    std::vector<WindowRef> windows;
+    windows.swap(windows_);
+    for (auto &w : windows) {
+        w->state = windows_become;
+        w->rt = nullptr;
+        if (windows_become == msgr_window::State::closed) {
+            raise({MSGR_EVENT_IM_WINDOW_DESTROYED, MSGR_S_OK, 0, w->contact, w});
+        }
+    }
+    state_ = State::offline;
+    ++session_;  // whatever the old session still reports is stale from now on
+    my_name_.clear();
+    my_key_.clear();
+    my_status_ = MSGR_STATUS_OFFLINE;
+    if (was_signed_in) {
+        raise({MSGR_EVENT_SIGNOUT, hr});
+    } else {
+        // A sign-in still in progress ends without ever having signed in.
+        raise({MSGR_EVENT_SIGNIN, hr == MSGR_S_OK ? MSGR_E_CANCEL : hr});
+    }
+    raise({MSGR_EVENT_MY_STATUS_CHANGE, hr, MSGR_STATUS_OFFLINE});
+}
+
+msgr_hresult Runtime::set_my_status(std::int32_t status) {
+    if (state_ != State::online) return fail(MSGR_E_NOT_LOGGED_ON, "not signed in");
+    if (!settable_status(status)) {
+        return fail(MSGR_E_INVALIDARG, std::string(msgr_status_name(status)) +
+                                           " cannot be set; sign out to go offline");
+    }
+    if (status == my_status_) return MSGR_S_ALREADY_IN_THE_MODE;
+    const msgr_hresult hr = primary_->set_status(status);
+    if (MSGR_FAILED(hr)) return hr;
+    my_status_ = status;
+    raise({MSGR_EVENT_MY_STATUS_CHANGE, MSGR_S_OK, status});
+    return MSGR_S_OK;
+}
+
+// ---- contacts ---------------------------------------------------------------------------------
+
+ContactRef Runtime::contact_for(Service &service, std::string_view signin) {
+    std::string key = fold_case(signin);
+    auto it = contacts_.find({service.id(), key});
+    if (it != contacts_.end()) return it->second;
+    ContactRef c(new msgr_contact);
+    c->owner = owner_;
+    c->rt = this;
+    c->service = service.id();
+    c->signin = std::string(signin);
+    c->key = std::move(key);
+    const ContactInfo info = service.describe(signin);
+    c->friendly = info.friendly.empty() ? c->signin : sanitize_utf8(info.friendly);
+    c->status = info.status;
+    c->mobile = info.mobile;
+    contacts_.emplace(std::make_pair(c->service, c->key), c);
+    return c;
+}
+
+msgr_hresult Runtime::get_contact(const char *signin, const char *service_id, ContactRef &out) {
+    const char *why = nullptr;
+    if (check_signin_name(signin, &why) != MSGR_S_OK) return fail(MSGR_E_INVALIDARG, why);
+    Service *service = primary_;
+    if (service_id != nullptr) {
+        if (!is_valid_utf8(service_id))
+            return fail(MSGR_E_INVALIDARG, "the service id is not valid UTF-8");
+        service = find_service(service_id);
+        if (service == nullptr) {
+            return fail(MSGR_E_INVALIDARG,
+                        std::string("no service has the id \"") + service_id + "\"");
+        }
+    }
+    if (state_ != State::online) return fail(MSGR_E_NOT_LOGGED_ON, "not signed in");
+    out = contact_for(*service, signin);
+    return MSGR_S_OK;
+}
+
+bool Runtime::is_self(const msgr_contact &c) const {
+    return state_ == State::online && c.service == primary_->id() && c.key == my_key_;
+}
+
+bool Runtime::can_page(const msgr_contact &c) {
+    if (paging_ == nullptr) return false;
+    Service *service = find_service(c.service);
+    if (service == nullptr || !service->supports_paging()) return false;
+    return c.mobile || paging_->knows_mobile(c.service, c.signin);
+}
+
+// ---- InstantMessage and Page --------------------------------------------------------------------
+
+msgr_hresult Runtime::check_variant(const msgr_variant &v) const {
+    switch (v.vt) {
+        case MSGR_VT_EMPTY:
+            return fail(MSGR_E_INVALIDARG, "vContact is empty (VT_EMPTY)");
+        case MSGR_VT_BSTR: {
+            const char *why = nullptr;
+            if (check_signin_name(v.bstr, &why) != MSGR_S_OK) {
+                return fail(MSGR_E_INVALIDARG, std::string("vContact: ") + why);
+            }
+            return MSGR_S_OK;
+        }
+        case MSGR_VT_DISPATCH:
+            if (v.contact == nullptr) return fail(MSGR_E_INVALIDARG, "vContact is a NULL contact");
+            if (v.contact->rt != this) {
+                return fail(MSGR_E_INVALIDARG,
+                            "vContact is a contact of another runtime, or of one that is gone");
+            }
+            return MSGR_S_OK;
+    }
+    return fail(MSGR_E_INVALIDARG, "vContact has an unsupported type (" +
+                                       std::to_string(static_cast<int>(v.vt)) + ")");
+}
+
+ContactRef Runtime::resolve(const msgr_variant &v) {
+    if (v.vt == MSGR_VT_DISPATCH) return ContactRef(v.contact);
+    // "If the input value type is a string, this method creates a new MessengerContact object
+    // internally" -- on the primary service, the only one a string can name.
+    return contact_for(*primary_, v.bstr);
+}
+
+bool Runtime::variant_is_self(const msgr_variant &v, const msgr_contact &c) const {
+    // "check IsSelf or do a string comparison of vContact and MySigninName"
+    if (v.vt == MSGR_VT_BSTR) return fold_case(v.bstr) == my_key_;
+    return is_self(c);
+}
+
+WindowRef Runtime::find_window(msgr_window_kind kind, const msgr_contact &c) const {
+    for (const auto &w : windows_) {
+        if (w->kind == kind && w->contact.get() == &c) return w;
+    }
+    return nullptr;
+}
+
+WindowRef Runtime::open_window(msgr_window_kind kind, ContactRef contact) {
+    WindowRef w(new msgr_window);
+    w->owner = owner_;
+    w->rt = this;
+    w->id = next_window_id_++;
+    w->kind = kind;
+    w->contact = std::move(contact);
+    // Cascade new windows so that they do not hide each other.
+    const auto step = static_cast<std::int32_t>(windows_created_++ % 8) * 28;
+    w->left = 60 + step;
+    w->top = 60 + step;
+    w->width = kind == MSGR_WINDOW_PAGE ? 340 : 380;
+    w->height = kind == MSGR_WINDOW_PAGE ? 240 : 420;
+    windows_.push_back(w);
+    raise({MSGR_EVENT_IM_WINDOW_CREATED, MSGR_S_OK, 0, w->contact, w});
+    return w;
+}
+
+msgr_hresult Runtime::focus(msgr_window &w) {
+    if (!focus_allowed_) {
+        // Shown without focus: the window is open and drawn, but not given keyboard focus.
+        return MSGR_S_FALSE;
+    }
+    w.focus_serial = ++focus_serial_;
+    return MSGR_S_OK;
+}
+
+msgr_hresult Runtime::instant_message(const msgr_variant &v, WindowRef &out) {
+    msgr_hresult hr = check_variant(v);
+    if (MSGR_FAILED(hr)) return hr;
+    if (state_ != State::online) {
+        return fail(MSGR_E_NOT_LOGGED_ON, "not signed in to the primary service");
+    }
+    ContactRef contact = resolve(v);
+    if (variant_is_self(v, *contact)) {
+        return fail(MSGR_E_FAIL, "cannot open a conversation with the local user");
+    }
+    WindowRef w = find_window(MSGR_WINDOW_CONVERSATION, *contact);
+    if (w == nullptr) {
+        if (windows_.size() >= config_.max_windows) {
+            return fail(MSGR_E_FAIL,
+                        "could not create a window: " + std::to_string(config_.max_windows) +
+                            " windows are open (runtime.max_windows)");
+        }
+        w = open_window(MSGR_WINDOW_CONVERSATION, std::move(contact));
+    }
+    hr = focus(*w);
+    out = std::move(w);
+    return hr;
+}
+
+msgr_hresult Runtime::page(const msgr_variant &v, WindowRef &out) {
+    msgr_hresult hr = check_variant(v);
+    if (MSGR_FAILED(hr)) return hr;
+    if (paging_ == nullptr) {
+        return fail(MSGR_E_NOTIMPL, "no add-in that supports paging is installed");
+    }
+    if (state_ != State::online) {
+        return fail(MSGR_E_NOT_LOGGED_ON, "not signed in to the primary service");
+    }
+    if (signin_dialog_visible_) {
+        return fail(MSGR_E_FAIL, "the Sign In dialog box is visible");
+    }
+    ContactRef contact = resolve(v);
+    if (variant_is_self(v, *contact)) return fail(MSGR_E_FAIL, "cannot page the local user");
+    Service *service = find_service(contact->service);
+    if (service == nullptr || !service->supports_paging()) {
+        return fail(MSGR_E_FAIL,
+                    "the service \"" + contact->service + "\" does not support paging");
+    }
+    if (!can_page(*contact)) {
+        return fail(MSGR_E_PAGING_UNAVAILABLE,
+                    contact->signin + " does not have mobile services enabled");
+    }
+    WindowRef w = find_window(MSGR_WINDOW_PAGE, *contact);
+    if (w == nullptr) {
+        if (windows_.size() >= config_.max_windows) {
+            return fail(MSGR_E_FAIL,
+                        "could not create a window: " + std::to_string(config_.max_windows) +
+                            " windows are open (runtime.max_windows)");
+        }
+        w = open_window(MSGR_WINDOW_PAGE, std::move(contact));
+    }
+    hr = focus(*w);
+    out = std::move(w);
+    return hr;
+}
+
+// ---- windows ----------------------------------------------------------------------------------
+
+msgr_hresult Runtime::show(msgr_window &w) {
+    return focus(w);
+}
+
+msgr_hresult Runtime::close(msgr_window &w) {
+    auto it = std::find_if(windows_.begin(), windows_.end(),
+                           [&](const WindowRef &o) { return o.get() == &w; });
+    if (it == windows_.end()) return MSGR_S_FALSE;
+    WindowRef keep = *it;
+    windows_.erase(it);
+    w.state = msgr_window::State::closed;
+    w.rt = nullptr;
+    raise({MSGR_EVENT_IM_WINDOW_DESTROYED, MSGR_S_OK, 0, w.contact, keep});
+    return MSGR_S_OK;
+}
+
+msgr_hresult Runtime::send(msgr_window &w, const char *text, std::size_t *out_index) {
+    if (text == nullptr) return fail(MSGR_E_INVALIDARG, "the message is a NULL string");
+    const std::string_view body(text);
+    if (body.empty()) return fail(MSGR_E_INVALIDARG, "the message is empty");
+    if (!is_valid_utf8(body)) return fail(MSGR_E_INVALIDARG, "the message is not valid UTF-8");
+    Service *service = find_service(w.contact->service);
+    if (service == nullptr) return fail(MSGR_E_FAIL, "the contact's service is gone");
+    if (w.kind == MSGR_WINDOW_PAGE) {
+        if (paging_ == nullptr) return fail(MSGR_E_NOTIMPL, "the paging add-in is gone");
+        if (utf16_length(body) > paging_->max_page_utf16()) {
+            return fail(MSGR_E_MESSAGE_TOO_LONG, "the page is longer than " +
+                                                     std::to_string(paging_->max_page_utf16()) +
+                                                     " characters");
+        }
+    } else if (body.size() > service->max_message_bytes()) {
+        return fail(MSGR_E_MESSAGE_TOO_LONG, "the message is longer than " +
+                                                 std::to_string(service->max_message_bytes()) +
+                                                 " bytes");
+    }
+    const std::uint64_t id = next_message_id_++;
+    w.history.push_back({MSGR_MESSAGE_OUTGOING, MSGR_DELIVERY_PENDING, MSGR_S_OK, id, now_unix_ms(),
+                         std::string(body)});
+    const std::size_t index = w.history.size() - 1;
+    if (out_index != nullptr) *out_index = index;
+    w.draft.clear();
+    in_flight_.emplace(id, WindowRef(&w));
+    msgr_hresult hr;
+    if (w.kind == MSGR_WINDOW_PAGE) {
+        hr = paging_->submit(
+            {id, my_name_, w.contact->signin, w.contact->service, std::string(body)});
+    } else {
+        hr = service->send_message(id, w.contact->signin, std::string(body));
+    }
+    if (MSGR_FAILED(hr)) {
+        // Not lost: the message stays in the history, marked as failed, and the caller is told.
+        in_flight_.erase(id);
+        w.history[index].delivery = MSGR_DELIVERY_FAILED;
+        w.history[index].delivery_result = hr;
+        raise({MSGR_EVENT_DELIVERY_CHANGE, hr, 0, w.contact, WindowRef(&w), {}, index});
+        return hr;
+    }
+    return MSGR_S_OK;
+}
+
+// ---- the inbox and the events -------------------------------------------------------------------
+
+msgr_hresult Runtime::tick() {
+    if (dispatch_depth_ > 0) {
+        return fail(MSGR_E_FAIL, "msgr_runtime_tick called from inside an event callback");
+    }
+    const std::size_t left = inbox_.drain(drained_, config_.max_items_per_tick);
+    for (auto &item : drained_)
+        apply(item);
+    drained_.clear();
+    // Events that callbacks cause are raised in this same tick, in order.
+    while (!events_.empty()) {
+        dispatching_.swap(events_);
+        for (const auto &p : dispatching_)
+            dispatch(p);
+        dispatching_.clear();
+    }
+    return left > 0 ? MSGR_S_FALSE : MSGR_S_OK;
+}
+
+void Runtime::raise(Pending p) {
+    events_.push_back(std::move(p));
+}
+
+void Runtime::dispatch(const Pending &p) {
+    msgr_event ev{};
+    ev.struct_size = sizeof(msgr_event);
+    ev.type = p.type;
+    ev.hr = p.hr;
+    ev.status = p.status;
+    ev.contact = p.contact.get();
+    ev.window = p.window.get();
+    ev.text = p.type == MSGR_EVENT_MESSAGE_RECEIVED ? p.text.c_str() : nullptr;
+    ev.index = p.index;
+    ++dispatch_depth_;
+    for (auto *sig : {&signals_[0], &signals_[p.type]}) {
+        try {
+            (*sig)(ev);
+        } catch (const std::exception &e) {
+            log(MSGR_LOG_ERROR, std::string("an event handler threw: ") + e.what());
+        } catch (...) {
+            log(MSGR_LOG_ERROR, "an event handler threw");
+        }
+    }
+    --dispatch_depth_;
+}
+
+void Runtime::apply(InboxItem &item) {
+    std::visit(
+        [&](auto &m) {
+            using T = std::decay_t<decltype(m)>;
+            if constexpr (std::is_same_v<T, DeliveryDone>) {
+                auto it = in_flight_.find(m.message_id);
+                if (it == in_flight_.end()) return;
+                WindowRef w = std::move(it->second);
+                in_flight_.erase(it);
+                for (std::size_t i = w->history.size(); i-- > 0;) {
+                    auto &e = w->history[i];
+                    if (e.message_id != m.message_id) continue;
+                    e.delivery = m.state;
+                    e.delivery_result = m.hr;
+                    raise({MSGR_EVENT_DELIVERY_CHANGE, m.hr, 0, w->contact, w, {}, i});
+                    break;
+                }
+            } else {
+                // Everything else belongs to a session: a report from an old one is stale.
+                if (m.session != session_) return;
+                Service *service = find_service(m.service);
+                if (service == nullptr) return;
+                const bool primary = service == primary_;
+                if constexpr (std::is_same_v<T, SigninDone>) {
+                    if (!primary || state_ != State::connecting) return;
+                    if (MSGR_FAILED(m.hr)) {
+                        end_session(msgr_window::State::closed, m.hr);  // raises OnSignin(hr)
+                        return;
+                    }
+                    state_ = State::online;
+                    my_status_ = MSGR_STATUS_ONLINE;
+                    raise({MSGR_EVENT_SIGNIN, MSGR_S_OK});
+                    raise({MSGR_EVENT_MY_STATUS_CHANGE, MSGR_S_OK, my_status_});
+                } else if constexpr (std::is_same_v<T, WentOffline>) {
+                    if (!primary || state_ == State::offline) return;
+                    end_session(msgr_window::State::disconnected,
+                                MSGR_FAILED(m.hr) ? m.hr : MSGR_E_DISCONNECTED);
+                } else if constexpr (std::is_same_v<T, ContactListChange>) {
+                    ContactRef c = contact_for(*service, m.signin);
+                    if (c->in_list == m.added) return;
+                    c->in_list = m.added;
+                    if (m.added) {
+                        contact_list_.push_back(c);
+                    } else {
+                        std::erase(contact_list_, c);
+                    }
+                    raise({m.added ? MSGR_EVENT_CONTACT_LIST_ADD : MSGR_EVENT_CONTACT_LIST_REMOVE,
+                           MSGR_S_OK, 0, c});
+                } else if constexpr (std::is_same_v<T, ContactStatusChange>) {
+                    ContactRef c = contact_for(*service, m.signin);
+                    if (c->status == m.status) return;
+                    c->status = m.status;
+                    raise({MSGR_EVENT_CONTACT_STATUS_CHANGE, MSGR_S_OK, m.status, c});
+                } else if constexpr (std::is_same_v<T, MessageArrived>) {
+                    if (state_ != State::online) return;
+                    ContactRef c = contact_for(*service, m.from);
+                    // As Messenger did, a message from a contact with no window opens one; the
+                    // window cap does not apply, because refusing would lose the message.
+                    WindowRef w = find_window(MSGR_WINDOW_CONVERSATION, *c);
+                    if (w == nullptr) w = open_window(MSGR_WINDOW_CONVERSATION, c);
+                    std::string text = sanitize_utf8(m.text);
+                    w->history.push_back({MSGR_MESSAGE_INCOMING, MSGR_DELIVERY_NONE, MSGR_S_OK, 0,
+                                          now_unix_ms(), text});
+                    raise({MSGR_EVENT_MESSAGE_RECEIVED, MSGR_S_OK, 0, c, w, std::move(text),
+                           w->history.size() - 1});
+                }
+            }
+        },
+        item);
+}
+
+msgr_hresult Runtime::subscribe(msgr_event_type type, msgr_event_fn fn, void *user,
+                                msgr_subscription &out) {
+    if (fn == nullptr) return fail(MSGR_E_INVALIDARG, "the callback is NULL");
+    if (static_cast<int>(type) < 0 || type >= MSGR_EVENT_TYPE_COUNT_) {
+        return fail(MSGR_E_INVALIDARG,
+                    "unknown event type " + std::to_string(static_cast<int>(type)));
+    }
+    const msgr_subscription id = next_subscription_++;
+    subscriptions_.emplace(
+        id, signals_[type].connect([fn, user](const msgr_event &ev) { fn(&ev, user); }));
+    out = id;
+    return MSGR_S_OK;
+}
+
+msgr_hresult Runtime::unsubscribe(msgr_subscription id) {
+    auto it = subscriptions_.find(id);
+    if (it == subscriptions_.end()) return fail(MSGR_E_INVALIDARG, "no such subscription");
+    it->second.disconnect();
+    subscriptions_.erase(it);
+    return MSGR_S_OK;
+}
+
+}  // namespace msgr::core

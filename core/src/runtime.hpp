@@ -1,0 +1,150 @@
+// The runtime: sign-in state, contacts, windows, the inbox and the event hub.
+//
+// Every method runs on the owner thread (the C ABI refuses other threads before it gets
+// here). Arguments arrive already checked for NULL out-pointers; the semantic checks happen
+// here, in the order the reference pages list them.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <boost/signals2/signal.hpp>
+
+#include "capabilities.hpp"
+#include "config.hpp"
+#include "objects.hpp"
+
+namespace msgr::core {
+
+class Runtime {
+  public:
+    // Creates a runtime from a configuration file (NULL: the embedded defaults).
+    static msgr_hresult create(const char *config_path, std::unique_ptr<Runtime> &out);
+    explicit Runtime(Config config);
+    ~Runtime();
+    Runtime(const Runtime &) = delete;
+    Runtime &operator=(const Runtime &) = delete;
+
+    bool on_owner_thread() const noexcept { return std::this_thread::get_id() == owner_; }
+    std::thread::id owner() const noexcept { return owner_; }
+    const Config &config() const noexcept { return config_; }
+    RuntimeInbox &inbox() noexcept { return inbox_; }
+
+    // ---- the frame ----
+    msgr_hresult tick();
+    bool in_callback() const noexcept { return dispatch_depth_ > 0; }
+
+    // ---- host settings ----
+    void set_focus_allowed(bool allowed) noexcept { focus_allowed_ = allowed; }
+    bool focus_allowed() const noexcept { return focus_allowed_; }
+    void set_signin_dialog_visible(bool visible) noexcept { signin_dialog_visible_ = visible; }
+    bool signin_dialog_visible() const noexcept { return signin_dialog_visible_; }
+
+    // ---- sign-in ----
+    msgr_hresult signin(const char *name, const char *password);
+    msgr_hresult signout();
+    msgr_hresult set_my_status(std::int32_t status);
+    std::int32_t my_status() const noexcept { return my_status_; }
+    bool signed_in() const noexcept { return state_ == State::online; }
+    const std::string &my_signin_name() const noexcept { return my_name_; }
+    const std::string &primary_service_id() const noexcept { return config_.primary_service; }
+
+    // ---- contacts ----
+    msgr_hresult get_contact(const char *signin, const char *service_id, ContactRef &out);
+    bool is_self(const msgr_contact &c) const;
+    bool can_page(const msgr_contact &c);
+    const std::vector<ContactRef> &contact_list() const noexcept { return contact_list_; }
+
+    // ---- the two documented methods ----
+    msgr_hresult instant_message(const msgr_variant &v, WindowRef &out);
+    msgr_hresult page(const msgr_variant &v, WindowRef &out);
+
+    // ---- windows (the caller checked that w.rt == this) ----
+    msgr_hresult show(msgr_window &w);
+    msgr_hresult close(msgr_window &w);
+    const std::vector<WindowRef> &open_windows() const noexcept { return windows_; }
+    // The UI surface: the user pressed Send. Records the message in the window's history
+    // (index in *out_index) and hands it to the service or paging provider.
+    msgr_hresult send(msgr_window &w, const char *text, std::size_t *out_index);
+
+    // ---- events ----
+    msgr_hresult subscribe(msgr_event_type type, msgr_event_fn fn, void *user,
+                           msgr_subscription &out);
+    msgr_hresult unsubscribe(msgr_subscription id);
+
+    // ---- providers ----
+    Service *find_service(std::string_view id) noexcept;
+    void add_service(std::unique_ptr<Service> service);
+    // Installs the paging capability (the paging add-in, or a test double); NULL removes it.
+    void set_paging_provider(std::unique_ptr<PagingProvider> provider);
+    bool has_paging() const noexcept { return paging_ != nullptr; }
+    std::size_t max_page_utf16() const noexcept;
+
+    // Maps a vContact to a contact object. Only call once the variant is valid and signed in.
+    ContactRef resolve(const msgr_variant &v);
+
+  private:
+    enum class State { offline, connecting, online };
+
+    struct Pending {
+        msgr_event_type type;
+        msgr_hresult hr = MSGR_S_OK;
+        std::int32_t status = 0;
+        ContactRef contact{};
+        WindowRef window{};
+        std::string text{};
+        std::size_t index = 0;
+    };
+
+    msgr_hresult check_variant(const msgr_variant &v) const;
+    bool variant_is_self(const msgr_variant &v, const msgr_contact &c) const;
+    ContactRef contact_for(Service &service, std::string_view signin);
+    WindowRef find_window(msgr_window_kind kind, const msgr_contact &c) const;
+    WindowRef open_window(msgr_window_kind kind, ContactRef contact);
+    msgr_hresult focus(msgr_window &w);
+    void end_session(msgr_window::State windows_become, msgr_hresult hr);
+    void apply(InboxItem &item);
+    void raise(Pending p);
+    void dispatch(const Pending &p);
+
+    const std::thread::id owner_;
+    Config config_;
+    RuntimeInbox inbox_;
+    std::vector<std::unique_ptr<Service>> services_;
+    Service *primary_ = nullptr;
+    std::unique_ptr<PagingProvider> paging_;
+
+    State state_ = State::offline;
+    std::uint64_t session_ = 0;  // identifies the current sign-in; stale reports are ignored
+    std::string my_name_;
+    std::string my_key_;
+    std::int32_t my_status_ = MSGR_STATUS_OFFLINE;
+    bool focus_allowed_ = true;
+    bool signin_dialog_visible_ = false;
+
+    std::map<std::pair<std::string, std::string>, ContactRef> contacts_;  // (service, key)
+    std::vector<ContactRef> contact_list_;
+    std::vector<WindowRef> windows_;  // open windows, oldest first
+    std::uint64_t next_window_id_ = 1;
+    std::uint64_t windows_created_ = 0;
+    std::uint64_t focus_serial_ = 0;
+    std::uint64_t next_message_id_ = 1;
+    std::unordered_map<std::uint64_t, WindowRef> in_flight_;  // message id -> its window
+
+    std::vector<Pending> events_;
+    std::vector<Pending> dispatching_;
+    std::vector<InboxItem> drained_;
+    int dispatch_depth_ = 0;
+    std::array<boost::signals2::signal<void(const msgr_event &)>, MSGR_EVENT_TYPE_COUNT_> signals_;
+    std::unordered_map<msgr_subscription, boost::signals2::connection> subscriptions_;
+    msgr_subscription next_subscription_ = 1;
+};
+
+}  // namespace msgr::core

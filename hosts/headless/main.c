@@ -1,0 +1,118 @@
+/* msgr-headless: a scripted session against the runtime, printed as it happens.
+ *
+ * It embeds the runtime exactly as a C host would: create, subscribe, tick once a "frame",
+ * sign in, open conversations, page, sign out. Every call's result and every event is printed
+ * with its name and hex value. Usage: msgr-headless [config.toml]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msgr/msgr.h"
+#include "msgr/ui.h"
+
+static int g_failures = 0;
+
+static void print_event(const msgr_event *ev, void *user) {
+    const char *name = NULL;
+    (void)user;
+    printf("  event %-32s hr=%s (0x%08X)", msgr_event_type_name(ev->type), msgr_hresult_name(ev->hr),
+           (unsigned)ev->hr);
+    if (ev->type == MSGR_EVENT_MY_STATUS_CHANGE || ev->type == MSGR_EVENT_CONTACT_STATUS_CHANGE) {
+        printf(" status=%s", msgr_status_name(ev->status));
+    }
+    if (ev->contact != NULL && msgr_contact_signin_name(ev->contact, &name) == MSGR_S_OK) {
+        printf(" contact=%s", name);
+    }
+    if (ev->text != NULL) printf(" text=\"%s\"", ev->text);
+    if (ev->type == MSGR_EVENT_DELIVERY_CHANGE) printf(" message=#%lu", (unsigned long)ev->index);
+    printf("\n");
+}
+
+/* Prints a call's result; counts a result other than the expected one as a failure. */
+static msgr_hresult report(const char *what, msgr_hresult hr, msgr_hresult expected) {
+    printf("%-44s -> %s (0x%08X)", what, msgr_hresult_name(hr), (unsigned)hr);
+    if (MSGR_FAILED(hr)) printf(": %s", msgr_last_error());
+    if (hr != expected) {
+        printf("   [expected %s]", msgr_hresult_name(expected));
+        ++g_failures;
+    }
+    printf("\n");
+    return hr;
+}
+
+static void run_frames(msgr_runtime *rt, int frames) {
+    int i;
+    for (i = 0; i < frames; ++i) msgr_runtime_tick(rt);
+}
+
+static msgr_variant by_name(const char *name) {
+    msgr_variant v;
+    memset(&v, 0, sizeof v);
+    v.vt = MSGR_VT_BSTR;
+    v.bstr = name;
+    return v;
+}
+
+int main(int argc, char **argv) {
+    msgr_runtime *rt = NULL;
+    msgr_window *echo = NULL, *again = NULL, *pager = NULL, *self = NULL;
+    msgr_subscription sub = 0;
+    size_t count = 0, i;
+    const char *config = argc > 1 ? argv[1] : NULL;
+
+    printf("msgr %s headless host, configuration: %s\n", msgr_version(),
+           config ? config : "(embedded defaults)");
+    if (report("msgr_runtime_create", msgr_runtime_create(config, &rt), MSGR_S_OK) != MSGR_S_OK) {
+        return 1;
+    }
+    report("msgr_subscribe(all events)", msgr_subscribe(rt, (msgr_event_type)0, print_event, NULL, &sub),
+           MSGR_S_OK);
+
+    report("InstantMessage before sign-in", msgr_instant_message(rt, by_name("echo@loopback"), &echo),
+           MSGR_E_NOT_LOGGED_ON);
+    report("msgr_signin(\"player@loopback\")", msgr_signin(rt, "player@loopback", ""), MSGR_S_OK);
+    run_frames(rt, 2);
+
+    report("InstantMessage(\"echo@loopback\")", msgr_instant_message(rt, by_name("echo@loopback"), &echo),
+           MSGR_S_OK);
+    report("InstantMessage(\"echo@loopback\") again",
+           msgr_instant_message(rt, by_name("echo@loopback"), &again), MSGR_S_OK);
+    printf("  same window object: %s\n", echo == again ? "yes" : "no");
+    if (echo != again) ++g_failures;
+    report("InstantMessage(self)", msgr_instant_message(rt, by_name("Player@loopback"), &self), MSGR_E_FAIL);
+    report("InstantMessage(\" leading space\")",
+           msgr_instant_message(rt, by_name(" leading space"), &self), MSGR_E_INVALIDARG);
+    report("InstantMessage(NULL out-pointer)", msgr_instant_message(rt, by_name("echo@loopback"), NULL),
+           MSGR_RPC_X_NULL_REF_POINTER);
+
+    report("the user sends \"hello\" to echo", msgr_ui_send(echo, "hello", NULL), MSGR_S_OK);
+    run_frames(rt, 2);
+    msgr_window_history_count(echo, &count);
+    for (i = 0; i < count; ++i) {
+        msgr_message m;
+        memset(&m, 0, sizeof m);
+        m.struct_size = sizeof m;
+        if (msgr_window_history_get(echo, i, &m) == MSGR_S_OK) {
+            printf("  history[%lu] %s: %s\n", (unsigned long)i,
+                   m.direction == MSGR_MESSAGE_INCOMING ? "echo@loopback" : "me", m.text);
+        }
+    }
+
+    report("Page(\"mobile@loopback\") without paging add-in",
+           msgr_page(rt, by_name("mobile@loopback"), &pager), MSGR_E_NOTIMPL);
+
+    report("msgr_signout", msgr_signout(rt), MSGR_S_OK);
+    run_frames(rt, 1);
+    {
+        int closed = 0;
+        report("IsClosed on the echo window", msgr_window_is_closed(echo, &closed), MSGR_S_OK);
+        printf("  closed after sign-out: %s\n", closed ? "yes" : "no");
+        if (!closed) ++g_failures;
+    }
+    msgr_window_release(again);
+    msgr_window_release(echo);
+    msgr_runtime_destroy(rt);
+    printf("%s: %d unexpected result(s)\n", g_failures == 0 ? "done" : "FAILED", g_failures);
+    return g_failures == 0 ? 0 : 1;
+}

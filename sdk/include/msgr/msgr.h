@@ -1,0 +1,358 @@
+/* msgr.h — the C ABI of the msgr runtime.
+ *
+ * This is the stable boundary: libmsgr.so exports only the msgr_ functions declared here, so
+ * a host written in C, in C++ built with another compiler, or in any language with a C FFI can
+ * embed the runtime. The header-only C++ API (msgr.hpp) is built on top of this file.
+ *
+ * Conventions, applied everywhere:
+ *  - Every call that can fail returns an msgr_hresult with the exact values of the Windows
+ *    Messenger automation API (Msgrua.h). Test with MSGR_SUCCEEDED()/MSGR_FAILED(); note that
+ *    S_FALSE is a success.
+ *  - On failure a human-readable reason is available from msgr_last_error() on the same thread
+ *    until the next failing call there, and is also passed to the log handler if one is set.
+ *  - Out-pointers are set to NULL (or 0) on failure whenever they are not NULL themselves.
+ *  - One owner thread: the thread that created the runtime. Every call on a runtime or on one of
+ *    its handles from another thread returns MSGR_RPC_E_WRONG_THREAD. msgr_*_release and
+ *    msgr_*_add_ref may be called from any thread.
+ *  - Handles (msgr_contact, msgr_window) are reference-counted. Every handle an out-pointer
+ *    returns carries one reference that the caller owns and gives back with the matching
+ *    msgr_*_release. A handle outlives what it stands for: after its window closes it answers
+ *    msgr_window_is_closed; after the account goes offline (or the runtime is destroyed) calls
+ *    on it return MSGR_RPC_E_DISCONNECTED. It is freed only at its last release.
+ *  - Strings are UTF-8 and NUL-terminated; invalid UTF-8 is refused with MSGR_E_INVALIDARG.
+ *    Strings the runtime returns stay valid until the next msgr_runtime_tick() or until the
+ *    object they belong to is released, whichever comes first.
+ *  - Events are raised only from msgr_runtime_tick(), on the owner thread.
+ */
+#ifndef MSGR_MSGR_H
+#define MSGR_MSGR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define MSGR_API __declspec(dllimport)
+#elif defined(MSGR_BUILDING_LIBRARY)
+#define MSGR_API __attribute__((visibility("default")))
+#else
+#define MSGR_API
+#endif
+
+/* ---- Result codes: values exactly as in the Messenger API (messenger-api-facts.md) ---------- */
+
+typedef int32_t msgr_hresult;
+
+#define MSGR_HR(v) ((msgr_hresult)(uint32_t)(v))
+#define MSGR_SUCCEEDED(hr) ((msgr_hresult)(hr) >= 0)
+#define MSGR_FAILED(hr) ((msgr_hresult)(hr) < 0)
+
+#define MSGR_S_OK MSGR_HR(0x00000000u)
+#define MSGR_S_FALSE MSGR_HR(0x00000001u)
+#define MSGR_E_NOTIMPL MSGR_HR(0x80004001u)
+#define MSGR_E_FAIL MSGR_HR(0x80004005u)
+#define MSGR_E_INVALIDARG MSGR_HR(0x80070057u)
+#define MSGR_E_OUTOFMEMORY MSGR_HR(0x8007000Eu)
+#define MSGR_RPC_X_NULL_REF_POINTER MSGR_HR(0x800706F4u)
+#define MSGR_RPC_E_DISCONNECTED MSGR_HR(0x80010108u)
+#define MSGR_RPC_E_WRONG_THREAD MSGR_HR(0x8001010Eu)
+/* HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) and (ERROR_INVALID_DATA): configuration errors. */
+#define MSGR_E_FILE_NOT_FOUND MSGR_HR(0x80070002u)
+#define MSGR_E_INVALID_DATA MSGR_HR(0x8007000Du)
+
+#define MSGR_E_MSGR_FAIL MSGR_E_FAIL
+#define MSGR_E_CONNECT MSGR_HR(0x81000301u)
+#define MSGR_E_INVALID_SERVER_NAME MSGR_HR(0x81000302u)
+#define MSGR_E_INVALID_PASSWORD MSGR_HR(0x81000303u)
+#define MSGR_E_ALREADY_LOGGED_ON MSGR_HR(0x81000304u)
+#define MSGR_E_SERVER_VERSION MSGR_HR(0x81000305u)
+#define MSGR_E_LOGON_TIMEOUT MSGR_HR(0x81000306u)
+#define MSGR_E_LIST_FULL MSGR_HR(0x81000307u)
+#define MSGR_E_USER_NOT_FOUND MSGR_HR(0x8100030Au)
+#define MSGR_E_ALREADY_IN_LIST MSGR_HR(0x8100030Bu)
+#define MSGR_E_DISCONNECTED MSGR_HR(0x8100030Cu)
+#define MSGR_E_UNEXPECTED MSGR_HR(0x8100030Du)
+#define MSGR_E_CANCEL MSGR_HR(0x81000312u)
+#define MSGR_E_SERVER_UNAVAILABLE MSGR_HR(0x81000314u)
+#define MSGR_E_LOGON_UI_ACTIVE MSGR_HR(0x81000315u)
+#define MSGR_E_OPTION_UI_ACTIVE MSGR_HR(0x81000316u)
+#define MSGR_E_CONTACT_UI_ACTIVE MSGR_HR(0x81000317u)
+#define MSGR_E_PRIMARY_SERVICE_NOT_LOGGED_ON MSGR_HR(0x81000318u)
+#define MSGR_E_LOGGED_ON MSGR_HR(0x81000319u)
+#define MSGR_E_NOT_LOGGED_ON MSGR_HR(0x8100031Eu)
+#define MSGR_E_NOT_PRIMARY_SERVICE MSGR_HR(0x81000320u)
+#define MSGR_E_TOO_MANY_SESSIONS MSGR_HR(0x81000321u)
+#define MSGR_E_SESSION_FULL MSGR_HR(0x81000325u)
+#define MSGR_E_NOT_ACCEPTING_PAGES MSGR_HR(0x81000335u)
+#define MSGR_E_PAGING_UNAVAILABLE MSGR_HR(0x81000339u)
+#define MSGR_E_MESSAGE_TOO_LONG MSGR_HR(0x8100033Fu)
+#define MSGR_E_BUSY MSGR_HR(0x81000357u)
+#define MSGR_S_ALREADY_IN_THE_MODE MSGR_HR(0x01000301u)
+
+/* The symbolic name of a result code ("MSGR_E_NOT_LOGGED_ON"), or "UNKNOWN_HRESULT". Never NULL. */
+MSGR_API const char *msgr_hresult_name(msgr_hresult hr);
+
+/* ---- Status values (MISTATUS) --------------------------------------------------------------- */
+
+#define MSGR_STATUS_UNKNOWN 0x0
+#define MSGR_STATUS_OFFLINE 0x1
+#define MSGR_STATUS_ONLINE 0x2
+#define MSGR_STATUS_INVISIBLE 0x6
+#define MSGR_STATUS_BUSY 0xA
+#define MSGR_STATUS_BE_RIGHT_BACK 0xE
+#define MSGR_STATUS_IDLE 0x12
+#define MSGR_STATUS_AWAY 0x22
+#define MSGR_STATUS_ON_THE_PHONE 0x32
+#define MSGR_STATUS_OUT_TO_LUNCH 0x42
+#define MSGR_STATUS_LOCAL_FINDING_SERVER 0x100
+#define MSGR_STATUS_LOCAL_CONNECTING_TO_SERVER 0x200
+#define MSGR_STATUS_LOCAL_SYNCHRONIZING_WITH_SERVER 0x300
+#define MSGR_STATUS_LOCAL_DISCONNECTING_FROM_SERVER 0x400
+
+/* The symbolic name of a status ("MSGR_STATUS_ONLINE"), or "UNKNOWN_STATUS". Never NULL. */
+MSGR_API const char *msgr_status_name(int32_t status);
+
+/* ---- Handles and the vContact VARIANT ------------------------------------------------------- */
+
+typedef struct msgr_runtime msgr_runtime;
+typedef struct msgr_contact msgr_contact;
+typedef struct msgr_window msgr_window;
+
+typedef enum msgr_vartype { MSGR_VT_EMPTY = 0, MSGR_VT_BSTR = 8, MSGR_VT_DISPATCH = 9 } msgr_vartype;
+
+typedef struct msgr_variant {
+    msgr_vartype vt;
+    const char *bstr;      /* UTF-8 sign-in name when vt == MSGR_VT_BSTR */
+    msgr_contact *contact; /* existing contact when vt == MSGR_VT_DISPATCH (not consumed) */
+} msgr_variant;
+
+/* The longest sign-in name accepted, in UTF-16 code units (as a BSTR counts its length). */
+#define MSGR_MAX_SIGNIN_NAME_UTF16 129
+
+/* ---- Errors and logging --------------------------------------------------------------------- */
+
+/* Why the last failing call on this thread failed; "" if none did. Never NULL. */
+MSGR_API const char *msgr_last_error(void);
+
+typedef enum msgr_log_level {
+    MSGR_LOG_DEBUG = 0,
+    MSGR_LOG_INFO = 1,
+    MSGR_LOG_WARNING = 2,
+    MSGR_LOG_ERROR = 3
+} msgr_log_level;
+typedef void (*msgr_log_fn)(msgr_log_level level, const char *message, void *user);
+
+/* Process-wide log handler (NULL restores the default, which is silent). May be called from
+ * any thread; the handler itself may be called from any thread. */
+MSGR_API void msgr_set_log_handler(msgr_log_fn fn, void *user);
+
+/* ---- The runtime ---------------------------------------------------------------------------- */
+
+/* Creates a runtime owned by the calling thread. config_path is a TOML file, or NULL for the
+ * embedded defaults (the loopback service as primary service). A missing file gives
+ * MSGR_E_FILE_NOT_FOUND, a malformed one MSGR_E_INVALID_DATA; msgr_last_error() says where. */
+MSGR_API msgr_hresult msgr_runtime_create(const char *config_path, msgr_runtime **out);
+
+/* Destroys the runtime: raises MSGR_EVENT_APP_SHUTDOWN, stops its services, and disconnects
+ * every handle still held (they then answer MSGR_RPC_E_DISCONNECTED until released). Called
+ * from inside an event callback, the destruction is deferred until the tick returns. */
+MSGR_API void msgr_runtime_destroy(msgr_runtime *rt);
+
+/* Drains work the services posted (a bounded amount per call) and raises the events. Call
+ * once a frame. Returns S_OK, or S_FALSE when work is left for the next tick. */
+MSGR_API msgr_hresult msgr_runtime_tick(msgr_runtime *rt);
+
+/* Whether the runtime's windows may take keyboard focus. The host decides (for example "do not
+ * steal focus during play"); when it may not, InstantMessage still shows the window and answers
+ * MSGR_S_FALSE. Default: allowed. */
+MSGR_API msgr_hresult msgr_set_focus_allowed(msgr_runtime *rt, int allowed);
+
+/* ---- Sign-in (IMessenger::Signin / Signout / MyStatus / MySigninName) ------------------------- */
+
+/* Starts signing in to the primary service. Returns S_OK when the attempt started;
+ * MSGR_EVENT_SIGNIN reports its result from a later tick. MSGR_E_ALREADY_LOGGED_ON when signed
+ * in or signing in. */
+MSGR_API msgr_hresult msgr_signin(msgr_runtime *rt, const char *signin_name, const char *password);
+/* Signs out: closes every window, raises MSGR_EVENT_SIGNOUT. MSGR_E_NOT_LOGGED_ON if not signed
+ * in (a sign-in still in progress is cancelled). */
+MSGR_API msgr_hresult msgr_signout(msgr_runtime *rt);
+MSGR_API msgr_hresult msgr_my_status(msgr_runtime *rt, int32_t *out_status);
+/* Sets the user's own status while signed in: ONLINE, INVISIBLE, BUSY, BE_RIGHT_BACK, IDLE,
+ * AWAY, ON_THE_PHONE, OUT_TO_LUNCH. MSGR_S_ALREADY_IN_THE_MODE when unchanged. */
+MSGR_API msgr_hresult msgr_set_my_status(msgr_runtime *rt, int32_t status);
+/* The signed-in user's name (valid until the next sign-in or sign-out); MSGR_E_NOT_LOGGED_ON if
+ * not signed in. */
+MSGR_API msgr_hresult msgr_my_signin_name(msgr_runtime *rt, const char **out);
+/* The primary service's id ("loopback" in the embedded default). */
+MSGR_API msgr_hresult msgr_my_service_id(msgr_runtime *rt, const char **out);
+
+/* The sign-in dialog's visibility. The UI layer sets it when it shows or hides its dialog; while
+ * it is visible, Page fails with E_FAIL as documented. */
+MSGR_API msgr_hresult msgr_set_signin_dialog_visible(msgr_runtime *rt, int visible);
+MSGR_API msgr_hresult msgr_signin_dialog_visible(msgr_runtime *rt, int *out);
+
+/* ---- Contacts (IMessenger::GetContact, IMessengerContact) ------------------------------------ */
+
+/* The contact with this sign-in name on the given service (NULL: the primary service), created
+ * on demand. The same name on the same service always gives the same contact object.
+ * MSGR_E_NOT_LOGGED_ON if not signed in; E_INVALIDARG for a bad name or an unknown service. */
+MSGR_API msgr_hresult msgr_get_contact(msgr_runtime *rt, const char *signin_name,
+                                       const char *service_id, msgr_contact **out);
+/* The user's contact list (IMessenger::MyContacts) as the primary and secondary services report it. */
+MSGR_API msgr_hresult msgr_my_contacts_count(msgr_runtime *rt, size_t *out);
+MSGR_API msgr_hresult msgr_my_contacts_get(msgr_runtime *rt, size_t index, msgr_contact **out);
+MSGR_API msgr_hresult msgr_contact_signin_name(msgr_contact *c, const char **out);
+MSGR_API msgr_hresult msgr_contact_friendly_name(msgr_contact *c, const char **out);
+MSGR_API msgr_hresult msgr_contact_service_id(msgr_contact *c, const char **out);
+MSGR_API msgr_hresult msgr_contact_status(msgr_contact *c, int32_t *out);
+MSGR_API msgr_hresult msgr_contact_is_self(msgr_contact *c, int *out);
+/* Whether the contact can be paged: its service supports paging, a paging add-in is installed,
+ * and the contact has mobile services enabled. */
+MSGR_API msgr_hresult msgr_contact_can_page(msgr_contact *c, int *out);
+MSGR_API void msgr_contact_add_ref(msgr_contact *c);
+MSGR_API void msgr_contact_release(msgr_contact *c);
+
+/* ---- InstantMessage and Page ------------------------------------------------------------------ */
+
+/* IMessenger::InstantMessage. Checks, in this order, each with its documented result:
+ *   out NULL                                   -> MSGR_RPC_X_NULL_REF_POINTER
+ *   vContact empty, NULL or empty string, NULL contact, a string starting with a space, longer
+ *   than 129 UTF-16 units, containing CR or LF, invalid UTF-8      -> MSGR_E_INVALIDARG
+ *   not signed in to the primary service       -> MSGR_E_NOT_LOGGED_ON
+ *   the local user (IsSelf, or the sign-in name) -> MSGR_E_FAIL
+ *   a conversation window to that contact is open -> that same window, S_OK (no new window)
+ *   the configured cap on open windows reached -> MSGR_E_FAIL
+ *   otherwise a new conversation window        -> S_OK
+ * S_FALSE instead of S_OK when the window is shown but focus could not be given to it. */
+MSGR_API msgr_hresult msgr_instant_message(msgr_runtime *rt, msgr_variant contact,
+                                           msgr_window **out);
+
+/* IMessenger::Page. Checks, in this order:
+ *   out NULL                                   -> MSGR_RPC_X_NULL_REF_POINTER
+ *   vContact invalid (as InstantMessage)       -> MSGR_E_INVALIDARG
+ *   no paging add-in installed                 -> MSGR_E_NOTIMPL
+ *   not signed in to the primary service       -> MSGR_E_NOT_LOGGED_ON
+ *   the sign-in dialog is visible              -> MSGR_E_FAIL
+ *   the local user                             -> MSGR_E_FAIL
+ *   the contact's service cannot page          -> MSGR_E_FAIL
+ *   the contact has no mobile services         -> MSGR_E_PAGING_UNAVAILABLE
+ *   a page window to that contact is open      -> that same window, S_OK
+ *   the cap on open windows reached            -> MSGR_E_FAIL
+ *   otherwise a new page window                -> S_OK (S_FALSE when it could not take focus) */
+MSGR_API msgr_hresult msgr_page(msgr_runtime *rt, msgr_variant contact, msgr_window **out);
+
+/* The late-bound entry point that scripting languages use (IDispatch::Invoke by name):
+ * "InstantMessage" behaves as msgr_instant_message; "Page" returns MSGR_E_NOTIMPL, as the Page
+ * documentation says it does for scripts; any other name MSGR_E_NOTIMPL as well. */
+MSGR_API msgr_hresult msgr_script_invoke(msgr_runtime *rt, const char *method,
+                                         msgr_variant contact, msgr_window **out);
+
+/* ---- Windows (IMessengerWindow, IMessengerConversationWnd) ----------------------------------- */
+
+typedef enum msgr_window_kind {
+    MSGR_WINDOW_CONVERSATION = 1,
+    MSGR_WINDOW_PAGE = 2
+} msgr_window_kind;
+
+MSGR_API msgr_hresult msgr_window_kind_of(msgr_window *w, msgr_window_kind *out);
+MSGR_API msgr_hresult msgr_window_is_closed(msgr_window *w, int *out);
+/* Brings the window to the front and gives it focus: S_FALSE when focus is not allowed. */
+MSGR_API msgr_hresult msgr_window_show(msgr_window *w);
+/* Closes the window (raises MSGR_EVENT_IM_WINDOW_DESTROYED); S_FALSE if it was closed already. */
+MSGR_API msgr_hresult msgr_window_close(msgr_window *w);
+/* Geometry in pixels of the host's overlay. Width and height must be positive. */
+MSGR_API msgr_hresult msgr_window_get_left(msgr_window *w, int32_t *out);
+MSGR_API msgr_hresult msgr_window_get_top(msgr_window *w, int32_t *out);
+MSGR_API msgr_hresult msgr_window_get_width(msgr_window *w, int32_t *out);
+MSGR_API msgr_hresult msgr_window_get_height(msgr_window *w, int32_t *out);
+MSGR_API msgr_hresult msgr_window_set_left(msgr_window *w, int32_t value);
+MSGR_API msgr_hresult msgr_window_set_top(msgr_window *w, int32_t value);
+MSGR_API msgr_hresult msgr_window_set_width(msgr_window *w, int32_t value);
+MSGR_API msgr_hresult msgr_window_set_height(msgr_window *w, int32_t value);
+/* The contact the window talks to (a new reference). */
+MSGR_API msgr_hresult msgr_window_contact(msgr_window *w, msgr_contact **out);
+/* Prefills the window's input. Automation may draft; only the user sends (see msgr/ui.h). */
+MSGR_API msgr_hresult msgr_window_set_draft(msgr_window *w, const char *text);
+MSGR_API msgr_hresult msgr_window_get_draft(msgr_window *w, const char **out);
+
+/* The conversation history (IMessengerConversationWnd::History), oldest first. */
+typedef enum msgr_message_direction {
+    MSGR_MESSAGE_INCOMING = 1,
+    MSGR_MESSAGE_OUTGOING = 2
+} msgr_message_direction;
+typedef enum msgr_delivery_state {
+    MSGR_DELIVERY_NONE = 0,    /* incoming messages */
+    MSGR_DELIVERY_PENDING = 1, /* handed to the service or gateway, no answer yet */
+    MSGR_DELIVERY_SENT = 2,
+    MSGR_DELIVERY_FAILED = 3
+} msgr_delivery_state;
+typedef struct msgr_message {
+    uint32_t struct_size; /* set by the caller to sizeof(msgr_message) */
+    msgr_message_direction direction;
+    msgr_delivery_state delivery;
+    msgr_hresult delivery_result; /* why it failed, when delivery == MSGR_DELIVERY_FAILED */
+    const char *text;             /* valid until the next tick or the window's release */
+    size_t text_size;             /* bytes, without the terminating NUL */
+    int64_t time_unix_ms;
+} msgr_message;
+MSGR_API msgr_hresult msgr_window_history_count(msgr_window *w, size_t *out);
+MSGR_API msgr_hresult msgr_window_history_get(msgr_window *w, size_t index, msgr_message *out);
+
+MSGR_API void msgr_window_add_ref(msgr_window *w);
+MSGR_API void msgr_window_release(msgr_window *w);
+
+/* ---- Events (DMessengerEvents) --------------------------------------------------------------- */
+
+typedef enum msgr_event_type {
+    MSGR_EVENT_SIGNIN = 1,                /* hr: S_OK or the documented OnSignin failures */
+    MSGR_EVENT_SIGNOUT = 2,               /* hr: S_OK after msgr_signout, else why it went offline */
+    MSGR_EVENT_MY_STATUS_CHANGE = 3,      /* hr, status */
+    MSGR_EVENT_CONTACT_STATUS_CHANGE = 4, /* contact, status */
+    MSGR_EVENT_CONTACT_LIST_ADD = 5,      /* hr, contact */
+    MSGR_EVENT_CONTACT_LIST_REMOVE = 6,   /* hr, contact */
+    MSGR_EVENT_IM_WINDOW_CREATED = 7,     /* window (conversation or page) */
+    MSGR_EVENT_IM_WINDOW_DESTROYED = 8,   /* window */
+    MSGR_EVENT_MESSAGE_RECEIVED = 9,      /* window, contact, text */
+    MSGR_EVENT_DELIVERY_CHANGE = 10,      /* window, hr, index (of the history entry) */
+    MSGR_EVENT_APP_SHUTDOWN = 11,         /* raised by msgr_runtime_destroy */
+    MSGR_EVENT_TYPE_COUNT_ = 12
+} msgr_event_type;
+
+/* The name of an event type ("MSGR_EVENT_SIGNIN"). Never NULL. */
+MSGR_API const char *msgr_event_type_name(msgr_event_type type);
+
+typedef struct msgr_event {
+    uint32_t struct_size; /* sizeof(msgr_event) of the runtime that raised it; grows at the end */
+    msgr_event_type type;
+    msgr_hresult hr;
+    int32_t status;
+    msgr_contact *contact; /* borrowed for the callback; add_ref to keep it */
+    msgr_window *window;   /* borrowed for the callback; add_ref to keep it */
+    const char *text;      /* borrowed for the callback */
+    size_t index;
+} msgr_event;
+
+typedef void (*msgr_event_fn)(const msgr_event *event, void *user);
+typedef uint64_t msgr_subscription;
+
+/* Calls fn for every event of the given type (0: every type) until msgr_unsubscribe. */
+MSGR_API msgr_hresult msgr_subscribe(msgr_runtime *rt, msgr_event_type type, msgr_event_fn fn,
+                                     void *user, msgr_subscription *out);
+MSGR_API msgr_hresult msgr_unsubscribe(msgr_runtime *rt, msgr_subscription id);
+
+/* ---- Version ---------------------------------------------------------------------------------- */
+
+#define MSGR_VERSION_MAJOR 0
+#define MSGR_VERSION_MINOR 1
+#define MSGR_VERSION_PATCH 0
+/* "major.minor.patch" of the loaded library. */
+MSGR_API const char *msgr_version(void);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* MSGR_MSGR_H */
