@@ -4,6 +4,7 @@
 #include <memory>
 #include <new>
 
+#include "c_api_internal.hpp"
 #include "error.hpp"
 #include "msgr/msgr.h"
 #include "msgr/ui.h"
@@ -19,6 +20,10 @@ struct msgr_runtime {
     std::unique_ptr<Runtime> impl;
     bool destroy_requested = false;  // msgr_runtime_destroy was called from a callback
 };
+
+msgr::core::Runtime *msgr::core::runtime_of(msgr_runtime *rt) noexcept {
+    return rt == nullptr ? nullptr : rt->impl.get();
+}
 
 void intrusive_ptr_add_ref(msgr_contact *c) noexcept {
     c->refs.fetch_add(1, std::memory_order_relaxed);

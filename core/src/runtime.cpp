@@ -381,7 +381,8 @@ msgr_hresult Runtime::close(msgr_window &w) {
 
 msgr_hresult Runtime::send(msgr_window &w, const char *text, std::size_t *out_index) {
     if (text == nullptr) return fail(MSGR_E_INVALIDARG, "the message is a NULL string");
-    const std::string_view body(text);
+    // A copy first: text may point into this window's own draft, which sending clears.
+    const std::string body(text);
     if (body.empty()) return fail(MSGR_E_INVALIDARG, "the message is empty");
     if (!is_valid_utf8(body)) return fail(MSGR_E_INVALIDARG, "the message is not valid UTF-8");
     Service *service = find_service(w.contact->service);
@@ -399,18 +400,17 @@ msgr_hresult Runtime::send(msgr_window &w, const char *text, std::size_t *out_in
                                                  " bytes");
     }
     const std::uint64_t id = next_message_id_++;
-    w.history.push_back({MSGR_MESSAGE_OUTGOING, MSGR_DELIVERY_PENDING, MSGR_S_OK, id, now_unix_ms(),
-                         std::string(body)});
+    w.history.push_back(
+        {MSGR_MESSAGE_OUTGOING, MSGR_DELIVERY_PENDING, MSGR_S_OK, id, now_unix_ms(), body});
     const std::size_t index = w.history.size() - 1;
     if (out_index != nullptr) *out_index = index;
     w.draft.clear();
     in_flight_.emplace(id, WindowRef(&w));
     msgr_hresult hr;
     if (w.kind == MSGR_WINDOW_PAGE) {
-        hr = paging_->submit(
-            {id, my_name_, w.contact->signin, w.contact->service, std::string(body)});
+        hr = paging_->submit({id, my_name_, w.contact->signin, w.contact->service, body});
     } else {
-        hr = service->send_message(id, w.contact->signin, std::string(body));
+        hr = service->send_message(id, w.contact->signin, body);
     }
     if (MSGR_FAILED(hr)) {
         // Not lost: the message stays in the history, marked as failed, and the caller is told.
