@@ -300,8 +300,25 @@ msgr_hresult Runtime::focus(msgr_window &w) {
     return MSGR_S_OK;
 }
 
+// The common end of InstantMessage and Page: the open window of that kind to that contact is
+// returned again; otherwise a new one opens, unless the cap is reached. Then it takes focus.
+msgr_hresult Runtime::show_window(msgr_window_kind kind, ContactRef contact, WindowRef &out) {
+    WindowRef w = find_window(kind, *contact);
+    if (w == nullptr) {
+        if (windows_.size() >= config_.max_windows) {
+            return fail(MSGR_E_FAIL,
+                        "could not create a window: " + std::to_string(config_.max_windows) +
+                            " windows are open (runtime.max_windows)");
+        }
+        w = open_window(kind, std::move(contact));
+    }
+    const msgr_hresult hr = focus(*w);
+    out = std::move(w);
+    return hr;
+}
+
 msgr_hresult Runtime::instant_message(const msgr_variant &v, WindowRef &out) {
-    msgr_hresult hr = check_variant(v);
+    const msgr_hresult hr = check_variant(v);
     if (MSGR_FAILED(hr)) return hr;
     if (state_ != State::online) {
         return fail(MSGR_E_NOT_LOGGED_ON, "not signed in to the primary service");
@@ -310,22 +327,11 @@ msgr_hresult Runtime::instant_message(const msgr_variant &v, WindowRef &out) {
     if (variant_is_self(v, *contact)) {
         return fail(MSGR_E_FAIL, "cannot open a conversation with the local user");
     }
-    WindowRef w = find_window(MSGR_WINDOW_CONVERSATION, *contact);
-    if (w == nullptr) {
-        if (windows_.size() >= config_.max_windows) {
-            return fail(MSGR_E_FAIL,
-                        "could not create a window: " + std::to_string(config_.max_windows) +
-                            " windows are open (runtime.max_windows)");
-        }
-        w = open_window(MSGR_WINDOW_CONVERSATION, std::move(contact));
-    }
-    hr = focus(*w);
-    out = std::move(w);
-    return hr;
+    return show_window(MSGR_WINDOW_CONVERSATION, std::move(contact), out);
 }
 
 msgr_hresult Runtime::page(const msgr_variant &v, WindowRef &out) {
-    msgr_hresult hr = check_variant(v);
+    const msgr_hresult hr = check_variant(v);
     if (MSGR_FAILED(hr)) return hr;
     if (paging_ == nullptr) {
         return fail(MSGR_E_NOTIMPL, "no add-in that supports paging is installed");
@@ -347,18 +353,7 @@ msgr_hresult Runtime::page(const msgr_variant &v, WindowRef &out) {
         return fail(MSGR_E_PAGING_UNAVAILABLE,
                     contact->signin + " does not have mobile services enabled");
     }
-    WindowRef w = find_window(MSGR_WINDOW_PAGE, *contact);
-    if (w == nullptr) {
-        if (windows_.size() >= config_.max_windows) {
-            return fail(MSGR_E_FAIL,
-                        "could not create a window: " + std::to_string(config_.max_windows) +
-                            " windows are open (runtime.max_windows)");
-        }
-        w = open_window(MSGR_WINDOW_PAGE, std::move(contact));
-    }
-    hr = focus(*w);
-    out = std::move(w);
-    return hr;
+    return show_window(MSGR_WINDOW_PAGE, std::move(contact), out);
 }
 
 // ---- windows ----------------------------------------------------------------------------------

@@ -108,6 +108,7 @@ class Runtime {
     ContactRef contact_for(Service &service, std::string_view signin);
     WindowRef find_window(msgr_window_kind kind, const msgr_contact &c) const;
     WindowRef open_window(msgr_window_kind kind, ContactRef contact);
+    msgr_hresult show_window(msgr_window_kind kind, ContactRef contact, WindowRef &out);
     msgr_hresult focus(msgr_window &w);
     void end_session(msgr_window::State windows_become, msgr_hresult hr);
     void apply(InboxItem &item);

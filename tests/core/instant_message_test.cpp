@@ -11,45 +11,17 @@ using namespace msgr::test;
 
 namespace {
 
+// A secondary service beside the primary loopback service.
+constexpr const char *kSecondaryService = R"(
+[[loopback.services]]
+id = "exchange"
+paging = false
+)";
+
 class InstantMessage : public Session {
   protected:
     void SetUp() override { ASSERT_EQ(signin("player@loopback"), MSGR_S_OK); }
 };
-
-// Every vContact the table says is E_INVALIDARG, shared with the Page tests.
-std::vector<std::pair<std::string, msgr_variant>> invalid_contacts() {
-    static const std::string long130(130, 'a');
-    static const std::string crlf_mid = "bob\r@loopback";
-    static const std::string lf_end = "bob@loopback\n";
-    static std::string emoji65;  // 65 code points, 130 UTF-16 units, 260 bytes
-    if (emoji65.empty()) {
-        for (int i = 0; i < 65; ++i)
-            emoji65 += "\xF0\x9F\x98\x80";
-    }
-    msgr_variant empty{};
-    empty.vt = MSGR_VT_EMPTY;
-    msgr_variant null_string{};
-    null_string.vt = MSGR_VT_BSTR;
-    null_string.bstr = nullptr;
-    msgr_variant null_contact{};
-    null_contact.vt = MSGR_VT_DISPATCH;
-    msgr_variant bad_type{};
-    bad_type.vt = static_cast<msgr_vartype>(3);  // VT_I4
-    bad_type.bstr = "bob@loopback";
-    return {
-        {"VT_EMPTY", empty},
-        {"NULL string", null_string},
-        {"empty string", by_name("")},
-        {"leading space", by_name(" bob@loopback")},
-        {"130 ASCII characters", by_name(long130.c_str())},
-        {"130 UTF-16 units in 65 code points", by_name(emoji65.c_str())},
-        {"carriage return", by_name(crlf_mid.c_str())},
-        {"line feed", by_name(lf_end.c_str())},
-        {"NULL contact", null_contact},
-        {"invalid UTF-8", by_name("bob\xC0\xAF@loopback")},
-        {"unsupported VARIANT type", bad_type},
-    };
-}
 
 }  // namespace
 
@@ -257,11 +229,7 @@ TEST_F(InstantMessage, GoingOfflineDereferencesWindows) {
 }
 
 TEST_F(InstantMessage, AStringCreatesAContactOnThePrimaryService) {
-    TempConfig cfg(R"(
-[[loopback.services]]
-id = "exchange"
-paging = false
-)");
+    TempConfig cfg(kSecondaryService);
     create(cfg.path());
     ASSERT_EQ(signin(), MSGR_S_OK);
     HeldWindow w;
@@ -274,11 +242,7 @@ paging = false
 }
 
 TEST_F(InstantMessage, AnExistingContactIsUsedAsItIsOnItsOwnService) {
-    TempConfig cfg(R"(
-[[loopback.services]]
-id = "exchange"
-paging = false
-)");
+    TempConfig cfg(kSecondaryService);
     create(cfg.path());
     ASSERT_EQ(signin(), MSGR_S_OK);
     HeldContact secondary;

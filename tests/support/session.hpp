@@ -41,6 +41,41 @@ inline msgr_variant by_contact(msgr_contact *c) {
     return v;
 }
 
+// Every vContact the return-value tables call E_INVALIDARG (both pages have the same row).
+inline std::vector<std::pair<std::string, msgr_variant>> invalid_contacts() {
+    static const std::string long130(130, 'a');
+    static const std::string crlf_mid = "bob\r@loopback";
+    static const std::string lf_end = "bob@loopback\n";
+    static std::string emoji65;  // 65 code points, 130 UTF-16 units, 260 bytes
+    if (emoji65.empty()) {
+        for (int i = 0; i < 65; ++i)
+            emoji65 += "\xF0\x9F\x98\x80";
+    }
+    msgr_variant empty{};
+    empty.vt = MSGR_VT_EMPTY;
+    msgr_variant null_string{};
+    null_string.vt = MSGR_VT_BSTR;
+    null_string.bstr = nullptr;
+    msgr_variant null_contact{};
+    null_contact.vt = MSGR_VT_DISPATCH;
+    msgr_variant bad_type{};
+    bad_type.vt = static_cast<msgr_vartype>(3);  // VT_I4
+    bad_type.bstr = "bob@loopback";
+    return {
+        {"VT_EMPTY", empty},
+        {"NULL string", null_string},
+        {"empty string", by_name("")},
+        {"leading space", by_name(" bob@loopback")},
+        {"130 ASCII characters", by_name(long130.c_str())},
+        {"130 UTF-16 units in 65 code points", by_name(emoji65.c_str())},
+        {"carriage return", by_name(crlf_mid.c_str())},
+        {"line feed", by_name(lf_end.c_str())},
+        {"NULL contact", null_contact},
+        {"invalid UTF-8", by_name("bob\xC0\xAF@loopback")},
+        {"unsupported VARIANT type", bad_type},
+    };
+}
+
 // A configuration file in a fresh temporary directory, removed with the object.
 class TempConfig {
   public:
