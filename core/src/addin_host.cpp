@@ -607,9 +607,16 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
         refuse(ctx, MSGR_E_INVALID_DATA, elf.reason);
         return;
     }
-    // Every later step reads the file already opened and checked, not the path again.
-    std::string open_path = "/proc/self/fd/" + std::to_string(fd);
-    if (::access(open_path.c_str(), R_OK) != 0) open_path = ctx.path;
+    // Boost.DLL and dlopen take a path. (Not /proc/self/fd/N: glibc's dlopen matches an already
+    // loaded library by name, and fd numbers are reused.) The directory is trusted, so the file
+    // can only be swapped by its owner; the checks below make sure it was not swapped anyway.
+    const std::string &open_path = ctx.path;
+    auto same_file = [&] {
+        struct stat now {};
+        return ::stat(open_path.c_str(), &now) == 0 && now.st_dev == st.st_dev &&
+               now.st_ino == st.st_ino && now.st_size == st.st_size &&
+               now.st_mtim.tv_sec == st.st_mtim.tv_sec && now.st_mtim.tv_nsec == st.st_mtim.tv_nsec;
+    };
     bool aliased = false;
     if (elf.has_symtab) {
         try {
@@ -636,6 +643,10 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
     }
 
     // The file is what it should be: load it. Its static constructors run here.
+    if (!same_file()) {
+        refuse(ctx, MSGR_E_FAIL, "the file changed while it was being verified");
+        return;
+    }
     try {
         namespace mode = boost::dll::load_mode;
         ctx.lib = std::make_unique<boost::dll::shared_library>(open_path,
