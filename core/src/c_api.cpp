@@ -6,6 +6,7 @@
 
 #include "c_api_internal.hpp"
 #include "error.hpp"
+#include "msgr/addin.h"
 #include "msgr/msgr.h"
 #include "msgr/ui.h"
 #include "runtime.hpp"
@@ -199,6 +200,7 @@ const char *msgr_event_type_name(msgr_event_type type) {
         MSGR_NAME(MSGR_EVENT_MESSAGE_RECEIVED)
         MSGR_NAME(MSGR_EVENT_DELIVERY_CHANGE)
         MSGR_NAME(MSGR_EVENT_APP_SHUTDOWN)
+        MSGR_NAME(MSGR_EVENT_ADDIN_STATE_CHANGE)
 #undef MSGR_NAME
         case MSGR_EVENT_TYPE_COUNT_:
             break;
@@ -611,4 +613,30 @@ msgr_hresult msgr_subscribe(msgr_runtime *rt, msgr_event_type type, msgr_event_f
 
 msgr_hresult msgr_unsubscribe(msgr_runtime *rt, msgr_subscription id) {
     return with_runtime(rt, [&](Runtime &r) { return r.unsubscribe(id); });
+}
+
+// ---- add-ins (msgr/addin.h) ----
+
+msgr_hresult msgr_addin_count(msgr_runtime *rt, size_t *out) {
+    if (out == nullptr) return null_out();
+    *out = 0;
+    return with_runtime(rt, [&](Runtime &r) {
+        *out = r.addins() ? r.addins()->count() : 0;
+        return MSGR_S_OK;
+    });
+}
+
+msgr_hresult msgr_addin_get_info(msgr_runtime *rt, size_t index, msgr_addin_info *out) {
+    if (out == nullptr) return null_out();
+    return with_runtime(rt, [&](Runtime &r) {
+        if (r.addins() == nullptr) return fail(MSGR_E_INVALIDARG, "no add-ins");
+        return r.addins()->info(index, *out);
+    });
+}
+
+msgr_hresult msgr_addin_unload(msgr_runtime *rt, const char *name) {
+    return with_runtime(rt, [&](Runtime &r) {
+        if (r.addins() == nullptr) return fail(MSGR_E_INVALIDARG, "no add-ins");
+        return r.addins()->unload(name);
+    });
 }

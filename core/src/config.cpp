@@ -139,6 +139,19 @@ void read_runtime(const toml::table &t, const std::string &origin, Config &c) {
     r.read("max_items_per_tick", c.max_items_per_tick);
     r.read("inbox_capacity", c.inbox_capacity);
     r.read("addin_paths", c.addin_paths);
+    r.read("addin_default_paths", c.addin_default_paths);
+    r.read("addin_sha256", c.addin_sha256);
+    for (auto &h : c.addin_sha256) {
+        bool ok = h.size() == 64;
+        for (auto &ch : h) {
+            if (ch >= 'A' && ch <= 'F') ch = static_cast<char>(ch - 'A' + 'a');
+            ok = ok && ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'));
+        }
+        if (!ok) {
+            throw Invalid{where(origin, *t.get("addin_sha256")) + ": runtime.addin_sha256: \"" + h +
+                          "\" is not a SHA-256 in hex (64 hex digits)"};
+        }
+    }
     r.finish();
 }
 
@@ -222,6 +235,8 @@ msgr_hresult parse_config(std::string_view text, const std::string &origin, Conf
     } catch (const Invalid &e) {
         return fail(MSGR_E_INVALID_DATA, e.message);
     }
+    c.source_text = std::string(text);
+    c.source_origin = origin;
     out = std::move(c);
     return MSGR_S_OK;
 }

@@ -29,6 +29,15 @@ struct Config {
     std::uint32_t max_items_per_tick = 4096;  // inbox items drained by one tick
     std::uint32_t inbox_capacity = 65536;     // items queued before producers wait
     std::vector<std::string> addin_paths;     // searched before the installed add-in folder
+    // Whether MSGR_ADDIN_PATH and the installed add-in folder (<dir of libmsgr.so>/msgr/addins)
+    // are searched after addin_paths.
+    bool addin_default_paths = true;
+    // When not empty, only add-ins whose SHA-256 (lowercase hex) is listed are loaded.
+    std::vector<std::string> addin_sha256;
+
+    // The configuration text and where it came from (add-ins read their own tables from it).
+    std::string source_text;
+    std::string source_origin;  // the file's path; empty for the embedded defaults
 
     // [loopback]: the embedded default service. It always provides `primary_id`; each entry
     // of [[loopback.services]] adds a secondary loopback service.

@@ -52,6 +52,9 @@ msgr_hresult Runtime::create(const char *config_path, std::unique_ptr<Runtime> &
                                              rt->config_.primary_service +
                                              "\", which no loaded service provides");
     }
+    // Add-ins load last: they see the services, and their failures never fail the creation.
+    rt->addins_ = std::make_unique<AddinHost>(*rt);
+    rt->addins_->load_all();
     out = std::move(rt);
     return MSGR_S_OK;
 }
@@ -67,6 +70,7 @@ Runtime::~Runtime() {
     // Producers waiting on a full inbox wake up and give up before their services are joined.
     inbox_.close();
     paging_.reset();
+    addins_.reset();  // disconnects their slots, unloads them and unmaps them
     for (auto &svc : services_)
         svc->signout();
     services_.clear();
@@ -92,6 +96,28 @@ Service *Runtime::find_service(std::string_view id) noexcept {
 
 void Runtime::set_paging_provider(std::unique_ptr<PagingProvider> provider) {
     paging_ = std::move(provider);
+}
+
+bool Runtime::paging_in_use() const noexcept {
+    for (const auto &w : windows_) {
+        if (w->kind == MSGR_WINDOW_PAGE) return true;
+    }
+    for (const auto &[id, w] : in_flight_) {
+        if (w->kind == MSGR_WINDOW_PAGE) return true;
+    }
+    return false;
+}
+
+boost::signals2::connection Runtime::connect(msgr_event_type type,
+                                             std::function<void(const msgr_event &)> slot) {
+    return signals_[type].connect(std::move(slot));
+}
+
+void Runtime::raise_addin_event(std::size_t index, msgr_hresult hr, std::string text) {
+    Pending p{MSGR_EVENT_ADDIN_STATE_CHANGE, hr};
+    p.text = std::move(text);
+    p.index = index;
+    raise(std::move(p));
 }
 
 std::size_t Runtime::max_page_utf16() const noexcept {
@@ -424,6 +450,7 @@ msgr_hresult Runtime::tick() {
     if (dispatch_depth_ > 0) {
         return fail(MSGR_E_FAIL, "msgr_runtime_tick called from inside an event callback");
     }
+    if (addins_) addins_->collect();
     const std::size_t left = inbox_.drain(drained_, config_.max_items_per_tick);
     for (auto &item : drained_)
         apply(item);
@@ -450,7 +477,9 @@ void Runtime::dispatch(const Pending &p) {
     ev.status = p.status;
     ev.contact = p.contact.get();
     ev.window = p.window.get();
-    ev.text = p.type == MSGR_EVENT_MESSAGE_RECEIVED ? p.text.c_str() : nullptr;
+    ev.text = p.type == MSGR_EVENT_MESSAGE_RECEIVED || p.type == MSGR_EVENT_ADDIN_STATE_CHANGE
+                  ? p.text.c_str()
+                  : nullptr;
     ev.index = p.index;
     ++dispatch_depth_;
     for (auto *sig : {&signals_[0], &signals_[p.type]}) {

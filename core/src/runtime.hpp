@@ -15,8 +15,11 @@
 #include <utility>
 #include <vector>
 
+#include <functional>
+
 #include <boost/signals2/signal.hpp>
 
+#include "addin_host.hpp"
 #include "capabilities.hpp"
 #include "config.hpp"
 #include "objects.hpp"
@@ -85,6 +88,21 @@ class Runtime {
     // Installs the paging capability (the paging add-in, or a test double); NULL removes it.
     void set_paging_provider(std::unique_ptr<PagingProvider> provider);
     bool has_paging() const noexcept { return paging_ != nullptr; }
+    PagingProvider *paging_provider() const noexcept { return paging_.get(); }
+    // Takes the paging provider out (the add-in host withdrawing a disabled add-in's).
+    std::unique_ptr<PagingProvider> release_paging_provider() noexcept {
+        return std::move(paging_);
+    }
+    // Whether paging is in use: a page window is open or a page is being delivered.
+    bool paging_in_use() const noexcept;
+
+    // ---- add-ins ----
+    AddinHost *addins() noexcept { return addins_.get(); }
+    // Connects a slot to one event type (0: every type); the add-in host's way in.
+    boost::signals2::connection connect(msgr_event_type type,
+                                        std::function<void(const msgr_event &)> slot);
+    // Raises MSGR_EVENT_ADDIN_STATE_CHANGE on the next tick.
+    void raise_addin_event(std::size_t index, msgr_hresult hr, std::string text);
     std::size_t max_page_utf16() const noexcept;
 
     // Maps a vContact to a contact object. Only call once the variant is valid and signed in.
@@ -121,6 +139,7 @@ class Runtime {
     std::vector<std::unique_ptr<Service>> services_;
     Service *primary_ = nullptr;
     std::unique_ptr<PagingProvider> paging_;
+    std::unique_ptr<AddinHost> addins_;  // after paging_: add-ins outlive their adapters
 
     State state_ = State::offline;
     std::uint64_t session_ = 0;  // identifies the current sign-in; stale reports are ignored

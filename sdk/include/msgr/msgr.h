@@ -318,7 +318,10 @@ typedef enum msgr_event_type {
     MSGR_EVENT_MESSAGE_RECEIVED = 9,      /* window, contact, text */
     MSGR_EVENT_DELIVERY_CHANGE = 10,      /* window, hr, index (of the history entry) */
     MSGR_EVENT_APP_SHUTDOWN = 11,         /* raised by msgr_runtime_destroy */
-    MSGR_EVENT_TYPE_COUNT_ = 12
+    /* An add-in was refused, disabled, loaded or unloaded (msgr/addin.h). index: the add-in's
+     * index for msgr_addin_get_info; hr: the result behind a refusal; text: "name: reason". */
+    MSGR_EVENT_ADDIN_STATE_CHANGE = 12,
+    MSGR_EVENT_TYPE_COUNT_ = 13
 } msgr_event_type;
 
 /* The name of an event type ("MSGR_EVENT_SIGNIN"). Never NULL. */

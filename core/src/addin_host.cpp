@@ -1,0 +1,960 @@
+#include "addin_host.hpp"
+
+// Boost 1.74's library_info headers use std::vector without including it.
+#include <string>
+#include <vector>
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <unordered_set>
+
+#include <toml++/toml.h>
+#include <boost/dll/library_info.hpp>
+#include <boost/dll/shared_library.hpp>
+#include <boost/signals2/connection.hpp>
+
+#include "capabilities.hpp"
+#include "elf_check.hpp"
+#include "error.hpp"
+#include "runtime.hpp"
+
+namespace fs = std::filesystem;
+
+// One per add-in found: what the listing shows, what the add-in registered, and its library.
+struct msgr_host_ctx {
+    msgr::core::AddinHost *host = nullptr;
+    std::size_t index = 0;
+    std::string path;
+
+    msgr_addin_state state = MSGR_ADDIN_REFUSED;
+    msgr_hresult result = MSGR_S_OK;
+    std::string reason;
+    bool pending = false;  // verified and its descriptor read; load not called yet
+    bool loading = false;  // inside load: registration is open
+    bool ran = false;      // load succeeded: unload must be called
+    std::string load_error;
+
+    std::string name, version, description, config_table;
+    std::vector<std::string> depends;
+    std::uint16_t abi_major = 0, abi_minor = 0;
+    std::uint32_t provides = 0;
+
+    std::unique_ptr<boost::dll::shared_library> lib;
+    msgr_addin_descriptor desc{};
+    void *state_ptr = nullptr;
+
+    bool has_paging = false;
+    msgr_paging_provider paging{};
+    msgr::core::PagingProvider *adapter = nullptr;  // installed in the runtime while loaded
+
+    struct Sub {
+        msgr_event_type type;
+        msgr_addin_event_fn fn;
+        void *user;
+    };
+    std::vector<Sub> subs;
+    std::vector<boost::signals2::connection> connections;
+
+    const toml::table *config = nullptr;
+    msgr::core::RuntimeInbox *inbox = nullptr;
+
+    std::mutex owed_mutex;  // pages handed over whose outcome the add-in still owes
+    std::unordered_set<std::uint64_t> owed;
+};
+
+namespace msgr::core {
+
+struct AddinHost::ConfigTree {
+    toml::table root;
+};
+
+namespace {
+
+constexpr std::size_t kDescriptorV1Size =
+    offsetof(msgr_addin_descriptor, unload) + sizeof(msgr_addin_descriptor::unload);
+constexpr std::size_t kPagingV1Size =
+    offsetof(msgr_paging_provider, submit) + sizeof(msgr_paging_provider::submit);
+constexpr std::uint64_t kMaxAddinBytes = 512ull << 20;
+
+// Libraries that cannot be unmapped safely (their load or unload threw, so their threads may
+// still run): kept mapped until the process exits.
+std::vector<std::unique_ptr<boost::dll::shared_library>> &never_unmapped() {
+    static std::vector<std::unique_ptr<boost::dll::shared_library>> libs;
+    return libs;
+}
+std::mutex g_never_unmapped_mutex;
+
+std::string hr_text(msgr_hresult hr) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%08X", static_cast<unsigned>(hr));
+    return std::string(msgr_hresult_name(hr)) + " (" + buf + ")";
+}
+
+const char *state_name(msgr_addin_state s) {
+    switch (s) {
+        case MSGR_ADDIN_LOADED:
+            return "loaded";
+        case MSGR_ADDIN_REFUSED:
+            return "refused";
+        case MSGR_ADDIN_DISABLED:
+            return "disabled";
+        case MSGR_ADDIN_UNLOADED:
+            return "unloaded";
+    }
+    return "?";
+}
+
+// A bounded copy of a C string from an add-in.
+std::string bounded(const char *s, std::size_t max = 256) {
+    if (s == nullptr) return {};
+    return std::string(s, strnlen(s, max));
+}
+
+bool valid_name(const std::string &n) {
+    if (n.empty() || n.size() > 64) return false;
+    for (const char ch : n) {
+        const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                        (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+std::string mode_text(mode_t m) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "0%03o", static_cast<unsigned>(m & 07777));
+    return buf;
+}
+
+// Why a file or directory with these attributes cannot be trusted; "" when it can.
+std::string untrusted(const struct stat &st, const char *what) {
+    if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
+        return std::string(what) + " is owned by uid " + std::to_string(st.st_uid) +
+               ", neither root nor the user running the runtime";
+    }
+    if (st.st_mode & S_IWOTH) {
+        return std::string(what) + " is writable by other users (mode " + mode_text(st.st_mode) +
+               ")";
+    }
+    if ((st.st_mode & S_IWGRP) && st.st_gid != ::getegid() && st.st_gid != 0) {
+        return std::string(what) + " is writable by group " + std::to_string(st.st_gid) +
+               " (mode " + mode_text(st.st_mode) + ")";
+    }
+    return {};
+}
+
+// ---- the add-in's view of the runtime: the host functions ---------------------------------
+
+bool on_owner(msgr_host_ctx *ctx) {
+    return ctx != nullptr && ctx->host->runtime().on_owner_thread();
+}
+
+void host_log(msgr_host_ctx *ctx, msgr_log_level level, const char *message) {
+    if (ctx == nullptr || message == nullptr) return;
+    try {
+        log(level, "add-in " + ctx->name + ": " + bounded(message, 4096));
+    } catch (...) {
+    }
+}
+
+void host_set_error(msgr_host_ctx *ctx, const char *reason) {
+    if (ctx == nullptr || reason == nullptr) return;
+    try {
+        ctx->load_error = bounded(reason, 1024);
+    } catch (...) {
+    }
+}
+
+msgr_hresult config_node(msgr_host_ctx *ctx, const char *key, const toml::node *&out) {
+    if (ctx == nullptr || key == nullptr) return MSGR_E_INVALIDARG;
+    if (ctx->config == nullptr) return MSGR_S_FALSE;
+    const auto view = ctx->config->at_path(std::string_view(key));
+    if (!view) return MSGR_S_FALSE;
+    out = view.node();
+    return MSGR_S_OK;
+}
+
+msgr_hresult host_config_string(msgr_host_ctx *ctx, const char *key, const char **out) {
+    if (out == nullptr) return MSGR_E_INVALIDARG;
+    const toml::node *n = nullptr;
+    const msgr_hresult hr = config_node(ctx, key, n);
+    if (hr != MSGR_S_OK) return hr;
+    const auto *s = n->as_string();
+    if (s == nullptr) return MSGR_E_INVALIDARG;
+    *out = s->get().c_str();
+    return MSGR_S_OK;
+}
+
+msgr_hresult host_config_int(msgr_host_ctx *ctx, const char *key, std::int64_t *out) {
+    if (out == nullptr) return MSGR_E_INVALIDARG;
+    const toml::node *n = nullptr;
+    const msgr_hresult hr = config_node(ctx, key, n);
+    if (hr != MSGR_S_OK) return hr;
+    const auto *i = n->as_integer();
+    if (i == nullptr) return MSGR_E_INVALIDARG;
+    *out = i->get();
+    return MSGR_S_OK;
+}
+
+msgr_hresult host_config_bool(msgr_host_ctx *ctx, const char *key, int *out) {
+    if (out == nullptr) return MSGR_E_INVALIDARG;
+    const toml::node *n = nullptr;
+    const msgr_hresult hr = config_node(ctx, key, n);
+    if (hr != MSGR_S_OK) return hr;
+    const auto *b = n->as_boolean();
+    if (b == nullptr) return MSGR_E_INVALIDARG;
+    *out = b->get() ? 1 : 0;
+    return MSGR_S_OK;
+}
+
+msgr_hresult host_config_array_size(msgr_host_ctx *ctx, const char *key, std::size_t *out) {
+    if (out == nullptr) return MSGR_E_INVALIDARG;
+    const toml::node *n = nullptr;
+    const msgr_hresult hr = config_node(ctx, key, n);
+    if (hr != MSGR_S_OK) return hr;
+    const auto *a = n->as_array();
+    if (a == nullptr) return MSGR_E_INVALIDARG;
+    *out = a->size();
+    return MSGR_S_OK;
+}
+
+msgr_hresult host_config_array_string(msgr_host_ctx *ctx, const char *key, std::size_t index,
+                                      const char **out) {
+    if (out == nullptr) return MSGR_E_INVALIDARG;
+    const toml::node *n = nullptr;
+    const msgr_hresult hr = config_node(ctx, key, n);
+    if (hr != MSGR_S_OK) return hr;
+    const auto *a = n->as_array();
+    if (a == nullptr || index >= a->size()) return MSGR_E_INVALIDARG;
+    const auto *s = a->get(index)->as_string();
+    if (s == nullptr) return MSGR_E_INVALIDARG;
+    *out = s->get().c_str();
+    return MSGR_S_OK;
+}
+
+msgr_hresult host_config_key(msgr_host_ctx *ctx, std::size_t index, const char **out) {
+    if (ctx == nullptr || out == nullptr) return MSGR_E_INVALIDARG;
+    if (ctx->config == nullptr || index >= ctx->config->size()) return MSGR_S_FALSE;
+    auto it = ctx->config->begin();
+    std::advance(it, static_cast<std::ptrdiff_t>(index));
+    *out = it->first.str().data();  // a toml::key owns a std::string: NUL-terminated
+    return MSGR_S_OK;
+}
+
+const char *host_config_origin(msgr_host_ctx *ctx) {
+    if (ctx == nullptr) return "";
+    return ctx->host->runtime().config().source_origin.c_str();
+}
+
+msgr_hresult host_register_paging(msgr_host_ctx *ctx, const msgr_paging_provider *p) {
+    if (!on_owner(ctx) || !ctx->loading) return MSGR_E_UNEXPECTED;
+    if (p == nullptr || p->struct_size < kPagingV1Size || p->submit == nullptr ||
+        p->max_page_utf16 == 0) {
+        ctx->load_error = "registered an invalid paging provider table";
+        return MSGR_E_INVALIDARG;
+    }
+    if (ctx->has_paging) {
+        ctx->load_error = "registered paging twice";
+        return MSGR_E_FAIL;
+    }
+    if (ctx->host->runtime().has_paging()) {
+        const PagingProvider *current = ctx->host->runtime().paging_provider();
+        ctx->load_error = "paging is already provided by \"" + current->name() +
+                          "\"; a runtime has one paging provider";
+        return MSGR_E_FAIL;
+    }
+    std::memset(&ctx->paging, 0, sizeof ctx->paging);
+    std::memcpy(&ctx->paging, p, std::min<std::size_t>(p->struct_size, sizeof ctx->paging));
+    ctx->has_paging = true;
+    return MSGR_S_OK;
+}
+
+msgr_hresult host_subscribe(msgr_host_ctx *ctx, msgr_event_type type, msgr_addin_event_fn fn,
+                            void *user) {
+    if (!on_owner(ctx) || !ctx->loading) return MSGR_E_UNEXPECTED;
+    if (fn == nullptr || static_cast<int>(type) < 0 || type >= MSGR_EVENT_TYPE_COUNT_) {
+        return MSGR_E_INVALIDARG;
+    }
+    try {
+        ctx->subs.push_back({type, fn, user});
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
+    return MSGR_S_OK;
+}
+
+msgr_hresult host_post_delivery(msgr_host_ctx *ctx, std::uint64_t message_id,
+                                msgr_delivery_state state, msgr_hresult hr) {
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    if (state != MSGR_DELIVERY_SENT && state != MSGR_DELIVERY_FAILED) return MSGR_E_INVALIDARG;
+    {
+        const std::lock_guard<std::mutex> lock(ctx->owed_mutex);
+        if (ctx->owed.erase(message_id) == 0) return MSGR_E_INVALIDARG;
+    }
+    if (state == MSGR_DELIVERY_FAILED && MSGR_SUCCEEDED(hr)) hr = MSGR_E_FAIL;
+    if (state == MSGR_DELIVERY_SENT) hr = MSGR_S_OK;
+    try {
+        if (!ctx->inbox->push(DeliveryDone{message_id, state, hr})) return MSGR_E_DISCONNECTED;
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
+    return MSGR_S_OK;
+}
+
+msgr_proc host_get_proc(const char *name) {
+    if (name == nullptr) return nullptr;
+    struct Entry {
+        const char *name;
+        msgr_proc fn;
+    };
+#define MSGR_PROC(n, f) \
+    { n, reinterpret_cast<msgr_proc>(&f) }
+    static const Entry table[] = {
+        MSGR_PROC(MSGR_HOST_LOG, host_log),
+        MSGR_PROC(MSGR_HOST_SET_ERROR, host_set_error),
+        MSGR_PROC(MSGR_HOST_CONFIG_STRING, host_config_string),
+        MSGR_PROC(MSGR_HOST_CONFIG_INT, host_config_int),
+        MSGR_PROC(MSGR_HOST_CONFIG_BOOL, host_config_bool),
+        MSGR_PROC(MSGR_HOST_CONFIG_ARRAY_SIZE, host_config_array_size),
+        MSGR_PROC(MSGR_HOST_CONFIG_ARRAY_STRING, host_config_array_string),
+        MSGR_PROC(MSGR_HOST_CONFIG_KEY, host_config_key),
+        MSGR_PROC(MSGR_HOST_CONFIG_ORIGIN, host_config_origin),
+        MSGR_PROC(MSGR_HOST_REGISTER_PAGING, host_register_paging),
+        MSGR_PROC(MSGR_HOST_SUBSCRIBE, host_subscribe),
+        MSGR_PROC(MSGR_HOST_POST_DELIVERY, host_post_delivery),
+    };
+#undef MSGR_PROC
+    for (const auto &e : table) {
+        if (std::strcmp(e.name, name) == 0) return e.fn;
+    }
+    return nullptr;
+}
+
+// Runs an add-in call; on an exception, says what it was.
+template <typename F>
+msgr_hresult guard(F &&f, std::string &threw) noexcept {
+    try {
+        return f();
+    } catch (const std::exception &e) {
+        try {
+            threw = std::string("threw an exception: ") + e.what();
+        } catch (...) {
+        }
+    } catch (...) {
+        threw = "threw an exception";
+    }
+    return MSGR_E_UNEXPECTED;
+}
+
+// ---- the paging capability, as the runtime sees it ------------------------------------------
+
+class AddinPaging final : public PagingProvider {
+  public:
+    explicit AddinPaging(msgr_host_ctx &ctx) : ctx_(ctx) {}
+
+    const std::string &name() const override { return ctx_.name; }
+    std::size_t max_page_utf16() const override { return ctx_.paging.max_page_utf16; }
+
+    bool knows_mobile(std::string_view service, std::string_view signin) override {
+        if (ctx_.state != MSGR_ADDIN_LOADED || ctx_.paging.knows_mobile == nullptr) return false;
+        const std::string s(service), n(signin);
+        int out = 0;
+        std::string threw;
+        const msgr_hresult hr = guard(
+            [&] { return ctx_.paging.knows_mobile(ctx_.paging.state, s.c_str(), n.c_str(), &out); },
+            threw);
+        if (MSGR_FAILED(hr)) {
+            ctx_.host->disable(
+                ctx_, hr, "knows_mobile " + (threw.empty() ? "returned " + hr_text(hr) : threw));
+            return false;
+        }
+        return out != 0;
+    }
+
+    msgr_hresult submit(const PageRequest &page) override {
+        if (ctx_.state != MSGR_ADDIN_LOADED) {
+            return fail(MSGR_E_NOTIMPL, "the paging add-in \"" + ctx_.name + "\" is " +
+                                            state_name(ctx_.state) + ": " + ctx_.reason);
+        }
+        {
+            const std::lock_guard<std::mutex> lock(ctx_.owed_mutex);
+            ctx_.owed.insert(page.message_id);  // before the call: its thread may answer at once
+        }
+        const msgr_page_request req{
+            sizeof(msgr_page_request), page.message_id,   page.from.c_str(), page.to.c_str(),
+            page.to_service.c_str(),   page.text.c_str(), page.text.size()};
+        std::string threw;
+        const msgr_hresult hr =
+            guard([&] { return ctx_.paging.submit(ctx_.paging.state, &req); }, threw);
+        if (MSGR_FAILED(hr)) {
+            {
+                const std::lock_guard<std::mutex> lock(ctx_.owed_mutex);
+                ctx_.owed.erase(page.message_id);  // the caller marks this page failed itself
+            }
+            const std::string why = "submit " + (threw.empty() ? "returned " + hr_text(hr) : threw);
+            ctx_.host->disable(ctx_, hr, why);
+            return fail(hr, "the paging add-in \"" + ctx_.name + "\" failed: " + why);
+        }
+        return MSGR_S_OK;
+    }
+
+  private:
+    msgr_host_ctx &ctx_;
+};
+
+// The directory libmsgr.so (or the program msgr_core is linked into) was loaded from.
+std::string own_directory() {
+    Dl_info info{};
+    if (::dladdr(reinterpret_cast<void *>(&own_directory), &info) == 0 ||
+        info.dli_fname == nullptr) {
+        return {};
+    }
+    std::error_code ec;
+    const fs::path p = fs::weakly_canonical(fs::path(info.dli_fname), ec);
+    return ec ? fs::path(info.dli_fname).parent_path().string() : p.parent_path().string();
+}
+
+}  // namespace
+
+// ---- the host ---------------------------------------------------------------------------------
+
+AddinHost::AddinHost(Runtime &rt) : rt_(rt) {
+    const Config &c = rt_.config();
+    if (!c.source_text.empty()) {
+        try {
+            config_ = std::make_unique<ConfigTree>(ConfigTree{toml::parse(c.source_text)});
+        } catch (const std::exception &e) {
+            // load_config already accepted this text; this cannot happen, but must not throw.
+            log(MSGR_LOG_ERROR, std::string("add-ins get no configuration: ") + e.what());
+        }
+    }
+}
+
+AddinHost::~AddinHost() {
+    graveyard_.clear();
+    for (auto it = addins_.rbegin(); it != addins_.rend(); ++it)
+        stop(**it);
+}
+
+std::vector<std::string> AddinHost::search_directories() const {
+    const Config &c = rt_.config();
+    std::vector<std::string> dirs;
+    const fs::path base =
+        c.source_origin.empty() ? fs::path() : fs::path(c.source_origin).parent_path();
+    for (const auto &p : c.addin_paths) {
+        const fs::path path(p);
+        dirs.push_back(path.is_absolute() || base.empty() ? p : (base / path).string());
+    }
+    if (c.addin_default_paths) {
+        if (const char *env = std::getenv("MSGR_ADDIN_PATH")) {
+            std::string_view rest(env);
+            while (!rest.empty()) {
+                const auto colon = rest.find(':');
+                const std::string_view part = rest.substr(0, colon);
+                if (!part.empty()) dirs.emplace_back(part);
+                if (colon == std::string_view::npos) break;
+                rest.remove_prefix(colon + 1);
+            }
+        }
+        const std::string own = own_directory();
+        if (!own.empty()) dirs.push_back((fs::path(own) / "msgr" / "addins").string());
+    }
+    return dirs;
+}
+
+msgr_host_ctx &AddinHost::add(const std::string &path) {
+    auto ctx = std::make_unique<msgr_host_ctx>();
+    ctx->host = this;
+    ctx->index = addins_.size();
+    ctx->path = path;
+    ctx->name = fs::path(path).filename().string();
+    ctx->inbox = &rt_.inbox();
+    addins_.push_back(std::move(ctx));
+    return *addins_.back();
+}
+
+void AddinHost::load_all() {
+    std::vector<std::string> seen_dirs;
+    std::vector<std::string> seen_files;
+    for (const auto &dir : search_directories()) {
+        std::error_code ec;
+        const fs::path canon = fs::weakly_canonical(dir, ec);
+        const std::string key = ec ? dir : canon.string();
+        if (std::find(seen_dirs.begin(), seen_dirs.end(), key) != seen_dirs.end()) continue;
+        seen_dirs.push_back(key);
+        if (!fs::is_directory(key, ec)) {
+            log(MSGR_LOG_DEBUG, "add-in directory " + dir + " does not exist; skipped");
+            continue;
+        }
+        std::vector<std::string> files;
+        for (fs::directory_iterator it(key, ec), end; !ec && it != end; it.increment(ec)) {
+            const fs::path &p = it->path();
+            if (p.extension() == ".so") files.push_back(p.string());
+        }
+        if (ec) {
+            log(MSGR_LOG_WARNING, "cannot list add-in directory " + dir + ": " + ec.message());
+            continue;
+        }
+        std::sort(files.begin(), files.end());
+        for (const auto &f : files) {
+            const fs::path fc = fs::weakly_canonical(f, ec);
+            const std::string fkey = ec ? f : fc.string();
+            if (std::find(seen_files.begin(), seen_files.end(), fkey) != seen_files.end()) continue;
+            seen_files.push_back(fkey);
+            verify_and_open(add(f));
+        }
+    }
+    // Load in dependency order: an add-in starts once everything it depends on is loaded.
+    for (bool progress = true; progress;) {
+        progress = false;
+        for (auto &ctx : addins_) {
+            if (!ctx->pending) continue;
+            bool ready = true;
+            for (const auto &dep : ctx->depends) {
+                bool loaded = false;
+                for (const auto &o : addins_)
+                    loaded = loaded || (o->name == dep && o->state == MSGR_ADDIN_LOADED);
+                ready = ready && loaded;
+            }
+            if (!ready) continue;
+            start(*ctx);
+            progress = true;
+        }
+    }
+    for (auto &ctx : addins_) {
+        if (!ctx->pending) continue;
+        std::string missing;
+        for (const auto &dep : ctx->depends) {
+            bool loaded = false;
+            for (const auto &o : addins_)
+                loaded = loaded || (o->name == dep && o->state == MSGR_ADDIN_LOADED);
+            if (!loaded) missing += (missing.empty() ? "\"" : ", \"") + dep + "\"";
+        }
+        refuse(*ctx, MSGR_E_FAIL,
+               "depends on " + missing + ", which is not loaded (missing, refused or a cycle)");
+    }
+    // A configuration table nobody reads is most likely a typo.
+    if (config_) {
+        for (const auto &[key, node] : config_->root) {
+            if (key == "runtime" || key == "loopback") continue;
+            bool claimed = false;
+            for (const auto &ctx : addins_)
+                claimed = claimed || (ctx->state == MSGR_ADDIN_LOADED && ctx->config_table == key);
+            if (!claimed) {
+                log(MSGR_LOG_WARNING, "configuration table [" + std::string(key.str()) +
+                                          "] is not read by any loaded add-in");
+            }
+        }
+    }
+}
+
+void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
+    const int fd = ::open(ctx.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        refuse(ctx, MSGR_E_FILE_NOT_FOUND, std::string("cannot open: ") + std::strerror(errno));
+        return;
+    }
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        refuse(ctx, MSGR_E_INVALID_DATA, "not a regular file");
+        return;
+    }
+    std::string why = untrusted(st, "the file");
+    if (why.empty()) {
+        struct stat dst {};
+        const std::string dir = fs::path(ctx.path).parent_path().string();
+        if (::stat(dir.empty() ? "." : dir.c_str(), &dst) != 0) {
+            why = "cannot examine its directory";
+        } else {
+            why = untrusted(dst, ("its directory " + dir).c_str());
+        }
+    }
+    if (!why.empty()) {
+        refuse(ctx, MSGR_E_FAIL, "not trusted: " + why);
+        return;
+    }
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    if (size > kMaxAddinBytes) {
+        refuse(ctx, MSGR_E_INVALID_DATA, "implausibly large (" + std::to_string(size) + " bytes)");
+        return;
+    }
+    const auto &allow = rt_.config().addin_sha256;
+    if (!allow.empty()) {
+        const std::string hash = sha256_file(fd);
+        if (std::find(allow.begin(), allow.end(), hash) == allow.end()) {
+            refuse(ctx, MSGR_E_FAIL,
+                   "not trusted: its SHA-256 " + hash +
+                       " is not on the allow-list (runtime.addin_sha256)");
+            return;
+        }
+    }
+    const ElfReport elf = check_elf(fd, size, MSGR_ADDIN_ENTRY_SYMBOL);
+    if (!elf.ok) {
+        refuse(ctx, MSGR_E_INVALID_DATA, elf.reason);
+        return;
+    }
+    // Boost.DLL and dlopen take a path. (Not /proc/self/fd/N: glibc's dlopen matches an already
+    // loaded library by name, and fd numbers are reused.) The directory is trusted, so the file
+    // can only be swapped by its owner; the checks below make sure it was not swapped anyway.
+    const std::string &open_path = ctx.path;
+    auto same_file = [&] {
+        struct stat now {};
+        return ::stat(open_path.c_str(), &now) == 0 && now.st_dev == st.st_dev &&
+               now.st_ino == st.st_ino && now.st_size == st.st_size &&
+               now.st_mtim.tv_sec == st.st_mtim.tv_sec && now.st_mtim.tv_nsec == st.st_mtim.tv_nsec;
+    };
+    bool aliased = false;
+    if (elf.has_symtab) {
+        try {
+            boost::dll::library_info info(open_path);
+            for (const auto &s : info.symbols("boostdll"))
+                aliased = aliased || s == MSGR_ADDIN_ENTRY_SYMBOL;
+        } catch (const std::exception &e) {
+            refuse(ctx, MSGR_E_INVALID_DATA, std::string("unreadable ELF file: ") + e.what());
+            return;
+        }
+    }
+    if (!elf.dynsym_entry) {
+        refuse(ctx, MSGR_E_INVALID_DATA,
+               "no entry point: the file does not export " MSGR_ADDIN_ENTRY_SYMBOL
+               " (use MSGR_ADDIN_ENTRY or BOOST_DLL_ALIAS)");
+        return;
+    }
+    if (!elf.entry_is_pointer || (elf.has_symtab && !aliased)) {
+        refuse(ctx, MSGR_E_INVALID_DATA,
+               MSGR_ADDIN_ENTRY_SYMBOL
+               " is not an alias (a pointer in the boostdll section): "
+               "export it with MSGR_ADDIN_ENTRY or BOOST_DLL_ALIAS");
+        return;
+    }
+
+    // The file is what it should be: load it. Its static constructors run here.
+    if (!same_file()) {
+        refuse(ctx, MSGR_E_FAIL, "the file changed while it was being verified");
+        return;
+    }
+    try {
+        namespace mode = boost::dll::load_mode;
+        ctx.lib = std::make_unique<boost::dll::shared_library>(open_path,
+                                                               mode::rtld_now | mode::rtld_local);
+    } catch (const std::exception &e) {
+        refuse(ctx, MSGR_E_FAIL, std::string("cannot load: ") + e.what());
+        return;
+    }
+    msgr_addin_entry_fn entry = nullptr;
+    try {
+        entry = ctx.lib->get<msgr_addin_entry_fn>(MSGR_ADDIN_ENTRY_SYMBOL);
+    } catch (const std::exception &e) {
+        refuse(ctx, MSGR_E_FAIL, std::string("no entry point: ") + e.what());
+        return;
+    }
+    if (entry == nullptr) {
+        refuse(ctx, MSGR_E_INVALID_DATA, "the entry point " MSGR_ADDIN_ENTRY_SYMBOL " is NULL");
+        return;
+    }
+    const msgr_addin_descriptor *d = nullptr;
+    std::string threw;
+    guard(
+        [&] {
+            d = entry();
+            return MSGR_S_OK;
+        },
+        threw);
+    if (!threw.empty()) {
+        refuse(ctx, MSGR_E_UNEXPECTED, "the entry point " + threw);
+        return;
+    }
+    if (d == nullptr) {
+        refuse(ctx, MSGR_E_INVALID_DATA, "the entry point returned NULL");
+        return;
+    }
+    if (d->struct_size < kDescriptorV1Size || d->struct_size > 4096) {
+        refuse(ctx, MSGR_E_INVALID_DATA,
+               "bad descriptor size: " + std::to_string(d->struct_size) + " bytes (ABI " +
+                   std::to_string(MSGR_ADDIN_ABI_MAJOR) + "." +
+                   std::to_string(MSGR_ADDIN_ABI_MINOR) + " needs at least " +
+                   std::to_string(kDescriptorV1Size) + ")");
+        return;
+    }
+    msgr_addin_descriptor desc{};
+    std::memcpy(&desc, d, std::min<std::size_t>(d->struct_size, sizeof desc));
+    if (desc.magic != MSGR_ADDIN_MAGIC) {
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "0x%08X", desc.magic);
+        refuse(ctx, MSGR_E_INVALID_DATA,
+               std::string("bad magic ") + buf + ": not an msgr add-in descriptor");
+        return;
+    }
+    ctx.abi_major = desc.abi_major;
+    ctx.abi_minor = desc.abi_minor;
+    const std::string abi = std::to_string(desc.abi_major) + "." + std::to_string(desc.abi_minor);
+    const std::string host_abi =
+        std::to_string(MSGR_ADDIN_ABI_MAJOR) + "." + std::to_string(MSGR_ADDIN_ABI_MINOR);
+    if (desc.abi_major != MSGR_ADDIN_ABI_MAJOR) {
+        refuse(ctx, MSGR_E_SERVER_VERSION,
+               "built for add-in ABI " + abi + "; this runtime has " + host_abi +
+                   " and the major version must match");
+        return;
+    }
+    if (desc.abi_minor > MSGR_ADDIN_ABI_MINOR) {
+        refuse(ctx, MSGR_E_SERVER_VERSION,
+               "built for add-in ABI " + abi + ", newer than this runtime's " + host_abi);
+        return;
+    }
+    const std::string name = bounded(desc.name, 65);
+    if (!valid_name(name)) {
+        refuse(ctx, MSGR_E_INVALID_DATA,
+               "the descriptor's name is missing or not 1-64 letters, digits, '-', '_', '.'");
+        return;
+    }
+    ctx.name = name;
+    ctx.version = bounded(desc.version);
+    ctx.description = bounded(desc.description, 1024);
+    if (desc.load == nullptr || desc.unload == nullptr) {
+        refuse(ctx, MSGR_E_INVALID_DATA, "the descriptor has no load or no unload function");
+        return;
+    }
+    if (desc.depends != nullptr) {
+        for (std::size_t i = 0; desc.depends[i] != nullptr; ++i) {
+            if (i == 32) {
+                refuse(ctx, MSGR_E_INVALID_DATA, "more than 32 dependencies");
+                return;
+            }
+            ctx.depends.push_back(bounded(desc.depends[i], 65));
+        }
+    }
+    for (const auto &o : addins_) {
+        if (o.get() != &ctx && o->name == name && (o->pending || o->state == MSGR_ADDIN_LOADED)) {
+            refuse(ctx, MSGR_E_FAIL,
+                   "another add-in named \"" + name + "\" was found first, in " + o->path);
+            return;
+        }
+    }
+    if (desc.config_table != nullptr) {
+        ctx.config_table = bounded(desc.config_table, 65);
+        if (config_) {
+            if (const toml::node *n = config_->root.get(ctx.config_table)) {
+                ctx.config = n->as_table();
+                if (ctx.config == nullptr) {
+                    refuse(ctx, MSGR_E_INVALID_DATA,
+                           "[" + ctx.config_table + "] in " + rt_.config().source_origin +
+                               " must be a table");
+                    return;
+                }
+            }
+        }
+    }
+    ctx.desc = desc;
+    ctx.pending = true;
+}
+
+void AddinHost::start(msgr_host_ctx &ctx) {
+    ctx.pending = false;
+    const msgr_host host{sizeof(msgr_host), MSGR_ADDIN_ABI_MAJOR, MSGR_ADDIN_ABI_MINOR, &ctx,
+                         &host_get_proc};
+    ctx.loading = true;
+    std::string threw;
+    const msgr_hresult hr = guard([&] { return ctx.desc.load(&host, &ctx.state_ptr); }, threw);
+    ctx.loading = false;
+    if (!threw.empty()) {
+        // It ran and broke: whatever it started may still run, so its code stays mapped.
+        ctx.has_paging = false;
+        ctx.subs.clear();
+        ctx.state = MSGR_ADDIN_DISABLED;
+        ctx.result = hr;
+        ctx.reason = "load " + threw;
+        {
+            const std::lock_guard<std::mutex> lock(g_never_unmapped_mutex);
+            never_unmapped().push_back(std::move(ctx.lib));
+        }
+        report(ctx);
+        return;
+    }
+    if (MSGR_FAILED(hr)) {
+        ctx.has_paging = false;
+        ctx.subs.clear();
+        refuse(ctx, hr,
+               "load failed with " + hr_text(hr) +
+                   (ctx.load_error.empty() ? std::string() : ": " + ctx.load_error));
+        return;
+    }
+    ctx.ran = true;
+    ctx.state = MSGR_ADDIN_LOADED;
+    if (ctx.has_paging) {
+        auto adapter = std::make_unique<AddinPaging>(ctx);
+        ctx.adapter = adapter.get();
+        rt_.set_paging_provider(std::move(adapter));
+        ctx.provides |= MSGR_ADDIN_PROVIDES_PAGING;
+    }
+    for (const auto &sub : ctx.subs) {
+        msgr_host_ctx *c = &ctx;
+        const auto fn = sub.fn;
+        void *user = sub.user;
+        ctx.connections.push_back(rt_.connect(sub.type, [c, fn, user](const msgr_event &ev) {
+            if (c->state != MSGR_ADDIN_LOADED) return;
+            std::string threw;
+            const msgr_hresult hr = guard([&] { return fn(&ev, user); }, threw);
+            if (MSGR_FAILED(hr)) {
+                c->host->disable(*c, hr,
+                                 std::string("its ") + msgr_event_type_name(ev.type) +
+                                     " callback " +
+                                     (threw.empty() ? "returned " + hr_text(hr) : threw));
+            }
+        }));
+        ctx.provides |= MSGR_ADDIN_PROVIDES_EVENTS;
+    }
+    report(ctx);
+}
+
+void AddinHost::refuse(msgr_host_ctx &ctx, msgr_hresult hr, const std::string &reason) {
+    ctx.pending = false;
+    ctx.state = MSGR_ADDIN_REFUSED;
+    ctx.result = hr;
+    ctx.reason = reason;
+    ctx.lib.reset();  // nothing of it runs any more (its load, if called, cleaned up)
+    report(ctx);
+}
+
+void AddinHost::report(msgr_host_ctx &ctx) {
+    std::string text = ctx.name + ": " + state_name(ctx.state);
+    if (!ctx.reason.empty()) text += ": " + ctx.reason;
+    const bool bad = ctx.state == MSGR_ADDIN_REFUSED || ctx.state == MSGR_ADDIN_DISABLED;
+    log(bad ? MSGR_LOG_WARNING : MSGR_LOG_INFO, "add-in " + ctx.path + ": " + text);
+    rt_.raise_addin_event(ctx.index, ctx.result, std::move(text));
+}
+
+void AddinHost::withdraw(msgr_host_ctx &ctx) {
+    for (auto &c : ctx.connections)
+        c.disconnect();
+    ctx.connections.clear();
+    if (ctx.adapter != nullptr) {
+        if (rt_.paging_provider() == ctx.adapter) {
+            // It may be on the stack (the add-in failed inside a call): freed in collect().
+            graveyard_.push_back(rt_.release_paging_provider());
+        }
+        ctx.adapter = nullptr;
+    }
+    // Pages it still owed: reported as failed, never silently dropped.
+    std::unordered_set<std::uint64_t> owed;
+    {
+        const std::lock_guard<std::mutex> lock(ctx.owed_mutex);
+        owed.swap(ctx.owed);
+    }
+    for (const auto id : owed)
+        ctx.inbox->push(DeliveryDone{id, MSGR_DELIVERY_FAILED, MSGR_E_FAIL});
+}
+
+void AddinHost::disable(msgr_host_ctx &ctx, msgr_hresult hr, const std::string &reason) {
+    if (ctx.state != MSGR_ADDIN_LOADED) return;
+    ctx.state = MSGR_ADDIN_DISABLED;
+    ctx.result = MSGR_SUCCEEDED(hr) ? MSGR_E_FAIL : hr;
+    ctx.reason = reason;
+    withdraw(ctx);
+    report(ctx);
+}
+
+void AddinHost::stop(msgr_host_ctx &ctx) {
+    withdraw(ctx);
+    if (ctx.ran) {
+        ctx.ran = false;
+        std::string threw;
+        guard(
+            [&] {
+                ctx.desc.unload(ctx.state_ptr);
+                return MSGR_S_OK;
+            },
+            threw);
+        if (!threw.empty()) {
+            log(MSGR_LOG_ERROR, "add-in " + ctx.name + ": unload " + threw +
+                                    "; its code stays mapped until the process exits");
+            const std::lock_guard<std::mutex> lock(g_never_unmapped_mutex);
+            never_unmapped().push_back(std::move(ctx.lib));
+        }
+    }
+    ctx.lib.reset();
+}
+
+void AddinHost::collect() {
+    graveyard_.clear();
+}
+
+msgr_hresult AddinHost::info(std::size_t index, msgr_addin_info &out) const {
+    if (index >= addins_.size()) {
+        return fail(MSGR_E_INVALIDARG, "add-in index " + std::to_string(index) +
+                                           " is out of range (" + std::to_string(addins_.size()) +
+                                           " add-ins)");
+    }
+    const std::uint32_t caller_size = out.struct_size;
+    if (caller_size < offsetof(msgr_addin_info, abi_major)) {
+        return fail(MSGR_E_INVALIDARG, "msgr_addin_info.struct_size is " +
+                                           std::to_string(caller_size) + "; set it to sizeof");
+    }
+    const msgr_host_ctx &c = *addins_[index];
+    msgr_addin_info full{};
+    full.struct_size = caller_size;
+    full.state = c.state;
+    full.result = c.result;
+    full.provides = c.provides;
+    full.name = c.name.c_str();
+    full.version = c.version.c_str();
+    full.description = c.description.c_str();
+    full.path = c.path.c_str();
+    full.reason = c.reason.c_str();
+    full.abi_major = c.abi_major;
+    full.abi_minor = c.abi_minor;
+    std::memcpy(&out, &full, std::min<std::size_t>(caller_size, sizeof full));
+    return MSGR_S_OK;
+}
+
+msgr_hresult AddinHost::unload(const char *name) {
+    if (name == nullptr) return fail(MSGR_E_INVALIDARG, "the add-in name is NULL");
+    msgr_host_ctx *target = nullptr;
+    for (auto &c : addins_) {
+        if (c->name == name && (target == nullptr || c->state == MSGR_ADDIN_LOADED))
+            target = c.get();
+    }
+    if (target == nullptr)
+        return fail(MSGR_E_INVALIDARG, std::string("no add-in is named \"") + name + "\"");
+    if (target->state != MSGR_ADDIN_LOADED) return MSGR_S_FALSE;
+    if (rt_.in_callback()) {
+        return fail(MSGR_E_BUSY,
+                    "cannot unload an add-in from inside an event callback; do it after the tick");
+    }
+    for (auto &c : addins_) {
+        if (c->state != MSGR_ADDIN_LOADED) continue;
+        for (const auto &dep : c->depends) {
+            if (dep == target->name) {
+                return fail(MSGR_E_BUSY, "add-in \"" + c->name + "\" depends on \"" + target->name +
+                                             "\"; unload it first");
+            }
+        }
+    }
+    if (target->adapter != nullptr && rt_.paging_in_use()) {
+        return fail(MSGR_E_BUSY, "add-in \"" + target->name +
+                                     "\" provides paging and a page window is open or a page "
+                                     "is being delivered");
+    }
+    stop(*target);
+    target->state = MSGR_ADDIN_UNLOADED;
+    target->result = MSGR_S_OK;
+    target->reason.clear();
+    target->provides = 0;
+    report(*target);
+    return MSGR_S_OK;
+}
+
+}  // namespace msgr::core

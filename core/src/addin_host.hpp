@@ -1,0 +1,65 @@
+// The add-in host: finds add-ins, checks them without running them, loads them with Boost.DLL,
+// adapts what they register (msgr/addin.h, all C) to the runtime's C++ interfaces, guards every
+// call into them, and unloads them. One per runtime; everything here runs on the owner thread
+// except the host functions an add-in may call from its own threads (log, post_delivery).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "msgr/addin.h"
+#include "msgr/msgr.h"
+
+namespace msgr::core {
+
+class Runtime;
+class PagingProvider;
+
+class AddinHost {
+  public:
+    explicit AddinHost(Runtime &rt);
+    ~AddinHost();  // disconnects, unloads and unmaps every add-in
+    AddinHost(const AddinHost &) = delete;
+    AddinHost &operator=(const AddinHost &) = delete;
+
+    // The directories searched, in order: runtime.addin_paths, then (unless
+    // runtime.addin_default_paths = false) MSGR_ADDIN_PATH and <dir of libmsgr.so>/msgr/addins.
+    std::vector<std::string> search_directories() const;
+
+    // Finds, verifies and loads every add-in in the search directories.
+    void load_all();
+
+    std::size_t count() const noexcept { return addins_.size(); }
+    msgr_hresult info(std::size_t index, msgr_addin_info &out) const;
+    msgr_hresult unload(const char *name);
+
+    // Frees what add-ins withdrew while they were being called. Call where no add-in call is on
+    // the stack (the start of a tick).
+    void collect();
+
+    // Disables an add-in (called by the guards): reported, callbacks disconnected, capabilities
+    // withdrawn, pages it owed reported as failed.
+    void disable(msgr_host_ctx &ctx, msgr_hresult hr, const std::string &reason);
+
+    Runtime &runtime() noexcept { return rt_; }
+
+  private:
+    void verify_and_open(msgr_host_ctx &ctx);
+    void start(msgr_host_ctx &ctx);
+    void refuse(msgr_host_ctx &ctx, msgr_hresult hr, const std::string &reason);
+    void report(msgr_host_ctx &ctx);
+    void withdraw(msgr_host_ctx &ctx);
+    void stop(msgr_host_ctx &ctx);
+    msgr_host_ctx &add(const std::string &path);
+
+    Runtime &rt_;
+    struct ConfigTree;
+    std::unique_ptr<ConfigTree> config_;  // the parsed configuration, for add-ins' tables
+    std::vector<std::unique_ptr<msgr_host_ctx>> addins_;
+    std::vector<std::unique_ptr<PagingProvider>> graveyard_;
+};
+
+}  // namespace msgr::core

@@ -1,0 +1,645 @@
+// The paging add-in: gives the runtime its paging capability (the component the Page
+// documentation says must be installed) and delivers pages through a gateway.
+//
+// It sees only sdk/ (msgr/addin.h). Decisions it makes:
+//  - who can be paged: the runtime asks it only about contacts whose service did not say they
+//    have mobile services; it answers from its own directory ([paging] mobile = [...]).
+//  - the page length limit: 160 UTF-16 code units by default ([paging] max_length), the length
+//    of one SMS and what pagers and SMS gateways count in; a page is one short message, and
+//    a limit a phone delivers in one piece keeps it that way.
+//  - delivery: on its own thread, never on the host's. "outbox" (the default) appends a JSON line
+//    to a file under the user's data directory; "webhook" POSTs JSON (ntfy / Gotify style) with
+//    libcurl's multi interface. A failed attempt is retried with exponential backoff; the final
+//    outcome is reported to the runtime, which marks the page sent or failed in its window.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include <curl/curl.h>
+
+#include "msgr/addin.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+constexpr std::size_t kMaxQueued = 1024;  // pages waiting; past it a page fails at once
+
+enum class Gateway { outbox, webhook };
+
+struct Settings {
+    std::uint32_t max_length = 160;
+    std::unordered_set<std::string> mobile;  // case-folded sign-in names
+    Gateway gateway = Gateway::outbox;
+    std::string outbox;
+    std::string url;
+    std::string token;
+    std::string topic;
+    std::int64_t priority = -1;  // -1: not sent
+    std::vector<std::string> headers;
+    std::int64_t timeout_ms = 10000;
+    std::int64_t retries = 3;  // attempts after the first
+    std::int64_t backoff_ms = 1000;
+    std::int64_t backoff_max_ms = 60000;
+};
+
+std::string fold(std::string_view s) {
+    std::string out(s);
+    for (auto &c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
+void json_string(std::string &out, std::string_view s) {
+    out.push_back('"');
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                if (c < 0x20 || c == 0x7f) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                    out += buf;
+                } else {
+                    out.push_back(ch);
+                }
+        }
+    }
+    out.push_back('"');
+}
+
+struct Job {
+    std::uint64_t id = 0;
+    std::string body;  // the JSON object (a line of the outbox, or the webhook's body)
+    int attempts = 0;
+    Clock::time_point due{};
+    CURL *easy = nullptr;
+    curl_slist *headers = nullptr;
+};
+
+class Pager {
+  public:
+    Pager(const msgr_host &host, Settings settings)
+        : ctx_(host.ctx),
+          log_(reinterpret_cast<msgr_host_log_fn>(host.get_proc(MSGR_HOST_LOG))),
+          post_(
+              reinterpret_cast<msgr_host_post_delivery_fn>(host.get_proc(MSGR_HOST_POST_DELIVERY))),
+          s_(std::move(settings)) {}
+
+    ~Pager() { stop(); }
+
+    bool start(std::string &why) {
+        if (s_.gateway == Gateway::webhook) {
+            if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+                why = "curl_global_init failed";
+                return false;
+            }
+            curl_inited_ = true;
+            multi_ = curl_multi_init();
+            if (multi_ == nullptr) {
+                why = "curl_multi_init failed";
+                return false;
+            }
+        }
+        try {
+            thread_ = std::thread([this] { run(); });
+        } catch (const std::exception &e) {
+            why = std::string("cannot start the delivery thread: ") + e.what();
+            return false;
+        }
+        return true;
+    }
+
+    void stop() {
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            stopping_ = true;
+        }
+        wake();
+        if (thread_.joinable()) thread_.join();
+        if (multi_ != nullptr) {
+            curl_multi_cleanup(multi_);
+            multi_ = nullptr;
+        }
+        if (curl_inited_) {
+            curl_global_cleanup();
+            curl_inited_ = false;
+        }
+    }
+
+    const Settings &settings() const { return s_; }
+
+    msgr_hresult submit(const msgr_page_request &req) {
+        const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+        const std::string_view text(req.text, req.text_size);
+        const std::string from = req.from ? req.from : "";
+        const std::string to = req.to ? req.to : "";
+        auto job = std::make_unique<Job>();
+        job->id = req.message_id;
+        std::string &b = job->body;
+        b = "{";
+        if (s_.gateway == Gateway::webhook) {
+            if (!s_.topic.empty()) {
+                b += "\"topic\":";
+                json_string(b, s_.topic);
+                b += ",";
+            }
+            b += "\"title\":";
+            json_string(b, "Page from " + from);
+            b += ",\"message\":";
+            json_string(b, text);
+            if (s_.priority >= 0) b += ",\"priority\":" + std::to_string(s_.priority);
+            b += ",";
+        } else {
+            b += "\"text\":";
+            json_string(b, text);
+            b += ",";
+        }
+        b += "\"id\":" + std::to_string(req.message_id) + ",\"time\":" + std::to_string(now_ms) +
+             ",\"from\":";
+        json_string(b, from);
+        b += ",\"to\":";
+        json_string(b, to);
+        b += ",\"service\":";
+        json_string(b, req.to_service ? req.to_service : "");
+        b += "}";
+        bool full = false;
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            full = incoming_.size() >= kMaxQueued;
+            if (!full) incoming_.push_back(std::move(job));
+        }
+        if (full) {
+            // Reported, not dropped: the page fails in its window.
+            post_(ctx_, req.message_id, MSGR_DELIVERY_FAILED, MSGR_E_BUSY);
+            return MSGR_S_OK;
+        }
+        wake();
+        return MSGR_S_OK;
+    }
+
+  private:
+    void wake() {
+        if (multi_ != nullptr) {
+            curl_multi_wakeup(multi_);
+        } else {
+            cv_.notify_all();
+        }
+    }
+
+    void log(msgr_log_level level, const std::string &m) {
+        if (log_ != nullptr) log_(ctx_, level, m.c_str());
+    }
+
+    void finish(Job &job, msgr_delivery_state state, msgr_hresult hr) {
+        post_(ctx_, job.id, state, hr);
+    }
+
+    // One attempt failed: retry later, or report the page failed for good.
+    void failed(std::unique_ptr<Job> job, msgr_hresult hr, bool retryable, const std::string &why) {
+        if (retryable && job->attempts <= s_.retries) {
+            std::int64_t delay = s_.backoff_ms;
+            for (int i = 1; i < job->attempts && delay < s_.backoff_max_ms; ++i)
+                delay *= 2;
+            delay = std::min(delay, s_.backoff_max_ms);
+            log(MSGR_LOG_INFO, "page " + std::to_string(job->id) + ": attempt " +
+                                   std::to_string(job->attempts) + " failed (" + why +
+                                   "); retrying in " + std::to_string(delay) + " ms");
+            job->due = Clock::now() + std::chrono::milliseconds(delay);
+            waiting_.push_back(std::move(job));
+            return;
+        }
+        log(MSGR_LOG_WARNING, "page " + std::to_string(job->id) + " failed after " +
+                                  std::to_string(job->attempts) + " attempt(s): " + why);
+        finish(*job, MSGR_DELIVERY_FAILED, hr);
+    }
+
+    void write_outbox(std::unique_ptr<Job> job) {
+        ++job->attempts;
+        std::error_code ec;
+        const fs::path path(s_.outbox);
+        if (path.has_parent_path()) {
+            fs::create_directories(path.parent_path(), ec);
+            if (!ec) fs::permissions(path.parent_path(), fs::perms::owner_all, ec);
+            ec.clear();  // an existing directory we cannot chmod is fine
+        }
+        const int fd = ::open(s_.outbox.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            failed(std::move(job), MSGR_E_FAIL, true,
+                   "cannot open " + s_.outbox + ": " + std::strerror(errno));
+            return;
+        }
+        const std::string line = job->body + "\n";
+        // One write per line, O_APPEND: lines of concurrent writers do not interleave.
+        const ssize_t n = ::write(fd, line.data(), line.size());
+        const int err = errno;
+        const bool ok = n == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+        ::close(fd);
+        if (!ok) {
+            failed(std::move(job), MSGR_E_FAIL, true,
+                   "cannot write " + s_.outbox + ": " + std::strerror(n < 0 ? err : EIO));
+            return;
+        }
+        finish(*job, MSGR_DELIVERY_SENT, MSGR_S_OK);
+    }
+
+    static size_t discard(char *, size_t size, size_t n, void *) { return size * n; }
+
+    void start_request(std::unique_ptr<Job> job) {
+        ++job->attempts;
+        CURL *e = curl_easy_init();
+        if (e == nullptr) {
+            failed(std::move(job), MSGR_E_OUTOFMEMORY, true, "curl_easy_init failed");
+            return;
+        }
+        curl_slist *h = curl_slist_append(nullptr, "Content-Type: application/json");
+        h = curl_slist_append(h, "User-Agent: msgr-paging/1.0");
+        if (!s_.token.empty())
+            h = curl_slist_append(h, ("Authorization: Bearer " + s_.token).c_str());
+        for (const auto &extra : s_.headers)
+            h = curl_slist_append(h, extra.c_str());
+        curl_easy_setopt(e, CURLOPT_URL, s_.url.c_str());
+        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(job->body.size()));
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, job->body.c_str());
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(s_.timeout_ms));
+        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(s_.timeout_ms));
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Pager::discard);
+        curl_easy_setopt(e, CURLOPT_PRIVATE, job.get());
+        job->easy = e;
+        job->headers = h;
+        curl_multi_add_handle(multi_, e);
+        active_.push_back(std::move(job));
+    }
+
+    void request_done(CURL *e, CURLcode code) {
+        auto it = std::find_if(active_.begin(), active_.end(),
+                               [&](const std::unique_ptr<Job> &j) { return j->easy == e; });
+        if (it == active_.end()) return;
+        std::unique_ptr<Job> job = std::move(*it);
+        active_.erase(it);
+        long status = 0;
+        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+        curl_multi_remove_handle(multi_, e);
+        curl_easy_cleanup(e);
+        curl_slist_free_all(job->headers);
+        job->easy = nullptr;
+        job->headers = nullptr;
+        if (code != CURLE_OK) {
+            failed(std::move(job), MSGR_E_CONNECT, true, curl_easy_strerror(code));
+        } else if (status >= 200 && status < 300) {
+            finish(*job, MSGR_DELIVERY_SENT, MSGR_S_OK);
+        } else {
+            const bool retry = status >= 500 || status == 408 || status == 429;
+            failed(std::move(job), retry ? MSGR_E_SERVER_UNAVAILABLE : MSGR_E_FAIL, retry,
+                   "the gateway answered HTTP " + std::to_string(status));
+        }
+    }
+
+    void run() {
+        for (;;) {
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                if (stopping_) break;
+                while (!incoming_.empty()) {
+                    waiting_.push_back(std::move(incoming_.front()));
+                    incoming_.pop_front();
+                }
+            }
+            const auto now = Clock::now();
+            auto next_due = now + std::chrono::seconds(1);
+            for (auto it = waiting_.begin(); it != waiting_.end();) {
+                if ((*it)->due <= now) {
+                    std::unique_ptr<Job> job = std::move(*it);
+                    it = waiting_.erase(it);
+                    if (s_.gateway == Gateway::webhook) {
+                        start_request(std::move(job));
+                    } else {
+                        write_outbox(std::move(job));
+                    }
+                } else {
+                    next_due = std::min(next_due, (*it)->due);
+                    ++it;
+                }
+            }
+            // A retry scheduled just now may be due before the computed wake-up.
+            for (const auto &j : waiting_)
+                next_due = std::min(next_due, j->due);
+            const auto wait_ms = std::max<std::int64_t>(
+                0, std::chrono::duration_cast<std::chrono::milliseconds>(next_due - Clock::now())
+                       .count());
+            if (multi_ != nullptr) {
+                int running = 0;
+                curl_multi_perform(multi_, &running);
+                int left = 0;
+                while (CURLMsg *m = curl_multi_info_read(multi_, &left)) {
+                    if (m->msg == CURLMSG_DONE) request_done(m->easy_handle, m->data.result);
+                }
+                if (!waiting_.empty() && wait_ms == 0) continue;
+                curl_multi_poll(multi_, nullptr, 0,
+                                static_cast<int>(std::min<std::int64_t>(wait_ms, 1000)), nullptr);
+            } else {
+                std::unique_lock<std::mutex> lock(mutex_);
+                cv_.wait_for(lock, std::chrono::milliseconds(wait_ms),
+                             [&] { return stopping_ || !incoming_.empty(); });
+            }
+        }
+        // Stopping: transfers in flight are abandoned. The runtime reports every page still owed
+        // as failed when it unloads the add-in, so none is silently lost.
+        for (auto &job : active_) {
+            curl_multi_remove_handle(multi_, job->easy);
+            curl_easy_cleanup(job->easy);
+            curl_slist_free_all(job->headers);
+        }
+        active_.clear();
+        waiting_.clear();
+        const std::lock_guard<std::mutex> lock(mutex_);
+        incoming_.clear();
+    }
+
+    msgr_host_ctx *ctx_;
+    msgr_host_log_fn log_;
+    msgr_host_post_delivery_fn post_;
+    Settings s_;
+    CURLM *multi_ = nullptr;
+    bool curl_inited_ = false;
+    std::thread thread_;
+
+    std::mutex mutex_;  // guards incoming_ and stopping_
+    std::condition_variable cv_;
+    std::deque<std::unique_ptr<Job>> incoming_;
+    bool stopping_ = false;
+
+    // The delivery thread's own.
+    std::list<std::unique_ptr<Job>> waiting_;
+    std::list<std::unique_ptr<Job>> active_;
+};
+
+// ---- configuration ------------------------------------------------------------------------
+
+struct ConfigReader {
+    msgr_host_ctx *ctx;
+    msgr_host_config_string_fn str;
+    msgr_host_config_int_fn integer;
+    msgr_host_config_array_size_fn array_size;
+    msgr_host_config_array_string_fn array_string;
+    msgr_host_config_key_fn key;
+    msgr_host_config_origin_fn origin;
+    std::string error;
+
+    bool get(const char *k, std::string &out) {
+        const char *v = nullptr;
+        const msgr_hresult hr = str(ctx, k, &v);
+        if (hr == MSGR_E_INVALIDARG) return bad(k, "a string");
+        if (hr == MSGR_S_OK) out = v;
+        return true;
+    }
+    bool get(const char *k, std::int64_t &out, std::int64_t lo, std::int64_t hi) {
+        std::int64_t v = 0;
+        const msgr_hresult hr = integer(ctx, k, &v);
+        const std::string range =
+            "an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+        if (hr == MSGR_E_INVALIDARG) return bad(k, range);
+        if (hr != MSGR_S_OK) return true;
+        if (v < lo || v > hi) return bad(k, range);
+        out = v;
+        return true;
+    }
+    bool get(const char *k, std::vector<std::string> &out) {
+        std::size_t n = 0;
+        msgr_hresult hr = array_size(ctx, k, &n);
+        if (hr == MSGR_E_INVALIDARG) return bad(k, "an array of strings");
+        if (hr != MSGR_S_OK) return true;
+        out.clear();
+        for (std::size_t i = 0; i < n; ++i) {
+            const char *v = nullptr;
+            if (array_string(ctx, k, i, &v) != MSGR_S_OK) return bad(k, "an array of strings");
+            out.emplace_back(v);
+        }
+        return true;
+    }
+    bool bad(const char *k, const std::string &want) {
+        error = std::string(origin(ctx)) + ": paging." + k + " must be " + want;
+        return false;
+    }
+};
+
+std::string default_outbox() {
+    if (const char *xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && xdg[0] == '/') {
+        return (fs::path(xdg) / "msgr" / "outbox.jsonl").string();
+    }
+    if (const char *home = std::getenv("HOME"); home != nullptr && home[0] != '\0') {
+        return (fs::path(home) / ".local" / "share" / "msgr" / "outbox.jsonl").string();
+    }
+    return "msgr-outbox.jsonl";
+}
+
+bool read_settings(const msgr_host &host, Settings &s, std::string &why) {
+    ConfigReader r{
+        host.ctx,
+        reinterpret_cast<msgr_host_config_string_fn>(host.get_proc(MSGR_HOST_CONFIG_STRING)),
+        reinterpret_cast<msgr_host_config_int_fn>(host.get_proc(MSGR_HOST_CONFIG_INT)),
+        reinterpret_cast<msgr_host_config_array_size_fn>(
+            host.get_proc(MSGR_HOST_CONFIG_ARRAY_SIZE)),
+        reinterpret_cast<msgr_host_config_array_string_fn>(
+            host.get_proc(MSGR_HOST_CONFIG_ARRAY_STRING)),
+        reinterpret_cast<msgr_host_config_key_fn>(host.get_proc(MSGR_HOST_CONFIG_KEY)),
+        reinterpret_cast<msgr_host_config_origin_fn>(host.get_proc(MSGR_HOST_CONFIG_ORIGIN)),
+        {}};
+    if (!r.str || !r.integer || !r.array_size || !r.array_string || !r.key || !r.origin) {
+        why = "the runtime lacks the configuration functions this add-in needs";
+        return false;
+    }
+    static const char *const known[] = {"max_length",
+                                        "mobile",
+                                        "gateway",
+                                        "outbox",
+                                        "webhook_url",
+                                        "webhook_token",
+                                        "webhook_topic",
+                                        "webhook_priority",
+                                        "webhook_headers",
+                                        "webhook_timeout_ms",
+                                        "retries",
+                                        "retry_backoff_ms",
+                                        "retry_backoff_max_ms"};
+    const char *k = nullptr;
+    for (std::size_t i = 0; r.key(host.ctx, i, &k) == MSGR_S_OK; ++i) {
+        bool ok = false;
+        for (const char *n : known)
+            ok = ok || std::strcmp(n, k) == 0;
+        if (!ok) {
+            why = std::string(r.origin(host.ctx)) + ": unknown key paging." + k;
+            return false;
+        }
+    }
+    std::int64_t max_length = s.max_length;
+    std::vector<std::string> mobile;
+    std::string gateway = "outbox";
+    std::string outbox;
+    const bool ok =
+        r.get("max_length", max_length, 1, 65535) && r.get("mobile", mobile) &&
+        r.get("gateway", gateway) && r.get("outbox", outbox) && r.get("webhook_url", s.url) &&
+        r.get("webhook_token", s.token) && r.get("webhook_topic", s.topic) &&
+        r.get("webhook_priority", s.priority, 0, 10) && r.get("webhook_headers", s.headers) &&
+        r.get("webhook_timeout_ms", s.timeout_ms, 1, 600000) &&
+        r.get("retries", s.retries, 0, 100) &&
+        r.get("retry_backoff_ms", s.backoff_ms, 0, 3600000) &&
+        r.get("retry_backoff_max_ms", s.backoff_max_ms, 0, 86400000);
+    if (!ok) {
+        why = r.error;
+        return false;
+    }
+    s.max_length = static_cast<std::uint32_t>(max_length);
+    for (const auto &m : mobile)
+        s.mobile.insert(fold(m));
+    if (gateway == "outbox") {
+        s.gateway = Gateway::outbox;
+    } else if (gateway == "webhook") {
+        s.gateway = Gateway::webhook;
+        if (s.url.rfind("http://", 0) != 0 && s.url.rfind("https://", 0) != 0) {
+            why = std::string(r.origin(host.ctx)) +
+                  ": paging.gateway is \"webhook\", so paging.webhook_url must be an http:// or "
+                  "https:// URL";
+            return false;
+        }
+    } else {
+        why = std::string(r.origin(host.ctx)) + ": paging.gateway is \"" + gateway +
+              "\"; expected \"outbox\" or \"webhook\"";
+        return false;
+    }
+    for (const auto &h : s.headers) {
+        if (h.find(':') == std::string::npos || h.find_first_of("\r\n") != std::string::npos) {
+            why = std::string(r.origin(host.ctx)) + ": paging.webhook_headers: \"" + h +
+                  "\" is not a \"Name: value\" header";
+            return false;
+        }
+    }
+    if (outbox.empty()) {
+        s.outbox = default_outbox();
+    } else {
+        fs::path p(outbox);
+        const std::string origin = r.origin(host.ctx);
+        if (p.is_relative() && !origin.empty()) p = fs::path(origin).parent_path() / p;
+        s.outbox = p.string();
+    }
+    return true;
+}
+
+// ---- the C boundary -------------------------------------------------------------------------
+
+msgr_hresult knows_mobile(void *state, const char *, const char *signin, int *out) {
+    auto *p = static_cast<Pager *>(state);
+    *out = p->settings().mobile.count(fold(signin ? signin : "")) > 0 ? 1 : 0;
+    return MSGR_S_OK;
+}
+
+msgr_hresult submit(void *state, const msgr_page_request *page) {
+    try {
+        return static_cast<Pager *>(state)->submit(*page);
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;  // never let an exception cross the C boundary
+    }
+}
+
+msgr_hresult paging_load(const msgr_host *host, void **state) {
+    auto set_error = reinterpret_cast<msgr_host_set_error_fn>(host->get_proc(MSGR_HOST_SET_ERROR));
+    auto register_paging =
+        reinterpret_cast<msgr_host_register_paging_fn>(host->get_proc(MSGR_HOST_REGISTER_PAGING));
+    if (set_error == nullptr || register_paging == nullptr ||
+        host->get_proc(MSGR_HOST_POST_DELIVERY) == nullptr) {
+        return MSGR_E_NOTIMPL;
+    }
+    try {
+        Settings settings;
+        std::string why;
+        if (!read_settings(*host, settings, why)) {
+            set_error(host->ctx, why.c_str());
+            return MSGR_E_INVALID_DATA;
+        }
+        auto pager = std::make_unique<Pager>(*host, std::move(settings));
+        msgr_paging_provider provider{};
+        provider.struct_size = sizeof provider;
+        provider.state = pager.get();
+        provider.max_page_utf16 = pager->settings().max_length;
+        provider.knows_mobile = &knows_mobile;
+        provider.submit = &submit;
+        const msgr_hresult hr = register_paging(host->ctx, &provider);
+        if (MSGR_FAILED(hr)) return hr;  // the host recorded why
+        if (!pager->start(why)) {
+            set_error(host->ctx, why.c_str());
+            return MSGR_E_FAIL;
+        }
+        *state = pager.release();
+        return MSGR_S_OK;
+    } catch (const std::exception &e) {
+        set_error(host->ctx, e.what());
+        return MSGR_E_FAIL;
+    } catch (...) {
+        return MSGR_E_FAIL;
+    }
+}
+
+void paging_unload(void *state) {
+    delete static_cast<Pager *>(state);
+}
+
+const msgr_addin_descriptor descriptor = {
+    sizeof(msgr_addin_descriptor),
+    MSGR_ADDIN_MAGIC,
+    MSGR_ADDIN_ABI_MAJOR,
+    MSGR_ADDIN_ABI_MINOR,
+    "paging",
+    "1.0.0",
+    "pages mobile contacts through a local outbox or an HTTP webhook",
+    "paging",
+    nullptr,
+    &paging_load,
+    &paging_unload,
+};
+
+const msgr_addin_descriptor *paging_entry() {
+    return &descriptor;
+}
+
+}  // namespace
+
+MSGR_ADDIN_ENTRY(paging_entry);

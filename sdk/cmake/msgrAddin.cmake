@@ -1,0 +1,43 @@
+# msgr_add_addin(<name> [SOURCES] <src>... [LIBRARIES <lib>...] [OUTPUT_DIRECTORY <dir>] [INSTALL])
+#
+# Builds an msgr add-in: a MODULE library named <name>.so that sees only the SDK headers
+# (msgr/addin.h), with hidden visibility (its entry point, exported with MSGR_ADDIN_ENTRY, is its
+# only exported symbol), every symbol resolved at link time (-Wl,--no-undefined) and bound at
+# load (-z now). It does not link libmsgr: an add-in reaches the runtime only through the host
+# table it is given at load.
+#
+# OUTPUT_DIRECTORY defaults to MSGR_ADDIN_OUTPUT_DIR when set (the msgr build tree's
+# lib/msgr/addins). INSTALL installs it into MSGR_ADDIN_INSTALL_DIR (default lib/msgr/addins under
+# the install prefix), where an installed runtime of the same prefix finds it.
+function(msgr_add_addin name)
+  cmake_parse_arguments(ARG "INSTALL" "OUTPUT_DIRECTORY" "SOURCES;LIBRARIES" ${ARGN})
+  add_library(${name} MODULE ${ARG_SOURCES} ${ARG_UNPARSED_ARGUMENTS})
+  if(TARGET msgr::msgr_headers)
+    target_link_libraries(${name} PRIVATE msgr::msgr_headers)
+  else()
+    target_link_libraries(${name} PRIVATE msgr_headers)
+  endif()
+  if(ARG_LIBRARIES)
+    target_link_libraries(${name} PRIVATE ${ARG_LIBRARIES})
+  endif()
+  set_target_properties(${name} PROPERTIES
+    PREFIX "" SUFFIX ".so"
+    C_VISIBILITY_PRESET hidden CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
+  # Exactly one exported symbol: hidden visibility leaves the C++ library's template
+  # instantiations exported, so a version script finishes the job.
+  set(map ${CMAKE_CURRENT_BINARY_DIR}/${name}_exports.map)
+  file(WRITE ${map} "{\n  global:\n    msgr_addin_entry;\n  local:\n    *;\n};\n")
+  target_link_options(${name} PRIVATE -Wl,--no-undefined -Wl,-z,now -Wl,--version-script=${map})
+  set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${map})
+  if(ARG_OUTPUT_DIRECTORY)
+    set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${ARG_OUTPUT_DIRECTORY})
+  elseif(DEFINED MSGR_ADDIN_OUTPUT_DIR)
+    set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${MSGR_ADDIN_OUTPUT_DIR})
+  endif()
+  if(ARG_INSTALL)
+    if(NOT DEFINED MSGR_ADDIN_INSTALL_DIR)
+      set(MSGR_ADDIN_INSTALL_DIR lib/msgr/addins)
+    endif()
+    install(TARGETS ${name} LIBRARY DESTINATION ${MSGR_ADDIN_INSTALL_DIR})
+  endif()
+endfunction()

@@ -1,0 +1,245 @@
+/* addin.h — the add-in ABI of the msgr runtime (valid C99, also usable from C++).
+ *
+ * An add-in is a shared library the runtime loads at run time (Boost.DLL). It gives the runtime
+ * features: a paging provider, event subscribers (and later contact services). Everything that
+ * crosses the boundary is C: plain structs that carry their own size, C function pointers and
+ * result codes. No C++ object, exception, std::function or Boost.Signals2 type crosses, so an
+ * add-in may be built with another compiler or standard library than the runtime.
+ *
+ * The life of an add-in:
+ *  1. Discovery: the runtime looks in the configured add-in directories (runtime.addin_paths),
+ *     in MSGR_ADDIN_PATH (colon-separated) and in <dir of libmsgr.so>/msgr/addins, for *.so.
+ *  2. Verification, before any code of the add-in runs: the file must be a regular file, not
+ *     writable by other users, in a directory not writable by other users, owned by root or the
+ *     user running the runtime, on the SHA-256 allow-list when one is configured
+ *     (runtime.addin_sha256), a well-formed ELF shared object for this machine, and it must
+ *     export the entry point MSGR_ADDIN_ENTRY_SYMBOL (read from the file, not by loading it).
+ *  3. Loading with RTLD_NOW | RTLD_LOCAL. The runtime calls the entry point, which returns the
+ *     add-in's descriptor. The magic and size are checked; the ABI major must equal the
+ *     runtime's and the add-in's minor may not exceed the runtime's.
+ *  4. load(host, &state): the add-in reads its configuration and registers what it provides
+ *     through the host functions. Registration is possible only during load.
+ *  5. Running: the runtime calls the add-in's provider functions and event callbacks on its
+ *     owner thread. The add-in may do blocking work on its own threads and reports back only
+ *     through the thread-safe host functions (msgr_host_post_delivery_fn, msgr_host_log_fn).
+ *  6. unload(state): the add-in stops its threads and frees everything. The runtime has
+ *     disconnected its event callbacks before, and it unmaps the library after.
+ *
+ * Rules the runtime enforces: every call into an add-in is guarded. A call that fails (returns
+ * a failed msgr_hresult) or throws disables the add-in: its callbacks are disconnected, its
+ * capabilities withdrawn, work it still owed is reported as failed, and the runtime goes on.
+ * The reason is reported through the log, MSGR_EVENT_ADDIN_STATE_CHANGE and msgr_addin_get_info.
+ *
+ * Build an add-in with hidden visibility (the CMake helper msgr_add_addin() does), so that
+ * the entry point is its only exported symbol.
+ */
+#ifndef MSGR_ADDIN_H
+#define MSGR_ADDIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "msgr/msgr.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Versions --------------------------------------------------------------------------------- */
+
+/* 'MSGA' */
+#define MSGR_ADDIN_MAGIC 0x4D534741u
+/* An add-in built for another major is refused; an add-in whose minor is newer than the
+ * runtime's is refused (it may rely on something this runtime does not have). */
+#define MSGR_ADDIN_ABI_MAJOR 1
+#define MSGR_ADDIN_ABI_MINOR 0
+
+/* The name of the exported entry point. */
+#define MSGR_ADDIN_ENTRY_SYMBOL "msgr_addin_entry"
+
+/* ---- What the host gives an add-in ---------------------------------------------------------- */
+
+/* Opaque: one per loaded add-in. Pass it back to every host function. */
+typedef struct msgr_host_ctx msgr_host_ctx;
+
+/* A generic function pointer, as dlsym returns; cast to the typedef of the named function. */
+typedef void (*msgr_proc)(void);
+
+typedef struct msgr_host {
+    uint32_t struct_size; /* sizeof(msgr_host) of the runtime; grows at the end */
+    uint16_t abi_major;   /* the runtime's MSGR_ADDIN_ABI_MAJOR */
+    uint16_t abi_minor;   /* the runtime's MSGR_ADDIN_ABI_MINOR */
+    msgr_host_ctx *ctx;
+    /* The host function with this name (the MSGR_HOST_* names below), or NULL if this runtime
+     * does not have it. Any thread. */
+    msgr_proc (*get_proc)(const char *name);
+} msgr_host;
+
+/* Logs through the runtime's log handler (msgr_set_log_handler). Any thread. */
+#define MSGR_HOST_LOG "msgr_host_log"
+typedef void (*msgr_host_log_fn)(msgr_host_ctx *ctx, msgr_log_level level, const char *message);
+
+/* Configuration: the add-in's own top-level table of the runtime's TOML file (the descriptor's
+ * config_table, e.g. [paging]). Keys are relative to that table; dots reach into sub-tables
+ * ("webhook.url"). Each returns S_OK with the value, S_FALSE when the key (or the whole file)
+ * is absent (*out untouched), E_INVALIDARG when the value has another type. Strings stay valid
+ * until unload. Any thread, once load has been called. */
+#define MSGR_HOST_CONFIG_STRING "msgr_host_config_string"
+typedef msgr_hresult (*msgr_host_config_string_fn)(msgr_host_ctx *ctx, const char *key,
+                                                   const char **out);
+#define MSGR_HOST_CONFIG_INT "msgr_host_config_int"
+typedef msgr_hresult (*msgr_host_config_int_fn)(msgr_host_ctx *ctx, const char *key,
+                                                int64_t *out);
+#define MSGR_HOST_CONFIG_BOOL "msgr_host_config_bool"
+typedef msgr_hresult (*msgr_host_config_bool_fn)(msgr_host_ctx *ctx, const char *key, int *out);
+/* Arrays of strings: the count, then each element. */
+#define MSGR_HOST_CONFIG_ARRAY_SIZE "msgr_host_config_array_size"
+typedef msgr_hresult (*msgr_host_config_array_size_fn)(msgr_host_ctx *ctx, const char *key,
+                                                       size_t *out);
+#define MSGR_HOST_CONFIG_ARRAY_STRING "msgr_host_config_array_string"
+typedef msgr_hresult (*msgr_host_config_array_string_fn)(msgr_host_ctx *ctx, const char *key,
+                                                         size_t index, const char **out);
+/* The keys of the add-in's table (index < count), so that it can refuse keys it does not know. */
+#define MSGR_HOST_CONFIG_KEY "msgr_host_config_key"
+typedef msgr_hresult (*msgr_host_config_key_fn)(msgr_host_ctx *ctx, size_t index,
+                                                const char **out);
+/* Where the configuration's relative paths and error messages point: the file's path ("" for
+ * the embedded defaults). */
+#define MSGR_HOST_CONFIG_ORIGIN "msgr_host_config_origin"
+typedef const char *(*msgr_host_config_origin_fn)(msgr_host_ctx *ctx);
+
+/* Records why the add-in's load fails (shown as the add-in's state reason). Any thread. */
+#define MSGR_HOST_SET_ERROR "msgr_host_set_error"
+typedef void (*msgr_host_set_error_fn)(msgr_host_ctx *ctx, const char *reason);
+
+/* ---- Capabilities (register only during load, on the thread that calls load) ----------------- */
+
+/* A page to deliver. Borrowed for the duration of the submit call: copy what you keep. */
+typedef struct msgr_page_request {
+    uint32_t struct_size;
+    uint64_t message_id; /* report the outcome with msgr_host_post_delivery_fn */
+    const char *from;    /* the signed-in user's sign-in name */
+    const char *to;      /* the contact's sign-in name */
+    const char *to_service;
+    const char *text; /* UTF-8, already checked against max_page_utf16 */
+    size_t text_size; /* bytes, without the terminating NUL */
+} msgr_page_request;
+
+/* The paging capability. The table is copied at registration (struct_size bytes of it). */
+typedef struct msgr_paging_provider {
+    uint32_t struct_size; /* sizeof(msgr_paging_provider) the add-in was built with */
+    void *state;          /* passed back to every function */
+    /* The longest page, in UTF-16 code units (what the page window counts). At least 1. */
+    uint32_t max_page_utf16;
+    /* Whether the add-in's own directory knows a mobile device for this contact (*out: 0 or 1).
+     * Asked only when the contact's service did not say it has mobile services. */
+    msgr_hresult (*knows_mobile)(void *state, const char *service, const char *signin, int *out);
+    /* Takes a page for delivery and returns at once (S_OK); delivery happens on the add-in's
+     * own thread, and its outcome is reported with msgr_host_post_delivery_fn. A page the
+     * add-in cannot deliver is reported as MSGR_DELIVERY_FAILED that way, not by failing the
+     * call: a failed result means the add-in is broken, and disables it. */
+    msgr_hresult (*submit)(void *state, const msgr_page_request *page);
+} msgr_paging_provider;
+
+/* Registers the paging provider. E_FAIL when another add-in already provides paging (there is
+ * one paging provider), E_INVALIDARG for a bad table, E_UNEXPECTED outside load. */
+#define MSGR_HOST_REGISTER_PAGING "msgr_host_register_paging"
+typedef msgr_hresult (*msgr_host_register_paging_fn)(msgr_host_ctx *ctx,
+                                                     const msgr_paging_provider *provider);
+
+/* Reports the fate of a page handed over by submit: MSGR_DELIVERY_SENT or MSGR_DELIVERY_FAILED
+ * (hr says why). Once per message id. Any thread; returns E_INVALIDARG for an id the add-in
+ * does not owe. */
+#define MSGR_HOST_POST_DELIVERY "msgr_host_post_delivery"
+typedef msgr_hresult (*msgr_host_post_delivery_fn)(msgr_host_ctx *ctx, uint64_t message_id,
+                                                   msgr_delivery_state state, msgr_hresult hr);
+
+/* An event callback: the event is borrowed for the call (msgr.h's msgr_event; read only the
+ * fields within its struct_size). Runs on the runtime's owner thread, inside msgr_runtime_tick.
+ * Return S_OK; a failure disables the add-in. */
+typedef msgr_hresult (*msgr_addin_event_fn)(const msgr_event *event, void *user);
+/* Subscribes to one event type (0: every type). The host connects the slot on the add-in's
+ * behalf and disconnects it before the add-in is unloaded or when it is disabled. */
+#define MSGR_HOST_SUBSCRIBE "msgr_host_subscribe"
+typedef msgr_hresult (*msgr_host_subscribe_fn)(msgr_host_ctx *ctx, msgr_event_type type,
+                                               msgr_addin_event_fn fn, void *user);
+
+/* ---- What an add-in gives the host ---------------------------------------------------------- */
+
+typedef struct msgr_addin_descriptor {
+    uint32_t struct_size; /* sizeof(msgr_addin_descriptor) the add-in was built with */
+    uint32_t magic;       /* MSGR_ADDIN_MAGIC */
+    uint16_t abi_major;   /* MSGR_ADDIN_ABI_MAJOR the add-in was built with */
+    uint16_t abi_minor;   /* MSGR_ADDIN_ABI_MINOR the add-in was built with */
+    const char *name;     /* unique; letters, digits, '-', '_' and '.'; at most 64 bytes */
+    const char *version;  /* free text, e.g. "1.2.0" */
+    const char *description;
+    /* The top-level configuration table the add-in reads (e.g. "paging"), or NULL. */
+    const char *config_table;
+    /* Names of add-ins that must be loaded first, NULL-terminated; NULL for none. */
+    const char *const *depends;
+    /* Reads configuration, registers capabilities, starts threads. *state is passed to the
+     * add-in's functions. On failure it must have released everything itself (unload is not
+     * called); msgr_host_set_error_fn says why. */
+    msgr_hresult (*load)(const msgr_host *host, void **state);
+    /* Stops the add-in's threads and frees its state. Nothing of the add-in runs after it. */
+    void (*unload)(void *state);
+} msgr_addin_descriptor;
+
+/* The entry point: returns the add-in's descriptor (static storage), never runs anything else. */
+typedef const msgr_addin_descriptor *(*msgr_addin_entry_fn)(void);
+
+/* Exports fn as the add-in's entry point. Equivalent to Boost.DLL's
+ *     BOOST_DLL_ALIAS(fn, msgr_addin_entry)
+ * (a pointer variable named msgr_addin_entry in the "boostdll" section, default visibility),
+ * written in C so that an add-in needs no Boost headers. Use it once, at file scope. */
+#if defined(__cplusplus)
+#define MSGR_ADDIN_EXTERN_C_ extern "C"
+#else
+#define MSGR_ADDIN_EXTERN_C_
+#endif
+#define MSGR_ADDIN_ENTRY(fn)                                                                   \
+    MSGR_ADDIN_EXTERN_C_ __attribute__((section("boostdll"), visibility("default"), used)) \
+    const msgr_addin_entry_fn msgr_addin_entry = &fn
+
+/* ---- The host's view: listing and unloading add-ins (exported by libmsgr.so) ------------------ */
+
+typedef enum msgr_addin_state {
+    MSGR_ADDIN_LOADED = 1,   /* running */
+    MSGR_ADDIN_REFUSED = 2,  /* never ran, or its load failed: see reason */
+    MSGR_ADDIN_DISABLED = 3, /* ran, then failed or threw: see reason */
+    MSGR_ADDIN_UNLOADED = 4  /* unloaded with msgr_addin_unload */
+} msgr_addin_state;
+
+/* What an add-in registered (bit flags). */
+#define MSGR_ADDIN_PROVIDES_PAGING 0x1u
+#define MSGR_ADDIN_PROVIDES_EVENTS 0x2u
+
+typedef struct msgr_addin_info {
+    uint32_t struct_size; /* set by the caller to sizeof(msgr_addin_info) */
+    msgr_addin_state state;
+    msgr_hresult result;      /* the result behind a refusal or disabling; S_OK otherwise */
+    uint32_t provides;        /* MSGR_ADDIN_PROVIDES_* */
+    const char *name;         /* the file's name until the descriptor was read */
+    const char *version;      /* "" until the descriptor was read */
+    const char *description;  /* "" until the descriptor was read */
+    const char *path;         /* the file it came from */
+    const char *reason;       /* why it is refused or disabled; "" when loaded */
+    uint16_t abi_major;       /* from the descriptor (0 until read) */
+    uint16_t abi_minor;
+} msgr_addin_info;
+
+/* The add-ins the runtime found (loaded or not), in discovery order. Strings in the info stay
+ * valid until the runtime is destroyed. */
+MSGR_API msgr_hresult msgr_addin_count(msgr_runtime *rt, size_t *out);
+MSGR_API msgr_hresult msgr_addin_get_info(msgr_runtime *rt, size_t index, msgr_addin_info *out);
+/* Unloads a loaded add-in by name: MSGR_E_BUSY while it is in use (a page window is open or a
+ * page is in flight for its paging provider) or another loaded add-in depends on it;
+ * E_INVALIDARG for an unknown name; S_FALSE if it is not loaded. */
+MSGR_API msgr_hresult msgr_addin_unload(msgr_runtime *rt, const char *name);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* MSGR_ADDIN_H */
