@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Compiles and runs every ```c and ```cpp block of README.md against the build tree, so the
-# README's embedding examples are real programs and cannot rot.
+# README's examples are real programs and cannot rot. A block without main() is an add-in: it
+# is built as a shared library and must export the add-in entry point.
 set -euo pipefail
 src=$1
 build=$2
@@ -17,6 +18,14 @@ count=0
 for f in "$work"/snippet*; do
   [[ -e "$f" ]] || continue
   count=$((count + 1))
+  if ! grep -q 'int main' "$f"; then
+    cc -std=c99 -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden -I"$src/sdk/include" "$f" \
+      -o "$f.so"
+    nm -D --defined-only "$f.so" | grep -q ' msgr_addin_entry$' \
+      || { echo "$(basename "$f"): no msgr_addin_entry exported"; exit 1; }
+    echo "--- $(basename "$f"): an add-in exporting msgr_addin_entry"
+    continue
+  fi
   case "$f" in
     *.c)   cc -std=c99 -Wall -Wextra -Werror -I"$src/sdk/include" "$f" -L"$build/lib" \
              -Wl,-rpath,"$build/lib" -lmsgr -o "$f.bin" ;;
