@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -26,6 +27,7 @@
 #include "elf_check.hpp"
 #include "error.hpp"
 #include "runtime.hpp"
+#include "text.hpp"
 
 namespace fs = std::filesystem;
 
@@ -67,8 +69,20 @@ struct msgr_host_ctx {
     const toml::table *config = nullptr;
     msgr::core::RuntimeInbox *inbox = nullptr;
 
-    std::mutex owed_mutex;  // pages handed over whose outcome the add-in still owes
+    // Contact services it registered (during load; fixed afterwards).
+    struct ServiceReg {
+        std::string id;
+        msgr_contact_service table{};
+        msgr::core::Service *adapter = nullptr;  // installed in the runtime while loaded
+    };
+    std::vector<ServiceReg> services;
+
+    std::mutex owed_mutex;  // pages and messages handed over whose outcome the add-in owes
     std::unordered_set<std::uint64_t> owed;
+    // Whether the add-in's reports are taken (false once it is disabled or unloaded).
+    std::atomic<bool> accepting{true};
+    // Service ids the add-in may report for (read by its threads; guarded by owed_mutex).
+    std::vector<std::string> service_ids;
 };
 
 namespace msgr::core {
@@ -83,7 +97,10 @@ constexpr std::size_t kDescriptorV1Size =
     offsetof(msgr_addin_descriptor, unload) + sizeof(msgr_addin_descriptor::unload);
 constexpr std::size_t kPagingV1Size =
     offsetof(msgr_paging_provider, submit) + sizeof(msgr_paging_provider::submit);
+constexpr std::size_t kServiceV1Size =
+    offsetof(msgr_contact_service, send_message) + sizeof(msgr_contact_service::send_message);
 constexpr std::uint64_t kMaxAddinBytes = 512ull << 20;
+constexpr std::size_t kMaxPostedText = 1u << 20;
 
 // Libraries that cannot be unmapped safely (their load or unload threw, so their threads may
 // still run): kept mapped until the process exits.
@@ -250,6 +267,24 @@ msgr_hresult host_config_key(msgr_host_ctx *ctx, std::size_t index, const char *
     return MSGR_S_OK;
 }
 
+msgr_hresult host_config_key_at(msgr_host_ctx *ctx, const char *path, std::size_t index,
+                                const char **out) {
+    if (ctx == nullptr || path == nullptr || out == nullptr) return MSGR_E_INVALIDARG;
+    if (ctx->config == nullptr) return MSGR_S_FALSE;
+    const toml::table *t = ctx->config;
+    if (*path != '\0') {
+        const auto view = ctx->config->at_path(std::string_view(path));
+        if (!view) return MSGR_S_FALSE;
+        t = view.node()->as_table();
+        if (t == nullptr) return MSGR_E_INVALIDARG;
+    }
+    if (index >= t->size()) return MSGR_S_FALSE;
+    auto it = t->begin();
+    std::advance(it, static_cast<std::ptrdiff_t>(index));
+    *out = it->first.str().data();
+    return MSGR_S_OK;
+}
+
 const char *host_config_origin(msgr_host_ctx *ctx) {
     if (ctx == nullptr) return "";
     return ctx->host->runtime().config().source_origin.c_str();
@@ -296,6 +331,7 @@ msgr_hresult host_post_delivery(msgr_host_ctx *ctx, std::uint64_t message_id,
                                 msgr_delivery_state state, msgr_hresult hr) {
     if (ctx == nullptr) return MSGR_E_INVALIDARG;
     if (state != MSGR_DELIVERY_SENT && state != MSGR_DELIVERY_FAILED) return MSGR_E_INVALIDARG;
+    if (!ctx->accepting.load()) return MSGR_E_DISCONNECTED;
     {
         const std::lock_guard<std::mutex> lock(ctx->owed_mutex);
         if (ctx->owed.erase(message_id) == 0) return MSGR_E_INVALIDARG;
@@ -308,6 +344,123 @@ msgr_hresult host_post_delivery(msgr_host_ctx *ctx, std::uint64_t message_id,
         return MSGR_E_OUTOFMEMORY;
     }
     return MSGR_S_OK;
+}
+
+msgr_hresult host_register_service(msgr_host_ctx *ctx, const msgr_contact_service *t) {
+    if (!on_owner(ctx) || !ctx->loading) return MSGR_E_UNEXPECTED;
+    if (t == nullptr || t->struct_size < kServiceV1Size || t->signin == nullptr ||
+        t->signout == nullptr || t->set_status == nullptr || t->describe == nullptr ||
+        t->send_message == nullptr || t->max_message_bytes == 0) {
+        ctx->load_error = "registered an invalid contact service table";
+        return MSGR_E_INVALIDARG;
+    }
+    const std::string id = bounded(t->id, 65);
+    if (!valid_name(id)) {
+        ctx->load_error =
+            "registered a contact service whose id is missing or not 1-64 letters, "
+            "digits, '-', '_', '.'";
+        return MSGR_E_INVALIDARG;
+    }
+    for (const auto &reg : ctx->services) {
+        if (reg.id == id) {
+            ctx->load_error = "registered the contact service \"" + id + "\" twice";
+            return MSGR_E_FAIL;
+        }
+    }
+    if (ctx->host->runtime().find_service(id) != nullptr) {
+        ctx->load_error =
+            "a contact service with the id \"" + id + "\" is already provided by another add-in";
+        return MSGR_E_FAIL;
+    }
+    try {
+        msgr_host_ctx::ServiceReg reg;
+        reg.id = id;
+        std::memcpy(&reg.table, t, std::min<std::size_t>(t->struct_size, sizeof reg.table));
+        reg.table.struct_size = sizeof reg.table;
+        ctx->services.push_back(std::move(reg));
+        const std::lock_guard<std::mutex> lock(ctx->owed_mutex);
+        ctx->service_ids.push_back(id);
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
+    return MSGR_S_OK;
+}
+
+// Checks that a report comes from a live add-in, for a service it registered.
+msgr_hresult check_report(msgr_host_ctx *ctx, const char *service) {
+    if (ctx == nullptr || service == nullptr) return MSGR_E_INVALIDARG;
+    if (!ctx->accepting.load()) return MSGR_E_DISCONNECTED;
+    const std::string_view id(service, strnlen(service, 65));
+    const std::lock_guard<std::mutex> lock(ctx->owed_mutex);
+    for (const auto &s : ctx->service_ids) {
+        if (s == id) return MSGR_S_OK;
+    }
+    return MSGR_E_INVALIDARG;
+}
+
+template <typename Item>
+msgr_hresult post_item(msgr_host_ctx *ctx, Item &&item) {
+    try {
+        if (!ctx->inbox->push(std::forward<Item>(item))) return MSGR_E_DISCONNECTED;
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
+    return MSGR_S_OK;
+}
+
+msgr_hresult host_post_signin(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                              msgr_hresult hr) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    return post_item(ctx, SigninDone{service, session, MSGR_SUCCEEDED(hr) ? MSGR_S_OK : hr});
+}
+
+msgr_hresult host_post_offline(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                               msgr_hresult hr) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    return post_item(ctx,
+                     WentOffline{service, session, MSGR_FAILED(hr) ? hr : MSGR_E_DISCONNECTED});
+}
+
+msgr_hresult host_post_contact(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                               const char *signin, int added) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    const char *why = nullptr;
+    if (check_signin_name(signin, &why) != MSGR_S_OK) return MSGR_E_INVALIDARG;
+    return post_item(ctx, ContactListChange{service, session, signin, added != 0});
+}
+
+bool known_status(std::int32_t status) {
+    return status != MSGR_STATUS_UNKNOWN &&
+           std::strcmp(msgr_status_name(status), "UNKNOWN_STATUS") != 0;
+}
+
+msgr_hresult host_post_status(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                              const char *signin, std::int32_t status) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    const char *why = nullptr;
+    if (check_signin_name(signin, &why) != MSGR_S_OK || !known_status(status))
+        return MSGR_E_INVALIDARG;
+    return post_item(ctx, ContactStatusChange{service, session, signin, status});
+}
+
+msgr_hresult host_post_message(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                               const char *from, const char *text, std::size_t text_size) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    const char *why = nullptr;
+    if (check_signin_name(from, &why) != MSGR_S_OK || text == nullptr ||
+        text_size > kMaxPostedText) {
+        return MSGR_E_INVALIDARG;
+    }
+    try {
+        return post_item(ctx, MessageArrived{service, session, from, std::string(text, text_size)});
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
 }
 
 msgr_proc host_get_proc(const char *name) {
@@ -327,10 +480,17 @@ msgr_proc host_get_proc(const char *name) {
         MSGR_PROC(MSGR_HOST_CONFIG_ARRAY_SIZE, host_config_array_size),
         MSGR_PROC(MSGR_HOST_CONFIG_ARRAY_STRING, host_config_array_string),
         MSGR_PROC(MSGR_HOST_CONFIG_KEY, host_config_key),
+        MSGR_PROC(MSGR_HOST_CONFIG_KEY_AT, host_config_key_at),
         MSGR_PROC(MSGR_HOST_CONFIG_ORIGIN, host_config_origin),
         MSGR_PROC(MSGR_HOST_REGISTER_PAGING, host_register_paging),
         MSGR_PROC(MSGR_HOST_SUBSCRIBE, host_subscribe),
         MSGR_PROC(MSGR_HOST_POST_DELIVERY, host_post_delivery),
+        MSGR_PROC(MSGR_HOST_REGISTER_SERVICE, host_register_service),
+        MSGR_PROC(MSGR_HOST_POST_SIGNIN, host_post_signin),
+        MSGR_PROC(MSGR_HOST_POST_OFFLINE, host_post_offline),
+        MSGR_PROC(MSGR_HOST_POST_CONTACT, host_post_contact),
+        MSGR_PROC(MSGR_HOST_POST_STATUS, host_post_status),
+        MSGR_PROC(MSGR_HOST_POST_MESSAGE, host_post_message),
     };
 #undef MSGR_PROC
     for (const auto &e : table) {
@@ -411,6 +571,99 @@ class AddinPaging final : public PagingProvider {
     msgr_host_ctx &ctx_;
 };
 
+// ---- a contact service, as the runtime sees it ----------------------------------------------
+
+class AddinService final : public Service {
+  public:
+    AddinService(msgr_host_ctx &ctx, std::size_t index)
+        : ctx_(ctx), index_(index), id_(ctx.services[index].id) {}
+
+    const std::string &id() const override { return id_; }
+    bool supports_paging() const override { return (table().flags & MSGR_SERVICE_CAN_PAGE) != 0; }
+    std::size_t max_message_bytes() const override { return table().max_message_bytes; }
+
+    msgr_hresult signin(std::uint64_t session, const std::string &name,
+                        const std::string &password) override {
+        if (!alive()) return gone();
+        const msgr_contact_service &t = table();
+        return call("signin",
+                    [&] { return t.signin(t.state, session, name.c_str(), password.c_str()); });
+    }
+    void signout() override {
+        if (!alive()) return;
+        const msgr_contact_service &t = table();
+        call("signout", [&] { return t.signout(t.state); });
+    }
+    msgr_hresult set_status(std::int32_t status) override {
+        if (!alive()) return gone();
+        const msgr_contact_service &t = table();
+        return call("set_status", [&] { return t.set_status(t.state, status); });
+    }
+    ContactInfo describe(std::string_view signin) override {
+        ContactInfo out;
+        if (!alive()) return out;
+        const msgr_contact_service &t = table();
+        const std::string name(signin);
+        msgr_contact_info info{};
+        info.struct_size = sizeof info;
+        info.status = MSGR_STATUS_UNKNOWN;
+        const msgr_hresult hr = call("describe", [&] {
+            const msgr_hresult r = t.describe(t.state, name.c_str(), &info);
+            // Copied inside the guard: the add-in's string is valid only during the call.
+            if (MSGR_SUCCEEDED(r) && info.friendly != nullptr)
+                out.friendly = bounded(info.friendly, 1024);
+            return r;
+        });
+        if (MSGR_FAILED(hr)) return ContactInfo{};
+        out.status = known_status(info.status) ? info.status : MSGR_STATUS_UNKNOWN;
+        out.mobile = info.mobile != 0;
+        return out;
+    }
+    msgr_hresult send_message(std::uint64_t message_id, const std::string &to,
+                              const std::string &text) override {
+        if (!alive()) return gone();
+        {
+            const std::lock_guard<std::mutex> lock(ctx_.owed_mutex);
+            ctx_.owed.insert(message_id);
+        }
+        const msgr_contact_service &t = table();
+        const msgr_hresult hr = call("send_message", [&] {
+            return t.send_message(t.state, message_id, to.c_str(), text.c_str(), text.size());
+        });
+        if (MSGR_FAILED(hr)) {
+            const std::lock_guard<std::mutex> lock(ctx_.owed_mutex);
+            ctx_.owed.erase(message_id);  // the caller marks this message failed itself
+        }
+        return hr;
+    }
+
+  private:
+    const msgr_contact_service &table() const { return ctx_.services[index_].table; }
+    bool alive() const { return ctx_.state == MSGR_ADDIN_LOADED; }
+    msgr_hresult gone() const {
+        return fail(MSGR_E_FAIL, "the contact service \"" + id_ + "\" is gone: its add-in \"" +
+                                     ctx_.name + "\" is " + state_name(ctx_.state) +
+                                     (ctx_.reason.empty() ? "" : " (" + ctx_.reason + ")"));
+    }
+    // Runs one call into the add-in; a failure or an exception disables it.
+    template <typename F>
+    msgr_hresult call(const char *what, F &&f) {
+        std::string threw;
+        const msgr_hresult hr = guard(std::forward<F>(f), threw);
+        if (MSGR_FAILED(hr)) {
+            const std::string why = "the contact service \"" + id_ + "\": " + what + " " +
+                                    (threw.empty() ? "returned " + hr_text(hr) : threw);
+            ctx_.host->disable(ctx_, hr, why);
+            return fail(MSGR_E_FAIL, "the service add-in \"" + ctx_.name + "\" failed: " + why);
+        }
+        return MSGR_S_OK;
+    }
+
+    msgr_host_ctx &ctx_;
+    std::size_t index_;
+    std::string id_;
+};
+
 // The directory libmsgr.so (or the program msgr_core is linked into) was loaded from.
 std::string own_directory() {
     Dl_info info{};
@@ -441,6 +694,7 @@ AddinHost::AddinHost(Runtime &rt) : rt_(rt) {
 
 AddinHost::~AddinHost() {
     graveyard_.clear();
+    service_graveyard_.clear();
     for (auto it = addins_.rbegin(); it != addins_.rend(); ++it)
         stop(**it);
 }
@@ -545,7 +799,7 @@ void AddinHost::load_all() {
     // A configuration table nobody reads is most likely a typo.
     if (config_) {
         for (const auto &[key, node] : config_->root) {
-            if (key == "runtime" || key == "loopback") continue;
+            if (key == "runtime") continue;
             bool claimed = false;
             for (const auto &ctx : addins_)
                 claimed = claimed || (ctx->state == MSGR_ADDIN_LOADED && ctx->config_table == key);
@@ -774,6 +1028,8 @@ void AddinHost::start(msgr_host_ctx &ctx) {
         // It ran and broke: whatever it started may still run, so its code stays mapped.
         ctx.has_paging = false;
         ctx.subs.clear();
+        ctx.services.clear();
+        ctx.accepting = false;
         ctx.state = MSGR_ADDIN_DISABLED;
         ctx.result = hr;
         ctx.reason = "load " + threw;
@@ -787,6 +1043,8 @@ void AddinHost::start(msgr_host_ctx &ctx) {
     if (MSGR_FAILED(hr)) {
         ctx.has_paging = false;
         ctx.subs.clear();
+        ctx.services.clear();
+        ctx.accepting = false;
         refuse(ctx, hr,
                "load failed with " + hr_text(hr) +
                    (ctx.load_error.empty() ? std::string() : ": " + ctx.load_error));
@@ -794,6 +1052,12 @@ void AddinHost::start(msgr_host_ctx &ctx) {
     }
     ctx.ran = true;
     ctx.state = MSGR_ADDIN_LOADED;
+    for (std::size_t i = 0; i < ctx.services.size(); ++i) {
+        auto adapter = std::make_unique<AddinService>(ctx, i);
+        ctx.services[i].adapter = adapter.get();
+        rt_.add_service(std::move(adapter));
+        ctx.provides |= MSGR_ADDIN_PROVIDES_SERVICE;
+    }
     if (ctx.has_paging) {
         auto adapter = std::make_unique<AddinPaging>(ctx);
         ctx.adapter = adapter.get();
@@ -838,9 +1102,21 @@ void AddinHost::report(msgr_host_ctx &ctx) {
 }
 
 void AddinHost::withdraw(msgr_host_ctx &ctx) {
+    ctx.accepting = false;
     for (auto &c : ctx.connections)
         c.disconnect();
     ctx.connections.clear();
+    // Its services leave the runtime (which signs out of a primary service that vanishes). The
+    // adapters may be on the stack (the add-in failed inside a call): freed in collect().
+    for (auto &reg : ctx.services) {
+        if (reg.adapter == nullptr) continue;
+        const char *became = ctx.state == MSGR_ADDIN_LOADED ? "unloaded" : state_name(ctx.state);
+        auto gone = rt_.remove_service(
+            reg.adapter, "the service \"" + reg.id + "\" of add-in \"" + ctx.name + "\" was " +
+                             became + (ctx.reason.empty() ? std::string() : ": " + ctx.reason));
+        if (gone) service_graveyard_.push_back(std::move(gone));
+        reg.adapter = nullptr;
+    }
     if (ctx.adapter != nullptr) {
         if (rt_.paging_provider() == ctx.adapter) {
             // It may be on the stack (the add-in failed inside a call): freed in collect().
@@ -888,8 +1164,24 @@ void AddinHost::stop(msgr_host_ctx &ctx) {
     ctx.lib.reset();
 }
 
+std::string AddinHost::explain_missing_service(const std::string &id) const {
+    std::string why;
+    for (const auto &c : addins_) {
+        if (c->state != MSGR_ADDIN_REFUSED && c->state != MSGR_ADDIN_DISABLED) continue;
+        why += "; add-in " + c->path + " was " + state_name(c->state) + ": " + c->reason;
+    }
+    std::string dirs;
+    for (const auto &d : search_directories())
+        dirs += (dirs.empty() ? "" : ", ") + d;
+    return "runtime.primary_service is \"" + id +
+           "\", which no loaded service provides (contact services come from add-ins; the "
+           "loopback service is the add-in loopback.so in lib/msgr/addins; searched: " +
+           (dirs.empty() ? std::string("no directories") : dirs) + ")" + why;
+}
+
 void AddinHost::collect() {
     graveyard_.clear();
+    service_graveyard_.clear();
 }
 
 msgr_hresult AddinHost::info(std::size_t index, msgr_addin_info &out) const {
@@ -942,6 +1234,11 @@ msgr_hresult AddinHost::unload(const char *name) {
                                              "\"; unload it first");
             }
         }
+    }
+    if (!target->services.empty() && rt_.session_active()) {
+        return fail(MSGR_E_BUSY, "add-in \"" + target->name +
+                                     "\" provides a contact service and the user is signed in "
+                                     "(or signing in); sign out first");
     }
     if (target->adapter != nullptr && rt_.paging_in_use()) {
         return fail(MSGR_E_BUSY, "add-in \"" + target->name +

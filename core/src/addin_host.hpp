@@ -17,6 +17,7 @@ namespace msgr::core {
 
 class Runtime;
 class PagingProvider;
+class Service;
 
 class AddinHost {
   public:
@@ -46,6 +47,10 @@ class AddinHost {
 
     Runtime &runtime() noexcept { return rt_; }
 
+    // Why no loaded add-in provides the service `id`: the search directories and every add-in
+    // that was refused or disabled, with its reason (for runtime.primary_service's error).
+    std::string explain_missing_service(const std::string &id) const;
+
   private:
     void verify_and_open(msgr_host_ctx &ctx);
     void start(msgr_host_ctx &ctx);
@@ -60,6 +65,7 @@ class AddinHost {
     std::unique_ptr<ConfigTree> config_;  // the parsed configuration, for add-ins' tables
     std::vector<std::unique_ptr<msgr_host_ctx>> addins_;
     std::vector<std::unique_ptr<PagingProvider>> graveyard_;
+    std::vector<std::unique_ptr<Service>> service_graveyard_;
 };
 
 }  // namespace msgr::core

@@ -13,22 +13,6 @@ namespace msgr::core {
 
 namespace {
 
-struct StatusName {
-    std::string_view name;
-    std::int32_t value;
-};
-constexpr StatusName kStatusNames[] = {
-    {"online", MSGR_STATUS_ONLINE},
-    {"offline", MSGR_STATUS_OFFLINE},
-    {"invisible", MSGR_STATUS_INVISIBLE},
-    {"busy", MSGR_STATUS_BUSY},
-    {"be_right_back", MSGR_STATUS_BE_RIGHT_BACK},
-    {"idle", MSGR_STATUS_IDLE},
-    {"away", MSGR_STATUS_AWAY},
-    {"on_the_phone", MSGR_STATUS_ON_THE_PHONE},
-    {"out_to_lunch", MSGR_STATUS_OUT_TO_LUNCH},
-};
-
 // A configuration error: carries the message that becomes msgr_last_error().
 struct Invalid {
     std::string message;
@@ -80,32 +64,6 @@ class TableReader {
         }
     }
 
-    void read_status(std::string_view key, std::int32_t &out) {
-        std::string name_value;
-        read(key, name_value);
-        if (name_value.empty()) return;
-        for (const auto &s : kStatusNames) {
-            if (s.name == name_value) {
-                out = s.value;
-                return;
-            }
-        }
-        throw Invalid{where(origin_, *table_.get(key)) + ": " + name(key) + " is \"" + name_value +
-                      "\"; expected one of online, offline, invisible, busy, be_right_back, idle, "
-                      "away, on_the_phone, out_to_lunch"};
-    }
-
-    const toml::array *array_of_tables(std::string_view key) {
-        seen_.emplace_back(key);
-        const toml::node *node = table_.get(key);
-        if (node == nullptr) return nullptr;
-        const auto *arr = node->as_array();
-        if (arr == nullptr || !arr->is_array_of_tables()) {
-            throw type_error(key, *node, "an array of tables ([[" + name(key) + "]])");
-        }
-        return arr;
-    }
-
     // Call after every read: any key not asked for is an error.
     void finish() const {
         for (const auto &[key, node] : table_) {
@@ -155,61 +113,6 @@ void read_runtime(const toml::table &t, const std::string &origin, Config &c) {
     r.finish();
 }
 
-void read_loopback(const toml::table &t, const std::string &origin, Config &c) {
-    TableReader r(t, "loopback", origin);
-    bool paging = true;
-    r.read("paging", paging);
-    c.loopback_services = {{"loopback", paging}};
-    r.read("echo", c.loopback_echo);
-    r.read("password", c.loopback_password);
-    if (const auto *services = r.array_of_tables("services")) {
-        for (const auto &node : *services) {
-            TableReader s(*node.as_table(), "loopback.services", origin);
-            LoopbackServiceConfig svc;
-            s.read("id", svc.id);
-            s.read("paging", svc.paging);
-            s.finish();
-            if (svc.id.empty())
-                throw Invalid{where(origin, node) + ": loopback.services.id is required"};
-            for (const auto &other : c.loopback_services) {
-                if (other.id == svc.id) {
-                    throw Invalid{where(origin, node) + ": service id \"" + svc.id +
-                                  "\" is used twice"};
-                }
-            }
-            c.loopback_services.push_back(svc);
-        }
-    }
-    if (const auto *contacts = r.array_of_tables("contacts")) {
-        c.loopback_contacts.clear();
-        for (const auto &node : *contacts) {
-            TableReader s(*node.as_table(), "loopback.contacts", origin);
-            LoopbackContact contact;
-            s.read("signin", contact.signin);
-            s.read("friendly", contact.friendly);
-            s.read("service", contact.service);
-            s.read("mobile", contact.mobile);
-            s.read_status("status", contact.status);
-            s.finish();
-            const char *why = nullptr;
-            if (check_signin_name(contact.signin.c_str(), &why) != MSGR_S_OK) {
-                throw Invalid{where(origin, node) + ": loopback.contacts.signin: " + why};
-            }
-            c.loopback_contacts.push_back(contact);
-        }
-    }
-    r.finish();
-    for (const auto &contact : c.loopback_contacts) {
-        bool known = false;
-        for (const auto &svc : c.loopback_services)
-            known = known || svc.id == contact.service;
-        if (!known) {
-            throw Invalid{origin + ": contact \"" + contact.signin + "\" names service \"" +
-                          contact.service + "\", which [loopback] does not provide"};
-        }
-    }
-}
-
 }  // namespace
 
 msgr_hresult parse_config(std::string_view text, const std::string &origin, Config &out) {
@@ -217,7 +120,7 @@ msgr_hresult parse_config(std::string_view text, const std::string &origin, Conf
     try {
         const toml::table root = toml::parse(text, std::string_view(origin));
         for (const auto &[key, node] : root) {
-            if (key == "runtime" || key == "loopback") {
+            if (key == "runtime") {
                 if (!node.is_table())
                     return fail(
                         MSGR_E_INVALID_DATA,
@@ -225,8 +128,8 @@ msgr_hresult parse_config(std::string_view text, const std::string &origin, Conf
             }
         }
         if (const auto *t = root["runtime"].as_table()) read_runtime(*t, origin, c);
-        if (const auto *t = root["loopback"].as_table()) read_loopback(*t, origin, c);
-        // Other top-level tables belong to add-ins, which read them themselves.
+        // Other top-level tables belong to add-ins ([loopback], [paging], ...), which read and
+        // check them themselves.
     } catch (const toml::parse_error &e) {
         std::ostringstream s;
         s << origin << ':' << e.source().begin.line << ':' << e.source().begin.column << ": "

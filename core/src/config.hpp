@@ -9,21 +9,10 @@
 
 namespace msgr::core {
 
-struct LoopbackContact {
-    std::string signin;
-    std::string friendly;
-    std::string service = "loopback";
-    std::int32_t status = MSGR_STATUS_ONLINE;
-    bool mobile = false;
-};
-
-struct LoopbackServiceConfig {
-    std::string id;
-    bool paging = true;
-};
-
 struct Config {
     // [runtime]
+    // The contact service InstantMessage and Page sign in to. Services come from add-ins; the
+    // default, "loopback", is the loopback add-in shipped in lib/msgr/addins.
     std::string primary_service = "loopback";
     std::uint32_t max_windows = 32;           // open conversation + page windows
     std::uint32_t max_items_per_tick = 4096;  // inbox items drained by one tick
@@ -38,16 +27,6 @@ struct Config {
     // The configuration text and where it came from (add-ins read their own tables from it).
     std::string source_text;
     std::string source_origin;  // the file's path; empty for the embedded defaults
-
-    // [loopback]: the embedded default service. It always provides `primary_id`; each entry
-    // of [[loopback.services]] adds a secondary loopback service.
-    std::vector<LoopbackServiceConfig> loopback_services = {{"loopback", true}};
-    std::string loopback_echo = "echo@loopback";  // answers every message; "" for none
-    std::string loopback_password;                // when set, sign-in must give it
-    std::vector<LoopbackContact> loopback_contacts = {
-        {"echo@loopback", "Echo", "loopback", MSGR_STATUS_ONLINE, false},
-        {"mobile@loopback", "Pat (mobile)", "loopback", MSGR_STATUS_AWAY, true},
-    };
 };
 
 // Reads a configuration file over the defaults. Returns S_OK, MSGR_E_FILE_NOT_FOUND or

@@ -4,7 +4,6 @@
 #include <chrono>
 
 #include "error.hpp"
-#include "loopback_service.hpp"
 #include "text.hpp"
 
 namespace msgr::core {
@@ -43,18 +42,16 @@ msgr_hresult Runtime::create(const char *config_path, std::unique_ptr<Runtime> &
         if (MSGR_FAILED(hr)) return hr;
     }
     auto rt = std::make_unique<Runtime>(std::move(config));
-    for (const auto &svc : rt->config_.loopback_services) {
-        rt->add_service(std::make_unique<LoopbackService>(svc, rt->config_, rt->inbox_));
-    }
-    rt->primary_ = rt->find_service(rt->config_.primary_service);
-    if (rt->primary_ == nullptr) {
-        return fail(MSGR_E_INVALID_DATA, "runtime.primary_service is \"" +
-                                             rt->config_.primary_service +
-                                             "\", which no loaded service provides");
-    }
-    // Add-ins load last: they see the services, and their failures never fail the creation.
+    // Contact services come from add-ins (the loopback service is the add-in loopback.so in
+    // lib/msgr/addins); their failures never fail the creation, a missing primary service does.
     rt->addins_ = std::make_unique<AddinHost>(*rt);
     rt->addins_->load_all();
+    rt->primary_ = rt->find_service(rt->config_.primary_service);
+    if (rt->primary_ == nullptr) {
+        const std::string why = rt->addins_->explain_missing_service(rt->config_.primary_service);
+        rt.reset();
+        return fail(MSGR_E_INVALID_DATA, why);
+    }
     out = std::move(rt);
     return MSGR_S_OK;
 }
@@ -70,10 +67,11 @@ Runtime::~Runtime() {
     // Producers waiting on a full inbox wake up and give up before their services are joined.
     inbox_.close();
     paging_.reset();
-    addins_.reset();  // disconnects their slots, unloads them and unmaps them
-    for (auto &svc : services_)
-        svc->signout();
+    // Services sign out while their add-ins are still loaded, then the add-ins go.
+    signout_services();
     services_.clear();
+    primary_ = nullptr;
+    addins_.reset();  // disconnects their slots, unloads them and unmaps them
     for (auto &w : windows_) {
         w->state = msgr_window::State::disconnected;
         w->rt = nullptr;
@@ -85,6 +83,45 @@ Runtime::~Runtime() {
 
 void Runtime::add_service(std::unique_ptr<Service> service) {
     services_.push_back(std::move(service));
+}
+
+std::unique_ptr<Service> Runtime::remove_service(Service *service, const std::string &why) {
+    auto it = std::find_if(services_.begin(), services_.end(),
+                           [&](const auto &s) { return s.get() == service; });
+    if (it == services_.end()) return nullptr;
+    std::unique_ptr<Service> out = std::move(*it);
+    services_.erase(it);
+    if (service == primary_) {
+        primary_ = nullptr;
+        primary_gone_ = why;
+        log(MSGR_LOG_ERROR, "the primary service is gone: " + why);
+        if (state_ != State::offline) {
+            signout_services();
+            end_session(msgr_window::State::disconnected, MSGR_E_SERVER_UNAVAILABLE);
+        }
+    }
+    return out;
+}
+
+std::vector<Service *> Runtime::service_snapshot() const {
+    std::vector<Service *> out;
+    for (const auto &svc : services_)
+        out.push_back(svc.get());
+    return out;
+}
+
+bool Runtime::has_service(const Service *service) const noexcept {
+    for (const auto &svc : services_) {
+        if (svc.get() == service) return true;
+    }
+    return false;
+}
+
+// A service may leave while it is being called (its add-in fails): walk a snapshot.
+void Runtime::signout_services() {
+    for (Service *svc : service_snapshot()) {
+        if (has_service(svc)) svc->signout();
+    }
 }
 
 Service *Runtime::find_service(std::string_view id) noexcept {
@@ -136,17 +173,25 @@ msgr_hresult Runtime::signin(const char *name, const char *password) {
                                                   ? "already signed in as " + my_name_
                                                   : "a sign-in is already in progress");
     }
+    if (primary_ == nullptr) {
+        return fail(MSGR_E_FAIL,
+                    "cannot sign in: the primary service (runtime.primary_service = \"" +
+                        config_.primary_service + "\") is gone: " + primary_gone_);
+    }
     const std::uint64_t session = ++session_;
     const msgr_hresult hr = primary_->signin(session, name, password);
     if (MSGR_FAILED(hr)) return hr;
     // Secondary services sign in with the same session; only the primary's answer is OnSignin.
-    for (auto &svc : services_) {
-        if (svc.get() == primary_) continue;
+    for (Service *svc : service_snapshot()) {
+        if (svc == primary_ || !has_service(svc)) continue;
         const msgr_hresult shr = svc->signin(session, name, password);
         if (MSGR_FAILED(shr)) {
             log(MSGR_LOG_WARNING, "secondary service " + svc->id() +
                                       " did not start signing in: " + msgr_hresult_name(shr));
         }
+    }
+    if (primary_ == nullptr) {  // its add-in failed while the secondaries were signing in
+        return fail(MSGR_E_FAIL, "cannot sign in: the primary service is gone: " + primary_gone_);
     }
     state_ = State::connecting;
     my_name_ = name;
@@ -158,8 +203,7 @@ msgr_hresult Runtime::signin(const char *name, const char *password) {
 
 msgr_hresult Runtime::signout() {
     if (state_ == State::offline) return fail(MSGR_E_NOT_LOGGED_ON, "not signed in");
-    for (auto &svc : services_)
-        svc->signout();
+    signout_services();
     end_session(msgr_window::State::closed, MSGR_S_OK);
     return MSGR_S_OK;
 }

@@ -85,6 +85,12 @@ class Runtime {
     // ---- providers ----
     Service *find_service(std::string_view id) noexcept;
     void add_service(std::unique_ptr<Service> service);
+    // Takes a service out (its add-in was disabled or unloaded). If it is the primary service,
+    // a session in progress ends: windows are dereferenced and OnSignout (or OnSignin, while
+    // signing in) reports MSGR_E_SERVER_UNAVAILABLE; later sign-ins fail with E_FAIL and `why`.
+    std::unique_ptr<Service> remove_service(Service *service, const std::string &why);
+    // Whether the user is signed in or signing in.
+    bool session_active() const noexcept { return state_ != State::offline; }
     // Installs the paging capability (the paging add-in, or a test double); NULL removes it.
     void set_paging_provider(std::unique_ptr<PagingProvider> provider);
     bool has_paging() const noexcept { return paging_ != nullptr; }
@@ -121,6 +127,9 @@ class Runtime {
         std::size_t index = 0;
     };
 
+    std::vector<Service *> service_snapshot() const;
+    bool has_service(const Service *service) const noexcept;
+    void signout_services();
     msgr_hresult check_variant(const msgr_variant &v) const;
     bool variant_is_self(const msgr_variant &v, const msgr_contact &c) const;
     ContactRef contact_for(Service &service, std::string_view signin);
@@ -138,6 +147,7 @@ class Runtime {
     RuntimeInbox inbox_;
     std::vector<std::unique_ptr<Service>> services_;
     Service *primary_ = nullptr;
+    std::string primary_gone_;  // why the primary service left, once it has
     std::unique_ptr<PagingProvider> paging_;
     std::unique_ptr<AddinHost> addins_;  // after paging_: add-ins outlive their adapters
 

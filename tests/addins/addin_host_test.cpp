@@ -21,6 +21,17 @@ fs::path built(const std::string &name) {
     return kTestAddins / name / (name + ".so");
 }
 
+// Every runtime here also lists the loopback service add-in (its primary service), last.
+constexpr std::size_t kLoopback = 1;
+
+std::string sha256_of(const fs::path &f) {
+    const int fd = ::open(f.c_str(), O_RDONLY);
+    if (fd < 0) return {};
+    std::string hash = msgr::core::sha256_file(fd);
+    ::close(fd);
+    return hash;
+}
+
 bool contains(const char *haystack, const std::string &needle) {
     return haystack != nullptr && std::string(haystack).find(needle) != std::string::npos;
 }
@@ -31,7 +42,7 @@ void expect_refused(const fs::path &dir, msgr_addin_state state, const std::stri
     LogCapture logs;
     Host h(addin_config({dir}, extra_config, runtime_more));
     ASSERT_EQ(h.create_hr, MSGR_S_OK) << msgr_last_error();
-    ASSERT_EQ(h.count(), 1u);
+    ASSERT_EQ(h.count(), 1u + kLoopback);
     const msgr_addin_info in = h.info(0);
     EXPECT_EQ(in.state, state);
     EXPECT_TRUE(contains(in.reason, reason)) << "reason: " << in.reason;
@@ -48,6 +59,7 @@ void expect_refused(const fs::path &dir, msgr_addin_state state, const std::stri
                   h.rt, MSGR_EVENT_ADDIN_STATE_CHANGE,
                   [](const msgr_event *ev, void *u) {
                       auto *s = static_cast<Seen *>(u);
+                      if (ev->index != 0) return;  // the loopback add-in's "loaded"
                       ++s->n;
                       s->text = ev->text;
                   },
@@ -66,7 +78,7 @@ TEST(AddinHost, NoAddinsMeansNoPaging) {
     TempDir empty;
     Host h(addin_config({empty.path()}));
     ASSERT_EQ(h.create_hr, MSGR_S_OK);
-    EXPECT_EQ(h.count(), 0u);
+    EXPECT_EQ(h.count(), kLoopback);
     h.signin();
     msgr_window *w = nullptr;
     EXPECT_EQ(h.page("mobile@loopback", &w), MSGR_E_NOTIMPL);
@@ -76,7 +88,7 @@ TEST(AddinHost, NoAddinsMeansNoPaging) {
 TEST(AddinHost, MissingDirectoryIsSkipped) {
     Host h(addin_config({"/nonexistent/msgr/addins"}));
     ASSERT_EQ(h.create_hr, MSGR_S_OK);
-    EXPECT_EQ(h.count(), 0u);
+    EXPECT_EQ(h.count(), kLoopback);
 }
 
 TEST(AddinHost, LoadsPagingAddinAndListsIt) {
@@ -94,7 +106,7 @@ TEST(AddinHost, LoadsPagingAddinAndListsIt) {
 
 TEST(AddinHost, BoostDllAliasEntryLoads) {
     Host h(addin_config({kTestAddins / "boost_alias"}));
-    ASSERT_EQ(h.count(), 1u);
+    ASSERT_EQ(h.count(), 1u + kLoopback);
     EXPECT_EQ(h.info(0).state, MSGR_ADDIN_LOADED) << h.info(0).reason;
 }
 
@@ -194,7 +206,8 @@ TEST(BadAddin, HashNotOnAllowList) {
     TempDir d;
     copy_addin(kPaging, d.path(), "paging.so");
     expect_refused(d.path(), MSGR_ADDIN_REFUSED, "is not on the allow-list", "",
-                   "addin_sha256 = [\"" + std::string(64, '0') + "\"]");
+                   "addin_sha256 = [\"" + std::string(64, '0') + "\", \"" +
+                       sha256_of(loopback_only_dir() / "loopback.so") + "\"]");
 }
 
 TEST(AddinHost, HashOnAllowListLoads) {
@@ -207,7 +220,9 @@ TEST(AddinHost, HashOnAllowListLoads) {
     std::string upper = hash;
     for (auto &c : upper)
         c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    Host h(addin_config({d.path()}, "", "addin_sha256 = [\"" + upper + "\"]"));
+    Host h(addin_config({d.path()}, "",
+                        "addin_sha256 = [\"" + upper + "\", \"" +
+                            sha256_of(loopback_only_dir() / "loopback.so") + "\"]"));
     ASSERT_EQ(h.create_hr, MSGR_S_OK) << msgr_last_error();
     EXPECT_EQ(h.info(0).state, MSGR_ADDIN_LOADED) << h.info(0).reason;
 }
@@ -316,7 +331,7 @@ TEST(BadAddin, TwoPagingProviders) {
     LogCapture logs;
     Host h(addin_config({d.path()}, "[pager2]\npaging = true\n"));
     ASSERT_EQ(h.create_hr, MSGR_S_OK);
-    ASSERT_EQ(h.count(), 2u);
+    ASSERT_EQ(h.count(), 2u + kLoopback);
     EXPECT_EQ(h.find("pager2").state, MSGR_ADDIN_LOADED);
     EXPECT_EQ(h.find("pager2").provides, MSGR_ADDIN_PROVIDES_PAGING);
     const msgr_addin_info second = h.find("paging");
@@ -335,7 +350,7 @@ TEST(BadAddin, DuplicateName) {
     copy_addin(kPaging, a.path(), "paging.so");
     copy_addin(kPaging, b.path(), "paging-copy.so");
     Host h(addin_config({a.path(), b.path()}));
-    ASSERT_EQ(h.count(), 2u);
+    ASSERT_EQ(h.count(), 2u + kLoopback);
     EXPECT_EQ(h.info(0).state, MSGR_ADDIN_LOADED);
     EXPECT_EQ(h.info(1).state, MSGR_ADDIN_REFUSED);
     EXPECT_TRUE(contains(h.info(1).reason, "another add-in named \"paging\"")) << h.info(1).reason;
@@ -370,7 +385,7 @@ TEST(AddinLifetime, DependenciesLoadInOrderAndBlockUnload) {
     copy_addin(built("dependent"), d.path(), "a-dependent.so");  // found before hello
     copy_addin(kHello, d.path(), "hello.so");
     Host h(addin_config({d.path()}));
-    ASSERT_EQ(h.count(), 2u);
+    ASSERT_EQ(h.count(), 2u + kLoopback);
     EXPECT_EQ(h.find("dependent").state, MSGR_ADDIN_LOADED) << h.find("dependent").reason;
     EXPECT_EQ(h.find("hello").state, MSGR_ADDIN_LOADED);
     EXPECT_EQ(msgr_addin_unload(h.rt, "hello"), MSGR_E_BUSY);

@@ -142,8 +142,7 @@ TEST_F(Runtime, AContactOfAnotherRuntimeIsInvalid) {
 
 TEST_F(Runtime, AnIncomingMessageOpensAWindow) {
     ASSERT_EQ(signin(), MSGR_S_OK);
-    loopback().deliver_from("stranger@loopback", "hi there");
-    tick();
+    EXPECT_EQ(loopback_control("say stranger@loopback hi there"), "ok");
     ASSERT_EQ(count(MSGR_EVENT_IM_WINDOW_CREATED), 1);
     const Recorded *msg = last(MSGR_EVENT_MESSAGE_RECEIVED);
     ASSERT_NE(msg, nullptr);
@@ -157,8 +156,8 @@ TEST_F(Runtime, AnIncomingMessageOpensAWindow) {
 
 TEST_F(Runtime, InvalidUtf8FromTheNetworkIsRepaired) {
     ASSERT_EQ(signin(), MSGR_S_OK);
-    loopback().deliver_from("stranger@loopback", std::string("ok \xC0\xAF end", 9));
-    tick();
+    // "ok \xC0\xAF end", which the UI would refuse to send, as hex.
+    EXPECT_EQ(loopback_control("say-hex stranger@loopback 6f6b20c0af20656e64"), "ok");
     const Recorded *msg = last(MSGR_EVENT_MESSAGE_RECEIVED);
     ASSERT_NE(msg, nullptr);
     EXPECT_EQ(msg->text, "ok \xEF\xBF\xBD\xEF\xBF\xBD end");
@@ -169,21 +168,17 @@ TEST_F(Runtime, AFloodFromAServiceThreadIsBoundedAndLosesNothing) {
     create(cfg.path());
     ASSERT_EQ(signin(), MSGR_S_OK);
     constexpr int kMessages = 5000;
-    std::atomic<bool> done{false};
-    std::thread producer([&] {
-        for (int i = 0; i < kMessages; ++i) {
-            loopback().deliver_from("flood@loopback", std::to_string(i));
-        }
-        done = true;
-    });
+    // The loopback add-in's own thread sends them (its control contact's "flood" command), and
+    // waits whenever the inbox is full.
+    EXPECT_EQ(loopback_control("flood flood@loopback " + std::to_string(kMessages)),
+              "ok: flooding");
     int ticks = 0;
     int max_backlog = 0;
-    while ((!done || core().inbox().size() > 0) && ticks < 100000) {
+    while (count(MSGR_EVENT_MESSAGE_RECEIVED) < kMessages && ticks < 100000) {
         max_backlog = std::max<int>(max_backlog, static_cast<int>(core().inbox().size()));
         tick();
         ++ticks;
     }
-    producer.join();
     tick();
     EXPECT_LE(max_backlog, 64);        // the producer waited instead of growing the inbox
     EXPECT_GE(ticks, kMessages / 50);  // no tick drained more than its budget
@@ -230,7 +225,7 @@ TEST_F(Runtime, SendRefusesBadText) {
     EXPECT_EQ(msgr_ui_send(w, nullptr, nullptr), MSGR_E_INVALIDARG);
     EXPECT_EQ(msgr_ui_send(w, "", nullptr), MSGR_E_INVALIDARG);
     EXPECT_EQ(msgr_ui_send(w, "\xED\xA0\x80", nullptr), MSGR_E_INVALIDARG);
-    const std::string huge(msgr::core::LoopbackService::kMaxMessageBytes + 1, 'x');
+    const std::string huge(64 * 1024 + 1, 'x');  // the loopback service's limit, plus one
     EXPECT_EQ(msgr_ui_send(w, huge.c_str(), nullptr), MSGR_E_MESSAGE_TOO_LONG);
     std::size_t n = 9;
     ASSERT_EQ(msgr_window_history_count(w, &n), MSGR_S_OK);

@@ -194,12 +194,23 @@ class Host {
     msgr_hresult create_hr = MSGR_E_FAIL;
 };
 
-// Configuration text that searches only `dirs` for add-ins.
+// The directory that holds only the loopback service add-in (the primary service).
+inline fs::path loopback_only_dir() {
+#ifdef MSGR_LOOPBACK_ONLY_DIR
+    return MSGR_LOOPBACK_ONLY_DIR;
+#else
+    return {};
+#endif
+}
+
+// Configuration text that searches only `dirs` for add-ins, then the directory with the
+// loopback service add-in (so that the runtime has its primary service; it is listed last).
 inline std::string addin_config(const std::vector<fs::path> &dirs, const std::string &more = "",
                                 const std::string &runtime_more = "") {
     std::string s = "[runtime]\naddin_default_paths = false\naddin_paths = [";
     for (std::size_t i = 0; i < dirs.size(); ++i)
         s += (i ? ", " : "") + toml_string(dirs[i]);
+    s += std::string(dirs.empty() ? "" : ", ") + toml_string(loopback_only_dir());
     s += "]\n" + runtime_more + "\n" + more;
     return s;
 }

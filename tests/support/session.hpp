@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "c_api_internal.hpp"
-#include "loopback_service.hpp"
 #include "msgr/msgr.h"
 #include "msgr/ui.h"
 #include "runtime.hpp"
@@ -150,12 +149,46 @@ class Session : public ::testing::Test {
 
     msgr::core::Runtime &core() { return *msgr::core::runtime_of(rt); }
 
-    msgr::core::LoopbackService &loopback(const char *id = "loopback") {
-        return dynamic_cast<msgr::core::LoopbackService &>(*core().find_service(id));
+    // Makes the loopback "network" act, through the loopback add-in's control contact (see
+    // plugins/loopback-service): "drop", "say <from> <text>", "flood <from> <n>", ... The user
+    // sends the command to control@loopback in a window that is closed again at once; events
+    // about the control contact are the test's instrument, not its subject, and are not
+    // recorded. Returns the add-in's answer ("ok..." or "error: ...") once it arrives.
+    std::string loopback_control(const std::string &command) {
+        msgr_window *w = nullptr;
+        EXPECT_EQ(msgr_instant_message(rt, by_name(kControl), &w), MSGR_S_OK) << msgr_last_error();
+        if (w == nullptr) return "error: no control window";
+        std::size_t index = 0;
+        EXPECT_EQ(msgr_ui_send(w, command.c_str(), &index), MSGR_S_OK) << msgr_last_error();
+        std::string answer;
+        for (int i = 0; i < 10 && answer.empty(); ++i) {
+            // The answer is the first incoming entry after the command (a drop answers from
+            // a session that has already ended, so it is never shown: that is an answer too).
+            int closed = 0;
+            if (msgr_window_is_closed(w, &closed) != MSGR_S_OK) {
+                answer = "ok: offline";
+                break;
+            }
+            std::size_t n = 0;
+            msgr_window_history_count(w, &n);
+            for (std::size_t k = index + 1; k < n && answer.empty(); ++k) {
+                msgr_message m{};
+                m.struct_size = sizeof m;
+                if (msgr_window_history_get(w, k, &m) == MSGR_S_OK &&
+                    m.direction == MSGR_MESSAGE_INCOMING)
+                    answer = m.text;
+            }
+            if (answer.empty()) tick();
+        }
+        msgr_window_close(w);  // RPC_E_DISCONNECTED after a drop: nothing to close then
+        msgr_window_release(w);
+        return answer;
     }
+    static constexpr const char *kControl = "control@loopback";
 
     static void record(const msgr_event *ev, void *user) {
         auto *self = static_cast<Session *>(user);
+        if (ev->contact != nullptr && ev->contact->key == kControl) return;
         self->events.push_back({ev->type, ev->hr, ev->status, ev->contact, ev->window,
                                 ev->text ? ev->text : "", ev->index});
     }

@@ -1,7 +1,7 @@
 /* addin.h — the add-in ABI of the msgr runtime (valid C99, also usable from C++).
  *
  * An add-in is a shared library the runtime loads at run time (Boost.DLL). It gives the runtime
- * features: a paging provider, event subscribers (and later contact services). Everything that
+ * features: contact services, a paging provider, event subscribers. Everything that
  * crosses the boundary is C: plain structs that carry their own size, C function pointers and
  * result codes. No C++ object, exception, std::function or Boost.Signals2 type crosses, so an
  * add-in may be built with another compiler or standard library than the runtime.
@@ -21,7 +21,7 @@
  *     through the host functions. Registration is possible only during load.
  *  5. Running: the runtime calls the add-in's provider functions and event callbacks on its
  *     owner thread. The add-in may do blocking work on its own threads and reports back only
- *     through the thread-safe host functions (msgr_host_post_delivery_fn, msgr_host_log_fn).
+ *     through the thread-safe host functions (msgr_host_post_*_fn, msgr_host_log_fn).
  *  6. unload(state): the add-in stops its threads and frees everything. The runtime has
  *     disconnected its event callbacks before, and it unmaps the library after.
  *
@@ -52,7 +52,11 @@ extern "C" {
 /* An add-in built for another major is refused; an add-in whose minor is newer than the
  * runtime's is refused (it may rely on something this runtime does not have). */
 #define MSGR_ADDIN_ABI_MAJOR 1
-#define MSGR_ADDIN_ABI_MINOR 0
+#define MSGR_ADDIN_ABI_MINOR 1
+/* Minor versions:
+ *  0  paging providers, event subscribers, configuration, log.
+ *  1  contact services (msgr_host_register_service and the msgr_host_post_* functions for
+ *     services); MSGR_ADDIN_PROVIDES_SERVICE. An add-in built for 1.0 loads unchanged. */
 
 /* The name of the exported entry point. */
 #define MSGR_ADDIN_ENTRY_SYMBOL "msgr_addin_entry"
@@ -103,6 +107,12 @@ typedef msgr_hresult (*msgr_host_config_array_string_fn)(msgr_host_ctx *ctx, con
 #define MSGR_HOST_CONFIG_KEY "msgr_host_config_key"
 typedef msgr_hresult (*msgr_host_config_key_fn)(msgr_host_ctx *ctx, size_t index,
                                                 const char **out);
+/* The keys of the table at `path` inside the add-in's table ("" for the add-in's table itself;
+ * "contacts[0]" for the first table of an array of tables), index < count: S_OK, S_FALSE past
+ * the last key or when absent, E_INVALIDARG when the value there is not a table. (ABI 1.1) */
+#define MSGR_HOST_CONFIG_KEY_AT "msgr_host_config_key_at"
+typedef msgr_hresult (*msgr_host_config_key_at_fn)(msgr_host_ctx *ctx, const char *path,
+                                                   size_t index, const char **out);
 /* Where the configuration's relative paths and error messages point: the file's path ("" for
  * the embedded defaults). */
 #define MSGR_HOST_CONFIG_ORIGIN "msgr_host_config_origin"
@@ -147,12 +157,106 @@ typedef struct msgr_paging_provider {
 typedef msgr_hresult (*msgr_host_register_paging_fn)(msgr_host_ctx *ctx,
                                                      const msgr_paging_provider *provider);
 
-/* Reports the fate of a page handed over by submit: MSGR_DELIVERY_SENT or MSGR_DELIVERY_FAILED
- * (hr says why). Once per message id. Any thread; returns E_INVALIDARG for an id the add-in
+/* Reports the fate of a page handed over by submit, or of a message handed over by a contact
+ * service's send_message: MSGR_DELIVERY_SENT or MSGR_DELIVERY_FAILED (hr says why). Once per
+ * message id. Any thread; returns E_INVALIDARG for an id the add-in
  * does not owe. */
 #define MSGR_HOST_POST_DELIVERY "msgr_host_post_delivery"
 typedef msgr_hresult (*msgr_host_post_delivery_fn)(msgr_host_ctx *ctx, uint64_t message_id,
                                                    msgr_delivery_state state, msgr_hresult hr);
+
+/* ---- Contact services (ABI 1.1) -------------------------------------------------------------
+ *
+ * A contact service signs the user in, knows contacts (a directory, a roster, presence) and
+ * carries instant messages: the loopback service and the XMPP service are contact services.
+ * The runtime calls the service's functions on its owner thread; each must return at once (do
+ * network work on your own thread) and return S_OK: a failed result or an exception disables
+ * the add-in, and the runtime signs out of a primary service that vanishes. What takes time is
+ * reported back with the msgr_host_post_*_fn functions below, from any thread, tagged with the
+ * service's id and the session number the runtime gave to signin. Reports for an older session
+ * are ignored, so a service never has to worry about a late report. */
+
+/* What a service knows about a contact right now. The runtime sets struct_size and zeroes the
+ * rest before the call; the service fills what it knows. friendly is borrowed: it must stay
+ * valid until the service function returns (the runtime copies it). */
+typedef struct msgr_contact_info {
+    uint32_t struct_size;
+    const char *friendly; /* UTF-8 display name; NULL or "": the sign-in name */
+    int32_t status;       /* MSGR_STATUS_*; MSGR_STATUS_UNKNOWN when unknown */
+    int mobile;           /* 1: the contact has mobile services (can be paged) */
+} msgr_contact_info;
+
+/* A service can carry pages to its contacts (Page's "E_FAIL: the contact's service does not
+ * support paging" when not set; the Exchange case in the Page remarks). */
+#define MSGR_SERVICE_CAN_PAGE 0x1u
+
+/* The contact service capability. The table is copied at registration (struct_size bytes). */
+typedef struct msgr_contact_service {
+    uint32_t struct_size; /* sizeof(msgr_contact_service) the add-in was built with */
+    void *state;          /* passed back to every function */
+    /* The service's id (copied): letters, digits, '-', '_', '.', 1-64 bytes, unique in the
+     * runtime. runtime.primary_service names one; contacts carry it (msgr_contact_service_id). */
+    const char *id;
+    uint32_t flags;             /* MSGR_SERVICE_* */
+    uint32_t max_message_bytes; /* the longest instant message it carries (UTF-8 bytes), >= 1 */
+    /* Starts signing in as name (checked: a valid sign-in name; password: valid UTF-8, maybe
+     * ""). Report the outcome with msgr_host_post_signin_fn(session, hr) -- a wrong password is
+     * reported there (MSGR_E_INVALID_PASSWORD), not returned. Then report the contact list
+     * with msgr_host_post_contact_fn. */
+    msgr_hresult (*signin)(void *state, uint64_t session, const char *name, const char *password);
+    /* The user signs out (or the runtime stops): forget the session, disconnect. */
+    msgr_hresult (*signout)(void *state);
+    /* The user's own status changed (MSGR_STATUS_ONLINE, BUSY, AWAY, ...): tell the network. */
+    msgr_hresult (*set_status)(void *state, int32_t status);
+    /* What the service knows about a contact now. Unknown contacts are normal (contacts exist
+     * on demand): leave the info as it is, or say MSGR_STATUS_OFFLINE. */
+    msgr_hresult (*describe)(void *state, const char *signin, msgr_contact_info *out);
+    /* Takes a message for delivery (text: valid UTF-8, at most max_message_bytes) and returns
+     * at once; report its fate once with msgr_host_post_delivery_fn(message_id, ...). A message
+     * that cannot be delivered is reported as MSGR_DELIVERY_FAILED, not by failing the call. */
+    msgr_hresult (*send_message)(void *state, uint64_t message_id, const char *to,
+                                 const char *text, size_t text_size);
+} msgr_contact_service;
+
+/* Registers a contact service (an add-in may register several, with different ids).
+ * E_INVALIDARG for a bad table or id, E_FAIL when another service has that id, E_UNEXPECTED
+ * outside load. */
+#define MSGR_HOST_REGISTER_SERVICE "msgr_host_register_service"
+typedef msgr_hresult (*msgr_host_register_service_fn)(msgr_host_ctx *ctx,
+                                                      const msgr_contact_service *service);
+
+/* The reports of a contact service. Any thread. Each returns S_OK when queued,
+ * E_INVALIDARG for a service id this add-in did not register or bad arguments (a sign-in name
+ * that is not one, NULL text), MSGR_E_DISCONNECTED once the runtime is stopping or the add-in
+ * is disabled. They wait while the runtime's inbox is full (runtime.inbox_capacity): that is
+ * how backpressure reaches the network instead of memory growing without bound. */
+
+/* The sign-in started by signin(session) finished: S_OK, or why not (MSGR_E_INVALID_PASSWORD,
+ * MSGR_E_CONNECT, MSGR_E_LOGON_TIMEOUT, ...). Becomes OnSignin for the primary service. */
+#define MSGR_HOST_POST_SIGNIN "msgr_host_post_signin"
+typedef msgr_hresult (*msgr_host_post_signin_fn)(msgr_host_ctx *ctx, const char *service,
+                                                 uint64_t session, msgr_hresult hr);
+/* The connection of a signed-in session was lost ("the client goes offline"): windows are
+ * dereferenced and OnSignout(hr) is raised. hr: why (a success becomes MSGR_E_DISCONNECTED). */
+#define MSGR_HOST_POST_OFFLINE "msgr_host_post_offline"
+typedef msgr_hresult (*msgr_host_post_offline_fn)(msgr_host_ctx *ctx, const char *service,
+                                                  uint64_t session, msgr_hresult hr);
+/* The contact list gained (added = 1) or lost (0) a contact: OnContactListAdd/Remove. */
+#define MSGR_HOST_POST_CONTACT "msgr_host_post_contact"
+typedef msgr_hresult (*msgr_host_post_contact_fn)(msgr_host_ctx *ctx, const char *service,
+                                                  uint64_t session, const char *signin,
+                                                  int added);
+/* A contact's status changed (MSGR_STATUS_*): OnContactStatusChange. */
+#define MSGR_HOST_POST_STATUS "msgr_host_post_status"
+typedef msgr_hresult (*msgr_host_post_status_fn)(msgr_host_ctx *ctx, const char *service,
+                                                 uint64_t session, const char *signin,
+                                                 int32_t status);
+/* A message arrived from a contact (text: UTF-8, invalid sequences are replaced; at most
+ * 1 MiB). It opens a conversation window if none is open and raises the message event. */
+#define MSGR_HOST_POST_MESSAGE "msgr_host_post_message"
+typedef msgr_hresult (*msgr_host_post_message_fn)(msgr_host_ctx *ctx, const char *service,
+                                                  uint64_t session, const char *from,
+                                                  const char *text, size_t text_size);
 
 /* An event callback: the event is borrowed for the call (msgr.h's msgr_event; read only the
  * fields within its struct_size). Runs on the runtime's owner thread, inside msgr_runtime_tick.
@@ -214,6 +318,7 @@ typedef enum msgr_addin_state {
 /* What an add-in registered (bit flags). */
 #define MSGR_ADDIN_PROVIDES_PAGING 0x1u
 #define MSGR_ADDIN_PROVIDES_EVENTS 0x2u
+#define MSGR_ADDIN_PROVIDES_SERVICE 0x4u /* one or more contact services (ABI 1.1) */
 
 typedef struct msgr_addin_info {
     uint32_t struct_size; /* set by the caller to sizeof(msgr_addin_info) */
@@ -234,7 +339,8 @@ typedef struct msgr_addin_info {
 MSGR_API msgr_hresult msgr_addin_count(msgr_runtime *rt, size_t *out);
 MSGR_API msgr_hresult msgr_addin_get_info(msgr_runtime *rt, size_t index, msgr_addin_info *out);
 /* Unloads a loaded add-in by name: MSGR_E_BUSY while it is in use (a page window is open or a
- * page is in flight for its paging provider) or another loaded add-in depends on it;
+ * page is in flight for its paging provider, or the user is signed in or signing in through
+ * one of its contact services) or another loaded add-in depends on it;
  * E_INVALIDARG for an unknown name; S_FALSE if it is not loaded. */
 MSGR_API msgr_hresult msgr_addin_unload(msgr_runtime *rt, const char *name);
 

@@ -1,0 +1,621 @@
+// The loopback service add-in: the embedded default contact service (DESIGN rule 7). It sees
+// only sdk/ (msgr/addin.h) and reaches the runtime only through the host functions, exactly as
+// a network service does.
+//
+// What it does:
+//  - sign-in with any well-formed name succeeds (or, when [loopback] password is set, only
+//    with it: MSGR_E_INVALID_PASSWORD otherwise); the answer arrives on a later tick;
+//  - contacts exist on demand; the configured directory ([[loopback.contacts]]) supplies
+//    friendly names, presence and mobile flags, and is the contact list;
+//  - the echo contact ([loopback] echo) answers every message with the same text;
+//  - [[loopback.services]] adds secondary loopback services (e.g. one that cannot page, like
+//    the Exchange service of the Page remarks);
+//  - the control contact ([loopback] control, "control@loopback" by default) makes the loopback
+//    "network" do what a real network does, so that hosts and tests can exercise the runtime's
+//    reactions end to end through the same C boundary. The user sends it commands:
+//        help                      lists the commands
+//        drop                      the connection is lost ("the client goes offline")
+//        say <from> <text>         <from> sends you <text>
+//        say-hex <from> <hex>      <from> sends you these bytes (e.g. invalid UTF-8)
+//        flood <from> <count>      <from> sends you <count> messages "0", "1", ... from the
+//                                  add-in's own thread (waits while the runtime's inbox is full)
+//        status <contact> <status> <contact>'s presence changes (online, away, busy, ...)
+//        add <contact> / remove <contact>   the contact list changes
+//    It answers "ok: ..." or "error: ..." as a message. Only the user can send it commands (only
+//    the user sends), and it can do nothing a real server could not do to a session.
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "msgr/addin.h"
+
+namespace {
+
+constexpr std::uint32_t kMaxMessageBytes = 64 * 1024;
+
+struct StatusName {
+    const char *name;
+    std::int32_t value;
+};
+constexpr StatusName kStatusNames[] = {
+    {"online", MSGR_STATUS_ONLINE},
+    {"offline", MSGR_STATUS_OFFLINE},
+    {"invisible", MSGR_STATUS_INVISIBLE},
+    {"busy", MSGR_STATUS_BUSY},
+    {"be_right_back", MSGR_STATUS_BE_RIGHT_BACK},
+    {"idle", MSGR_STATUS_IDLE},
+    {"away", MSGR_STATUS_AWAY},
+    {"on_the_phone", MSGR_STATUS_ON_THE_PHONE},
+    {"out_to_lunch", MSGR_STATUS_OUT_TO_LUNCH},
+};
+constexpr const char *kStatusList =
+    "online, offline, invisible, busy, be_right_back, idle, away, on_the_phone, out_to_lunch";
+
+bool parse_status(std::string_view name, std::int32_t &out) {
+    for (const auto &s : kStatusNames) {
+        if (name == s.name) {
+            out = s.value;
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string fold(std::string_view s) {
+    std::string out(s);
+    for (auto &c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
+// Counts UTF-16 units of valid UTF-8; -1 when the text is not valid UTF-8.
+long utf16_units(std::string_view s) {
+    long units = 0;
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        std::size_t n = 0;
+        std::uint32_t cp = 0;
+        if (c < 0x80) {
+            n = 1;
+            cp = c;
+        } else if ((c & 0xE0) == 0xC0) {
+            n = 2;
+            cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            n = 3;
+            cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            n = 4;
+            cp = c & 0x07;
+        } else {
+            return -1;
+        }
+        if (i + n > s.size()) return -1;
+        for (std::size_t k = 1; k < n; ++k) {
+            const auto cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc & 0xC0) != 0x80) return -1;
+            cp = (cp << 6) | (cc & 0x3F);
+        }
+        static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
+        units += cp >= 0x10000 ? 2 : 1;
+        i += n;
+    }
+    return units;
+}
+
+// The runtime's rule for a sign-in name (the vContact rules of the reference pages).
+const char *bad_signin(std::string_view s) {
+    if (s.empty()) return "is empty";
+    if (s.front() == ' ') return "starts with a space";
+    if (s.find_first_of("\r\n") != std::string_view::npos) return "contains CR or LF";
+    const long units = utf16_units(s);
+    if (units < 0) return "is not valid UTF-8";
+    if (units > 129) return "is longer than 129 UTF-16 units";
+    return nullptr;
+}
+
+struct Contact {
+    std::string signin;
+    std::string key;  // case-folded
+    std::string friendly;
+    std::string service = "loopback";
+    std::int32_t status = MSGR_STATUS_ONLINE;
+    bool mobile = false;
+};
+
+class Addin;
+
+// One loopback service (the primary "loopback", or a secondary from [[loopback.services]]).
+struct Service {
+    Addin *addin = nullptr;
+    std::string id;
+    bool paging = true;
+    std::mutex mutex;  // guards session and directory (the flood thread reads session)
+    std::uint64_t session = 0;
+    std::vector<Contact> directory;
+    msgr_contact_service table{};
+};
+
+// What the host gives the add-in.
+struct Host {
+    msgr_host_ctx *ctx = nullptr;
+    msgr_host_log_fn log = nullptr;
+    msgr_host_set_error_fn set_error = nullptr;
+    msgr_host_config_string_fn str = nullptr;
+    msgr_host_config_bool_fn boolean = nullptr;
+    msgr_host_config_array_size_fn array_size = nullptr;
+    msgr_host_config_key_fn key = nullptr;
+    msgr_host_config_key_at_fn key_at = nullptr;
+    msgr_host_config_origin_fn origin = nullptr;
+    msgr_host_register_service_fn register_service = nullptr;
+    msgr_host_post_signin_fn post_signin = nullptr;
+    msgr_host_post_offline_fn post_offline = nullptr;
+    msgr_host_post_contact_fn post_contact = nullptr;
+    msgr_host_post_status_fn post_status = nullptr;
+    msgr_host_post_message_fn post_message = nullptr;
+    msgr_host_post_delivery_fn post_delivery = nullptr;
+
+    template <typename T>
+    bool get(const msgr_host &h, const char *name, T &out) {
+        out = reinterpret_cast<T>(h.get_proc(name));
+        return out != nullptr;
+    }
+    bool bind(const msgr_host &h) {
+        ctx = h.ctx;
+        return get(h, MSGR_HOST_LOG, log) && get(h, MSGR_HOST_SET_ERROR, set_error) &&
+               get(h, MSGR_HOST_CONFIG_STRING, str) && get(h, MSGR_HOST_CONFIG_BOOL, boolean) &&
+               get(h, MSGR_HOST_CONFIG_ARRAY_SIZE, array_size) &&
+               get(h, MSGR_HOST_CONFIG_KEY, key) && get(h, MSGR_HOST_CONFIG_KEY_AT, key_at) &&
+               get(h, MSGR_HOST_CONFIG_ORIGIN, origin) &&
+               get(h, MSGR_HOST_REGISTER_SERVICE, register_service) &&
+               get(h, MSGR_HOST_POST_SIGNIN, post_signin) &&
+               get(h, MSGR_HOST_POST_OFFLINE, post_offline) &&
+               get(h, MSGR_HOST_POST_CONTACT, post_contact) &&
+               get(h, MSGR_HOST_POST_STATUS, post_status) &&
+               get(h, MSGR_HOST_POST_MESSAGE, post_message) &&
+               get(h, MSGR_HOST_POST_DELIVERY, post_delivery);
+    }
+};
+
+// A configuration error: becomes the add-in's refusal reason.
+struct Invalid {
+    std::string message;
+};
+
+class Config {
+  public:
+    explicit Config(Host &h) : h_(h) {
+        const char *o = h.origin(h.ctx);
+        origin_ = (o != nullptr && *o != '\0') ? o : "the embedded defaults";
+    }
+
+    [[noreturn]] void error(const std::string &key, const std::string &what) const {
+        throw Invalid{origin_ + ": loopback." + key + " " + what};
+    }
+
+    bool string(const std::string &key, std::string &out) const {
+        const char *v = nullptr;
+        const msgr_hresult hr = h_.str(h_.ctx, key.c_str(), &v);
+        if (hr == MSGR_S_FALSE) return false;
+        if (hr != MSGR_S_OK) error(key, "must be a string");
+        if (utf16_units(v) < 0) error(key, "is not valid UTF-8");
+        out = v;
+        return true;
+    }
+    void boolean(const std::string &key, bool &out) const {
+        int v = 0;
+        const msgr_hresult hr = h_.boolean(h_.ctx, key.c_str(), &v);
+        if (hr == MSGR_S_FALSE) return;
+        if (hr != MSGR_S_OK) error(key, "must be true or false");
+        out = v != 0;
+    }
+    // The number of tables in an array of tables ([[loopback.key]]); 0 when absent.
+    std::size_t tables(const std::string &key) const {
+        std::size_t n = 0;
+        const msgr_hresult hr = h_.array_size(h_.ctx, key.c_str(), &n);
+        if (hr == MSGR_S_FALSE) return 0;
+        if (hr != MSGR_S_OK) error(key, "must be an array of tables ([[loopback." + key + "]])");
+        for (std::size_t i = 0; i < n; ++i) {
+            const char *k = nullptr;
+            const std::string path = key + "[" + std::to_string(i) + "]";
+            if (MSGR_FAILED(h_.key_at(h_.ctx, path.c_str(), 0, &k)))
+                error(key, "must be an array of tables ([[loopback." + key + "]])");
+        }
+        return n;
+    }
+    // Refuses keys of the table at path ("" for [loopback] itself) that are not in known.
+    void only(const std::string &path, std::initializer_list<std::string_view> known) const {
+        for (std::size_t i = 0;; ++i) {
+            const char *k = nullptr;
+            if (h_.key_at(h_.ctx, path.c_str(), i, &k) != MSGR_S_OK) break;
+            bool ok = false;
+            for (const auto kn : known)
+                ok = ok || kn == k;
+            if (!ok) {
+                throw Invalid{origin_ + ": unknown key " + k + " in [loopback" +
+                              (path.empty() ? "" : "." + path) + "]"};
+            }
+        }
+    }
+
+  private:
+    Host &h_;
+    std::string origin_;
+};
+
+class Addin {
+  public:
+    Host host;
+    std::string echo_key;  // case-folded; "" for none
+    std::string control_key;
+    std::string control_name;
+    std::string password;
+    std::vector<std::unique_ptr<Service>> services;
+
+    ~Addin() { join_floods(); }
+
+    void configure() {
+        Config c(host);
+        c.only("", {"paging", "echo", "password", "control", "services", "contacts"});
+        bool paging = true;
+        c.boolean("paging", paging);
+        std::string echo = "echo@loopback";
+        c.string("echo", echo);
+        if (!echo.empty()) {
+            if (const char *why = bad_signin(echo)) c.error("echo", why);
+        }
+        echo_key = fold(echo);
+        control_name = "control@loopback";
+        c.string("control", control_name);
+        if (!control_name.empty()) {
+            if (const char *why = bad_signin(control_name)) c.error("control", why);
+        }
+        control_key = fold(control_name);
+        c.string("password", password);
+
+        add_service("loopback", paging);
+        const std::size_t ns = c.tables("services");
+        for (std::size_t i = 0; i < ns; ++i) {
+            const std::string at = "services[" + std::to_string(i) + "]";
+            c.only(at, {"id", "paging"});
+            std::string id;
+            bool p = true;
+            if (!c.string(at + ".id", id) || id.empty()) c.error("services.id", "is required");
+            c.boolean(at + ".paging", p);
+            for (const auto &s : services) {
+                if (s->id == id)
+                    c.error("services.id", "\"" + id + "\": the service id is used twice");
+            }
+            add_service(id, p);
+        }
+
+        std::vector<Contact> contacts = {
+            {"echo@loopback", "echo@loopback", "Echo", "loopback", MSGR_STATUS_ONLINE, false},
+            {"mobile@loopback", "mobile@loopback", "Pat (mobile)", "loopback", MSGR_STATUS_AWAY,
+             true},
+        };
+        const std::size_t nc = c.tables("contacts");
+        if (nc > 0) contacts.clear();
+        for (std::size_t i = 0; i < nc; ++i) {
+            const std::string at = "contacts[" + std::to_string(i) + "]";
+            c.only(at, {"signin", "friendly", "service", "status", "mobile"});
+            Contact contact;
+            c.string(at + ".signin", contact.signin);
+            if (const char *why = bad_signin(contact.signin)) c.error("contacts.signin", why);
+            contact.key = fold(contact.signin);
+            c.string(at + ".friendly", contact.friendly);
+            c.string(at + ".service", contact.service);
+            std::string status;
+            if (c.string(at + ".status", status) && !parse_status(status, contact.status)) {
+                c.error("contacts.status",
+                        "is \"" + status + "\"; expected one of " + std::string(kStatusList));
+            }
+            c.boolean(at + ".mobile", contact.mobile);
+            Service *svc = find(contact.service);
+            if (svc == nullptr) {
+                throw Invalid{"contact \"" + contact.signin + "\" names service \"" +
+                              contact.service + "\", which [loopback] does not provide"};
+            }
+            svc->directory.push_back(std::move(contact));
+        }
+        if (nc == 0) {
+            for (auto &contact : contacts)
+                services.front()->directory.push_back(std::move(contact));
+        }
+    }
+
+    Service *find(std::string_view id) {
+        for (auto &s : services) {
+            if (s->id == id) return s.get();
+        }
+        return nullptr;
+    }
+
+    // Runs `command`, sent by the user to the control contact of `svc`; returns the answer.
+    std::string control(Service &svc, std::uint64_t session, const std::string &command);
+
+    void join_floods() {
+        std::vector<std::thread> floods;
+        {
+            const std::lock_guard<std::mutex> lock(flood_mutex_);
+            floods.swap(floods_);
+        }
+        for (auto &t : floods)
+            t.join();
+    }
+
+  private:
+    void add_service(const std::string &id, bool paging) {
+        auto s = std::make_unique<Service>();
+        s->addin = this;
+        s->id = id;
+        s->paging = paging;
+        services.push_back(std::move(s));
+    }
+
+    std::mutex flood_mutex_;
+    std::vector<std::thread> floods_;
+};
+
+std::uint64_t current_session(Service &s) {
+    const std::lock_guard<std::mutex> lock(s.mutex);
+    return s.session;
+}
+
+// ---- the contact service table ----------------------------------------------------------------
+
+msgr_hresult svc_signin(void *state, std::uint64_t session, const char *, const char *password) {
+    auto &s = *static_cast<Service *>(state);
+    Host &h = s.addin->host;
+    const bool ok = s.addin->password.empty() || s.addin->password == password;
+    std::vector<std::string> list;
+    {
+        const std::lock_guard<std::mutex> lock(s.mutex);
+        s.session = ok ? session : 0;
+        if (ok) {
+            for (const auto &c : s.directory)
+                list.push_back(c.signin);
+        }
+    }
+    // The answer arrives on a later tick, as a network service's would.
+    h.post_signin(h.ctx, s.id.c_str(), session, ok ? MSGR_S_OK : MSGR_E_INVALID_PASSWORD);
+    for (const auto &c : list)
+        h.post_contact(h.ctx, s.id.c_str(), session, c.c_str(), 1);
+    return MSGR_S_OK;
+}
+
+msgr_hresult svc_signout(void *state) {
+    auto &s = *static_cast<Service *>(state);
+    const std::lock_guard<std::mutex> lock(s.mutex);
+    s.session = 0;
+    return MSGR_S_OK;
+}
+
+msgr_hresult svc_set_status(void *, std::int32_t) {
+    return MSGR_S_OK;  // nobody on the loopback network watches the user's presence
+}
+
+msgr_hresult svc_describe(void *state, const char *signin, msgr_contact_info *out) {
+    auto &s = *static_cast<Service *>(state);
+    const std::string key = fold(signin);
+    {
+        const std::lock_guard<std::mutex> lock(s.mutex);
+        for (const auto &c : s.directory) {
+            if (c.key != key) continue;
+            // Valid until the runtime copies it: only calls on the runtime's thread (this one)
+            // change the directory.
+            out->friendly = c.friendly.c_str();
+            out->status = c.status;
+            out->mobile = c.mobile ? 1 : 0;
+            return MSGR_S_OK;
+        }
+    }
+    const bool first = s.addin->services.front().get() == &s;
+    if (first && !s.addin->echo_key.empty() && key == s.addin->echo_key) {
+        out->friendly = "Echo";
+        out->status = MSGR_STATUS_ONLINE;
+    } else if (first && !s.addin->control_key.empty() && key == s.addin->control_key) {
+        out->friendly = "Loopback control";
+        out->status = MSGR_STATUS_ONLINE;
+    } else {
+        // Contacts exist on demand: a name nobody configured is a contact that is not online.
+        out->status = MSGR_STATUS_OFFLINE;
+    }
+    return MSGR_S_OK;
+}
+
+msgr_hresult svc_send(void *state, std::uint64_t message_id, const char *to, const char *text,
+                      std::size_t text_size) {
+    auto &s = *static_cast<Service *>(state);
+    Addin &a = *s.addin;
+    Host &h = a.host;
+    const std::uint64_t session = current_session(s);
+    if (session == 0) {
+        h.post_delivery(h.ctx, message_id, MSGR_DELIVERY_FAILED, MSGR_E_NOT_LOGGED_ON);
+        return MSGR_S_OK;
+    }
+    h.post_delivery(h.ctx, message_id, MSGR_DELIVERY_SENT, MSGR_S_OK);
+    const bool first = a.services.front().get() == &s;
+    const std::string key = fold(to);
+    if (first && !a.echo_key.empty() && key == a.echo_key) {
+        h.post_message(h.ctx, s.id.c_str(), session, to, text, text_size);
+    } else if (first && !a.control_key.empty() && key == a.control_key) {
+        std::string answer;
+        try {
+            answer = a.control(s, session, std::string(text, text_size));
+        } catch (const std::exception &e) {
+            answer = std::string("error: ") + e.what();
+        }
+        h.post_message(h.ctx, s.id.c_str(), session, to, answer.c_str(), answer.size());
+    }
+    return MSGR_S_OK;
+}
+
+std::string Addin::control(Service &svc, std::uint64_t session, const std::string &command) {
+    std::vector<std::string> words;
+    std::size_t rest_at = std::string::npos;  // where the third word starts ("say" keeps it all)
+    for (std::size_t i = 0; i < command.size();) {
+        while (i < command.size() && command[i] == ' ')
+            ++i;
+        if (i >= command.size()) break;
+        if (words.size() == 2) rest_at = i;
+        const std::size_t end = command.find(' ', i);
+        words.push_back(command.substr(i, end == std::string::npos ? end : end - i));
+        i = end == std::string::npos ? command.size() : end;
+    }
+    const char *id = svc.id.c_str();
+    const std::string verb = words.empty() ? "" : words[0];
+    if (verb == "drop" && words.size() == 1) {
+        host.post_offline(host.ctx, id, session, MSGR_E_DISCONNECTED);
+        const std::lock_guard<std::mutex> lock(svc.mutex);
+        svc.session = 0;
+        return "ok: dropped";
+    }
+    if (verb == "say" && words.size() >= 3) {
+        if (const char *why = bad_signin(words[1])) return "error: the sender " + std::string(why);
+        const std::string text = command.substr(rest_at);
+        host.post_message(host.ctx, id, session, words[1].c_str(), text.c_str(), text.size());
+        return "ok";
+    }
+    if (verb == "say-hex" && words.size() == 3) {
+        // The text as hex bytes: lets a test send what the UI could not (invalid UTF-8, NULs),
+        // as a hostile or broken network might.
+        if (const char *why = bad_signin(words[1])) return "error: the sender " + std::string(why);
+        const std::string &hex = words[2];
+        std::string bytes;
+        for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+            const auto nibble = [](char c) {
+                if (c >= '0' && c <= '9') return c - '0';
+                if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+                if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+                return -1;
+            };
+            const int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+            if (hi < 0 || lo < 0) return "error: not hex";
+            bytes.push_back(static_cast<char>(hi * 16 + lo));
+        }
+        if (hex.size() % 2 != 0) return "error: not hex";
+        host.post_message(host.ctx, id, session, words[1].c_str(), bytes.data(), bytes.size());
+        return "ok";
+    }
+    if (verb == "flood" && words.size() == 3) {
+        if (const char *why = bad_signin(words[1])) return "error: the sender " + std::string(why);
+        char *end = nullptr;
+        const unsigned long n = std::strtoul(words[2].c_str(), &end, 10);
+        if (end == words[2].c_str() || *end != '\0' || n > 1000000)
+            return "error: the count must be a number up to 1000000";
+        const std::string from = words[1];
+        const std::lock_guard<std::mutex> lock(flood_mutex_);
+        floods_.emplace_back([this, &svc, session, from, n] {
+            for (unsigned long i = 0; i < n && current_session(svc) == session; ++i) {
+                const std::string text = std::to_string(i);
+                // Waits while the runtime's inbox is full; stops when the runtime stops.
+                if (host.post_message(host.ctx, svc.id.c_str(), session, from.c_str(), text.c_str(),
+                                      text.size()) != MSGR_S_OK)
+                    break;
+            }
+        });
+        return "ok: flooding";
+    }
+    if (verb == "status" && words.size() == 3) {
+        if (const char *why = bad_signin(words[1])) return "error: the contact " + std::string(why);
+        std::int32_t status = 0;
+        if (!parse_status(words[2], status))
+            return "error: the status must be one of " + std::string(kStatusList);
+        {
+            const std::lock_guard<std::mutex> lock(svc.mutex);
+            const std::string key = fold(words[1]);
+            bool found = false;
+            for (auto &c : svc.directory) {
+                if (c.key == key) {
+                    c.status = status;
+                    found = true;
+                }
+            }
+            if (!found) svc.directory.push_back({words[1], key, "", svc.id, status, false});
+        }
+        host.post_status(host.ctx, id, session, words[1].c_str(), status);
+        return "ok";
+    }
+    if ((verb == "add" || verb == "remove") && words.size() == 2) {
+        if (const char *why = bad_signin(words[1])) return "error: the contact " + std::string(why);
+        host.post_contact(host.ctx, id, session, words[1].c_str(), verb == "add" ? 1 : 0);
+        return "ok";
+    }
+    return "commands: drop | say <from> <text> | say-hex <from> <hex> | flood <from> <count> | "
+           "status <contact> <status> | add <contact> | remove <contact>";
+}
+
+// ---- load and unload ----------------------------------------------------------------------
+
+msgr_hresult load(const msgr_host *host, void **state) {
+    std::unique_ptr<Addin> a;
+    try {
+        a = std::make_unique<Addin>();
+        if (!a->host.bind(*host)) {
+            // An older runtime (add-in ABI 1.0) has no contact services.
+            if (a->host.set_error != nullptr)
+                a->host.set_error(host->ctx, "this runtime has no contact services (ABI < 1.1)");
+            return MSGR_E_NOTIMPL;
+        }
+        a->configure();
+        for (auto &s : a->services) {
+            msgr_contact_service &t = s->table;
+            t.struct_size = sizeof t;
+            t.state = s.get();
+            t.id = s->id.c_str();
+            t.flags = s->paging ? MSGR_SERVICE_CAN_PAGE : 0;
+            t.max_message_bytes = kMaxMessageBytes;
+            t.signin = svc_signin;
+            t.signout = svc_signout;
+            t.set_status = svc_set_status;
+            t.describe = svc_describe;
+            t.send_message = svc_send;
+            const msgr_hresult hr = a->host.register_service(host->ctx, &t);
+            if (MSGR_FAILED(hr)) return hr;  // the host recorded why
+        }
+    } catch (const Invalid &e) {
+        a->host.set_error(host->ctx, e.message.c_str());
+        return MSGR_E_INVALID_DATA;
+    } catch (const std::exception &e) {
+        if (a && a->host.set_error != nullptr) a->host.set_error(host->ctx, e.what());
+        return MSGR_E_OUTOFMEMORY;
+    }
+    *state = a.release();
+    return MSGR_S_OK;
+}
+
+void unload(void *state) {
+    delete static_cast<Addin *>(state);  // joins flood threads (the inbox is closed by now)
+}
+
+const msgr_addin_descriptor descriptor = {
+    sizeof descriptor,
+    MSGR_ADDIN_MAGIC,
+    MSGR_ADDIN_ABI_MAJOR,
+    MSGR_ADDIN_ABI_MINOR,
+    "loopback",
+    "1.0",
+    "the loopback contact service: the embedded default (echo contact, directory, control contact)",
+    "loopback",
+    nullptr,
+    load,
+    unload,
+};
+
+const msgr_addin_descriptor *entry() {
+    return &descriptor;
+}
+
+}  // namespace
+
+MSGR_ADDIN_ENTRY(entry);
