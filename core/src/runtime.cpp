@@ -124,6 +124,11 @@ void Runtime::signout_services() {
     }
 }
 
+// A call found the primary service gone in the middle (its add-in failed inside the call).
+msgr_hresult Runtime::primary_vanished() const {
+    return fail(MSGR_E_FAIL, "the primary service is gone: " + primary_gone_);
+}
+
 Service *Runtime::find_service(std::string_view id) noexcept {
     for (auto &svc : services_) {
         if (svc->id() == id) return svc.get();
@@ -394,6 +399,7 @@ msgr_hresult Runtime::instant_message(const msgr_variant &v, WindowRef &out) {
         return fail(MSGR_E_NOT_LOGGED_ON, "not signed in to the primary service");
     }
     ContactRef contact = resolve(v);
+    if (state_ != State::online) return primary_vanished();
     if (variant_is_self(v, *contact)) {
         return fail(MSGR_E_FAIL, "cannot open a conversation with the local user");
     }
@@ -413,6 +419,7 @@ msgr_hresult Runtime::page(const msgr_variant &v, WindowRef &out) {
         return fail(MSGR_E_FAIL, "the Sign In dialog box is visible");
     }
     ContactRef contact = resolve(v);
+    if (state_ != State::online) return primary_vanished();
     if (variant_is_self(v, *contact)) return fail(MSGR_E_FAIL, "cannot page the local user");
     Service *service = find_service(contact->service);
     if (service == nullptr || !service->supports_paging()) {
@@ -594,6 +601,7 @@ void Runtime::apply(InboxItem &item) {
                 } else if constexpr (std::is_same_v<T, MessageArrived>) {
                     if (state_ != State::online) return;
                     ContactRef c = contact_for(*service, m.from);
+                    if (state_ != State::online) return;  // the service failed describing it
                     // As Messenger did, a message from a contact with no window opens one; the
                     // window cap does not apply, because refusing would lose the message.
                     WindowRef w = find_window(MSGR_WINDOW_CONVERSATION, *c);

@@ -130,6 +130,7 @@ class Runtime {
     std::vector<Service *> service_snapshot() const;
     bool has_service(const Service *service) const noexcept;
     void signout_services();
+    msgr_hresult primary_vanished() const;
     msgr_hresult check_variant(const msgr_variant &v) const;
     bool variant_is_self(const msgr_variant &v, const msgr_contact &c) const;
     ContactRef contact_for(Service &service, std::string_view signin);

@@ -9,7 +9,12 @@
 //   TEST_DEPENDS     the name of an add-in it depends on
 // At run time it reads its table: throw = [...] and fail = [...] name the calls that throw or
 // return E_FAIL ("load", "knows_mobile", "submit", "event"); paging = true registers a paging
-// provider (delivering every page at once); events = true subscribes to every event.
+// provider (delivering every page at once); events = true subscribes to every event;
+// service = true registers a contact service whose id is TEST_NAME (or service_id) (sign-in always
+// succeeds, every message is delivered; "signin", "signout", "set_status", "describe",
+// "send_message" can throw or fail), and post_bad = true makes its sign-in also try reports the
+// host must refuse (logged as "refused: <call> <hr>").
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -38,6 +43,12 @@ struct State {
     msgr_host_log_fn log = nullptr;
     std::vector<std::string> throws, fails;
     unsigned long events = 0;
+    bool post_bad = false;
+    std::string service_id = TEST_NAME;
+    msgr_host_post_signin_fn post_signin = nullptr;
+    msgr_host_post_message_fn post_message = nullptr;
+    msgr_host_post_contact_fn post_contact = nullptr;
+    msgr_host_post_status_fn post_status = nullptr;
 };
 
 bool listed(const std::vector<std::string> &v, const char *what) {
@@ -74,6 +85,44 @@ msgr_hresult on_event(const msgr_event *ev, void *user) {
     return misbehave(*s, "event");
 }
 
+void log_refused(State &s, const char *call, msgr_hresult hr) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "refused: %s 0x%08X", call, static_cast<unsigned>(hr));
+    s.log(s.ctx, MSGR_LOG_INFO, buf);
+}
+
+msgr_hresult svc_signin(void *state, std::uint64_t session, const char *, const char *) {
+    auto *s = static_cast<State *>(state);
+    const msgr_hresult hr = misbehave(*s, "signin");
+    if (MSGR_FAILED(hr)) return hr;
+    if (s->post_bad) {
+        log_refused(*s, "other-service", s->post_signin(s->ctx, "not-mine", session, MSGR_S_OK));
+        log_refused(*s, "bad-contact",
+                    s->post_contact(s->ctx, s->service_id.c_str(), session, " leading@space", 1));
+        log_refused(*s, "bad-status",
+                    s->post_status(s->ctx, s->service_id.c_str(), session, "a@b", 0x7777));
+        log_refused(*s, "null-text",
+                    s->post_message(s->ctx, s->service_id.c_str(), session, "a@b", nullptr, 0));
+    }
+    return s->post_signin(s->ctx, s->service_id.c_str(), session, MSGR_S_OK);
+}
+msgr_hresult svc_signout(void *state) {
+    return misbehave(*static_cast<State *>(state), "signout");
+}
+msgr_hresult svc_set_status(void *state, std::int32_t) {
+    return misbehave(*static_cast<State *>(state), "set_status");
+}
+msgr_hresult svc_describe(void *state, const char *, msgr_contact_info *out) {
+    out->status = MSGR_STATUS_ONLINE;
+    return misbehave(*static_cast<State *>(state), "describe");
+}
+msgr_hresult svc_send(void *state, std::uint64_t id, const char *, const char *, std::size_t) {
+    auto *s = static_cast<State *>(state);
+    const msgr_hresult hr = misbehave(*s, "send_message");
+    if (MSGR_FAILED(hr)) return hr;
+    return s->post(s->ctx, id, MSGR_DELIVERY_SENT, MSGR_S_OK);
+}
+
 std::vector<std::string> strings(const msgr_host *host, const char *key) {
     auto size = reinterpret_cast<msgr_host_config_array_size_fn>(
         host->get_proc(MSGR_HOST_CONFIG_ARRAY_SIZE));
@@ -99,9 +148,12 @@ msgr_hresult load(const msgr_host *host, void **state) {
     auto get_bool =
         reinterpret_cast<msgr_host_config_bool_fn>(host->get_proc(MSGR_HOST_CONFIG_BOOL));
     auto set_error = reinterpret_cast<msgr_host_set_error_fn>(host->get_proc(MSGR_HOST_SET_ERROR));
-    int paging = 0, events = 0;
+    int paging = 0, events = 0, service = 0, post_bad = 0;
     get_bool(host->ctx, "paging", &paging);
     get_bool(host->ctx, "events", &events);
+    get_bool(host->ctx, "service", &service);
+    get_bool(host->ctx, "post_bad", &post_bad);
+    s->post_bad = post_bad != 0;
     msgr_hresult hr = MSGR_S_OK;
     try {
         hr = misbehave(*s, "load");
@@ -118,6 +170,32 @@ msgr_hresult load(const msgr_host *host, void **state) {
         p.submit = &submit;
         hr = reinterpret_cast<msgr_host_register_paging_fn>(
             host->get_proc(MSGR_HOST_REGISTER_PAGING))(host->ctx, &p);
+    }
+    if (MSGR_SUCCEEDED(hr) && service) {
+        s->post_signin =
+            reinterpret_cast<msgr_host_post_signin_fn>(host->get_proc(MSGR_HOST_POST_SIGNIN));
+        s->post_message =
+            reinterpret_cast<msgr_host_post_message_fn>(host->get_proc(MSGR_HOST_POST_MESSAGE));
+        s->post_contact =
+            reinterpret_cast<msgr_host_post_contact_fn>(host->get_proc(MSGR_HOST_POST_CONTACT));
+        s->post_status =
+            reinterpret_cast<msgr_host_post_status_fn>(host->get_proc(MSGR_HOST_POST_STATUS));
+        msgr_contact_service t{};
+        t.struct_size = sizeof t;
+        t.state = s;
+        auto get_string =
+            reinterpret_cast<msgr_host_config_string_fn>(host->get_proc(MSGR_HOST_CONFIG_STRING));
+        const char *id = nullptr;
+        if (get_string(host->ctx, "service_id", &id) == MSGR_S_OK) s->service_id = id;
+        t.id = s->service_id.c_str();
+        t.max_message_bytes = 1000;
+        t.signin = &svc_signin;
+        t.signout = &svc_signout;
+        t.set_status = &svc_set_status;
+        t.describe = &svc_describe;
+        t.send_message = &svc_send;
+        hr = reinterpret_cast<msgr_host_register_service_fn>(
+            host->get_proc(MSGR_HOST_REGISTER_SERVICE))(host->ctx, &t);
     }
     if (MSGR_SUCCEEDED(hr) && events) {
         hr = reinterpret_cast<msgr_host_subscribe_fn>(host->get_proc(MSGR_HOST_SUBSCRIBE))(

@@ -400,3 +400,39 @@ TEST_F(Runtime, TheLogHandlerHearsFailures) {
     ASSERT_FALSE(heard.empty());
     EXPECT_NE(heard.back().find("MSGR_E_NOT_LOGGED_ON"), std::string::npos);
 }
+
+// ---- the loopback add-in's control contact -------------------------------------------------
+
+TEST_F(Runtime, TheLoopbackNetworkChangesPresenceAndTheContactList) {
+    ASSERT_EQ(signin(), MSGR_S_OK);
+    const int adds = count(MSGR_EVENT_CONTACT_LIST_ADD);
+    EXPECT_EQ(adds, 2);  // the default directory: echo and mobile
+    EXPECT_EQ(loopback_control("add pal@loopback"), "ok");
+    EXPECT_EQ(count(MSGR_EVENT_CONTACT_LIST_ADD), adds + 1);
+    EXPECT_EQ(loopback_control("status pal@loopback busy"), "ok");
+    const Recorded *st = last(MSGR_EVENT_CONTACT_STATUS_CHANGE);
+    ASSERT_NE(st, nullptr);
+    EXPECT_EQ(st->status, MSGR_STATUS_BUSY);
+    EXPECT_EQ(loopback_control("remove pal@loopback"), "ok");
+    EXPECT_EQ(count(MSGR_EVENT_CONTACT_LIST_REMOVE), 1);
+    // Bad commands are answered, never obeyed.
+    EXPECT_EQ(loopback_control("status pal@loopback sleepy").rfind("error:", 0), 0u);
+    EXPECT_EQ(loopback_control("flood x@loopback lots").rfind("error:", 0), 0u);
+    EXPECT_EQ(loopback_control("say-hex x@loopback 6g").rfind("error:", 0), 0u);
+    EXPECT_EQ(loopback_control("help").rfind("commands:", 0), 0u);
+}
+
+TEST_F(Runtime, TheLoopbackControlContactCanBeTurnedOff) {
+    TempConfig cfg("[loopback]\ncontrol = \"\"\n");
+    create(cfg.path());
+    ASSERT_EQ(signin(), MSGR_S_OK);
+    // control@loopback is then an ordinary contact nobody answers for.
+    HeldWindow w;
+    ASSERT_EQ(msgr_instant_message(rt, by_name("control@loopback"), w.out()), MSGR_S_OK);
+    ASSERT_EQ(msgr_ui_send(w, "drop", nullptr), MSGR_S_OK);
+    tick(3);
+    EXPECT_EQ(count(MSGR_EVENT_SIGNOUT), 0);
+    std::size_t n = 0;
+    ASSERT_EQ(msgr_window_history_count(w, &n), MSGR_S_OK);
+    EXPECT_EQ(n, 1u);  // the command, unanswered
+}
