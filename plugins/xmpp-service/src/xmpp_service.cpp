@@ -1,0 +1,967 @@
+// The XMPP service add-in: a contact service over XMPP with libstrophe. It sees only sdk/
+// (msgr/addin.h) and reaches the runtime only through the host functions.
+//
+// Threads: libstrophe is not thread-safe and its connect, TLS and SASL work takes longer than a
+// frame, so one libstrophe context lives on the add-in's own network thread. The runtime's
+// calls (on the host's thread) only queue commands for it and return at once; everything the
+// network says goes back through the host's post functions (the runtime's inbox).
+//
+// Mapping (what Windows Messenger's results mean on XMPP):
+//  - sign-in: the name given to msgr_signin is the account's JID (a bare JID; the resource is
+//    [xmpp] resource). OnSignin gets S_OK once the stream is bound; MSGR_E_INVALID_PASSWORD
+//    when SASL fails (or the server says not-authorized); MSGR_E_CONNECT when the server cannot
+//    be reached or its TLS certificate is not trusted; MSGR_E_INVALID_SERVER_NAME when the
+//    server does not serve the JID's domain (host-unknown); MSGR_E_LOGON_TIMEOUT when nothing
+//    completes within [xmpp] logon_timeout_ms.
+//  - roster items are the contact list (OnContactListAdd/Remove, roster pushes included); the
+//    roster name is the friendly name.
+//  - presence -> MISTATUS: available (no show) and chat -> ONLINE, away -> AWAY, xa -> IDLE
+//    (extended away is what clients set by themselves after long inactivity, which is what
+//    Messenger's Idle meant), dnd -> BUSY, unavailable -> OFFLINE. With several resources the
+//    most available one wins.
+//  - my status -> presence: ONLINE -> available; AWAY, BE_RIGHT_BACK, OUT_TO_LUNCH -> away;
+//    IDLE -> xa; BUSY, ON_THE_PHONE -> dnd; INVISIBLE -> unavailable.
+//  - chat and normal messages with a body <-> conversation windows.
+//  - losing the connection: the add-in reconnects with exponential backoff and resumes the
+//    stream with XEP-0198 (libstrophe's stream management state moves to the new connection,
+//    which re-sends what the server had not acknowledged). Messages the user sends meanwhile
+//    wait in the add-in's outbox and go out after the reconnect. Only when the link stays down
+//    longer than [xmpp] reconnect_grace_ms does the client "go offline" (OnSignout with
+//    MSGR_E_DISCONNECTED, windows dereferenced); what still waited is then reported as failed
+//    in its window, never dropped.
+#include <strophe.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "msgr/addin.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr std::uint32_t kMaxMessageBytes = 64 * 1024;
+constexpr const char *kRosterNs = "jabber:iq:roster";
+
+// libstrophe 0.12's SHA-1 (SCRAM) keeps global state: two connections authenticating at once
+// in one process (two runtimes) corrupt each other. Connections that are not yet signed in
+// take turns; signed-in ones run freely.
+std::mutex g_auth_mutex;
+
+class Xmpp;
+// The instance whose network thread this is (libstrophe's certificate callback has no user
+// data; it runs on that thread, inside xmpp_run_once).
+thread_local Xmpp *t_self = nullptr;
+
+std::string fold(std::string_view s) {
+    std::string out(s);
+    for (auto &c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
+std::string bare_of(std::string_view jid) {
+    const auto slash = jid.find('/');
+    return fold(jid.substr(0, slash));
+}
+
+struct Host {
+    msgr_host_ctx *ctx = nullptr;
+    msgr_host_log_fn log = nullptr;
+    msgr_host_set_error_fn set_error = nullptr;
+    msgr_host_config_string_fn str = nullptr;
+    msgr_host_config_int_fn integer = nullptr;
+    msgr_host_config_bool_fn boolean = nullptr;
+    msgr_host_config_array_size_fn array_size = nullptr;
+    msgr_host_config_array_string_fn array_string = nullptr;
+    msgr_host_config_key_fn key = nullptr;
+    msgr_host_config_origin_fn origin = nullptr;
+    msgr_host_register_service_fn register_service = nullptr;
+    msgr_host_post_signin_fn post_signin = nullptr;
+    msgr_host_post_offline_fn post_offline = nullptr;
+    msgr_host_post_contact_fn post_contact = nullptr;
+    msgr_host_post_status_fn post_status = nullptr;
+    msgr_host_post_message_fn post_message = nullptr;
+    msgr_host_post_delivery_fn post_delivery = nullptr;
+
+    template <typename T>
+    bool get(const msgr_host &h, const char *name, T &out) {
+        out = reinterpret_cast<T>(h.get_proc(name));
+        return out != nullptr;
+    }
+    bool bind(const msgr_host &h) {
+        ctx = h.ctx;
+        return get(h, MSGR_HOST_LOG, log) && get(h, MSGR_HOST_SET_ERROR, set_error) &&
+               get(h, MSGR_HOST_CONFIG_STRING, str) && get(h, MSGR_HOST_CONFIG_INT, integer) &&
+               get(h, MSGR_HOST_CONFIG_BOOL, boolean) &&
+               get(h, MSGR_HOST_CONFIG_ARRAY_SIZE, array_size) &&
+               get(h, MSGR_HOST_CONFIG_ARRAY_STRING, array_string) &&
+               get(h, MSGR_HOST_CONFIG_KEY, key) && get(h, MSGR_HOST_CONFIG_ORIGIN, origin) &&
+               get(h, MSGR_HOST_REGISTER_SERVICE, register_service) &&
+               get(h, MSGR_HOST_POST_SIGNIN, post_signin) &&
+               get(h, MSGR_HOST_POST_OFFLINE, post_offline) &&
+               get(h, MSGR_HOST_POST_CONTACT, post_contact) &&
+               get(h, MSGR_HOST_POST_STATUS, post_status) &&
+               get(h, MSGR_HOST_POST_MESSAGE, post_message) &&
+               get(h, MSGR_HOST_POST_DELIVERY, post_delivery);
+    }
+    void say(msgr_log_level level, const std::string &text) const {
+        if (log != nullptr) log(ctx, level, text.c_str());
+    }
+};
+
+struct Invalid {
+    std::string message;
+};
+
+enum class Tls { required, optional, disabled };
+
+struct Settings {
+    std::string service_id = "xmpp";
+    std::string host;  // "" : the JID's domain (DNS SRV, then the domain itself)
+    std::int64_t port = 0;
+    Tls tls = Tls::required;
+    std::string ca_file;
+    std::string password;  // from password_file; used when msgr_signin gives ""
+    std::string resource = "msgr";
+    std::int64_t logon_timeout_ms = 30000;
+    std::int64_t reconnect_grace_ms = 60000;
+    std::int64_t reconnect_backoff_ms = 500;
+    std::int64_t reconnect_backoff_max_ms = 10000;
+    bool accept_subscriptions = false;
+    std::vector<std::string> subscribe;
+};
+
+bool is_loopback_host(const std::string &h) {
+    return h == "127.0.0.1" || h == "::1" || h == "localhost";
+}
+
+Settings read_settings(Host &h) {
+    Settings s;
+    const char *o = h.origin(h.ctx);
+    const std::string origin = (o != nullptr && *o != '\0') ? o : "the embedded defaults";
+    auto bad = [&](const std::string &key, const std::string &what) {
+        return Invalid{origin + ": xmpp." + key + " " + what};
+    };
+    const std::vector<std::string> known = {"service_id",
+                                            "host",
+                                            "port",
+                                            "tls",
+                                            "ca_file",
+                                            "password_file",
+                                            "resource",
+                                            "logon_timeout_ms",
+                                            "reconnect_grace_ms",
+                                            "reconnect_backoff_ms",
+                                            "reconnect_backoff_max_ms",
+                                            "accept_subscriptions",
+                                            "subscribe"};
+    for (std::size_t i = 0;; ++i) {
+        const char *k = nullptr;
+        if (h.key(h.ctx, i, &k) != MSGR_S_OK) break;
+        if (std::find(known.begin(), known.end(), k) == known.end())
+            throw Invalid{origin + ": unknown key " + k + " in [xmpp]"};
+    }
+    auto str = [&](const char *key, std::string &out) {
+        const char *v = nullptr;
+        const msgr_hresult hr = h.str(h.ctx, key, &v);
+        if (hr == MSGR_S_FALSE) return false;
+        if (hr != MSGR_S_OK) throw bad(key, "must be a string");
+        out = v;
+        return true;
+    };
+    auto num = [&](const char *key, std::int64_t &out, std::int64_t lo, std::int64_t hi) {
+        std::int64_t v = 0;
+        const msgr_hresult hr = h.integer(h.ctx, key, &v);
+        if (hr == MSGR_S_FALSE) return;
+        if (hr != MSGR_S_OK || v < lo || v > hi)
+            throw bad(
+                key, "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+        out = v;
+    };
+    str("service_id", s.service_id);
+    str("host", s.host);
+    num("port", s.port, 1, 65535);
+    std::string tls;
+    if (str("tls", tls)) {
+        if (tls == "required") {
+            s.tls = Tls::required;
+        } else if (tls == "optional") {
+            s.tls = Tls::optional;
+        } else if (tls == "disabled") {
+            s.tls = Tls::disabled;
+        } else {
+            throw bad("tls", "is \"" + tls + "\"; expected required, optional or disabled");
+        }
+    }
+    if (s.tls == Tls::disabled && !is_loopback_host(s.host)) {
+        throw bad("tls",
+                  "= \"disabled\" is allowed only with host = \"127.0.0.1\", \"::1\" or "
+                  "\"localhost\" (a test server on this machine): passwords would cross "
+                  "the network in the clear");
+    }
+    str("ca_file", s.ca_file);
+    if (!s.ca_file.empty() && !std::ifstream(s.ca_file)) throw bad("ca_file", "cannot be read");
+    std::string password_file;
+    if (str("password_file", password_file)) {
+        std::ifstream in(password_file);
+        if (!in) throw bad("password_file", "cannot be read: " + password_file);
+        std::getline(in, s.password);
+        while (!s.password.empty() && (s.password.back() == '\r' || s.password.back() == '\n'))
+            s.password.pop_back();
+    }
+    str("resource", s.resource);
+    if (s.resource.empty() || s.resource.size() > 64) throw bad("resource", "must be 1-64 bytes");
+    num("logon_timeout_ms", s.logon_timeout_ms, 100, 600000);
+    num("reconnect_grace_ms", s.reconnect_grace_ms, 0, 86400000);
+    num("reconnect_backoff_ms", s.reconnect_backoff_ms, 10, 600000);
+    num("reconnect_backoff_max_ms", s.reconnect_backoff_max_ms, 10, 3600000);
+    int b = 0;
+    const msgr_hresult hr = h.boolean(h.ctx, "accept_subscriptions", &b);
+    if (hr == MSGR_S_OK) {
+        s.accept_subscriptions = b != 0;
+    } else if (hr != MSGR_S_FALSE) {
+        throw bad("accept_subscriptions", "must be true or false");
+    }
+    std::size_t n = 0;
+    const msgr_hresult ahr = h.array_size(h.ctx, "subscribe", &n);
+    if (ahr == MSGR_S_OK) {
+        for (std::size_t i = 0; i < n; ++i) {
+            const char *v = nullptr;
+            if (h.array_string(h.ctx, "subscribe", i, &v) != MSGR_S_OK)
+                throw bad("subscribe", "must be an array of JIDs");
+            s.subscribe.emplace_back(v);
+        }
+    } else if (ahr != MSGR_S_FALSE) {
+        throw bad("subscribe", "must be an array of JIDs");
+    }
+    return s;
+}
+
+std::int32_t status_of(xmpp_stanza_t *presence) {
+    const char *type = xmpp_stanza_get_type(presence);
+    if (type != nullptr && std::strcmp(type, "unavailable") == 0) return MSGR_STATUS_OFFLINE;
+    xmpp_stanza_t *show = xmpp_stanza_get_child_by_name(presence, "show");
+    const char *text = show != nullptr ? xmpp_stanza_get_text_ptr(show) : nullptr;
+    if (text == nullptr || std::strcmp(text, "chat") == 0) return MSGR_STATUS_ONLINE;
+    if (std::strcmp(text, "away") == 0) return MSGR_STATUS_AWAY;
+    if (std::strcmp(text, "xa") == 0) return MSGR_STATUS_IDLE;
+    if (std::strcmp(text, "dnd") == 0) return MSGR_STATUS_BUSY;
+    return MSGR_STATUS_ONLINE;  // an unknown show is still available
+}
+
+// How available a status is (to pick among several resources).
+int rank(std::int32_t s) {
+    switch (s) {
+        case MSGR_STATUS_ONLINE:
+            return 5;
+        case MSGR_STATUS_BUSY:
+            return 4;
+        case MSGR_STATUS_AWAY:
+            return 3;
+        case MSGR_STATUS_IDLE:
+            return 2;
+        default:
+            return 0;
+    }
+}
+
+const char *show_for(std::int32_t s) {
+    switch (s) {
+        case MSGR_STATUS_AWAY:
+        case MSGR_STATUS_BE_RIGHT_BACK:
+        case MSGR_STATUS_OUT_TO_LUNCH:
+            return "away";
+        case MSGR_STATUS_IDLE:
+            return "xa";
+        case MSGR_STATUS_BUSY:
+        case MSGR_STATUS_ON_THE_PHONE:
+            return "dnd";
+        default:
+            return nullptr;
+    }
+}
+
+struct Outgoing {
+    std::uint64_t id = 0;
+    std::string to;
+    std::string text;
+};
+
+struct Command {
+    enum Kind { signin, signout, status, send } kind;
+    explicit Command(Kind k) : kind(k) {}
+    std::uint64_t session = 0;
+    std::string name, password;
+    std::int32_t status_value = 0;
+    Outgoing message;
+};
+
+struct RosterEntry {
+    std::string name;
+    std::map<std::string, std::int32_t> resources;  // resource -> status
+    bool in_roster = false;
+    std::int32_t status() const {
+        std::int32_t best = MSGR_STATUS_OFFLINE;
+        for (const auto &[r, s] : resources) {
+            if (rank(s) > rank(best)) best = s;
+        }
+        return best;
+    }
+};
+
+class Xmpp {
+  public:
+    Xmpp(Host host, Settings s) : h_(std::move(host)), s_(std::move(s)) {}
+    ~Xmpp() { stop(); }
+
+    bool start(std::string &why) {
+        static std::once_flag once;
+        std::call_once(once, [] { xmpp_initialize(); });
+        ctx_ = xmpp_ctx_new(nullptr, nullptr);
+        if (ctx_ == nullptr) {
+            why = "xmpp_ctx_new failed";
+            return false;
+        }
+        try {
+            thread_ = std::thread([this] { run(); });
+        } catch (const std::exception &e) {
+            why = std::string("cannot start the network thread: ") + e.what();
+            return false;
+        }
+        return true;
+    }
+
+    void stop() {
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            stopping_ = true;
+        }
+        wake_.notify_all();
+        if (thread_.joinable()) thread_.join();
+        if (ctx_ != nullptr) {
+            xmpp_ctx_free(ctx_);
+            ctx_ = nullptr;
+        }
+    }
+
+    void push(Command c) {
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            commands_.push_back(std::move(c));
+        }
+        wake_.notify_all();
+    }
+
+    // On the runtime's thread: what the roster and presence say now.
+    void describe(const char *signin, msgr_contact_info *out) {
+        const std::lock_guard<std::mutex> lock(roster_mutex_);
+        auto it = roster_.find(bare_of(signin));
+        if (it == roster_.end()) {
+            out->status = MSGR_STATUS_OFFLINE;
+            return;
+        }
+        describe_name_ = it->second.name;
+        out->friendly = describe_name_.c_str();
+        out->status = it->second.status();
+    }
+
+    const Settings &settings() const { return s_; }
+    msgr_contact_service table{};
+
+  private:
+    enum class Phase { idle, connecting, online, reconnecting };
+
+    // ---- the network thread ----
+    void run() {
+        t_self = this;
+        for (;;) {
+            std::deque<Command> cmds;
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                if (conn_ == nullptr && phase_ != Phase::reconnecting) {
+                    wake_.wait_for(lock, milliseconds(200),
+                                   [&] { return stopping_ || !commands_.empty(); });
+                }
+                if (stopping_) break;
+                cmds.swap(commands_);
+            }
+            for (auto &c : cmds)
+                handle(c);
+            if (conn_ != nullptr) {
+                if (phase_ == Phase::online) {
+                    xmpp_run_once(ctx_, 5);
+                } else {
+                    const std::lock_guard<std::mutex> lock(g_auth_mutex);
+                    xmpp_run_once(ctx_, 5);
+                }
+            }
+            if (ended_) on_ended();
+            timers();
+        }
+        if (conn_ != nullptr) {
+            disconnect_now();
+        }
+        fail_outbox(MSGR_E_DISCONNECTED);
+        if (sm_ != nullptr) {
+            xmpp_free_sm_state(sm_);
+            sm_ = nullptr;
+        }
+    }
+
+    void handle(Command &c) {
+        switch (c.kind) {
+            case Command::signin:
+                if (conn_ != nullptr) disconnect_now();
+                fail_outbox(MSGR_E_DISCONNECTED);
+                drop_sm();
+                session_ = c.session;
+                jid_ = bare_of(c.name);
+                password_ = c.password.empty() ? s_.password : c.password;
+                my_status_ = MSGR_STATUS_ONLINE;
+                {
+                    const std::lock_guard<std::mutex> lock(roster_mutex_);
+                    roster_.clear();
+                }
+                phase_ = Phase::connecting;
+                deadline_ = Clock::now() + milliseconds(s_.logon_timeout_ms);
+                if (!connect()) {
+                    finish_signin(MSGR_E_CONNECT, "cannot start connecting");
+                }
+                break;
+            case Command::signout:
+                if (conn_ != nullptr) {
+                    send_presence(true);
+                    disconnect_now();
+                }
+                fail_outbox(MSGR_E_NOT_LOGGED_ON);
+                drop_sm();
+                phase_ = Phase::idle;
+                session_ = 0;
+                break;
+            case Command::status:
+                my_status_ = c.status_value;
+                if (phase_ == Phase::online) send_presence(false);
+                break;
+            case Command::send:
+                if (phase_ == Phase::online && conn_ != nullptr) {
+                    send_message(c.message);
+                } else if (phase_ == Phase::reconnecting) {
+                    outbox_.push_back(std::move(c.message));
+                } else {
+                    h_.post_delivery(h_.ctx, c.message.id, MSGR_DELIVERY_FAILED,
+                                     MSGR_E_NOT_LOGGED_ON);
+                }
+                break;
+        }
+    }
+
+    bool connect() {
+        conn_ = xmpp_conn_new(ctx_);
+        if (conn_ == nullptr) return false;
+        const std::string full = jid_ + "/" + s_.resource;
+        xmpp_conn_set_jid(conn_, full.c_str());
+        xmpp_conn_set_pass(conn_, password_.c_str());
+        long flags = 0;
+        if (s_.tls == Tls::required) flags |= XMPP_CONN_FLAG_MANDATORY_TLS;
+        if (s_.tls == Tls::disabled) flags |= XMPP_CONN_FLAG_DISABLE_TLS;
+        xmpp_conn_set_flags(conn_, flags);
+        if (!s_.ca_file.empty()) xmpp_conn_set_cafile(conn_, s_.ca_file.c_str());
+        xmpp_conn_set_certfail_handler(conn_, &Xmpp::on_certfail);
+        cert_failed_ = false;
+        ended_ = false;
+        if (sm_ != nullptr) {
+            if (xmpp_conn_set_sm_state(conn_, sm_) == XMPP_EOK) {
+                sm_ = nullptr;  // the connection owns it now
+            } else {
+                drop_sm();
+            }
+        }
+        xmpp_handler_add(conn_, &Xmpp::on_message, nullptr, "message", nullptr, this);
+        xmpp_handler_add(conn_, &Xmpp::on_presence, nullptr, "presence", nullptr, this);
+        xmpp_handler_add(conn_, &Xmpp::on_roster_push, kRosterNs, "iq", "set", this);
+        const char *host = s_.host.empty() ? nullptr : s_.host.c_str();
+        const auto port = static_cast<unsigned short>(s_.port);
+        int rc = 0;
+        {
+            const std::lock_guard<std::mutex> lock(g_auth_mutex);
+            rc = xmpp_connect_client(conn_, host, port, &Xmpp::on_conn, this);
+        }
+        if (rc != XMPP_EOK) {
+            xmpp_conn_release(conn_);
+            conn_ = nullptr;
+            return false;
+        }
+        return true;
+    }
+
+    void disconnect_now() {
+        xmpp_disconnect(conn_);
+        for (int i = 0; i < 100 && !xmpp_conn_is_disconnected(conn_); ++i)
+            xmpp_run_once(ctx_, 5);
+        release_conn(false);
+    }
+
+    void release_conn(bool keep_sm) {
+        if (conn_ == nullptr) return;
+        if (keep_sm && sm_ == nullptr) sm_ = xmpp_conn_get_sm_state(conn_);
+        xmpp_conn_release(conn_);
+        conn_ = nullptr;
+        ended_ = false;
+    }
+
+    void drop_sm() {
+        if (sm_ != nullptr) xmpp_free_sm_state(sm_);
+        sm_ = nullptr;
+    }
+
+    void finish_signin(msgr_hresult hr, const std::string &why) {
+        if (hr != MSGR_S_OK) {
+            h_.say(MSGR_LOG_WARNING, "sign-in as " + jid_ + " failed: " + why);
+            release_conn(false);
+            phase_ = Phase::idle;
+        }
+        h_.post_signin(h_.ctx, s_.service_id.c_str(), session_, hr);
+    }
+
+    void on_ended() {
+        const int error = end_error_;
+        const bool stream_error = end_has_stream_error_;
+        const xmpp_error_type_t type = end_stream_type_;
+        if (phase_ == Phase::connecting) {
+            msgr_hresult hr = MSGR_E_INVALID_PASSWORD;
+            std::string why = "the server refused the credentials";
+            if (cert_failed_) {
+                hr = MSGR_E_CONNECT;
+                why = "the server's TLS certificate is not trusted (" + cert_reason_ + ")";
+            } else if (stream_error && type == XMPP_SE_HOST_UNKNOWN) {
+                hr = MSGR_E_INVALID_SERVER_NAME;
+                why = "the server does not serve this JID's domain";
+            } else if (stream_error && type == XMPP_SE_NOT_AUTHORIZED) {
+                hr = MSGR_E_INVALID_PASSWORD;
+            } else if (stream_error) {
+                hr = MSGR_E_CONNECT;
+                why = "stream error " + std::to_string(static_cast<int>(type));
+            } else if (error == ETIMEDOUT) {
+                hr = MSGR_E_LOGON_TIMEOUT;
+                why = "the connection timed out";
+            } else if (error != 0 || !reached_) {
+                hr = MSGR_E_CONNECT;
+                why = "cannot reach the server (" + std::string(std::strerror(error)) + ")";
+            } else if (s_.tls == Tls::required && !secured_) {
+                hr = MSGR_E_CONNECT;
+                why = "the server does not offer TLS, and [xmpp] tls = \"required\"";
+            }
+            finish_signin(hr, why);
+            return;
+        }
+        if (phase_ == Phase::online || phase_ == Phase::reconnecting) {
+            if (phase_ == Phase::online) {
+                h_.say(MSGR_LOG_WARNING,
+                       "the connection to the XMPP server was lost; reconnecting");
+                grace_deadline_ = Clock::now() + milliseconds(s_.reconnect_grace_ms);
+                backoff_ = milliseconds(s_.reconnect_backoff_ms);
+            } else {
+                backoff_ = std::min(backoff_ * 2, milliseconds(s_.reconnect_backoff_max_ms));
+            }
+            release_conn(true);
+            phase_ = Phase::reconnecting;
+            next_attempt_ = Clock::now() + backoff_;
+            return;
+        }
+        release_conn(false);
+    }
+
+    void timers() {
+        const auto now = Clock::now();
+        if (phase_ == Phase::connecting && now >= deadline_) {
+            finish_signin(MSGR_E_LOGON_TIMEOUT, "no answer within [xmpp] logon_timeout_ms");
+            return;
+        }
+        if (phase_ != Phase::reconnecting) return;
+        if (now >= grace_deadline_) {
+            h_.say(MSGR_LOG_WARNING, "the XMPP server stayed unreachable; going offline");
+            release_conn(false);
+            drop_sm();
+            fail_outbox(MSGR_E_DISCONNECTED);
+            h_.post_offline(h_.ctx, s_.service_id.c_str(), session_, MSGR_E_DISCONNECTED);
+            phase_ = Phase::idle;
+            session_ = 0;
+            return;
+        }
+        if (conn_ == nullptr && now >= next_attempt_) {
+            if (!connect()) {
+                backoff_ = std::min(backoff_ * 2, milliseconds(s_.reconnect_backoff_max_ms));
+                next_attempt_ = now + backoff_;
+            }
+        }
+    }
+
+    void fail_outbox(msgr_hresult hr) {
+        for (const auto &m : outbox_)
+            h_.post_delivery(h_.ctx, m.id, MSGR_DELIVERY_FAILED, hr);
+        outbox_.clear();
+    }
+
+    void send_message(const Outgoing &m) {
+        xmpp_stanza_t *msg = xmpp_message_new(ctx_, "chat", m.to.c_str(), nullptr);
+        if (msg == nullptr) {
+            h_.post_delivery(h_.ctx, m.id, MSGR_DELIVERY_FAILED, MSGR_E_OUTOFMEMORY);
+            return;
+        }
+        xmpp_message_set_body(msg, m.text.c_str());
+        xmpp_send(conn_, msg);
+        xmpp_stanza_release(msg);
+        h_.post_delivery(h_.ctx, m.id, MSGR_DELIVERY_SENT, MSGR_S_OK);
+    }
+
+    void send_presence(bool unavailable) {
+        xmpp_stanza_t *p = xmpp_presence_new(ctx_);
+        if (p == nullptr) return;
+        if (unavailable || my_status_ == MSGR_STATUS_INVISIBLE) {
+            xmpp_stanza_set_type(p, "unavailable");
+        } else if (const char *show = show_for(my_status_)) {
+            xmpp_stanza_t *s = xmpp_stanza_new(ctx_);
+            xmpp_stanza_set_name(s, "show");
+            xmpp_stanza_t *t = xmpp_stanza_new(ctx_);
+            xmpp_stanza_set_text(t, show);
+            xmpp_stanza_add_child(s, t);
+            xmpp_stanza_release(t);
+            xmpp_stanza_add_child(p, s);
+            xmpp_stanza_release(s);
+        }
+        xmpp_send(conn_, p);
+        xmpp_stanza_release(p);
+    }
+
+    void send_presence_to(const std::string &to, const char *type) {
+        xmpp_stanza_t *p = xmpp_presence_new(ctx_);
+        if (p == nullptr) return;
+        xmpp_stanza_set_to(p, to.c_str());
+        xmpp_stanza_set_type(p, type);
+        xmpp_send(conn_, p);
+        xmpp_stanza_release(p);
+    }
+
+    void request_roster() {
+        xmpp_stanza_t *iq = xmpp_iq_new(ctx_, "get", "roster1");
+        xmpp_stanza_t *q = xmpp_stanza_new(ctx_);
+        xmpp_stanza_set_name(q, "query");
+        xmpp_stanza_set_ns(q, kRosterNs);
+        xmpp_stanza_add_child(iq, q);
+        xmpp_stanza_release(q);
+        xmpp_id_handler_add(conn_, &Xmpp::on_roster_result, "roster1", this);
+        xmpp_send(conn_, iq);
+        xmpp_stanza_release(iq);
+    }
+
+    void roster_items(xmpp_stanza_t *query) {
+        for (xmpp_stanza_t *item = xmpp_stanza_get_children(query); item != nullptr;
+             item = xmpp_stanza_get_next(item)) {
+            const char *name = xmpp_stanza_get_name(item);
+            const char *jid = xmpp_stanza_get_attribute(item, "jid");
+            if (name == nullptr || std::strcmp(name, "item") != 0 || jid == nullptr) continue;
+            const std::string bare = bare_of(jid);
+            const char *sub = xmpp_stanza_get_attribute(item, "subscription");
+            const bool remove = sub != nullptr && std::strcmp(sub, "remove") == 0;
+            const char *friendly = xmpp_stanza_get_attribute(item, "name");
+            bool changed = false;
+            {
+                const std::lock_guard<std::mutex> lock(roster_mutex_);
+                RosterEntry &e = roster_[bare];
+                if (friendly != nullptr) e.name = friendly;
+                changed = e.in_roster == remove;
+                e.in_roster = !remove;
+            }
+            if (changed && h_.post_contact(h_.ctx, s_.service_id.c_str(), session_, bare.c_str(),
+                                           remove ? 0 : 1) != MSGR_S_OK) {
+                h_.say(MSGR_LOG_WARNING, "ignored a roster item the runtime refused: " + bare);
+            }
+        }
+    }
+
+    // ---- libstrophe callbacks (on the network thread, inside xmpp_run_once) ----
+    static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
+                        xmpp_stream_error_t *stream_error, void *user) {
+        auto *self = static_cast<Xmpp *>(user);
+        if (event == XMPP_CONN_RAW_CONNECT) return;
+        if (event == XMPP_CONN_CONNECT) {
+            self->reached_ = true;
+            self->secured_ = xmpp_conn_is_secured(conn) != 0;
+            self->on_connected();
+            return;
+        }
+        // XMPP_CONN_DISCONNECT or XMPP_CONN_FAIL: handled after xmpp_run_once returns.
+        self->ended_ = true;
+        self->end_error_ = error;
+        self->end_has_stream_error_ = stream_error != nullptr;
+        self->end_stream_type_ = stream_error != nullptr ? stream_error->type : XMPP_SE_BAD_FORMAT;
+        if (error == 0 && event == XMPP_CONN_DISCONNECT) self->reached_ = true;
+        self->secured_ = xmpp_conn_is_secured(conn) != 0;
+    }
+
+    void on_connected() {
+        if (phase_ == Phase::connecting) {
+            phase_ = Phase::online;
+            request_roster();
+            send_presence(false);
+            for (const auto &jid : s_.subscribe)
+                send_presence_to(jid, "subscribe");
+            finish_signin(MSGR_S_OK, "");
+        } else if (phase_ == Phase::reconnecting) {
+            h_.say(MSGR_LOG_INFO, "reconnected to the XMPP server");
+            phase_ = Phase::online;
+            request_roster();
+            send_presence(false);
+            std::deque<Outgoing> waiting;
+            waiting.swap(outbox_);
+            for (const auto &m : waiting)
+                send_message(m);
+        }
+    }
+
+    static int on_certfail(const xmpp_tlscert_t *, const char *errormsg) {
+        Xmpp *self = t_self;
+        if (self != nullptr) {
+            self->cert_failed_ = true;
+            self->cert_reason_ = errormsg != nullptr ? errormsg : "verification failed";
+        }
+        return 0;  // never accept an untrusted certificate
+    }
+
+    static int on_message(xmpp_conn_t *, xmpp_stanza_t *stanza, void *user) {
+        auto *self = static_cast<Xmpp *>(user);
+        const char *type = xmpp_stanza_get_type(stanza);
+        if (type != nullptr && std::strcmp(type, "error") == 0) return 1;
+        if (type != nullptr && std::strcmp(type, "groupchat") == 0) return 1;
+        xmpp_stanza_t *body = xmpp_stanza_get_child_by_name(stanza, "body");
+        const char *from = xmpp_stanza_get_from(stanza);
+        if (body == nullptr || from == nullptr) return 1;
+        char *text = xmpp_stanza_get_text(body);
+        if (text == nullptr) return 1;
+        const std::string bare = bare_of(from);
+        const msgr_hresult hr =
+            self->h_.post_message(self->h_.ctx, self->s_.service_id.c_str(), self->session_,
+                                  bare.c_str(), text, std::strlen(text));
+        if (hr != MSGR_S_OK) {
+            self->h_.say(MSGR_LOG_WARNING, "dropped a message the runtime refused (from " + bare +
+                                               ", " + std::to_string(std::strlen(text)) +
+                                               " bytes)");
+        }
+        xmpp_free(self->ctx_, text);
+        return 1;
+    }
+
+    static int on_presence(xmpp_conn_t *, xmpp_stanza_t *stanza, void *user) {
+        auto *self = static_cast<Xmpp *>(user);
+        const char *from = xmpp_stanza_get_from(stanza);
+        if (from == nullptr) return 1;
+        const std::string bare = bare_of(from);
+        if (bare == self->jid_) return 1;  // my own other resources
+        const char *type = xmpp_stanza_get_type(stanza);
+        if (type != nullptr && std::strcmp(type, "subscribe") == 0) {
+            if (self->s_.accept_subscriptions) {
+                self->send_presence_to(bare, "subscribed");
+                self->send_presence_to(bare, "subscribe");
+            }
+            return 1;
+        }
+        if (type != nullptr && std::strcmp(type, "unavailable") != 0) return 1;  // error, ...
+        const std::string_view full(from);
+        const auto slash = full.find('/');
+        const std::string resource(slash == std::string_view::npos ? "" : full.substr(slash + 1));
+        std::int32_t before = MSGR_STATUS_OFFLINE, after = MSGR_STATUS_OFFLINE;
+        {
+            const std::lock_guard<std::mutex> lock(self->roster_mutex_);
+            RosterEntry &e = self->roster_[bare];
+            before = e.status();
+            const std::int32_t s = status_of(stanza);
+            if (s == MSGR_STATUS_OFFLINE) {
+                e.resources.erase(resource);
+            } else {
+                e.resources[resource] = s;
+            }
+            after = e.status();
+        }
+        if (before != after) {
+            self->h_.post_status(self->h_.ctx, self->s_.service_id.c_str(), self->session_,
+                                 bare.c_str(), after);
+        }
+        return 1;
+    }
+
+    static int on_roster_result(xmpp_conn_t *, xmpp_stanza_t *stanza, void *user) {
+        auto *self = static_cast<Xmpp *>(user);
+        if (xmpp_stanza_t *q = xmpp_stanza_get_child_by_ns(stanza, kRosterNs))
+            self->roster_items(q);
+        return 0;  // once
+    }
+
+    static int on_roster_push(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *user) {
+        auto *self = static_cast<Xmpp *>(user);
+        const char *from = xmpp_stanza_get_from(stanza);
+        if (from != nullptr && bare_of(from) != self->jid_) return 1;  // only my server
+        if (xmpp_stanza_t *q = xmpp_stanza_get_child_by_ns(stanza, kRosterNs))
+            self->roster_items(q);
+        const char *id = xmpp_stanza_get_id(stanza);
+        xmpp_stanza_t *result = xmpp_iq_new(self->ctx_, "result", id != nullptr ? id : "push");
+        xmpp_send(conn, result);
+        xmpp_stanza_release(result);
+        return 1;
+    }
+
+    Host h_;
+    Settings s_;
+    xmpp_ctx_t *ctx_ = nullptr;
+    std::thread thread_;
+
+    std::mutex mutex_;  // commands_ and stopping_
+    std::condition_variable wake_;
+    std::deque<Command> commands_;
+    bool stopping_ = false;
+
+    std::mutex roster_mutex_;  // roster_ (read by describe on the runtime's thread)
+    std::map<std::string, RosterEntry> roster_;
+    std::string describe_name_;  // the friendly name handed out by describe
+
+    // Network thread only.
+    xmpp_conn_t *conn_ = nullptr;
+    xmpp_sm_state_t *sm_ = nullptr;
+    Phase phase_ = Phase::idle;
+    std::uint64_t session_ = 0;
+    std::string jid_, password_;
+    std::int32_t my_status_ = MSGR_STATUS_ONLINE;
+    Clock::time_point deadline_{}, grace_deadline_{}, next_attempt_{};
+    milliseconds backoff_{500};
+    std::deque<Outgoing> outbox_;
+    bool ended_ = false, reached_ = false, secured_ = false, cert_failed_ = false;
+    bool end_has_stream_error_ = false;
+    int end_error_ = 0;
+    xmpp_error_type_t end_stream_type_ = XMPP_SE_BAD_FORMAT;
+    std::string cert_reason_;
+};
+
+// ---- the contact service table --------------------------------------------------------------
+
+msgr_hresult svc_signin(void *state, std::uint64_t session, const char *name,
+                        const char *password) {
+    Command c{Command::signin};
+    c.session = session;
+    c.name = name;
+    c.password = password;
+    static_cast<Xmpp *>(state)->push(std::move(c));
+    return MSGR_S_OK;
+}
+
+msgr_hresult svc_signout(void *state) {
+    static_cast<Xmpp *>(state)->push(Command{Command::signout});
+    return MSGR_S_OK;
+}
+
+msgr_hresult svc_set_status(void *state, std::int32_t status) {
+    Command c{Command::status};
+    c.status_value = status;
+    static_cast<Xmpp *>(state)->push(std::move(c));
+    return MSGR_S_OK;
+}
+
+msgr_hresult svc_describe(void *state, const char *signin, msgr_contact_info *out) {
+    static_cast<Xmpp *>(state)->describe(signin, out);
+    return MSGR_S_OK;
+}
+
+msgr_hresult svc_send(void *state, std::uint64_t id, const char *to, const char *text,
+                      std::size_t size) {
+    Command c{Command::send};
+    c.message = {id, to, std::string(text, size)};
+    static_cast<Xmpp *>(state)->push(std::move(c));
+    return MSGR_S_OK;
+}
+
+msgr_hresult load(const msgr_host *host, void **state) {
+    Host h;
+    if (!h.bind(*host)) {
+        if (h.set_error != nullptr)
+            h.set_error(host->ctx, "this runtime has no contact services (ABI < 1.1)");
+        return MSGR_E_NOTIMPL;
+    }
+    // Without an [xmpp] table the add-in stays idle: no service, no thread.
+    const char *first_key = nullptr;
+    if (h.key(host->ctx, 0, &first_key) != MSGR_S_OK) {
+        h.say(MSGR_LOG_DEBUG, "no [xmpp] table: the XMPP service is not configured");
+        *state = nullptr;
+        return MSGR_S_OK;
+    }
+    std::unique_ptr<Xmpp> x;
+    try {
+        x = std::make_unique<Xmpp>(h, read_settings(h));
+        std::string why;
+        if (!x->start(why)) {
+            h.set_error(host->ctx, why.c_str());
+            return MSGR_E_FAIL;
+        }
+    } catch (const Invalid &e) {
+        h.set_error(host->ctx, e.message.c_str());
+        return MSGR_E_INVALID_DATA;
+    } catch (const std::exception &e) {
+        h.set_error(host->ctx, e.what());
+        return MSGR_E_OUTOFMEMORY;
+    }
+    msgr_contact_service &t = x->table;
+    t.struct_size = sizeof t;
+    t.state = x.get();
+    t.id = x->settings().service_id.c_str();
+    t.flags = 0;  // pages over XMPP: not yet
+    t.max_message_bytes = kMaxMessageBytes;
+    t.signin = svc_signin;
+    t.signout = svc_signout;
+    t.set_status = svc_set_status;
+    t.describe = svc_describe;
+    t.send_message = svc_send;
+    const msgr_hresult hr = h.register_service(host->ctx, &t);
+    if (MSGR_FAILED(hr)) return hr;  // x stops its thread
+    *state = x.release();
+    return MSGR_S_OK;
+}
+
+void unload(void *state) {
+    delete static_cast<Xmpp *>(state);
+}
+
+const msgr_addin_descriptor descriptor = {
+    sizeof descriptor,
+    MSGR_ADDIN_MAGIC,
+    MSGR_ADDIN_ABI_MAJOR,
+    MSGR_ADDIN_ABI_MINOR,
+    "xmpp",
+    "0.1",
+    "the XMPP contact service (libstrophe): roster, presence, chat, stream management",
+    "xmpp",
+    nullptr,
+    load,
+    unload,
+};
+
+const msgr_addin_descriptor *entry() {
+    return &descriptor;
+}
+
+}  // namespace
+
+MSGR_ADDIN_ENTRY(entry);
