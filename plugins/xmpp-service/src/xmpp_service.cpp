@@ -37,6 +37,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <fstream>
@@ -258,7 +260,8 @@ std::int32_t status_of(xmpp_stanza_t *presence) {
     const char *type = xmpp_stanza_get_type(presence);
     if (type != nullptr && std::strcmp(type, "unavailable") == 0) return MSGR_STATUS_OFFLINE;
     xmpp_stanza_t *show = xmpp_stanza_get_child_by_name(presence, "show");
-    const char *text = show != nullptr ? xmpp_stanza_get_text_ptr(show) : nullptr;
+    xmpp_stanza_t *node = show != nullptr ? xmpp_stanza_get_children(show) : nullptr;
+    const char *text = node != nullptr ? xmpp_stanza_get_text_ptr(node) : nullptr;
     if (text == nullptr || std::strcmp(text, "chat") == 0) return MSGR_STATUS_ONLINE;
     if (std::strcmp(text, "away") == 0) return MSGR_STATUS_AWAY;
     if (std::strcmp(text, "xa") == 0) return MSGR_STATUS_IDLE;
@@ -334,7 +337,15 @@ class Xmpp {
     bool start(std::string &why) {
         static std::once_flag once;
         std::call_once(once, [] { xmpp_initialize(); });
-        ctx_ = xmpp_ctx_new(nullptr, nullptr);
+        // MSGR_XMPP_DEBUG=1 in the environment: libstrophe's own log (every stanza) on stderr.
+        const char *debug = std::getenv("MSGR_XMPP_DEBUG");
+        debug_ = debug != nullptr && *debug == '1';
+        // libstrophe 0.12 reports a refused TCP connection and a failed SASL exchange alike
+        // (XMPP_CONN_DISCONNECT, error 0); only its log tells them apart, so the add-in reads it.
+        logger_.handler = &Xmpp::on_log;
+        logger_.userdata = this;
+        ctx_ = xmpp_ctx_new(nullptr, &logger_);
+        if (ctx_ != nullptr) xmpp_ctx_set_verbosity(ctx_, debug_ ? 1 : 0);
         if (ctx_ == nullptr) {
             why = "xmpp_ctx_new failed";
             return false;
@@ -426,6 +437,7 @@ class Xmpp {
     }
 
     void handle(Command &c) {
+        if (debug_) std::fprintf(stderr, "msgr-xmpp: command %d\n", static_cast<int>(c.kind));
         switch (c.kind) {
             case Command::signin:
                 if (conn_ != nullptr) disconnect_now();
@@ -486,6 +498,9 @@ class Xmpp {
         xmpp_conn_set_certfail_handler(conn_, &Xmpp::on_certfail);
         cert_failed_ = false;
         ended_ = false;
+        reached_ = false;
+        auth_failed_ = false;
+        socket_error_ = 0;
         if (sm_ != nullptr) {
             if (xmpp_conn_set_sm_state(conn_, sm_) == XMPP_EOK) {
                 sm_ = nullptr;  // the connection owns it now
@@ -512,6 +527,7 @@ class Xmpp {
     }
 
     void disconnect_now() {
+        if (debug_) std::fprintf(stderr, "msgr-xmpp: disconnect_now\n");
         xmpp_disconnect(conn_);
         for (int i = 0; i < 100 && !xmpp_conn_is_disconnected(conn_); ++i)
             xmpp_run_once(ctx_, 5);
@@ -520,6 +536,8 @@ class Xmpp {
 
     void release_conn(bool keep_sm) {
         if (conn_ == nullptr) return;
+        if (debug_)
+            std::fprintf(stderr, "msgr-xmpp: release (phase %d)\n", static_cast<int>(phase_));
         if (keep_sm && sm_ == nullptr) sm_ = xmpp_conn_get_sm_state(conn_);
         xmpp_conn_release(conn_);
         conn_ = nullptr;
@@ -541,12 +559,12 @@ class Xmpp {
     }
 
     void on_ended() {
-        const int error = end_error_;
+        const int error = end_error_ != 0 ? end_error_ : socket_error_;
         const bool stream_error = end_has_stream_error_;
         const xmpp_error_type_t type = end_stream_type_;
         if (phase_ == Phase::connecting) {
-            msgr_hresult hr = MSGR_E_INVALID_PASSWORD;
-            std::string why = "the server refused the credentials";
+            msgr_hresult hr = MSGR_E_CONNECT;
+            std::string why = "the server closed the connection during sign-in";
             if (cert_failed_) {
                 hr = MSGR_E_CONNECT;
                 why = "the server's TLS certificate is not trusted (" + cert_reason_ + ")";
@@ -563,7 +581,11 @@ class Xmpp {
                 why = "the connection timed out";
             } else if (error != 0 || !reached_) {
                 hr = MSGR_E_CONNECT;
-                why = "cannot reach the server (" + std::string(std::strerror(error)) + ")";
+                why = "cannot reach the server (" +
+                      std::string(error != 0 ? std::strerror(error) : "no connection") + ")";
+            } else if (auth_failed_) {
+                hr = MSGR_E_INVALID_PASSWORD;
+                why = "the server refused the credentials";
             } else if (s_.tls == Tls::required && !secured_) {
                 hr = MSGR_E_CONNECT;
                 why = "the server does not offer TLS, and [xmpp] tls = \"required\"";
@@ -697,9 +719,28 @@ class Xmpp {
     }
 
     // ---- libstrophe callbacks (on the network thread, inside xmpp_run_once) ----
+    static void on_log(void *user, xmpp_log_level_t level, const char *area, const char *msg) {
+        auto *self = static_cast<Xmpp *>(user);
+        if (self->debug_) std::fprintf(stderr, "libstrophe %s: %s\n", area, msg);
+        if (msg == nullptr) return;
+        if (std::strstr(msg, "connection successful") != nullptr) self->reached_ = true;
+        if (const char *f = std::strstr(msg, "connection failed, error ")) {
+            self->socket_error_ = std::atoi(f + std::strlen("connection failed, error "));
+        }
+        if (std::strstr(msg, "auth failed") != nullptr ||
+            std::strstr(msg, "Cannot authenticate") != nullptr)
+            self->auth_failed_ = true;
+        (void)level;
+    }
+
     static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
                         xmpp_stream_error_t *stream_error, void *user) {
         auto *self = static_cast<Xmpp *>(user);
+        if (self->debug_) {
+            std::fprintf(stderr, "msgr-xmpp: connection event %d error %d stream error %d\n",
+                         static_cast<int>(event), error,
+                         stream_error != nullptr ? static_cast<int>(stream_error->type) : -1);
+        }
         if (event == XMPP_CONN_RAW_CONNECT) return;
         if (event == XMPP_CONN_CONNECT) {
             self->reached_ = true;
@@ -712,7 +753,6 @@ class Xmpp {
         self->end_error_ = error;
         self->end_has_stream_error_ = stream_error != nullptr;
         self->end_stream_type_ = stream_error != nullptr ? stream_error->type : XMPP_SE_BAD_FORMAT;
-        if (error == 0 && event == XMPP_CONN_DISCONNECT) self->reached_ = true;
         self->secured_ = xmpp_conn_is_secured(conn) != 0;
     }
 
@@ -808,6 +848,7 @@ class Xmpp {
 
     static int on_roster_result(xmpp_conn_t *, xmpp_stanza_t *stanza, void *user) {
         auto *self = static_cast<Xmpp *>(user);
+        if (self->debug_) std::fprintf(stderr, "msgr-xmpp: roster result\n");
         if (xmpp_stanza_t *q = xmpp_stanza_get_child_by_ns(stanza, kRosterNs))
             self->roster_items(q);
         return 0;  // once
@@ -855,6 +896,10 @@ class Xmpp {
     int end_error_ = 0;
     xmpp_error_type_t end_stream_type_ = XMPP_SE_BAD_FORMAT;
     std::string cert_reason_;
+    bool debug_ = false;
+    bool auth_failed_ = false;
+    int socket_error_ = 0;
+    xmpp_log_t logger_{};
 };
 
 // ---- the contact service table --------------------------------------------------------------
