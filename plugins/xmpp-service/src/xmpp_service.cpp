@@ -29,6 +29,15 @@
 //    longer than [xmpp] reconnect_grace_ms does the client "go offline" (OnSignout with
 //    MSGR_E_DISCONNECTED, windows dereferenced); what still waited is then reported as failed
 //    in its window, never dropped.
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <strophe.h>
 
 #include <algorithm>
@@ -346,6 +355,11 @@ class Xmpp {
         logger_.userdata = this;
         ctx_ = xmpp_ctx_new(nullptr, &logger_);
         if (ctx_ != nullptr) xmpp_ctx_set_verbosity(ctx_, debug_ ? 1 : 0);
+        wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (wake_fd_ < 0) {
+            why = "eventfd failed";
+            return false;
+        }
         if (ctx_ == nullptr) {
             why = "xmpp_ctx_new failed";
             return false;
@@ -364,8 +378,10 @@ class Xmpp {
             const std::lock_guard<std::mutex> lock(mutex_);
             stopping_ = true;
         }
-        wake_.notify_all();
+        wake();
         if (thread_.joinable()) thread_.join();
+        if (wake_fd_ >= 0) ::close(wake_fd_);
+        wake_fd_ = -1;
         if (ctx_ != nullptr) {
             xmpp_ctx_free(ctx_);
             ctx_ = nullptr;
@@ -377,7 +393,13 @@ class Xmpp {
             const std::lock_guard<std::mutex> lock(mutex_);
             commands_.push_back(std::move(c));
         }
-        wake_.notify_all();
+        wake();
+    }
+
+    // Wakes the network thread (from any thread).
+    void wake() {
+        const std::uint64_t one = 1;
+        if (wake_fd_ >= 0) (void)!::write(wake_fd_, &one, sizeof one);
     }
 
     // On the runtime's thread: what the roster and presence say now.
@@ -402,14 +424,32 @@ class Xmpp {
     // ---- the network thread ----
     void run() {
         t_self = this;
+        // A write to a connection the server dropped raises SIGPIPE, whose default action
+        // would kill the host. Blocked on this thread only (the host's own handling is left
+        // alone): the write fails with EPIPE and libstrophe sees the disconnect.
+        sigset_t pipe;
+        sigemptyset(&pipe);
+        sigaddset(&pipe, SIGPIPE);
+        pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
         for (;;) {
+            // Wait for the socket, a command (the eventfd) or the next timer. While signing in
+            // libstrophe drives a non-blocking connect and the TLS handshake itself, so it gets
+            // short slices instead; once online the socket is watched directly and libstrophe
+            // runs as soon as something arrives (20 ms at most, for its own timers and for TLS
+            // records it has already buffered).
+            if (conn_ == nullptr || phase_ == Phase::online) {
+                pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {-1, POLLIN, 0}};
+                if (conn_ != nullptr) fds[1].fd = sock_fd_;
+                const int timeout =
+                    conn_ != nullptr ? 20 : (phase_ == Phase::reconnecting ? 10 : 200);
+                ::poll(fds, 2, timeout);
+                std::uint64_t n = 0;
+                while (::read(wake_fd_, &n, sizeof n) > 0) {
+                }
+            }
             std::deque<Command> cmds;
             {
-                std::unique_lock<std::mutex> lock(mutex_);
-                if (conn_ == nullptr && phase_ != Phase::reconnecting) {
-                    wake_.wait_for(lock, milliseconds(200),
-                                   [&] { return stopping_ || !commands_.empty(); });
-                }
+                const std::lock_guard<std::mutex> lock(mutex_);
                 if (stopping_) break;
                 cmds.swap(commands_);
             }
@@ -417,14 +457,18 @@ class Xmpp {
                 handle(c);
             if (conn_ != nullptr) {
                 if (phase_ == Phase::online) {
-                    xmpp_run_once(ctx_, 5);
+                    for (int i = 0; i < 4 && conn_ != nullptr && !ended_; ++i)
+                        xmpp_run_once(ctx_, 0);
                 } else {
                     const std::lock_guard<std::mutex> lock(g_auth_mutex);
-                    xmpp_run_once(ctx_, 5);
+                    xmpp_run_once(ctx_, 2);
                 }
             }
             if (ended_) on_ended();
             timers();
+            const timespec zero{0, 0};
+            while (sigtimedwait(&pipe, nullptr, &zero) > 0) {
+            }  // consume SIGPIPEs left pending on this thread
         }
         if (conn_ != nullptr) {
             disconnect_now();
@@ -496,6 +540,8 @@ class Xmpp {
         xmpp_conn_set_flags(conn_, flags);
         if (!s_.ca_file.empty()) xmpp_conn_set_cafile(conn_, s_.ca_file.c_str());
         xmpp_conn_set_certfail_handler(conn_, &Xmpp::on_certfail);
+        xmpp_conn_set_sockopt_callback(conn_, &Xmpp::on_socket);
+        sock_fd_ = -1;
         cert_failed_ = false;
         ended_ = false;
         reached_ = false;
@@ -719,6 +765,17 @@ class Xmpp {
     }
 
     // ---- libstrophe callbacks (on the network thread, inside xmpp_run_once) ----
+    // Every new socket: remembered for poll(), Nagle off (libstrophe writes each stanza and
+    // each XEP-0198 <r/> separately; with Nagle a small write waits for the peer's delayed ACK),
+    // TCP keepalive on.
+    static int on_socket(xmpp_conn_t *conn, void *sock) {
+        const int fd = *static_cast<int *>(sock);
+        if (t_self != nullptr) t_self->sock_fd_ = fd;
+        const int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        return xmpp_sockopt_cb_keepalive(conn, sock);
+    }
+
     static void on_log(void *user, xmpp_log_level_t level, const char *area, const char *msg) {
         auto *self = static_cast<Xmpp *>(user);
         if (self->debug_) std::fprintf(stderr, "libstrophe %s: %s\n", area, msg);
@@ -873,7 +930,8 @@ class Xmpp {
     std::thread thread_;
 
     std::mutex mutex_;  // commands_ and stopping_
-    std::condition_variable wake_;
+    int wake_fd_ = -1;  // an eventfd: commands and stop wake the network thread
+    int sock_fd_ = -1;  // the connection's socket (network thread)
     std::deque<Command> commands_;
     bool stopping_ = false;
 
