@@ -1,0 +1,201 @@
+// The XMPP service add-in measured the same way as the bare libstrophe baseline
+// (tests/bench/xmpp_baseline_bench.cpp): two runtimes in this process, signed in as alice and
+// bob on a real prosody on loopback, both ticked by the benchmark thread as a host would.
+//
+//   BM_Runtime_RoundTrip: alice's user sends, bob's runtime opens/reuses the window and bob's
+//     user answers from it, alice's runtime shows the answer: one iteration = one round trip
+//     through two runtimes, two add-in network threads and prosody.
+//   BM_Runtime_Throughput: alice sends a window of messages; done when bob's runtime raised
+//     them all (items_per_second = messages per second one way).
+//   BM_Runtime_SignInTicks: sign-in (tls:0/1); counter max_tick_us = the longest
+//     msgr_runtime_tick during it (the host thread must never wait on the network).
+//
+// `--smoke` runs each briefly (the ctest entry); the numbers come from running the binary by
+// hand (build/bin/xmpp_service_bench).
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "../support/addin_fixture.hpp"
+#include "prosody_fixture.hpp"
+
+using namespace msgr::test;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const fs::path kAddins = MSGR_ADDIN_OUTPUT_DIR;
+std::atomic<bool> g_failed{false};
+
+struct Side {
+    std::unique_ptr<Host> host;
+    msgr_runtime *rt = nullptr;
+    std::size_t received = 0;
+    msgr_window *last_window = nullptr;
+    bool signed_in = false;
+    msgr_hresult signin_hr = MSGR_S_OK;
+
+    Side(const ProsodyFixture &server, bool tls) {
+        std::string cfg =
+            "[runtime]\nprimary_service = \"xmpp\"\naddin_default_paths = false\n"
+            "addin_paths = [" +
+            toml_string(kAddins) + "]\ninbox_capacity = 65536\n[xmpp]\nhost = \"" + server.host() +
+            "\"\nport = " + std::to_string(server.port()) + "\n";
+        cfg += tls ? "ca_file = " + toml_string(server.ca_file()) + "\n" : "tls = \"disabled\"\n";
+        host = std::make_unique<Host>(cfg);
+        rt = host->rt;
+        msgr_subscription sub = 0;
+        msgr_subscribe(
+            rt, static_cast<msgr_event_type>(0),
+            [](const msgr_event *ev, void *u) {
+                auto *s = static_cast<Side *>(u);
+                if (ev->type == MSGR_EVENT_MESSAGE_RECEIVED) {
+                    ++s->received;
+                    s->last_window = ev->window;
+                } else if (ev->type == MSGR_EVENT_SIGNIN) {
+                    s->signed_in = ev->hr == MSGR_S_OK;
+                    s->signin_hr = ev->hr;
+                }
+            },
+            this, &sub);
+    }
+    ~Side() { host.reset(); }
+};
+
+struct Pair {
+    std::unique_ptr<ProsodyFixture> server;
+    std::unique_ptr<Side> a, b;
+    msgr_window *wa = nullptr;
+
+    bool setup(benchmark::State &state, bool tls = false) {
+        ProsodyOptions o;
+        o.scram = false;
+        o.tls = tls;
+        o.require_tls = tls;
+        server = std::make_unique<ProsodyFixture>(o);
+        server->start();
+        server->add_user("alice", "pw");
+        server->add_user("bob", "pw");
+        server->make_contacts("alice", "bob");
+        a = std::make_unique<Side>(*server, tls);
+        b = std::make_unique<Side>(*server, tls);
+        if (a->rt == nullptr || b->rt == nullptr) return fail(state, "runtime");
+        if (msgr_signin(a->rt, server->jid("alice").c_str(), "pw") != MSGR_S_OK ||
+            msgr_signin(b->rt, server->jid("bob").c_str(), "pw") != MSGR_S_OK)
+            return fail(state, "signin");
+        if (!spin([&] { return a->signed_in && b->signed_in; })) return fail(state, "sign-in");
+        const std::string bob = server->jid("bob");
+        msgr_variant v{MSGR_VT_BSTR, bob.c_str(), nullptr};
+        if (msgr_instant_message(a->rt, v, &wa) != MSGR_S_OK) return fail(state, "IM");
+        return true;
+    }
+    ~Pair() {
+        msgr_window_release(wa);
+        a.reset();
+        b.reset();
+    }
+    bool fail(benchmark::State &state, const char *why) {
+        g_failed = true;
+        state.SkipWithError(why);
+        return false;
+    }
+    // Ticks both runtimes until pred holds (a hang guard of 20 s).
+    template <typename P>
+    bool spin(P pred) {
+        const auto end = Clock::now() + std::chrono::seconds(20);
+        while (Clock::now() < end) {
+            msgr_runtime_tick(a->rt);
+            msgr_runtime_tick(b->rt);
+            if (pred()) return true;
+        }
+        return false;
+    }
+};
+
+void BM_Runtime_RoundTrip(benchmark::State &state) {
+    Pair p;
+    if (!p.setup(state)) return;
+    for (auto _ : state) {
+        const std::size_t b0 = p.b->received, a0 = p.a->received;
+        msgr_ui_send(p.wa, "ping", nullptr);
+        if (!p.spin([&] { return p.b->received > b0; })) return (void)p.fail(state, "no ping");
+        msgr_ui_send(p.b->last_window, "pong", nullptr);
+        if (!p.spin([&] { return p.a->received > a0; })) return (void)p.fail(state, "no pong");
+    }
+}
+BENCHMARK(BM_Runtime_RoundTrip)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+void BM_Runtime_Throughput(benchmark::State &state) {
+    Pair p;
+    if (!p.setup(state)) return;
+    const auto window = static_cast<std::size_t>(state.range(0));
+    for (auto _ : state) {
+        const std::size_t b0 = p.b->received;
+        for (std::size_t i = 0; i < window; ++i)
+            msgr_ui_send(p.wa, "message", nullptr);
+        if (!p.spin([&] { return p.b->received >= b0 + window; }))
+            return (void)p.fail(state, "lost messages");
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * window));
+}
+BENCHMARK(BM_Runtime_Throughput)->Arg(200)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_Runtime_SignInTicks(benchmark::State &state) {
+    const bool tls = state.range(0) != 0;
+    ProsodyOptions o;
+    o.scram = false;
+    o.tls = tls;
+    o.require_tls = tls;
+    ProsodyFixture server(o);
+    server.start();
+    server.add_user("alice", "pw");
+    double max_tick_us = 0;
+    for (auto _ : state) {
+        Side a(server, tls);
+        if (msgr_signin(a.rt, server.jid("alice").c_str(), "pw") != MSGR_S_OK) {
+            g_failed = true;
+            state.SkipWithError("signin");
+            return;
+        }
+        const auto end = Clock::now() + std::chrono::seconds(20);
+        while (!a.signed_in && a.signin_hr == MSGR_S_OK && Clock::now() < end) {
+            const auto t0 = Clock::now();
+            msgr_runtime_tick(a.rt);
+            const double us = std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
+            max_tick_us = std::max(max_tick_us, us);
+        }
+        if (!a.signed_in) {
+            g_failed = true;
+            state.SkipWithError("did not sign in");
+            return;
+        }
+    }
+    state.counters["max_tick_us"] = max_tick_us;
+}
+BENCHMARK(BM_Runtime_SignInTicks)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    std::vector<char *> args;
+    bool smoke = false;
+    for (int i = 0; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--smoke") == 0)
+            smoke = true;
+        else
+            args.push_back(argv[i]);
+    }
+    static char min_time[] = "--benchmark_min_time=0.01";
+    if (smoke) args.push_back(min_time);
+    int n = static_cast<int>(args.size());
+    benchmark::Initialize(&n, args.data());
+    if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 1;
+    const std::size_t ran = benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return ran > 0 && !g_failed ? 0 : 1;
+}
