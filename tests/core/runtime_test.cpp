@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 
@@ -172,16 +173,24 @@ TEST_F(Runtime, AFloodFromAServiceThreadIsBoundedAndLosesNothing) {
     // waits whenever the inbox is full.
     EXPECT_EQ(loopback_control("flood flood@loopback " + std::to_string(kMessages)),
               "ok: flooding");
-    int ticks = 0;
     int max_backlog = 0;
-    while (count(MSGR_EVENT_MESSAGE_RECEIVED) < kMessages && ticks < 100000) {
-        max_backlog = std::max<int>(max_backlog, static_cast<int>(core().inbox().size()));
+    int max_per_tick = 0;
+    // Bounded by a generous deadline, not a tick count: on a loaded machine the producer may be
+    // slower than any number of ticks. An empty inbox yields the CPU to it.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (count(MSGR_EVENT_MESSAGE_RECEIVED) < kMessages &&
+           std::chrono::steady_clock::now() < deadline) {
+        const auto backlog = static_cast<int>(core().inbox().size());
+        max_backlog = std::max(max_backlog, backlog);
+        if (backlog == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
+        const int before = count(MSGR_EVENT_MESSAGE_RECEIVED);
         tick();
-        ++ticks;
+        max_per_tick = std::max(max_per_tick, count(MSGR_EVENT_MESSAGE_RECEIVED) - before);
     }
     tick();
-    EXPECT_LE(max_backlog, 64);        // the producer waited instead of growing the inbox
-    EXPECT_GE(ticks, kMessages / 50);  // no tick drained more than its budget
+    EXPECT_LE(max_backlog, 64);   // the producer waited instead of growing the inbox
+    EXPECT_LE(max_per_tick, 50);  // no tick applied more than its budget
+    EXPECT_GT(max_per_tick, 0);
     ASSERT_EQ(count(MSGR_EVENT_MESSAGE_RECEIVED), kMessages);
     int expect = 0;
     for (const auto &e : events) {
