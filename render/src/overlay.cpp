@@ -609,8 +609,10 @@ void Overlay::Impl::draw_history(WindowView &v, const msgr_ui_window_info &info,
     // The content's full height, so that the scrollbar covers the whole history.
     ImGui::SetCursorPos(ImVec2(start.x, start.y + v.layout.total_height()));
     ImGui::Dummy(ImVec2(1.0f, 0.0f));
-    if (grew && (was_at_bottom || v.stick_to_bottom)) ImGui::SetScrollHereY(1.0f);
-    v.stick_to_bottom = false;
+    // Follow the conversation: to the bottom when something arrives while the user is there,
+    // and after the user's own send, until the scroll got there.
+    if (v.stick_to_bottom || (grew && was_at_bottom)) ImGui::SetScrollHereY(1.0f);
+    if (was_at_bottom && !grew && ImGui::GetScrollMaxY() > 0.0f) v.stick_to_bottom = false;
     ImGui::EndChild();
 }
 
@@ -654,10 +656,8 @@ void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
     }
     ImGui::EndDisabled();
     // Only the user sends: Enter in the input or a click on Send, nothing else.
-    if ((enter || clicked) && v.input[0] != '\0' && !over) {
-        send(v);
-        v.focus_input = true;
-    }
+    if ((enter || clicked) && v.input[0] != '\0' && !over) send(v);
+    if (enter || clicked) v.focus_input = true;  // Enter let go of the input: take it back
     if (page) {
         char counter[96];
         if (v.page_max == 0) {
