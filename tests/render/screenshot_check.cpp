@@ -111,15 +111,14 @@ int main(int argc, char **argv) {
     const unsigned char *body = chat.at(before.x + before.w / 2, before.y + before.h / 2);
     check(body[0] < 40 && body[1] < 40 && body[2] < 40, "03: the window's body is drawn");
     // The echo's reply, in the incoming colour, where the overlay drew it.
-    const int blue_text = chat.count(reply.x, reply.y, reply.w, reply.h, [](const unsigned char *p) {
-        return p[2] > 170 && p[2] > p[0] + 40;
-    });
+    const int blue_text =
+        chat.count(reply.x, reply.y, reply.w, reply.h,
+                   [](const unsigned char *p) { return p[2] > 170 && p[2] > p[0] + 40; });
     check(blue_text > 40, "03: the echo's reply is drawn (" + std::to_string(blue_text) +
                               " pixels of incoming text)");
     const int blue_elsewhere =
-        chat.count(reply.x, reply.y + reply.h + 40, reply.w, reply.h, [](const unsigned char *p) {
-            return p[2] > 170 && p[2] > p[0] + 40;
-        });
+        chat.count(reply.x, reply.y + reply.h + 40, reply.w, reply.h,
+                   [](const unsigned char *p) { return p[2] > 170 && p[2] > p[0] + 40; });
     check(blue_elsewhere < blue_text / 4, "03: and not everywhere (control region is empty)");
 
     // After the drag: at the new place, not at the old one.
@@ -137,6 +136,7 @@ int main(int argc, char **argv) {
                                            std::to_string(closed_lum) + ")");
     check(signin.luminance(0, 560, 1280, 160) < closed_lum / 1.5,
           "01: the game is dimmed behind the sign-in dialog");
-    std::printf("%s\n", failures == 0 ? "all screenshot checks passed" : "screenshot checks FAILED");
+    std::printf("%s\n",
+                failures == 0 ? "all screenshot checks passed" : "screenshot checks FAILED");
     return failures == 0 ? 0 : 1;
 }
