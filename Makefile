@@ -26,9 +26,12 @@ build: deps configure
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-# The main job: for now the headless host's scripted session.
+# The main job: the SDL2 + OpenGL 3 demo host with the overlay. With a display it is interactive
+# (Shift+Tab opens the overlay); without one (no DISPLAY / WAYLAND_DISPLAY) it renders offscreen
+# through EGL and llvmpipe, plays a scripted session and writes screenshots and a transcript to
+# $(BUILD)/demo/, then exits 0. The headless C host's session runs as a test.
 demo: build
-	$(BUILD)/bin/msgr-headless
+	$(BUILD)/bin/msgr-sdl2-demo --out $(BUILD)/demo
 
 install: build
 	cmake --install $(BUILD) --prefix $(or $(PREFIX),/usr/local)

@@ -490,6 +490,7 @@ msgr_hresult set_geometry(msgr_window *w, int32_t value, Field field, bool size)
         if (size && value <= 0)
             return fail(MSGR_E_INVALIDARG, "a window's width and height must be positive");
         win.*field = value;
+        ++win.geometry_serial;  // the drawing layer applies it on its next frame
         return MSGR_S_OK;
     });
 }
@@ -534,6 +535,7 @@ msgr_hresult msgr_window_set_draft(msgr_window *w, const char *text) {
         if (!msgr::core::is_valid_utf8(text))
             return fail(MSGR_E_INVALIDARG, "the draft is not valid UTF-8");
         win.draft = text;
+        ++win.draft_serial;
         return MSGR_S_OK;
     });
 }
@@ -638,5 +640,63 @@ msgr_hresult msgr_addin_unload(msgr_runtime *rt, const char *name) {
     return with_runtime(rt, [&](Runtime &r) {
         if (r.addins() == nullptr) return fail(MSGR_E_INVALIDARG, "no add-ins");
         return r.addins()->unload(name);
+    });
+}
+
+// ---- the drawing layer's window surface (ui.h: msgr_ui_window_*) ----
+
+msgr_hresult msgr_ui_window_count(msgr_runtime *rt, size_t *out) {
+    return with_runtime(rt, [&](Runtime &r) {
+        if (out == nullptr) return null_out();
+        *out = r.z_order().size();
+        return MSGR_S_OK;
+    });
+}
+
+msgr_hresult msgr_ui_window_get(msgr_runtime *rt, size_t z_index, msgr_ui_window_info *out) {
+    return with_runtime(rt, [&](Runtime &r) {
+        if (out == nullptr) return null_out();
+        if (out->struct_size < offsetof(msgr_ui_window_info, history_count) + sizeof(size_t)) {
+            return fail(MSGR_E_INVALIDARG, "msgr_ui_window_info.struct_size is too small");
+        }
+        if (z_index >= r.z_order().size()) return fail(MSGR_E_INVALIDARG, "index out of range");
+        msgr_window &w = *r.z_order()[z_index];
+        msgr_ui_window_info info{};
+        info.struct_size = sizeof(msgr_ui_window_info);
+        info.window = &w;
+        info.contact = w.contact.get();
+        info.kind = w.kind;
+        info.left = w.left;
+        info.top = w.top;
+        info.width = w.width;
+        info.height = w.height;
+        info.geometry_serial = w.geometry_serial;
+        info.focus_serial = w.focus_serial;
+        info.draft_serial = w.draft_serial;
+        info.history_serial = w.history_serial;
+        info.history_count = w.history.size();
+        const std::uint32_t n = out->struct_size;  // the caller's: fill no more than that
+        std::memcpy(out, &info, sizeof info < n ? sizeof info : n);
+        return MSGR_S_OK;
+    });
+}
+
+msgr_hresult msgr_ui_window_moved(msgr_window *w, int32_t left, int32_t top, int32_t width,
+                                  int32_t height) {
+    return with_open_window(w, [&](msgr_window &win, Runtime &) {
+        if (width <= 0 || height <= 0)
+            return fail(MSGR_E_INVALIDARG, "a window's width and height must be positive");
+        win.left = left;
+        win.top = top;
+        win.width = width;
+        win.height = height;
+        return MSGR_S_OK;
+    });
+}
+
+msgr_hresult msgr_ui_window_activated(msgr_window *w) {
+    return with_open_window(w, [&](msgr_window &win, Runtime &r) {
+        r.bring_to_front(win);
+        return MSGR_S_OK;
     });
 }

@@ -56,6 +56,11 @@ struct msgr_window {
     std::uint64_t focus_serial = 0;  // raised by every successful Show / InstantMessage focus
     std::string draft;
     std::vector<Entry> history;
+
+    // ---- for the drawing layer (msgr_ui_window_get in ui.h) ----
+    std::uint64_t geometry_serial = 0;  // raised when automation sets Left/Top/Width/Height
+    std::uint64_t draft_serial = 0;     // raised when the draft changes
+    std::uint64_t history_serial = 0;   // raised when the history gains or changes an entry
 };
 
 // boost::intrusive_ptr hooks: an intrusive_ptr holds one reference.

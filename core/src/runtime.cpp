@@ -219,6 +219,7 @@ void Runtime::end_session(msgr_window::State windows_become, msgr_hresult hr) {
     const bool was_signed_in = state_ == State::online;
     std::vector<WindowRef> windows;
     windows.swap(windows_);
+    z_order_.clear();
     for (auto &w : windows) {
         w->state = windows_become;
         w->rt = nullptr;
@@ -362,6 +363,7 @@ WindowRef Runtime::open_window(msgr_window_kind kind, ContactRef contact) {
     w->width = kind == MSGR_WINDOW_PAGE ? 340 : 380;
     w->height = kind == MSGR_WINDOW_PAGE ? 240 : 420;
     windows_.push_back(w);
+    z_order_.push_back(w.get());  // a new window opens in front
     raise({MSGR_EVENT_IM_WINDOW_CREATED, MSGR_S_OK, 0, w->contact, w});
     return w;
 }
@@ -372,6 +374,7 @@ msgr_hresult Runtime::focus(msgr_window &w) {
         return MSGR_S_FALSE;
     }
     w.focus_serial = ++focus_serial_;
+    bring_to_front(w);
     return MSGR_S_OK;
 }
 
@@ -445,6 +448,7 @@ msgr_hresult Runtime::close(msgr_window &w) {
     if (it == windows_.end()) return MSGR_S_FALSE;
     WindowRef keep = *it;
     windows_.erase(it);
+    std::erase(z_order_, &w);
     w.state = msgr_window::State::closed;
     w.rt = nullptr;
     raise({MSGR_EVENT_IM_WINDOW_DESTROYED, MSGR_S_OK, 0, w.contact, keep});
@@ -477,6 +481,8 @@ msgr_hresult Runtime::send(msgr_window &w, const char *text, std::size_t *out_in
     const std::size_t index = w.history.size() - 1;
     if (out_index != nullptr) *out_index = index;
     w.draft.clear();
+    ++w.draft_serial;
+    ++w.history_serial;
     in_flight_.emplace(id, WindowRef(&w));
     msgr_hresult hr;
     if (w.kind == MSGR_WINDOW_PAGE) {
@@ -489,6 +495,7 @@ msgr_hresult Runtime::send(msgr_window &w, const char *text, std::size_t *out_in
         in_flight_.erase(id);
         w.history[index].delivery = MSGR_DELIVERY_FAILED;
         w.history[index].delivery_result = hr;
+        ++w.history_serial;
         raise({MSGR_EVENT_DELIVERY_CHANGE, hr, 0, w.contact, WindowRef(&w), {}, index});
         return hr;
     }
@@ -559,6 +566,7 @@ void Runtime::apply(InboxItem &item) {
                     if (e.message_id != m.message_id) continue;
                     e.delivery = m.state;
                     e.delivery_result = m.hr;
+                    ++w->history_serial;
                     raise({MSGR_EVENT_DELIVERY_CHANGE, m.hr, 0, w->contact, w, {}, i});
                     break;
                 }
@@ -609,6 +617,7 @@ void Runtime::apply(InboxItem &item) {
                     std::string text = sanitize_utf8(m.text);
                     w->history.push_back({MSGR_MESSAGE_INCOMING, MSGR_DELIVERY_NONE, MSGR_S_OK, 0,
                                           now_unix_ms(), text});
+                    ++w->history_serial;
                     raise({MSGR_EVENT_MESSAGE_RECEIVED, MSGR_S_OK, 0, c, w, std::move(text),
                            w->history.size() - 1});
                 }

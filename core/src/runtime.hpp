@@ -77,6 +77,12 @@ class Runtime {
     // (index in *out_index) and hands it to the service or paging provider.
     msgr_hresult send(msgr_window &w, const char *text, std::size_t *out_index);
 
+    // ---- the drawing layer's view of the windows (ui.h; runtime_ui.cpp) ----
+    // Open windows from back to front. Every open window is in it exactly once.
+    const std::vector<msgr_window *> &z_order() const noexcept { return z_order_; }
+    // Moves an open window to the front of the z-order (the user activated it, or it got focus).
+    void bring_to_front(msgr_window &w);
+
     // ---- events ----
     msgr_hresult subscribe(msgr_event_type type, msgr_event_fn fn, void *user,
                            msgr_subscription &out);
@@ -162,7 +168,8 @@ class Runtime {
 
     std::map<std::pair<std::string, std::string>, ContactRef> contacts_;  // (service, key)
     std::vector<ContactRef> contact_list_;
-    std::vector<WindowRef> windows_;  // open windows, oldest first
+    std::vector<WindowRef> windows_;      // open windows, oldest first
+    std::vector<msgr_window *> z_order_;  // the same windows, back to front (runtime_ui.cpp)
     std::uint64_t next_window_id_ = 1;
     std::uint64_t windows_created_ = 0;
     std::uint64_t focus_serial_ = 0;

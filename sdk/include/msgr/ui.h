@@ -26,6 +26,51 @@ MSGR_API msgr_hresult msgr_ui_send(msgr_window *w, const char *text, size_t *out
  * window's character counter counts against); MSGR_E_NOTIMPL with no paging add-in. */
 MSGR_API msgr_hresult msgr_ui_max_page_length(msgr_runtime *rt, size_t *out);
 
+/* ---- What a drawing layer needs to enumerate and arrange the windows ------------------------
+ *
+ * The overlay (render/) draws every open window each frame. It reads them here, in z-order,
+ * applies the geometry and focus that automation asked for, and writes back what the user did
+ * (dragging, resizing, clicking a window to the front). None of these calls allocates or fails
+ * on a steady frame, so a frame that changes nothing costs no heap allocation. */
+
+/* One open window as the drawing layer sees it. Set struct_size to sizeof(msgr_ui_window_info)
+ * before the call; the runtime fills as much as both sides know (the struct grows at the end). */
+typedef struct msgr_ui_window_info {
+    uint32_t struct_size;
+    msgr_window *window;   /* borrowed: valid until the next tick; msgr_window_add_ref to keep */
+    msgr_contact *contact; /* borrowed, as window */
+    msgr_window_kind kind;
+    int32_t left, top, width, height; /* what the getters answer */
+    /* Raised each time automation sets Left/Top/Width/Height: when it changed since the last
+     * frame, move and size the drawn window to left/top/width/height. */
+    uint64_t geometry_serial;
+    /* Raised each time Show, InstantMessage or Page gave the window focus: when it changed,
+     * bring the drawn window to the front and give it keyboard focus. */
+    uint64_t focus_serial;
+    /* Raised each time the draft changes (msgr_window_set_draft, or a send clearing it): when it
+     * changed, reload the input from msgr_window_get_draft. */
+    uint64_t draft_serial;
+    /* Raised each time the history gains an entry or an entry's delivery state changes. */
+    uint64_t history_serial;
+    size_t history_count;
+} msgr_ui_window_info;
+
+/* The number of open windows (conversation and page). */
+MSGR_API msgr_hresult msgr_ui_window_count(msgr_runtime *rt, size_t *out);
+/* The open window at z_index, in z-order from back (0) to front (count - 1). A window comes to
+ * the front when it opens, when Show/InstantMessage/Page focus it, and when the user activates
+ * it (msgr_ui_window_activated). E_INVALIDARG past the end or for a small struct_size. */
+MSGR_API msgr_hresult msgr_ui_window_get(msgr_runtime *rt, size_t z_index,
+                                         msgr_ui_window_info *out);
+/* The user moved or resized the drawn window: the getters answer the new geometry. Unlike the
+ * msgr_window_set_* calls this does not raise geometry_serial (nothing needs applying). Width and
+ * height must be positive (E_INVALIDARG); E_FAIL on a closed window. */
+MSGR_API msgr_hresult msgr_ui_window_moved(msgr_window *w, int32_t left, int32_t top,
+                                           int32_t width, int32_t height);
+/* The user brought the window to the front (clicked it): it moves to the end of the z-order.
+ * Does not raise focus_serial. E_FAIL on a closed window. */
+MSGR_API msgr_hresult msgr_ui_window_activated(msgr_window *w);
+
 #ifdef __cplusplus
 }
 #endif

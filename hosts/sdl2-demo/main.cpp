@@ -1,0 +1,491 @@
+// msgr-sdl2-demo: a small "game" (an animated scene drawn with OpenGL 3) with the msgr overlay on
+// top, running the embedded default runtime (the loopback service: echo@loopback answers every
+// message, mobile@loopback can be paged once a paging add-in is installed).
+//
+// With a display it is interactive: Shift+Tab opens the overlay, Esc quits while it is closed.
+// Without one (no DISPLAY / WAYLAND_DISPLAY), or with --script, it renders offscreen through
+// SDL's offscreen driver (EGL on Mesa's llvmpipe), plays a scripted session of input events,
+// writes PNG screenshots and a transcript into --out (default ./msgr-demo-out) and exits 0 when
+// every step of the session did what it should.
+//
+// The scripted session feeds keys and text as SDL events, through the same path as a keyboard
+// (SDL_PushEvent -> ImGui_ImplSDL2_ProcessEvent). The mouse is set in ImGuiIO after the SDL
+// backend's NewFrame: the offscreen driver gives no window mouse or keyboard focus, so SDL's
+// polled mouse state, which the 1.86 backend reads, never changes there.
+#include <SDL.h>
+#include <SDL_opengl.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <backends/imgui_impl_sdl.h>
+#include <imgui.h>
+#include <stb_image_write.h>
+
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "msgr/msgr.h"
+#include "msgr/render/overlay.hpp"
+#include "msgr/ui.h"
+
+namespace {
+
+using msgr::render::DrawnRect;
+using msgr::render::Overlay;
+using Control = Overlay::Control;
+
+constexpr int kWidth = 1280;
+constexpr int kHeight = 720;
+
+// ---- the "game": a skyline at dusk and a bouncing ball, drawn with scissored clears -----------
+
+void draw_game(int frame, bool paused) {
+    const float t = static_cast<float>(frame) * 0.02f;
+    glDisable(GL_SCISSOR_TEST);
+    glViewport(0, 0, kWidth, kHeight);
+    glClearColor(0.30f, 0.12f, 0.10f, 1.0f);  // dusk: warm, no blue (the screenshot test's
+    glClear(GL_COLOR_BUFFER_BIT);             // window checks look for the overlay's blue)
+    glEnable(GL_SCISSOR_TEST);
+    for (int i = 0; i < 24; ++i) {  // buildings scrolling left
+        const int w = 70;
+        const int x = static_cast<int>(std::fmod(i * 90.0f - t * 60.0f + 2160.0f, 2160.0f)) - 90;
+        const int h = 120 + (i * 97) % 260;
+        glScissor(x, 0, w, h);
+        const float shade = 0.35f + 0.05f * static_cast<float>(i % 4);
+        glClearColor(shade + 0.2f, shade, 0.05f, 1.0f);
+        glClear(GL_COLOR_BUFFER_BIT);
+    }
+    const float bx = 640.0f + 400.0f * std::sin(t * 1.3f);
+    const float by = 420.0f + 200.0f * std::fabs(std::sin(t * 2.1f));
+    glScissor(static_cast<int>(bx) - 30, static_cast<int>(by) - 30, 60, 60);
+    glClearColor(paused ? 0.5f : 0.95f, paused ? 0.5f : 0.85f, 0.1f, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    glDisable(GL_SCISSOR_TEST);
+}
+
+bool write_png(const std::string &path) {
+    std::vector<unsigned char> pixels(static_cast<std::size_t>(kWidth) * kHeight * 4);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadPixels(0, 0, kWidth, kHeight, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
+    // OpenGL's rows go bottom-up; PNG's top-down.
+    std::vector<unsigned char> flipped(pixels.size());
+    const std::size_t row = static_cast<std::size_t>(kWidth) * 4;
+    for (int y = 0; y < kHeight; ++y) {
+        std::memcpy(&flipped[static_cast<std::size_t>(y) * row],
+                    &pixels[static_cast<std::size_t>(kHeight - 1 - y) * row], row);
+    }
+    for (std::size_t i = 3; i < flipped.size(); i += 4)
+        flipped[i] = 255;
+    return stbi_write_png(path.c_str(), kWidth, kHeight, 4, flipped.data(),
+                          static_cast<int>(row)) != 0;
+}
+
+// ---- the transcript -------------------------------------------------------------------------
+
+struct Transcript {
+    FILE *file = nullptr;
+    int failures = 0;
+    void line(const char *fmt, ...) __attribute__((format(printf, 2, 3))) {
+        char buf[1024];
+        va_list ap;
+        va_start(ap, fmt);
+        std::vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+        std::printf("%s\n", buf);
+        if (file != nullptr) std::fprintf(file, "%s\n", buf);
+    }
+    void check(bool ok, const char *what) {
+        line("check %s: %s", ok ? "ok" : "FAILED", what);
+        if (!ok) ++failures;
+    }
+};
+
+void on_event(const msgr_event *ev, void *user) {
+    auto *t = static_cast<Transcript *>(user);
+    if (ev->type == MSGR_EVENT_MESSAGE_RECEIVED) {
+        t->line("event %s text=\"%.80s\"", msgr_event_type_name(ev->type), ev->text);
+    } else {
+        t->line("event %s hr=%s", msgr_event_type_name(ev->type), msgr_hresult_name(ev->hr));
+    }
+}
+
+void on_overlay(bool open, void *user) {
+    static_cast<Transcript *>(user)->line("overlay %s (the game %s)", open ? "opened" : "closed",
+                                          open ? "pauses" : "resumes");
+}
+
+// ---- scripted input ---------------------------------------------------------------------------
+
+struct ScriptInput {
+    SDL_Window *window = nullptr;
+    ImVec2 mouse{-1.0f, -1.0f};
+    bool button = false;
+
+    void key(SDL_Scancode sc, bool down, Uint16 mod = KMOD_NONE) {
+        SDL_SetModState(static_cast<SDL_Keymod>(down ? mod : static_cast<Uint16>(KMOD_NONE)));
+        SDL_Event ev{};
+        ev.type = down ? SDL_KEYDOWN : SDL_KEYUP;
+        ev.key.windowID = SDL_GetWindowID(window);
+        ev.key.state = down ? SDL_PRESSED : SDL_RELEASED;
+        ev.key.keysym.scancode = sc;
+        ev.key.keysym.sym = SDL_GetKeyFromScancode(sc);
+        ev.key.keysym.mod = down ? mod : static_cast<Uint16>(KMOD_NONE);
+        SDL_PushEvent(&ev);
+    }
+    void text(const char *utf8) {
+        SDL_Event ev{};
+        ev.type = SDL_TEXTINPUT;
+        ev.text.windowID = SDL_GetWindowID(window);
+        std::snprintf(ev.text.text, sizeof ev.text.text, "%s", utf8);
+        SDL_PushEvent(&ev);
+    }
+    // After ImGui_ImplSDL2_NewFrame: the mouse as the script holds it.
+    void apply() const {
+        ImGuiIO &io = ImGui::GetIO();
+        io.MousePos = mouse;
+        io.MouseDown[0] = button;
+    }
+};
+
+ImVec2 centre(const DrawnRect &r) {
+    return ImVec2(r.x + r.w * 0.5f, r.y + r.h * 0.5f);
+}
+
+// A step runs once at its frame; `wait` frames pass before the next.
+struct Step {
+    const char *name;
+    int wait;
+    std::function<void()> run;
+};
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    bool script = false;
+    std::string out = "msgr-demo-out";
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--script") == 0) {
+            script = true;
+        } else if (std::strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
+            out = argv[++i];
+        } else {
+            std::fprintf(stderr,
+                         "usage: msgr-sdl2-demo [--script] [--out DIR]\n"
+                         "  Shift+Tab opens the overlay; Esc quits while it is closed.\n");
+            return 2;
+        }
+    }
+    const bool no_display =
+        std::getenv("DISPLAY") == nullptr && std::getenv("WAYLAND_DISPLAY") == nullptr;
+    const char *driver = std::getenv("SDL_VIDEODRIVER");
+    if (no_display && driver == nullptr) setenv("SDL_VIDEODRIVER", "offscreen", 1);
+    driver = std::getenv("SDL_VIDEODRIVER");
+    const bool offscreen = driver != nullptr && std::strcmp(driver, "offscreen") == 0;
+    script = script || offscreen;
+
+    Transcript tr;
+    if (script) {
+        std::error_code ec;
+        std::filesystem::create_directories(out, ec);
+        tr.file = std::fopen((out + "/transcript.txt").c_str(), "w");
+        if (tr.file == nullptr) {
+            std::fprintf(stderr, "msgr-sdl2-demo: cannot write %s/transcript.txt\n", out.c_str());
+            return 1;
+        }
+    }
+
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER) != 0) {
+        std::fprintf(stderr, "msgr-sdl2-demo: SDL_Init: %s\n", SDL_GetError());
+        return 1;
+    }
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 3);
+    SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
+    SDL_Window *window =
+        SDL_CreateWindow("msgr demo", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, kWidth,
+                         kHeight, SDL_WINDOW_OPENGL | SDL_WINDOW_SHOWN);
+    if (window == nullptr) {
+        std::fprintf(stderr, "msgr-sdl2-demo: SDL_CreateWindow: %s\n", SDL_GetError());
+        return 1;
+    }
+    SDL_GLContext gl = SDL_GL_CreateContext(window);
+    if (gl == nullptr) {
+        std::fprintf(stderr, "msgr-sdl2-demo: SDL_GL_CreateContext: %s\n", SDL_GetError());
+        return 1;
+    }
+    SDL_GL_MakeCurrent(window, gl);
+    SDL_GL_SetSwapInterval(script ? 0 : 1);
+    tr.line("video driver %s, GL %s on %s", SDL_GetCurrentVideoDriver(),
+            reinterpret_cast<const char *>(glGetString(GL_VERSION)),
+            reinterpret_cast<const char *>(glGetString(GL_RENDERER)));
+
+    // The host owns ImGui: its context, its backends, its frame.
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGui::GetIO().IniFilename = nullptr;
+    ImGui::StyleColorsDark();
+    ImGui_ImplSDL2_InitForOpenGL(window, gl);
+    ImGui_ImplOpenGL3_Init("#version 330");
+
+    msgr_runtime *rt = nullptr;
+    if (msgr_runtime_create(nullptr, &rt) != MSGR_S_OK) {
+        std::fprintf(stderr, "msgr-sdl2-demo: %s\n", msgr_last_error());
+        return 1;
+    }
+    msgr_subscription sub = 0;
+    if (script) msgr_subscribe(rt, static_cast<msgr_event_type>(0), on_event, &tr, &sub);
+    int result = 0;
+    {
+        msgr::render::OverlayOptions options;
+        options.start_open = !script;  // interactive: straight to the sign-in dialog
+        Overlay overlay(rt, options);
+        overlay.set_activated_callback(on_overlay, &tr);
+        overlay.set_exclusive_input(true);
+
+        ScriptInput input;
+        input.window = window;
+        msgr_window *chat = nullptr;  // the conversation the script opens (a reference)
+        std::int32_t left_before = 0, top_before = 0;
+        std::vector<Step> steps;
+        auto shot = [&](const char *name) {
+            // Taken after the frame is drawn (see the loop), named by step.
+            tr.line("screenshot %s/%s", out.c_str(), name);
+        };
+        auto find_contact = [&](const char *signin) -> std::size_t {
+            std::size_t n = 0;
+            msgr_my_contacts_count(rt, &n);
+            for (std::size_t i = 0; i < n; ++i) {
+                msgr_contact *c = nullptr;
+                const char *name = nullptr;
+                bool match = false;
+                if (msgr_my_contacts_get(rt, i, &c) == MSGR_S_OK &&
+                    msgr_contact_signin_name(c, &name) == MSGR_S_OK)
+                    match = std::strcmp(name, signin) == 0;
+                msgr_contact_release(c);
+                if (match) return i;
+            }
+            return n;
+        };
+        auto move_to = [&](const DrawnRect &r) { input.mouse = centre(r); };
+        std::string pending_shot;
+        if (script) {
+            steps = {
+                {"open the overlay with Shift+Tab", 1,
+                 [&] { input.key(SDL_SCANCODE_TAB, true, KMOD_LSHIFT); }},
+                {"release Tab", 4, [&] { input.key(SDL_SCANCODE_TAB, false); }},
+                {"screenshot", 1, [&] { pending_shot = "01-signin.png"; }},
+                {"point at Sign in", 2,
+                 [&] {
+                     DrawnRect r;
+                     tr.check(overlay.control_rect(Control::signin, nullptr, 0, r),
+                              "the sign-in dialog is shown");
+                     int visible = 0;
+                     msgr_signin_dialog_visible(rt, &visible);
+                     tr.check(visible == 1, "the runtime knows the sign-in dialog is visible");
+                     move_to(r);
+                 }},
+                {"press", 2, [&] { input.button = true; }},
+                {"release", 6, [&] { input.button = false; }},
+                {"signed in", 2,
+                 [&] {
+                     std::int32_t status = 0;
+                     msgr_my_status(rt, &status);
+                     tr.line("my status %s", msgr_status_name(status));
+                     tr.check(status == MSGR_STATUS_ONLINE, "signed in from the dialog");
+                     pending_shot = "02-contacts.png";
+                 }},
+                {"point at Chat for echo@loopback", 2,
+                 [&] {
+                     DrawnRect r;
+                     tr.check(overlay.control_rect(Control::contact_chat, nullptr,
+                                                   find_contact("echo@loopback"), r),
+                              "echo@loopback is in the contact list");
+                     move_to(r);
+                 }},
+                {"press", 2, [&] { input.button = true; }},
+                {"release", 4, [&] { input.button = false; }},
+                {"the conversation window is open", 2,
+                 [&] {
+                     msgr_ui_window_info info{};
+                     info.struct_size = sizeof info;
+                     std::size_t n = 0;
+                     msgr_ui_window_count(rt, &n);
+                     tr.check(n == 1 && msgr_ui_window_get(rt, 0, &info) == MSGR_S_OK,
+                              "one window open");
+                     chat = info.window;
+                     msgr_window_add_ref(chat);
+                     tr.line("status line: %s", overlay.status_line());
+                 }},
+                {"type into the conversation input", 2,
+                 [&] { input.text("Hello from the demo!"); }},
+                {"point at Send", 2,
+                 [&] {
+                     DrawnRect r;
+                     tr.check(overlay.control_rect(Control::send, chat, 0, r), "Send is drawn");
+                     move_to(r);
+                 }},
+                {"press", 2, [&] { input.button = true; }},
+                {"release", 6, [&] { input.button = false; }},
+                {"the echo answered", 2,
+                 [&] {
+                     std::size_t n = 0;
+                     msgr_window_history_count(chat, &n);
+                     msgr_message m{};
+                     m.struct_size = sizeof m;
+                     const bool ok = n == 2 && msgr_window_history_get(chat, 1, &m) == MSGR_S_OK &&
+                                     m.direction == MSGR_MESSAGE_INCOMING &&
+                                     std::strcmp(m.text, "Hello from the demo!") == 0;
+                     tr.check(ok, "the echo's reply is in the history");
+                     DrawnRect w, reply;
+                     if (overlay.window_rect(chat, w))
+                         tr.line("window %.0f %.0f %.0f %.0f", w.x, w.y, w.w, w.h);
+                     if (overlay.drawn_rect(chat, 1, reply))
+                         tr.line("reply %.0f %.0f %.0f %.0f", reply.x, reply.y, reply.w, reply.h);
+                     pending_shot = "03-chat.png";
+                 }},
+                {"type and press Enter", 1,
+                 [&] {
+                     input.text("And Enter sends too.");
+                     input.key(SDL_SCANCODE_RETURN, true);
+                 }},
+                {"release Enter", 6, [&] { input.key(SDL_SCANCODE_RETURN, false); }},
+                {"the echo answered again", 2,
+                 [&] {
+                     std::size_t n = 0;
+                     msgr_window_history_count(chat, &n);
+                     tr.check(n == 4, "Enter sent the second message and the echo answered");
+                 }},
+                {"point at Page for mobile@loopback", 2,
+                 [&] {
+                     DrawnRect r;
+                     tr.check(overlay.control_rect(Control::contact_page, nullptr,
+                                                   find_contact("mobile@loopback"), r),
+                              "mobile@loopback is in the contact list");
+                     move_to(r);
+                 }},
+                {"press", 2, [&] { input.button = true; }},
+                {"release", 4, [&] { input.button = false; }},
+                {"page", 2,
+                 [&] {
+                     tr.line("status line: %s", overlay.status_line());
+                     const bool notimpl =
+                         std::strstr(overlay.status_line(), "MSGR_E_NOTIMPL") != nullptr;
+                     std::size_t n = 0;
+                     msgr_ui_window_count(rt, &n);
+                     tr.check(notimpl || n == 2,
+                              "Page either opened a page window (a paging add-in is installed) "
+                              "or the overlay shows E_NOTIMPL");
+                     pending_shot = "04-page.png";
+                 }},
+                {"point at the conversation's title bar", 2,
+                 [&] {
+                     // Show brings it back to the front, as automation may.
+                     msgr_window_show(chat);
+                     msgr_window_get_left(chat, &left_before);
+                     msgr_window_get_top(chat, &top_before);
+                 }},
+                {"grab", 2,
+                 [&] {
+                     DrawnRect r;
+                     tr.check(overlay.control_rect(Control::title_bar, chat, 0, r),
+                              "the title bar is drawn");
+                     input.mouse = ImVec2(r.x + 60.0f, r.y + r.h * 0.5f);
+                     input.button = true;
+                 }},
+                {"drag", 1, [&] { input.mouse.x += 100.0f; }},
+                {"drag", 1, [&] { input.mouse.x += 100.0f, input.mouse.y += 60.0f; }},
+                {"drag", 1, [&] { input.mouse.x += 100.0f, input.mouse.y += 60.0f; }},
+                {"drop", 3, [&] { input.button = false; }},
+                {"the window moved", 2,
+                 [&] {
+                     std::int32_t left = 0, top = 0;
+                     msgr_window_get_left(chat, &left);
+                     msgr_window_get_top(chat, &top);
+                     tr.line("dragged from %d,%d to %d,%d", left_before, top_before, left, top);
+                     tr.check(left == left_before + 300 && top == top_before + 120,
+                              "the getters read the user's drag back");
+                     DrawnRect w;
+                     if (overlay.window_rect(chat, w))
+                         tr.line("window %.0f %.0f %.0f %.0f", w.x, w.y, w.w, w.h);
+                     pending_shot = "05-dragged.png";
+                 }},
+                {"close the overlay with Shift+Tab", 1,
+                 [&] { input.key(SDL_SCANCODE_TAB, true, KMOD_LSHIFT); }},
+                {"release Tab", 4, [&] { input.key(SDL_SCANCODE_TAB, false); }},
+                {"closed", 2,
+                 [&] {
+                     tr.check(!overlay.is_open(), "the overlay is closed");
+                     pending_shot = "06-closed.png";
+                 }},
+            };
+        }
+
+        std::size_t next_step = 0;
+        int wait = 10;  // let the first frames settle
+        bool running = true;
+        for (int frame = 0; running; ++frame) {
+            if (script) {
+                if (wait > 0) {
+                    --wait;
+                } else if (next_step < steps.size()) {
+                    tr.line("frame %d: %s", frame, steps[next_step].name);
+                    steps[next_step].run();
+                    wait = steps[next_step].wait;
+                    ++next_step;
+                } else {
+                    running = false;
+                }
+                if (frame > 2000) {
+                    tr.check(false, "the session finished in time");
+                    running = false;
+                }
+            }
+            SDL_Event ev;
+            while (SDL_PollEvent(&ev)) {
+                ImGui_ImplSDL2_ProcessEvent(&ev);
+                if (ev.type == SDL_QUIT) running = false;
+                // The game's own input: only what the overlay does not take.
+                if (ev.type == SDL_KEYDOWN && ev.key.keysym.sym == SDLK_ESCAPE &&
+                    !overlay.wants_keyboard())
+                    running = false;
+            }
+            msgr_runtime_tick(rt);
+            ImGui_ImplOpenGL3_NewFrame();
+            ImGui_ImplSDL2_NewFrame();
+            if (script) input.apply();
+            ImGui::NewFrame();
+            overlay.draw();
+            ImGui::Render();
+            draw_game(frame, overlay.is_open());
+            ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+            if (!pending_shot.empty()) {
+                const std::string path = out + "/" + pending_shot;
+                shot(pending_shot.c_str());
+                tr.check(write_png(path), "the screenshot was written");
+                pending_shot.clear();
+            }
+            SDL_GL_SwapWindow(window);
+        }
+        msgr_window_release(chat);
+        if (script) {
+            tr.line("%s: %d check(s) failed", tr.failures == 0 ? "PASSED" : "FAILED", tr.failures);
+            result = tr.failures == 0 ? 0 : 1;
+        }
+    }
+    if (sub != 0) msgr_unsubscribe(rt, sub);
+    msgr_runtime_destroy(rt);
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui_ImplSDL2_Shutdown();
+    ImGui::DestroyContext();
+    SDL_GL_DeleteContext(gl);
+    SDL_DestroyWindow(window);
+    SDL_Quit();
+    if (tr.file != nullptr) std::fclose(tr.file);
+    return result;
+}

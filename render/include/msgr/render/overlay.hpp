@@ -1,0 +1,117 @@
+// msgr/render/overlay.hpp — the Dear ImGui overlay that draws the runtime's windows inside a host.
+//
+// The overlay draws into the host's current ImGui context, between the host's ImGui::NewFrame()
+// and ImGui::Render(); it never creates a context of its own, has no platform, window or GPU
+// backend, and reads the runtime only through the public C API (msgr/msgr.h, msgr/ui.h). It is
+// a static library linked into the host, so it uses the host's own ImGui (ImGui keeps its
+// context in a global per binary).
+//
+//     msgr::render::Overlay overlay(rt);             // after the host created its ImGui context
+//     overlay.set_activated_callback(on_overlay, game);
+//     each frame:  poll input -> msgr_runtime_tick(rt) -> ImGui::NewFrame() -> overlay.draw()
+//                  -> ImGui::Render() -> draw the game, then the ImGui draw data
+//     destroy the overlay before the runtime.
+//
+// All calls on the host's (the runtime's owner) thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "msgr/msgr.h"
+
+struct ImGuiContext;
+
+namespace msgr::render {
+
+struct OverlayOptions {
+    // The key that opens and closes the overlay, as an ImGuiKey_ named key (ImGuiKey_Tab), and
+    // whether Shift must be held with it. Default: Shift+Tab, like the Steam overlay.
+    int toggle_key = -1;  // -1: ImGuiKey_Tab
+    bool toggle_with_shift = true;
+    // How dark the game gets behind an open overlay, 0 (not at all) to 255 (black).
+    std::uint8_t dim_alpha = 140;
+    // How long a toast for an incoming message stays, in seconds of ImGuiIO::DeltaTime.
+    float toast_seconds = 5.0f;
+    // The sign-in name the sign-in dialog suggests.
+    const char *default_signin_name = "player@loopback";
+    // Whether the overlay starts open.
+    bool start_open = false;
+};
+
+// What the last draw() did: for tests, benchmarks and a host's debug display.
+struct OverlayStats {
+    int windows_drawn = 0;          // conversation and page windows
+    std::size_t rows_drawn = 0;     // history rows submitted (the visible ones only)
+    std::size_t rows_measured = 0;  // history rows whose wrapped height was computed
+    std::size_t rows_total = 0;     // history rows of all drawn windows
+    int toasts_drawn = 0;
+};
+
+// Where a history entry was drawn in the last frame, in screen pixels.
+struct DrawnRect {
+    float x = 0, y = 0, w = 0, h = 0;
+};
+
+// MISTATUS as the overlay shows it: a word ("Online", "Be right back", ...) and a colour
+// (ImU32, ABGR as IM_COL32 packs it). Never NULL.
+const char *status_word(std::int32_t status) noexcept;
+std::uint32_t status_colour(std::int32_t status) noexcept;
+
+class Overlay {
+  public:
+    // rt must outlive the overlay. Checks that this library and the host use the same ImGui
+    // (IMGUI_CHECKVERSION) when a context is current.
+    explicit Overlay(msgr_runtime *rt, const OverlayOptions &options = {});
+    ~Overlay();
+    Overlay(const Overlay &) = delete;
+    Overlay &operator=(const Overlay &) = delete;
+
+    // Draws the overlay into the current ImGui context. Call between NewFrame and Render, after
+    // msgr_runtime_tick. Does nothing when no context is current.
+    void draw();
+
+    // Open or close the overlay (as the toggle key does). Reports through the activated callback.
+    void set_open(bool open);
+    bool is_open() const noexcept;
+    void toggle() { set_open(!is_open()); }
+
+    // The host decides whether the overlay's windows may take keyboard focus (for example not
+    // during play); this also tells the runtime (msgr_set_focus_allowed), so InstantMessage and
+    // Page answer S_FALSE and show their windows without focus.
+    void set_focus_allowed(bool allowed);
+    // Whether an open overlay takes all of the host's input (as EOS's bIsExclusiveInput): the
+    // game gets none while it is open. Otherwise the game gets what ImGui does not want.
+    void set_exclusive_input(bool exclusive) noexcept;
+    // Whether the host should keep the keyboard / the mouse from the game this frame.
+    bool wants_keyboard() const noexcept;
+    bool wants_mouse() const noexcept;
+
+    // Called with open = true / false when the overlay opens or closes (as Steam's
+    // GameOverlayActivated), so a game can pause. Called from draw() or set_open().
+    using ActivatedFn = void (*)(bool open, void *user);
+    void set_activated_callback(ActivatedFn fn, void *user) noexcept;
+
+    const OverlayStats &stats() const noexcept;
+    // The screen rectangle where history entry `index` of window w was drawn in the last frame;
+    // false when it was not drawn (scrolled away, window not drawn).
+    bool drawn_rect(const msgr_window *w, std::size_t index, DrawnRect &out) const noexcept;
+    // The screen rectangle of window w in the last frame; false when it was not drawn.
+    bool window_rect(const msgr_window *w, DrawnRect &out) const noexcept;
+    // Where a control was drawn in the last frame, for scripted input (the demo's session, tests)
+    // and a host's tutorials: false when it was not drawn. `w` names the window for the window
+    // controls; `index` the contact (as msgr_my_contacts_get counts) for the contact controls.
+    enum class Control { input, send, title_bar, close, signin, contact_chat, contact_page };
+    bool control_rect(Control control, const msgr_window *w, std::size_t index,
+                      DrawnRect &out) const noexcept;
+    // The last message shown in the overlay's status line ("Page: E_NOTIMPL ..."); never NULL.
+    const char *status_line() const noexcept;
+
+    struct Impl;
+
+  private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace msgr::render

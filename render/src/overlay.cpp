@@ -1,0 +1,1021 @@
+// The overlay: the runtime's windows drawn with Dear ImGui into the host's context.
+//
+// Rules this file keeps (DESIGN.md rules 3 and 6):
+//  - text from the network (messages, names) is drawn only with ImGui::TextUnformatted or used
+//    as a window title after sanitizing; never as a format string;
+//  - msgr_ui_send is called only from the user's own input (the Send button, Enter);
+//  - nothing on a steady frame allocates: views, buffers and toasts are allocated when windows
+//    open, strings are formatted into fixed buffers.
+#include "msgr/render/overlay.hpp"
+
+#include <imgui.h>
+#include <imgui_internal.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+#include "history_layout.hpp"
+#include "msgr/ui.h"
+
+namespace msgr::render {
+
+namespace {
+
+constexpr float kGutter = 8.0f;                            // the coloured bar left of each message
+constexpr std::size_t kConversationInput = 64 * 1024 + 1;  // the loopback service's limit + NUL
+constexpr std::size_t kPageInput = 4096;
+constexpr std::size_t kMaxDrawnRows = 128;  // rows whose rectangles are kept for drawn_rect()
+constexpr int kToasts = 4;
+
+constexpr ImU32 kIncomingText = IM_COL32(150, 205, 255, 255);
+constexpr ImU32 kOutgoingText = IM_COL32(235, 235, 235, 255);
+constexpr ImU32 kFailedText = IM_COL32(255, 140, 140, 255);
+constexpr ImU32 kIncomingBar = IM_COL32(90, 160, 255, 255);
+constexpr ImU32 kSentBar = IM_COL32(110, 200, 110, 255);
+constexpr ImU32 kPendingBar = IM_COL32(150, 150, 150, 255);
+constexpr ImU32 kFailedBar = IM_COL32(230, 80, 80, 255);
+constexpr ImU32 kErrorText = IM_COL32(255, 120, 120, 255);
+constexpr ImU32 kDimText = IM_COL32(170, 170, 170, 255);
+
+// Copies at most cap - 1 bytes of src into dst, never cutting a UTF-8 sequence, and replaces
+// control characters (line breaks included) by spaces: for one-line labels and titles.
+void copy_label(char *dst, std::size_t cap, const char *src, std::size_t src_len) {
+    if (cap == 0) return;
+    std::size_t n = std::min(src_len, cap - 1);
+    if (n < src_len) {
+        while (n > 0 && (static_cast<unsigned char>(src[n]) & 0xC0) == 0x80)
+            --n;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto c = static_cast<unsigned char>(src[i]);
+        dst[i] = (c < 0x20 || c == 0x7F) ? ' ' : static_cast<char>(c);
+    }
+    dst[n] = '\0';
+}
+
+void copy_label(char *dst, std::size_t cap, const char *src) {
+    copy_label(dst, cap, src == nullptr ? "" : src, src == nullptr ? 0 : std::strlen(src));
+}
+
+// A window title: the label with "##" taken apart (ImGui would read what follows as an ID) and
+// a fixed ID suffix, so the window keeps its identity whatever the contact's name is.
+void make_title(char *dst, std::size_t cap, const char *prefix, const char *name, const void *id) {
+    char label[128];
+    copy_label(label, sizeof label, name);
+    for (char *p = label; *p != '\0'; ++p) {
+        if (*p == '#' && (p[1] == '#' || p[1] == '\0')) *p = ' ';
+    }
+    std::snprintf(dst, cap, "%s%s###msgr-%p", prefix, label, id);
+}
+
+std::size_t utf16_units(const char *s) {
+    std::size_t units = 0;
+    for (; *s != '\0'; ++s) {
+        const auto b = static_cast<unsigned char>(*s);
+        if ((b & 0xC0) != 0x80) units += (b >= 0xF0) ? 2 : 1;  // 4-byte sequences: a pair
+    }
+    return units;
+}
+
+const char *delivery_word(msgr_delivery_state d) {
+    switch (d) {
+        case MSGR_DELIVERY_PENDING:
+            return "pending";
+        case MSGR_DELIVERY_SENT:
+            return "delivered";
+        case MSGR_DELIVERY_FAILED:
+            return "failed";
+        default:
+            return "";
+    }
+}
+
+bool signed_in_status(std::int32_t s) {
+    return s != MSGR_STATUS_OFFLINE && s != MSGR_STATUS_UNKNOWN && (s & 0xF00) == 0;
+}
+
+void text_coloured(ImU32 colour, const char *begin, const char *end = nullptr) {
+    ImGui::PushStyleColor(ImGuiCol_Text, colour);
+    ImGui::TextUnformatted(begin, end);
+    ImGui::PopStyleColor();
+}
+
+}  // namespace
+
+// ---- status words and colours
+// ---------------------------------------------------------------------
+
+const char *status_word(std::int32_t status) noexcept {
+    switch (status) {
+        case MSGR_STATUS_OFFLINE:
+            return "Offline";
+        case MSGR_STATUS_ONLINE:
+            return "Online";
+        case MSGR_STATUS_INVISIBLE:
+            return "Appear offline";
+        case MSGR_STATUS_BUSY:
+            return "Busy";
+        case MSGR_STATUS_BE_RIGHT_BACK:
+            return "Be right back";
+        case MSGR_STATUS_IDLE:
+            return "Idle";
+        case MSGR_STATUS_AWAY:
+            return "Away";
+        case MSGR_STATUS_ON_THE_PHONE:
+            return "On the phone";
+        case MSGR_STATUS_OUT_TO_LUNCH:
+            return "Out to lunch";
+        case MSGR_STATUS_LOCAL_FINDING_SERVER:
+            return "Finding server";
+        case MSGR_STATUS_LOCAL_CONNECTING_TO_SERVER:
+            return "Connecting";
+        case MSGR_STATUS_LOCAL_SYNCHRONIZING_WITH_SERVER:
+            return "Synchronizing";
+        case MSGR_STATUS_LOCAL_DISCONNECTING_FROM_SERVER:
+            return "Disconnecting";
+        default:
+            return "Unknown";
+    }
+}
+
+std::uint32_t status_colour(std::int32_t status) noexcept {
+    switch (status) {
+        case MSGR_STATUS_ONLINE:
+            return IM_COL32(80, 200, 90, 255);  // green
+        case MSGR_STATUS_BUSY:
+        case MSGR_STATUS_ON_THE_PHONE:
+            return IM_COL32(230, 70, 60, 255);  // red
+        case MSGR_STATUS_BE_RIGHT_BACK:
+        case MSGR_STATUS_IDLE:
+        case MSGR_STATUS_AWAY:
+        case MSGR_STATUS_OUT_TO_LUNCH:
+            return IM_COL32(240, 180, 40, 255);  // amber
+        case MSGR_STATUS_LOCAL_FINDING_SERVER:
+        case MSGR_STATUS_LOCAL_CONNECTING_TO_SERVER:
+        case MSGR_STATUS_LOCAL_SYNCHRONIZING_WITH_SERVER:
+        case MSGR_STATUS_LOCAL_DISCONNECTING_FROM_SERVER:
+            return IM_COL32(100, 160, 255, 255);  // blue: working on it
+        case MSGR_STATUS_OFFLINE:
+        case MSGR_STATUS_INVISIBLE:
+            return IM_COL32(140, 140, 140, 255);  // grey
+        default:
+            return IM_COL32(100, 100, 100, 255);
+    }
+}
+
+// ---- the state kept for each drawn window
+// -----------------------------------------------------------
+
+struct WindowView {
+    msgr_window *w = nullptr;  // one reference, held while the view lives
+    msgr_window_kind kind = MSGR_WINDOW_CONVERSATION;
+    std::uint64_t seen_frame = 0;
+    bool first_frame = true;
+    std::uint64_t applied_geometry = 0;
+    std::uint64_t seen_focus = 0;
+    std::uint64_t seen_draft = ~std::uint64_t{0};
+    bool focus_input = false;
+    bool was_focused = false;
+    bool stick_to_bottom = true;
+    bool edited = false;
+
+    HistoryLayout layout;
+    std::vector<char> input;
+    std::size_t page_max = 0;  // UTF-16 units; 0 when unknown (no paging add-in)
+    msgr_hresult page_max_hr = MSGR_S_OK;
+    std::size_t input_units = 0;
+    char error[320] = "";
+    char title[200] = "";
+
+    DrawnRect rect, input_rect, send_rect, title_rect, close_rect;
+    std::uint64_t drawn_frame = 0;
+    std::array<std::pair<std::size_t, DrawnRect>, kMaxDrawnRows> drawn_rows{};
+    std::size_t drawn_row_count = 0;
+
+    WindowView() = default;
+    WindowView(const WindowView &) = delete;
+    WindowView &operator=(const WindowView &) = delete;
+    ~WindowView() { msgr_window_release(w); }
+};
+
+struct Toast {
+    bool live = false;
+    float age = 0.0f;
+    msgr_window *w = nullptr;  // one reference while live
+    char from[96] = "";
+    char text[160] = "";
+    ImU32 colour = kIncomingText;
+};
+
+struct Overlay::Impl {
+    msgr_runtime *rt;
+    OverlayOptions options;
+    bool runtime_gone = false;
+    bool open = false;
+    bool focus_allowed = true;
+    bool exclusive = false;
+    ActivatedFn activated = nullptr;
+    void *activated_user = nullptr;
+    msgr_subscription subscription = 0;
+
+    std::uint64_t frame = 0;
+    std::vector<std::unique_ptr<WindowView>> views;
+    msgr_window *focused_window = nullptr;  // identity only
+    OverlayStats stats;
+
+    // sign-in dialog
+    char signin_name[132] = "";
+    char password[128] = "";
+    int reported_dialog_visible = -1;
+    msgr_hresult last_signin_hr = MSGR_S_OK;
+    bool signin_focus = true;
+
+    // contact list
+    char im_name[132] = "echo@loopback";
+    char status_line[512] = "";
+
+    std::array<Toast, kToasts> toasts{};
+
+    // where controls were drawn (control_rect)
+    static constexpr std::size_t kContactRects = 16;
+    DrawnRect signin_rect;
+    std::uint64_t signin_frame = 0;
+    std::array<DrawnRect, kContactRects> chat_rects{}, page_rects{};
+    std::size_t contact_rects = 0;
+    std::uint64_t contacts_frame = 0;
+
+    Impl(msgr_runtime *r, const OverlayOptions &o) : rt(r), options(o), open(o.start_open) {
+        copy_label(signin_name, sizeof signin_name, o.default_signin_name);
+    }
+
+    ~Impl() {
+        for (auto &t : toasts)
+            drop_toast(t);
+    }
+
+    void set_open(bool value) {
+        if (value == open) return;
+        open = value;
+        if (activated != nullptr) activated(open, activated_user);
+    }
+
+    // ---- events (raised from msgr_runtime_tick, before the frame) ----
+
+    static void on_event(const msgr_event *ev, void *user) {
+        static_cast<Impl *>(user)->event(*ev);
+    }
+
+    void event(const msgr_event &ev) {
+        switch (ev.type) {
+            case MSGR_EVENT_APP_SHUTDOWN:
+                runtime_gone = true;
+                break;
+            case MSGR_EVENT_SIGNIN:
+                last_signin_hr = ev.hr;
+                break;
+            case MSGR_EVENT_MESSAGE_RECEIVED:
+                if (open && ev.window == focused_window) break;  // the user is looking at it
+                add_toast(ev.window, ev.contact, ev.text, kIncomingText, "");
+                break;
+            case MSGR_EVENT_DELIVERY_CHANGE: {
+                msgr_window_kind kind{};
+                if (ev.window == nullptr || msgr_window_kind_of(ev.window, &kind) != MSGR_S_OK ||
+                    kind != MSGR_WINDOW_PAGE) {
+                    break;
+                }
+                msgr_message m{};
+                m.struct_size = sizeof m;
+                if (msgr_window_history_get(ev.window, ev.index, &m) != MSGR_S_OK) break;
+                char line[96];
+                std::snprintf(line, sizeof line, "page %s%s%s", delivery_word(m.delivery),
+                              MSGR_FAILED(ev.hr) ? ": " : "",
+                              MSGR_FAILED(ev.hr) ? msgr_hresult_name(ev.hr) : "");
+                add_toast(ev.window, ev.contact, line,
+                          m.delivery == MSGR_DELIVERY_FAILED ? kFailedText : kOutgoingText,
+                          "Page to ");
+                break;
+            }
+            default:
+                break;
+        }
+    }
+
+    void add_toast(msgr_window *w, msgr_contact *c, const char *text, ImU32 colour,
+                   const char *prefix) {
+        // The oldest slot makes room for the newest.
+        Toast *slot = &toasts[0];
+        for (auto &t : toasts) {
+            if (!t.live) {
+                slot = &t;
+                break;
+            }
+            if (t.age > slot->age) slot = &t;
+        }
+        drop_toast(*slot);
+        const char *name = nullptr;
+        if (c == nullptr || msgr_contact_friendly_name(c, &name) != MSGR_S_OK) name = "";
+        char label[80];
+        copy_label(label, sizeof label, name);
+        std::snprintf(slot->from, sizeof slot->from, "%s%s", prefix, label);
+        copy_label(slot->text, sizeof slot->text, text);
+        slot->colour = colour;
+        slot->age = 0.0f;
+        slot->live = true;
+        slot->w = w;
+        msgr_window_add_ref(w);
+    }
+
+    static void drop_toast(Toast &t) {
+        if (t.live) msgr_window_release(t.w);
+        t.live = false;
+        t.w = nullptr;
+    }
+
+    // ---- the frame ----
+
+    void draw();
+    void handle_toggle_key();
+    void sync_windows(std::int32_t my_status);
+    void draw_window(WindowView &v, const msgr_ui_window_info &info);
+    void draw_history(WindowView &v, const msgr_ui_window_info &info, float height);
+    void draw_input(WindowView &v, const msgr_ui_window_info &info);
+    void send(WindowView &v);
+    void load_draft(WindowView &v);
+    void draw_signin(std::int32_t my_status);
+    void draw_contacts(std::int32_t my_status);
+    void draw_toasts();
+    void report(const char *what, const char *name, msgr_hresult hr);
+    WindowView *find_view(const msgr_window *w) const;
+};
+
+WindowView *Overlay::Impl::find_view(const msgr_window *w) const {
+    for (const auto &v : views) {
+        if (v->w == w) return v.get();
+    }
+    return nullptr;
+}
+
+void Overlay::Impl::report(const char *what, const char *name, msgr_hresult hr) {
+    char label[132];
+    copy_label(label, sizeof label, name);
+    if (MSGR_FAILED(hr)) {
+        std::snprintf(status_line, sizeof status_line, "%s(%s): %s: %s", what, label,
+                      msgr_hresult_name(hr), msgr_last_error());
+    } else {
+        std::snprintf(status_line, sizeof status_line, "%s(%s): %s", what, label,
+                      msgr_hresult_name(hr));
+    }
+}
+
+void Overlay::Impl::handle_toggle_key() {
+    const ImGuiIO &io = ImGui::GetIO();
+    const int key = options.toggle_key < 0 ? ImGuiKey_Tab : options.toggle_key;
+    if (key >= ImGuiKey_COUNT) return;
+    const int index = ImGui::GetKeyIndex(key);
+    if (index < 0 || index >= IM_ARRAYSIZE(io.KeysDown)) return;
+    if (ImGui::IsKeyPressed(index, false) && (!options.toggle_with_shift || io.KeyShift)) {
+        set_open(!open);
+    }
+}
+
+void Overlay::Impl::draw() {
+    stats = OverlayStats{};
+    ++frame;
+    if (runtime_gone || ImGui::GetCurrentContext() == nullptr) return;
+    handle_toggle_key();
+
+    std::int32_t my_status = MSGR_STATUS_OFFLINE;
+    msgr_my_status(rt, &my_status);
+
+    if (open) {
+        const ImGuiIO &io = ImGui::GetIO();
+        ImGui::GetBackgroundDrawList()->AddRectFilled(ImVec2(0, 0), io.DisplaySize,
+                                                      IM_COL32(0, 0, 0, options.dim_alpha));
+    }
+    sync_windows(my_status);
+    draw_signin(my_status);
+    if (open && signed_in_status(my_status)) draw_contacts(my_status);
+    draw_toasts();
+}
+
+// Matches the views to the runtime's open windows, opens the overlay for a focus request,
+// draws the windows, and forgets the views of windows that closed.
+void Overlay::Impl::sync_windows(std::int32_t) {
+    std::size_t n = 0;
+    if (msgr_ui_window_count(rt, &n) != MSGR_S_OK) n = 0;
+    focused_window = nullptr;
+    for (std::size_t z = 0; z < n; ++z) {
+        msgr_ui_window_info info{};
+        info.struct_size = sizeof info;
+        if (msgr_ui_window_get(rt, z, &info) != MSGR_S_OK) continue;
+        WindowView *v = find_view(info.window);
+        if (v == nullptr) {
+            auto fresh = std::make_unique<WindowView>();
+            fresh->w = info.window;
+            msgr_window_add_ref(info.window);
+            fresh->kind = info.kind;
+            fresh->input.assign(info.kind == MSGR_WINDOW_PAGE ? kPageInput : kConversationInput,
+                                '\0');
+            if (info.kind == MSGR_WINDOW_PAGE) {
+                fresh->page_max_hr = msgr_ui_max_page_length(rt, &fresh->page_max);
+            }
+            v = fresh.get();
+            views.push_back(std::move(fresh));
+        }
+        v->seen_frame = frame;
+        if (info.draft_serial != v->seen_draft) {
+            load_draft(*v);
+            v->seen_draft = info.draft_serial;
+        }
+        if (info.focus_serial != v->seen_focus && focus_allowed) set_open(true);
+        if (open) draw_window(*v, info);
+    }
+    // Windows that closed: their views go (and with them the reference they held).
+    std::erase_if(views,
+                  [&](const std::unique_ptr<WindowView> &v) { return v->seen_frame != frame; });
+}
+
+void Overlay::Impl::load_draft(WindowView &v) {
+    const char *draft = nullptr;
+    if (msgr_window_get_draft(v.w, &draft) != MSGR_S_OK || draft == nullptr) return;
+    if (std::strcmp(draft, v.input.data()) == 0) return;  // our own edit coming back
+    // The input may be active: ImGui would write its own copy back over the new draft.
+    if (ImGui::GetCurrentContext() != nullptr && ImGui::GetActiveID() != 0 && v.was_focused)
+        ImGui::ClearActiveID();
+    std::size_t len = std::strlen(draft);
+    if (len >= v.input.size()) {
+        len = v.input.size() - 1;
+        while (len > 0 && (static_cast<unsigned char>(draft[len]) & 0xC0) == 0x80)
+            --len;
+    }
+    std::memcpy(v.input.data(), draft, len);
+    v.input[len] = '\0';
+    v.input_units = utf16_units(v.input.data());
+}
+
+void Overlay::Impl::draw_window(WindowView &v, const msgr_ui_window_info &info) {
+    // Automation's geometry, on the first frame and whenever it was set since.
+    if (v.first_frame || info.geometry_serial != v.applied_geometry) {
+        ImGui::SetNextWindowPos(ImVec2(static_cast<float>(info.left), static_cast<float>(info.top)),
+                                ImGuiCond_Always);
+        ImGui::SetNextWindowSize(
+            ImVec2(static_cast<float>(info.width), static_cast<float>(info.height)),
+            ImGuiCond_Always);
+        v.applied_geometry = info.geometry_serial;
+    }
+    // Show / InstantMessage / Page: to the front, with keyboard focus.
+    const bool focus_request = info.focus_serial != v.seen_focus;
+    if (focus_request) {
+        v.seen_focus = info.focus_serial;
+        if (focus_allowed) {
+            ImGui::SetNextWindowFocus();
+            ImGui::SetNextWindowCollapsed(false);
+            v.focus_input = true;
+        }
+    }
+    const char *name = nullptr;
+    if (info.contact == nullptr || msgr_contact_friendly_name(info.contact, &name) != MSGR_S_OK)
+        name = "";
+    make_title(v.title, sizeof v.title, v.kind == MSGR_WINDOW_PAGE ? "Page: " : "", name, v.w);
+
+    bool keep_open = true;
+    const ImGuiWindowFlags flags = ImGuiWindowFlags_NoFocusOnAppearing |
+                                   ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoScrollbar |
+                                   ImGuiWindowFlags_NoScrollWithMouse;
+    const bool visible = ImGui::Begin(v.title, &keep_open, flags);
+    v.first_frame = false;
+    ++stats.windows_drawn;
+
+    // What the user did to the window: read back into the runtime.
+    const ImVec2 pos = ImGui::GetWindowPos();
+    const ImVec2 size = ImGui::GetWindowSize();
+    v.rect = {pos.x, pos.y, size.x, size.y};
+    {
+        const ImGuiStyle &st = ImGui::GetStyle();
+        const float fs = ImGui::GetFontSize();
+        v.title_rect = {pos.x, pos.y, size.x, ImGui::GetFrameHeight()};
+        v.close_rect = {pos.x + size.x - st.FramePadding.x - fs, pos.y, fs + st.FramePadding.x * 2,
+                        fs + st.FramePadding.y * 2};
+    }
+    v.drawn_frame = frame;
+    v.drawn_row_count = 0;
+    if (!ImGui::IsWindowCollapsed()) {
+        const auto l = static_cast<std::int32_t>(std::lround(pos.x));
+        const auto t = static_cast<std::int32_t>(std::lround(pos.y));
+        const auto wd = static_cast<std::int32_t>(std::lround(size.x));
+        const auto ht = static_cast<std::int32_t>(std::lround(size.y));
+        if ((l != info.left || t != info.top || wd != info.width || ht != info.height) && wd > 0 &&
+            ht > 0) {
+            msgr_ui_window_moved(v.w, l, t, wd, ht);
+        }
+    }
+    const bool focused = ImGui::IsWindowFocused(ImGuiFocusedFlags_RootAndChildWindows);
+    if (focused && !v.was_focused && !focus_request) msgr_ui_window_activated(v.w);
+    v.was_focused = focused;
+    if (focused) focused_window = v.w;
+
+    if (visible) {
+        if (v.kind == MSGR_WINDOW_PAGE) {
+            const char *signin = nullptr;
+            if (msgr_contact_signin_name(info.contact, &signin) != MSGR_S_OK) signin = "";
+            char to[200];
+            char label[132];
+            copy_label(label, sizeof label, signin);
+            std::snprintf(to, sizeof to, "To: %s (mobile device)", label);
+            ImGui::TextUnformatted(to);
+        } else {
+            std::int32_t st = MSGR_STATUS_UNKNOWN;
+            if (info.contact != nullptr) msgr_contact_status(info.contact, &st);
+            text_coloured(status_colour(st), status_word(st));
+        }
+        const ImGuiStyle &style = ImGui::GetStyle();
+        const float line = ImGui::GetTextLineHeightWithSpacing();
+        const float input_h = v.kind == MSGR_WINDOW_PAGE ? line * 3.0f : line * 3.5f;
+        const float below =
+            input_h + style.ItemSpacing.y + line * (v.kind == MSGR_WINDOW_PAGE ? 2 : 1);
+        const float history_h = std::max(ImGui::GetContentRegionAvail().y - below, line * 2);
+        draw_history(v, info, history_h);
+        draw_input(v, info);
+    }
+    ImGui::End();
+    if (!keep_open) msgr_window_close(v.w);  // the user's close: OnIMWindowDestroyed
+}
+
+void Overlay::Impl::draw_history(WindowView &v, const msgr_ui_window_info &info, float height) {
+    ImGui::BeginChild("history", ImVec2(0, height), true, ImGuiWindowFlags_AlwaysVerticalScrollbar);
+    const float scroll_y = ImGui::GetScrollY();
+    const bool was_at_bottom = scroll_y >= ImGui::GetScrollMaxY() - 1.0f;
+    const ImVec2 start = ImGui::GetCursorPos();
+    const float wrap = std::max(ImGui::GetContentRegionAvail().x - kGutter, 1.0f);
+
+    ImFont *font = ImGui::GetFont();
+    const float font_size = ImGui::GetFontSize();
+    msgr_window *w = v.w;
+    auto text_of = [w](std::size_t i) -> std::string_view {
+        msgr_message m{};
+        m.struct_size = sizeof m;
+        if (msgr_window_history_get(w, i, &m) != MSGR_S_OK || m.text == nullptr) return {};
+        return {m.text, m.text_size};
+    };
+    auto natural = [&](const char *b, const char *e) -> float {
+        if (std::memchr(b, '\n', static_cast<std::size_t>(e - b)) != nullptr) return -1.0f;
+        return font->CalcTextSizeA(font_size, FLT_MAX, 0.0f, b, e).x;
+    };
+    auto wrapped = [&](const char *b, const char *e, float width) -> float {
+        return font->CalcTextSizeA(font_size, FLT_MAX, width, b, e).y;
+    };
+    const std::size_t before = v.layout.row_count();
+    stats.rows_measured +=
+        v.layout.update(info.history_count, wrap, font_size, ImGui::GetStyle().ItemSpacing.y,
+                        text_of, natural, wrapped);
+    const bool grew = v.layout.row_count() != before;
+    stats.rows_total += v.layout.row_count();
+
+    const float view_h = ImGui::GetWindowHeight();
+    const auto [first, last] = v.layout.visible(scroll_y - start.y, scroll_y - start.y + view_h);
+    ImDrawList *dl = ImGui::GetWindowDrawList();
+    for (std::size_t r = first; r < last; ++r) {
+        const HistoryLayout::Row &row = v.layout.row(r);
+        msgr_message m{};
+        m.struct_size = sizeof m;
+        if (msgr_window_history_get(w, row.message, &m) != MSGR_S_OK || m.text == nullptr) continue;
+        const std::size_t b = std::min<std::size_t>(row.begin, m.text_size);
+        const std::size_t e = std::min<std::size_t>(row.end, m.text_size);
+        ImGui::SetCursorPos(ImVec2(start.x + kGutter, start.y + v.layout.top(r)));
+        const ImVec2 p = ImGui::GetCursorScreenPos();
+        const float h = v.layout.height(r) - ImGui::GetStyle().ItemSpacing.y;
+        ImU32 bar = kIncomingBar;
+        ImU32 colour = kIncomingText;
+        if (m.direction == MSGR_MESSAGE_OUTGOING) {
+            colour = m.delivery == MSGR_DELIVERY_FAILED ? kFailedText : kOutgoingText;
+            bar = m.delivery == MSGR_DELIVERY_FAILED ? kFailedBar
+                  : m.delivery == MSGR_DELIVERY_SENT ? kSentBar
+                                                     : kPendingBar;
+        }
+        dl->AddRectFilled(ImVec2(p.x - kGutter, p.y), ImVec2(p.x - kGutter + 3.0f, p.y + h), bar);
+        ImGui::PushTextWrapPos(0.0f);
+        text_coloured(colour, m.text + b, m.text + e);
+        ImGui::PopTextWrapPos();
+        ++stats.rows_drawn;
+        if (v.drawn_row_count < v.drawn_rows.size()) {
+            v.drawn_rows[v.drawn_row_count++] = {row.message, DrawnRect{p.x, p.y, wrap, h}};
+        }
+    }
+    // The content's full height, so that the scrollbar covers the whole history.
+    ImGui::SetCursorPos(ImVec2(start.x, start.y + v.layout.total_height()));
+    ImGui::Dummy(ImVec2(1.0f, 0.0f));
+    // Follow the conversation: to the bottom when something arrives while the user is there,
+    // and after the user's own send, until the scroll got there.
+    if (v.stick_to_bottom || (grew && was_at_bottom)) ImGui::SetScrollHereY(1.0f);
+    if (was_at_bottom && !grew && ImGui::GetScrollMaxY() > 0.0f) v.stick_to_bottom = false;
+    ImGui::EndChild();
+}
+
+void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
+    const ImGuiStyle &style = ImGui::GetStyle();
+    const float line = ImGui::GetTextLineHeightWithSpacing();
+    const bool page = v.kind == MSGR_WINDOW_PAGE;
+    const float input_h = page ? line * 3.0f : line * 3.5f;
+    const float send_w = 64.0f;
+    if (v.focus_input) {
+        ImGui::SetKeyboardFocusHere();
+        v.focus_input = false;
+    }
+    auto on_edit = [](ImGuiInputTextCallbackData *data) -> int {
+        static_cast<WindowView *>(data->UserData)->edited = true;
+        return 0;
+    };
+    const ImGuiInputTextFlags flags = ImGuiInputTextFlags_EnterReturnsTrue |
+                                      ImGuiInputTextFlags_CtrlEnterForNewLine |
+                                      ImGuiInputTextFlags_CallbackEdit;
+    v.edited = false;
+    const bool enter = ImGui::InputTextMultiline(
+        "##input", v.input.data(), v.input.size(),
+        ImVec2(ImGui::GetContentRegionAvail().x - send_w - style.ItemSpacing.x, input_h), flags,
+        on_edit, &v);
+    {
+        const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+        v.input_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
+    }
+    if (v.edited) {
+        v.input_units = utf16_units(v.input.data());
+        msgr_window_set_draft(v.w, v.input.data());  // automation can read what is typed
+    }
+    ImGui::SameLine();
+    const bool over = page && (v.page_max == 0 || v.input_units > v.page_max);
+    ImGui::BeginDisabled(v.input[0] == '\0' || over);
+    const bool clicked = ImGui::Button("Send", ImVec2(send_w, input_h));
+    {
+        const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+        v.send_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
+    }
+    ImGui::EndDisabled();
+    // Only the user sends: Enter in the input or a click on Send, nothing else.
+    if ((enter || clicked) && v.input[0] != '\0' && !over) send(v);
+    if (enter || clicked) v.focus_input = true;  // Enter let go of the input: take it back
+    if (page) {
+        char counter[96];
+        if (v.page_max == 0) {
+            std::snprintf(counter, sizeof counter, "%zu characters; paging unavailable (%s)",
+                          v.input_units, msgr_hresult_name(v.page_max_hr));
+        } else {
+            std::snprintf(counter, sizeof counter, "%zu / %zu characters", v.input_units,
+                          v.page_max);
+        }
+        text_coloured(over ? kErrorText : kDimText, counter);
+        // The delivery state of the last page.
+        std::size_t count = 0;
+        msgr_window_history_count(v.w, &count);
+        if (count > 0) {
+            msgr_message m{};
+            m.struct_size = sizeof m;
+            if (msgr_window_history_get(v.w, count - 1, &m) == MSGR_S_OK) {
+                char state[160];
+                std::snprintf(
+                    state, sizeof state, "Last page: %s%s%s", delivery_word(m.delivery),
+                    m.delivery == MSGR_DELIVERY_FAILED ? " - " : "",
+                    m.delivery == MSGR_DELIVERY_FAILED ? msgr_hresult_name(m.delivery_result) : "");
+                text_coloured(m.delivery == MSGR_DELIVERY_FAILED ? kErrorText : kDimText, state);
+            }
+        }
+    }
+    if (v.error[0] != '\0') text_coloured(kErrorText, v.error);
+}
+
+void Overlay::Impl::send(WindowView &v) {
+    std::size_t index = 0;
+    const msgr_hresult hr = msgr_ui_send(v.w, v.input.data(), &index);
+    if (MSGR_FAILED(hr)) {
+        // Kept in the input so the user can fix it; the reason is shown under it.
+        std::snprintf(v.error, sizeof v.error, "Not sent: %s: %s", msgr_hresult_name(hr),
+                      msgr_last_error());
+        if (hr == MSGR_E_NOTIMPL) v.page_max = 0, v.page_max_hr = hr;
+        return;
+    }
+    v.error[0] = '\0';
+    v.input[0] = '\0';
+    v.input_units = 0;
+    v.stick_to_bottom = true;
+}
+
+void Overlay::Impl::draw_signin(std::int32_t my_status) {
+    const bool offline = my_status == MSGR_STATUS_OFFLINE || my_status == MSGR_STATUS_UNKNOWN;
+    const bool connecting = (my_status & 0xF00) != 0;
+    const bool visible = open && (offline || connecting);
+    if (static_cast<int>(visible) != reported_dialog_visible) {
+        // While the dialog is visible, Page answers E_FAIL, as documented.
+        msgr_set_signin_dialog_visible(rt, visible ? 1 : 0);
+        reported_dialog_visible = visible ? 1 : 0;
+        signin_focus = visible;
+    }
+    if (!visible) return;
+    const ImGuiIO &io = ImGui::GetIO();
+    ImGui::SetNextWindowPos(ImVec2(io.DisplaySize.x * 0.5f, io.DisplaySize.y * 0.4f),
+                            ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
+    ImGui::SetNextWindowSize(ImVec2(340, 0), ImGuiCond_Appearing);
+    if (signin_focus) ImGui::SetNextWindowFocus();
+    if (ImGui::Begin("Sign in###msgr-signin", nullptr,
+                     ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings)) {
+        ImGui::TextUnformatted("Sign-in name");
+        if (signin_focus) ImGui::SetKeyboardFocusHere();
+        signin_focus = false;
+        ImGui::SetNextItemWidth(-1.0f);
+        bool go = ImGui::InputText("##name", signin_name, sizeof signin_name,
+                                   ImGuiInputTextFlags_EnterReturnsTrue);
+        ImGui::TextUnformatted("Password");
+        ImGui::SetNextItemWidth(-1.0f);
+        go |= ImGui::InputText("##password", password, sizeof password,
+                               ImGuiInputTextFlags_Password | ImGuiInputTextFlags_EnterReturnsTrue);
+        ImGui::BeginDisabled(connecting);
+        go |= ImGui::Button("Sign in", ImVec2(-1.0f, 0.0f));
+        {
+            const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+            signin_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
+            signin_frame = frame;
+        }
+        ImGui::EndDisabled();
+        if (go && !connecting) {
+            const msgr_hresult hr = msgr_signin(rt, signin_name, password);
+            if (MSGR_FAILED(hr)) report("Signin", signin_name, hr);
+            last_signin_hr = MSGR_S_OK;
+        }
+        if (connecting) {
+            text_coloured(status_colour(my_status), "Signing in...");
+        } else if (MSGR_FAILED(last_signin_hr)) {
+            char line[160];
+            std::snprintf(line, sizeof line, "Sign-in failed: %s",
+                          msgr_hresult_name(last_signin_hr));
+            text_coloured(kErrorText, line);
+        }
+        if (status_line[0] != '\0') {
+            ImGui::PushTextWrapPos(0.0f);
+            text_coloured(kDimText, status_line);
+            ImGui::PopTextWrapPos();
+        }
+        ImGui::TextUnformatted("Shift+Tab closes the overlay");
+    }
+    ImGui::End();
+}
+
+void Overlay::Impl::draw_contacts(std::int32_t my_status) {
+    const ImGuiIO &io = ImGui::GetIO();
+    ImGui::SetNextWindowPos(ImVec2(io.DisplaySize.x - 20.0f, 20.0f), ImGuiCond_Appearing,
+                            ImVec2(1.0f, 0.0f));
+    ImGui::SetNextWindowSize(ImVec2(300, 380), ImGuiCond_Appearing);
+    if (ImGui::Begin("Contacts###msgr-contacts", nullptr, ImGuiWindowFlags_NoSavedSettings)) {
+        const char *me = nullptr;
+        if (msgr_my_signin_name(rt, &me) == MSGR_S_OK && me != nullptr) {
+            char label[132];
+            copy_label(label, sizeof label, me);
+            ImGui::TextUnformatted(label);
+        }
+        static constexpr std::int32_t kSettable[] = {
+            MSGR_STATUS_ONLINE, MSGR_STATUS_BUSY,         MSGR_STATUS_BE_RIGHT_BACK,
+            MSGR_STATUS_AWAY,   MSGR_STATUS_ON_THE_PHONE, MSGR_STATUS_OUT_TO_LUNCH,
+            MSGR_STATUS_IDLE,   MSGR_STATUS_INVISIBLE};
+        ImGui::PushStyleColor(ImGuiCol_Text, status_colour(my_status));
+        ImGui::SetNextItemWidth(150.0f);
+        const bool combo = ImGui::BeginCombo("##mystatus", status_word(my_status));
+        ImGui::PopStyleColor();
+        if (combo) {
+            for (const std::int32_t s : kSettable) {
+                if (ImGui::Selectable(status_word(s), s == my_status)) {
+                    const msgr_hresult hr = msgr_set_my_status(rt, s);
+                    if (MSGR_FAILED(hr)) report("SetMyStatus", status_word(s), hr);
+                }
+            }
+            ImGui::EndCombo();
+        }
+        ImGui::SameLine();
+        if (ImGui::Button("Sign out")) msgr_signout(rt);
+        ImGui::Separator();
+
+        std::size_t n = 0;
+        msgr_my_contacts_count(rt, &n);
+        for (std::size_t i = 0; i < n; ++i) {
+            msgr_contact *c = nullptr;
+            if (msgr_my_contacts_get(rt, i, &c) != MSGR_S_OK) continue;
+            const char *friendly = nullptr;
+            const char *signin = nullptr;
+            std::int32_t st = MSGR_STATUS_UNKNOWN;
+            if (msgr_contact_friendly_name(c, &friendly) != MSGR_S_OK) friendly = "";
+            if (msgr_contact_signin_name(c, &signin) != MSGR_S_OK) signin = "";
+            msgr_contact_status(c, &st);
+            ImGui::PushID(static_cast<int>(i));
+            const ImVec2 p = ImGui::GetCursorScreenPos();
+            const float r = ImGui::GetTextLineHeight() * 0.3f;
+            ImGui::GetWindowDrawList()->AddCircleFilled(
+                ImVec2(p.x + r, p.y + ImGui::GetTextLineHeight() * 0.5f), r, status_colour(st));
+            ImGui::SetCursorScreenPos(ImVec2(p.x + r * 2.0f + 6.0f, p.y));
+            char label[132];
+            copy_label(label, sizeof label, friendly);
+            text_coloured(status_colour(st), label);
+            if (ImGui::IsItemHovered()) {
+                ImGui::BeginTooltip();
+                copy_label(label, sizeof label, signin);
+                ImGui::TextUnformatted(label);
+                ImGui::EndTooltip();
+            }
+            ImGui::SameLine();
+            text_coloured(kDimText, status_word(st));
+            const msgr_variant who{MSGR_VT_DISPATCH, nullptr, c};
+            auto keep_rect = [&](std::array<DrawnRect, kContactRects> &rects) {
+                if (i >= rects.size()) return;
+                const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+                rects[i] = {a.x, a.y, b.x - a.x, b.y - a.y};
+            };
+            const bool chat = ImGui::SmallButton("Chat");
+            keep_rect(chat_rects);
+            if (chat) {
+                msgr_window *w = nullptr;
+                report("InstantMessage", signin, msgr_instant_message(rt, who, &w));
+                msgr_window_release(w);  // the window stays open: the overlay draws it
+            }
+            ImGui::SameLine();
+            const bool page = ImGui::SmallButton("Page");
+            keep_rect(page_rects);
+            if (page) {
+                msgr_window *w = nullptr;
+                report("Page", signin, msgr_page(rt, who, &w));
+                msgr_window_release(w);
+            }
+            ImGui::PopID();
+            msgr_contact_release(c);
+        }
+        contact_rects = std::min(n, kContactRects);
+        contacts_frame = frame;
+        ImGui::Separator();
+        ImGui::TextUnformatted("Chat with:");
+        ImGui::SetNextItemWidth(-60.0f);
+        bool go = ImGui::InputText("##imname", im_name, sizeof im_name,
+                                   ImGuiInputTextFlags_EnterReturnsTrue);
+        ImGui::SameLine();
+        go |= ImGui::Button("Open");
+        if (go && im_name[0] != '\0') {
+            msgr_window *w = nullptr;
+            const msgr_variant who{MSGR_VT_BSTR, im_name, nullptr};
+            report("InstantMessage", im_name, msgr_instant_message(rt, who, &w));
+            msgr_window_release(w);
+        }
+        if (status_line[0] != '\0') {
+            ImGui::PushTextWrapPos(0.0f);
+            text_coloured(kDimText, status_line);
+            ImGui::PopTextWrapPos();
+        }
+    }
+    ImGui::End();
+}
+
+void Overlay::Impl::draw_toasts() {
+    const ImGuiIO &io = ImGui::GetIO();
+    float y = io.DisplaySize.y - 16.0f;
+    for (int i = 0; i < kToasts; ++i) {
+        Toast &t = toasts[static_cast<std::size_t>(i)];
+        if (!t.live) continue;
+        t.age += io.DeltaTime;
+        if (t.age > options.toast_seconds) {
+            drop_toast(t);
+            continue;
+        }
+        const float fade = std::min(1.0f, (options.toast_seconds - t.age) * 2.0f);
+        char name[32];
+        std::snprintf(name, sizeof name, "##msgr-toast-%d", i);
+        ImGui::SetNextWindowPos(ImVec2(io.DisplaySize.x - 16.0f, y), ImGuiCond_Always,
+                                ImVec2(1.0f, 1.0f));
+        ImGui::SetNextWindowBgAlpha(0.85f * fade);
+        const ImGuiWindowFlags flags =
+            ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoInputs | ImGuiWindowFlags_NoNav |
+            ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_AlwaysAutoResize |
+            ImGuiWindowFlags_NoSavedSettings;
+        if (ImGui::Begin(name, nullptr, flags)) {
+            ImGui::PushStyleVar(ImGuiStyleVar_Alpha, fade);
+            text_coloured(IM_COL32(255, 255, 255, 255), t.from);
+            ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + 280.0f);
+            text_coloured(t.colour, t.text);
+            ImGui::PopTextWrapPos();
+            ImGui::PopStyleVar();
+            y -= ImGui::GetWindowHeight() + 8.0f;
+            ++stats.toasts_drawn;
+        }
+        ImGui::End();
+    }
+}
+
+// ---- Overlay
+// --------------------------------------------------------------------------------------
+
+Overlay::Overlay(msgr_runtime *rt, const OverlayOptions &options)
+    : impl_(std::make_unique<Impl>(rt, options)) {
+    if (ImGui::GetCurrentContext() != nullptr) IMGUI_CHECKVERSION();
+    msgr_subscribe(rt, static_cast<msgr_event_type>(0), &Impl::on_event, impl_.get(),
+                   &impl_->subscription);
+}
+
+Overlay::~Overlay() {
+    if (!impl_->runtime_gone) {
+        if (impl_->reported_dialog_visible == 1) msgr_set_signin_dialog_visible(impl_->rt, 0);
+        msgr_unsubscribe(impl_->rt, impl_->subscription);
+    }
+}
+
+void Overlay::draw() {
+    impl_->draw();
+}
+void Overlay::set_open(bool open) {
+    impl_->set_open(open);
+}
+bool Overlay::is_open() const noexcept {
+    return impl_->open;
+}
+void Overlay::set_focus_allowed(bool allowed) {
+    impl_->focus_allowed = allowed;
+    if (!impl_->runtime_gone) msgr_set_focus_allowed(impl_->rt, allowed ? 1 : 0);
+}
+void Overlay::set_exclusive_input(bool exclusive) noexcept {
+    impl_->exclusive = exclusive;
+}
+bool Overlay::wants_keyboard() const noexcept {
+    if (!impl_->open) return false;
+    return impl_->exclusive ||
+           (ImGui::GetCurrentContext() != nullptr && ImGui::GetIO().WantCaptureKeyboard);
+}
+bool Overlay::wants_mouse() const noexcept {
+    if (!impl_->open) return false;
+    return impl_->exclusive ||
+           (ImGui::GetCurrentContext() != nullptr && ImGui::GetIO().WantCaptureMouse);
+}
+void Overlay::set_activated_callback(ActivatedFn fn, void *user) noexcept {
+    impl_->activated = fn;
+    impl_->activated_user = user;
+}
+const OverlayStats &Overlay::stats() const noexcept {
+    return impl_->stats;
+}
+const char *Overlay::status_line() const noexcept {
+    return impl_->status_line;
+}
+
+bool Overlay::drawn_rect(const msgr_window *w, std::size_t index, DrawnRect &out) const noexcept {
+    const WindowView *v = impl_->find_view(w);
+    if (v == nullptr || v->drawn_frame != impl_->frame) return false;
+    for (std::size_t i = 0; i < v->drawn_row_count; ++i) {
+        if (v->drawn_rows[i].first == index) {
+            out = v->drawn_rows[i].second;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool Overlay::window_rect(const msgr_window *w, DrawnRect &out) const noexcept {
+    const WindowView *v = impl_->find_view(w);
+    if (v == nullptr || v->drawn_frame != impl_->frame) return false;
+    out = v->rect;
+    return true;
+}
+
+}  // namespace msgr::render
+
+namespace msgr::render {
+
+bool Overlay::control_rect(Control control, const msgr_window *w, std::size_t index,
+                           DrawnRect &out) const noexcept {
+    const Impl &im = *impl_;
+    switch (control) {
+        case Control::signin:
+            if (im.signin_frame != im.frame) return false;
+            out = im.signin_rect;
+            return true;
+        case Control::contact_chat:
+        case Control::contact_page:
+            if (im.contacts_frame != im.frame || index >= im.contact_rects) return false;
+            out = control == Control::contact_chat ? im.chat_rects[index] : im.page_rects[index];
+            return true;
+        default:
+            break;
+    }
+    const WindowView *v = im.find_view(w);
+    if (v == nullptr || v->drawn_frame != im.frame) return false;
+    switch (control) {
+        case Control::input:
+            out = v->input_rect;
+            break;
+        case Control::send:
+            out = v->send_rect;
+            break;
+        case Control::title_bar:
+            out = v->title_rect;
+            break;
+        default:
+            out = v->close_rect;
+            break;
+    }
+    return true;
+}
+
+}  // namespace msgr::render

@@ -1,0 +1,133 @@
+// The overlay's cost per frame: msgr_runtime_tick + ImGui::NewFrame + Overlay::draw +
+// ImGui::Render, with 1, 8 and 32 conversation windows open and 10, 10,000 and 100,000 messages
+// in each, next to an empty ImGui frame (NewFrame + Render) in the same backend-less context.
+// Reported as time per frame and as a ratio to the empty frame (the "ratio_to_empty" counter).
+// The budget (DESIGN.md): tick + draw under ~70 us with several windows open, growing with what
+// is visible, not with the history.
+#include <benchmark/benchmark.h>
+#include <imgui.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "c_api_internal.hpp"
+#include "msgr/msgr.h"
+#include "msgr/render/overlay.hpp"
+#include "msgr/ui.h"
+#include "objects.hpp"
+#include "runtime.hpp"
+
+namespace {
+
+double g_empty_ns = 0.0;  // the empty frame's time, measured first
+
+struct Context {
+    ImGuiContext *ctx = nullptr;
+    Context() {
+        ctx = ImGui::CreateContext();
+        ImGuiIO &io = ImGui::GetIO();
+        io.IniFilename = nullptr;
+        io.DisplaySize = ImVec2(1920, 1080);
+        io.DeltaTime = 1.0f / 144.0f;
+        unsigned char *pixels = nullptr;
+        int w = 0, h = 0;
+        io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
+        io.Fonts->SetTexID(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(1)));
+        io.MousePos = ImVec2(5, 5);
+    }
+    ~Context() { ImGui::DestroyContext(ctx); }
+};
+
+template <typename F>
+double time_ns(benchmark::State &state, F &&frame) {
+    double total = 0;
+    for (auto _ : state) {
+        const auto t0 = std::chrono::steady_clock::now();
+        frame();
+        const auto t1 = std::chrono::steady_clock::now();
+        total += std::chrono::duration<double, std::nano>(t1 - t0).count();
+        state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+    }
+    return state.iterations() ? total / static_cast<double>(state.iterations()) : 0.0;
+}
+
+void BM_EmptyImGuiFrame(benchmark::State &state) {
+    Context c;
+    for (int i = 0; i < 10; ++i) {
+        ImGui::NewFrame();
+        ImGui::Render();
+    }
+    g_empty_ns = time_ns(state, [] {
+        ImGui::NewFrame();
+        ImGui::Render();
+    });
+    state.counters["us_per_frame"] = g_empty_ns / 1000.0;
+    state.counters["ratio_to_empty"] = 1.0;
+}
+
+void BM_TickAndOverlay(benchmark::State &state) {
+    const int windows = static_cast<int>(state.range(0));
+    const int messages = static_cast<int>(state.range(1));
+    Context c;
+    msgr_runtime *rt = nullptr;
+    if (msgr_runtime_create(nullptr, &rt) != MSGR_S_OK) {
+        state.SkipWithError("msgr_runtime_create failed");
+        return;
+    }
+    msgr_signin(rt, "player@loopback", "");
+    for (int i = 0; i < 3; ++i)
+        msgr_runtime_tick(rt);
+    std::vector<msgr_window *> open;
+    for (int i = 0; i < windows; ++i) {
+        const std::string name = "friend" + std::to_string(i) + "@loopback";
+        msgr_window *w = nullptr;
+        msgr_variant v{MSGR_VT_BSTR, name.c_str(), nullptr};
+        if (MSGR_FAILED(msgr_instant_message(rt, v, &w))) {
+            state.SkipWithError("msgr_instant_message failed");
+            return;
+        }
+        // A history as a long chat leaves it: mostly short lines, some that wrap.
+        w->history.reserve(static_cast<std::size_t>(messages));
+        for (int m = 0; m < messages; ++m) {
+            std::string text = "message " + std::to_string(m);
+            if (m % 9 == 0) text += " that is long enough to wrap over more than one line here";
+            w->history.push_back({m % 2 ? MSGR_MESSAGE_OUTGOING : MSGR_MESSAGE_INCOMING,
+                                  m % 2 ? MSGR_DELIVERY_SENT : MSGR_DELIVERY_NONE, MSGR_S_OK, 0, 0,
+                                  std::move(text)});
+        }
+        ++w->history_serial;
+        open.push_back(w);
+    }
+    {
+        msgr::render::Overlay overlay(rt);
+        overlay.set_open(true);
+        auto frame = [&] {
+            msgr_runtime_tick(rt);
+            ImGui::NewFrame();
+            overlay.draw();
+            ImGui::Render();
+        };
+        for (int i = 0; i < 5; ++i)
+            frame();  // the first frames lay the histories out; steady frames follow
+        const double ns = time_ns(state, frame);
+        state.counters["us_per_frame"] = ns / 1000.0;
+        if (g_empty_ns > 0) state.counters["ratio_to_empty"] = ns / g_empty_ns;
+        state.counters["rows_drawn"] = static_cast<double>(overlay.stats().rows_drawn);
+    }
+    for (msgr_window *w : open)
+        msgr_window_release(w);
+    msgr_runtime_destroy(rt);
+}
+
+}  // namespace
+
+BENCHMARK(BM_EmptyImGuiFrame)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_TickAndOverlay)
+    ->ArgNames({"windows", "messages"})
+    ->ArgsProduct({{1, 8, 32}, {10, 10000, 100000}})
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+
+BENCHMARK_MAIN();

@@ -1,0 +1,63 @@
+// No heap allocation on a steady frame: operator new and ImGui's allocator are counted over
+// frames where nothing arrives and nothing changes (DESIGN.md budgets).
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "view_fixture.hpp"
+
+namespace {
+std::atomic<bool> g_counting{false};
+std::atomic<long> g_news{0};
+}  // namespace
+
+void *operator new(std::size_t n) {
+    if (g_counting.load(std::memory_order_relaxed)) g_news.fetch_add(1);
+    if (void *p = std::malloc(n == 0 ? 1 : n)) return p;
+    throw std::bad_alloc();
+}
+void *operator new[](std::size_t n) {
+    return operator new(n);
+}
+void operator delete(void *p) noexcept {
+    std::free(p);
+}
+void operator delete[](void *p) noexcept {
+    std::free(p);
+}
+void operator delete(void *p, std::size_t) noexcept {
+    std::free(p);
+}
+void operator delete[](void *p, std::size_t) noexcept {
+    std::free(p);
+}
+
+using namespace msgr::test;
+
+TEST_F(ViewTest, ASteadyFrameAllocatesNothing) {
+    signin_and_open();
+    HeldWindow chat, other;
+    ASSERT_EQ(msgr_instant_message(rt, by_name("echo@loopback"), chat.out()), MSGR_S_OK);
+    ASSERT_EQ(msgr_instant_message(rt, by_name("friend@loopback"), other.out()), MSGR_S_OK);
+    for (int i = 0; i < 2000; ++i)
+        inject(chat, "line " + std::to_string(i) + (i % 5 ? "" : std::string(200, 'x')));
+    EXPECT_EQ(loopback_control("say friend@loopback a-toast"), "ok");
+    frame(10);  // warm up: views, layouts, ImGui's windows and buffers
+    ImGui::GetIO().MousePos = ImVec2(640, 360);
+    frame(10);
+
+    g_news = 0;
+    ImGuiAllocCounter::count = 0;
+    g_counting = true;
+    frame(30);
+    g_counting = false;
+    EXPECT_EQ(g_news.load(), 0) << "operator new calls over 30 steady frames";
+    EXPECT_EQ(ImGuiAllocCounter::count.load(), 0) << "ImGui allocations over 30 steady frames";
+
+    // The counter does count: a frame where a message arrives allocates (history, layout).
+    g_counting = true;
+    EXPECT_EQ(loopback_control("say friend@loopback news"), "ok");
+    frame();
+    g_counting = false;
+    EXPECT_GT(g_news.load(), 0);
+}

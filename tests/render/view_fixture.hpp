@@ -1,0 +1,175 @@
+// Test support for render/: an ImGui context with no backend at all (no window, no GPU), a
+// runtime signed in to the loopback service, and an overlay drawing into that context. Frames
+// are driven by hand: input goes into ImGuiIO, the draw data is inspected, never rasterized.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <imgui.h>
+#include <imgui_internal.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "msgr/render/overlay.hpp"
+#include "support/session.hpp"
+
+namespace msgr::test {
+
+// ImGui's allocations, counted (set before the context is created, so every block it frees
+// was allocated here).
+struct ImGuiAllocCounter {
+    static inline std::atomic<long> count{0};
+    static void *alloc(size_t n, void *) {
+        count.fetch_add(1, std::memory_order_relaxed);
+        return std::malloc(n);
+    }
+    static void free(void *p, void *) { std::free(p); }
+};
+
+enum Keys { kTab = 1, kEnter, kBackspace, kEscape, kLeft, kRight };
+
+class ViewTest : public Session {
+  protected:
+    void SetUp() override {
+        ImGui::SetAllocatorFunctions(&ImGuiAllocCounter::alloc, &ImGuiAllocCounter::free);
+        ctx_ = ImGui::CreateContext();
+        ImGuiIO &io = ImGui::GetIO();
+        io.IniFilename = nullptr;
+        io.LogFilename = nullptr;
+        io.DisplaySize = ImVec2(1280, 720);
+        io.DeltaTime = 1.0f / 60.0f;
+        io.KeyMap[ImGuiKey_Tab] = kTab;
+        io.KeyMap[ImGuiKey_Enter] = kEnter;
+        io.KeyMap[ImGuiKey_Backspace] = kBackspace;
+        io.KeyMap[ImGuiKey_Escape] = kEscape;
+        io.KeyMap[ImGuiKey_LeftArrow] = kLeft;
+        io.KeyMap[ImGuiKey_RightArrow] = kRight;
+        unsigned char *pixels = nullptr;
+        int w = 0, h = 0;
+        io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);  // builds the atlas; no texture upload
+        io.Fonts->SetTexID(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(1)));
+        create();
+    }
+
+    void TearDown() override {
+        overlay.reset();
+        destroy();
+        ImGui::DestroyContext(ctx_);
+    }
+
+    void make_overlay(msgr::render::OverlayOptions options = {}) {
+        overlay = std::make_unique<msgr::render::Overlay>(rt, options);
+        overlay->set_activated_callback(
+            [](bool open, void *user) {
+                auto *self = static_cast<ViewTest *>(user);
+                self->activations += open ? "+" : "-";
+            },
+            this);
+    }
+
+    // One host frame: tick, NewFrame, overlay, Render.
+    void frame(int n = 1) {
+        for (int i = 0; i < n; ++i) {
+            msgr_runtime_tick(rt);
+            ImGui::NewFrame();
+            overlay->draw();
+            ImGui::Render();
+        }
+    }
+
+    void signin_and_open() {
+        ASSERT_EQ(signin(), MSGR_S_OK);
+        make_overlay();
+        overlay->set_open(true);
+        frame(2);
+    }
+
+    void press(int key, bool shift = false) {
+        ImGuiIO &io = ImGui::GetIO();
+        io.KeyShift = shift;
+        io.KeysDown[key] = true;
+        frame();
+        io.KeysDown[key] = false;
+        io.KeyShift = false;
+        frame();
+    }
+
+    void type(const char *text) {
+        ImGui::GetIO().AddInputCharactersUTF8(text);
+        frame();
+    }
+
+    static ImVec2 centre(const msgr::render::DrawnRect &r) {
+        return ImVec2(r.x + r.w * 0.5f, r.y + r.h * 0.5f);
+    }
+
+    void click(ImVec2 at) {
+        ImGuiIO &io = ImGui::GetIO();
+        io.MousePos = at;
+        frame();
+        io.MouseDown[0] = true;
+        frame();
+        io.MouseDown[0] = false;
+        frame();
+    }
+
+    void drag(ImVec2 from, ImVec2 to, int steps = 6) {
+        ImGuiIO &io = ImGui::GetIO();
+        io.MousePos = from;
+        frame();
+        io.MouseDown[0] = true;
+        frame();
+        for (int i = 1; i <= steps; ++i) {
+            const float t = static_cast<float>(i) / static_cast<float>(steps);
+            io.MousePos = ImVec2(from.x + (to.x - from.x) * t, from.y + (to.y - from.y) * t);
+            frame();
+        }
+        io.MouseDown[0] = false;
+        frame();
+    }
+
+    msgr::render::DrawnRect control(msgr::render::Overlay::Control c, msgr_window *w = nullptr,
+                                    std::size_t index = 0) {
+        msgr::render::DrawnRect r;
+        EXPECT_TRUE(overlay->control_rect(c, w, index, r)) << "control not drawn";
+        return r;
+    }
+
+    // The ImGui window that draws runtime window w, found by the rectangle the overlay reports.
+    ImGuiWindow *imgui_window_of(msgr_window *w) {
+        msgr::render::DrawnRect r;
+        if (!overlay->window_rect(w, r)) return nullptr;
+        for (ImGuiWindow *win : ctx_->Windows) {
+            if (std::strstr(win->Name, "###msgr-0x") != nullptr && win->Pos.x == r.x &&
+                win->Pos.y == r.y && win->Active)
+                return win;
+        }
+        return nullptr;
+    }
+
+    std::size_t history_count(msgr_window *w) {
+        std::size_t n = 0;
+        EXPECT_EQ(msgr_window_history_count(w, &n), MSGR_S_OK);
+        return n;
+    }
+
+    // Appends entries straight into a window's history (bypassing the services' checks), as a
+    // hostile or very busy network would leave it.
+    void inject(msgr_window *w, const std::string &text,
+                msgr_message_direction dir = MSGR_MESSAGE_INCOMING) {
+        w->history.push_back(
+            {dir, dir == MSGR_MESSAGE_INCOMING ? MSGR_DELIVERY_NONE : MSGR_DELIVERY_SENT, MSGR_S_OK,
+             0, 0, text});
+        ++w->history_serial;
+    }
+
+    ImGuiContext *ctx_ = nullptr;
+    std::unique_ptr<msgr::render::Overlay> overlay;
+    std::string activations;
+};
+
+}  // namespace msgr::test

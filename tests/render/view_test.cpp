@@ -1,0 +1,403 @@
+// The overlay's views, drawn into an ImGui context with no backend: window positions, focus,
+// the user's input reaching the runtime (and nothing else reaching it), long and hostile
+// histories.
+#include <imgui.h>
+#include <imgui_internal.h>
+
+#include <string>
+#include <vector>
+
+#include "support/test_pager.hpp"
+#include "view_fixture.hpp"
+
+using namespace msgr::test;
+using Control = msgr::render::Overlay::Control;
+
+TEST_F(ViewTest, ShiftTabTogglesTheOverlayAndReportsIt) {
+    make_overlay();
+    frame();
+    EXPECT_FALSE(overlay->is_open());
+    press(kTab);  // Tab alone is not the toggle
+    EXPECT_FALSE(overlay->is_open());
+    press(kTab, true);
+    EXPECT_TRUE(overlay->is_open());
+    press(kTab, true);
+    EXPECT_FALSE(overlay->is_open());
+    EXPECT_EQ(activations, "+-");
+}
+
+TEST_F(ViewTest, AnOpenOverlayDimsTheGameAndAClosedOneDrawsNothing) {
+    make_overlay();
+    frame();
+    EXPECT_EQ(ImGui::GetBackgroundDrawList()->VtxBuffer.Size, 0);
+    overlay->set_open(true);
+    frame();
+    const ImDrawList *bg = ImGui::GetBackgroundDrawList();
+    ASSERT_GE(bg->VtxBuffer.Size, 4);
+    // A rectangle over the whole display, translucent black.
+    EXPECT_EQ(bg->VtxBuffer[0].pos.x, 0.0f);
+    EXPECT_EQ(bg->VtxBuffer[2].pos.x, 1280.0f);
+    EXPECT_EQ(bg->VtxBuffer[2].pos.y, 720.0f);
+    EXPECT_EQ(bg->VtxBuffer[0].col, IM_COL32(0, 0, 0, 140));
+}
+
+TEST_F(ViewTest, TheSigninDialogIsTheRuntimesSigninDialogState) {
+    make_overlay();
+    auto log = std::make_shared<PagerLog>();
+    core().set_paging_provider(std::make_unique<TestPager>(core().inbox(), log));
+    int visible = -1;
+    frame();
+    ASSERT_EQ(msgr_signin_dialog_visible(rt, &visible), MSGR_S_OK);
+    EXPECT_EQ(visible, 0);  // the overlay is closed: no dialog
+    overlay->set_open(true);
+    frame(3);  // the dialog sizes itself to its contents over its first frames
+    ASSERT_EQ(msgr_signin_dialog_visible(rt, &visible), MSGR_S_OK);
+    EXPECT_EQ(visible, 1);
+    // The user signs in from the dialog.
+    click(centre(control(Control::signin)));
+    frame(2);
+    std::int32_t status = 0;
+    ASSERT_EQ(msgr_my_status(rt, &status), MSGR_S_OK);
+    EXPECT_EQ(status, MSGR_STATUS_ONLINE);
+    ASSERT_EQ(msgr_signin_dialog_visible(rt, &visible), MSGR_S_OK);
+    EXPECT_EQ(visible, 0);
+    HeldWindow page;
+    EXPECT_EQ(msgr_page(rt, by_name("mobile@loopback"), page.out()), MSGR_S_OK);
+}
+
+TEST_F(ViewTest, PageFailsWhileTheDialogIsShown) {
+    auto log = std::make_shared<PagerLog>();
+    create();
+    core().set_paging_provider(std::make_unique<TestPager>(core().inbox(), log));
+    make_overlay();
+    overlay->set_open(true);
+    frame();  // offline: the dialog is shown
+    ASSERT_EQ(msgr_signin(rt, "player@loopback", ""), MSGR_S_OK);
+    msgr_runtime_tick(rt);  // signed in, and the dialog is still up until the next draw
+    HeldWindow page;
+    EXPECT_EQ(msgr_page(rt, by_name("mobile@loopback"), page.out()), MSGR_E_FAIL);
+    frame();  // signed in: the dialog goes
+    EXPECT_EQ(msgr_page(rt, by_name("mobile@loopback"), page.out()), MSGR_S_OK);
+}
+
+TEST_F(ViewTest, ApiGeometryMovesTheWindowOnTheNextFrame) {
+    signin_and_open();
+    HeldWindow w;
+    ASSERT_EQ(msgr_instant_message(rt, by_name("echo@loopback"), w.out()), MSGR_S_OK);
+    frame();
+    msgr::render::DrawnRect r;
+    ASSERT_TRUE(overlay->window_rect(w, r));
+    std::int32_t left = 0, top = 0, width = 0, height = 0;
+    msgr_window_get_left(w, &left);
+    msgr_window_get_top(w, &top);
+    msgr_window_get_width(w, &width);
+    msgr_window_get_height(w, &height);
+    EXPECT_EQ(r.x, static_cast<float>(left));
+    EXPECT_EQ(r.y, static_cast<float>(top));
+    EXPECT_EQ(r.w, static_cast<float>(width));
+    EXPECT_EQ(r.h, static_cast<float>(height));
+
+    ASSERT_EQ(msgr_window_set_left(w, 500), MSGR_S_OK);
+    ASSERT_EQ(msgr_window_set_top(w, 150), MSGR_S_OK);
+    ASSERT_EQ(msgr_window_set_width(w, 420), MSGR_S_OK);
+    ASSERT_EQ(msgr_window_set_height(w, 300), MSGR_S_OK);
+    frame();
+    ASSERT_TRUE(overlay->window_rect(w, r));
+    EXPECT_EQ(r.x, 500.0f);
+    EXPECT_EQ(r.y, 150.0f);
+    EXPECT_EQ(r.w, 420.0f);
+    EXPECT_EQ(r.h, 300.0f);
+    ImGuiWindow *win = imgui_window_of(w);
+    ASSERT_NE(win, nullptr);
+    EXPECT_EQ(win->Pos.x, 500.0f);
+    EXPECT_EQ(win->Size.y, 300.0f);
+}
+
+TEST_F(ViewTest, TheUsersDragIsReadBackByTheGetters) {
+    signin_and_open();
+    HeldWindow w;
+    ASSERT_EQ(msgr_instant_message(rt, by_name("echo@loopback"), w.out()), MSGR_S_OK);
+    frame();
+    std::int32_t left0 = 0, top0 = 0;
+    msgr_window_get_left(w, &left0);
+    msgr_window_get_top(w, &top0);
+    const msgr::render::DrawnRect title = control(Control::title_bar, w);
+    const ImVec2 from(title.x + 40, title.y + title.h * 0.5f);
+    drag(from, ImVec2(from.x + 200, from.y + 90));
+    std::int32_t left = 0, top = 0;
+    msgr_window_get_left(w, &left);
+    msgr_window_get_top(w, &top);
+    EXPECT_EQ(left, left0 + 200);
+    EXPECT_EQ(top, top0 + 90);
+    // Not an automation change: nothing to re-apply, the window stays where the user put it.
+    frame(3);
+    msgr::render::DrawnRect r;
+    ASSERT_TRUE(overlay->window_rect(w, r));
+    EXPECT_EQ(r.x, static_cast<float>(left0 + 200));
+}
+
+TEST_F(ViewTest, ShowBringsTheWindowToTheFrontWithFocus) {
+    signin_and_open();
+    HeldWindow a, b;
+    ASSERT_EQ(msgr_instant_message(rt, by_name("echo@loopback"), a.out()), MSGR_S_OK);
+    frame();
+    ASSERT_EQ(msgr_instant_message(rt, by_name("someone@loopback"), b.out()), MSGR_S_OK);
+    frame();
+    ImGuiWindow *wa = imgui_window_of(a);
+    ImGuiWindow *wb = imgui_window_of(b);
+    ASSERT_NE(wa, nullptr);
+    ASSERT_NE(wb, nullptr);
+    EXPECT_EQ(ctx_->NavWindow, wb);
+    ASSERT_EQ(msgr_window_show(a), MSGR_S_OK);
+    frame();
+    EXPECT_EQ(ctx_->NavWindow, wa);
+    EXPECT_GT(ImGui::FindWindowDisplayIndex(wa), ImGui::FindWindowDisplayIndex(wb));
+    // The user clicking b brings it to the front in the runtime's z-order too.
+    ASSERT_EQ(msgr_window_set_left(b, 700), MSGR_S_OK);  // out from under a
+    frame();
+    const msgr::render::DrawnRect title = control(Control::title_bar, b);
+    click(ImVec2(title.x + 30, title.y + title.h * 0.5f));
+    msgr_ui_window_info top{};
+    top.struct_size = sizeof top;
+    ASSERT_EQ(msgr_ui_window_get(rt, 1, &top), MSGR_S_OK);
+    EXPECT_EQ(top.window, b.get());
+}
+
+TEST_F(ViewTest, WithoutFocusTheWindowIsShownButNotFocused) {
+    signin_and_open();
+    overlay->set_focus_allowed(false);
+    overlay->set_open(false);
+    frame();
+    HeldWindow w;
+    EXPECT_EQ(msgr_instant_message(rt, by_name("echo@loopback"), w.out()), MSGR_S_FALSE);
+    frame();
+    EXPECT_FALSE(overlay->is_open());  // did not pop up during play
+    overlay->set_open(true);
+    frame();
+    ImGuiWindow *win = imgui_window_of(w);
+    ASSERT_NE(win, nullptr);
+    EXPECT_NE(ctx_->NavWindow, win);
+}
+
+TEST_F(ViewTest, AFocusRequestOpensTheOverlay) {
+    signin_and_open();
+    overlay->set_open(false);
+    frame();
+    activations.clear();
+    HeldWindow w;
+    ASSERT_EQ(msgr_instant_message(rt, by_name("echo@loopback"), w.out()), MSGR_S_OK);
+    frame();
+    EXPECT_TRUE(overlay->is_open());
+    EXPECT_EQ(activations, "+");
+}
+
+TEST_F(ViewTest, TheUsersCloseClosesTheWindow) {
+    signin_and_open();
+    HeldWindow w;
+    ASSERT_EQ(msgr_instant_message(rt, by_name("echo@loopback"), w.out()), MSGR_S_OK);
+    frame();
+    click(centre(control(Control::close, w)));
+    frame();  // OnIMWindowDestroyed is raised from the next tick
+    int closed = 0;
+    ASSERT_EQ(msgr_window_is_closed(w, &closed), MSGR_S_OK);
+    EXPECT_EQ(closed, 1);
+    EXPECT_EQ(count(MSGR_EVENT_IM_WINDOW_DESTROYED), 1);
+    frame();
+    msgr::render::DrawnRect r;
+    EXPECT_FALSE(overlay->window_rect(w, r));
+}
+
+TEST_F(ViewTest, TypingAndEnterSendsAndTheEchoAppears) {
+    signin_and_open();
+    HeldWindow w;
+    ASSERT_EQ(msgr_instant_message(rt, by_name("echo@loopback"), w.out()), MSGR_S_OK);
+    frame(2);  // the focus request puts the keyboard in the input
+    type("hello there");
+    EXPECT_EQ(history_count(w), 0u);  // typing does not send
+    const char *draft = nullptr;
+    ASSERT_EQ(msgr_window_get_draft(w, &draft), MSGR_S_OK);
+    EXPECT_STREQ(draft, "hello there");
+    press(kEnter);
+    frame(2);
+    ASSERT_EQ(history_count(w), 2u);
+    msgr_message m{};
+    m.struct_size = sizeof m;
+    ASSERT_EQ(msgr_window_history_get(w, 0, &m), MSGR_S_OK);
+    EXPECT_EQ(m.direction, MSGR_MESSAGE_OUTGOING);
+    EXPECT_STREQ(m.text, "hello there");
+    ASSERT_EQ(msgr_window_history_get(w, 1, &m), MSGR_S_OK);
+    EXPECT_EQ(m.direction, MSGR_MESSAGE_INCOMING);
+    EXPECT_STREQ(m.text, "hello there");
+    msgr::render::DrawnRect r;
+    EXPECT_TRUE(overlay->drawn_rect(w, 1, r));  // the echo is on screen
+    // The input was emptied and keeps the keyboard: the next message goes the same way.
+    type("again");
+    click(centre(control(Control::send, w)));
+    frame();
+    EXPECT_EQ(history_count(w), 4u);
+}
+
+TEST_F(ViewTest, AutomationDraftsButNeverSends) {
+    signin_and_open();
+    HeldWindow w;
+    ASSERT_EQ(msgr_instant_message(rt, by_name("echo@loopback"), w.out()), MSGR_S_OK);
+    ASSERT_EQ(msgr_window_set_draft(w, "prefilled by a script"), MSGR_S_OK);
+    frame(30);
+    EXPECT_EQ(history_count(w), 0u);
+    // The user presses Send: the draft the script wrote goes, because the user sent it.
+    click(centre(control(Control::send, w)));
+    ASSERT_GE(history_count(w), 1u);
+    msgr_message m{};
+    m.struct_size = sizeof m;
+    ASSERT_EQ(msgr_window_history_get(w, 0, &m), MSGR_S_OK);
+    EXPECT_STREQ(m.text, "prefilled by a script");
+}
+
+TEST_F(ViewTest, PageWindowWithoutAPagingAddinExplainsIt) {
+    signin_and_open();
+    // The contact list's Page button: no add-in is installed, and the overlay says so.
+    frame();
+    click(centre(control(Control::contact_page, nullptr, 1)));
+    EXPECT_NE(std::string(overlay->status_line()).find("MSGR_E_NOTIMPL"), std::string::npos)
+        << overlay->status_line();
+}
+
+TEST_F(ViewTest, PageWindowCountsAgainstTheLimitAndShowsDelivery) {
+    auto log = std::make_shared<PagerLog>();
+    create();
+    core().set_paging_provider(
+        std::make_unique<TestPager>(core().inbox(), log, std::vector<std::string>{}, 10));
+    signin_and_open();
+    HeldWindow w;
+    ASSERT_EQ(msgr_page(rt, by_name("mobile@loopback"), w.out()), MSGR_S_OK);
+    frame(2);
+    type("0123456789X");  // 11 > 10: Send is disabled, Enter does nothing
+    press(kEnter);
+    EXPECT_EQ(history_count(w), 0u);
+    frame();  // the input takes the keyboard back
+    press(kBackspace);
+    press(kEnter);
+    frame(2);
+    ASSERT_EQ(history_count(w), 1u);
+    ASSERT_EQ(log->pages.size(), 1u);
+    EXPECT_EQ(log->pages[0].text, "0123456789");
+    msgr_message m{};
+    m.struct_size = sizeof m;
+    ASSERT_EQ(msgr_window_history_get(w, 0, &m), MSGR_S_OK);
+    EXPECT_EQ(m.delivery, MSGR_DELIVERY_SENT);
+}
+
+TEST_F(ViewTest, LongHistoriesDrawOnlyWhatIsVisible) {
+    signin_and_open();
+    HeldWindow w;
+    ASSERT_EQ(msgr_instant_message(rt, by_name("echo@loopback"), w.out()), MSGR_S_OK);
+    for (int i = 0; i < 100000; ++i) {
+        // Heights differ: every seventh message wraps over several lines.
+        std::string text = "message " + std::to_string(i);
+        if (i % 7 == 0) text += std::string(300, 'w') + " end";
+        inject(w, text, i % 2 ? MSGR_MESSAGE_OUTGOING : MSGR_MESSAGE_INCOMING);
+    }
+    frame();
+    EXPECT_EQ(overlay->stats().rows_total, 100000u);
+    EXPECT_GT(overlay->stats().rows_drawn, 0u);
+    EXPECT_LT(overlay->stats().rows_drawn, 60u);
+    frame(2);
+    EXPECT_EQ(overlay->stats().rows_measured, 0u);  // cached
+    EXPECT_LT(overlay->stats().rows_drawn, 60u);
+    // At the bottom: the newest message is on screen, and the drawn rows do not overlap.
+    msgr::render::DrawnRect last, prev;
+    ASSERT_TRUE(overlay->drawn_rect(w, 99999, last));
+    ASSERT_TRUE(overlay->drawn_rect(w, 99998, prev));
+    EXPECT_GE(last.y, prev.y + prev.h);
+    // Scroll to the middle: the rows drawn are from the middle.
+    ImGuiWindow *win = imgui_window_of(w);
+    ASSERT_NE(win, nullptr);
+    ImGuiWindow *child = nullptr;
+    for (ImGuiWindow *c : ctx_->Windows) {
+        if (c->ParentWindow == win && std::strstr(c->Name, "/history") != nullptr) child = c;
+    }
+    ASSERT_NE(child, nullptr);
+    ImGui::SetScrollY(child, child->ScrollMax.y * 0.5f);
+    frame(2);
+    bool middle = false;
+    for (std::size_t i = 49000; i < 51000 && !middle; ++i)
+        middle = overlay->drawn_rect(w, i, last);
+    EXPECT_TRUE(middle);
+    EXPECT_LT(overlay->stats().rows_drawn, 60u);
+}
+
+TEST_F(ViewTest, HostileTextIsDrawnWithoutHarm) {
+    signin_and_open();
+    HeldWindow w;
+    ASSERT_EQ(msgr_instant_message(rt, by_name("evil@loopback"), w.out()), MSGR_S_OK);
+    inject(w, "%n%n%s%s%x%p %%s");                                        // format strings
+    inject(w, std::string("\xff\xfe\xc3(\xe2\x82 broken \xf0\x9f", 19));  // invalid UTF-8
+    inject(w, std::string("nul\0inside", 10));                            // a NUL in the middle
+    inject(w, "\x01\x02\x1b[31mred\x1b[0m\t\r\n\x7f\b");                  // control characters
+    inject(w, "\u202Eevil.exe\u202C \u200Fmark\u200E \u2066iso\u2069");  // bidi overrides and marks
+    inject(w, std::string(1024 * 1024, 'A'));                            // 1 MB, no break at all
+    std::string spaced;
+    for (int i = 0; i < 100000; ++i)
+        spaced += "word\xE2\x80\x8F ";  // 1 MB of words with RTL marks
+    inject(w, spaced);
+    inject(w, "after all that");
+    frame(3);
+    msgr::render::DrawnRect r;
+    EXPECT_TRUE(overlay->drawn_rect(w, 7, r));
+    EXPECT_GT(overlay->stats().rows_total, 900u);  // the big ones are split into rows
+    EXPECT_LT(overlay->stats().rows_drawn, 80u);
+    // Scroll through everything: no frame draws more than a screenful.
+    ImGuiWindow *win = imgui_window_of(w);
+    ASSERT_NE(win, nullptr);
+    ImGuiWindow *child = nullptr;
+    for (ImGuiWindow *c : ctx_->Windows) {
+        if (c->ParentWindow == win && std::strstr(c->Name, "/history") != nullptr) child = c;
+    }
+    ASSERT_NE(child, nullptr);
+    for (int step = 0; step <= 10; ++step) {
+        ImGui::SetScrollY(child, child->ScrollMax.y * static_cast<float>(step) / 10.0f);
+        frame();
+        EXPECT_LT(overlay->stats().rows_drawn, 80u);
+    }
+    // A window title from a hostile friendly name keeps its identity.
+    frame();
+    EXPECT_NE(imgui_window_of(w), nullptr);
+}
+
+TEST_F(ViewTest, TheOverlayNeverCreatesAContext) {
+    ImGuiContext *before = ImGui::GetCurrentContext();
+    make_overlay();
+    overlay->set_open(true);
+    frame(2);
+    EXPECT_EQ(ImGui::GetCurrentContext(), before);
+    // And with none current it draws nothing and does not crash.
+    ImGui::SetCurrentContext(nullptr);
+    overlay->draw();
+    ImGui::SetCurrentContext(before);
+}
+
+TEST_F(ViewTest, ToastsAppearForMessagesWhileTheOverlayIsClosed) {
+    ASSERT_EQ(signin(), MSGR_S_OK);
+    make_overlay();
+    frame();
+    // The loopback control contact makes friend@loopback speak; its own "ok" is an incoming
+    // message too, so two toasts show.
+    EXPECT_EQ(loopback_control("say friend@loopback psst"), "ok");
+    frame();
+    EXPECT_EQ(overlay->stats().toasts_drawn, 2);
+    EXPECT_EQ(overlay->stats().windows_drawn, 0);  // closed: only the toast
+    // Toasts age with the frames' DeltaTime, not the wall clock.
+    frame(6 * 60);
+    EXPECT_EQ(overlay->stats().toasts_drawn, 0);
+}
+
+TEST_F(ViewTest, StatusWordsAndColours) {
+    EXPECT_STREQ(msgr::render::status_word(MSGR_STATUS_ONLINE), "Online");
+    EXPECT_STREQ(msgr::render::status_word(MSGR_STATUS_BE_RIGHT_BACK), "Be right back");
+    EXPECT_STREQ(msgr::render::status_word(MSGR_STATUS_ON_THE_PHONE), "On the phone");
+    EXPECT_STREQ(msgr::render::status_word(0x7777), "Unknown");
+    EXPECT_NE(msgr::render::status_colour(MSGR_STATUS_ONLINE),
+              msgr::render::status_colour(MSGR_STATUS_BUSY));
+    EXPECT_NE(msgr::render::status_colour(MSGR_STATUS_AWAY),
+              msgr::render::status_colour(MSGR_STATUS_OFFLINE));
+}
