@@ -1,0 +1,136 @@
+// A real prosody XMPP server for tests, on loopback, in a private temporary directory.
+//
+//   msgr::test::ProsodyFixture server;            // plaintext allowed (default options)
+//   server.start();                               // throws ProsodyError (with the log) on failure
+//   server.add_user("alice", "secret");           // prosodyctl register
+//   server.make_contacts("alice", "bob");         // mutual roster subscription, before sign-in
+//   connect to server.host() : server.port(), domain server.domain(), JID server.jid("alice")
+//   server.kill(); server.restart();              // same port, same data
+//
+// With ProsodyOptions::tls the fixture generates a CA and a server certificate for domain() with
+// the openssl CLI; ca_file() is the CA to trust, wrong_ca_file() a CA that signed nothing here.
+//
+// Every start and every prosodyctl call has a timeout and is killed by pid when it runs out.
+// prosody runs in its own process group with PR_SET_PDEATHSIG=SIGKILL, and an atexit handler
+// SIGKILLs every prosody still registered, so none outlives the test process. PDEATHSIG follows
+// the *thread* that forked: call start()/restart() from a thread that outlives the server (the
+// test's main thread). Only 127.0.0.1 is ever listened on; s2s and HTTP are disabled.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace msgr::test {
+
+class ProsodyError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+struct ProsodyOptions {
+    // The XMPP domain of the one VirtualHost. Clients connect to 127.0.0.1 and use this domain.
+    std::string domain = "localhost";
+    // Generate a CA + server certificate and offer STARTTLS.
+    bool tls = false;
+    // c2s_require_encryption. Only meaningful with tls; without TLS the fixture always allows
+    // plaintext and unencrypted PLAIN auth (allow_unencrypted_plain_auth) for tests.
+    bool require_tls = false;
+    // XEP-0198 stream management (mod_smacks) and how long a broken session may be resumed.
+    bool stream_management = true;
+    int smacks_hibernation_seconds = 60;
+    // Store messages to offline users (mod_offline, on by default in prosody).
+    bool offline_messages = true;
+    // More modules for modules_enabled, and raw Lua appended to the global section.
+    std::vector<std::string> extra_modules;
+    std::string extra_config;
+    // "debug" logs every stanza (slower); "info" is enough to see connections and errors.
+    std::string log_level = "info";
+    // Bounds on starting (until c2s listens), stopping (SIGTERM until exit, then SIGKILL) and
+    // each prosodyctl/openssl command.
+    std::chrono::milliseconds start_timeout{10000};
+    std::chrono::milliseconds stop_timeout{5000};
+    std::chrono::milliseconds command_timeout{10000};
+    // Print the server log to stderr when the fixture is destroyed (always done on a start
+    // failure, and by the destructor while a gtest failure is recorded).
+    bool print_log_on_destroy = false;
+};
+
+class ProsodyFixture {
+  public:
+    explicit ProsodyFixture(ProsodyOptions options = {});
+    ~ProsodyFixture();  // kills prosody if running, prints the log if the test failed, removes dir
+    ProsodyFixture(const ProsodyFixture &) = delete;
+    ProsodyFixture &operator=(const ProsodyFixture &) = delete;
+
+    // Starts prosody and waits until c2s listens. The first start picks a free port (retrying
+    // with another port on a collision); later starts reuse it with the same data.
+    void start();
+    // SIGTERM, wait for exit up to stop_timeout, then SIGKILL. No-op when not running.
+    void stop();
+    // SIGKILL now and reap: "the server died mid-conversation". No-op when not running.
+    void kill();
+    // stop() (if running) then start() on the same port with the same data directory.
+    void restart();
+    bool running();  // reaps the process if it has exited
+    pid_t pid() const { return pid_; }
+
+    // Accounts. add_user works before start and while running (prosodyctl register writes the
+    // data directory). Throws ProsodyError if prosodyctl fails or times out.
+    void add_user(const std::string &user, const std::string &password);
+    void remove_user(const std::string &user);
+    // Puts each in the other's roster with subscription "both" (and the given display names).
+    // Written straight into the data directory: do it before either user signs in.
+    void make_contacts(const std::string &user_a, const std::string &user_b,
+                       const std::string &name_a = {}, const std::string &name_b = {});
+
+    const std::string &host() const { return host_; }  // "127.0.0.1"
+    std::uint16_t port() const { return port_; }       // c2s, valid after the first start()
+    const std::string &domain() const { return options_.domain; }
+    std::string jid(const std::string &user) const { return user + "@" + options_.domain; }
+    bool tls() const { return options_.tls; }
+    // PEM files (empty paths without tls).
+    const std::filesystem::path &ca_file() const { return ca_file_; }
+    const std::filesystem::path &wrong_ca_file() const { return wrong_ca_file_; }
+
+    const std::filesystem::path &dir() const { return dir_; }
+    std::filesystem::path config_file() const { return dir_ / "prosody.cfg.lua"; }
+    std::filesystem::path log_file() const { return dir_ / "prosody.log"; }
+    std::filesystem::path data_dir() const { return dir_ / "data"; }
+    std::string log() const;  // the server log (and its stdout/stderr) so far
+    void print_log(std::ostream &out) const;
+
+    // How long the last start() took until c2s accepted connections.
+    std::chrono::milliseconds last_start_duration() const { return last_start_duration_; }
+
+  private:
+    void write_config() const;
+    void make_certificates();
+    bool try_start(std::string &why);  // false + why on a port collision
+    void wait_exit_or_kill(std::chrono::milliseconds grace, int first_signal);
+
+    ProsodyOptions options_;
+    std::filesystem::path dir_;
+    std::filesystem::path ca_file_, wrong_ca_file_, cert_file_, key_file_;
+    std::string host_ = "127.0.0.1";
+    std::uint16_t port_ = 0;
+    pid_t pid_ = -1;
+    std::size_t log_offset_at_start_ = 0;
+    std::chrono::milliseconds last_start_duration_{0};
+};
+
+// Runs argv with a timeout (SIGKILL by pid when it runs out); stdout+stderr go to `output`.
+// Returns the exit status, or -1 on timeout. For prosodyctl, openssl and the like.
+int run_command(const std::vector<std::string> &argv, std::chrono::milliseconds timeout,
+                std::string *output = nullptr);
+
+// A loopback TCP port that was free a moment ago (bind port 0, read it, release it).
+std::uint16_t pick_free_port();
+
+}  // namespace msgr::test
