@@ -219,6 +219,7 @@ std::uint16_t pick_free_port() {
 }
 
 ProsodyFixture::ProsodyFixture(ProsodyOptions options) : options_(std::move(options)) {
+    if (const char *e = std::getenv("MSGR_PROSODY_LOG"); e && *e) options_.log_level = e;
     std::string tmpl = (fs::temp_directory_path() / "msgr-prosody-XXXXXX").string();
     if (::mkdtemp(tmpl.data()) == nullptr) throw ProsodyError("mkdtemp failed");
     dir_ = tmpl;
@@ -315,6 +316,8 @@ void ProsodyFixture::write_config() const {
       << "c2s_require_encryption = " << (options_.tls && options_.require_tls ? "true" : "false")
       << "\n"
       << "allow_unencrypted_plain_auth = " << (options_.tls ? "false" : "true") << "\n"
+      << "disable_sasl_mechanisms = { \"DIGEST-MD5\""
+      << (options_.scram ? "" : ", \"SCRAM-SHA-1\", \"SCRAM-SHA-1-PLUS\"") << " }\n"
       << "smacks_hibernation_time = " << options_.smacks_hibernation_seconds << "\n";
     c << "modules_enabled = { \"roster\", \"saslauth\", \"tls\", \"disco\", \"ping\"";
     if (options_.stream_management) c << ", \"smacks\"";
@@ -425,6 +428,7 @@ void ProsodyFixture::restart() {
 }
 
 void ProsodyFixture::add_user(const std::string &user, const std::string &password) {
+    if (!fs::exists(config_file())) write_config();  // prosodyctl reads it, even before start()
     std::string out;
     const int rc = run_command({"prosodyctl", "--config", config_file().string(), "register", user,
                                 options_.domain, password},
@@ -436,6 +440,7 @@ void ProsodyFixture::add_user(const std::string &user, const std::string &passwo
 }
 
 void ProsodyFixture::remove_user(const std::string &user) {
+    if (!fs::exists(config_file())) write_config();
     std::string out;
     const int rc =
         run_command({"prosodyctl", "--config", config_file().string(), "deluser", jid(user)},

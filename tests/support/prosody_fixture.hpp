@@ -42,6 +42,10 @@ struct ProsodyOptions {
     // c2s_require_encryption. Only meaningful with tls; without TLS the fixture always allows
     // plaintext and unencrypted PLAIN auth (allow_unencrypted_plain_auth) for tests.
     bool require_tls = false;
+    // Offer SCRAM-SHA-1. false leaves only SASL PLAIN, which libstrophe then uses: a way around
+    // libstrophe 0.12's thread-unsafe SHA-1 when several connections in one process sign in
+    // at the same moment (see bare_client.hpp).
+    bool scram = true;
     // XEP-0198 stream management (mod_smacks) and how long a broken session may be resumed.
     bool stream_management = true;
     int smacks_hibernation_seconds = 60;

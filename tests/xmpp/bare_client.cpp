@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -24,6 +25,15 @@ namespace {
 thread_local BareClient *tl_client = nullptr;
 
 std::once_flag strophe_init;
+
+}  // namespace
+
+std::mutex &libstrophe_process_mutex() {
+    static std::mutex m;
+    return m;
+}
+
+namespace {
 
 std::string str(const char *s) {
     return s ? s : "";
@@ -181,6 +191,8 @@ struct BareClientCallbacks {
 BareClient::BareClient(BareClientOptions options)
     : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
     std::call_once(strophe_init, [] { xmpp_initialize(); });
+    if (const char *e = std::getenv("MSGR_XMPP_DEBUG"); e && *e && *e != '0')
+        options_.debug_log = true;
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (wake_fd_ < 0) throw std::runtime_error("eventfd failed");
     impl_->logger.handler = &BareClientCallbacks::log;
@@ -223,6 +235,7 @@ BareClient::~BareClient() {
     const std::uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
     thread_.join();
+    std::lock_guard strophe(libstrophe_process_mutex());
     xmpp_conn_release(impl_->conn);
     xmpp_ctx_free(impl_->ctx);
     ::close(wake_fd_);
@@ -265,9 +278,11 @@ void BareClient::run() {
             std::uint64_t v;
             [[maybe_unused]] auto r = ::read(wake_fd_, &v, sizeof v);
         }
+        std::lock_guard strophe(libstrophe_process_mutex());
         xmpp_run_once(im.ctx, 0);
     }
     // A polite close, bounded.
+    std::lock_guard strophe(libstrophe_process_mutex());
     if (!xmpp_conn_is_disconnected(im.conn)) {
         xmpp_disconnect(im.conn);
         const auto deadline = Clock::now() + milliseconds(500);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -122,6 +123,41 @@ TEST_F(BareClientTest, ContactsSeeEachOthersPresence) {
     dave.disconnect();
     EXPECT_TRUE(dave.wait_disconnected(kDeliver));
     EXPECT_TRUE(saw(carol, "dave@localhost", "unavailable", ""));
+}
+
+// Several clients signing in at the same moment (SCRAM-SHA-1 on separate threads): see
+// libstrophe_process_mutex() for why this needs care.
+TEST_F(BareClientTest, ConcurrentSignInsAllSucceed) {
+    for (int round = 0; round < 3; ++round) {
+        std::vector<std::unique_ptr<BareClient>> clients;
+        for (const char *u : {"alice", "bob", "carol", "dave"})
+            clients.push_back(std::make_unique<BareClient>(opts(u)));
+        for (auto &c : clients)
+            c->start_connect();
+        for (auto &c : clients)
+            EXPECT_TRUE(c->wait_online(kConnect))
+                << c->options().jid << ": " << c->last_error() << "\n"
+                << c->log_tail();
+    }
+}
+
+TEST(BareClientPlainOnly, ServerWithoutScramSignsInWithPlain) {
+    ProsodyOptions o;
+    o.scram = false;
+    ProsodyFixture server(o);
+    server.add_user("alice", "pw");
+    server.add_user("bob", "pw");
+    server.start();
+    auto opt = client_for(server, "alice", "pw");
+    opt.debug_log = false;
+    BareClient alice(opt), bob(client_for(server, "bob", "pw"));
+    alice.start_connect();
+    bob.start_connect();
+    ASSERT_TRUE(alice.wait_online(kConnect)) << alice.last_error() << alice.log_tail();
+    ASSERT_TRUE(bob.wait_online(kConnect)) << bob.last_error();
+    BareClient wrong(client_for(server, "alice", "nope"));
+    EXPECT_FALSE(wrong.connect(kConnect));
+    EXPECT_TRUE(wrong.auth_failed()) << wrong.last_error() << wrong.log_tail();
 }
 
 TEST_F(BareClientTest, WrongPasswordFails) {
