@@ -1,14 +1,18 @@
 // The baseline the XMPP service add-in is measured against: two bare libstrophe clients
 // exchanging chat messages through a real prosody on loopback.
 //
-//   BM_Xmpp_RoundTrip: alice sends, bob's handler echoes on its network thread, alice's handler
-//     sends the next one: one iteration = one round trip (alice -> prosody -> bob -> prosody ->
-//     alice). The time per iteration is the round-trip latency.
-//   BM_Xmpp_Throughput: alice sends a window of messages to bob and waits until bob has them
+//   BM_Xmpp_RoundTrip: the benchmark thread queues a message on alice, bob's handler echoes it
+//     on his network thread, alice's handler wakes the benchmark thread: one iteration = one
+//     round trip through prosody and back. Time per iteration = mean latency; p50_us/p99_us.
+//   BM_Xmpp_RoundTrip_ServerNagle: the same against prosody's stock nagle=true.
+//   BM_Xmpp_Throughput: alice queues a window of messages to bob and waits until bob has them
 //     all: items_per_second is messages per second one way.
+//   BM_Xmpp_SignIn: connect until online, plaintext and STARTTLS.
 //
-// Both run plaintext and TLS (arg 0/1). `--smoke` runs each briefly (the ctest entry); the
-// real numbers come from running the binary by hand (build/bin/xmpp_baseline_bench).
+// tls:0/1 = plaintext / STARTTLS with certificate verification. `--smoke` runs each briefly (the
+// ctest entry); the real numbers come from running the binary by hand
+// (build/bin/xmpp_baseline_bench).
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -35,7 +39,7 @@ void fail(benchmark::State &state, const std::string &why) {
     state.SkipWithError(why.c_str());
 }
 
-// One server per TLS mode for the whole run, and a pair of signed-in clients on it.
+// One server per (TLS, Nagle) for the whole run, and a pair of signed-in clients on it.
 struct Pair {
     std::unique_ptr<ProsodyFixture> server;
     std::unique_ptr<BareClient> alice, bob;
@@ -54,21 +58,31 @@ BareClientOptions opts(const ProsodyFixture &s, const std::string &user) {
     return o;
 }
 
-Pair &pair(bool tls) {
-    static std::unique_ptr<Pair> pairs[2];
-    auto &p = pairs[tls ? 1 : 0];
-    if (!p) {
-        p = std::make_unique<Pair>();
+ProsodyFixture &server(bool tls, bool nagle) {
+    static std::unique_ptr<ProsodyFixture> servers[2][2];
+    auto &s = servers[tls][nagle];
+    if (!s) {
         ProsodyOptions o;
         o.tls = tls;
         o.require_tls = tls;
+        o.nagle = nagle;
         o.offline_messages = false;
-        p->server = std::make_unique<ProsodyFixture>(o);
-        p->server->add_user("alice", "pw");
-        p->server->add_user("bob", "pw");
-        p->server->start();
-        p->alice = std::make_unique<BareClient>(opts(*p->server, "alice"));
-        p->bob = std::make_unique<BareClient>(opts(*p->server, "bob"));
+        s = std::make_unique<ProsodyFixture>(o);
+        s->add_user("alice", "pw");
+        s->add_user("bob", "pw");
+        s->start();
+    }
+    return *s;
+}
+
+Pair &pair(bool tls, bool nagle = false) {
+    static std::unique_ptr<Pair> pairs[2][2];
+    auto &p = pairs[tls][nagle];
+    if (!p) {
+        p = std::make_unique<Pair>();
+        ProsodyFixture &s = server(tls, nagle);
+        p->alice = std::make_unique<BareClient>(opts(s, "alice"));
+        p->bob = std::make_unique<BareClient>(opts(s, "bob"));
         if (!p->alice->connect(5s) || !p->bob->connect(5s))
             throw std::runtime_error("sign-in failed: " + p->alice->last_error() + " / " +
                                      p->bob->last_error());
@@ -85,27 +99,30 @@ bool wait_count(std::mutex &m, std::condition_variable &cv, const std::uint64_t 
     return cv.wait_for(lock, timeout, [&] { return count >= target; });
 }
 
-void BM_Xmpp_RoundTrip(benchmark::State &state) {
-    Pair *p;
-    try {
-        p = &pair(state.range(0) != 0);
-    } catch (const std::exception &e) {
-        fail(state, e.what());
-        return;
-    }
-    const std::string body(static_cast<std::size_t>(state.range(1)), 'x');
+double percentile(std::vector<double> v, double q) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
+}
+
+void round_trips(benchmark::State &state, Pair &p, std::size_t bytes) {
+    const std::string body(bytes, 'x');
     std::mutex m;
     std::condition_variable cv;
     std::uint64_t returned = 0;
     std::uint64_t wanted = 0;
-    // bob echoes on his network thread; alice counts and wakes the benchmark thread.
-    p->bob->set_message_handler([&](BareClient &self, const BareClient::Message &msg) {
-        self.send_message(p->alice_jid, msg.body);
+    std::chrono::steady_clock::time_point back;
+    std::vector<double> rtt_us;
+    rtt_us.reserve(100000);
+    // bob echoes on his network thread; alice notes the time and wakes the benchmark thread.
+    p.bob->set_message_handler([&](BareClient &self, const BareClient::Message &msg) {
+        self.send_message(p.alice_jid, msg.body);
         return false;
     });
-    p->alice->set_message_handler([&](BareClient &, const BareClient::Message &) {
+    p.alice->set_message_handler([&](BareClient &, const BareClient::Message &msg) {
         {
             std::lock_guard lock(m);
+            back = msg.received_at;
             ++returned;
         }
         cv.notify_all();
@@ -113,15 +130,29 @@ void BM_Xmpp_RoundTrip(benchmark::State &state) {
     });
     for (auto _ : state) {
         ++wanted;
-        p->alice->send_message(p->bob_jid, body);
+        const auto sent = std::chrono::steady_clock::now();
+        p.alice->send_message(p.bob_jid, body);
         if (!wait_count(m, cv, returned, wanted, 5s)) {
             fail(state, "a round trip took more than 5 s");
             break;
         }
+        std::lock_guard lock(m);
+        rtt_us.push_back(std::chrono::duration<double, std::micro>(back - sent).count());
     }
-    p->alice->set_message_handler({});
-    p->bob->set_message_handler({});
+    p.alice->set_message_handler({});
+    p.bob->set_message_handler({});
     state.SetItemsProcessed(state.iterations());
+    state.counters["p50_us"] = percentile(rtt_us, 0.50);
+    state.counters["p99_us"] = percentile(rtt_us, 0.99);
+}
+
+// One iteration = one round trip: alice -> prosody -> bob (echo) -> prosody -> alice.
+void BM_Xmpp_RoundTrip(benchmark::State &state) {
+    try {
+        round_trips(state, pair(state.range(0) != 0), static_cast<std::size_t>(state.range(1)));
+    } catch (const std::exception &e) {
+        fail(state, e.what());
+    }
     state.SetLabel(state.range(0) ? "TLS" : "plaintext");
 }
 BENCHMARK(BM_Xmpp_RoundTrip)
@@ -130,6 +161,19 @@ BENCHMARK(BM_Xmpp_RoundTrip)
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
 
+// The same against prosody's stock Nagle setting, to show what a default server adds.
+void BM_Xmpp_RoundTrip_ServerNagle(benchmark::State &state) {
+    try {
+        round_trips(state, pair(false, true), 16);
+    } catch (const std::exception &e) {
+        fail(state, e.what());
+    }
+    state.SetLabel("plaintext, prosody nagle=true");
+}
+BENCHMARK(BM_Xmpp_RoundTrip_ServerNagle)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// One iteration = a window of messages alice -> bob, until bob has them all.
+// items_per_second is one-way messages per second.
 void BM_Xmpp_Throughput(benchmark::State &state) {
     Pair *p;
     try {
@@ -166,8 +210,37 @@ void BM_Xmpp_Throughput(benchmark::State &state) {
     state.SetLabel(state.range(0) ? "TLS" : "plaintext");
 }
 BENCHMARK(BM_Xmpp_Throughput)
-    ->ArgsProduct({{0, 1}, {100}})
+    ->ArgsProduct({{0, 1}, {1000}})
     ->ArgNames({"tls", "window"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// One iteration = a new client connecting until online (stream, SASL SCRAM-SHA-1, bind, SM
+// enable; with STARTTLS and certificate verification for tls:1), then closing.
+void BM_Xmpp_SignIn(benchmark::State &state) {
+    const bool tls = state.range(0) != 0;
+    try {
+        ProsodyFixture &s = server(tls, false);
+        for (auto _ : state) {
+            BareClient c(opts(s, "alice"));
+            if (!c.connect(5s)) {
+                fail(state, "sign-in failed: " + c.last_error());
+                break;
+            }
+            state.PauseTiming();
+            c.disconnect();
+            c.wait_disconnected(2s);
+            state.ResumeTiming();
+        }
+    } catch (const std::exception &e) {
+        fail(state, e.what());
+    }
+    state.SetLabel(tls ? "STARTTLS + verify" : "plaintext");
+}
+BENCHMARK(BM_Xmpp_SignIn)
+    ->Arg(0)
+    ->Arg(1)
+    ->ArgName("tls")
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

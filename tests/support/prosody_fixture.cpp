@@ -318,6 +318,7 @@ void ProsodyFixture::write_config() const {
       << "allow_unencrypted_plain_auth = " << (options_.tls ? "false" : "true") << "\n"
       << "disable_sasl_mechanisms = { \"DIGEST-MD5\""
       << (options_.scram ? "" : ", \"SCRAM-SHA-1\", \"SCRAM-SHA-1-PLUS\"") << " }\n"
+      << (options_.nagle ? "" : "network_settings = { nagle = false }\n")
       << "smacks_hibernation_time = " << options_.smacks_hibernation_seconds << "\n";
     c << "modules_enabled = { \"roster\", \"saslauth\", \"tls\", \"disco\", \"ping\"";
     if (options_.stream_management) c << ", \"smacks\"";

@@ -1,5 +1,7 @@
 #include "bare_client.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -50,16 +52,22 @@ struct BareClient::Impl {
     int sock = -1;  // the connection's socket while connecting/connected
     bool attempt_online = false;
     std::uint64_t next_id = 0;
+    std::uint64_t activity = 0;  // log lines seen: libstrophe did something
+    Clock::time_point created = Clock::now();
 };
 
 // The static callbacks, with access to BareClient's privates.
 struct BareClientCallbacks {
     static void log(void *userdata, xmpp_log_level_t level, const char *area, const char *msg) {
         auto *c = static_cast<BareClient *>(userdata);
+        ++c->impl_->activity;
         const char *names[] = {"debug", "info", "warn", "error"};
         std::string line = std::string(names[level]) + " " + str(area) + ": " + str(msg);
-        if (c->options_.debug_log)
-            std::fprintf(stderr, "[%s] %s\n", c->options_.jid.c_str(), line.c_str());
+        if (c->options_.debug_log) {
+            const auto ms =
+                std::chrono::duration<double, std::milli>(Clock::now() - c->impl_->created).count();
+            std::fprintf(stderr, "[%s %.1f ms] %s\n", c->options_.jid.c_str(), ms, line.c_str());
+        }
         std::lock_guard lock(c->mutex_);
         // SASL failure as libstrophe reports it (it does not tell the connection handler why).
         if (const std::string a = str(area); a == "xmpp" || a == "auth") {
@@ -75,9 +83,15 @@ struct BareClientCallbacks {
         if (c->log_.size() > kLogLines) c->log_.pop_front();
     }
 
-    static int sockopt(xmpp_conn_t *, void *sock) {
-        if (tl_client) tl_client->impl_->sock = *static_cast<int *>(sock);
-        return 0;
+    // Every new socket: remember it for poll(), and turn Nagle off. libstrophe writes each
+    // stanza (and each XEP-0198 <r/>) separately; with Nagle the second small write waits for
+    // the peer's delayed ACK, which adds ~40 ms to a round trip on loopback.
+    static int sockopt(xmpp_conn_t *conn, void *sock) {
+        const int fd = *static_cast<int *>(sock);
+        if (tl_client) tl_client->impl_->sock = fd;
+        const int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        return xmpp_sockopt_cb_keepalive(conn, sock);
     }
 
     static int certfail(const xmpp_tlscert_t *, const char *errormsg) {
@@ -278,8 +292,16 @@ void BareClient::run() {
             std::uint64_t v;
             [[maybe_unused]] auto r = ::read(wake_fd_, &v, sizeof v);
         }
+        // xmpp_run_once writes what was queued before it, then reads; what its handlers queue
+        // in reply (SASL steps, bind, SM acks) waits for the next call, and poll() cannot tell
+        // (xmpp_conn_send_queue_len counts only user stanzas). So run again while libstrophe
+        // reports activity (it logs every stanza sent and received), a few times at most.
         std::lock_guard strophe(libstrophe_process_mutex());
-        xmpp_run_once(im.ctx, 0);
+        for (int i = 0; i < 8; ++i) {
+            const std::uint64_t before = im.activity;
+            xmpp_run_once(im.ctx, 0);
+            if (im.activity == before) break;
+        }
     }
     // A polite close, bounded.
     std::lock_guard strophe(libstrophe_process_mutex());
