@@ -38,6 +38,8 @@ namespace {
 std::mutex live_mutex;
 std::set<pid_t> live_pids;
 
+std::set<std::string> live_dirs;  // fixtures' temporary directories not yet removed
+
 void kill_live_at_exit() {
     std::lock_guard lock(live_mutex);
     for (pid_t pid : live_pids) {
@@ -46,13 +48,31 @@ void kill_live_at_exit() {
         ::waitpid(pid, nullptr, 0);
     }
     live_pids.clear();
+    for (const auto &d : live_dirs) {
+        std::error_code ec;
+        fs::remove_all(d, ec);
+    }
+    live_dirs.clear();
+}
+
+void install_atexit() {
+    static std::once_flag once;
+    std::call_once(once, [] { std::atexit(kill_live_at_exit); });
 }
 
 void register_live(pid_t pid) {
-    static std::once_flag once;
-    std::call_once(once, [] { std::atexit(kill_live_at_exit); });
+    install_atexit();
     std::lock_guard lock(live_mutex);
     live_pids.insert(pid);
+}
+
+void register_dir(const fs::path &dir, bool live) {
+    install_atexit();
+    std::lock_guard lock(live_mutex);
+    if (live)
+        live_dirs.insert(dir.string());
+    else
+        live_dirs.erase(dir.string());
 }
 
 void unregister_live(pid_t pid) {
@@ -223,6 +243,7 @@ ProsodyFixture::ProsodyFixture(ProsodyOptions options) : options_(std::move(opti
     std::string tmpl = (fs::temp_directory_path() / "msgr-prosody-XXXXXX").string();
     if (::mkdtemp(tmpl.data()) == nullptr) throw ProsodyError("mkdtemp failed");
     dir_ = tmpl;
+    register_dir(dir_, true);
     fs::create_directories(data_dir());
     fs::create_directories(dir_ / "certs");  // prosody indexes this; empty is fine
     if (options_.tls) make_certificates();
@@ -236,6 +257,7 @@ ProsodyFixture::~ProsodyFixture() {
     if (options_.print_log_on_destroy || ::testing::Test::HasFailure()) print_log(std::cerr);
     std::error_code ec;
     fs::remove_all(dir_, ec);
+    register_dir(dir_, false);
 }
 
 void ProsodyFixture::make_certificates() {

@@ -3,6 +3,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -265,6 +267,13 @@ void BareClient::post(std::function<void()> fn) {
 }
 
 void BareClient::run() {
+    // libstrophe writes with plain send()/SSL_write: when the server has died, that raises
+    // SIGPIPE, whose default action ends the whole test process. Blocked on this thread, the
+    // write fails with EPIPE instead and libstrophe reports a disconnect.
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
     tl_client = this;
     Impl &im = *impl_;
     for (;;) {

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -177,13 +178,16 @@ TEST_P(ProsodyFixtureOrphan, ServerDiesWithTheTestProcess) {
     if (child == 0) {
         ::close(fds[0]);
         pid_t server_pid = -1;
+        char dir[256] = {};
         try {
             auto *server = new ProsodyFixture();  // leaked on purpose: no destructor runs
+            std::snprintf(dir, sizeof dir, "%s", server->dir().c_str());
             server->start();
             server_pid = server->pid();
         } catch (...) {
         }
         [[maybe_unused]] auto n = ::write(fds[1], &server_pid, sizeof server_pid);
+        n = ::write(fds[1], dir, sizeof dir);
         if (use_exit) std::exit(0);
         ::_exit(0);
     }
@@ -191,9 +195,15 @@ TEST_P(ProsodyFixtureOrphan, ServerDiesWithTheTestProcess) {
     pid_t server_pid = -1;
     ASSERT_EQ(::read(fds[0], &server_pid, sizeof server_pid),
               static_cast<ssize_t>(sizeof server_pid));
+    char dir[256] = {};
+    ASSERT_EQ(::read(fds[0], dir, sizeof dir), static_cast<ssize_t>(sizeof dir));
     ::close(fds[0]);
     int status = 0;
     ::waitpid(child, &status, 0);
+    // exit() ran the fixture's atexit cleanup; _exit() left the directory to us.
+    EXPECT_EQ(std::filesystem::exists(dir), !use_exit) << dir;
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
     ASSERT_GT(server_pid, 0) << "the child could not start prosody";
     EXPECT_TRUE(gone_within(server_pid, 3s)) << "prosody " << server_pid << " outlived its test";
     if (process_exists(server_pid)) ::kill(server_pid, SIGKILL);
