@@ -196,7 +196,35 @@ bool tcp_connects(const std::string &host, std::uint16_t port) {
     return ok;
 }
 
+// A process's start time (field 22 of /proc/<pid>/stat), to tell a live owner from a reused pid.
+std::string start_time_of(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(in, line)) return {};
+    const auto paren = line.rfind(')');
+    if (paren == std::string::npos) return {};
+    std::istringstream rest(line.substr(paren + 2));
+    std::string field;
+    for (int i = 3; i <= 22 && rest >> field; ++i) {
+    }
+    return field;
+}
+
 }  // namespace
+
+void sweep_stale_prosody_dirs() {
+    std::error_code ec;
+    for (const auto &e : fs::directory_iterator(fs::temp_directory_path(), ec)) {
+        const std::string name = e.path().filename().string();
+        if (name.rfind("msgr-prosody-", 0) != 0) continue;
+        std::ifstream owner(e.path() / "owner");
+        pid_t pid = 0;
+        std::string started;
+        if (!(owner >> pid >> started) || pid <= 0) continue;  // not (yet) claimed: leave it
+        if (start_time_of(pid) == started) continue;           // its owner is alive
+        fs::remove_all(e.path(), ec);
+    }
+}
 
 int run_command(const std::vector<std::string> &argv, milliseconds timeout, std::string *output) {
     char tmpl[] = "/tmp/msgr-cmd-XXXXXX";
@@ -244,6 +272,9 @@ ProsodyFixture::ProsodyFixture(ProsodyOptions options) : options_(std::move(opti
     if (::mkdtemp(tmpl.data()) == nullptr) throw ProsodyError("mkdtemp failed");
     dir_ = tmpl;
     register_dir(dir_, true);
+    write_file(dir_ / "owner", std::to_string(::getpid()) + " " + start_time_of(::getpid()) + "\n");
+    static std::once_flag swept;
+    std::call_once(swept, sweep_stale_prosody_dirs);
     fs::create_directories(data_dir());
     fs::create_directories(dir_ / "certs");  // prosody indexes this; empty is fine
     if (options_.tls) make_certificates();

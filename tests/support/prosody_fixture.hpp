@@ -139,6 +139,11 @@ class ProsodyFixture {
 int run_command(const std::vector<std::string> &argv, std::chrono::milliseconds timeout,
                 std::string *output = nullptr);
 
+// Removes fixture directories under the temp dir whose owning test process is gone (killed by a
+// signal, so neither destructor nor atexit ran). Each fixture directory holds an `owner` file
+// (pid and process start time). Done once per process by the first fixture; safe to call again.
+void sweep_stale_prosody_dirs();
+
 // A loopback TCP port that was free a moment ago (bind port 0, read it, release it).
 std::uint16_t pick_free_port();
 

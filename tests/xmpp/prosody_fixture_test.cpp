@@ -165,6 +165,28 @@ TEST(ProsodyFixture, DestructorLeavesNoServer) {
     EXPECT_FALSE(process_exists(pid));
 }
 
+TEST(ProsodyFixture, StaleDirectoriesOfDeadOwnersAreSwept) {
+    namespace fs = std::filesystem;
+    const fs::path dead = fs::temp_directory_path() / "msgr-prosody-sweeptest-dead";
+    const fs::path alive = fs::temp_directory_path() / "msgr-prosody-sweeptest-alive";
+    const fs::path unclaimed = fs::temp_directory_path() / "msgr-prosody-sweeptest-unclaimed";
+    for (const auto &d : {dead, alive, unclaimed})
+        fs::create_directories(d / "data");
+    // A pid that cannot exist (above pid_max), and this very process with a wrong start time
+    // (a reused pid) count as dead; this process as itself counts as alive.
+    std::ofstream(dead / "owner") << "2147483646 1\n";
+    ProsodyFixture mine;  // its own directory carries this process's real owner line
+    fs::copy_file(mine.dir() / "owner", alive / "owner");
+    sweep_stale_prosody_dirs();
+    EXPECT_FALSE(fs::exists(dead));
+    EXPECT_TRUE(fs::exists(alive));
+    EXPECT_TRUE(fs::exists(unclaimed));  // no owner file: perhaps being created; left alone
+    EXPECT_TRUE(fs::exists(mine.dir()));
+    std::error_code ec;
+    fs::remove_all(alive, ec);
+    fs::remove_all(unclaimed, ec);
+}
+
 // A test process that dies without destructors (a crash, _exit, a ctest timeout's SIGKILL)
 // takes its prosody with it (PR_SET_PDEATHSIG); one that calls exit() kills it in atexit.
 class ProsodyFixtureOrphan : public ::testing::TestWithParam<bool> {};
