@@ -1,0 +1,591 @@
+// The C++ API (msgr/msgr.hpp) against the embedded default, through libmsgr.so as a host sees
+// it: the loopback service (any name signs in, on a later tick), echo@loopback answers
+// messages, mobile@loopback is mobile-enabled.
+#include <msgr/msgr.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+// ---- live heap allocations of the whole process (libmsgr.so's included) ----------------------
+// libmsgr.so takes operator new from the global scope, so these replacements see its objects too.
+namespace {
+std::atomic<long> g_live_allocations{0};
+}  // namespace
+
+void *operator new(std::size_t n) {
+    void *p = std::malloc(n == 0 ? 1 : n);
+    if (p == nullptr) throw std::bad_alloc();
+    g_live_allocations.fetch_add(1, std::memory_order_relaxed);
+    return p;
+}
+void operator delete(void *p) noexcept {
+    if (p == nullptr) return;
+    g_live_allocations.fetch_sub(1, std::memory_order_relaxed);
+    std::free(p);
+}
+void operator delete(void *p, std::size_t) noexcept {
+    operator delete(p);
+}
+
+namespace {
+
+constexpr const char *kMe = "player@loopback";
+constexpr const char *kEcho = "echo@loopback";
+constexpr const char *kMobile = "mobile@loopback";
+
+msgr::Runtime make_runtime() {
+    auto created = msgr::Runtime::create();
+    EXPECT_EQ(created.hr(), MSGR_S_OK) << msgr::last_error();
+    return std::move(created).value();
+}
+
+// Ticks until pred() holds, at most `max_ticks` frames. Counts frames, never time.
+template <typename Pred>
+bool tick_until(msgr::Runtime &rt, Pred pred, int max_ticks = 16) {
+    for (int i = 0; i < max_ticks; ++i) {
+        if (pred()) return true;
+        (void)rt.tick();
+    }
+    return pred();
+}
+
+void sign_in(msgr::Runtime &rt, const char *name = kMe) {
+    bool done = false;
+    boost::signals2::scoped_connection c =
+        rt.events().on_signin.connect([&](msgr_hresult hr) { done = hr == MSGR_S_OK; });
+    ASSERT_EQ(rt.signin(name).hr(), MSGR_S_OK) << msgr::last_error();
+    ASSERT_TRUE(tick_until(rt, [&] { return done; }));
+}
+
+// ---- results and names -------------------------------------------------------------------------
+
+TEST(CppResult, NamesAndDescribe) {
+    EXPECT_STREQ(msgr::hresult_name(MSGR_E_NOT_LOGGED_ON), "MSGR_E_NOT_LOGGED_ON");
+    EXPECT_EQ(msgr::describe(MSGR_E_NOT_LOGGED_ON), "MSGR_E_NOT_LOGGED_ON (0x8100031E)");
+    EXPECT_EQ(msgr::describe(MSGR_S_FALSE), "MSGR_S_FALSE (0x00000001)");
+    EXPECT_STREQ(msgr::status_name(MSGR_STATUS_AWAY), "MSGR_STATUS_AWAY");
+    EXPECT_STREQ(msgr::event_type_name(MSGR_EVENT_SIGNIN), "MSGR_EVENT_SIGNIN");
+    EXPECT_TRUE(msgr::succeeded(MSGR_S_FALSE));
+    EXPECT_TRUE(msgr::failed(MSGR_E_FAIL));
+}
+
+TEST(CppResult, ValueThrowsOnlyOnFailure) {
+    msgr::Result<int> good(MSGR_S_FALSE, 7);
+    EXPECT_TRUE(good.ok());
+    EXPECT_TRUE(static_cast<bool>(good));
+    EXPECT_EQ(good.value(), 7);
+    EXPECT_EQ(*good, 7);
+
+    msgr::Result<int> bad(MSGR_E_NOT_LOGGED_ON);
+    EXPECT_FALSE(bad);
+    EXPECT_STREQ(bad.name(), "MSGR_E_NOT_LOGGED_ON");
+    EXPECT_EQ(bad.value_or(-1), -1);
+    try {
+        (void)bad.value();
+        FAIL() << "value() of a failed call must throw";
+    } catch (const msgr::Error &e) {
+        EXPECT_EQ(e.hr(), MSGR_E_NOT_LOGGED_ON);
+        EXPECT_STREQ(e.what(), "MSGR_E_NOT_LOGGED_ON (0x8100031E)");
+    }
+    msgr::Result<> none = MSGR_E_FAIL;
+    EXPECT_THROW(none.value(), msgr::Error);
+    msgr::Result<> fine = MSGR_S_OK;
+    EXPECT_NO_THROW(fine.value());
+}
+
+// ---- the runtime -------------------------------------------------------------------------------
+
+TEST(CppRuntime, MissingConfigurationFileIsReported) {
+    auto created = msgr::Runtime::create("/nonexistent/msgr.toml");
+    EXPECT_EQ(created.hr(), MSGR_E_FILE_NOT_FOUND);
+    EXPECT_FALSE(*created);  // an empty Runtime
+    EXPECT_STRNE(msgr::last_error(), "");
+}
+
+TEST(CppRuntime, SigninCompletesOnALaterTickWithItsEvents) {
+    msgr::Runtime rt = make_runtime();
+    std::vector<msgr_hresult> signins;
+    std::vector<std::int32_t> statuses;
+    std::vector<std::string> added;
+    rt.events().on_signin.connect([&](msgr_hresult hr) { signins.push_back(hr); });
+    rt.events().on_my_status_change.connect([&](msgr_hresult hr, std::int32_t s) {
+        EXPECT_EQ(hr, MSGR_S_OK);
+        statuses.push_back(s);
+    });
+    rt.events().on_contact_list_add.connect([&](msgr_hresult hr, const msgr::Contact &c) {
+        EXPECT_EQ(hr, MSGR_S_OK);
+        added.push_back(c.signin_name().value());
+    });
+
+    EXPECT_EQ(rt.my_signin_name().hr(), MSGR_E_NOT_LOGGED_ON);
+    ASSERT_EQ(rt.signin(kMe).hr(), MSGR_S_OK);
+    EXPECT_TRUE(signins.empty()) << "OnSignin must not fire from inside signin()";
+    EXPECT_EQ(rt.signin(kMe).hr(), MSGR_E_ALREADY_LOGGED_ON);
+
+    ASSERT_TRUE(tick_until(rt, [&] { return !signins.empty(); }));
+    EXPECT_EQ(signins, std::vector<msgr_hresult>{MSGR_S_OK});
+    EXPECT_EQ(statuses, (std::vector<std::int32_t>{MSGR_STATUS_LOCAL_CONNECTING_TO_SERVER,
+                                                   MSGR_STATUS_ONLINE}));
+    EXPECT_EQ(added, (std::vector<std::string>{kEcho, kMobile}));
+    EXPECT_EQ(rt.my_signin_name().value(), kMe);
+    EXPECT_EQ(rt.my_status().value(), MSGR_STATUS_ONLINE);
+    EXPECT_EQ(rt.my_service_id().value(), "loopback");
+
+    auto contacts = rt.my_contacts();
+    ASSERT_TRUE(contacts);
+    ASSERT_EQ(contacts->size(), 2u);
+    EXPECT_EQ((*contacts)[1].friendly_name().value(), "Pat (mobile)");
+    EXPECT_EQ((*contacts)[1].status().value(), MSGR_STATUS_AWAY);
+}
+
+TEST(CppRuntime, SignoutFiresOnSignoutAndStatusOffline) {
+    msgr::Runtime rt = make_runtime();
+    sign_in(rt);
+    std::vector<msgr_hresult> signouts;
+    std::int32_t last_status = -1;
+    rt.events().on_signout.connect([&](msgr_hresult hr) { signouts.push_back(hr); });
+    rt.events().on_my_status_change.connect([&](msgr_hresult, std::int32_t s) { last_status = s; });
+    EXPECT_EQ(rt.set_my_status(MSGR_STATUS_BUSY).hr(), MSGR_S_OK);
+    EXPECT_EQ(rt.set_my_status(MSGR_STATUS_BUSY).hr(), MSGR_S_ALREADY_IN_THE_MODE);
+    (void)rt.tick();
+    EXPECT_EQ(last_status, MSGR_STATUS_BUSY);
+    ASSERT_EQ(rt.signout().hr(), MSGR_S_OK);
+    (void)rt.tick();
+    EXPECT_EQ(signouts, std::vector<msgr_hresult>{MSGR_S_OK});
+    EXPECT_EQ(last_status, MSGR_STATUS_OFFLINE);
+    EXPECT_EQ(rt.signout().hr(), MSGR_E_NOT_LOGGED_ON);
+}
+
+TEST(CppRuntime, CallsFromAnotherThreadAreRefused) {
+    msgr::Runtime rt = make_runtime();
+    sign_in(rt);
+    msgr::Window w = rt.instant_message(kEcho).value();
+    msgr_hresult signin_hr = MSGR_S_OK, show_hr = MSGR_S_OK;
+    std::thread other([&] {
+        signin_hr = rt.signin("intruder@loopback").hr();
+        show_hr = w.show().hr();
+        msgr::Window copy = w;  // add_ref and release may happen on any thread
+    });
+    other.join();
+    EXPECT_EQ(signin_hr, MSGR_RPC_E_WRONG_THREAD);
+    EXPECT_EQ(show_hr, MSGR_RPC_E_WRONG_THREAD);
+    EXPECT_EQ(w.show().hr(), MSGR_S_OK);
+}
+
+// ---- InstantMessage and windows
+// ------------------------------------------------------------------
+
+TEST(CppInstantMessage, RefusedBeforeSignin) {
+    msgr::Runtime rt = make_runtime();
+    auto w = rt.instant_message(kEcho);
+    EXPECT_EQ(w.hr(), MSGR_E_NOT_LOGGED_ON);
+    EXPECT_FALSE(*w);
+}
+
+TEST(CppInstantMessage, OpensOnceAndRaisesCreatedWithTheSameWindow) {
+    msgr::Runtime rt = make_runtime();
+    sign_in(rt);
+    std::vector<msgr::Window> created;
+    rt.events().on_im_window_created.connect([&](const msgr::Window &w) { created.push_back(w); });
+
+    auto first = rt.instant_message(kEcho);
+    ASSERT_EQ(first.hr(), MSGR_S_OK) << msgr::last_error();
+    ASSERT_TRUE(*first);
+    EXPECT_EQ(first->kind().value(), MSGR_WINDOW_CONVERSATION);
+    (void)rt.tick();
+    ASSERT_EQ(created.size(), 1u);
+    EXPECT_EQ(created[0], *first) << "the event carries the window InstantMessage returned";
+
+    // By name again, and by contact object: the same window, no second event.
+    auto again = rt.instant_message(std::string(kEcho));
+    ASSERT_EQ(again.hr(), MSGR_S_OK);
+    EXPECT_EQ(*again, *first);
+    msgr::Contact echo = rt.get_contact(kEcho).value();
+    auto by_contact = rt.instant_message(echo);
+    ASSERT_EQ(by_contact.hr(), MSGR_S_OK);
+    EXPECT_EQ(*by_contact, *first);
+    EXPECT_EQ(first->contact().value(), echo);
+    (void)rt.tick();
+    EXPECT_EQ(created.size(), 1u);
+
+    // A different contact gets a different window.
+    auto other = rt.instant_message(std::string_view("someone@loopback"));
+    ASSERT_EQ(other.hr(), MSGR_S_OK);
+    EXPECT_NE(*other, *first);
+    std::unordered_set<msgr::Window> distinct{*first, *again, *by_contact, *other};
+    EXPECT_EQ(distinct.size(), 2u);
+}
+
+TEST(CppInstantMessage, ArgumentChecks) {
+    msgr::Runtime rt = make_runtime();
+    sign_in(rt);
+    EXPECT_EQ(rt.instant_message(msgr::ContactArg()).hr(), MSGR_E_INVALIDARG);  // VT_EMPTY
+    EXPECT_EQ(rt.instant_message(static_cast<const char *>(nullptr)).hr(), MSGR_E_INVALIDARG);
+    EXPECT_EQ(rt.instant_message(msgr::Contact()).hr(), MSGR_E_INVALIDARG);  // NULL contact
+    EXPECT_EQ(rt.instant_message(" echo@loopback").hr(), MSGR_E_INVALIDARG);
+    EXPECT_EQ(rt.instant_message("echo\n@loopback").hr(), MSGR_E_INVALIDARG);
+    const std::string with_nul("echo@loopback\0tail", 18);
+    EXPECT_EQ(rt.instant_message(std::string_view(with_nul)).hr(), MSGR_E_INVALIDARG);
+    EXPECT_EQ(rt.instant_message(with_nul).hr(), MSGR_E_INVALIDARG);
+    EXPECT_EQ(rt.instant_message(std::string(130, 'a')).hr(), MSGR_E_INVALIDARG);
+    EXPECT_EQ(rt.instant_message(kMe).hr(), MSGR_E_FAIL);  // the local user
+    msgr::Contact me = rt.get_contact(kMe).value();
+    EXPECT_TRUE(me.is_self().value());
+    EXPECT_EQ(rt.instant_message(me).hr(), MSGR_E_FAIL);
+}
+
+TEST(CppInstantMessage, WithoutFocusAnswersSFalseWhichIsSuccess) {
+    msgr::Runtime rt = make_runtime();
+    sign_in(rt);
+    ASSERT_EQ(rt.set_focus_allowed(false).hr(), MSGR_S_OK);
+    auto w = rt.instant_message(kEcho);
+    EXPECT_EQ(w.hr(), MSGR_S_FALSE);
+    ASSERT_TRUE(w);
+    EXPECT_TRUE(*w);
+    EXPECT_EQ(w->show().hr(), MSGR_S_FALSE);
+}
+
+TEST(CppWindow, GeometryAndDraft) {
+    msgr::Runtime rt = make_runtime();
+    sign_in(rt);
+    msgr::Window w = rt.instant_message(kEcho).value();
+    EXPECT_EQ(w.set_left(11).hr(), MSGR_S_OK);
+    EXPECT_EQ(w.set_width(300).hr(), MSGR_S_OK);
+    EXPECT_EQ(w.set_height(0).hr(), MSGR_E_INVALIDARG);
+    EXPECT_EQ(w.left().value(), 11);
+    EXPECT_EQ(w.width().value(), 300);
+    EXPECT_GT(w.height().value(), 0);
+    EXPECT_EQ(w.set_draft(std::string_view("hello there")).hr(), MSGR_S_OK);
+    EXPECT_EQ(w.draft().value(), "hello there");
+    EXPECT_EQ(w.set_draft("\xff").hr(), MSGR_E_INVALIDARG);
+}
+
+TEST(CppPage, FollowsThePagingCapability) {
+    msgr::Runtime rt = make_runtime();
+    sign_in(rt);
+    EXPECT_EQ(rt.page(msgr::ContactArg()).hr(), MSGR_E_INVALIDARG);
+    msgr::Contact mobile = rt.get_contact(kMobile).value();
+    const auto max = msgr::ui::max_page_length(rt);
+    if (max.hr() == MSGR_E_NOTIMPL) {
+        // No paging add-in is installed in this configuration.
+        EXPECT_FALSE(mobile.can_page().value());
+        EXPECT_EQ(rt.page(mobile).hr(), MSGR_E_NOTIMPL);
+        EXPECT_EQ(rt.page(kMobile).hr(), MSGR_E_NOTIMPL);
+    } else {
+        ASSERT_TRUE(max);
+        EXPECT_TRUE(mobile.can_page().value());
+        auto w = rt.page(mobile);
+        ASSERT_TRUE(w) << w.name();
+        EXPECT_EQ(w->kind().value(), MSGR_WINDOW_PAGE);
+        EXPECT_EQ(rt.page(kEcho).hr(), MSGR_E_PAGING_UNAVAILABLE);
+    }
+    EXPECT_EQ(rt.script_invoke("Page", kMobile).hr(), MSGR_E_NOTIMPL);
+    EXPECT_EQ(rt.script_invoke("InstantMessage", kEcho).hr(), MSGR_S_OK);
+}
+
+// ---- messages ----------------------------------------------------------------------------------
+
+TEST(CppEvents, EchoAnswersWithDeliveryAndMessageEvents) {
+    msgr::Runtime rt = make_runtime();
+    sign_in(rt);
+    msgr::Window w = rt.instant_message(kEcho).value();
+    msgr::Contact echo = rt.get_contact(kEcho).value();
+
+    struct Delivery {
+        msgr::Window window;
+        msgr_hresult hr;
+        std::size_t index;
+    };
+    std::vector<Delivery> deliveries;
+    struct Received {
+        msgr::Window window;
+        msgr::Contact from;
+        std::string text;
+    };
+    std::vector<Received> received;
+    rt.events().on_delivery_change.connect(
+        [&](const msgr::Window &win, msgr_hresult hr, std::size_t index) {
+            deliveries.push_back({win, hr, index});
+        });
+    rt.events().on_message_received.connect(
+        [&](const msgr::Window &win, const msgr::Contact &from, std::string_view text) {
+            received.push_back({win, from, std::string(text)});
+        });
+
+    auto sent = msgr::ui::send(w, std::string_view("hello, echo"));
+    ASSERT_EQ(sent.hr(), MSGR_S_OK) << msgr::last_error();
+    EXPECT_EQ(*sent, 0u);
+    ASSERT_TRUE(tick_until(rt, [&] { return !received.empty(); }));
+
+    ASSERT_EQ(deliveries.size(), 1u);
+    EXPECT_EQ(deliveries[0].window, w);
+    EXPECT_EQ(deliveries[0].hr, MSGR_S_OK);
+    EXPECT_EQ(deliveries[0].index, 0u);
+    ASSERT_EQ(received.size(), 1u);
+    EXPECT_EQ(received[0].window, w);
+    EXPECT_EQ(received[0].from, echo);
+    EXPECT_EQ(received[0].text, "hello, echo");
+
+    ASSERT_EQ(w.history_size().value(), 2u);
+    const msgr::Message out = w.history(0).value();
+    EXPECT_EQ(out.direction, MSGR_MESSAGE_OUTGOING);
+    EXPECT_EQ(out.delivery, MSGR_DELIVERY_SENT);
+    EXPECT_EQ(out.text, "hello, echo");
+    const msgr::Message in = w.history(1).value();
+    EXPECT_EQ(in.direction, MSGR_MESSAGE_INCOMING);
+    EXPECT_EQ(in.text, "hello, echo");
+    EXPECT_EQ(w.history(2).hr(), MSGR_E_INVALIDARG);
+}
+
+TEST(CppEvents, RawEventSeesEveryEventBeforeItsTypedSignal) {
+    msgr::Runtime rt = make_runtime();
+    std::vector<std::string> order;
+    rt.events().on_event.connect(
+        [&](const msgr_event &ev) { order.push_back(msgr::event_type_name(ev.type)); });
+    rt.events().on_signin.connect([&](msgr_hresult) { order.push_back("typed signin"); });
+    ASSERT_EQ(rt.signin(kMe).hr(), MSGR_S_OK);
+    ASSERT_TRUE(tick_until(
+        rt, [&] { return std::find(order.begin(), order.end(), "typed signin") != order.end(); }));
+    const auto raw = std::find(order.begin(), order.end(), "MSGR_EVENT_SIGNIN");
+    const auto typed = std::find(order.begin(), order.end(), "typed signin");
+    ASSERT_NE(raw, order.end());
+    EXPECT_EQ(raw + 1, typed);
+}
+
+// ---- handles ------------------------------------------------------------------------------------
+
+TEST(CppHandles, CopyAddsAReferenceMoveTransfersIt) {
+    msgr::Runtime rt = make_runtime();
+    sign_in(rt);
+    msgr::Window w = rt.instant_message(kEcho).value();
+    msgr::Window copy = w;
+    EXPECT_EQ(copy, w);
+    msgr::Window moved = std::move(copy);
+    EXPECT_FALSE(copy);  // NOLINT(bugprone-use-after-move): moved-from handles are empty
+    EXPECT_EQ(moved, w);
+    EXPECT_EQ(copy.is_closed().hr(), MSGR_E_INVALIDARG);
+    moved = moved;  // self-assignment keeps the reference
+    EXPECT_EQ(moved.is_closed().value(), false);
+    // release() hands the reference to C code, which gives it back.
+    msgr_window *raw = moved.release();
+    EXPECT_FALSE(moved);
+    msgr::Window readopted = msgr::Window::adopt(raw);
+    EXPECT_EQ(readopted, w);
+}
+
+TEST(CppHandles, AWindowKeptAfterSignoutAnswersIsClosed) {
+    msgr::Runtime rt = make_runtime();
+    sign_in(rt);
+    std::vector<msgr::Window> destroyed;
+    rt.events().on_im_window_destroyed.connect(
+        [&](const msgr::Window &w) { destroyed.push_back(w); });
+    msgr::Window kept = rt.instant_message(kEcho).value();
+    msgr::Contact echo = kept.contact().value();
+    ASSERT_EQ(rt.signout().hr(), MSGR_S_OK);
+    (void)rt.tick();
+    ASSERT_EQ(destroyed.size(), 1u);
+    EXPECT_EQ(destroyed[0], kept);
+    EXPECT_EQ(kept.is_closed().value(), true);
+    EXPECT_EQ(kept.show().hr(), MSGR_E_FAIL);
+    EXPECT_EQ(kept.close().hr(), MSGR_S_FALSE);
+    // A closed window is not reused: signing in again and InstantMessage opens a new one.
+    sign_in(rt);
+    msgr::Window fresh = rt.instant_message(kEcho).value();
+    EXPECT_NE(fresh, kept);
+    EXPECT_EQ(kept.contact().value().signin_name().value(), kEcho);
+    (void)echo;
+}
+
+TEST(CppHandles, HandlesOutliveTheRuntimeAndAnswerDisconnected) {
+    msgr::Window w;
+    msgr::Contact c;
+    int shutdowns = 0;
+    {
+        msgr::Runtime rt = make_runtime();
+        sign_in(rt);
+        w = rt.instant_message(kEcho).value();
+        c = rt.get_contact(kEcho).value();
+        rt.events().on_app_shutdown.connect([&] {
+            ++shutdowns;
+            EXPECT_EQ(w.is_closed().value(), false) << "handles still work during AppShutdown";
+        });
+    }
+    EXPECT_EQ(shutdowns, 1);
+    EXPECT_EQ(w.is_closed().hr(), MSGR_RPC_E_DISCONNECTED);
+    EXPECT_EQ(c.signin_name().hr(), MSGR_RPC_E_DISCONNECTED);
+}
+
+TEST(CppHandles, EverythingIsReleased) {
+    // Warm-up: one full cycle, so that lazily created process-wide state exists beforehand.
+    {
+        msgr::Runtime rt = make_runtime();
+        sign_in(rt);
+    }
+    const long before = g_live_allocations.load();
+    {
+        msgr::Runtime rt = make_runtime();
+        std::vector<msgr::Window> created;
+        std::vector<msgr::Contact> listed;
+        rt.events().on_im_window_created.connect(
+            [&](const msgr::Window &w) { created.push_back(w); });
+        rt.events().on_contact_list_add.connect(
+            [&](msgr_hresult, const msgr::Contact &c) { listed.push_back(c); });
+        sign_in(rt);
+        msgr::Window a = rt.instant_message(kEcho).value();
+        msgr::Window b =
+            rt.instant_message(std::string_view("someone.with.a.long.name@loopback")).value();
+        (void)msgr::ui::send(a, "ping");
+        ASSERT_TRUE(tick_until(rt, [&] { return a.history_size().value() == 2; }));
+        ASSERT_EQ(rt.signout().hr(), MSGR_S_OK);
+        (void)rt.tick();
+        EXPECT_EQ(created.size(), 2u);
+        EXPECT_EQ(listed.size(), 2u);
+    }
+    EXPECT_EQ(g_live_allocations.load(), before)
+        << "the runtime, its handles or the C++ layer leaked (or freed twice)";
+}
+
+// ---- moving the runtime
+// --------------------------------------------------------------------------
+
+TEST(CppRuntime, MovingKeepsEventsWorking) {
+    std::vector<msgr_hresult> signins;
+    std::vector<msgr::Window> created;
+    msgr::Runtime first = make_runtime();
+    first.events().on_signin.connect([&](msgr_hresult hr) { signins.push_back(hr); });
+    first.events().on_im_window_created.connect(
+        [&](const msgr::Window &w) { created.push_back(w); });
+    msgr_runtime *const raw = first.native_handle();
+
+    msgr::Runtime second(std::move(first));
+    EXPECT_FALSE(first);  // NOLINT(bugprone-use-after-move)
+    EXPECT_EQ(first.tick().hr(), MSGR_E_INVALIDARG);
+    EXPECT_EQ(second.native_handle(), raw);
+    ASSERT_EQ(second.signin(kMe).hr(), MSGR_S_OK);
+
+    // Moved again, by assignment over another live runtime, and into a growing vector.
+    msgr::Runtime third = make_runtime();
+    third = std::move(second);
+    std::vector<msgr::Runtime> hosts;
+    hosts.push_back(std::move(third));
+    for (int i = 0; i < 8; ++i)
+        hosts.push_back(make_runtime());  // reallocates: the Runtime objects move
+    msgr::Runtime &rt = hosts.front();
+    EXPECT_EQ(rt.native_handle(), raw);
+
+    ASSERT_TRUE(tick_until(rt, [&] { return !signins.empty(); }));
+    EXPECT_EQ(signins, std::vector<msgr_hresult>{MSGR_S_OK});
+    auto w = rt.instant_message(kEcho);
+    ASSERT_TRUE(w);
+    (void)rt.tick();
+    ASSERT_EQ(created.size(), 1u);
+    EXPECT_EQ(created[0], *w);
+}
+
+// ---- exceptions never cross the C boundary
+// --------------------------------------------------------
+
+TEST(CppEvents, ASlotThatThrowsIsReportedAndTheOthersStillRun) {
+    msgr::Runtime rt = make_runtime();
+    std::vector<std::string> errors;
+    std::vector<msgr_event_type> error_types;
+    int later_slot = 0, status_events = 0;
+    rt.events().on_handler_error.connect([&](msgr_event_type type, std::exception_ptr e) {
+        error_types.push_back(type);
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception &x) {
+            errors.push_back(x.what());
+        } catch (...) {
+            errors.push_back("non-standard exception");
+        }
+    });
+    rt.events().on_signin.connect([](msgr_hresult) { throw std::runtime_error("slot failed"); });
+    rt.events().on_signin.connect([&](msgr_hresult) { ++later_slot; });
+    rt.events().on_signin.connect([](msgr_hresult) { throw 42; });
+    rt.events().on_my_status_change.connect([&](msgr_hresult, std::int32_t) { ++status_events; });
+
+    ASSERT_EQ(rt.signin(kMe).hr(), MSGR_S_OK);
+    for (int i = 0; i < 4; ++i)
+        EXPECT_TRUE(rt.tick().ok());
+    EXPECT_EQ(later_slot, 1) << "a throwing slot must not keep the next one from running";
+    EXPECT_EQ(errors, (std::vector<std::string>{"slot failed", "non-standard exception"}));
+    EXPECT_EQ(error_types, (std::vector<msgr_event_type>{MSGR_EVENT_SIGNIN, MSGR_EVENT_SIGNIN}));
+    EXPECT_EQ(status_events, 2) << "events after the throwing one are still delivered";
+    EXPECT_TRUE(rt.instant_message(kEcho)) << "the runtime goes on";
+}
+
+TEST(CppEvents, AThrowingErrorHandlerIsContained) {
+    msgr::Runtime rt = make_runtime();
+    int signins = 0;
+    rt.events().on_handler_error.connect(
+        [](msgr_event_type, std::exception_ptr) { throw std::logic_error("handler failed"); });
+    rt.events().on_signin.connect([](msgr_hresult) { throw std::runtime_error("slot failed"); });
+    rt.events().on_signin.connect([&](msgr_hresult) { ++signins; });
+    ASSERT_EQ(rt.signin(kMe).hr(), MSGR_S_OK);
+    EXPECT_TRUE(tick_until(rt, [&] { return signins == 1; }));
+}
+
+TEST(CppEvents, WithoutAnErrorHandlerTheExceptionGoesToStderr) {
+    msgr::Runtime rt = make_runtime();
+    rt.events().on_signin.connect([](msgr_hresult) { throw std::runtime_error("nobody listens"); });
+    ASSERT_EQ(rt.signin(kMe).hr(), MSGR_S_OK);
+    testing::internal::CaptureStderr();
+    (void)rt.tick();
+    (void)rt.tick();
+    const std::string err = testing::internal::GetCapturedStderr();
+    EXPECT_NE(err.find("MSGR_EVENT_SIGNIN"), std::string::npos) << err;
+    EXPECT_NE(err.find("nobody listens"), std::string::npos) << err;
+}
+
+// ---- destroying the runtime from one of its own slots
+// --------------------------------------------
+
+TEST(CppRuntime, DestroyedFromItsOwnSlotFinishesAfterTheTick) {
+    std::optional<msgr::Runtime> rt(make_runtime());
+    int shutdowns = 0, signouts = 0;
+    msgr::Window kept;
+    sign_in(*rt);
+    kept = rt->instant_message(kEcho).value();
+    rt->events().on_app_shutdown.connect([&] { ++shutdowns; });
+    rt->events().on_signout.connect([&](msgr_hresult) {
+        ++signouts;
+        rt.reset();  // the host drops the runtime from inside an event
+        EXPECT_EQ(shutdowns, 0) << "the destruction waits for the tick to return";
+    });
+    // Another slot of the same event still runs: the signals outlive the Runtime object.
+    int after = 0;
+    rt->events().on_signout.connect([&](msgr_hresult) { ++after; });
+    ASSERT_EQ(rt->signout().hr(), MSGR_S_OK);
+    (void)rt->tick();  // destroys the runtime from within, then finishes when the tick returns
+    EXPECT_FALSE(rt.has_value());
+    EXPECT_EQ(signouts, 1);
+    EXPECT_EQ(after, 1);
+    EXPECT_EQ(shutdowns, 1);
+    EXPECT_EQ(kept.is_closed().value(), true) << "closed by the sign-out, still answering";
+}
+
+// ---- logging -----------------------------------------------------------------------------------
+
+TEST(CppLog, HandlerReceivesTheReasonOfAFailure) {
+    std::vector<std::string> lines;
+    msgr::set_log_handler([&](msgr_log_level, std::string_view line) { lines.emplace_back(line); });
+    msgr::Runtime rt = make_runtime();
+    EXPECT_EQ(rt.instant_message(kEcho).hr(), MSGR_E_NOT_LOGGED_ON);
+    msgr::set_log_handler(nullptr);
+    EXPECT_EQ(rt.instant_message(kEcho).hr(), MSGR_E_NOT_LOGGED_ON);
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_NE(lines[0].find("MSGR_E_NOT_LOGGED_ON"), std::string::npos) << lines[0];
+}
+
+}  // namespace
