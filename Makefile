@@ -6,7 +6,7 @@ CONFIG  ?= RelWithDebInfo
 JOBS    ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test demo install clean
+.PHONY: all deps configure build test demo install clean bench
 
 all: build
 
@@ -32,6 +32,15 @@ test: build
 # $(BUILD)/demo/, then exits 0. The headless C host's session runs as a test.
 demo: build
 	$(BUILD)/bin/msgr-sdl2-demo --out $(BUILD)/demo
+
+# The Google Benchmark suite (tests/bench): repetitions, and the median of each benchmark.
+# BENCH_FLAGS adds options, e.g. BENCH_FLAGS=--benchmark_filter=Tick.
+BENCH_REPETITIONS ?= 10
+bench: build
+	$(BUILD)/bin/core_bench --benchmark_repetitions=$(BENCH_REPETITIONS) \
+	  --benchmark_report_aggregates_only=true --benchmark_out=$(BUILD)/core_bench.json \
+	  --benchmark_out_format=json $(BENCH_FLAGS) | grep -E '^(Benchmark|-+$$|.*_median)'
+	@echo "medians above; all aggregates in $(BUILD)/core_bench.json"
 
 install: build
 	cmake --install $(BUILD) --prefix $(or $(PREFIX),/usr/local)

@@ -589,3 +589,30 @@ TEST(CppLog, HandlerReceivesTheReasonOfAFailure) {
 }
 
 }  // namespace
+
+namespace {
+
+// ---- C ABI behaviour found while building the C++ layer ----------------------------------------
+
+void destroy_again(const msgr_event *ev, void *user) {
+    if (ev->type == MSGR_EVENT_APP_SHUTDOWN) {
+        ++*static_cast<int *>(static_cast<void **>(user)[1]);
+        msgr_runtime_destroy(static_cast<msgr_runtime *>(static_cast<void **>(user)[0]));
+    }
+}
+
+TEST(CAbiShutdown, DestroyCalledFromTheAppShutdownCallbackIsIgnored) {
+    // Used to delete the runtime twice: the nested call saw impl already reset.
+    msgr_runtime *rt = nullptr;
+    ASSERT_EQ(msgr_runtime_create(nullptr, &rt), MSGR_S_OK);
+    int shutdowns = 0;
+    void *user[2] = {rt, &shutdowns};
+    msgr_subscription sub = 0;
+    ASSERT_EQ(msgr_subscribe(rt, MSGR_EVENT_APP_SHUTDOWN, &destroy_again, user, &sub), MSGR_S_OK);
+    const long before = g_live_allocations.load();
+    msgr_runtime_destroy(rt);
+    EXPECT_EQ(shutdowns, 1);
+    EXPECT_LT(g_live_allocations.load(), before) << "the runtime is freed, once";
+}
+
+}  // namespace

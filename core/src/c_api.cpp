@@ -20,6 +20,7 @@ using msgr::core::WindowRef;
 struct msgr_runtime {
     std::unique_ptr<Runtime> impl;
     bool destroy_requested = false;  // msgr_runtime_destroy was called from a callback
+    bool destroying = false;         // inside msgr_runtime_destroy (AppShutdown is being raised)
 };
 
 msgr::core::Runtime *msgr::core::runtime_of(msgr_runtime *rt) noexcept {
@@ -236,6 +237,8 @@ msgr_hresult msgr_runtime_create(const char *config_path, msgr_runtime **out) {
 
 void msgr_runtime_destroy(msgr_runtime *rt) {
     if (rt == nullptr) return;
+    // Called again from an AppShutdown callback: the destruction under way finishes the job.
+    if (rt->destroying) return;
     if (rt->impl && !rt->impl->on_owner_thread()) {
         (void)wrong_thread();
         msgr::core::log(MSGR_LOG_ERROR,
@@ -246,6 +249,7 @@ void msgr_runtime_destroy(msgr_runtime *rt) {
         rt->destroy_requested = true;  // finished when the tick that called back returns
         return;
     }
+    rt->destroying = true;
     try {
         rt->impl.reset();
     } catch (...) {
