@@ -348,8 +348,8 @@ TEST(CppEvents, EchoAnswersWithDeliveryAndMessageEvents) {
 }
 
 TEST(CppEvents, RawEventSeesEveryEventBeforeItsTypedSignal) {
+    std::vector<std::string> order;  // first: on_event also sees the AppShutdown of ~Runtime
     msgr::Runtime rt = make_runtime();
-    std::vector<std::string> order;
     rt.events().on_event.connect(
         [&](const msgr_event &ev) { order.push_back(msgr::event_type_name(ev.type)); });
     rt.events().on_signin.connect([&](msgr_hresult) { order.push_back("typed signin"); });
@@ -374,7 +374,8 @@ TEST(CppHandles, CopyAddsAReferenceMoveTransfersIt) {
     EXPECT_FALSE(copy);  // NOLINT(bugprone-use-after-move): moved-from handles are empty
     EXPECT_EQ(moved, w);
     EXPECT_EQ(copy.is_closed().hr(), MSGR_E_INVALIDARG);
-    moved = moved;  // self-assignment keeps the reference
+    msgr::Window &alias = moved;
+    moved = alias;  // self-assignment keeps the reference
     EXPECT_EQ(moved.is_closed().value(), false);
     // release() hands the reference to C code, which gives it back.
     msgr_window *raw = moved.release();

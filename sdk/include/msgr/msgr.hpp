@@ -379,20 +379,20 @@ class Window {
         return {hr, v != 0};
     }
     /// Brings the window to the front with focus; MSGR_S_FALSE when focus is not allowed.
-    Result<> show() const { return msgr_window_show(w_); }
+    Result<> show() const noexcept { return msgr_window_show(w_); }
     /// Closes the window (OnIMWindowDestroyed); MSGR_S_FALSE if it was closed already.
-    Result<> close() const { return msgr_window_close(w_); }
+    Result<> close() const noexcept { return msgr_window_close(w_); }
 
     /// Geometry in pixels of the host's overlay.
     Result<std::int32_t> left() const { return get_(msgr_window_get_left); }
     Result<std::int32_t> top() const { return get_(msgr_window_get_top); }
     Result<std::int32_t> width() const { return get_(msgr_window_get_width); }
     Result<std::int32_t> height() const { return get_(msgr_window_get_height); }
-    Result<> set_left(std::int32_t v) const { return msgr_window_set_left(w_, v); }
-    Result<> set_top(std::int32_t v) const { return msgr_window_set_top(w_, v); }
+    Result<> set_left(std::int32_t v) const noexcept { return msgr_window_set_left(w_, v); }
+    Result<> set_top(std::int32_t v) const noexcept { return msgr_window_set_top(w_, v); }
     /// Width and height must be positive (MSGR_E_INVALIDARG otherwise).
-    Result<> set_width(std::int32_t v) const { return msgr_window_set_width(w_, v); }
-    Result<> set_height(std::int32_t v) const { return msgr_window_set_height(w_, v); }
+    Result<> set_width(std::int32_t v) const noexcept { return msgr_window_set_width(w_, v); }
+    Result<> set_height(std::int32_t v) const noexcept { return msgr_window_set_height(w_, v); }
 
     /// The contact the window talks to.
     Result<Contact> contact() const {
@@ -508,6 +508,10 @@ struct GuardedCombiner {
 /// back into the runtime (open windows, sign out, ...); events that causes are raised later in
 /// the same tick. A slot may even destroy the Runtime: destruction then completes when the tick
 /// returns (and on_app_shutdown still fires). Don't call Runtime::tick() from a slot.
+///
+/// on_event and on_app_shutdown also run from the Runtime's destructor: whatever their slots
+/// capture must outlive the Runtime (declare it before the Runtime), or hold the connection in
+/// a boost::signals2::scoped_connection declared after the Runtime.
 class Events {
   public:
     template <typename Signature>
@@ -766,11 +770,13 @@ class Runtime {
 
     /// Drains the work services posted and raises the events. Call once a frame, on the owner
     /// thread. S_OK, or S_FALSE when work is left for the next tick.
-    Result<> tick() { return msgr_runtime_tick(rt_); }
+    Result<> tick() noexcept { return msgr_runtime_tick(rt_); }
 
     /// Whether windows may take keyboard focus (default: yes). When they may not,
     /// instant_message and page still open the window and answer MSGR_S_FALSE.
-    Result<> set_focus_allowed(bool allowed) { return msgr_set_focus_allowed(rt_, allowed); }
+    Result<> set_focus_allowed(bool allowed) noexcept {
+        return msgr_set_focus_allowed(rt_, allowed);
+    }
 
     /// Starts signing in; on_signin reports the result from a later tick.
     Result<> signin(const StringArg &signin_name, const StringArg &password = "") {
@@ -778,7 +784,7 @@ class Runtime {
         return msgr_signin(rt_, signin_name.c_str(), password.c_str());
     }
     /// Signs out: closes every window; on_signout reports it.
-    Result<> signout() { return msgr_signout(rt_); }
+    Result<> signout() noexcept { return msgr_signout(rt_); }
     /// The user's MISTATUS.
     Result<std::int32_t> my_status() const {
         std::int32_t s = MSGR_STATUS_UNKNOWN;
@@ -786,14 +792,14 @@ class Runtime {
         return {hr, s};
     }
     /// MSGR_S_ALREADY_IN_THE_MODE when unchanged.
-    Result<> set_my_status(std::int32_t status) { return msgr_set_my_status(rt_, status); }
+    Result<> set_my_status(std::int32_t status) noexcept { return msgr_set_my_status(rt_, status); }
     /// MSGR_E_NOT_LOGGED_ON when not signed in.
     Result<std::string> my_signin_name() const { return string_(msgr_my_signin_name); }
     /// The primary service's id ("loopback" in the embedded defaults).
     Result<std::string> my_service_id() const { return string_(msgr_my_service_id); }
 
     /// The sign-in dialog's visibility, set by the UI layer (Page fails while it shows).
-    Result<> set_signin_dialog_visible(bool visible) {
+    Result<> set_signin_dialog_visible(bool visible) noexcept {
         return msgr_set_signin_dialog_visible(rt_, visible);
     }
     Result<bool> signin_dialog_visible() const {
