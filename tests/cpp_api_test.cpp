@@ -16,16 +16,18 @@
 
 #include <gtest/gtest.h>
 
-// ---- live heap allocations of the whole process (libmsgr.so's included) ----------------------
+// ---- live heap allocations of the whole process (libmsgr.so's included) -------------------------
 // libmsgr.so takes operator new from the global scope, so these replacements see its objects too.
 namespace {
 std::atomic<long> g_live_allocations{0};
+std::atomic<long> g_allocations{0};  // every operator new since start
 }  // namespace
 
 void *operator new(std::size_t n) {
     void *p = std::malloc(n == 0 ? 1 : n);
     if (p == nullptr) throw std::bad_alloc();
     g_live_allocations.fetch_add(1, std::memory_order_relaxed);
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
     return p;
 }
 void operator delete(void *p) noexcept {
@@ -67,7 +69,7 @@ void sign_in(msgr::Runtime &rt, const char *name = kMe) {
     ASSERT_TRUE(tick_until(rt, [&] { return done; }));
 }
 
-// ---- results and names -------------------------------------------------------------------------
+// ---- results and names --------------------------------------------------------------------------
 
 TEST(CppResult, NamesAndDescribe) {
     EXPECT_STREQ(msgr::hresult_name(MSGR_E_NOT_LOGGED_ON), "MSGR_E_NOT_LOGGED_ON");
@@ -103,7 +105,7 @@ TEST(CppResult, ValueThrowsOnlyOnFailure) {
     EXPECT_NO_THROW(fine.value());
 }
 
-// ---- the runtime -------------------------------------------------------------------------------
+// ---- the runtime --------------------------------------------------------------------------------
 
 TEST(CppRuntime, MissingConfigurationFileIsReported) {
     auto created = msgr::Runtime::create("/nonexistent/msgr.toml");
@@ -182,8 +184,7 @@ TEST(CppRuntime, CallsFromAnotherThreadAreRefused) {
     EXPECT_EQ(w.show().hr(), MSGR_S_OK);
 }
 
-// ---- InstantMessage and windows
-// ------------------------------------------------------------------
+// ---- InstantMessage and windows -----------------------------------------------------------------
 
 TEST(CppInstantMessage, RefusedBeforeSignin) {
     msgr::Runtime rt = make_runtime();
@@ -293,7 +294,7 @@ TEST(CppPage, FollowsThePagingCapability) {
     EXPECT_EQ(rt.script_invoke("InstantMessage", kEcho).hr(), MSGR_S_OK);
 }
 
-// ---- messages ----------------------------------------------------------------------------------
+// ---- messages -----------------------------------------------------------------------------------
 
 TEST(CppEvents, EchoAnswersWithDeliveryAndMessageEvents) {
     msgr::Runtime rt = make_runtime();
@@ -456,8 +457,27 @@ TEST(CppHandles, EverythingIsReleased) {
         << "the runtime, its handles or the C++ layer leaked (or freed twice)";
 }
 
-// ---- moving the runtime
-// --------------------------------------------------------------------------
+TEST(CppHandles, ASteadyFrameAllocatesNothing) {
+    // DESIGN.md's budget, through the C++ layer: nothing arrived, nothing changed, no allocation.
+    msgr::Runtime rt = make_runtime();
+    int events = 0;
+    rt.events().on_event.connect([&](const msgr_event &) { ++events; });
+    rt.events().on_message_received.connect(
+        [&](const msgr::Window &, const msgr::Contact &, std::string_view) { ++events; });
+    sign_in(rt);
+    msgr::Window a = rt.instant_message(kEcho).value();
+    msgr::Window b = rt.instant_message("b@loopback").value();
+    for (int i = 0; i < 4; ++i)
+        (void)rt.tick();
+    const int events_before = events;
+    const long before = g_allocations.load();
+    for (int i = 0; i < 100; ++i)
+        EXPECT_EQ(rt.tick().hr(), MSGR_S_OK);
+    EXPECT_EQ(g_allocations.load() - before, 0);
+    EXPECT_EQ(events, events_before);
+}
+
+// ---- moving the runtime -------------------------------------------------------------------------
 
 TEST(CppRuntime, MovingKeepsEventsWorking) {
     std::vector<msgr_hresult> signins;
@@ -493,8 +513,7 @@ TEST(CppRuntime, MovingKeepsEventsWorking) {
     EXPECT_EQ(created[0], *w);
 }
 
-// ---- exceptions never cross the C boundary
-// --------------------------------------------------------
+// ---- exceptions never cross the C boundary ------------------------------------------------------
 
 TEST(CppEvents, ASlotThatThrowsIsReportedAndTheOthersStillRun) {
     msgr::Runtime rt = make_runtime();
@@ -549,8 +568,7 @@ TEST(CppEvents, WithoutAnErrorHandlerTheExceptionGoesToStderr) {
     EXPECT_NE(err.find("nobody listens"), std::string::npos) << err;
 }
 
-// ---- destroying the runtime from one of its own slots
-// --------------------------------------------
+// ---- destroying the runtime from one of its own slots -------------------------------------------
 
 TEST(CppRuntime, DestroyedFromItsOwnSlotFinishesAfterTheTick) {
     std::optional<msgr::Runtime> rt(make_runtime());
@@ -576,7 +594,7 @@ TEST(CppRuntime, DestroyedFromItsOwnSlotFinishesAfterTheTick) {
     EXPECT_EQ(kept.is_closed().value(), true) << "closed by the sign-out, still answering";
 }
 
-// ---- logging -----------------------------------------------------------------------------------
+// ---- logging ------------------------------------------------------------------------------------
 
 TEST(CppLog, HandlerReceivesTheReasonOfAFailure) {
     std::vector<std::string> lines;
@@ -593,7 +611,7 @@ TEST(CppLog, HandlerReceivesTheReasonOfAFailure) {
 
 namespace {
 
-// ---- C ABI behaviour found while building the C++ layer ----------------------------------------
+// ---- C ABI behaviour found while building the C++ layer -----------------------------------------
 
 void destroy_again(const msgr_event *ev, void *user) {
     if (ev->type == MSGR_EVENT_APP_SHUTDOWN) {
