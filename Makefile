@@ -33,14 +33,19 @@ test: build
 demo: build
 	$(BUILD)/bin/msgr-sdl2-demo --out $(BUILD)/demo
 
-# The Google Benchmark suite (tests/bench): repetitions, and the median of each benchmark.
-# BENCH_FLAGS adds options, e.g. BENCH_FLAGS=--benchmark_filter=Tick.
+# The Google Benchmarks (tests/bench): each run with repetitions; the median of each is shown,
+# every aggregate is kept in $(BUILD)/<bench>.json. BENCH_FLAGS adds options, for example
+# BENCH_FLAGS=--benchmark_filter=Tick; BENCHES picks the programs.
+BENCHES ?= core_bench addin_bench
 BENCH_REPETITIONS ?= 10
 bench: build
-	$(BUILD)/bin/core_bench --benchmark_repetitions=$(BENCH_REPETITIONS) \
-	  --benchmark_report_aggregates_only=true --benchmark_out=$(BUILD)/core_bench.json \
-	  --benchmark_out_format=json $(BENCH_FLAGS) | grep -E '^(Benchmark|-+$$|.*_median)'
-	@echo "medians above; all aggregates in $(BUILD)/core_bench.json"
+	@set -e; for b in $(BENCHES); do \
+	  [ -x $(BUILD)/bin/$$b ] || { echo "bench: $$b was not built"; exit 1; }; \
+	  echo "== $$b (medians of $(BENCH_REPETITIONS) repetitions)"; \
+	  $(BUILD)/bin/$$b --benchmark_repetitions=$(BENCH_REPETITIONS) \
+	    --benchmark_report_aggregates_only=true --benchmark_out=$(BUILD)/$$b.json \
+	    --benchmark_out_format=json $(BENCH_FLAGS) 2>/dev/null | grep -E '^(Benchmark|.*_median)'; \
+	done
 
 install: build
 	cmake --install $(BUILD) --prefix $(or $(PREFIX),/usr/local)
