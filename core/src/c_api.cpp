@@ -251,6 +251,8 @@ void msgr_runtime_destroy(msgr_runtime *rt) {
     }
     rt->destroying = true;
     try {
+        // AppShutdown's handlers see a whole runtime: they may still read state or release.
+        if (rt->impl) rt->impl->announce_shutdown();
         rt->impl.reset();
     } catch (...) {
         msgr::core::log(MSGR_LOG_ERROR, "error while destroying the runtime");

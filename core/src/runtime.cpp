@@ -61,9 +61,14 @@ Runtime::Runtime(Config config)
       config_(std::move(config)),
       inbox_(config_.inbox_capacity, owner_) {}
 
+void Runtime::announce_shutdown() {
+    if (shutdown_announced_) return;
+    shutdown_announced_ = true;
+    dispatch(Pending{MSGR_EVENT_APP_SHUTDOWN});
+}
+
 Runtime::~Runtime() {
-    Pending shutdown{MSGR_EVENT_APP_SHUTDOWN};
-    dispatch(shutdown);
+    announce_shutdown();
     // Producers waiting on a full inbox wake up and give up before their services are joined.
     inbox_.close();
     paging_.reset();

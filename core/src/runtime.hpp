@@ -43,6 +43,9 @@ class Runtime {
     // ---- the frame ----
     msgr_hresult tick();
     bool in_callback() const noexcept { return dispatch_depth_ > 0; }
+    // Raises AppShutdown (once) while the runtime is still whole, so its handlers may still
+    // call it. The destructor calls it if the owner did not.
+    void announce_shutdown();
 
     // ---- host settings ----
     void set_focus_allowed(bool allowed) noexcept { focus_allowed_ = allowed; }
@@ -180,6 +183,7 @@ class Runtime {
     std::vector<Pending> dispatching_;
     std::vector<InboxItem> drained_;
     int dispatch_depth_ = 0;
+    bool shutdown_announced_ = false;
     std::array<boost::signals2::signal<void(const msgr_event &)>, MSGR_EVENT_TYPE_COUNT_> signals_;
     std::unordered_map<msgr_subscription, boost::signals2::connection> subscriptions_;
     msgr_subscription next_subscription_ = 1;

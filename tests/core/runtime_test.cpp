@@ -330,6 +330,33 @@ TEST_F(Runtime, CallbacksMayNotTickButMayDestroy) {
     EXPECT_EQ(r.tick_hr, MSGR_E_FAIL);
 }
 
+namespace {
+struct ShutdownProbe {
+    msgr_runtime *rt;
+    msgr_hresult status_hr = MSGR_E_UNEXPECTED;
+    std::int32_t status = -1;
+    msgr_hresult tick_hr = MSGR_S_OK;
+};
+void probe_shutdown(const msgr_event *ev, void *user) {
+    auto *p = static_cast<ShutdownProbe *>(user);
+    if (ev->type != MSGR_EVENT_APP_SHUTDOWN) return;
+    p->status_hr = msgr_my_status(p->rt, &p->status);
+    p->tick_hr = msgr_runtime_tick(p->rt);
+}
+}  // namespace
+
+TEST_F(Runtime, AppShutdownHandlersSeeAWholeRuntime) {
+    ASSERT_EQ(signin(), MSGR_S_OK);
+    ShutdownProbe probe{rt};
+    msgr_subscription id = 0;
+    ASSERT_EQ(msgr_subscribe(rt, MSGR_EVENT_APP_SHUTDOWN, probe_shutdown, &probe, &id), MSGR_S_OK);
+    destroy();
+    EXPECT_EQ(probe.status_hr, MSGR_S_OK);
+    EXPECT_EQ(probe.status, MSGR_STATUS_ONLINE);
+    EXPECT_EQ(probe.tick_hr, MSGR_E_FAIL);  // no tick from inside a callback
+    EXPECT_EQ(count(MSGR_EVENT_APP_SHUTDOWN), 1);
+}
+
 TEST_F(Runtime, AThrowingHandlerDoesNotStopTheOthers) {
     create();
     msgr_subscription id = 0;
