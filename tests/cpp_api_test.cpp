@@ -637,3 +637,49 @@ TEST(CAbiShutdown, DestroyCalledFromTheAppShutdownCallbackIsIgnored) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CppAddins, ListedWithTheirStateAndUnloadedByName) {
+    auto created = msgr::Runtime::create();
+    ASSERT_TRUE(created) << msgr::last_error();
+    msgr::Runtime rt = std::move(*created);
+    auto addins = rt.addins();
+    ASSERT_TRUE(addins);
+    const msgr::AddinInfo *paging = nullptr;
+    const msgr::AddinInfo *loopback = nullptr;
+    for (const auto &a : *addins) {
+        if (a.name == "paging") paging = &a;
+        if (a.name == "loopback") loopback = &a;
+    }
+    ASSERT_NE(paging, nullptr);
+    ASSERT_NE(loopback, nullptr);
+    EXPECT_EQ(paging->state, MSGR_ADDIN_LOADED);
+    EXPECT_NE(paging->provides & MSGR_ADDIN_PROVIDES_PAGING, 0u);
+    EXPECT_NE(loopback->provides & MSGR_ADDIN_PROVIDES_SERVICE, 0u);
+    EXPECT_TRUE(paging->reason.empty());
+    EXPECT_NE(paging->path.find("paging"), std::string::npos);
+
+    (void)rt.tick();  // the loads found at creation are reported on the first tick
+    std::vector<std::string> changes;
+    rt.events().on_addin_state_change.connect(
+        [&](std::size_t, msgr_hresult, std::string_view text) { changes.emplace_back(text); });
+    EXPECT_FALSE(rt.unload_addin("no-such-addin"));
+    ASSERT_TRUE(rt.unload_addin("paging")) << msgr::last_error();
+    (void)rt.tick();
+    ASSERT_EQ(changes.size(), 1u);
+    EXPECT_EQ(changes[0].rfind("paging", 0), 0u) << changes[0];
+    auto after = rt.addins();
+    ASSERT_TRUE(after);
+    bool unloaded = false;
+    for (const auto &a : *after)
+        unloaded = unloaded || (a.name == "paging" && a.state == MSGR_ADDIN_UNLOADED);
+    EXPECT_TRUE(unloaded);
+    // Without its paging add-in the runtime answers Page as the documentation says.
+    ASSERT_TRUE(rt.signin("player@loopback"));
+    for (int i = 0; i < 5; ++i)
+        (void)rt.tick();
+    EXPECT_EQ(rt.page("mobile@loopback").hr(), MSGR_E_NOTIMPL);
+}
+
+}  // namespace

@@ -77,6 +77,7 @@
 #pragma GCC diagnostic pop
 #endif
 
+#include "msgr/addin.h"
 #include "msgr/msgr.h"
 #include "msgr/ui.h"
 
@@ -332,6 +333,20 @@ struct Message {
     std::int64_t time_unix_ms = 0;
 };
 
+/// One add-in the runtime found, loaded or not (msgr_addin_info, with its strings copied).
+struct AddinInfo {
+    msgr_addin_state state = MSGR_ADDIN_REFUSED;
+    msgr_hresult result = MSGR_S_OK;  // the result behind a refusal or disabling
+    std::uint32_t provides = 0;       // MSGR_ADDIN_PROVIDES_* bits
+    std::string name;
+    std::string version;
+    std::string description;
+    std::string path;
+    std::string reason;  // why it is refused or disabled; empty when loaded
+    std::uint16_t abi_major = 0;
+    std::uint16_t abi_minor = 0;
+};
+
 /// A conversation or page window (IMessengerWindow, IMessengerConversationWnd). Owns one
 /// reference to an msgr_window; the handle stays valid after the window closes.
 class Window {
@@ -542,6 +557,9 @@ class Events {
     signal<void(const Window &, msgr_hresult, std::size_t)> on_delivery_change;
     /// OnAppShutdown: the Runtime is being destroyed. Its handles still work for the call.
     signal<void()> on_app_shutdown;
+    /// An add-in was refused, disabled, loaded or unloaded: its index for Runtime::addins(),
+    /// the result behind it, and "name: reason".
+    signal<void(std::size_t, msgr_hresult, std::string_view)> on_addin_state_change;
 
     /// A slot threw. Receives the event type and the exception; the event's other slots still
     /// ran. With no slot connected here the exception is written to stderr. An exception thrown
@@ -567,7 +585,8 @@ class Events {
           on_im_window_destroyed(guard()),
           on_message_received(guard()),
           on_delivery_change(guard()),
-          on_app_shutdown(guard()) {}
+          on_app_shutdown(guard()),
+          on_addin_state_change(guard()) {}
     ~Events() = default;
 
     detail::GuardedCombiner guard() noexcept { return detail::GuardedCombiner{this}; }
@@ -645,6 +664,10 @@ class Events {
                 break;
             case MSGR_EVENT_APP_SHUTDOWN:
                 on_app_shutdown();
+                break;
+            case MSGR_EVENT_ADDIN_STATE_CHANGE:
+                on_addin_state_change(
+                    index, hr, text != nullptr ? std::string_view(text) : std::string_view());
                 break;
             case MSGR_EVENT_TYPE_COUNT_:
             default:
@@ -831,6 +854,31 @@ class Runtime {
             out.push_back(Contact::adopt(c));
         }
         return {MSGR_S_OK, std::move(out)};
+    }
+
+    /// Every add-in the runtime found, in discovery order, with its state and the reason for it.
+    Result<std::vector<AddinInfo>> addins() const {
+        std::size_t n = 0;
+        msgr_hresult hr = msgr_addin_count(rt_, &n);
+        std::vector<AddinInfo> out;
+        if (failed(hr)) return {hr, std::move(out)};
+        out.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            msgr_addin_info info{};
+            info.struct_size = sizeof info;
+            hr = msgr_addin_get_info(rt_, i, &info);
+            if (failed(hr)) return {hr, std::vector<AddinInfo>()};
+            auto str = [](const char *p) { return std::string(p != nullptr ? p : ""); };
+            out.push_back({info.state, info.result, info.provides, str(info.name),
+                           str(info.version), str(info.description), str(info.path),
+                           str(info.reason), info.abi_major, info.abi_minor});
+        }
+        return {MSGR_S_OK, std::move(out)};
+    }
+    /// Unloads a loaded add-in by name; MSGR_E_BUSY while it is in use or depended on.
+    Result<> unload_addin(const StringArg &name) noexcept {
+        if (!name.valid()) return MSGR_E_INVALIDARG;
+        return msgr_addin_unload(rt_, name.c_str());
     }
 
     /// IMessenger::InstantMessage: opens (or returns the open) conversation window with a
