@@ -60,13 +60,14 @@
 #include <vector>
 
 #include "msgr/addin.h"
+#include "stanza.hpp"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr std::uint32_t kMaxMessageBytes = 64 * 1024;
+constexpr std::uint32_t kMaxMessageBytes = msgr_xmpp::kMaxBodyBytes;
 constexpr const char *kRosterNs = "jabber:iq:roster";
 
 // libstrophe 0.12's SHA-1 (SCRAM) keeps global state: two connections authenticating at once
@@ -79,18 +80,7 @@ class Xmpp;
 // data; it runs on that thread, inside xmpp_run_once).
 thread_local Xmpp *t_self = nullptr;
 
-std::string fold(std::string_view s) {
-    std::string out(s);
-    for (auto &c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
-}
-
-std::string bare_of(std::string_view jid) {
-    const auto slash = jid.find('/');
-    return fold(jid.substr(0, slash));
-}
+using msgr_xmpp::bare_of;
 
 struct Host {
     msgr_host_ctx *ctx = nullptr;
@@ -263,19 +253,6 @@ Settings read_settings(Host &h) {
         throw bad("subscribe", "must be an array of JIDs");
     }
     return s;
-}
-
-std::int32_t status_of(xmpp_stanza_t *presence) {
-    const char *type = xmpp_stanza_get_type(presence);
-    if (type != nullptr && std::strcmp(type, "unavailable") == 0) return MSGR_STATUS_OFFLINE;
-    xmpp_stanza_t *show = xmpp_stanza_get_child_by_name(presence, "show");
-    xmpp_stanza_t *node = show != nullptr ? xmpp_stanza_get_children(show) : nullptr;
-    const char *text = node != nullptr ? xmpp_stanza_get_text_ptr(node) : nullptr;
-    if (text == nullptr || std::strcmp(text, "chat") == 0) return MSGR_STATUS_ONLINE;
-    if (std::strcmp(text, "away") == 0) return MSGR_STATUS_AWAY;
-    if (std::strcmp(text, "xa") == 0) return MSGR_STATUS_IDLE;
-    if (std::strcmp(text, "dnd") == 0) return MSGR_STATUS_BUSY;
-    return MSGR_STATUS_ONLINE;  // an unknown show is still available
 }
 
 // How available a status is (to pick among several resources).
@@ -464,6 +441,14 @@ class Xmpp {
                     xmpp_run_once(ctx_, 2);
                 }
             }
+            if (parse_error_ && conn_ != nullptr && !ended_) {
+                parse_error_ = false;
+                h_.say(MSGR_LOG_WARNING,
+                       "the XMPP server sent XML that does not parse; reconnecting");
+                // Sends </stream:stream>; libstrophe closes the socket itself if the server
+                // does not answer within its disconnect timeout (2 s).
+                xmpp_disconnect(conn_);
+            }
             if (ended_) on_ended();
             timers();
             const timespec zero{0, 0};
@@ -546,6 +531,7 @@ class Xmpp {
         ended_ = false;
         reached_ = false;
         auth_failed_ = false;
+        parse_error_ = false;
         socket_error_ = 0;
         if (sm_ != nullptr) {
             if (xmpp_conn_set_sm_state(conn_, sm_) == XMPP_EOK) {
@@ -784,6 +770,12 @@ class Xmpp {
         if (const char *f = std::strstr(msg, "connection failed, error ")) {
             self->socket_error_ = std::atoi(f + std::strlen("connection failed, error "));
         }
+        // libstrophe 0.12 answers XML it cannot parse (invalid UTF-8, say) with a stream error
+        // but keeps the connection open with a dead parser: nothing more would ever arrive. The
+        // add-in then closes the link itself and reconnects (run()).
+        if (area != nullptr && std::strcmp(area, "xmpp") == 0 &&
+            std::strncmp(msg, "parse error", 11) == 0)
+            self->parse_error_ = true;
         if (std::strstr(msg, "auth failed") != nullptr ||
             std::strstr(msg, "Cannot authenticate") != nullptr)
             self->auth_failed_ = true;
@@ -842,26 +834,29 @@ class Xmpp {
         return 0;  // never accept an untrusted certificate
     }
 
+    // Bodies past msgr_xmpp::kMaxBodyBytes arrive cut and marked; messages that are not
+    // delivered (from the account itself, without a sender, refused by the runtime) are logged.
     static int on_message(xmpp_conn_t *, xmpp_stanza_t *stanza, void *user) {
         auto *self = static_cast<Xmpp *>(user);
-        const char *type = xmpp_stanza_get_type(stanza);
-        if (type != nullptr && std::strcmp(type, "error") == 0) return 1;
-        if (type != nullptr && std::strcmp(type, "groupchat") == 0) return 1;
-        xmpp_stanza_t *body = xmpp_stanza_get_child_by_name(stanza, "body");
-        const char *from = xmpp_stanza_get_from(stanza);
-        if (body == nullptr || from == nullptr) return 1;
-        char *text = xmpp_stanza_get_text(body);
-        if (text == nullptr) return 1;
-        const std::string bare = bare_of(from);
+        const msgr_xmpp::Incoming in = msgr_xmpp::read_message(self->ctx_, stanza, self->jid_);
+        if (!in.deliver) {
+            if (!in.why.empty()) self->h_.say(MSGR_LOG_INFO, "ignored " + in.why);
+            return 1;
+        }
+        if (in.truncated) {
+            self->h_.say(MSGR_LOG_WARNING, "a message from " + in.from + " was longer than " +
+                                               std::to_string(msgr_xmpp::kMaxBodyBytes) +
+                                               " bytes and was cut");
+        }
         const msgr_hresult hr =
             self->h_.post_message(self->h_.ctx, self->s_.service_id.c_str(), self->session_,
-                                  bare.c_str(), text, std::strlen(text));
+                                  in.from.c_str(), in.text.data(), in.text.size());
         if (hr != MSGR_S_OK) {
-            self->h_.say(MSGR_LOG_WARNING, "dropped a message the runtime refused (from " + bare +
-                                               ", " + std::to_string(std::strlen(text)) +
-                                               " bytes)");
+            self->h_.say(MSGR_LOG_WARNING,
+                         "dropped a message the runtime refused (from " +
+                             msgr_xmpp::sanitize_utf8(std::string_view(in.from).substr(0, 200)) +
+                             ", " + std::to_string(in.text.size()) + " bytes)");
         }
-        xmpp_free(self->ctx_, text);
         return 1;
     }
 
@@ -888,7 +883,7 @@ class Xmpp {
             const std::lock_guard<std::mutex> lock(self->roster_mutex_);
             RosterEntry &e = self->roster_[bare];
             before = e.status();
-            const std::int32_t s = status_of(stanza);
+            const std::int32_t s = msgr_xmpp::presence_status(stanza);
             if (s == MSGR_STATUS_OFFLINE) {
                 e.resources.erase(resource);
             } else {
@@ -914,7 +909,13 @@ class Xmpp {
     static int on_roster_push(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *user) {
         auto *self = static_cast<Xmpp *>(user);
         const char *from = xmpp_stanza_get_from(stanza);
-        if (from != nullptr && bare_of(from) != self->jid_) return 1;  // only my server
+        if (!msgr_xmpp::roster_push_allowed(from, self->jid_)) {
+            self->h_.say(MSGR_LOG_WARNING,
+                         "ignored a roster push from " +
+                             msgr_xmpp::sanitize_utf8(std::string_view(from).substr(0, 200)) +
+                             " (only the account itself may push)");
+            return 1;
+        }
         if (xmpp_stanza_t *q = xmpp_stanza_get_child_by_ns(stanza, kRosterNs))
             self->roster_items(q);
         const char *id = xmpp_stanza_get_id(stanza);
@@ -956,6 +957,7 @@ class Xmpp {
     std::string cert_reason_;
     bool debug_ = false;
     bool auth_failed_ = false;
+    bool parse_error_ = false;
     int socket_error_ = 0;
     xmpp_log_t logger_{};
 };

@@ -1,0 +1,69 @@
+// The fuzz entry point for the XMPP service's stanza handling (libFuzzer's
+// LLVMFuzzerTestOneInput). The input is one stanza as the server would send it; libstrophe parses
+// it (xmpp_stanza_new_from_string, the same expat parser as on the wire) and the add-in's own
+// interpretation (stanza.hpp: messages, presence, roster-push checks) runs on it. The invariants
+// the runtime relies on are checked, and a violation aborts (a crash for the fuzzer):
+//  - text handed to the runtime is valid UTF-8 without NUL bytes;
+//  - it is at most kMaxBodyBytes plus the truncation mark;
+//  - the sender is a non-empty bare JID (no '/') that is not the account itself.
+// The raw bytes also go through the UTF-8 helpers directly (not only what expat lets through).
+// Built without libFuzzer, tests/xmpp_service/stanza_corpus_replay.cpp runs the seed corpus
+// through it in ctest.
+#include <strophe.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "stanza.hpp"
+
+namespace {
+
+constexpr std::string_view kSelf = "me@example.org";
+
+void check(bool ok) {
+    if (!ok) std::abort();
+}
+
+xmpp_ctx_t *context() {
+    static xmpp_ctx_t *ctx = [] {
+        xmpp_initialize();
+        return xmpp_ctx_new(nullptr, nullptr);
+    }();
+    return ctx;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
+    const std::string raw(reinterpret_cast<const char *>(data), size);
+
+    const std::string clean = msgr_xmpp::sanitize_utf8(raw);
+    check(msgr_xmpp::sanitize_utf8(clean) == clean);
+    check(clean.find('\0') == std::string::npos);
+    const std::string_view cut = msgr_xmpp::cut_utf8(clean, size / 2);
+    check(cut.size() <= size / 2 || cut.size() == clean.size());
+    check(msgr_xmpp::sanitize_utf8(cut) == cut);
+
+    xmpp_ctx_t *ctx = context();
+    if (ctx == nullptr) return 0;
+    xmpp_stanza_t *st = xmpp_stanza_new_from_string(ctx, raw.c_str());
+    if (st == nullptr) return 0;
+    const msgr_xmpp::Incoming in = msgr_xmpp::read_message(ctx, st, kSelf);
+    if (in.deliver) {
+        check(msgr_xmpp::sanitize_utf8(in.text) == in.text);
+        check(in.text.size() <= msgr_xmpp::kMaxBodyBytes + 64);
+        check(!in.from.empty() && in.from.find('/') == std::string::npos);
+        check(in.from != kSelf);
+    }
+    const std::int32_t status = msgr_xmpp::presence_status(st);
+    (void)status;
+    const char *from = xmpp_stanza_get_from(st);
+    if (msgr_xmpp::roster_push_allowed(from, kSelf)) {
+        check(from == nullptr || msgr_xmpp::bare_of(from) == kSelf);
+    }
+    xmpp_stanza_release(st);
+    return 0;
+}
