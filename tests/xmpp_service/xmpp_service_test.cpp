@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
@@ -304,4 +305,39 @@ TEST_F(Xmpp, AServerThatStaysDownIsGoingOfflineAndWaitingMessagesFail) {
     }
     EXPECT_TRUE(failed);
     msgr_window_release(wa);
+}
+
+// The README's promise: the headless host pointed at an XMPP account by configuration, chatting
+// with a second instance (here a runtime in this process).
+TEST_F(Xmpp, TheHeadlessHostSignsInToAnXmppAccountAndChats) {
+    Client b(*server);
+    const std::string bob = server->jid("bob"), alice = server->jid("alice");
+    ASSERT_EQ(b.signin(bob, "bob-pw"), MSGR_S_OK);
+    TempDir dir;
+    const fs::path cfg = dir / "headless.toml";
+    write_file(cfg,
+               "[runtime]\nprimary_service = \"xmpp\"\naddin_default_paths = false\n"
+               "addin_paths = [" +
+                   toml_string(kAddins) + "]\n\n[xmpp]\nhost = \"" + server->host() +
+                   "\"\nport = " + std::to_string(server->port()) + "\ntls = \"disabled\"\n");
+    const std::string cmd = "MSGR_PASSWORD=alice-pw MSGR_HEADLESS_SECONDS=1 timeout 60 '" +
+                            std::string(MSGR_HEADLESS) + "' '" + cfg.string() + "' '" + alice +
+                            "' '" + bob + "' 2>&1";
+    std::string out;
+    int rc = -1;
+    std::thread runner([&] {
+        FILE *p = ::popen(cmd.c_str(), "r");
+        if (p == nullptr) return;
+        char buf[512];
+        while (std::fgets(buf, sizeof buf, p) != nullptr)
+            out += buf;
+        rc = ::pclose(p);
+    });
+    // Bob's runtime keeps ticking while the host runs; it receives the greeting.
+    const bool got = b.until([&] { return b.got_message(alice, "hello from msgr-headless"); });
+    runner.join();
+    EXPECT_TRUE(got) << out;
+    EXPECT_EQ(rc, 0) << out;
+    EXPECT_NE(out.find("OnSignin"), std::string::npos) << out;
+    EXPECT_NE(out.find("delivery: sent"), std::string::npos) << out;
 }
