@@ -298,6 +298,14 @@ struct WindowView {
 
     DrawnRect rect, input_rect, send_rect, title_rect, close_rect;
     std::uint64_t drawn_frame = 0;
+    std::uint64_t content_frame = 0;  // the last frame its content (history, input) was drawn
+    // The ImGui window that draws it (ImGui keeps windows for the context's life), its place in
+    // ImGui's display order at the start of this frame (-1: unknown), and whether another of
+    // the overlay's windows hides it entirely: then only its frame is submitted.
+    ImGuiWindow *imgui_window = nullptr;
+    int display_index = -1;
+    bool occluded = false;
+    bool geometry_pending = false;
     std::array<std::pair<std::size_t, DrawnRect>, kMaxDrawnRows> drawn_rows{};
     std::size_t drawn_row_count = 0;
 
@@ -329,7 +337,8 @@ struct Overlay::Impl {
 
     std::uint64_t frame = 0;
     std::vector<std::unique_ptr<WindowView>> views;
-    msgr_window *focused_window = nullptr;  // identity only
+    std::vector<msgr_ui_window_info> infos;  // this frame's windows; grows only as windows open
+    msgr_window *focused_window = nullptr;   // identity only
     OverlayStats stats;
 
     // sign-in dialog
@@ -445,6 +454,7 @@ struct Overlay::Impl {
     void draw();
     void handle_toggle_key();
     void sync_windows(std::int32_t my_status);
+    void find_occluded();
     void draw_window(WindowView &v, const msgr_ui_window_info &info);
     void draw_history(WindowView &v, const msgr_ui_window_info &info, float height);
     void draw_input(WindowView &v, const msgr_ui_window_info &info);
@@ -553,10 +563,16 @@ void Overlay::Impl::sync_windows(std::int32_t) {
     std::size_t n = 0;
     if (msgr_ui_window_count(rt, &n) != MSGR_S_OK) n = 0;
     focused_window = nullptr;
+    // First the runtime's windows and their views, then the occlusion between them, then the
+    // drawing: each window's information is read once per frame.
+    if (infos.size() < n) infos.resize(n);
+    std::size_t live = 0;
     for (std::size_t z = 0; z < n; ++z) {
-        msgr_ui_window_info info{};
+        msgr_ui_window_info &info = infos[live];
+        info = msgr_ui_window_info{};
         info.struct_size = sizeof info;
         if (msgr_ui_window_get(rt, z, &info) != MSGR_S_OK) continue;
+        ++live;
         WindowView *v = find_view(info.window);
         if (v == nullptr) {
             auto fresh = std::make_unique<WindowView>();
@@ -572,6 +588,17 @@ void Overlay::Impl::sync_windows(std::int32_t) {
             views.push_back(std::move(fresh));
         }
         v->seen_frame = frame;
+        v->geometry_pending = v->first_frame || info.geometry_serial != v->applied_geometry ||
+                              info.focus_serial != v->seen_focus;
+    }
+    // Windows that closed: their views go (and with them the reference they held).
+    std::erase_if(views,
+                  [&](const std::unique_ptr<WindowView> &v) { return v->seen_frame != frame; });
+    if (open) find_occluded();
+    for (std::size_t i = 0; i < live; ++i) {
+        const msgr_ui_window_info &info = infos[i];
+        WindowView *v = find_view(info.window);
+        if (v == nullptr) continue;
         if (info.draft_serial != v->seen_draft) {
             load_draft(*v);
             v->seen_draft = info.draft_serial;
@@ -579,9 +606,52 @@ void Overlay::Impl::sync_windows(std::int32_t) {
         if (info.focus_serial != v->seen_focus && focus_allowed) set_open(true);
         if (open) draw_window(*v, info);
     }
-    // Windows that closed: their views go (and with them the reference they held).
-    std::erase_if(views,
-                  [&](const std::unique_ptr<WindowView> &v) { return v->seen_frame != frame; });
+}
+
+// A window entirely behind another of the overlay's windows (the cascade puts every eighth
+// window on the same spot) shows nothing of its content: only its frame is submitted, so that
+// ImGui keeps it, and its content is drawn again as soon as any of it can be seen. Decided from
+// ImGui's state at the start of the frame (positions after this frame's mouse dragging, the
+// display order) and the runtime's pending geometry and focus changes, so it is never stale.
+void Overlay::Impl::find_occluded() {
+    ImGuiContext *g = ImGui::GetCurrentContext();
+    for (auto &v : views) {
+        v->display_index = -1;
+        v->occluded = false;
+    }
+    for (int i = 0; i < g->Windows.Size; ++i) {
+        const ImGuiWindow *win = g->Windows[i];
+        if ((win->Flags & ImGuiWindowFlags_ChildWindow) != 0) continue;
+        for (auto &v : views) {
+            if (v->imgui_window == win) {
+                v->display_index = i;
+                break;
+            }
+        }
+    }
+    const ImGuiWindow *active =
+        g->ActiveIdWindow != nullptr ? g->ActiveIdWindow->RootWindow : nullptr;
+    const ImGuiWindow *hovered =
+        g->HoveredWindow != nullptr ? g->HoveredWindow->RootWindow : nullptr;
+    for (auto &v : views) {
+        const ImGuiWindow *mine = v->imgui_window;
+        if (mine == nullptr || v->display_index < 0 || v->geometry_pending || v->focus_input ||
+            v->was_focused || mine == active || mine == hovered || v->drawn_frame + 1 != frame) {
+            continue;
+        }
+        const ImRect r = mine->Rect();
+        for (const auto &o : views) {
+            const ImGuiWindow *other = o->imgui_window;
+            if (o.get() == v.get() || other == nullptr || o->display_index <= v->display_index ||
+                o->geometry_pending || other->Collapsed || o->drawn_frame + 1 != frame) {
+                continue;
+            }
+            if (other->Rect().Contains(r)) {
+                v->occluded = true;
+                break;
+            }
+        }
+    }
 }
 
 void Overlay::Impl::load_draft(WindowView &v) {
@@ -632,6 +702,7 @@ void Overlay::Impl::draw_window(WindowView &v, const msgr_ui_window_info &info) 
                                    ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoScrollbar |
                                    ImGuiWindowFlags_NoScrollWithMouse;
     const bool visible = ImGui::Begin(v.title, &keep_open, flags);
+    v.imgui_window = ImGui::GetCurrentWindow();
     v.first_frame = false;
     ++stats.windows_drawn;
 
@@ -663,7 +734,8 @@ void Overlay::Impl::draw_window(WindowView &v, const msgr_ui_window_info &info) 
     v.was_focused = focused;
     if (focused) focused_window = v.w;
 
-    if (visible) {
+    if (visible && !v.occluded) {
+        v.content_frame = frame;
         if (v.kind == MSGR_WINDOW_PAGE) {
             const char *signin = nullptr;
             if (msgr_contact_signin_name(info.contact, &signin) != MSGR_S_OK) signin = "";
@@ -1147,9 +1219,11 @@ bool Overlay::control_rect(Control control, const msgr_window *w, std::size_t in
     if (v == nullptr || v->drawn_frame != im.frame) return false;
     switch (control) {
         case Control::input:
+            if (v->content_frame != im.frame) return false;  // hidden behind another window
             out = v->input_rect;
             break;
         case Control::send:
+            if (v->content_frame != im.frame) return false;
             out = v->send_rect;
             break;
         case Control::title_bar:
