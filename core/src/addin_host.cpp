@@ -77,6 +77,9 @@ struct msgr_host_ctx {
     };
     std::vector<ServiceReg> services;
 
+    // Drawers it registered (during load; fixed afterwards). ABI 1.2.
+    std::vector<msgr_drawer> drawers;
+
     std::mutex owed_mutex;  // pages and messages handed over whose outcome the add-in owes
     std::unordered_set<std::uint64_t> owed;
     // Whether the add-in's reports are taken (false once it is disabled or unloaded).
@@ -99,6 +102,12 @@ constexpr std::size_t kPagingV1Size =
     offsetof(msgr_paging_provider, submit) + sizeof(msgr_paging_provider::submit);
 constexpr std::size_t kServiceV1Size =
     offsetof(msgr_contact_service, send_message) + sizeof(msgr_contact_service::send_message);
+constexpr std::size_t kDrawerV1Size = offsetof(msgr_drawer, draw) + sizeof(msgr_drawer::draw);
+constexpr std::size_t kDrawContextV1Size =
+    offsetof(msgr_draw_context, frame) + sizeof(msgr_draw_context::frame);
+constexpr std::size_t kDrawGuardV1Size =
+    offsetof(msgr_draw_guard, after) + sizeof(msgr_draw_guard::after);
+constexpr std::size_t kMaxDrawers = 8;
 constexpr std::uint64_t kMaxAddinBytes = 512ull << 20;
 constexpr std::size_t kMaxPostedText = 1u << 20;
 
@@ -313,6 +322,27 @@ msgr_hresult host_register_paging(msgr_host_ctx *ctx, const msgr_paging_provider
     return MSGR_S_OK;
 }
 
+msgr_hresult host_register_drawer(msgr_host_ctx *ctx, const msgr_drawer *d) {
+    if (!on_owner(ctx) || !ctx->loading) return MSGR_E_UNEXPECTED;
+    if (d == nullptr || d->struct_size < kDrawerV1Size || d->draw == nullptr) {
+        ctx->load_error = "registered an invalid drawer table";
+        return MSGR_E_INVALIDARG;
+    }
+    if (ctx->drawers.size() >= kMaxDrawers) {
+        ctx->load_error = "registered more than " + std::to_string(kMaxDrawers) + " drawers";
+        return MSGR_E_FAIL;
+    }
+    msgr_drawer copy{};
+    std::memcpy(&copy, d, std::min<std::size_t>(d->struct_size, sizeof copy));
+    copy.struct_size = sizeof copy;
+    try {
+        ctx->drawers.push_back(copy);
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
+    return MSGR_S_OK;
+}
+
 msgr_hresult host_subscribe(msgr_host_ctx *ctx, msgr_event_type type, msgr_addin_event_fn fn,
                             void *user) {
     if (!on_owner(ctx) || !ctx->loading) return MSGR_E_UNEXPECTED;
@@ -491,6 +521,7 @@ msgr_proc host_get_proc(const char *name) {
         MSGR_PROC(MSGR_HOST_POST_CONTACT, host_post_contact),
         MSGR_PROC(MSGR_HOST_POST_STATUS, host_post_status),
         MSGR_PROC(MSGR_HOST_POST_MESSAGE, host_post_message),
+        MSGR_PROC(MSGR_HOST_REGISTER_DRAWER, host_register_drawer),
     };
 #undef MSGR_PROC
     for (const auto &e : table) {
@@ -1064,6 +1095,7 @@ void AddinHost::start(msgr_host_ctx &ctx) {
         rt_.set_paging_provider(std::move(adapter));
         ctx.provides |= MSGR_ADDIN_PROVIDES_PAGING;
     }
+    if (!ctx.drawers.empty()) ctx.provides |= MSGR_ADDIN_PROVIDES_DRAWING;
     for (const auto &sub : ctx.subs) {
         msgr_host_ctx *c = &ctx;
         const auto fn = sub.fn;
@@ -1177,6 +1209,48 @@ std::string AddinHost::explain_missing_service(const std::string &id) const {
            "\", which no loaded service provides (contact services come from add-ins; the "
            "loopback service is the add-in loopback.so in lib/msgr/addins; searched: " +
            (dirs.empty() ? std::string("no directories") : dirs) + ")" + why;
+}
+
+bool AddinHost::has_drawers() const noexcept {
+    for (const auto &c : addins_) {
+        if (c->state == MSGR_ADDIN_LOADED && !c->drawers.empty()) return true;
+    }
+    return false;
+}
+
+msgr_hresult AddinHost::draw(const msgr_draw_context &dc, const msgr_draw_guard *g) {
+    if (drawing_) return fail(MSGR_E_UNEXPECTED, "msgr_addin_draw called from a drawer");
+    if (dc.struct_size < kDrawContextV1Size) {
+        return fail(MSGR_E_INVALIDARG, "msgr_draw_context.struct_size is too small");
+    }
+    if (g != nullptr && g->struct_size < kDrawGuardV1Size) {
+        return fail(MSGR_E_INVALIDARG, "msgr_draw_guard.struct_size is too small");
+    }
+    drawing_ = true;
+    for (const auto &cp : addins_) {
+        msgr_host_ctx &ctx = *cp;
+        for (std::size_t i = 0; i < ctx.drawers.size() && ctx.state == MSGR_ADDIN_LOADED; ++i) {
+            const msgr_drawer &d = ctx.drawers[i];
+            if (g != nullptr && g->before != nullptr) g->before(g->user, ctx.name.c_str());
+            std::string threw;
+            const msgr_hresult hr = guard([&] { return d.draw(d.state, &dc); }, threw);
+            char why[256] = "";
+            const msgr_hresult checked = (g != nullptr && g->after != nullptr)
+                                             ? g->after(g->user, why, sizeof why)
+                                             : MSGR_S_OK;
+            if (MSGR_FAILED(hr)) {
+                std::string reason =
+                    "its draw callback " + (threw.empty() ? "returned " + hr_text(hr) : threw);
+                if (!ctx.load_error.empty()) reason += ": " + ctx.load_error;
+                if (MSGR_FAILED(checked)) reason += "; " + bounded(why, sizeof why);
+                disable(ctx, hr, reason);
+            } else if (MSGR_FAILED(checked)) {
+                disable(ctx, checked, "its draw callback " + bounded(why, sizeof why));
+            }
+        }
+    }
+    drawing_ = false;
+    return MSGR_S_OK;
 }
 
 void AddinHost::collect() {

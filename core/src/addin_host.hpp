@@ -47,6 +47,10 @@ class AddinHost {
 
     Runtime &runtime() noexcept { return rt_; }
 
+    // The drawers of the loaded add-ins (msgr_addin_draw, msgr_addin_has_drawers).
+    msgr_hresult draw(const msgr_draw_context &ctx, const msgr_draw_guard *guard);
+    bool has_drawers() const noexcept;
+
     // Why no loaded add-in provides the service `id`: the search directories and every add-in
     // that was refused or disabled, with its reason (for runtime.primary_service's error).
     std::string explain_missing_service(const std::string &id) const;
@@ -66,6 +70,7 @@ class AddinHost {
     std::vector<std::unique_ptr<msgr_host_ctx>> addins_;
     std::vector<std::unique_ptr<PagingProvider>> graveyard_;
     std::vector<std::unique_ptr<Service>> service_graveyard_;
+    bool drawing_ = false;
 };
 
 }  // namespace msgr::core

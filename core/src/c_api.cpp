@@ -649,6 +649,24 @@ msgr_hresult msgr_addin_unload(msgr_runtime *rt, const char *name) {
     });
 }
 
+msgr_hresult msgr_addin_draw(msgr_runtime *rt, const msgr_draw_context *ctx,
+                             const msgr_draw_guard *guard) {
+    return with_runtime(rt, [&](Runtime &r) {
+        if (ctx == nullptr) return fail(MSGR_E_INVALIDARG, "ctx is NULL");
+        if (r.addins() == nullptr) return MSGR_S_OK;
+        return r.addins()->draw(*ctx, guard);
+    });
+}
+
+msgr_hresult msgr_addin_has_drawers(msgr_runtime *rt, int *out) {
+    if (out == nullptr) return null_out();
+    *out = 0;
+    return with_runtime(rt, [&](Runtime &r) {
+        *out = r.addins() != nullptr && r.addins()->has_drawers() ? 1 : 0;
+        return MSGR_S_OK;
+    });
+}
+
 // ---- the drawing layer's window surface (ui.h: msgr_ui_window_*) ----
 
 msgr_hresult msgr_ui_window_count(msgr_runtime *rt, size_t *out) {

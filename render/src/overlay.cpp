@@ -14,12 +14,14 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <string_view>
 #include <vector>
 
 #include "history_layout.hpp"
+#include "msgr/addin.h"
 #include "msgr/ui.h"
 
 namespace msgr::render {
@@ -41,6 +43,108 @@ constexpr ImU32 kPendingBar = IM_COL32(150, 150, 150, 255);
 constexpr ImU32 kFailedBar = IM_COL32(230, 80, 80, 255);
 constexpr ImU32 kErrorText = IM_COL32(255, 120, 120, 255);
 constexpr ImU32 kDimText = IM_COL32(170, 170, 170, 255);
+
+// ---- add-ins that draw (add-in ABI 1.2) ----
+//
+// Around each drawer call: a snapshot of ImGui's stacks before, a comparison after. What a
+// drawer left open is closed here (as ImGui's own ErrorCheckEnd*Recover do), so the host's frame
+// goes on, and the drawer fails the check, which disables its add-in.
+struct DrawerGuard {
+    ImGuiContext *g = nullptr;
+    ImGuiWindow *window = nullptr;
+    int windows = 0, ids = 0, colours = 0, vars = 0, fonts = 0, groups = 0, item_flags = 0,
+        focus_scopes = 0, popups = 0;
+    char first[160] = "";  // the first thing ImGui's recovery reported
+    const char *addin = "";
+
+    void snapshot(const char *name) {
+        g = ImGui::GetCurrentContext();
+        addin = name;
+        first[0] = '\0';
+        if (g == nullptr) return;
+        window = g->CurrentWindow;
+        windows = g->CurrentWindowStack.Size;
+        ids = window != nullptr ? window->IDStack.Size : 0;
+        colours = g->ColorStack.Size;
+        vars = g->StyleVarStack.Size;
+        fonts = g->FontStack.Size;
+        groups = g->GroupStack.Size;
+        item_flags = g->ItemFlagsStack.Size;
+        focus_scopes = g->FocusScopeStack.Size;
+        popups = g->BeginPopupStack.Size;
+    }
+
+    static void log(void *user, const char *fmt, ...) {
+        auto *self = static_cast<DrawerGuard *>(user);
+        if (self->first[0] != '\0') return;
+        va_list ap;
+        va_start(ap, fmt);
+        std::vsnprintf(self->first, sizeof self->first, fmt, ap);
+        va_end(ap);
+    }
+
+    // S_OK when the drawer left everything as it was; otherwise repairs what it can.
+    msgr_hresult check(char *why, std::size_t why_size) {
+        if (g == nullptr) return MSGR_S_OK;
+        if (ImGui::GetCurrentContext() != g) {
+            // A drawer changed the host's current context (it may not: it has its own copy of
+            // ImGui, whose globals are its own). Put the host's back.
+            ImGui::SetCurrentContext(g);
+            std::snprintf(why, why_size, "changed the host's current ImGui context");
+            return MSGR_E_UNEXPECTED;
+        }
+        const bool unbalanced =
+            g->CurrentWindowStack.Size != windows || g->CurrentWindow != window ||
+            (window != nullptr && window->IDStack.Size != ids) || g->ColorStack.Size != colours ||
+            g->StyleVarStack.Size != vars || g->FontStack.Size != fonts ||
+            g->GroupStack.Size != groups || g->ItemFlagsStack.Size != item_flags ||
+            g->FocusScopeStack.Size != focus_scopes || g->BeginPopupStack.Size != popups;
+        if (!unbalanced) return MSGR_S_OK;
+        const int open_windows = g->CurrentWindowStack.Size - windows;
+        // Windows (and popups, child windows) it began and did not end.
+        while (g->CurrentWindowStack.Size > windows && g->CurrentWindowStack.Size > 1) {
+            ImGui::ErrorCheckEndWindowRecover(&DrawerGuard::log, this);
+            ImGuiWindow *w = g->CurrentWindow;
+            if (w == nullptr) break;
+            if ((w->Flags & ImGuiWindowFlags_Popup) != 0 && g->BeginPopupStack.Size > popups) {
+                ImGui::EndPopup();
+            } else if ((w->Flags & ImGuiWindowFlags_ChildWindow) != 0) {
+                ImGui::EndChild();
+            } else {
+                ImGui::End();
+            }
+        }
+        // What it pushed outside a window of its own.
+        if (g->CurrentWindow == window && window != nullptr) {
+            while (window->IDStack.Size > ids && window->IDStack.Size > 1)
+                ImGui::PopID();
+        }
+        while (g->GroupStack.Size > groups)
+            ImGui::EndGroup();
+        if (g->ColorStack.Size > colours) ImGui::PopStyleColor(g->ColorStack.Size - colours);
+        if (g->StyleVarStack.Size > vars) ImGui::PopStyleVar(g->StyleVarStack.Size - vars);
+        while (g->FontStack.Size > fonts)
+            ImGui::PopFont();
+        while (g->ItemFlagsStack.Size > item_flags)
+            ImGui::PopItemFlag();
+        while (g->FocusScopeStack.Size > focus_scopes)
+            ImGui::PopFocusScope();
+        if (open_windows > 0) {
+            std::snprintf(why, why_size,
+                          "left %d ImGui window(s) open (Begin without End): closed by the "
+                          "overlay%s%s",
+                          open_windows, first[0] != '\0' ? "; " : "", first);
+        } else if (open_windows < 0) {
+            std::snprintf(why, why_size, "ended %d ImGui window(s) it did not begin",
+                          -open_windows);
+        } else {
+            std::snprintf(why, why_size,
+                          "left ImGui's ID, style, font, group or item stack unbalanced "
+                          "(a Push without its Pop, or a Pop too many)");
+        }
+        return MSGR_E_UNEXPECTED;
+    }
+};
 
 // Copies at most cap - 1 bytes of src into dst, never cutting a UTF-8 sequence, and replaces
 // control characters (line breaks included) by spaces: for one-line labels and titles.
@@ -194,6 +298,14 @@ struct WindowView {
 
     DrawnRect rect, input_rect, send_rect, title_rect, close_rect;
     std::uint64_t drawn_frame = 0;
+    std::uint64_t content_frame = 0;  // the last frame its content (history, input) was drawn
+    // The ImGui window that draws it (ImGui keeps windows for the context's life), its place in
+    // ImGui's display order at the start of this frame (-1: unknown), and whether another of
+    // the overlay's windows hides it entirely: then only its frame is submitted.
+    ImGuiWindow *imgui_window = nullptr;
+    int display_index = -1;
+    bool occluded = false;
+    bool geometry_pending = false;
     std::array<std::pair<std::size_t, DrawnRect>, kMaxDrawnRows> drawn_rows{};
     std::size_t drawn_row_count = 0;
 
@@ -225,7 +337,8 @@ struct Overlay::Impl {
 
     std::uint64_t frame = 0;
     std::vector<std::unique_ptr<WindowView>> views;
-    msgr_window *focused_window = nullptr;  // identity only
+    std::vector<msgr_ui_window_info> infos;  // this frame's windows; grows only as windows open
+    msgr_window *focused_window = nullptr;   // identity only
     OverlayStats stats;
 
     // sign-in dialog
@@ -341,6 +454,7 @@ struct Overlay::Impl {
     void draw();
     void handle_toggle_key();
     void sync_windows(std::int32_t my_status);
+    void find_occluded();
     void draw_window(WindowView &v, const msgr_ui_window_info &info);
     void draw_history(WindowView &v, const msgr_ui_window_info &info, float height);
     void draw_input(WindowView &v, const msgr_ui_window_info &info);
@@ -349,6 +463,7 @@ struct Overlay::Impl {
     void draw_signin(std::int32_t my_status);
     void draw_contacts(std::int32_t my_status);
     void draw_toasts();
+    void draw_addins();
     void report(const char *what, const char *name, msgr_hresult hr);
     WindowView *find_view(const msgr_window *w) const;
 };
@@ -400,7 +515,46 @@ void Overlay::Impl::draw() {
     sync_windows(my_status);
     draw_signin(my_status);
     if (open && signed_in_status(my_status)) draw_contacts(my_status);
+    draw_addins();
     draw_toasts();
+}
+
+// The add-ins' drawers, with the host's context, allocator and ImGui version (add-in ABI 1.2).
+void Overlay::Impl::draw_addins() {
+    int any = 0;
+    if (msgr_addin_has_drawers(rt, &any) != MSGR_S_OK || any == 0) return;
+    msgr_draw_context dc{};
+    dc.struct_size = sizeof dc;
+    dc.flags = open ? MSGR_DRAW_OVERLAY_OPEN : 0u;
+    dc.imgui_version = IMGUI_VERSION;
+    dc.imgui_version_num = IMGUI_VERSION_NUM;
+    dc.sizeof_io = sizeof(ImGuiIO);
+    dc.sizeof_style = sizeof(ImGuiStyle);
+    dc.sizeof_vec2 = sizeof(ImVec2);
+    dc.sizeof_vec4 = sizeof(ImVec4);
+    dc.sizeof_drawvert = sizeof(ImDrawVert);
+    dc.sizeof_drawidx = sizeof(ImDrawIdx);
+    dc.imgui_context = ImGui::GetCurrentContext();
+    ImGuiMemAllocFunc alloc_fn = nullptr;
+    ImGuiMemFreeFunc free_fn = nullptr;
+    void *alloc_user = nullptr;
+    ImGui::GetAllocatorFunctions(&alloc_fn, &free_fn, &alloc_user);
+    dc.alloc_fn = alloc_fn;
+    dc.free_fn = free_fn;
+    dc.alloc_user_data = alloc_user;
+    dc.frame = static_cast<std::uint64_t>(ImGui::GetFrameCount());
+
+    DrawerGuard state;
+    msgr_draw_guard guard{};
+    guard.struct_size = sizeof guard;
+    guard.user = &state;
+    guard.before = [](void *user, const char *addin) {
+        static_cast<DrawerGuard *>(user)->snapshot(addin);
+    };
+    guard.after = [](void *user, char *why, std::size_t why_size) {
+        return static_cast<DrawerGuard *>(user)->check(why, why_size);
+    };
+    msgr_addin_draw(rt, &dc, &guard);
 }
 
 // Matches the views to the runtime's open windows, opens the overlay for a focus request,
@@ -409,10 +563,16 @@ void Overlay::Impl::sync_windows(std::int32_t) {
     std::size_t n = 0;
     if (msgr_ui_window_count(rt, &n) != MSGR_S_OK) n = 0;
     focused_window = nullptr;
+    // First the runtime's windows and their views, then the occlusion between them, then the
+    // drawing: each window's information is read once per frame.
+    if (infos.size() < n) infos.resize(n);
+    std::size_t live = 0;
     for (std::size_t z = 0; z < n; ++z) {
-        msgr_ui_window_info info{};
+        msgr_ui_window_info &info = infos[live];
+        info = msgr_ui_window_info{};
         info.struct_size = sizeof info;
         if (msgr_ui_window_get(rt, z, &info) != MSGR_S_OK) continue;
+        ++live;
         WindowView *v = find_view(info.window);
         if (v == nullptr) {
             auto fresh = std::make_unique<WindowView>();
@@ -428,6 +588,17 @@ void Overlay::Impl::sync_windows(std::int32_t) {
             views.push_back(std::move(fresh));
         }
         v->seen_frame = frame;
+        v->geometry_pending = v->first_frame || info.geometry_serial != v->applied_geometry ||
+                              info.focus_serial != v->seen_focus;
+    }
+    // Windows that closed: their views go (and with them the reference they held).
+    std::erase_if(views,
+                  [&](const std::unique_ptr<WindowView> &v) { return v->seen_frame != frame; });
+    if (open) find_occluded();
+    for (std::size_t i = 0; i < live; ++i) {
+        const msgr_ui_window_info &info = infos[i];
+        WindowView *v = find_view(info.window);
+        if (v == nullptr) continue;
         if (info.draft_serial != v->seen_draft) {
             load_draft(*v);
             v->seen_draft = info.draft_serial;
@@ -435,9 +606,52 @@ void Overlay::Impl::sync_windows(std::int32_t) {
         if (info.focus_serial != v->seen_focus && focus_allowed) set_open(true);
         if (open) draw_window(*v, info);
     }
-    // Windows that closed: their views go (and with them the reference they held).
-    std::erase_if(views,
-                  [&](const std::unique_ptr<WindowView> &v) { return v->seen_frame != frame; });
+}
+
+// A window entirely behind another of the overlay's windows (the cascade puts every eighth
+// window on the same spot) shows nothing of its content: only its frame is submitted, so that
+// ImGui keeps it, and its content is drawn again as soon as any of it can be seen. Decided from
+// ImGui's state at the start of the frame (positions after this frame's mouse dragging, the
+// display order) and the runtime's pending geometry and focus changes, so it is never stale.
+void Overlay::Impl::find_occluded() {
+    ImGuiContext *g = ImGui::GetCurrentContext();
+    for (auto &v : views) {
+        v->display_index = -1;
+        v->occluded = false;
+    }
+    for (int i = 0; i < g->Windows.Size; ++i) {
+        const ImGuiWindow *win = g->Windows[i];
+        if ((win->Flags & ImGuiWindowFlags_ChildWindow) != 0) continue;
+        for (auto &v : views) {
+            if (v->imgui_window == win) {
+                v->display_index = i;
+                break;
+            }
+        }
+    }
+    const ImGuiWindow *active =
+        g->ActiveIdWindow != nullptr ? g->ActiveIdWindow->RootWindow : nullptr;
+    const ImGuiWindow *hovered =
+        g->HoveredWindow != nullptr ? g->HoveredWindow->RootWindow : nullptr;
+    for (auto &v : views) {
+        const ImGuiWindow *mine = v->imgui_window;
+        if (mine == nullptr || v->display_index < 0 || v->geometry_pending || v->focus_input ||
+            v->was_focused || mine == active || mine == hovered || v->drawn_frame + 1 != frame) {
+            continue;
+        }
+        const ImRect r = mine->Rect();
+        for (const auto &o : views) {
+            const ImGuiWindow *other = o->imgui_window;
+            if (o.get() == v.get() || other == nullptr || o->display_index <= v->display_index ||
+                o->geometry_pending || other->Collapsed || o->drawn_frame + 1 != frame) {
+                continue;
+            }
+            if (other->Rect().Contains(r)) {
+                v->occluded = true;
+                break;
+            }
+        }
+    }
 }
 
 void Overlay::Impl::load_draft(WindowView &v) {
@@ -488,6 +702,7 @@ void Overlay::Impl::draw_window(WindowView &v, const msgr_ui_window_info &info) 
                                    ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoScrollbar |
                                    ImGuiWindowFlags_NoScrollWithMouse;
     const bool visible = ImGui::Begin(v.title, &keep_open, flags);
+    v.imgui_window = ImGui::GetCurrentWindow();
     v.first_frame = false;
     ++stats.windows_drawn;
 
@@ -519,7 +734,8 @@ void Overlay::Impl::draw_window(WindowView &v, const msgr_ui_window_info &info) 
     v.was_focused = focused;
     if (focused) focused_window = v.w;
 
-    if (visible) {
+    if (visible && !v.occluded) {
+        v.content_frame = frame;
         if (v.kind == MSGR_WINDOW_PAGE) {
             const char *signin = nullptr;
             if (msgr_contact_signin_name(info.contact, &signin) != MSGR_S_OK) signin = "";
@@ -1003,9 +1219,11 @@ bool Overlay::control_rect(Control control, const msgr_window *w, std::size_t in
     if (v == nullptr || v->drawn_frame != im.frame) return false;
     switch (control) {
         case Control::input:
+            if (v->content_frame != im.frame) return false;  // hidden behind another window
             out = v->input_rect;
             break;
         case Control::send:
+            if (v->content_frame != im.frame) return false;
             out = v->send_rect;
             break;
         case Control::title_bar:

@@ -401,3 +401,43 @@ TEST_F(ViewTest, StatusWordsAndColours) {
     EXPECT_NE(msgr::render::status_colour(MSGR_STATUS_AWAY),
               msgr::render::status_colour(MSGR_STATUS_OFFLINE));
 }
+
+namespace msgr::test {
+namespace {
+
+// The cascade puts the first and the ninth window on the same spot: the first is entirely
+// hidden, so only its frame is submitted; its content comes back in the frame it can be seen.
+TEST_F(ViewTest, AWindowEntirelyBehindAnotherDrawsOnlyItsFrame) {
+    signin_and_open();
+    std::vector<HeldWindow> ws(9);
+    for (int i = 0; i < 9; ++i) {
+        const std::string name = "friend" + std::to_string(i) + "@loopback";
+        ASSERT_EQ(msgr_instant_message(rt, by_name(name.c_str()), ws[i].out()), MSGR_S_OK);
+    }
+    frame(3);
+    msgr::render::DrawnRect back, front;
+    ASSERT_TRUE(overlay->window_rect(ws[0], back));
+    ASSERT_TRUE(overlay->window_rect(ws[8], front));
+    ASSERT_EQ(back.x, front.x);
+    ASSERT_EQ(back.y, front.y);
+    EXPECT_FALSE(overlay->control_rect(msgr::render::Overlay::Control::input, ws[0], 0, back));
+    EXPECT_TRUE(overlay->control_rect(msgr::render::Overlay::Control::input, ws[8], 0, front));
+    EXPECT_TRUE(overlay->control_rect(msgr::render::Overlay::Control::input, ws[1], 0, front));
+    EXPECT_EQ(overlay->stats().windows_drawn, 9);
+
+    // Moved away by the API: the hidden one's content is drawn in the very next frame.
+    ASSERT_EQ(msgr_window_set_left(ws[8], 800), MSGR_S_OK);
+    frame();
+    EXPECT_TRUE(overlay->control_rect(msgr::render::Overlay::Control::input, ws[0], 0, back));
+
+    // Closing the front window: the one behind is complete in the next frame.
+    ASSERT_EQ(msgr_window_set_left(ws[8], 60), MSGR_S_OK);
+    frame(2);
+    EXPECT_FALSE(overlay->control_rect(msgr::render::Overlay::Control::input, ws[0], 0, back));
+    ASSERT_EQ(msgr_window_close(ws[8]), MSGR_S_OK);
+    frame();
+    EXPECT_TRUE(overlay->control_rect(msgr::render::Overlay::Control::input, ws[0], 0, back));
+}
+
+}  // namespace
+}  // namespace msgr::test

@@ -45,18 +45,21 @@
 extern "C" {
 #endif
 
-/* ---- Versions --------------------------------------------------------------------------------- */
+/* ---- Versions ---------------------------------------------------------------------------------
+ */
 
 /* 'MSGA' */
 #define MSGR_ADDIN_MAGIC 0x4D534741u
 /* An add-in built for another major is refused; an add-in whose minor is newer than the
  * runtime's is refused (it may rely on something this runtime does not have). */
 #define MSGR_ADDIN_ABI_MAJOR 1
-#define MSGR_ADDIN_ABI_MINOR 1
+#define MSGR_ADDIN_ABI_MINOR 2
 /* Minor versions:
  *  0  paging providers, event subscribers, configuration, log.
  *  1  contact services (msgr_host_register_service and the msgr_host_post_* functions for
- *     services); MSGR_ADDIN_PROVIDES_SERVICE. An add-in built for 1.0 loads unchanged. */
+ *     services); MSGR_ADDIN_PROVIDES_SERVICE. An add-in built for 1.0 loads unchanged.
+ *  2  drawers: add-ins that draw with Dear ImGui inside the host's overlay
+ *     (msgr_host_register_drawer, msgr_draw_context); MSGR_ADDIN_PROVIDES_DRAWING. */
 
 /* The name of the exported entry point. */
 #define MSGR_ADDIN_ENTRY_SYMBOL "msgr_addin_entry"
@@ -92,8 +95,7 @@ typedef void (*msgr_host_log_fn)(msgr_host_ctx *ctx, msgr_log_level level, const
 typedef msgr_hresult (*msgr_host_config_string_fn)(msgr_host_ctx *ctx, const char *key,
                                                    const char **out);
 #define MSGR_HOST_CONFIG_INT "msgr_host_config_int"
-typedef msgr_hresult (*msgr_host_config_int_fn)(msgr_host_ctx *ctx, const char *key,
-                                                int64_t *out);
+typedef msgr_hresult (*msgr_host_config_int_fn)(msgr_host_ctx *ctx, const char *key, int64_t *out);
 #define MSGR_HOST_CONFIG_BOOL "msgr_host_config_bool"
 typedef msgr_hresult (*msgr_host_config_bool_fn)(msgr_host_ctx *ctx, const char *key, int *out);
 /* Arrays of strings: the count, then each element. */
@@ -105,8 +107,7 @@ typedef msgr_hresult (*msgr_host_config_array_string_fn)(msgr_host_ctx *ctx, con
                                                          size_t index, const char **out);
 /* The keys of the add-in's table (index < count), so that it can refuse keys it does not know. */
 #define MSGR_HOST_CONFIG_KEY "msgr_host_config_key"
-typedef msgr_hresult (*msgr_host_config_key_fn)(msgr_host_ctx *ctx, size_t index,
-                                                const char **out);
+typedef msgr_hresult (*msgr_host_config_key_fn)(msgr_host_ctx *ctx, size_t index, const char **out);
 /* The keys of the table at `path` inside the add-in's table ("" for the add-in's table itself;
  * "contacts[0]" for the first table of an array of tables), index < count: S_OK, S_FALSE past
  * the last key or when absent, E_INVALIDARG when the value there is not a table. (ABI 1.1) */
@@ -214,8 +215,8 @@ typedef struct msgr_contact_service {
     /* Takes a message for delivery (text: valid UTF-8, at most max_message_bytes) and returns
      * at once; report its fate once with msgr_host_post_delivery_fn(message_id, ...). A message
      * that cannot be delivered is reported as MSGR_DELIVERY_FAILED, not by failing the call. */
-    msgr_hresult (*send_message)(void *state, uint64_t message_id, const char *to,
-                                 const char *text, size_t text_size);
+    msgr_hresult (*send_message)(void *state, uint64_t message_id, const char *to, const char *text,
+                                 size_t text_size);
 } msgr_contact_service;
 
 /* Registers a contact service (an add-in may register several, with different ids).
@@ -244,8 +245,7 @@ typedef msgr_hresult (*msgr_host_post_offline_fn)(msgr_host_ctx *ctx, const char
 /* The contact list gained (added = 1) or lost (0) a contact: OnContactListAdd/Remove. */
 #define MSGR_HOST_POST_CONTACT "msgr_host_post_contact"
 typedef msgr_hresult (*msgr_host_post_contact_fn)(msgr_host_ctx *ctx, const char *service,
-                                                  uint64_t session, const char *signin,
-                                                  int added);
+                                                  uint64_t session, const char *signin, int added);
 /* A contact's status changed (MSGR_STATUS_*): OnContactStatusChange. */
 #define MSGR_HOST_POST_STATUS "msgr_host_post_status"
 typedef msgr_hresult (*msgr_host_post_status_fn)(msgr_host_ctx *ctx, const char *service,
@@ -267,6 +267,62 @@ typedef msgr_hresult (*msgr_addin_event_fn)(const msgr_event *event, void *user)
 #define MSGR_HOST_SUBSCRIBE "msgr_host_subscribe"
 typedef msgr_hresult (*msgr_host_subscribe_fn)(msgr_host_ctx *ctx, msgr_event_type type,
                                                msgr_addin_event_fn fn, void *user);
+
+/* ---- Drawing (ABI 1.2) ------------------------------------------------------------------------
+ *
+ * An add-in may draw its own Dear ImGui windows inside the host's overlay (render/), in the
+ * host's ImGui context, between the host's NewFrame and Render. The runtime does not depend on
+ * ImGui: it carries the drawers and the opaque context below, and the overlay fills it in.
+ *
+ * ImGui keeps its current context and its allocator in globals of the binary that links it, and
+ * an add-in links its own copy (Debian's libimgui-dev is a static library). So before drawing,
+ * an add-in checks that its ImGui is the host's (the equivalent of IMGUI_CHECKVERSION, which
+ * would assert instead of refusing), then calls ImGui::SetAllocatorFunctions(alloc_fn, free_fn,
+ * alloc_user_data) and ImGui::SetCurrentContext(imgui_context). msgr/addin_imgui.h does all
+ * three (C++, header only). An add-in whose ImGui does not match returns a failure from draw:
+ * it is disabled, and the host's frame is not touched.
+ *
+ * The draw callback must leave ImGui's stacks as it found them (every Begin with its End, every
+ * Push with its Pop). The overlay checks after each call: an add-in that leaves a window, an ID,
+ * a colour or a style variable pushed is disabled, and the overlay closes what it left open so
+ * that the host's frame goes on. */
+
+/* ImGui's allocator functions (ImGuiMemAllocFunc / ImGuiMemFreeFunc). */
+typedef void *(*msgr_imgui_alloc_fn)(size_t size, void *user_data);
+typedef void (*msgr_imgui_free_fn)(void *ptr, void *user_data);
+
+/* What the overlay hands a drawer each frame. Borrowed for the call. */
+typedef struct msgr_draw_context {
+    uint32_t struct_size;      /* sizeof(msgr_draw_context) of the host; grows at the end */
+    uint32_t flags;            /* MSGR_DRAW_* */
+    const char *imgui_version; /* the host's IMGUI_VERSION, e.g. "1.86" */
+    int32_t imgui_version_num; /* the host's IMGUI_VERSION_NUM, e.g. 18600 */
+    /* The sizes IMGUI_CHECKVERSION compares, as the host's ImGui has them. */
+    uint32_t sizeof_io, sizeof_style, sizeof_vec2, sizeof_vec4, sizeof_drawvert, sizeof_drawidx;
+    void *imgui_context; /* ImGuiContext *: the host's, current for the host */
+    msgr_imgui_alloc_fn alloc_fn;
+    msgr_imgui_free_fn free_fn;
+    void *alloc_user_data;
+    uint64_t frame; /* the host's ImGui frame count */
+} msgr_draw_context;
+
+/* The overlay is open (its windows are shown); a drawer usually draws only then. */
+#define MSGR_DRAW_OVERLAY_OPEN 0x1u
+
+/* The drawing capability. The table is copied at registration (struct_size bytes of it). */
+typedef struct msgr_drawer {
+    uint32_t struct_size; /* sizeof(msgr_drawer) the add-in was built with */
+    void *state;          /* passed back to draw */
+    /* Called once per overlay frame, on the owner thread, inside the host's ImGui frame. Check
+     * the context (msgr/addin_imgui.h), make it current, draw, return S_OK. A failure or an
+     * exception disables the add-in (msgr_host_set_error_fn may say why first). */
+    msgr_hresult (*draw)(void *state, const msgr_draw_context *ctx);
+} msgr_drawer;
+
+/* Registers a drawer (at most 8 per add-in; they are called in registration order).
+ * E_INVALIDARG for a bad table, E_UNEXPECTED outside load, E_FAIL past the limit. */
+#define MSGR_HOST_REGISTER_DRAWER "msgr_host_register_drawer"
+typedef msgr_hresult (*msgr_host_register_drawer_fn)(msgr_host_ctx *ctx, const msgr_drawer *drawer);
 
 /* ---- What an add-in gives the host ---------------------------------------------------------- */
 
@@ -302,11 +358,12 @@ typedef const msgr_addin_descriptor *(*msgr_addin_entry_fn)(void);
 #else
 #define MSGR_ADDIN_EXTERN_C_
 #endif
-#define MSGR_ADDIN_ENTRY(fn)                                                                   \
+#define MSGR_ADDIN_ENTRY(fn)                                                               \
     MSGR_ADDIN_EXTERN_C_ __attribute__((section("boostdll"), visibility("default"), used)) \
     const msgr_addin_entry_fn msgr_addin_entry = &fn
 
-/* ---- The host's view: listing and unloading add-ins (exported by libmsgr.so) ------------------ */
+/* ---- The host's view: listing and unloading add-ins (exported by libmsgr.so) ------------------
+ */
 
 typedef enum msgr_addin_state {
     MSGR_ADDIN_LOADED = 1,   /* running */
@@ -319,18 +376,19 @@ typedef enum msgr_addin_state {
 #define MSGR_ADDIN_PROVIDES_PAGING 0x1u
 #define MSGR_ADDIN_PROVIDES_EVENTS 0x2u
 #define MSGR_ADDIN_PROVIDES_SERVICE 0x4u /* one or more contact services (ABI 1.1) */
+#define MSGR_ADDIN_PROVIDES_DRAWING 0x8u /* one or more drawers (ABI 1.2) */
 
 typedef struct msgr_addin_info {
     uint32_t struct_size; /* set by the caller to sizeof(msgr_addin_info) */
     msgr_addin_state state;
-    msgr_hresult result;      /* the result behind a refusal or disabling; S_OK otherwise */
-    uint32_t provides;        /* MSGR_ADDIN_PROVIDES_* */
-    const char *name;         /* the file's name until the descriptor was read */
-    const char *version;      /* "" until the descriptor was read */
-    const char *description;  /* "" until the descriptor was read */
-    const char *path;         /* the file it came from */
-    const char *reason;       /* why it is refused or disabled; "" when loaded */
-    uint16_t abi_major;       /* from the descriptor (0 until read) */
+    msgr_hresult result;     /* the result behind a refusal or disabling; S_OK otherwise */
+    uint32_t provides;       /* MSGR_ADDIN_PROVIDES_* */
+    const char *name;        /* the file's name until the descriptor was read */
+    const char *version;     /* "" until the descriptor was read */
+    const char *description; /* "" until the descriptor was read */
+    const char *path;        /* the file it came from */
+    const char *reason;      /* why it is refused or disabled; "" when loaded */
+    uint16_t abi_major;      /* from the descriptor (0 until read) */
     uint16_t abi_minor;
 } msgr_addin_info;
 
@@ -343,6 +401,23 @@ MSGR_API msgr_hresult msgr_addin_get_info(msgr_runtime *rt, size_t index, msgr_a
  * one of its contact services) or another loaded add-in depends on it;
  * E_INVALIDARG for an unknown name; S_FALSE if it is not loaded. */
 MSGR_API msgr_hresult msgr_addin_unload(msgr_runtime *rt, const char *name);
+
+/* The drawing host's side (render/ calls it; a host with its own ImGui layer may too): calls the
+ * drawer of every loaded add-in, in load order, with ctx. Around each call the host's guard
+ * runs: before(user, addin_name) and after(user, why, why_size), which returns a failure (and a
+ * reason in why) when the add-in left the host's frame damaged. A drawer that fails, throws or
+ * fails the guard's after check disables its add-in. Owner thread; not reentrant (a drawer that
+ * calls it gets MSGR_E_UNEXPECTED). S_OK, or E_INVALIDARG for a bad ctx. */
+typedef struct msgr_draw_guard {
+    uint32_t struct_size;
+    void *user;
+    void (*before)(void *user, const char *addin_name);
+    msgr_hresult (*after)(void *user, char *why, size_t why_size);
+} msgr_draw_guard;
+MSGR_API msgr_hresult msgr_addin_draw(msgr_runtime *rt, const msgr_draw_context *ctx,
+                                      const msgr_draw_guard *guard);
+/* Whether any loaded add-in has a drawer (*out 0 or 1): a host may skip the call when not. */
+MSGR_API msgr_hresult msgr_addin_has_drawers(msgr_runtime *rt, int *out);
 
 #ifdef __cplusplus
 } /* extern "C" */
