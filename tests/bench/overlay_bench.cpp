@@ -8,6 +8,7 @@
 #include <imgui.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +19,10 @@
 #include "msgr/ui.h"
 #include "objects.hpp"
 #include "runtime.hpp"
+
+namespace {
+bool g_errors = false;  // a benchmark could not run
+}  // namespace
 
 namespace {
 
@@ -74,6 +79,7 @@ void BM_TickAndOverlay(benchmark::State &state) {
     msgr_runtime *rt = nullptr;
     if (msgr_runtime_create(nullptr, &rt) != MSGR_S_OK) {
         state.SkipWithError("msgr_runtime_create failed");
+        g_errors = true;
         return;
     }
     msgr_signin(rt, "player@loopback", "");
@@ -130,4 +136,13 @@ BENCHMARK(BM_TickAndOverlay)
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 
-BENCHMARK_MAIN();
+// A benchmark that could not run fails the program, so the smoke test in ctest can fail.
+// Without MSGR_ADDIN_PATH it uses the build tree's loopback-only add-in directory.
+int main(int argc, char **argv) {
+    setenv("MSGR_ADDIN_PATH", MSGR_LOOPBACK_ONLY_DIR, 0);
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    if (benchmark::RunSpecifiedBenchmarks() == 0) return 1;
+    benchmark::Shutdown();
+    return g_errors ? 1 : 0;
+}
