@@ -28,6 +28,12 @@ endif()
 if(MSGR_SANITIZER_FLAGS)
   add_compile_options(${MSGR_SANITIZER_FLAGS} -fno-sanitize-recover=all -fno-omit-frame-pointer)
   add_link_options(${MSGR_SANITIZER_FLAGS} -fno-sanitize-recover=all)
+  if(CMAKE_C_COMPILER_ID MATCHES "Clang")
+    # A C program (hosts/headless) linking the C++ runtime library needs UBSan's C++ part,
+    # which needs libstdc++.
+    add_link_options(-fsanitize-link-c++-runtime)
+    string(APPEND CMAKE_C_STANDARD_LIBRARIES " -lstdc++")
+  endif()
   # The sanitizer runtime lives in the executable, so a shared library leaves its symbols
   # undefined: --no-undefined holds only for uninstrumented builds.
   set(MSGR_NO_UNDEFINED "")
