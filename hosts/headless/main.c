@@ -19,8 +19,8 @@ static int g_failures = 0;
 static void print_event(const msgr_event *ev, void *user) {
     const char *name = NULL;
     (void)user;
-    printf("  event %-32s hr=%s (0x%08X)", msgr_event_type_name(ev->type), msgr_hresult_name(ev->hr),
-           (unsigned)ev->hr);
+    printf("  event %-32s hr=%s (0x%08X)", msgr_event_type_name(ev->type),
+           msgr_hresult_name(ev->hr), (unsigned)ev->hr);
     if (ev->type == MSGR_EVENT_MY_STATUS_CHANGE || ev->type == MSGR_EVENT_CONTACT_STATUS_CHANGE) {
         printf(" status=%s", msgr_status_name(ev->status));
     }
@@ -46,7 +46,8 @@ static msgr_hresult report(const char *what, msgr_hresult hr, msgr_hresult expec
 
 static void run_frames(msgr_runtime *rt, int frames) {
     int i;
-    for (i = 0; i < frames; ++i) msgr_runtime_tick(rt);
+    for (i = 0; i < frames; ++i)
+        msgr_runtime_tick(rt);
 }
 
 static msgr_variant by_name(const char *name) {
@@ -69,25 +70,26 @@ int main(int argc, char **argv) {
     if (report("msgr_runtime_create", msgr_runtime_create(config, &rt), MSGR_S_OK) != MSGR_S_OK) {
         return 1;
     }
-    report("msgr_subscribe(all events)", msgr_subscribe(rt, (msgr_event_type)0, print_event, NULL, &sub),
-           MSGR_S_OK);
+    report("msgr_subscribe(all events)",
+           msgr_subscribe(rt, (msgr_event_type)0, print_event, NULL, &sub), MSGR_S_OK);
 
-    report("InstantMessage before sign-in", msgr_instant_message(rt, by_name("echo@loopback"), &echo),
-           MSGR_E_NOT_LOGGED_ON);
+    report("InstantMessage before sign-in",
+           msgr_instant_message(rt, by_name("echo@loopback"), &echo), MSGR_E_NOT_LOGGED_ON);
     report("msgr_signin(\"player@loopback\")", msgr_signin(rt, "player@loopback", ""), MSGR_S_OK);
     run_frames(rt, 2);
 
-    report("InstantMessage(\"echo@loopback\")", msgr_instant_message(rt, by_name("echo@loopback"), &echo),
-           MSGR_S_OK);
+    report("InstantMessage(\"echo@loopback\")",
+           msgr_instant_message(rt, by_name("echo@loopback"), &echo), MSGR_S_OK);
     report("InstantMessage(\"echo@loopback\") again",
            msgr_instant_message(rt, by_name("echo@loopback"), &again), MSGR_S_OK);
     printf("  same window object: %s\n", echo == again ? "yes" : "no");
     if (echo != again) ++g_failures;
-    report("InstantMessage(self)", msgr_instant_message(rt, by_name("Player@loopback"), &self), MSGR_E_FAIL);
+    report("InstantMessage(self)", msgr_instant_message(rt, by_name("Player@loopback"), &self),
+           MSGR_E_FAIL);
     report("InstantMessage(\" leading space\")",
            msgr_instant_message(rt, by_name(" leading space"), &self), MSGR_E_INVALIDARG);
-    report("InstantMessage(NULL out-pointer)", msgr_instant_message(rt, by_name("echo@loopback"), NULL),
-           MSGR_RPC_X_NULL_REF_POINTER);
+    report("InstantMessage(NULL out-pointer)",
+           msgr_instant_message(rt, by_name("echo@loopback"), NULL), MSGR_RPC_X_NULL_REF_POINTER);
 
     report("the user sends \"hello\" to echo", msgr_ui_send(echo, "hello", NULL), MSGR_S_OK);
     run_frames(rt, 2);

@@ -12,9 +12,9 @@ using namespace msgr::core;
 // the upstream fix; under UBSan (make asan) these inputs trapped before it.
 TEST(ConfigParser, NonAsciiWhereWhitespaceMayBeIsNotUndefinedBehaviour) {
     Config c;
-    EXPECT_EQ(parse_config("[loop\xC3\xA9]\n", "t.toml", c), MSGR_E_INVALID_DATA);       // U+00E9
+    EXPECT_EQ(parse_config("[loop\xC3\xA9]\n", "t.toml", c), MSGR_E_INVALID_DATA);         // U+00E9
     EXPECT_EQ(parse_config("[runtime]\n\xE3\x81\x82", "t.toml", c), MSGR_E_INVALID_DATA);  // U+3042
-    EXPECT_EQ(parse_config("a = 1\xEF\xBB\xBF\n", "t.toml", c), MSGR_E_INVALID_DATA);     // U+FEFF
+    EXPECT_EQ(parse_config("a = 1\xEF\xBB\xBF\n", "t.toml", c), MSGR_E_INVALID_DATA);      // U+FEFF
     // Valid TOML: a line-ending backslash, then U+00A7 on the next line.
     EXPECT_EQ(parse_config("s = \"\"\"\\\n\xC2\xA7\"\"\"\n", "t.toml", c), MSGR_S_OK);
 }

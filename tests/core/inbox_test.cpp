@@ -31,6 +31,7 @@ TEST(InboxStress, ManyProducersOneDrainingOwner) {
     Inbox<Item> inbox(kCapacity, std::this_thread::get_id());
 
     std::vector<std::thread> producers;
+    producers.reserve(kProducers);
     std::vector<int> refused(kProducers, 0);
     for (int p = 0; p < kProducers; ++p) {
         producers.emplace_back([&inbox, &refused, p] {
@@ -75,6 +76,7 @@ TEST(InboxStress, CloseReleasesBlockedProducers) {
     ASSERT_TRUE(inbox.push(0));  // the owner fills it
 
     std::vector<std::thread> producers;
+    producers.reserve(kProducers);
     std::vector<int> accepted(kProducers, -1);
     for (int p = 0; p < kProducers; ++p) {
         producers.emplace_back([&inbox, &accepted, p] { accepted[p] = inbox.push(p + 1) ? 1 : 0; });
@@ -97,6 +99,7 @@ TEST(InboxStress, SizeFromAnyThread) {
     constexpr int kPerProducer = 5000;
     Inbox<int> inbox(16, std::this_thread::get_id());
     std::vector<std::thread> producers;
+    producers.reserve(kProducers);
     for (int p = 0; p < kProducers; ++p) {
         producers.emplace_back([&inbox] {
             for (int i = 0; i < kPerProducer; ++i) {

@@ -5,10 +5,11 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define FUZZ_CHECK(cond)                                                                      \
-    do {                                                                                      \
-        if (!(cond)) {                                                                        \
-            std::fprintf(stderr, "%s:%d: property violated: %s\n", __FILE__, __LINE__, #cond); \
-            std::abort();                                                                     \
-        }                                                                                     \
+#define FUZZ_CHECK(cond)                                                                     \
+    do {                                                                                     \
+        if (!(cond)) {                                                                       \
+            (void)std::fprintf(stderr, "%s:%d: property violated: %s\n", __FILE__, __LINE__, \
+                               #cond);                                                       \
+            std::abort();                                                                    \
+        }                                                                                    \
     } while (false)

@@ -18,7 +18,7 @@ namespace {
 bool run_file(const std::filesystem::path &path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-        std::fprintf(stderr, "replay: cannot read %s\n", path.c_str());
+        (void)std::fprintf(stderr, "replay: cannot read %s\n", path.c_str());
         return false;
     }
     const std::vector<char> bytes{std::istreambuf_iterator<char>(in),
@@ -52,14 +52,14 @@ int main(int argc, char **argv) {
             ok = run_file(arg) && ok;
             ++inputs;
         } else if (i == 1) {
-            std::fprintf(stderr, "replay: the seed corpus %s is missing\n", argv[i]);
+            (void)std::fprintf(stderr, "replay: the seed corpus %s is missing\n", argv[i]);
             return 1;
         }
         // A missing later argument is a regressions directory that has no entry yet.
     }
-    std::printf("replay: %zu input(s) ran\n", inputs);
+    (void)std::printf("replay: %zu input(s) ran\n", inputs);
     if (inputs == 0) {
-        std::fprintf(stderr, "replay: no inputs: an empty seed corpus tests nothing\n");
+        (void)std::fprintf(stderr, "replay: no inputs: an empty seed corpus tests nothing\n");
         return 1;
     }
     return ok ? 0 : 1;

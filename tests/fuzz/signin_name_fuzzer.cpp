@@ -74,10 +74,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     const char *why = nullptr;
     const msgr_hresult hr = check_signin_name(name.c_str(), &why);
     std::size_t name_units = 0;
-    const bool expect_ok = !name.empty() && name.front() != ' ' &&
-                           reference_decode(name, name_units) &&
-                           name.find_first_of("\r\n") == std::string::npos &&
-                           name_units <= MSGR_MAX_SIGNIN_NAME_UTF16;
+    const bool expect_ok =
+        !name.empty() && name.front() != ' ' && reference_decode(name, name_units) &&
+        name.find_first_of("\r\n") == std::string::npos && name_units <= MSGR_MAX_SIGNIN_NAME_UTF16;
     FUZZ_CHECK(hr == (expect_ok ? MSGR_S_OK : MSGR_E_INVALIDARG));
     FUZZ_CHECK((why == nullptr) == expect_ok);
     FUZZ_CHECK(check_signin_name(nullptr, nullptr) == MSGR_E_INVALIDARG);
