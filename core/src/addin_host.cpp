@@ -23,6 +23,7 @@
 #include <boost/dll/shared_library.hpp>
 #include <boost/signals2/connection.hpp>
 
+#include "c_enum.hpp"
 #include "capabilities.hpp"
 #include "elf_check.hpp"
 #include "error.hpp"
@@ -177,8 +178,13 @@ bool on_owner(msgr_host_ctx *ctx) {
 
 void host_log(msgr_host_ctx *ctx, msgr_log_level level, const char *message) {
     if (ctx == nullptr || message == nullptr) return;
+    // An add-in may pass any int as the level: clamp it into the enumeration (see c_enum.hpp).
+    const int raw = raw_enum(level);
+    const msgr_log_level lvl = raw <= MSGR_LOG_DEBUG   ? MSGR_LOG_DEBUG
+                               : raw >= MSGR_LOG_ERROR ? MSGR_LOG_ERROR
+                                                       : static_cast<msgr_log_level>(raw);
     try {
-        log(level, "add-in " + ctx->name + ": " + bounded(message, 4096));
+        log(lvl, "add-in " + ctx->name + ": " + bounded(message, 4096));
     } catch (...) {
     }
 }
@@ -316,9 +322,7 @@ msgr_hresult host_register_paging(msgr_host_ctx *ctx, const msgr_paging_provider
 msgr_hresult host_subscribe(msgr_host_ctx *ctx, msgr_event_type type, msgr_addin_event_fn fn,
                             void *user) {
     if (!on_owner(ctx) || !ctx->loading) return MSGR_E_UNEXPECTED;
-    if (fn == nullptr || static_cast<int>(type) < 0 || type >= MSGR_EVENT_TYPE_COUNT_) {
-        return MSGR_E_INVALIDARG;
-    }
+    if (fn == nullptr || !valid_event_type(type)) return MSGR_E_INVALIDARG;
     try {
         ctx->subs.push_back({type, fn, user});
     } catch (...) {
@@ -330,7 +334,9 @@ msgr_hresult host_subscribe(msgr_host_ctx *ctx, msgr_event_type type, msgr_addin
 msgr_hresult host_post_delivery(msgr_host_ctx *ctx, std::uint64_t message_id,
                                 msgr_delivery_state state, msgr_hresult hr) {
     if (ctx == nullptr) return MSGR_E_INVALIDARG;
-    if (state != MSGR_DELIVERY_SENT && state != MSGR_DELIVERY_FAILED) return MSGR_E_INVALIDARG;
+    const int raw_state = raw_enum(state);  // from the add-in: any int (see c_enum.hpp)
+    if (raw_state != MSGR_DELIVERY_SENT && raw_state != MSGR_DELIVERY_FAILED)
+        return MSGR_E_INVALIDARG;
     if (!ctx->accepting.load()) return MSGR_E_DISCONNECTED;
     {
         const std::lock_guard<std::mutex> lock(ctx->owed_mutex);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "c_enum.hpp"
 #include "error.hpp"
 #include "text.hpp"
 
@@ -307,7 +308,7 @@ bool Runtime::can_page(const msgr_contact &c) {
 // ---- InstantMessage and Page --------------------------------------------------------------------
 
 msgr_hresult Runtime::check_variant(const msgr_variant &v) const {
-    switch (v.vt) {
+    switch (raw_enum(v.vt)) {  // vt comes from C: any int
         case MSGR_VT_EMPTY:
             return fail(MSGR_E_INVALIDARG, "vContact is empty (VT_EMPTY)");
         case MSGR_VT_BSTR: {
@@ -325,8 +326,8 @@ msgr_hresult Runtime::check_variant(const msgr_variant &v) const {
             }
             return MSGR_S_OK;
     }
-    return fail(MSGR_E_INVALIDARG, "vContact has an unsupported type (" +
-                                       std::to_string(static_cast<int>(v.vt)) + ")");
+    return fail(MSGR_E_INVALIDARG,
+                "vContact has an unsupported type (" + std::to_string(raw_enum(v.vt)) + ")");
 }
 
 ContactRef Runtime::resolve(const msgr_variant &v) {

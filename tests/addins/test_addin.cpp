@@ -220,7 +220,8 @@ const char *const depends[] = {TEST_DEPENDS, nullptr};
 const char *const *const depends = nullptr;
 #endif
 
-const msgr_addin_descriptor descriptor = {
+// Unused in the TEST_NULL_ENTRY and TEST_NO_ENTRY variants (clang warns).
+[[maybe_unused]] const msgr_addin_descriptor descriptor = {
     static_cast<std::uint32_t>(TEST_SIZE),
     MSGR_ADDIN_MAGIC,
     TEST_MAJOR,

@@ -45,7 +45,7 @@
 extern "C" {
 #endif
 
-/* ---- Versions --------------------------------------------------------------------------------- */
+/* ---- Versions -------------------------------------------------------------------------------- */
 
 /* 'MSGA' */
 #define MSGR_ADDIN_MAGIC 0x4D534741u
@@ -92,8 +92,7 @@ typedef void (*msgr_host_log_fn)(msgr_host_ctx *ctx, msgr_log_level level, const
 typedef msgr_hresult (*msgr_host_config_string_fn)(msgr_host_ctx *ctx, const char *key,
                                                    const char **out);
 #define MSGR_HOST_CONFIG_INT "msgr_host_config_int"
-typedef msgr_hresult (*msgr_host_config_int_fn)(msgr_host_ctx *ctx, const char *key,
-                                                int64_t *out);
+typedef msgr_hresult (*msgr_host_config_int_fn)(msgr_host_ctx *ctx, const char *key, int64_t *out);
 #define MSGR_HOST_CONFIG_BOOL "msgr_host_config_bool"
 typedef msgr_hresult (*msgr_host_config_bool_fn)(msgr_host_ctx *ctx, const char *key, int *out);
 /* Arrays of strings: the count, then each element. */
@@ -105,8 +104,7 @@ typedef msgr_hresult (*msgr_host_config_array_string_fn)(msgr_host_ctx *ctx, con
                                                          size_t index, const char **out);
 /* The keys of the add-in's table (index < count), so that it can refuse keys it does not know. */
 #define MSGR_HOST_CONFIG_KEY "msgr_host_config_key"
-typedef msgr_hresult (*msgr_host_config_key_fn)(msgr_host_ctx *ctx, size_t index,
-                                                const char **out);
+typedef msgr_hresult (*msgr_host_config_key_fn)(msgr_host_ctx *ctx, size_t index, const char **out);
 /* The keys of the table at `path` inside the add-in's table ("" for the add-in's table itself;
  * "contacts[0]" for the first table of an array of tables), index < count: S_OK, S_FALSE past
  * the last key or when absent, E_INVALIDARG when the value there is not a table. (ABI 1.1) */
@@ -214,8 +212,8 @@ typedef struct msgr_contact_service {
     /* Takes a message for delivery (text: valid UTF-8, at most max_message_bytes) and returns
      * at once; report its fate once with msgr_host_post_delivery_fn(message_id, ...). A message
      * that cannot be delivered is reported as MSGR_DELIVERY_FAILED, not by failing the call. */
-    msgr_hresult (*send_message)(void *state, uint64_t message_id, const char *to,
-                                 const char *text, size_t text_size);
+    msgr_hresult (*send_message)(void *state, uint64_t message_id, const char *to, const char *text,
+                                 size_t text_size);
 } msgr_contact_service;
 
 /* Registers a contact service (an add-in may register several, with different ids).
@@ -244,8 +242,7 @@ typedef msgr_hresult (*msgr_host_post_offline_fn)(msgr_host_ctx *ctx, const char
 /* The contact list gained (added = 1) or lost (0) a contact: OnContactListAdd/Remove. */
 #define MSGR_HOST_POST_CONTACT "msgr_host_post_contact"
 typedef msgr_hresult (*msgr_host_post_contact_fn)(msgr_host_ctx *ctx, const char *service,
-                                                  uint64_t session, const char *signin,
-                                                  int added);
+                                                  uint64_t session, const char *signin, int added);
 /* A contact's status changed (MSGR_STATUS_*): OnContactStatusChange. */
 #define MSGR_HOST_POST_STATUS "msgr_host_post_status"
 typedef msgr_hresult (*msgr_host_post_status_fn)(msgr_host_ctx *ctx, const char *service,
@@ -302,11 +299,11 @@ typedef const msgr_addin_descriptor *(*msgr_addin_entry_fn)(void);
 #else
 #define MSGR_ADDIN_EXTERN_C_
 #endif
-#define MSGR_ADDIN_ENTRY(fn)                                                                   \
+#define MSGR_ADDIN_ENTRY(fn)                                                               \
     MSGR_ADDIN_EXTERN_C_ __attribute__((section("boostdll"), visibility("default"), used)) \
     const msgr_addin_entry_fn msgr_addin_entry = &fn
 
-/* ---- The host's view: listing and unloading add-ins (exported by libmsgr.so) ------------------ */
+/* ---- The host's view: listing and unloading add-ins (exported by libmsgr.so) ----------------- */
 
 typedef enum msgr_addin_state {
     MSGR_ADDIN_LOADED = 1,   /* running */
@@ -323,14 +320,14 @@ typedef enum msgr_addin_state {
 typedef struct msgr_addin_info {
     uint32_t struct_size; /* set by the caller to sizeof(msgr_addin_info) */
     msgr_addin_state state;
-    msgr_hresult result;      /* the result behind a refusal or disabling; S_OK otherwise */
-    uint32_t provides;        /* MSGR_ADDIN_PROVIDES_* */
-    const char *name;         /* the file's name until the descriptor was read */
-    const char *version;      /* "" until the descriptor was read */
-    const char *description;  /* "" until the descriptor was read */
-    const char *path;         /* the file it came from */
-    const char *reason;       /* why it is refused or disabled; "" when loaded */
-    uint16_t abi_major;       /* from the descriptor (0 until read) */
+    msgr_hresult result;     /* the result behind a refusal or disabling; S_OK otherwise */
+    uint32_t provides;       /* MSGR_ADDIN_PROVIDES_* */
+    const char *name;        /* the file's name until the descriptor was read */
+    const char *version;     /* "" until the descriptor was read */
+    const char *description; /* "" until the descriptor was read */
+    const char *path;        /* the file it came from */
+    const char *reason;      /* why it is refused or disabled; "" when loaded */
+    uint16_t abi_major;      /* from the descriptor (0 until read) */
     uint16_t abi_minor;
 } msgr_addin_info;
 
