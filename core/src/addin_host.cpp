@@ -16,9 +16,9 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <system_error>
 #include <unordered_set>
 
-#include <toml++/toml.h>
 #include <boost/dll/library_info.hpp>
 #include <boost/dll/shared_library.hpp>
 #include <boost/signals2/connection.hpp>
@@ -29,6 +29,7 @@
 #include "error.hpp"
 #include "runtime.hpp"
 #include "text.hpp"
+#include "toml.hpp"
 
 namespace fs = std::filesystem;
 
@@ -113,7 +114,7 @@ std::mutex g_never_unmapped_mutex;
 
 std::string hr_text(msgr_hresult hr) {
     char buf[16];
-    std::snprintf(buf, sizeof buf, "0x%08X", static_cast<unsigned>(hr));
+    (void)std::snprintf(buf, sizeof buf, "0x%08X", static_cast<unsigned>(hr));
     return std::string(msgr_hresult_name(hr)) + " (" + buf + ")";
 }
 
@@ -149,7 +150,7 @@ bool valid_name(const std::string &n) {
 
 std::string mode_text(mode_t m) {
     char buf[8];
-    std::snprintf(buf, sizeof buf, "0%03o", static_cast<unsigned>(m & 07777));
+    (void)std::snprintf(buf, sizeof buf, "0%03o", static_cast<unsigned>(m & 07777));
     return buf;
 }
 
@@ -476,7 +477,7 @@ msgr_proc host_get_proc(const char *name) {
         msgr_proc fn;
     };
 #define MSGR_PROC(n, f) \
-    { n, reinterpret_cast<msgr_proc>(&f) }
+    { n, reinterpret_cast<msgr_proc>(&(f)) }
     static const Entry table[] = {
         MSGR_PROC(MSGR_HOST_LOG, host_log),
         MSGR_PROC(MSGR_HOST_SET_ERROR, host_set_error),
@@ -820,7 +821,8 @@ void AddinHost::load_all() {
 void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
     const int fd = ::open(ctx.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
-        refuse(ctx, MSGR_E_FILE_NOT_FOUND, std::string("cannot open: ") + std::strerror(errno));
+        refuse(ctx, MSGR_E_FILE_NOT_FOUND,
+               std::string("cannot open: ") + std::generic_category().message(errno));
         return;
     }
     struct Closer {
@@ -954,7 +956,7 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
     std::memcpy(&desc, d, std::min<std::size_t>(d->struct_size, sizeof desc));
     if (desc.magic != MSGR_ADDIN_MAGIC) {
         char buf[16];
-        std::snprintf(buf, sizeof buf, "0x%08X", desc.magic);
+        (void)std::snprintf(buf, sizeof buf, "0x%08X", desc.magic);
         refuse(ctx, MSGR_E_INVALID_DATA,
                std::string("bad magic ") + buf + ": not an msgr add-in descriptor");
         return;

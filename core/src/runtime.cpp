@@ -152,8 +152,8 @@ bool Runtime::paging_in_use() const noexcept {
 }
 
 boost::signals2::connection Runtime::connect(msgr_event_type type,
-                                             std::function<void(const msgr_event &)> slot) {
-    return signals_[type].connect(std::move(slot));
+                                             const std::function<void(const msgr_event &)> &slot) {
+    return signals_[type].connect(slot);
 }
 
 void Runtime::raise_addin_event(std::size_t index, msgr_hresult hr, std::string text) {

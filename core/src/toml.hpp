@@ -1,4 +1,5 @@
-// toml++ (Debian's libtomlplusplus-dev 3.3.0), included through this header only.
+// toml++ (Debian's libtomlplusplus-dev 3.3.0), included through this header only: every
+// translation unit must see the same definition (ODR).
 //
 // toml++ 3.3.0 reaches TOML_UNREACHABLE (__builtin_unreachable(): undefined behaviour) in
 // toml::impl::is_non_ascii_horizontal_whitespace() for code points in U+00A1..U+0499,
