@@ -29,7 +29,7 @@ build: deps configure
 
 # The test suite in the default build.
 unit: build
-	cd $(BUILD) && ctest --output-on-failure --no-tests=error -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure --no-tests=error --timeout 300 -j $(JOBS)
 
 # Builds everything and runs every test, then every quality gate: what CI runs.
 test: unit check
