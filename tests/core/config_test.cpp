@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "config.hpp"
 
@@ -22,13 +23,12 @@ TEST(ConfigParser, NonAsciiWhereWhitespaceMayBeIsNotUndefinedBehaviour) {
 TEST(ConfigParser, ReadsEveryKey) {
     Config c;
     ASSERT_EQ(parse_config("[runtime]\nmax_windows = 3\ninbox_capacity = 10\n"
-                           "[[loopback.contacts]]\nsignin = \"a@loopback\"\nstatus = \"busy\"\n",
+                           "addin_paths = [\"/opt/addins\"]\n[loopback]\necho = \"e@loopback\"\n",
                            "t.toml", c),
               MSGR_S_OK);
     EXPECT_EQ(c.max_windows, 3u);
     EXPECT_EQ(c.inbox_capacity, 10u);
-    ASSERT_EQ(c.loopback_contacts.size(), 1u);
-    EXPECT_EQ(c.loopback_contacts[0].status, MSGR_STATUS_BUSY);
+    EXPECT_EQ(c.addin_paths, std::vector<std::string>{"/opt/addins"});
 }
 
 TEST(ConfigParser, FailureLeavesTheConfigUntouched) {

@@ -16,32 +16,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     const std::string_view text(reinterpret_cast<const char *>(data), size);
 
     Config config;
-    config.max_windows = 12345;  // a sentinel: parse_config must not touch `config` on failure
-    config.loopback_services.clear();
+    config.max_windows = 12345;  // sentinels: parse_config must not touch `config` on failure
+    config.addin_paths = {"sentinel"};
     const msgr_hresult hr = parse_config(text, "fuzz.toml", config);
     FUZZ_CHECK(hr == MSGR_S_OK || hr == MSGR_E_INVALID_DATA);
     if (hr != MSGR_S_OK) {
-        FUZZ_CHECK(config.max_windows == 12345 && config.loopback_services.empty());
+        FUZZ_CHECK(config.max_windows == 12345 && config.addin_paths.size() == 1);
         return 0;
     }
 
     FUZZ_CHECK(config.max_windows >= 1 && config.max_items_per_tick >= 1);
     FUZZ_CHECK(config.inbox_capacity >= 1);
     FUZZ_CHECK(is_valid_utf8(config.primary_service));
-    FUZZ_CHECK(!config.loopback_services.empty() && config.loopback_services[0].id == "loopback");
-    for (std::size_t i = 0; i < config.loopback_services.size(); ++i) {
-        FUZZ_CHECK(!config.loopback_services[i].id.empty());
-        for (std::size_t j = 0; j < i; ++j) {
-            FUZZ_CHECK(config.loopback_services[i].id != config.loopback_services[j].id);
-        }
-    }
-    for (const auto &c : config.loopback_contacts) {
-        FUZZ_CHECK(check_signin_name(c.signin.c_str(), nullptr) == MSGR_S_OK);
-        FUZZ_CHECK(is_valid_utf8(c.friendly));
-        bool known = false;
-        for (const auto &s : config.loopback_services)
-            known = known || s.id == c.service;
-        FUZZ_CHECK(known);
+    FUZZ_CHECK(config.source_text == text);
+    // The add-in allow-list holds SHA-256 digests in lowercase hex, whatever case the file used.
+    for (const auto &h : config.addin_sha256) {
+        FUZZ_CHECK(h.size() == 64);
+        for (const char ch : h)
+            FUZZ_CHECK((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'));
     }
     return 0;
 }

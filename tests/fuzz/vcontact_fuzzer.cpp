@@ -6,6 +6,7 @@
 // Input: one selector byte, then two strings separated by the first NUL.
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -150,6 +151,12 @@ void send_to_echo(msgr_runtime *rt, const std::string &draft, const std::string 
 }
 
 }  // namespace
+
+// The default service is the loopback add-in: the runtime finds it in the test folder.
+extern "C" int LLVMFuzzerInitialize(int *, char ***) {
+    FUZZ_CHECK(setenv("MSGR_ADDIN_PATH", MSGR_LOOPBACK_ONLY_DIR, 1) == 0);
+    return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
     if (size == 0) return 0;
