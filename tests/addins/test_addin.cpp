@@ -87,7 +87,7 @@ msgr_hresult on_event(const msgr_event *ev, void *user) {
 
 void log_refused(State &s, const char *call, msgr_hresult hr) {
     char buf[96];
-    std::snprintf(buf, sizeof buf, "refused: %s 0x%08X", call, static_cast<unsigned>(hr));
+    (void)std::snprintf(buf, sizeof buf, "refused: %s 0x%08X", call, static_cast<unsigned>(hr));
     s.log(s.ctx, MSGR_LOG_INFO, buf);
 }
 

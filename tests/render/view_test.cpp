@@ -335,7 +335,7 @@ TEST_F(ViewTest, HostileTextIsDrawnWithoutHarm) {
     inject(w, std::string("nul\0inside", 10));                            // a NUL in the middle
     inject(w, "\x01\x02\x1b[31mred\x1b[0m\t\r\n\x7f\b");                  // control characters
     inject(w, "\u202Eevil.exe\u202C \u200Fmark\u200E \u2066iso\u2069");  // bidi overrides and marks
-    inject(w, std::string(1024 * 1024, 'A'));                            // 1 MB, no break at all
+    inject(w, std::string(std::size_t{1024} * 1024, 'A'));               // 1 MB, no break at all
     std::string spaced;
     for (int i = 0; i < 100000; ++i)
         spaced += "word\xE2\x80\x8F ";  // 1 MB of words with RTL marks
