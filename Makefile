@@ -5,8 +5,13 @@ BUILD   ?= build
 CONFIG  ?= RelWithDebInfo
 JOBS    ?= $(shell nproc)
 CMAKE_FLAGS ?=
+FUZZ_SECONDS ?= 60
+CHECK = JOBS=$(JOBS) CONFIG=$(CONFIG) FUZZ_SECONDS=$(FUZZ_SECONDS) CMAKE_FLAGS="$(CMAKE_FLAGS)" scripts/check
 
-.PHONY: all deps configure build test demo install clean bench
+.PHONY: all deps configure build unit test check asan tsan fuzz tidy format-check format demo \
+        install clean bench
+# The gates share the machine's cores: one at a time, each with -j $(JOBS).
+.NOTPARALLEL:
 
 all: build
 
@@ -22,9 +27,31 @@ configure: $(BUILD)/build.ninja
 build: deps configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Builds everything and runs every test.
-test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+# The test suite in the default build.
+unit: build
+	cd $(BUILD) && ctest --output-on-failure --no-tests=error --timeout 300 -j $(JOBS)
+
+# Builds everything and runs every test, then every quality gate: what CI runs.
+test: unit check
+
+# The quality gates (scripts/check says what each does); each one can be run alone.
+check: deps
+	$(CHECK) all
+format-check: deps
+	$(CHECK) format
+asan: deps
+	$(CHECK) asan
+tsan: deps
+	$(CHECK) tsan
+tidy: deps
+	$(CHECK) tidy
+fuzz: deps
+	$(CHECK) fuzz
+
+# Rewrites every C and C++ file in the style of .clang-format.
+format: deps
+	git ls-files --cached --others --exclude-standard -- '*.c' '*.cc' '*.cpp' '*.h' '*.hpp' \
+	  | xargs clang-format-14 -i
 
 # The main job: the SDL2 + OpenGL 3 demo host with the overlay. With a display it is interactive
 # (Shift+Tab opens the overlay); without one (no DISPLAY / WAYLAND_DISPLAY) it renders offscreen
@@ -51,4 +78,4 @@ install: build
 	cmake --install $(BUILD) --prefix $(or $(PREFIX),/usr/local)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan build-tsan build-tidy build-fuzz

@@ -16,18 +16,20 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <system_error>
 #include <unordered_set>
 
-#include <toml++/toml.h>
 #include <boost/dll/library_info.hpp>
 #include <boost/dll/shared_library.hpp>
 #include <boost/signals2/connection.hpp>
 
+#include "c_enum.hpp"
 #include "capabilities.hpp"
 #include "elf_check.hpp"
 #include "error.hpp"
 #include "runtime.hpp"
 #include "text.hpp"
+#include "toml.hpp"
 
 namespace fs = std::filesystem;
 
@@ -121,7 +123,7 @@ std::mutex g_never_unmapped_mutex;
 
 std::string hr_text(msgr_hresult hr) {
     char buf[16];
-    std::snprintf(buf, sizeof buf, "0x%08X", static_cast<unsigned>(hr));
+    (void)std::snprintf(buf, sizeof buf, "0x%08X", static_cast<unsigned>(hr));
     return std::string(msgr_hresult_name(hr)) + " (" + buf + ")";
 }
 
@@ -157,7 +159,7 @@ bool valid_name(const std::string &n) {
 
 std::string mode_text(mode_t m) {
     char buf[8];
-    std::snprintf(buf, sizeof buf, "0%03o", static_cast<unsigned>(m & 07777));
+    (void)std::snprintf(buf, sizeof buf, "0%03o", static_cast<unsigned>(m & 07777));
     return buf;
 }
 
@@ -186,8 +188,13 @@ bool on_owner(msgr_host_ctx *ctx) {
 
 void host_log(msgr_host_ctx *ctx, msgr_log_level level, const char *message) {
     if (ctx == nullptr || message == nullptr) return;
+    // An add-in may pass any int as the level: clamp it into the enumeration (see c_enum.hpp).
+    const int raw = raw_enum(level);
+    const msgr_log_level lvl = raw <= MSGR_LOG_DEBUG   ? MSGR_LOG_DEBUG
+                               : raw >= MSGR_LOG_ERROR ? MSGR_LOG_ERROR
+                                                       : static_cast<msgr_log_level>(raw);
     try {
-        log(level, "add-in " + ctx->name + ": " + bounded(message, 4096));
+        log(lvl, "add-in " + ctx->name + ": " + bounded(message, 4096));
     } catch (...) {
     }
 }
@@ -346,9 +353,7 @@ msgr_hresult host_register_drawer(msgr_host_ctx *ctx, const msgr_drawer *d) {
 msgr_hresult host_subscribe(msgr_host_ctx *ctx, msgr_event_type type, msgr_addin_event_fn fn,
                             void *user) {
     if (!on_owner(ctx) || !ctx->loading) return MSGR_E_UNEXPECTED;
-    if (fn == nullptr || static_cast<int>(type) < 0 || type >= MSGR_EVENT_TYPE_COUNT_) {
-        return MSGR_E_INVALIDARG;
-    }
+    if (fn == nullptr || !valid_event_type(type)) return MSGR_E_INVALIDARG;
     try {
         ctx->subs.push_back({type, fn, user});
     } catch (...) {
@@ -360,7 +365,9 @@ msgr_hresult host_subscribe(msgr_host_ctx *ctx, msgr_event_type type, msgr_addin
 msgr_hresult host_post_delivery(msgr_host_ctx *ctx, std::uint64_t message_id,
                                 msgr_delivery_state state, msgr_hresult hr) {
     if (ctx == nullptr) return MSGR_E_INVALIDARG;
-    if (state != MSGR_DELIVERY_SENT && state != MSGR_DELIVERY_FAILED) return MSGR_E_INVALIDARG;
+    const int raw_state = raw_enum(state);  // from the add-in: any int (see c_enum.hpp)
+    if (raw_state != MSGR_DELIVERY_SENT && raw_state != MSGR_DELIVERY_FAILED)
+        return MSGR_E_INVALIDARG;
     if (!ctx->accepting.load()) return MSGR_E_DISCONNECTED;
     {
         const std::lock_guard<std::mutex> lock(ctx->owed_mutex);
@@ -500,7 +507,7 @@ msgr_proc host_get_proc(const char *name) {
         msgr_proc fn;
     };
 #define MSGR_PROC(n, f) \
-    { n, reinterpret_cast<msgr_proc>(&f) }
+    { n, reinterpret_cast<msgr_proc>(&(f)) }
     static const Entry table[] = {
         MSGR_PROC(MSGR_HOST_LOG, host_log),
         MSGR_PROC(MSGR_HOST_SET_ERROR, host_set_error),
@@ -845,7 +852,8 @@ void AddinHost::load_all() {
 void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
     const int fd = ::open(ctx.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
-        refuse(ctx, MSGR_E_FILE_NOT_FOUND, std::string("cannot open: ") + std::strerror(errno));
+        refuse(ctx, MSGR_E_FILE_NOT_FOUND,
+               std::string("cannot open: ") + std::generic_category().message(errno));
         return;
     }
     struct Closer {
@@ -979,7 +987,7 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
     std::memcpy(&desc, d, std::min<std::size_t>(d->struct_size, sizeof desc));
     if (desc.magic != MSGR_ADDIN_MAGIC) {
         char buf[16];
-        std::snprintf(buf, sizeof buf, "0x%08X", desc.magic);
+        (void)std::snprintf(buf, sizeof buf, "0x%08X", desc.magic);
         refuse(ctx, MSGR_E_INVALID_DATA,
                std::string("bad magic ") + buf + ": not an msgr add-in descriptor");
         return;

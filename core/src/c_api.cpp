@@ -5,6 +5,7 @@
 #include <new>
 
 #include "c_api_internal.hpp"
+#include "c_enum.hpp"
 #include "error.hpp"
 #include "msgr/addin.h"
 #include "msgr/msgr.h"
@@ -186,6 +187,7 @@ const char *msgr_status_name(int32_t status) {
 }
 
 const char *msgr_event_type_name(msgr_event_type type) {
+    if (!msgr::core::valid_event_type(type)) return "UNKNOWN_EVENT";
     switch (type) {
 #define MSGR_NAME(n) \
     case n:          \
@@ -615,6 +617,10 @@ msgr_hresult msgr_subscribe(msgr_runtime *rt, msgr_event_type type, msgr_event_f
     return with_runtime(rt, [&](Runtime &r) {
         if (out == nullptr) return null_out();
         *out = 0;
+        if (!msgr::core::valid_event_type(type)) {
+            return fail(MSGR_E_INVALIDARG,
+                        "unknown event type " + std::to_string(msgr::core::raw_enum(type)));
+        }
         return r.subscribe(type, fn, user, *out);
     });
 }

@@ -4,7 +4,7 @@
 #include <sstream>
 #include <string_view>
 
-#include <toml++/toml.h>
+#include "toml.hpp"
 
 #include "error.hpp"
 #include "text.hpp"

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "c_enum.hpp"
 #include "error.hpp"
 #include "text.hpp"
 
@@ -156,8 +157,8 @@ bool Runtime::paging_in_use() const noexcept {
 }
 
 boost::signals2::connection Runtime::connect(msgr_event_type type,
-                                             std::function<void(const msgr_event &)> slot) {
-    return signals_[type].connect(std::move(slot));
+                                             const std::function<void(const msgr_event &)> &slot) {
+    return signals_[type].connect(slot);
 }
 
 void Runtime::raise_addin_event(std::size_t index, msgr_hresult hr, std::string text) {
@@ -312,7 +313,7 @@ bool Runtime::can_page(const msgr_contact &c) {
 // ---- InstantMessage and Page --------------------------------------------------------------------
 
 msgr_hresult Runtime::check_variant(const msgr_variant &v) const {
-    switch (v.vt) {
+    switch (raw_enum(v.vt)) {  // vt comes from C: any int
         case MSGR_VT_EMPTY:
             return fail(MSGR_E_INVALIDARG, "vContact is empty (VT_EMPTY)");
         case MSGR_VT_BSTR: {
@@ -330,8 +331,8 @@ msgr_hresult Runtime::check_variant(const msgr_variant &v) const {
             }
             return MSGR_S_OK;
     }
-    return fail(MSGR_E_INVALIDARG, "vContact has an unsupported type (" +
-                                       std::to_string(static_cast<int>(v.vt)) + ")");
+    return fail(MSGR_E_INVALIDARG,
+                "vContact has an unsupported type (" + std::to_string(raw_enum(v.vt)) + ")");
 }
 
 ContactRef Runtime::resolve(const msgr_variant &v) {

@@ -115,7 +115,7 @@ class Runtime {
     AddinHost *addins() noexcept { return addins_.get(); }
     // Connects a slot to one event type (0: every type); the add-in host's way in.
     boost::signals2::connection connect(msgr_event_type type,
-                                        std::function<void(const msgr_event &)> slot);
+                                        const std::function<void(const msgr_event &)> &slot);
     // Raises MSGR_EVENT_ADDIN_STATE_CHANGE on the next tick.
     void raise_addin_event(std::size_t index, msgr_hresult hr, std::string text);
     std::size_t max_page_utf16() const noexcept;

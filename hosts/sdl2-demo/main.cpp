@@ -53,7 +53,9 @@ void draw_game(int frame, bool paused) {
     glEnable(GL_SCISSOR_TEST);
     for (int i = 0; i < 24; ++i) {  // buildings scrolling left
         const int w = 70;
-        const int x = static_cast<int>(std::fmod(i * 90.0f - t * 60.0f + 2160.0f, 2160.0f)) - 90;
+        const int x = static_cast<int>(
+                          std::fmod(static_cast<float>(i) * 90.0f - t * 60.0f + 2160.0f, 2160.0f)) -
+                      90;
         const int h = 120 + (i * 97) % 260;
         glScissor(x, 0, w, h);
         const float shade = 0.35f + 0.05f * static_cast<float>(i % 4);
@@ -90,14 +92,16 @@ bool write_png(const std::string &path) {
 struct Transcript {
     FILE *file = nullptr;
     int failures = 0;
-    void line(const char *fmt, ...) __attribute__((format(printf, 2, 3))) {
+    // printf-style, and checked as such by the compiler (the format attribute).
+    void line(const char *fmt, ...)  // NOLINT(cert-dcl50-cpp)
+        __attribute__((format(printf, 2, 3))) {
         char buf[1024];
         va_list ap;
         va_start(ap, fmt);
-        std::vsnprintf(buf, sizeof buf, fmt, ap);
+        (void)std::vsnprintf(buf, sizeof buf, fmt, ap);
         va_end(ap);
         std::printf("%s\n", buf);
-        if (file != nullptr) std::fprintf(file, "%s\n", buf);
+        if (file != nullptr) (void)std::fprintf(file, "%s\n", buf);
     }
     void check(bool ok, const char *what) {
         line("check %s: %s", ok ? "ok" : "FAILED", what);
@@ -141,7 +145,7 @@ struct ScriptInput {
         SDL_Event ev{};
         ev.type = SDL_TEXTINPUT;
         ev.text.windowID = SDL_GetWindowID(window);
-        std::snprintf(ev.text.text, sizeof ev.text.text, "%s", utf8);
+        (void)std::snprintf(ev.text.text, sizeof ev.text.text, "%s", utf8);
         SDL_PushEvent(&ev);
     }
     // After ImGui_ImplSDL2_NewFrame: the mouse as the script holds it.
@@ -174,16 +178,17 @@ int main(int argc, char **argv) {
         } else if (std::strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
             out = argv[++i];
         } else {
-            std::fprintf(stderr,
-                         "usage: msgr-sdl2-demo [--script] [--out DIR]\n"
-                         "  Shift+Tab opens the overlay; Esc quits while it is closed.\n");
+            (void)std::fprintf(stderr,
+                               "usage: msgr-sdl2-demo [--script] [--out DIR]\n"
+                               "  Shift+Tab opens the overlay; Esc quits while it is closed.\n");
             return 2;
         }
     }
     const bool no_display =
         std::getenv("DISPLAY") == nullptr && std::getenv("WAYLAND_DISPLAY") == nullptr;
     const char *driver = std::getenv("SDL_VIDEODRIVER");
-    if (no_display && driver == nullptr) setenv("SDL_VIDEODRIVER", "offscreen", 1);
+    if (no_display && driver == nullptr)
+        setenv("SDL_VIDEODRIVER", "offscreen", 1);  // NOLINT(concurrency-mt-unsafe): no thread yet
     driver = std::getenv("SDL_VIDEODRIVER");
     const bool offscreen = driver != nullptr && std::strcmp(driver, "offscreen") == 0;
     script = script || offscreen;
@@ -194,13 +199,14 @@ int main(int argc, char **argv) {
         std::filesystem::create_directories(out, ec);
         tr.file = std::fopen((out + "/transcript.txt").c_str(), "w");
         if (tr.file == nullptr) {
-            std::fprintf(stderr, "msgr-sdl2-demo: cannot write %s/transcript.txt\n", out.c_str());
+            (void)std::fprintf(stderr, "msgr-sdl2-demo: cannot write %s/transcript.txt\n",
+                               out.c_str());
             return 1;
         }
     }
 
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER) != 0) {
-        std::fprintf(stderr, "msgr-sdl2-demo: SDL_Init: %s\n", SDL_GetError());
+        (void)std::fprintf(stderr, "msgr-sdl2-demo: SDL_Init: %s\n", SDL_GetError());
         return 1;
     }
     SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
@@ -211,12 +217,12 @@ int main(int argc, char **argv) {
         SDL_CreateWindow("msgr demo", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, kWidth,
                          kHeight, SDL_WINDOW_OPENGL | SDL_WINDOW_SHOWN);
     if (window == nullptr) {
-        std::fprintf(stderr, "msgr-sdl2-demo: SDL_CreateWindow: %s\n", SDL_GetError());
+        (void)std::fprintf(stderr, "msgr-sdl2-demo: SDL_CreateWindow: %s\n", SDL_GetError());
         return 1;
     }
     SDL_GLContext gl = SDL_GL_CreateContext(window);
     if (gl == nullptr) {
-        std::fprintf(stderr, "msgr-sdl2-demo: SDL_GL_CreateContext: %s\n", SDL_GetError());
+        (void)std::fprintf(stderr, "msgr-sdl2-demo: SDL_GL_CreateContext: %s\n", SDL_GetError());
         return 1;
     }
     SDL_GL_MakeCurrent(window, gl);
@@ -235,7 +241,7 @@ int main(int argc, char **argv) {
 
     msgr_runtime *rt = nullptr;
     if (msgr_runtime_create(nullptr, &rt) != MSGR_S_OK) {
-        std::fprintf(stderr, "msgr-sdl2-demo: %s\n", msgr_last_error());
+        (void)std::fprintf(stderr, "msgr-sdl2-demo: %s\n", msgr_last_error());
         return 1;
     }
     msgr_subscription sub = 0;
@@ -465,7 +471,9 @@ int main(int argc, char **argv) {
             draw_game(frame, overlay.is_open());
             ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
             if (!pending_shot.empty()) {
-                const std::string path = out + "/" + pending_shot;
+                std::string path = out;
+                path += "/";
+                path += pending_shot;
                 shot(pending_shot.c_str());
                 tr.check(write_png(path), "the screenshot was written");
                 pending_shot.clear();
@@ -486,6 +494,6 @@ int main(int argc, char **argv) {
     SDL_GL_DeleteContext(gl);
     SDL_DestroyWindow(window);
     SDL_Quit();
-    if (tr.file != nullptr) std::fclose(tr.file);
+    if (tr.file != nullptr) (void)std::fclose(tr.file);
     return result;
 }

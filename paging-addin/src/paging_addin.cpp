@@ -28,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <unordered_set>
 #include <vector>
@@ -92,7 +93,7 @@ void json_string(std::string &out, std::string_view s) {
             default:
                 if (c < 0x20 || c == 0x7f) {
                     char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                    (void)std::snprintf(buf, sizeof buf, "\\u%04x", c);
                     out += buf;
                 } else {
                     out.push_back(ch);
@@ -262,7 +263,7 @@ class Pager {
         const int fd = ::open(s_.outbox.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
         if (fd < 0) {
             failed(std::move(job), MSGR_E_FAIL, true,
-                   "cannot open " + s_.outbox + ": " + std::strerror(errno));
+                   "cannot open " + s_.outbox + ": " + std::generic_category().message(errno));
             return;
         }
         const std::string line = job->body + "\n";
@@ -273,7 +274,8 @@ class Pager {
         ::close(fd);
         if (!ok) {
             failed(std::move(job), MSGR_E_FAIL, true,
-                   "cannot write " + s_.outbox + ": " + std::strerror(n < 0 ? err : EIO));
+                   "cannot write " + s_.outbox + ": " +
+                       std::generic_category().message(n < 0 ? err : EIO));
             return;
         }
         finish(*job, MSGR_DELIVERY_SENT, MSGR_S_OK);

@@ -174,7 +174,7 @@ void make_title(char *dst, std::size_t cap, const char *prefix, const char *name
     for (char *p = label; *p != '\0'; ++p) {
         if (*p == '#' && (p[1] == '#' || p[1] == '\0')) *p = ' ';
     }
-    std::snprintf(dst, cap, "%s%s###msgr-%p", prefix, label, id);
+    (void)std::snprintf(dst, cap, "%s%s###msgr-%p", prefix, label, id);
 }
 
 std::size_t utf16_units(const char *s) {
@@ -405,9 +405,9 @@ struct Overlay::Impl {
                 m.struct_size = sizeof m;
                 if (msgr_window_history_get(ev.window, ev.index, &m) != MSGR_S_OK) break;
                 char line[96];
-                std::snprintf(line, sizeof line, "page %s%s%s", delivery_word(m.delivery),
-                              MSGR_FAILED(ev.hr) ? ": " : "",
-                              MSGR_FAILED(ev.hr) ? msgr_hresult_name(ev.hr) : "");
+                (void)std::snprintf(line, sizeof line, "page %s%s%s", delivery_word(m.delivery),
+                                    MSGR_FAILED(ev.hr) ? ": " : "",
+                                    MSGR_FAILED(ev.hr) ? msgr_hresult_name(ev.hr) : "");
                 add_toast(ev.window, ev.contact, line,
                           m.delivery == MSGR_DELIVERY_FAILED ? kFailedText : kOutgoingText,
                           "Page to ");
@@ -434,7 +434,7 @@ struct Overlay::Impl {
         if (c == nullptr || msgr_contact_friendly_name(c, &name) != MSGR_S_OK) name = "";
         char label[80];
         copy_label(label, sizeof label, name);
-        std::snprintf(slot->from, sizeof slot->from, "%s%s", prefix, label);
+        (void)std::snprintf(slot->from, sizeof slot->from, "%s%s", prefix, label);
         copy_label(slot->text, sizeof slot->text, text);
         slot->colour = colour;
         slot->age = 0.0f;
@@ -479,11 +479,11 @@ void Overlay::Impl::report(const char *what, const char *name, msgr_hresult hr) 
     char label[132];
     copy_label(label, sizeof label, name);
     if (MSGR_FAILED(hr)) {
-        std::snprintf(status_line, sizeof status_line, "%s(%s): %s: %s", what, label,
-                      msgr_hresult_name(hr), msgr_last_error());
+        (void)std::snprintf(status_line, sizeof status_line, "%s(%s): %s: %s", what, label,
+                            msgr_hresult_name(hr), msgr_last_error());
     } else {
-        std::snprintf(status_line, sizeof status_line, "%s(%s): %s", what, label,
-                      msgr_hresult_name(hr));
+        (void)std::snprintf(status_line, sizeof status_line, "%s(%s): %s", what, label,
+                            msgr_hresult_name(hr));
     }
 }
 
@@ -742,7 +742,7 @@ void Overlay::Impl::draw_window(WindowView &v, const msgr_ui_window_info &info) 
             char to[200];
             char label[132];
             copy_label(label, sizeof label, signin);
-            std::snprintf(to, sizeof to, "To: %s (mobile device)", label);
+            (void)std::snprintf(to, sizeof to, "To: %s (mobile device)", label);
             ImGui::TextUnformatted(to);
         } else {
             std::int32_t st = MSGR_STATUS_UNKNOWN;
@@ -753,7 +753,7 @@ void Overlay::Impl::draw_window(WindowView &v, const msgr_ui_window_info &info) 
         const float line = ImGui::GetTextLineHeightWithSpacing();
         const float input_h = v.kind == MSGR_WINDOW_PAGE ? line * 3.0f : line * 3.5f;
         const float below =
-            input_h + style.ItemSpacing.y + line * (v.kind == MSGR_WINDOW_PAGE ? 2 : 1);
+            input_h + style.ItemSpacing.y + line * (v.kind == MSGR_WINDOW_PAGE ? 2.0f : 1.0f);
         const float history_h = std::max(ImGui::GetContentRegionAvail().y - below, line * 2);
         draw_history(v, info, history_h);
         draw_input(v, info);
@@ -877,11 +877,11 @@ void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
     if (page) {
         char counter[96];
         if (v.page_max == 0) {
-            std::snprintf(counter, sizeof counter, "%zu characters; paging unavailable (%s)",
-                          v.input_units, msgr_hresult_name(v.page_max_hr));
+            (void)std::snprintf(counter, sizeof counter, "%zu characters; paging unavailable (%s)",
+                                v.input_units, msgr_hresult_name(v.page_max_hr));
         } else {
-            std::snprintf(counter, sizeof counter, "%zu / %zu characters", v.input_units,
-                          v.page_max);
+            (void)std::snprintf(counter, sizeof counter, "%zu / %zu characters", v.input_units,
+                                v.page_max);
         }
         text_coloured(over ? kErrorText : kDimText, counter);
         // The delivery state of the last page.
@@ -892,7 +892,7 @@ void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
             m.struct_size = sizeof m;
             if (msgr_window_history_get(v.w, count - 1, &m) == MSGR_S_OK) {
                 char state[160];
-                std::snprintf(
+                (void)std::snprintf(
                     state, sizeof state, "Last page: %s%s%s", delivery_word(m.delivery),
                     m.delivery == MSGR_DELIVERY_FAILED ? " - " : "",
                     m.delivery == MSGR_DELIVERY_FAILED ? msgr_hresult_name(m.delivery_result) : "");
@@ -908,8 +908,8 @@ void Overlay::Impl::send(WindowView &v) {
     const msgr_hresult hr = msgr_ui_send(v.w, v.input.data(), &index);
     if (MSGR_FAILED(hr)) {
         // Kept in the input so the user can fix it; the reason is shown under it.
-        std::snprintf(v.error, sizeof v.error, "Not sent: %s: %s", msgr_hresult_name(hr),
-                      msgr_last_error());
+        (void)std::snprintf(v.error, sizeof v.error, "Not sent: %s: %s", msgr_hresult_name(hr),
+                            msgr_last_error());
         if (hr == MSGR_E_NOTIMPL) v.page_max = 0, v.page_max_hr = hr;
         return;
     }
@@ -964,8 +964,8 @@ void Overlay::Impl::draw_signin(std::int32_t my_status) {
             text_coloured(status_colour(my_status), "Signing in...");
         } else if (MSGR_FAILED(last_signin_hr)) {
             char line[160];
-            std::snprintf(line, sizeof line, "Sign-in failed: %s",
-                          msgr_hresult_name(last_signin_hr));
+            (void)std::snprintf(line, sizeof line, "Sign-in failed: %s",
+                                msgr_hresult_name(last_signin_hr));
             text_coloured(kErrorText, line);
         }
         if (status_line[0] != '\0') {
@@ -1100,7 +1100,7 @@ void Overlay::Impl::draw_toasts() {
         }
         const float fade = std::min(1.0f, (options.toast_seconds - t.age) * 2.0f);
         char name[32];
-        std::snprintf(name, sizeof name, "##msgr-toast-%d", i);
+        (void)std::snprintf(name, sizeof name, "##msgr-toast-%d", i);
         ImGui::SetNextWindowPos(ImVec2(io.DisplaySize.x - 16.0f, y), ImGuiCond_Always,
                                 ImVec2(1.0f, 1.0f));
         ImGui::SetNextWindowBgAlpha(0.85f * fade);

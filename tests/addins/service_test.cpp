@@ -92,9 +92,9 @@ TEST(ServiceAddin, AnAddinServiceCanBeThePrimaryService) {
 }
 
 TEST(ServiceAddin, AThrowingPrimaryServiceIsDisabledAndTheUserSignedOut) {
+    Events ev;  // before the host: destroying the runtime raises APP_SHUTDOWN into it
     Host h(primary_misbehave(kTestAddins / "misbehave", "throw = [\"send_message\"]\n"));
     ASSERT_EQ(h.create_hr, MSGR_S_OK) << msgr_last_error();
-    Events ev;
     ev.attach(h.rt);
     h.signin("me@test");
     msgr_window *w = nullptr;

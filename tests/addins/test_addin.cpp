@@ -87,7 +87,7 @@ msgr_hresult on_event(const msgr_event *ev, void *user) {
 
 void log_refused(State &s, const char *call, msgr_hresult hr) {
     char buf[96];
-    std::snprintf(buf, sizeof buf, "refused: %s 0x%08X", call, static_cast<unsigned>(hr));
+    (void)std::snprintf(buf, sizeof buf, "refused: %s 0x%08X", call, static_cast<unsigned>(hr));
     s.log(s.ctx, MSGR_LOG_INFO, buf);
 }
 
@@ -220,7 +220,8 @@ const char *const depends[] = {TEST_DEPENDS, nullptr};
 const char *const *const depends = nullptr;
 #endif
 
-const msgr_addin_descriptor descriptor = {
+// Unused in the TEST_NULL_ENTRY and TEST_NO_ENTRY variants (clang warns).
+[[maybe_unused]] const msgr_addin_descriptor descriptor = {
     static_cast<std::uint32_t>(TEST_SIZE),
     MSGR_ADDIN_MAGIC,
     TEST_MAJOR,

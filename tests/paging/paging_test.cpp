@@ -174,7 +174,7 @@ TEST(PagingAddin, LengthLimitIs160Utf16Units) {
     for (int i = 0; i < 81; ++i)
         emoji += "\xF0\x9F\x98\x80";
     EXPECT_EQ(msgr_ui_send(w, emoji.c_str(), &index), MSGR_E_MESSAGE_TOO_LONG);
-    emoji.resize(80 * 4);
+    emoji.resize(std::size_t{80} * 4);
     EXPECT_EQ(msgr_ui_send(w, emoji.c_str(), &index), MSGR_S_OK);
     EXPECT_EQ(h.wait_delivery(w, index).delivery, MSGR_DELIVERY_SENT);
     msgr_window_release(w);

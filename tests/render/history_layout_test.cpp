@@ -48,7 +48,7 @@ struct Mono {
 TEST(HistoryLayout, HeightsDifferAndTheVisibleRangeMatchesALinearScan) {
     Mono m;
     for (int i = 0; i < 1000; ++i)
-        m.msgs.push_back(std::string(static_cast<std::size_t>((i * 37) % 95 + 1), 'x'));
+        m.msgs.emplace_back(static_cast<std::size_t>((i * 37) % 95 + 1), 'x');
     HistoryLayout l;
     const std::size_t measured = m.update(l, 300.0f);
     EXPECT_EQ(measured, 1000u + static_cast<std::size_t>(m.wrapped_calls));
@@ -85,7 +85,7 @@ TEST(HistoryLayout, ASteadyUpdateMeasuresNothingAndNewMessagesOnlyThemselves) {
     HistoryLayout l;
     m.update(l, 100.0f);
     EXPECT_EQ(m.update(l, 100.0f), 0u);
-    m.msgs.push_back("dddd");
+    m.msgs.emplace_back("dddd");
     m.natural_calls = 0;
     EXPECT_EQ(m.update(l, 100.0f), 1u);
     EXPECT_EQ(m.natural_calls, 1);

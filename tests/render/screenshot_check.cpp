@@ -67,7 +67,7 @@ struct Rect {
 
 int main(int argc, char **argv) {
     if (argc != 2) {
-        std::fprintf(stderr, "usage: screenshot_check DIR\n");
+        (void)std::fprintf(stderr, "usage: screenshot_check DIR\n");
         return 2;
     }
     const std::string dir = argv[1];

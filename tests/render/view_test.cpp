@@ -331,11 +331,11 @@ TEST_F(ViewTest, HostileTextIsDrawnWithoutHarm) {
     HeldWindow w;
     ASSERT_EQ(msgr_instant_message(rt, by_name("evil@loopback"), w.out()), MSGR_S_OK);
     inject(w, "%n%n%s%s%x%p %%s");                                        // format strings
-    inject(w, std::string("\xff\xfe\xc3(\xe2\x82 broken \xf0\x9f", 19));  // invalid UTF-8
+    inject(w, std::string("\xff\xfe\xc3(\xe2\x82 broken \xf0\x9f", 16));  // invalid UTF-8
     inject(w, std::string("nul\0inside", 10));                            // a NUL in the middle
     inject(w, "\x01\x02\x1b[31mred\x1b[0m\t\r\n\x7f\b");                  // control characters
     inject(w, "\u202Eevil.exe\u202C \u200Fmark\u200E \u2066iso\u2069");  // bidi overrides and marks
-    inject(w, std::string(1024 * 1024, 'A'));                            // 1 MB, no break at all
+    inject(w, std::string(std::size_t{1024} * 1024, 'A'));               // 1 MB, no break at all
     std::string spaced;
     for (int i = 0; i < 100000; ++i)
         spaced += "word\xE2\x80\x8F ";  // 1 MB of words with RTL marks

@@ -65,7 +65,7 @@ inline std::string read_file(const fs::path &p) {
 
 // Copies a built add-in into dir (as name), keeping it private to the test.
 inline fs::path copy_addin(const fs::path &from, const fs::path &dir, const std::string &name) {
-    const fs::path to = dir / name;
+    fs::path to = dir / name;
     fs::copy_file(from, to, fs::copy_options::overwrite_existing);
     fs::permissions(to, fs::perms(0755));
     return to;

@@ -57,7 +57,7 @@ void kill_live_at_exit() {
 
 void install_atexit() {
     static std::once_flag once;
-    std::call_once(once, [] { std::atexit(kill_live_at_exit); });
+    std::call_once(once, [] { (void)std::atexit(kill_live_at_exit); });
 }
 
 void register_live(pid_t pid) {
@@ -87,6 +87,7 @@ void unregister_live(pid_t pid) {
 // and killed when the forking thread dies. Everything the child needs is prepared before fork.
 pid_t spawn(const std::vector<std::string> &argv, const fs::path &out_path) {
     std::vector<char *> args;
+    args.reserve(argv.size() + 1);
     for (const auto &a : argv)
         args.push_back(const_cast<char *>(a.c_str()));
     args.push_back(nullptr);
@@ -160,7 +161,7 @@ std::string lua(const std::string &s) {
             out += static_cast<char>(c);
         } else if (c < 0x20) {
             char buf[8];
-            std::snprintf(buf, sizeof buf, "\\%03u", c);
+            (void)std::snprintf(buf, sizeof buf, "\\%03u", c);
             out += buf;
         } else {
             out += static_cast<char>(c);
@@ -177,7 +178,7 @@ std::string dm_encode(const std::string &s) {
             out += static_cast<char>(c);
         } else {
             char buf[4];
-            std::snprintf(buf, sizeof buf, "%%%02x", c);
+            (void)std::snprintf(buf, sizeof buf, "%%%02x", c);
             out += buf;
         }
     }

@@ -68,7 +68,8 @@ struct BareClientCallbacks {
         if (c->options_.debug_log) {
             const auto ms =
                 std::chrono::duration<double, std::milli>(Clock::now() - c->impl_->created).count();
-            std::fprintf(stderr, "[%s %.1f ms] %s\n", c->options_.jid.c_str(), ms, line.c_str());
+            (void)std::fprintf(stderr, "[%s %.1f ms] %s\n", c->options_.jid.c_str(), ms,
+                               line.c_str());
         }
         std::lock_guard lock(c->mutex_);
         // SASL failure as libstrophe reports it (it does not tell the connection handler why).

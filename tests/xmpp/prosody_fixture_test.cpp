@@ -203,7 +203,7 @@ TEST_P(ProsodyFixtureOrphan, ServerDiesWithTheTestProcess) {
         char dir[256] = {};
         try {
             auto *server = new ProsodyFixture();  // leaked on purpose: no destructor runs
-            std::snprintf(dir, sizeof dir, "%s", server->dir().c_str());
+            (void)std::snprintf(dir, sizeof dir, "%s", server->dir().c_str());
             server->start();
             server_pid = server->pid();
         } catch (...) {

@@ -56,6 +56,7 @@
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -317,7 +318,7 @@ struct RosterEntry {
 
 class Xmpp {
   public:
-    Xmpp(Host host, Settings s) : h_(std::move(host)), s_(std::move(s)) {}
+    Xmpp(Host host, Settings s) : h_(host), s_(std::move(s)) {}
     ~Xmpp() { stop(); }
 
     bool start(std::string &why) {
@@ -466,7 +467,7 @@ class Xmpp {
     }
 
     void handle(Command &c) {
-        if (debug_) std::fprintf(stderr, "msgr-xmpp: command %d\n", static_cast<int>(c.kind));
+        if (debug_) (void)std::fprintf(stderr, "msgr-xmpp: command %d\n", static_cast<int>(c.kind));
         switch (c.kind) {
             case Command::signin:
                 if (conn_ != nullptr) disconnect_now();
@@ -559,7 +560,7 @@ class Xmpp {
     }
 
     void disconnect_now() {
-        if (debug_) std::fprintf(stderr, "msgr-xmpp: disconnect_now\n");
+        if (debug_) (void)std::fprintf(stderr, "msgr-xmpp: disconnect_now\n");
         xmpp_disconnect(conn_);
         for (int i = 0; i < 100 && !xmpp_conn_is_disconnected(conn_); ++i)
             xmpp_run_once(ctx_, 5);
@@ -569,7 +570,7 @@ class Xmpp {
     void release_conn(bool keep_sm) {
         if (conn_ == nullptr) return;
         if (debug_)
-            std::fprintf(stderr, "msgr-xmpp: release (phase %d)\n", static_cast<int>(phase_));
+            (void)std::fprintf(stderr, "msgr-xmpp: release (phase %d)\n", static_cast<int>(phase_));
         if (keep_sm && sm_ == nullptr) sm_ = xmpp_conn_get_sm_state(conn_);
         xmpp_conn_release(conn_);
         conn_ = nullptr;
@@ -614,7 +615,9 @@ class Xmpp {
             } else if (error != 0 || !reached_) {
                 hr = MSGR_E_CONNECT;
                 why = "cannot reach the server (" +
-                      std::string(error != 0 ? std::strerror(error) : "no connection") + ")";
+                      (error != 0 ? std::generic_category().message(error)
+                                  : std::string("no connection")) +
+                      ")";
             } else if (auth_failed_) {
                 hr = MSGR_E_INVALID_PASSWORD;
                 why = "the server refused the credentials";
@@ -764,11 +767,12 @@ class Xmpp {
 
     static void on_log(void *user, xmpp_log_level_t level, const char *area, const char *msg) {
         auto *self = static_cast<Xmpp *>(user);
-        if (self->debug_) std::fprintf(stderr, "libstrophe %s: %s\n", area, msg);
+        if (self->debug_) (void)std::fprintf(stderr, "libstrophe %s: %s\n", area, msg);
         if (msg == nullptr) return;
         if (std::strstr(msg, "connection successful") != nullptr) self->reached_ = true;
         if (const char *f = std::strstr(msg, "connection failed, error ")) {
-            self->socket_error_ = std::atoi(f + std::strlen("connection failed, error "));
+            self->socket_error_ = static_cast<int>(
+                std::strtol(f + std::strlen("connection failed, error "), nullptr, 10));
         }
         // libstrophe 0.12 answers XML it cannot parse (invalid UTF-8, say) with a stream error
         // but keeps the connection open with a dead parser: nothing more would ever arrive. The
@@ -786,9 +790,9 @@ class Xmpp {
                         xmpp_stream_error_t *stream_error, void *user) {
         auto *self = static_cast<Xmpp *>(user);
         if (self->debug_) {
-            std::fprintf(stderr, "msgr-xmpp: connection event %d error %d stream error %d\n",
-                         static_cast<int>(event), error,
-                         stream_error != nullptr ? static_cast<int>(stream_error->type) : -1);
+            (void)std::fprintf(stderr, "msgr-xmpp: connection event %d error %d stream error %d\n",
+                               static_cast<int>(event), error,
+                               stream_error != nullptr ? static_cast<int>(stream_error->type) : -1);
         }
         if (event == XMPP_CONN_RAW_CONNECT) return;
         if (event == XMPP_CONN_CONNECT) {
@@ -900,7 +904,7 @@ class Xmpp {
 
     static int on_roster_result(xmpp_conn_t *, xmpp_stanza_t *stanza, void *user) {
         auto *self = static_cast<Xmpp *>(user);
-        if (self->debug_) std::fprintf(stderr, "msgr-xmpp: roster result\n");
+        if (self->debug_) (void)std::fprintf(stderr, "msgr-xmpp: roster result\n");
         if (xmpp_stanza_t *q = xmpp_stanza_get_child_by_ns(stanza, kRosterNs))
             self->roster_items(q);
         return 0;  // once

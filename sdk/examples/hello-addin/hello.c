@@ -20,8 +20,8 @@ static msgr_hresult on_message(const msgr_event *ev, void *user) {
     hello_state *s = (hello_state *)user;
     char line[256];
     s->seen++;
-    snprintf(line, sizeof line, "%s (message %lu: %.120s)", s->greeting, s->seen,
-             ev->text ? ev->text : "");
+    (void)snprintf(line, sizeof line, "%s (message %lu: %.120s)", s->greeting, s->seen,
+                   ev->text ? ev->text : "");
     s->log(s->ctx, MSGR_LOG_INFO, line);
     return MSGR_S_OK;
 }

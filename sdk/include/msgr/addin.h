@@ -45,8 +45,7 @@
 extern "C" {
 #endif
 
-/* ---- Versions ---------------------------------------------------------------------------------
- */
+/* ---- Versions -------------------------------------------------------------------------------- */
 
 /* 'MSGA' */
 #define MSGR_ADDIN_MAGIC 0x4D534741u
@@ -362,8 +361,7 @@ typedef const msgr_addin_descriptor *(*msgr_addin_entry_fn)(void);
     MSGR_ADDIN_EXTERN_C_ __attribute__((section("boostdll"), visibility("default"), used)) \
     const msgr_addin_entry_fn msgr_addin_entry = &fn
 
-/* ---- The host's view: listing and unloading add-ins (exported by libmsgr.so) ------------------
- */
+/* ---- The host's view: listing and unloading add-ins (exported by libmsgr.so) ----------------- */
 
 typedef enum msgr_addin_state {
     MSGR_ADDIN_LOADED = 1,   /* running */

@@ -121,7 +121,11 @@ typedef struct msgr_runtime msgr_runtime;
 typedef struct msgr_contact msgr_contact;
 typedef struct msgr_window msgr_window;
 
-typedef enum msgr_vartype { MSGR_VT_EMPTY = 0, MSGR_VT_BSTR = 8, MSGR_VT_DISPATCH = 9 } msgr_vartype;
+typedef enum msgr_vartype {
+    MSGR_VT_EMPTY = 0,
+    MSGR_VT_BSTR = 8,
+    MSGR_VT_DISPATCH = 9
+} msgr_vartype;
 
 typedef struct msgr_variant {
     msgr_vartype vt;
@@ -170,7 +174,7 @@ MSGR_API msgr_hresult msgr_runtime_tick(msgr_runtime *rt);
  * MSGR_S_FALSE. Default: allowed. */
 MSGR_API msgr_hresult msgr_set_focus_allowed(msgr_runtime *rt, int allowed);
 
-/* ---- Sign-in (IMessenger::Signin / Signout / MyStatus / MySigninName) ------------------------- */
+/* ---- Sign-in (IMessenger::Signin / Signout / MyStatus / MySigninName) ------------------------ */
 
 /* Starts signing in to the primary service. Returns S_OK when the attempt started;
  * MSGR_EVENT_SIGNIN reports its result from a later tick. MSGR_E_ALREADY_LOGGED_ON when signed
@@ -201,7 +205,8 @@ MSGR_API msgr_hresult msgr_signin_dialog_visible(msgr_runtime *rt, int *out);
  * MSGR_E_NOT_LOGGED_ON if not signed in; E_INVALIDARG for a bad name or an unknown service. */
 MSGR_API msgr_hresult msgr_get_contact(msgr_runtime *rt, const char *signin_name,
                                        const char *service_id, msgr_contact **out);
-/* The user's contact list (IMessenger::MyContacts) as the primary and secondary services report it. */
+/* The user's contact list (IMessenger::MyContacts), as the primary and secondary services
+ * report it. */
 MSGR_API msgr_hresult msgr_my_contacts_count(msgr_runtime *rt, size_t *out);
 MSGR_API msgr_hresult msgr_my_contacts_get(msgr_runtime *rt, size_t index, msgr_contact **out);
 MSGR_API msgr_hresult msgr_contact_signin_name(msgr_contact *c, const char **out);
@@ -215,7 +220,7 @@ MSGR_API msgr_hresult msgr_contact_can_page(msgr_contact *c, int *out);
 MSGR_API void msgr_contact_add_ref(msgr_contact *c);
 MSGR_API void msgr_contact_release(msgr_contact *c);
 
-/* ---- InstantMessage and Page ------------------------------------------------------------------ */
+/* ---- InstantMessage and Page ----------------------------------------------------------------- */
 
 /* IMessenger::InstantMessage. Checks, in this order, each with its documented result:
  *   out NULL                                   -> MSGR_RPC_X_NULL_REF_POINTER
@@ -247,8 +252,8 @@ MSGR_API msgr_hresult msgr_page(msgr_runtime *rt, msgr_variant contact, msgr_win
 /* The late-bound entry point that scripting languages use (IDispatch::Invoke by name):
  * "InstantMessage" behaves as msgr_instant_message; "Page" returns MSGR_E_NOTIMPL, as the Page
  * documentation says it does for scripts; any other name MSGR_E_NOTIMPL as well. */
-MSGR_API msgr_hresult msgr_script_invoke(msgr_runtime *rt, const char *method,
-                                         msgr_variant contact, msgr_window **out);
+MSGR_API msgr_hresult msgr_script_invoke(msgr_runtime *rt, const char *method, msgr_variant contact,
+                                         msgr_window **out);
 
 /* ---- Windows (IMessengerWindow, IMessengerConversationWnd) ----------------------------------- */
 
@@ -308,7 +313,7 @@ MSGR_API void msgr_window_release(msgr_window *w);
 
 typedef enum msgr_event_type {
     MSGR_EVENT_SIGNIN = 1,                /* hr: S_OK or the documented OnSignin failures */
-    MSGR_EVENT_SIGNOUT = 2,               /* hr: S_OK after msgr_signout, else why it went offline */
+    MSGR_EVENT_SIGNOUT = 2,               /* hr: S_OK after msgr_signout, or why it went offline */
     MSGR_EVENT_MY_STATUS_CHANGE = 3,      /* hr, status */
     MSGR_EVENT_CONTACT_STATUS_CHANGE = 4, /* contact, status */
     MSGR_EVENT_CONTACT_LIST_ADD = 5,      /* hr, contact */
@@ -346,7 +351,7 @@ MSGR_API msgr_hresult msgr_subscribe(msgr_runtime *rt, msgr_event_type type, msg
                                      void *user, msgr_subscription *out);
 MSGR_API msgr_hresult msgr_unsubscribe(msgr_runtime *rt, msgr_subscription id);
 
-/* ---- Version ---------------------------------------------------------------------------------- */
+/* ---- Version --------------------------------------------------------------------------------- */
 
 #define MSGR_VERSION_MAJOR 0
 #define MSGR_VERSION_MINOR 1

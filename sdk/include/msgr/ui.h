@@ -65,8 +65,8 @@ MSGR_API msgr_hresult msgr_ui_window_get(msgr_runtime *rt, size_t z_index,
 /* The user moved or resized the drawn window: the getters answer the new geometry. Unlike the
  * msgr_window_set_* calls this does not raise geometry_serial (nothing needs applying). Width and
  * height must be positive (E_INVALIDARG); E_FAIL on a closed window. */
-MSGR_API msgr_hresult msgr_ui_window_moved(msgr_window *w, int32_t left, int32_t top,
-                                           int32_t width, int32_t height);
+MSGR_API msgr_hresult msgr_ui_window_moved(msgr_window *w, int32_t left, int32_t top, int32_t width,
+                                           int32_t height);
 /* The user brought the window to the front (clicked it): it moves to the end of the z-order.
  * Does not raise focus_serial. E_FAIL on a closed window. */
 MSGR_API msgr_hresult msgr_ui_window_activated(msgr_window *w);
