@@ -7,8 +7,8 @@
 //  - it is at most kMaxBodyBytes plus the truncation mark;
 //  - the sender is a non-empty bare JID (no '/') that is not the account itself.
 // The raw bytes also go through the UTF-8 helpers directly (not only what expat lets through).
-// Built without libFuzzer, tests/xmpp_service/stanza_corpus_replay.cpp runs the seed corpus
-// through it in ctest.
+// Registered in tests/fuzz/CMakeLists.txt (seed corpus tests/fuzz/corpus/xmpp_stanza/); built
+// without libFuzzer, every build replays the corpus through it.
 #include <strophe.h>
 
 #include <cstddef>
