@@ -12,7 +12,7 @@
 #include <stdexcept>
 
 #include "msgr/addin.h"
-#include "msgr/addin_imgui.h"
+#include "msgr/addin_imgui.hpp"
 
 namespace {
 

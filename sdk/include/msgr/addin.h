@@ -277,7 +277,7 @@ typedef msgr_hresult (*msgr_host_subscribe_fn)(msgr_host_ctx *ctx, msgr_event_ty
  * an add-in links its own copy (Debian's libimgui-dev is a static library). So before drawing,
  * an add-in checks that its ImGui is the host's (the equivalent of IMGUI_CHECKVERSION, which
  * would assert instead of refusing), then calls ImGui::SetAllocatorFunctions(alloc_fn, free_fn,
- * alloc_user_data) and ImGui::SetCurrentContext(imgui_context). msgr/addin_imgui.h does all
+ * alloc_user_data) and ImGui::SetCurrentContext(imgui_context). msgr/addin_imgui.hpp does all
  * three (C++, header only). An add-in whose ImGui does not match returns a failure from draw:
  * it is disabled, and the host's frame is not touched.
  *
@@ -313,7 +313,7 @@ typedef struct msgr_drawer {
     uint32_t struct_size; /* sizeof(msgr_drawer) the add-in was built with */
     void *state;          /* passed back to draw */
     /* Called once per overlay frame, on the owner thread, inside the host's ImGui frame. Check
-     * the context (msgr/addin_imgui.h), make it current, draw, return S_OK. A failure or an
+     * the context (msgr/addin_imgui.hpp), make it current, draw, return S_OK. A failure or an
      * exception disables the add-in (msgr_host_set_error_fn may say why first). */
     msgr_hresult (*draw)(void *state, const msgr_draw_context *ctx);
 } msgr_drawer;

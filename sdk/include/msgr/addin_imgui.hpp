@@ -1,4 +1,4 @@
-/* addin_imgui.h — for add-ins that draw with Dear ImGui (add-in ABI 1.2). C++, header only.
+/* addin_imgui.hpp — for add-ins that draw with Dear ImGui (add-in ABI 1.2). C++, header only.
  *
  * Include it after <imgui.h> in the add-in. In the drawer's draw callback:
  *
@@ -26,7 +26,7 @@
 #include "msgr/addin.h"
 
 #ifndef IMGUI_VERSION
-#error "include <imgui.h> before msgr/addin_imgui.h"
+#error "include <imgui.h> before msgr/addin_imgui.hpp"
 #endif
 
 /* Whether this add-in's ImGui can draw into the host's context described by ctx. On false,
