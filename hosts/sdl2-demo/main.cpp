@@ -29,6 +29,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "msgr/msgr.h"
 #include "msgr/render/overlay.hpp"
 #include "msgr/ui.h"
@@ -256,7 +258,10 @@ int main(int argc, char **argv) {
 
         ScriptInput input;
         input.window = window;
-        msgr_window *chat = nullptr;  // the conversation the script opens (a reference)
+        msgr_window *chat = nullptr;   // the conversation the script opens (a reference)
+        msgr_window *pager = nullptr;  // the page window, when a paging add-in is installed
+        // Unique per run, so that finding it in the outbox proves this run delivered it.
+        const std::string page_text = "Page from the demo, run " + std::to_string(::getpid());
         std::int32_t left_before = 0, top_before = 0;
         std::vector<Step> steps;
         auto shot = [&](const char *name) {
@@ -387,7 +392,59 @@ int main(int argc, char **argv) {
                      tr.check(notimpl || n == 2,
                               "Page either opened a page window (a paging add-in is installed) "
                               "or the overlay shows E_NOTIMPL");
+                     msgr_ui_window_info info{};
+                     info.struct_size = sizeof info;
+                     if (!notimpl && msgr_ui_window_get(rt, n - 1, &info) == MSGR_S_OK &&
+                         info.kind == MSGR_WINDOW_PAGE) {
+                         pager = info.window;
+                         msgr_window_add_ref(pager);
+                     }
                      pending_shot = "04-page.png";
+                 }},
+                {"type the page", 2,
+                 [&] {
+                     if (pager != nullptr) input.text(page_text.c_str());
+                 }},
+                {"point at the page window's Send", 2,
+                 [&] {
+                     DrawnRect r;
+                     if (pager == nullptr) return;
+                     tr.check(overlay.control_rect(Control::send, pager, 0, r),
+                              "the page window's Send is drawn");
+                     move_to(r);
+                 }},
+                {"press", 2, [&] { input.button = pager != nullptr; }},
+                {"release", 10, [&] { input.button = false; }},
+                {"the page arrived in the outbox", 2,
+                 [&] {
+                     if (pager == nullptr) {
+                         tr.line("no paging add-in: nothing to send");
+                         return;
+                     }
+                     msgr_message m{};
+                     m.struct_size = sizeof m;
+                     std::size_t n = 0;
+                     msgr_window_history_count(pager, &n);
+                     tr.check(n == 1 && msgr_window_history_get(pager, 0, &m) == MSGR_S_OK &&
+                                  m.delivery == MSGR_DELIVERY_SENT,
+                              "the page was sent from the UI and delivered");
+                     std::string outbox;
+                     if (const char *xdg = std::getenv("XDG_DATA_HOME"); xdg && xdg[0] == '/') {
+                         outbox = std::string(xdg) + "/msgr/outbox.jsonl";
+                     } else if (const char *home = std::getenv("HOME"); home && home[0]) {
+                         outbox = std::string(home) + "/.local/share/msgr/outbox.jsonl";
+                     }
+                     std::string content;
+                     if (FILE *f = std::fopen(outbox.c_str(), "rb")) {
+                         char buf[4096];
+                         std::size_t got = 0;
+                         while ((got = std::fread(buf, 1, sizeof buf, f)) > 0)
+                             content.append(buf, got);
+                         std::fclose(f);
+                     }
+                     tr.line("outbox %s", outbox.c_str());
+                     tr.check(content.find(page_text) != std::string::npos,
+                              "the page is in the paging add-in's outbox");
                  }},
                 {"point at the conversation's title bar", 2,
                  [&] {
@@ -481,6 +538,7 @@ int main(int argc, char **argv) {
             SDL_GL_SwapWindow(window);
         }
         msgr_window_release(chat);
+        msgr_window_release(pager);
         if (script) {
             tr.line("%s: %d check(s) failed", tr.failures == 0 ? "PASSED" : "FAILED", tr.failures);
             result = tr.failures == 0 ? 0 : 1;
