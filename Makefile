@@ -5,6 +5,9 @@ BUILD   ?= build
 CONFIG  ?= RelWithDebInfo
 JOBS    ?= $(shell nproc)
 CMAKE_FLAGS ?=
+# ccache keys on paths relative to the checkout, so every clone (CI's included) shares one cache.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 FUZZ_SECONDS ?= 60
 CHECK = JOBS=$(JOBS) CONFIG=$(CONFIG) FUZZ_SECONDS=$(FUZZ_SECONDS) CMAKE_FLAGS="$(CMAKE_FLAGS)" scripts/check
 
