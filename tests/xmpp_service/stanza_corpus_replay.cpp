@@ -25,7 +25,7 @@ int main(int argc, char **argv) {
         }
     }
     if (inputs.empty()) {
-        std::fprintf(stderr, "no corpus inputs\n");
+        (void)std::fprintf(stderr, "no corpus inputs\n");
         return 1;
     }
     for (const auto &p : inputs) {
