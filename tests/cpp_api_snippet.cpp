@@ -10,7 +10,7 @@
 int main() {
     auto created = msgr::Runtime::create();  // no configuration: the loopback service
     if (!created) {
-        std::fprintf(stderr, "msgr: %s: %s\n", created.name(), msgr::last_error());
+        (void)std::fprintf(stderr, "msgr: %s: %s\n", created.name(), msgr::last_error());
         return 1;
     }
     msgr::Runtime rt = std::move(*created);
@@ -34,7 +34,7 @@ int main() {
     // IMessenger::InstantMessage: opens (or returns) the conversation window.
     msgr::Result<msgr::Window> window = rt.instant_message("echo@loopback");
     if (!window) {
-        std::fprintf(stderr, "InstantMessage: %s\n", msgr::describe(window.hr()).c_str());
+        (void)std::fprintf(stderr, "InstantMessage: %s\n", msgr::describe(window.hr()).c_str());
         return 1;
     }
     (void)window->set_draft("Hi!");  // automation may prefill; only the user presses Send

@@ -176,7 +176,8 @@ TEST(CppRuntime, CallsFromAnotherThreadAreRefused) {
     std::thread other([&] {
         signin_hr = rt.signin("intruder@loopback").hr();
         show_hr = w.show().hr();
-        msgr::Window copy = w;  // add_ref and release may happen on any thread
+        msgr::Window copy = w;  // NOLINT(performance-unnecessary-copy-initialization): add_ref and
+                                // release may happen on any thread
     });
     other.join();
     EXPECT_EQ(signin_hr, MSGR_RPC_E_WRONG_THREAD);
@@ -352,8 +353,8 @@ TEST(CppEvents, RawEventSeesEveryEventBeforeItsTypedSignal) {
     std::vector<std::string> order;  // first: on_event also sees the AppShutdown of ~Runtime
     msgr::Runtime rt = make_runtime();
     rt.events().on_event.connect(
-        [&](const msgr_event &ev) { order.push_back(msgr::event_type_name(ev.type)); });
-    rt.events().on_signin.connect([&](msgr_hresult) { order.push_back("typed signin"); });
+        [&](const msgr_event &ev) { order.emplace_back(msgr::event_type_name(ev.type)); });
+    rt.events().on_signin.connect([&](msgr_hresult) { order.emplace_back("typed signin"); });
     ASSERT_EQ(rt.signin(kMe).hr(), MSGR_S_OK);
     ASSERT_TRUE(tick_until(
         rt, [&] { return std::find(order.begin(), order.end(), "typed signin") != order.end(); }));
@@ -520,14 +521,14 @@ TEST(CppEvents, ASlotThatThrowsIsReportedAndTheOthersStillRun) {
     std::vector<std::string> errors;
     std::vector<msgr_event_type> error_types;
     int later_slot = 0, status_events = 0;
-    rt.events().on_handler_error.connect([&](msgr_event_type type, std::exception_ptr e) {
+    rt.events().on_handler_error.connect([&](msgr_event_type type, const std::exception_ptr &e) {
         error_types.push_back(type);
         try {
             std::rethrow_exception(e);
         } catch (const std::exception &x) {
-            errors.push_back(x.what());
+            errors.emplace_back(x.what());
         } catch (...) {
-            errors.push_back("non-standard exception");
+            errors.emplace_back("non-standard exception");
         }
     });
     rt.events().on_signin.connect([](msgr_hresult) { throw std::runtime_error("slot failed"); });
@@ -548,8 +549,9 @@ TEST(CppEvents, ASlotThatThrowsIsReportedAndTheOthersStillRun) {
 TEST(CppEvents, AThrowingErrorHandlerIsContained) {
     msgr::Runtime rt = make_runtime();
     int signins = 0;
-    rt.events().on_handler_error.connect(
-        [](msgr_event_type, std::exception_ptr) { throw std::logic_error("handler failed"); });
+    rt.events().on_handler_error.connect([](msgr_event_type, const std::exception_ptr &) {
+        throw std::logic_error("handler failed");
+    });
     rt.events().on_signin.connect([](msgr_hresult) { throw std::runtime_error("slot failed"); });
     rt.events().on_signin.connect([&](msgr_hresult) { ++signins; });
     ASSERT_EQ(rt.signin(kMe).hr(), MSGR_S_OK);

@@ -117,7 +117,7 @@ static int account_session(msgr_runtime *rt, const char *name, const char *peer)
     char what[300];
     if (seconds < 0 || seconds > 86400) seconds = 10;
     msgr_subscribe(rt, MSGR_EVENT_SIGNIN, on_signin, NULL, &sub);
-    snprintf(what, sizeof what, "msgr_signin(\"%.200s\")", name);
+    (void)snprintf(what, sizeof what, "msgr_signin(\"%.200s\")", name);
     if (report(what, msgr_signin(rt, name, password != NULL ? password : ""), MSGR_S_OK) !=
         MSGR_S_OK)
         return 1;
@@ -128,7 +128,7 @@ static int account_session(msgr_runtime *rt, const char *name, const char *peer)
     if (report("OnSignin", g_signin_hr, MSGR_S_OK) != MSGR_S_OK) return 1;
     if (peer != NULL) {
         msgr_message m;
-        snprintf(what, sizeof what, "InstantMessage(\"%.200s\")", peer);
+        (void)snprintf(what, sizeof what, "InstantMessage(\"%.200s\")", peer);
         if (report(what, msgr_instant_message(rt, by_name(peer), &g_window), MSGR_S_OK) ==
             MSGR_S_OK) {
             report("the user sends \"hello from msgr-headless\"",

@@ -74,12 +74,12 @@ struct DrawerGuard {
         popups = g->BeginPopupStack.Size;
     }
 
-    static void log(void *user, const char *fmt, ...) {
+    static void log(void *user, const char *fmt, ...) {  // NOLINT(cert-dcl50-cpp): a C callback
         auto *self = static_cast<DrawerGuard *>(user);
         if (self->first[0] != '\0') return;
         va_list ap;
         va_start(ap, fmt);
-        std::vsnprintf(self->first, sizeof self->first, fmt, ap);
+        (void)std::vsnprintf(self->first, sizeof self->first, fmt, ap);
         va_end(ap);
     }
 
@@ -90,7 +90,7 @@ struct DrawerGuard {
             // A drawer changed the host's current context (it may not: it has its own copy of
             // ImGui, whose globals are its own). Put the host's back.
             ImGui::SetCurrentContext(g);
-            std::snprintf(why, why_size, "changed the host's current ImGui context");
+            (void)std::snprintf(why, why_size, "changed the host's current ImGui context");
             return MSGR_E_UNEXPECTED;
         }
         const bool unbalanced =
@@ -130,17 +130,17 @@ struct DrawerGuard {
         while (g->FocusScopeStack.Size > focus_scopes)
             ImGui::PopFocusScope();
         if (open_windows > 0) {
-            std::snprintf(why, why_size,
-                          "left %d ImGui window(s) open (Begin without End): closed by the "
-                          "overlay%s%s",
-                          open_windows, first[0] != '\0' ? "; " : "", first);
+            (void)std::snprintf(why, why_size,
+                                "left %d ImGui window(s) open (Begin without End): closed by the "
+                                "overlay%s%s",
+                                open_windows, first[0] != '\0' ? "; " : "", first);
         } else if (open_windows < 0) {
-            std::snprintf(why, why_size, "ended %d ImGui window(s) it did not begin",
-                          -open_windows);
+            (void)std::snprintf(why, why_size, "ended %d ImGui window(s) it did not begin",
+                                -open_windows);
         } else {
-            std::snprintf(why, why_size,
-                          "left ImGui's ID, style, font, group or item stack unbalanced "
-                          "(a Push without its Pop, or a Pop too many)");
+            (void)std::snprintf(why, why_size,
+                                "left ImGui's ID, style, font, group or item stack unbalanced "
+                                "(a Push without its Pop, or a Pop too many)");
         }
         return MSGR_E_UNEXPECTED;
     }

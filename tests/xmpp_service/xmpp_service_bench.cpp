@@ -170,7 +170,7 @@ void BM_Runtime_SignInTicks(benchmark::State &state) {
     auto thread_cpu_us = [] {
         timespec ts{};
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-        return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+        return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
     };
     auto preemptions = [] {
         rusage ru{};

@@ -17,7 +17,7 @@ namespace msgr_xmpp {
 // cut at a character boundary and marked (kTruncatedMark and the original size), so the user
 // sees that something was cut instead of a silently shortened message. The same limit as the
 // longest message the service sends (max_message_bytes).
-constexpr std::size_t kMaxBodyBytes = 64 * 1024;
+constexpr std::size_t kMaxBodyBytes = std::size_t{64} * 1024;
 
 // The lower-cased (ASCII) bare JID of a JID: everything before the first '/'.
 std::string bare_of(std::string_view jid);

@@ -39,10 +39,11 @@ inline bool msgr_imgui_compatible(const msgr_draw_context *ctx, char *why, size_
                std::strcmp(ctx->imgui_version, IMGUI_VERSION) != 0 ||
                ctx->imgui_version_num != IMGUI_VERSION_NUM) {
         if (why != nullptr && why_size > 0) {
-            std::snprintf(why, why_size, "the host's ImGui is %s (%d), this add-in's is %s (%d)",
-                          ctx->imgui_version != nullptr ? ctx->imgui_version : "unknown",
-                          static_cast<int>(ctx->imgui_version_num), IMGUI_VERSION,
-                          static_cast<int>(IMGUI_VERSION_NUM));
+            (void)std::snprintf(why, why_size,
+                                "the host's ImGui is %s (%d), this add-in's is %s (%d)",
+                                ctx->imgui_version != nullptr ? ctx->imgui_version : "unknown",
+                                static_cast<int>(ctx->imgui_version_num), IMGUI_VERSION,
+                                static_cast<int>(IMGUI_VERSION_NUM));
         }
         return false;
     } else if (ctx->sizeof_io != sizeof(ImGuiIO) || ctx->sizeof_style != sizeof(ImGuiStyle) ||
@@ -57,7 +58,7 @@ inline bool msgr_imgui_compatible(const msgr_draw_context *ctx, char *why, size_
         bad = "the host gave no ImGui context or allocator";
     }
     if (bad != nullptr) {
-        if (why != nullptr && why_size > 0) std::snprintf(why, why_size, "%s", bad);
+        if (why != nullptr && why_size > 0) (void)std::snprintf(why, why_size, "%s", bad);
         return false;
     }
     return true;

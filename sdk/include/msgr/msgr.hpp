@@ -122,7 +122,8 @@ inline constexpr bool failed(msgr_hresult hr) noexcept {
 /// "MSGR_E_NOT_LOGGED_ON (0x8100031E)": a result code for logs and messages.
 inline std::string describe(msgr_hresult hr) {
     char hex[16];
-    std::snprintf(hex, sizeof hex, "0x%08X", static_cast<unsigned>(static_cast<std::uint32_t>(hr)));
+    (void)std::snprintf(hex, sizeof hex, "0x%08X",
+                        static_cast<unsigned>(static_cast<std::uint32_t>(hr)));
     return std::string(hresult_name(hr)) + " (" + hex + ")";
 }
 
@@ -273,8 +274,10 @@ class Contact {
 
     Contact(const Contact &o) noexcept : c_(o.c_) { msgr_contact_add_ref(c_); }
     Contact(Contact &&o) noexcept : c_(std::exchange(o.c_, nullptr)) {}
-    Contact &operator=(const Contact &o) noexcept {
-        msgr_contact_add_ref(o.c_);  // first: o may be *this
+    // Self-assignment is safe: the new reference is taken before the old one is given back.
+    Contact &operator=(
+        const Contact &o) noexcept {  // NOLINT(bugprone-unhandled-self-assignment,cert-oop54-cpp)
+        msgr_contact_add_ref(o.c_);   // first: o may be *this
         msgr_contact_release(std::exchange(c_, o.c_));
         return *this;
     }
@@ -363,8 +366,10 @@ class Window {
 
     Window(const Window &o) noexcept : w_(o.w_) { msgr_window_add_ref(w_); }
     Window(Window &&o) noexcept : w_(std::exchange(o.w_, nullptr)) {}
-    Window &operator=(const Window &o) noexcept {
-        msgr_window_add_ref(o.w_);  // first: o may be *this
+    // Self-assignment is safe: the new reference is taken before the old one is given back.
+    Window &operator=(
+        const Window &o) noexcept {  // NOLINT(bugprone-unhandled-self-assignment,cert-oop54-cpp)
+        msgr_window_add_ref(o.w_);   // first: o may be *this
         msgr_window_release(std::exchange(w_, o.w_));
         return *this;
     }
@@ -592,7 +597,7 @@ class Events {
     detail::GuardedCombiner guard() noexcept { return detail::GuardedCombiner{this}; }
 
     // Never throws: whatever a slot throws stops here.
-    void report(std::exception_ptr e) noexcept {
+    void report(const std::exception_ptr &e) noexcept {
 #if MSGR_HPP_EXCEPTIONS
         try {
             if (!on_handler_error.empty()) {
@@ -605,10 +610,11 @@ class Events {
         try {
             std::rethrow_exception(e);
         } catch (const std::exception &x) {
-            std::fprintf(stderr, "msgr: a handler of %s threw: %s\n",
-                         event_type_name(current_type_), x.what());
+            (void)std::fprintf(stderr, "msgr: a handler of %s threw: %s\n",
+                               event_type_name(current_type_), x.what());
         } catch (...) {
-            std::fprintf(stderr, "msgr: a handler of %s threw\n", event_type_name(current_type_));
+            (void)std::fprintf(stderr, "msgr: a handler of %s threw\n",
+                               event_type_name(current_type_));
         }
 #else
         (void)e;
@@ -621,9 +627,10 @@ class Events {
         const msgr_hresult hr = has(offsetof(msgr_event, hr) + sizeof ev.hr) ? ev.hr : MSGR_S_OK;
         const std::int32_t status =
             has(offsetof(msgr_event, status) + sizeof ev.status) ? ev.status : 0;
-        msgr_contact *const c =
+        // The size of the pointer fields themselves: what an older runtime's struct ends after.
+        msgr_contact *const c =  // NOLINTNEXTLINE(bugprone-sizeof-expression)
             has(offsetof(msgr_event, contact) + sizeof ev.contact) ? ev.contact : nullptr;
-        msgr_window *const w =
+        msgr_window *const w =  // NOLINTNEXTLINE(bugprone-sizeof-expression)
             has(offsetof(msgr_event, window) + sizeof ev.window) ? ev.window : nullptr;
         const char *const text =
             has(offsetof(msgr_event, text) + sizeof ev.text) ? ev.text : nullptr;
