@@ -440,7 +440,7 @@ int main(int argc, char **argv) {
                          std::size_t got = 0;
                          while ((got = std::fread(buf, 1, sizeof buf, f)) > 0)
                              content.append(buf, got);
-                         std::fclose(f);
+                         (void)std::fclose(f);  // read-only: nothing to lose
                      }
                      tr.line("outbox %s", outbox.c_str());
                      tr.check(content.find(page_text) != std::string::npos,

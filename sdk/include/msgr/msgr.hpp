@@ -275,9 +275,9 @@ class Contact {
     Contact(const Contact &o) noexcept : c_(o.c_) { msgr_contact_add_ref(c_); }
     Contact(Contact &&o) noexcept : c_(std::exchange(o.c_, nullptr)) {}
     // Self-assignment is safe: the new reference is taken before the old one is given back.
-    Contact &operator=(
-        const Contact &o) noexcept {  // NOLINT(bugprone-unhandled-self-assignment,cert-oop54-cpp)
-        msgr_contact_add_ref(o.c_);   // first: o may be *this
+    // NOLINTNEXTLINE(bugprone-unhandled-self-assignment,cert-oop54-cpp)
+    Contact &operator=(const Contact &o) noexcept {
+        msgr_contact_add_ref(o.c_);  // first: o may be *this
         msgr_contact_release(std::exchange(c_, o.c_));
         return *this;
     }
@@ -367,9 +367,9 @@ class Window {
     Window(const Window &o) noexcept : w_(o.w_) { msgr_window_add_ref(w_); }
     Window(Window &&o) noexcept : w_(std::exchange(o.w_, nullptr)) {}
     // Self-assignment is safe: the new reference is taken before the old one is given back.
-    Window &operator=(
-        const Window &o) noexcept {  // NOLINT(bugprone-unhandled-self-assignment,cert-oop54-cpp)
-        msgr_window_add_ref(o.w_);   // first: o may be *this
+    // NOLINTNEXTLINE(bugprone-unhandled-self-assignment,cert-oop54-cpp)
+    Window &operator=(const Window &o) noexcept {
+        msgr_window_add_ref(o.w_);  // first: o may be *this
         msgr_window_release(std::exchange(w_, o.w_));
         return *this;
     }
