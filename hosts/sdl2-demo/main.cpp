@@ -424,7 +424,17 @@ int main(int argc, char **argv) {
                      msgr_message m{};
                      m.struct_size = sizeof m;
                      std::size_t n = 0;
-                     msgr_window_history_count(pager, &n);
+                     // The outbox is written on the paging add-in's own thread: on a busy
+                     // machine that can take longer than the frames this step waited, so tick
+                     // until the delivery is reported (at most 10 s).
+                     for (int i = 0; i < 1000; ++i) {
+                         msgr_window_history_count(pager, &n);
+                         if (n == 1 && msgr_window_history_get(pager, 0, &m) == MSGR_S_OK &&
+                             m.delivery != MSGR_DELIVERY_PENDING)
+                             break;
+                         SDL_Delay(10);
+                         msgr_runtime_tick(rt);
+                     }
                      tr.check(n == 1 && msgr_window_history_get(pager, 0, &m) == MSGR_S_OK &&
                                   m.delivery == MSGR_DELIVERY_SENT,
                               "the page was sent from the UI and delivered");
