@@ -52,13 +52,15 @@ extern "C" {
 /* An add-in built for another major is refused; an add-in whose minor is newer than the
  * runtime's is refused (it may rely on something this runtime does not have). */
 #define MSGR_ADDIN_ABI_MAJOR 1
-#define MSGR_ADDIN_ABI_MINOR 2
+#define MSGR_ADDIN_ABI_MINOR 3
 /* Minor versions:
  *  0  paging providers, event subscribers, configuration, log.
  *  1  contact services (msgr_host_register_service and the msgr_host_post_* functions for
  *     services); MSGR_ADDIN_PROVIDES_SERVICE. An add-in built for 1.0 loads unchanged.
  *  2  drawers: add-ins that draw with Dear ImGui inside the host's overlay
- *     (msgr_host_register_drawer, msgr_draw_context); MSGR_ADDIN_PROVIDES_DRAWING. */
+ *     (msgr_host_register_drawer, msgr_draw_context); MSGR_ADDIN_PROVIDES_DRAWING.
+ *  3  services that carry pages themselves (msgr_contact_service.send_page) and
+ *     msgr_host_page_via_service, with which the paging provider hands them a page. */
 
 /* The name of the exported entry point. */
 #define MSGR_ADDIN_ENTRY_SYMBOL "msgr_addin_entry"
@@ -151,6 +153,19 @@ typedef struct msgr_paging_provider {
     msgr_hresult (*submit)(void *state, const msgr_page_request *page);
 } msgr_paging_provider;
 
+/* Hands a page to the contact's own contact service (page->to_service) when that service
+ * carries pages to the contact (msgr_contact_service.send_page; XMPP contacts whose client
+ * accepts pages, for example). For the paging provider, from inside its submit call for this
+ * page (owner thread). ABI 1.3.
+ *   S_OK          the service took the page and owes its delivery report now: the paging
+ *                 provider must not report it.
+ *   S_FALSE       the service carries no page to this contact: deliver it yourself.
+ *   MSGR_E_FAIL   the service failed (and is disabled): report the page failed, or deliver it.
+ *   E_UNEXPECTED  outside submit, or not the paging provider; E_INVALIDARG: another page. */
+#define MSGR_HOST_PAGE_VIA_SERVICE "msgr_host_page_via_service"
+typedef msgr_hresult (*msgr_host_page_via_service_fn)(msgr_host_ctx *ctx,
+                                                      const msgr_page_request *page);
+
 /* Registers the paging provider. E_FAIL when another add-in already provides paging (there is
  * one paging provider), E_INVALIDARG for a bad table, E_UNEXPECTED outside load. */
 #define MSGR_HOST_REGISTER_PAGING "msgr_host_register_paging"
@@ -183,7 +198,9 @@ typedef struct msgr_contact_info {
     uint32_t struct_size;
     const char *friendly; /* UTF-8 display name; NULL or "": the sign-in name */
     int32_t status;       /* MSGR_STATUS_*; MSGR_STATUS_UNKNOWN when unknown */
-    int mobile;           /* 1: the contact has mobile services (can be paged) */
+    /* 1: the contact has mobile services (can be paged): a device of the contact's that the
+     * service's send_page reaches, or a mobile device the service knows of. */
+    int mobile;
 } msgr_contact_info;
 
 /* A service can carry pages to its contacts (Page's "E_FAIL: the contact's service does not
@@ -216,6 +233,16 @@ typedef struct msgr_contact_service {
      * that cannot be delivered is reported as MSGR_DELIVERY_FAILED, not by failing the call. */
     msgr_hresult (*send_message)(void *state, uint64_t message_id, const char *to, const char *text,
                                  size_t text_size);
+    /* ABI 1.3, optional (NULL, or a table from an older add-in: the service carries no pages
+     * itself, and pages to its contacts go through the paging provider's own gateway).
+     * Takes a page (text: valid UTF-8 within the paging provider's max_page_utf16) for a
+     * contact that accepts pages over this service, and returns at once: S_OK when taken --
+     * report its fate once with msgr_host_post_delivery_fn(message_id, ...), as for
+     * send_message; S_FALSE when the service carries no page to this contact now (the paging
+     * provider then delivers it itself). Called only through msgr_host_page_via_service, on the
+     * owner thread. A failed result disables the add-in, as for every call. */
+    msgr_hresult (*send_page)(void *state, uint64_t message_id, const char *to, const char *text,
+                              size_t text_size);
 } msgr_contact_service;
 
 /* Registers a contact service (an add-in may register several, with different ids).
