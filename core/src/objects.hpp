@@ -28,7 +28,6 @@ struct msgr_contact {
     std::string key;      // case-folded sign-in name: the identity within the service
     std::string friendly;
     std::int32_t status = MSGR_STATUS_UNKNOWN;
-    bool mobile = false;   // the service says mobile services are enabled
     bool in_list = false;  // on the user's contact list
 };
 

@@ -276,7 +276,6 @@ ContactRef Runtime::contact_for(Service &service, std::string_view signin) {
     const ContactInfo info = service.describe(signin);
     c->friendly = info.friendly.empty() ? c->signin : sanitize_utf8(info.friendly);
     c->status = info.status;
-    c->mobile = info.mobile;
     contacts_.emplace(std::make_pair(c->service, c->key), c);
     return c;
 }
@@ -307,7 +306,9 @@ bool Runtime::can_page(const msgr_contact &c) {
     if (paging_ == nullptr) return false;
     Service *service = find_service(c.service);
     if (service == nullptr || !service->supports_paging()) return false;
-    return c.mobile || paging_->knows_mobile(c.service, c.signin);
+    // Asked anew each time: whether a contact can be paged changes with its presence (an XMPP
+    // contact can be paged while a client of its that accepts pages is online).
+    return service->describe(c.signin).mobile || paging_->knows_mobile(c.service, c.signin);
 }
 
 // ---- InstantMessage and Page --------------------------------------------------------------------

@@ -31,14 +31,17 @@ struct Seen {
 // One runtime whose primary service is the XMPP add-in, with every event recorded.
 class Client {
   public:
-    Client(const ProsodyFixture &server, const std::string &xmpp_more = "", bool tls = false) {
+    // xmpp_more: more keys of [xmpp]; tables: more tables after it ([paging], ...).
+    Client(const ProsodyFixture &server, const std::string &xmpp_more = "", bool tls = false,
+           const std::string &tables = "") {
         std::string cfg =
             "[runtime]\nprimary_service = \"xmpp\"\naddin_default_paths = false\n"
             "addin_paths = [" +
             toml_string(kAddins) + "]\n\n[xmpp]\nhost = \"" + server.host() +
             "\"\nport = " + std::to_string(server.port()) + "\n" +
             (tls ? "" : "tls = \"disabled\"\n") +
-            "reconnect_backoff_ms = 50\nreconnect_backoff_max_ms = 400\n" + xmpp_more;
+            "reconnect_backoff_ms = 50\nreconnect_backoff_max_ms = 400\n" + xmpp_more + "\n" +
+            tables;
         host_ = std::make_unique<Host>(cfg);
         EXPECT_EQ(host_->create_hr, MSGR_S_OK) << msgr_last_error();
         rt = host_->rt;
@@ -107,6 +110,16 @@ class Client {
         msgr_contact_status(c, &st);
         msgr_contact_release(c);
         return st;
+    }
+
+    // Whether the contact can be paged now (-1: no such contact).
+    int can_page(const std::string &who) {
+        msgr_contact *c = nullptr;
+        if (msgr_get_contact(rt, who.c_str(), nullptr, &c) != MSGR_S_OK) return -1;
+        int out = -1;
+        msgr_contact_can_page(c, &out);
+        msgr_contact_release(c);
+        return out;
     }
 
     bool got_message(const std::string &from, const std::string &text) const {
@@ -198,6 +211,53 @@ TEST_F(Xmpp, TwoRuntimesSeeEachOtherAndChatBothWays) {
         return s != nullptr && s->status == MSGR_STATUS_OFFLINE;
     }));
     msgr_window_release(wa);
+}
+
+// Paging over XMPP. Bob's client accepts pages ([xmpp] accept_pages = true): it lists
+// urn:msgr:paging:0 in its disco#info and announces it with XEP-0115 caps. Alice's runtime learns
+// it from his presence and a disco#info query, so Bob "has mobile services"; her paging add-in
+// hands the page to the XMPP service (msgr_host_page_via_service), which sends it to Bob's
+// client: it arrives in Bob's runtime, is reported sent in Alice's page window, and never
+// reaches her paging add-in's own gateway (the outbox stays empty). Alice's client does not
+// accept pages: Bob cannot page her. Once Bob signs out, he cannot be paged either.
+TEST_F(Xmpp, APageReachesAContactWhoseClientAcceptsPages) {
+    TempDir dir;
+    const fs::path outbox_a = dir.path() / "a" / "outbox.jsonl";
+    const fs::path outbox_b = dir.path() / "b" / "outbox.jsonl";
+    Client a(*server, "", false, "[paging]\noutbox = " + toml_string(outbox_a) + "\n");
+    Client b(*server, "accept_pages = true\n", false,
+             "[paging]\noutbox = " + toml_string(outbox_b) + "\n");
+    const std::string bob = server->jid("bob"), alice = server->jid("alice");
+    ASSERT_EQ(a.signin(alice, "alice-pw"), MSGR_S_OK);
+    ASSERT_EQ(b.signin(bob, "bob-pw"), MSGR_S_OK);
+    ASSERT_TRUE(a.until([&] { return a.status_of(bob) == MSGR_STATUS_ONLINE; })) << a.dump();
+    ASSERT_TRUE(b.until([&] { return b.status_of(alice) == MSGR_STATUS_ONLINE; })) << b.dump();
+    ASSERT_TRUE(a.until([&] { return a.can_page(bob) == 1; })) << a.dump();
+
+    msgr_variant to_bob{MSGR_VT_BSTR, bob.c_str(), nullptr};
+    msgr_window *w = nullptr;
+    ASSERT_EQ(msgr_page(a.rt, to_bob, &w), MSGR_S_OK) << msgr_last_error();
+    std::size_t index = 0;
+    ASSERT_EQ(msgr_ui_send(w, "call me \xE2\x98\x8E", &index), MSGR_S_OK) << msgr_last_error();
+    ASSERT_TRUE(b.until([&] { return b.got_message(alice, "call me \xE2\x98\x8E"); })) << b.dump();
+    ASSERT_TRUE(a.until([&] { return history(w, index).delivery != MSGR_DELIVERY_PENDING; }));
+    EXPECT_EQ(history(w, index).delivery, MSGR_DELIVERY_SENT);
+    EXPECT_FALSE(fs::exists(outbox_a)) << "the page went to the outbox, not over XMPP";
+
+    // Alice's client does not accept pages: the contact service can page (it is XMPP), but
+    // Alice has no mobile services.
+    EXPECT_EQ(b.can_page(alice), 0);
+    msgr_variant to_alice{MSGR_VT_BSTR, alice.c_str(), nullptr};
+    msgr_window *wb = nullptr;
+    EXPECT_EQ(msgr_page(b.rt, to_alice, &wb), MSGR_E_PAGING_UNAVAILABLE);
+    EXPECT_EQ(wb, nullptr);
+
+    // Bob goes away: no client of his accepts pages any more.
+    ASSERT_EQ(msgr_signout(b.rt), MSGR_S_OK);
+    ASSERT_TRUE(a.until([&] { return a.can_page(bob) == 0; })) << a.dump();
+    msgr_window *again = nullptr;
+    EXPECT_EQ(msgr_page(a.rt, to_bob, &again), MSGR_E_PAGING_UNAVAILABLE);
+    msgr_window_release(w);
 }
 
 TEST_F(Xmpp, AWrongPasswordIsInvalidPassword) {

@@ -1,6 +1,8 @@
 #include "stanza.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <tuple>
 
 #include "msgr/msgr.h"
 
@@ -108,6 +110,7 @@ Incoming read_message(xmpp_ctx_t *ctx, xmpp_stanza_t *stanza, std::string_view s
         in.text = sanitize_utf8(raw);
     }
     xmpp_free(ctx, text);
+    in.page = xmpp_stanza_get_child_by_ns(stanza, kPagingNs) != nullptr;
     in.deliver = true;
     return in;
 }
@@ -127,6 +130,103 @@ std::int32_t presence_status(xmpp_stanza_t *presence) {
 
 bool roster_push_allowed(const char *from, std::string_view self_bare) {
     return from == nullptr || bare_of(from) == self_bare;
+}
+
+namespace {
+
+// An attribute as a string ("" when absent); false when it is longer than kMaxDiscoString.
+bool attribute(xmpp_stanza_t *st, const char *name, std::string &out) {
+    const char *v = xmpp_stanza_get_attribute(st, name);
+    out.clear();
+    if (v == nullptr) return true;
+    const std::size_t n = strnlen(v, kMaxDiscoString + 1);
+    if (n > kMaxDiscoString) return false;
+    out.assign(v, n);
+    return true;
+}
+
+bool named(xmpp_stanza_t *st, const char *name) {
+    const char *n = xmpp_stanza_get_name(st);
+    return n != nullptr && std::strcmp(n, name) == 0;
+}
+
+}  // namespace
+
+DiscoInfo read_disco_info(xmpp_stanza_t *iq) {
+    DiscoInfo info;
+    xmpp_stanza_t *query = xmpp_stanza_get_child_by_ns(iq, kDiscoInfoNs);
+    if (query == nullptr) return info;
+    for (xmpp_stanza_t *c = xmpp_stanza_get_children(query); c != nullptr;
+         c = xmpp_stanza_get_next(c)) {
+        if (named(c, "identity")) {
+            Identity id;
+            if (info.identities.size() >= kMaxDiscoItems ||
+                !attribute(c, "category", id.category) || !attribute(c, "type", id.type) ||
+                !attribute(c, "xml:lang", id.lang) || !attribute(c, "name", id.name)) {
+                info.unverifiable = true;
+                continue;
+            }
+            info.identities.push_back(std::move(id));
+        } else if (named(c, "feature")) {
+            std::string var;
+            if (info.features.size() >= kMaxDiscoItems || !attribute(c, "var", var)) {
+                info.unverifiable = true;
+                continue;
+            }
+            if (!var.empty()) info.features.push_back(std::move(var));
+        } else if (named(c, "x")) {
+            info.unverifiable = true;  // an XEP-0128 extension form: not hashed here
+        }
+    }
+    return info;
+}
+
+bool has_feature(const DiscoInfo &info, std::string_view feature) {
+    return std::find(info.features.begin(), info.features.end(), feature) != info.features.end();
+}
+
+std::string caps_ver(xmpp_ctx_t *ctx, const DiscoInfo &info) {
+    if (info.unverifiable || ctx == nullptr) return {};
+    std::vector<Identity> ids = info.identities;
+    auto key = [](const Identity &i) { return std::tie(i.category, i.type, i.lang, i.name); };
+    std::sort(ids.begin(), ids.end(),
+              [&](const Identity &a, const Identity &b) { return key(a) < key(b); });
+    std::vector<std::string> features = info.features;
+    std::sort(features.begin(), features.end());
+    // XEP-0115 5.4: duplicate identities or features make the answer invalid.
+    if (std::adjacent_find(
+            ids.begin(), ids.end(),
+            [&](const Identity &a, const Identity &b) { return key(a) == key(b); }) != ids.end() ||
+        std::adjacent_find(features.begin(), features.end()) != features.end()) {
+        return {};
+    }
+    std::string s;
+    for (const auto &i : ids)
+        s += i.category + "/" + i.type + "/" + i.lang + "/" + i.name + "<";
+    for (const auto &f : features)
+        s += f + "<";
+    unsigned char digest[20];
+    xmpp_sha1_digest(reinterpret_cast<const unsigned char *>(s.data()), s.size(), digest);
+    char *b64 = xmpp_base64_encode(ctx, digest, sizeof digest);
+    if (b64 == nullptr) return {};
+    std::string out(b64);
+    xmpp_free(ctx, b64);
+    return out;
+}
+
+Caps read_caps(xmpp_stanza_t *presence) {
+    Caps caps;
+    xmpp_stanza_t *c = xmpp_stanza_get_child_by_ns(presence, kCapsNs);
+    if (c == nullptr || !named(c, "c")) return caps;
+    if (!attribute(c, "node", caps.node) || !attribute(c, "hash", caps.hash) ||
+        !attribute(c, "ver", caps.ver)) {
+        return Caps{};
+    }
+    // A ver is used as an XML attribute value and as a map key: keep it printable ASCII.
+    for (const char ch : caps.ver) {
+        if (ch < 0x21 || ch > 0x7E) return Caps{};
+    }
+    return caps;
 }
 
 }  // namespace msgr_xmpp

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace msgr_xmpp {
 
@@ -33,7 +34,8 @@ struct Incoming {
     std::string from;  // bare JID
     std::string text;  // valid UTF-8, at most kMaxBodyBytes plus the truncation mark
     bool truncated = false;
-    std::string why;  // when not delivered: why (for the log); "" for stanzas that carry no text
+    bool page = false;  // it carries <page xmlns='urn:msgr:paging:0'/>: a page, not a chat
+    std::string why;    // when not delivered: why (for the log); "" for stanzas that carry no text
 };
 
 // A <message/>: delivered when it is chat or normal (or has no type), has a body and a from,
@@ -49,5 +51,55 @@ std::int32_t presence_status(xmpp_stanza_t *presence);
 // RFC 6121 2.1.6: a roster push is accepted only when it has no 'from' or its 'from' is the
 // account's bare JID; anything else is a spoofing attempt and is ignored.
 bool roster_push_allowed(const char *from, std::string_view self_bare);
+
+// ---- Paging: how a contact says it accepts pages ---------------------------------------------
+//
+// A client that accepts pages lists the feature kPagingNs in its XEP-0030 service discovery
+// information and announces that information with XEP-0115 entity capabilities in its presence
+// (<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node=... ver=.../>). A client that
+// sees such a presence asks the resource for its disco#info once per ver string and keeps the
+// answer per ver when the ver verifies (so the next contact with the same software costs no
+// query). A page is a <message type='normal'/> with a <body/> and <page xmlns=kPagingNs/>, sent
+// to a full JID whose client advertised the feature.
+
+constexpr const char *kPagingNs = "urn:msgr:paging:0";
+constexpr const char *kCapsNs = "http://jabber.org/protocol/caps";
+constexpr const char *kDiscoInfoNs = "http://jabber.org/protocol/disco#info";
+constexpr const char *kPingNs = "urn:xmpp:ping";
+constexpr const char *kStanzaErrorNs = "urn:ietf:params:xml:ns:xmpp-stanzas";
+// The XEP-0115 node naming this software.
+constexpr const char *kCapsNode = "urn:msgr:client";
+
+struct Identity {
+    std::string category, type, lang, name;
+};
+
+struct DiscoInfo {
+    std::vector<Identity> identities;
+    std::vector<std::string> features;
+    // XEP-0128 data forms, duplicate identities or features, or more than the limits below:
+    // the XEP-0115 ver cannot be verified from what was kept (caps_ver returns "").
+    bool unverifiable = false;
+};
+
+// At most this many identities and features are read from a disco#info answer, each string at
+// most kMaxDiscoString bytes; the rest marks the answer unverifiable.
+constexpr std::size_t kMaxDiscoItems = 256;
+constexpr std::size_t kMaxDiscoString = 1024;
+
+// The disco#info <query/> inside an IQ result (an empty DiscoInfo when there is none).
+DiscoInfo read_disco_info(xmpp_stanza_t *iq);
+
+// Whether the answer lists the feature.
+bool has_feature(const DiscoInfo &info, std::string_view feature);
+
+// XEP-0115 section 5.1: the verification string's SHA-1 in base64, or "" when unverifiable.
+std::string caps_ver(xmpp_ctx_t *ctx, const DiscoInfo &info);
+
+// The XEP-0115 <c/> of a presence; ver is "" when there is none (or it is not usable).
+struct Caps {
+    std::string node, ver, hash;
+};
+Caps read_caps(xmpp_stanza_t *presence);
 
 }  // namespace msgr_xmpp

@@ -22,6 +22,12 @@
 //  - my status -> presence: ONLINE -> available; AWAY, BE_RIGHT_BACK, OUT_TO_LUNCH -> away;
 //    IDLE -> xa; BUSY, ON_THE_PHONE -> dnd; INVISIBLE -> unavailable.
 //  - chat and normal messages with a body <-> conversation windows.
+//  - pages (stanza.hpp has the wire format): with [xmpp] accept_pages = true the client lists
+//    urn:msgr:paging:0 in its disco#info and announces it with XEP-0115 caps in its presence. A
+//    contact with an online resource that advertises it "has mobile services" (describe's
+//    mobile), and send_page sends the page to that resource; the paging add-in hands pages to
+//    the service through msgr_host_page_via_service. A page that arrives is shown like a
+//    message (it opens the conversation window), and logged as a page.
 //  - losing the connection: the add-in reconnects with exponential backoff and resumes the
 //    stream with XEP-0198 (libstrophe's stream management state moves to the new connection,
 //    which re-sends what the server had not acknowledged). Messages the user sends meanwhile
@@ -147,6 +153,7 @@ struct Settings {
     std::int64_t reconnect_backoff_ms = 500;
     std::int64_t reconnect_backoff_max_ms = 10000;
     bool accept_subscriptions = false;
+    bool accept_pages = false;
     std::vector<std::string> subscribe;
 };
 
@@ -173,6 +180,7 @@ Settings read_settings(Host &h) {
                                             "reconnect_backoff_ms",
                                             "reconnect_backoff_max_ms",
                                             "accept_subscriptions",
+                                            "accept_pages",
                                             "subscribe"};
     for (std::size_t i = 0;; ++i) {
         const char *k = nullptr;
@@ -234,13 +242,17 @@ Settings read_settings(Host &h) {
     num("reconnect_grace_ms", s.reconnect_grace_ms, 0, 86400000);
     num("reconnect_backoff_ms", s.reconnect_backoff_ms, 10, 600000);
     num("reconnect_backoff_max_ms", s.reconnect_backoff_max_ms, 10, 3600000);
-    int b = 0;
-    const msgr_hresult hr = h.boolean(h.ctx, "accept_subscriptions", &b);
-    if (hr == MSGR_S_OK) {
-        s.accept_subscriptions = b != 0;
-    } else if (hr != MSGR_S_FALSE) {
-        throw bad("accept_subscriptions", "must be true or false");
-    }
+    auto flag = [&](const char *key, bool &out) {
+        int b = 0;
+        const msgr_hresult hr = h.boolean(h.ctx, key, &b);
+        if (hr == MSGR_S_OK) {
+            out = b != 0;
+        } else if (hr != MSGR_S_FALSE) {
+            throw bad(key, "must be true or false");
+        }
+    };
+    flag("accept_subscriptions", s.accept_subscriptions);
+    flag("accept_pages", s.accept_pages);
     std::size_t n = 0;
     const msgr_hresult ahr = h.array_size(h.ctx, "subscribe", &n);
     if (ahr == MSGR_S_OK) {
@@ -292,6 +304,7 @@ struct Outgoing {
     std::uint64_t id = 0;
     std::string to;
     std::string text;
+    bool page = false;  // a page (to the contact's resource that accepts pages), not a chat
 };
 
 struct Command {
@@ -303,18 +316,45 @@ struct Command {
     Outgoing message;
 };
 
+struct Resource {
+    std::int32_t status = MSGR_STATUS_OFFLINE;
+    std::string ver;     // its XEP-0115 caps ver ("" : it announced none)
+    bool pages = false;  // its client accepts pages (from its disco#info)
+};
+
 struct RosterEntry {
     std::string name;
-    std::map<std::string, std::int32_t> resources;  // resource -> status
+    std::map<std::string, Resource> resources;  // the available ones
     bool in_roster = false;
     std::int32_t status() const {
         std::int32_t best = MSGR_STATUS_OFFLINE;
-        for (const auto &[r, s] : resources) {
-            if (rank(s) > rank(best)) best = s;
+        for (const auto &[name, r] : resources) {
+            if (rank(r.status) > rank(best)) best = r.status;
+        }
+        return best;
+    }
+    // The resource a page goes to: the most available one whose client accepts pages.
+    const std::string *page_resource() const {
+        const std::string *best = nullptr;
+        std::int32_t best_status = MSGR_STATUS_OFFLINE;
+        for (const auto &[name, r] : resources) {
+            if (r.pages && (best == nullptr || rank(r.status) > rank(best_status))) {
+                best = &name;
+                best_status = r.status;
+            }
         }
         return best;
     }
 };
+
+// What a disco#info query that is still unanswered was about.
+struct DiscoQuery {
+    std::string bare, resource, ver, hash;
+};
+
+// Bounds on what a contact's caps can make the add-in keep or send.
+constexpr std::size_t kMaxCapsCache = 256;
+constexpr std::size_t kMaxDiscoQueries = 64;
 
 class Xmpp {
   public:
@@ -332,7 +372,10 @@ class Xmpp {
         logger_.handler = &Xmpp::on_log;
         logger_.userdata = this;
         ctx_ = xmpp_ctx_new(nullptr, &logger_);
-        if (ctx_ != nullptr) xmpp_ctx_set_verbosity(ctx_, debug_ ? 1 : 0);
+        if (ctx_ != nullptr) {
+            xmpp_ctx_set_verbosity(ctx_, debug_ ? 1 : 0);
+            my_ver_ = msgr_xmpp::caps_ver(ctx_, my_disco_info());
+        }
         wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (wake_fd_ < 0) {
             why = "eventfd failed";
@@ -391,6 +434,14 @@ class Xmpp {
         describe_name_ = it->second.name;
         out->friendly = describe_name_.c_str();
         out->status = it->second.status();
+        out->mobile = it->second.page_resource() != nullptr ? 1 : 0;
+    }
+
+    // On the runtime's thread (send_page): whether a client of the contact accepts pages now.
+    bool carries_pages_to(const char *signin) {
+        const std::lock_guard<std::mutex> lock(roster_mutex_);
+        auto it = roster_.find(bare_of(signin));
+        return it != roster_.end() && it->second.page_resource() != nullptr;
     }
 
     const Settings &settings() const { return s_; }
@@ -503,7 +554,7 @@ class Xmpp {
                 break;
             case Command::send:
                 if (phase_ == Phase::online && conn_ != nullptr) {
-                    send_message(c.message);
+                    send_out(c.message);
                 } else if (phase_ == Phase::reconnecting) {
                     outbox_.push_back(std::move(c.message));
                 } else {
@@ -543,7 +594,8 @@ class Xmpp {
         }
         xmpp_handler_add(conn_, &Xmpp::on_message, nullptr, "message", nullptr, this);
         xmpp_handler_add(conn_, &Xmpp::on_presence, nullptr, "presence", nullptr, this);
-        xmpp_handler_add(conn_, &Xmpp::on_roster_push, kRosterNs, "iq", "set", this);
+        xmpp_handler_add(conn_, &Xmpp::on_iq, nullptr, "iq", nullptr, this);
+        disco_queries_.clear();  // their handlers went with the old connection
         const char *host = s_.host.empty() ? nullptr : s_.host.c_str();
         const auto port = static_cast<unsigned short>(s_.port);
         int rc = 0;
@@ -676,16 +728,43 @@ class Xmpp {
         outbox_.clear();
     }
 
-    void send_message(const Outgoing &m) {
-        xmpp_stanza_t *msg = xmpp_message_new(ctx_, "chat", m.to.c_str(), nullptr);
+    // A message or a page. A page goes to the contact's resource that accepts pages now, as a
+    // normal message (stored by the server if that client has just gone away); when no client
+    // of the contact accepts pages any more, the page fails with MSGR_E_PAGING_UNAVAILABLE.
+    void send_out(const Outgoing &m) {
+        std::string to = m.to;
+        if (m.page) {
+            const std::lock_guard<std::mutex> lock(roster_mutex_);
+            auto it = roster_.find(bare_of(m.to));
+            const std::string *resource =
+                it != roster_.end() ? it->second.page_resource() : nullptr;
+            if (resource == nullptr) {
+                h_.post_delivery(h_.ctx, m.id, MSGR_DELIVERY_FAILED, MSGR_E_PAGING_UNAVAILABLE);
+                return;
+            }
+            to = it->first + "/" + *resource;
+        }
+        xmpp_stanza_t *msg =
+            xmpp_message_new(ctx_, m.page ? "normal" : "chat", to.c_str(), nullptr);
         if (msg == nullptr) {
             h_.post_delivery(h_.ctx, m.id, MSGR_DELIVERY_FAILED, MSGR_E_OUTOFMEMORY);
             return;
         }
         xmpp_message_set_body(msg, m.text.c_str());
+        if (m.page) add_child(msg, "page", msgr_xmpp::kPagingNs);
         xmpp_send(conn_, msg);
         xmpp_stanza_release(msg);
         h_.post_delivery(h_.ctx, m.id, MSGR_DELIVERY_SENT, MSGR_S_OK);
+    }
+
+    // Adds a new element to parent and returns it (parent holds the only reference).
+    xmpp_stanza_t *add_child(xmpp_stanza_t *parent, const char *name, const char *ns = nullptr) {
+        xmpp_stanza_t *c = xmpp_stanza_new(ctx_);
+        xmpp_stanza_set_name(c, name);
+        if (ns != nullptr) xmpp_stanza_set_ns(c, ns);
+        xmpp_stanza_add_child(parent, c);
+        xmpp_stanza_release(c);
+        return c;
     }
 
     void send_presence(bool unavailable) {
@@ -693,18 +772,103 @@ class Xmpp {
         if (p == nullptr) return;
         if (unavailable || my_status_ == MSGR_STATUS_INVISIBLE) {
             xmpp_stanza_set_type(p, "unavailable");
-        } else if (const char *show = show_for(my_status_)) {
-            xmpp_stanza_t *s = xmpp_stanza_new(ctx_);
-            xmpp_stanza_set_name(s, "show");
-            xmpp_stanza_t *t = xmpp_stanza_new(ctx_);
-            xmpp_stanza_set_text(t, show);
-            xmpp_stanza_add_child(s, t);
-            xmpp_stanza_release(t);
-            xmpp_stanza_add_child(p, s);
-            xmpp_stanza_release(s);
+        } else {
+            if (const char *show = show_for(my_status_)) {
+                xmpp_stanza_t *t = xmpp_stanza_new(ctx_);
+                xmpp_stanza_set_text(t, show);
+                xmpp_stanza_add_child(add_child(p, "show"), t);
+                xmpp_stanza_release(t);
+            }
+            // XEP-0115: what this client can do (whether it accepts pages) is in its disco#info.
+            if (!my_ver_.empty()) {
+                xmpp_stanza_t *c = add_child(p, "c", msgr_xmpp::kCapsNs);
+                xmpp_stanza_set_attribute(c, "hash", "sha-1");
+                xmpp_stanza_set_attribute(c, "node", msgr_xmpp::kCapsNode);
+                xmpp_stanza_set_attribute(c, "ver", my_ver_.c_str());
+            }
         }
         xmpp_send(conn_, p);
         xmpp_stanza_release(p);
+    }
+
+    // This client's XEP-0030 identity and features.
+    msgr_xmpp::DiscoInfo my_disco_info() const {
+        msgr_xmpp::DiscoInfo info;
+        info.identities.push_back({"client", "pc", "", "msgr"});
+        info.features = {msgr_xmpp::kCapsNs, msgr_xmpp::kDiscoInfoNs, msgr_xmpp::kPingNs};
+        if (s_.accept_pages) info.features.emplace_back(msgr_xmpp::kPagingNs);
+        return info;
+    }
+
+    // Answers an <iq type='get'/> with an error (RFC 6120 8.2.3: every get and set is answered).
+    void reply_error(xmpp_stanza_t *iq, const char *type, const char *condition) {
+        const char *id = xmpp_stanza_get_id(iq);
+        xmpp_stanza_t *r = xmpp_iq_new(ctx_, "error", id != nullptr ? id : "");
+        if (r == nullptr) return;
+        if (const char *from = xmpp_stanza_get_from(iq)) xmpp_stanza_set_to(r, from);
+        xmpp_stanza_t *e = add_child(r, "error");
+        xmpp_stanza_set_type(e, type);
+        add_child(e, condition, msgr_xmpp::kStanzaErrorNs);
+        xmpp_send(conn_, r);
+        xmpp_stanza_release(r);
+    }
+
+    // A result for iq, with an optional child element in namespace ns; returns the child.
+    xmpp_stanza_t *result_for(xmpp_stanza_t *iq, xmpp_stanza_t **child, const char *ns) {
+        const char *id = xmpp_stanza_get_id(iq);
+        xmpp_stanza_t *r = xmpp_iq_new(ctx_, "result", id != nullptr ? id : "");
+        if (r == nullptr) return nullptr;
+        if (const char *from = xmpp_stanza_get_from(iq)) xmpp_stanza_set_to(r, from);
+        if (child != nullptr) *child = add_child(r, "query", ns);
+        return r;
+    }
+
+    void answer_disco(xmpp_stanza_t *iq, xmpp_stanza_t *query) {
+        const char *node = xmpp_stanza_get_attribute(query, "node");
+        const std::string mine = std::string(msgr_xmpp::kCapsNode) + "#" + my_ver_;
+        if (node != nullptr && mine != node) {
+            reply_error(iq, "cancel", "item-not-found");
+            return;
+        }
+        xmpp_stanza_t *q = nullptr;
+        xmpp_stanza_t *r = result_for(iq, &q, msgr_xmpp::kDiscoInfoNs);
+        if (r == nullptr) return;
+        if (node != nullptr) xmpp_stanza_set_attribute(q, "node", node);
+        const msgr_xmpp::DiscoInfo info = my_disco_info();
+        for (const auto &i : info.identities) {
+            xmpp_stanza_t *id = add_child(q, "identity");
+            xmpp_stanza_set_attribute(id, "category", i.category.c_str());
+            xmpp_stanza_set_attribute(id, "type", i.type.c_str());
+            xmpp_stanza_set_attribute(id, "name", i.name.c_str());
+        }
+        for (const auto &f : info.features)
+            xmpp_stanza_set_attribute(add_child(q, "feature"), "var", f.c_str());
+        xmpp_send(conn_, r);
+        xmpp_stanza_release(r);
+    }
+
+    // Asks a contact's resource what its client can do (once per unknown caps ver).
+    void query_disco(const std::string &bare, const std::string &resource,
+                     const msgr_xmpp::Caps &caps) {
+        for (const auto &[id, q] : disco_queries_) {
+            if (q.ver == caps.ver) return;  // already asked: the answer is applied to all
+        }
+        if (disco_queries_.size() >= kMaxDiscoQueries) return;
+        // Unique, not a counter: the contact's client numbers its own queries, and an id handler
+        // matches every IQ with that id, its queries to us included.
+        char *uuid = xmpp_uuid_gen(ctx_);
+        if (uuid == nullptr) return;
+        const std::string id = std::string("disco-") + uuid;
+        xmpp_free(ctx_, uuid);
+        xmpp_stanza_t *iq = xmpp_iq_new(ctx_, "get", id.c_str());
+        if (iq == nullptr) return;
+        xmpp_stanza_set_to(iq, (bare + "/" + resource).c_str());
+        xmpp_stanza_t *q = add_child(iq, "query", msgr_xmpp::kDiscoInfoNs);
+        xmpp_stanza_set_attribute(q, "node", (caps.node + "#" + caps.ver).c_str());
+        disco_queries_[id] = {bare, resource, caps.ver, caps.hash};
+        xmpp_id_handler_add(conn_, &Xmpp::on_disco_result, id.c_str(), this);
+        xmpp_send(conn_, iq);
+        xmpp_stanza_release(iq);
     }
 
     void send_presence_to(const std::string &to, const char *type) {
@@ -825,7 +989,7 @@ class Xmpp {
             std::deque<Outgoing> waiting;
             waiting.swap(outbox_);
             for (const auto &m : waiting)
-                send_message(m);
+                send_out(m);
         }
     }
 
@@ -847,6 +1011,7 @@ class Xmpp {
             if (!in.why.empty()) self->h_.say(MSGR_LOG_INFO, "ignored " + in.why);
             return 1;
         }
+        if (in.page) self->h_.say(MSGR_LOG_INFO, "a page from " + in.from);
         if (in.truncated) {
             self->h_.say(MSGR_LOG_WARNING, "a message from " + in.from + " was longer than " +
                                                std::to_string(msgr_xmpp::kMaxBodyBytes) +
@@ -883,6 +1048,8 @@ class Xmpp {
         const auto slash = full.find('/');
         const std::string resource(slash == std::string_view::npos ? "" : full.substr(slash + 1));
         std::int32_t before = MSGR_STATUS_OFFLINE, after = MSGR_STATUS_OFFLINE;
+        const msgr_xmpp::Caps caps = msgr_xmpp::read_caps(stanza);
+        bool ask = false;
         {
             const std::lock_guard<std::mutex> lock(self->roster_mutex_);
             RosterEntry &e = self->roster_[bare];
@@ -891,10 +1058,18 @@ class Xmpp {
             if (s == MSGR_STATUS_OFFLINE) {
                 e.resources.erase(resource);
             } else {
-                e.resources[resource] = s;
+                Resource &r = e.resources[resource];
+                r.status = s;
+                if (caps.ver != r.ver) {
+                    r.ver = caps.ver;
+                    auto known = self->caps_cache_.find(caps.ver);
+                    r.pages = known != self->caps_cache_.end() && known->second;
+                    ask = !caps.ver.empty() && known == self->caps_cache_.end();
+                }
             }
             after = e.status();
         }
+        if (ask) self->query_disco(bare, resource, caps);
         if (before != after) {
             self->h_.post_status(self->h_.ctx, self->s_.service_id.c_str(), self->session_,
                                  bare.c_str(), after);
@@ -910,23 +1085,91 @@ class Xmpp {
         return 0;  // once
     }
 
-    static int on_roster_push(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *user) {
+    // Every <iq/> that is not the answer to one of ours: roster pushes, disco#info and ping are
+    // answered; any other get or set gets service-unavailable (RFC 6120 8.2.3).
+    static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *user) {
         auto *self = static_cast<Xmpp *>(user);
-        const char *from = xmpp_stanza_get_from(stanza);
-        if (!msgr_xmpp::roster_push_allowed(from, self->jid_)) {
-            self->h_.say(MSGR_LOG_WARNING,
-                         "ignored a roster push from " +
-                             msgr_xmpp::sanitize_utf8(std::string_view(from).substr(0, 200)) +
-                             " (only the account itself may push)");
-            return 1;
+        const char *type = xmpp_stanza_get_type(stanza);
+        const bool get = type != nullptr && std::strcmp(type, "get") == 0;
+        const bool set = type != nullptr && std::strcmp(type, "set") == 0;
+        if (!get && !set) return 1;  // results and errors: the id handlers take them
+        if (set && xmpp_stanza_get_child_by_ns(stanza, kRosterNs) != nullptr) {
+            self->roster_push(conn, stanza);
+        } else if (xmpp_stanza_t *q = xmpp_stanza_get_child_by_ns(stanza, msgr_xmpp::kDiscoInfoNs);
+                   get && q != nullptr) {
+            self->answer_disco(stanza, q);
+        } else if (get && xmpp_stanza_get_child_by_ns(stanza, msgr_xmpp::kPingNs) != nullptr) {
+            xmpp_stanza_t *r = self->result_for(stanza, nullptr, nullptr);
+            if (r != nullptr) {
+                xmpp_send(conn, r);
+                xmpp_stanza_release(r);
+            }
+        } else {
+            self->reply_error(stanza, "cancel", "service-unavailable");
         }
-        if (xmpp_stanza_t *q = xmpp_stanza_get_child_by_ns(stanza, kRosterNs))
-            self->roster_items(q);
+        return 1;
+    }
+
+    // The answer to a disco#info query of query_disco: whether that client accepts pages. A
+    // verified answer (its XEP-0115 hash matches) is kept per ver and applies to every resource
+    // that announced the same ver; an unverified one only to the resource that gave it.
+    static int on_disco_result(xmpp_conn_t *, xmpp_stanza_t *stanza, void *user) {
+        auto *self = static_cast<Xmpp *>(user);
         const char *id = xmpp_stanza_get_id(stanza);
-        xmpp_stanza_t *result = xmpp_iq_new(self->ctx_, "result", id != nullptr ? id : "push");
+        auto it = self->disco_queries_.find(id != nullptr ? id : "");
+        if (it == self->disco_queries_.end()) return 0;
+        const char *type = xmpp_stanza_get_type(stanza);
+        const bool answered = type != nullptr && std::strcmp(type, "result") == 0;
+        const bool failed = type != nullptr && std::strcmp(type, "error") == 0;
+        // Only the queried resource answers (the server stamps 'from'); anything else with
+        // this id is not the answer: keep waiting.
+        const char *from = xmpp_stanza_get_from(stanza);
+        const std::string_view full = from != nullptr ? from : "";
+        const std::size_t slash = full.find('/');
+        const bool from_queried = slash != std::string_view::npos &&
+                                  msgr_xmpp::bare_of(full.substr(0, slash)) == it->second.bare &&
+                                  full.substr(slash + 1) == it->second.resource;
+        if ((!answered && !failed) || !from_queried) return 1;
+        const DiscoQuery q = std::move(it->second);
+        self->disco_queries_.erase(it);
+        const msgr_xmpp::DiscoInfo info =
+            answered ? msgr_xmpp::read_disco_info(stanza) : msgr_xmpp::DiscoInfo{};
+        const bool pages = msgr_xmpp::has_feature(info, msgr_xmpp::kPagingNs);
+        const bool verified =
+            answered && q.hash == "sha-1" && msgr_xmpp::caps_ver(self->ctx_, info) == q.ver;
+        const std::lock_guard<std::mutex> lock(self->roster_mutex_);
+        if (verified) {
+            if (self->caps_cache_.size() >= kMaxCapsCache) self->caps_cache_.clear();
+            self->caps_cache_[q.ver] = pages;
+            for (auto &[bare, e] : self->roster_) {
+                for (auto &[name, r] : e.resources) {
+                    if (r.ver == q.ver) r.pages = pages;
+                }
+            }
+        } else {
+            auto e = self->roster_.find(q.bare);
+            if (e == self->roster_.end()) return 0;
+            auto r = e->second.resources.find(q.resource);
+            if (r != e->second.resources.end() && r->second.ver == q.ver) r->second.pages = pages;
+        }
+        return 0;  // once
+    }
+
+    // RFC 6121 2.1.6: a push that is not from the account itself is ignored, unanswered.
+    void roster_push(xmpp_conn_t *conn, xmpp_stanza_t *stanza) {
+        const char *from = xmpp_stanza_get_from(stanza);
+        if (!msgr_xmpp::roster_push_allowed(from, jid_)) {
+            h_.say(MSGR_LOG_WARNING,
+                   "ignored a roster push from " +
+                       msgr_xmpp::sanitize_utf8(std::string_view(from).substr(0, 200)) +
+                       " (only the account itself may push)");
+            return;
+        }
+        if (xmpp_stanza_t *q = xmpp_stanza_get_child_by_ns(stanza, kRosterNs)) roster_items(q);
+        xmpp_stanza_t *result = result_for(stanza, nullptr, nullptr);
+        if (result == nullptr) return;
         xmpp_send(conn, result);
         xmpp_stanza_release(result);
-        return 1;
     }
 
     Host h_;
@@ -942,7 +1185,8 @@ class Xmpp {
 
     std::mutex roster_mutex_;  // roster_ (read by describe on the runtime's thread)
     std::map<std::string, RosterEntry> roster_;
-    std::string describe_name_;  // the friendly name handed out by describe
+    std::string describe_name_;               // the friendly name handed out by describe
+    std::map<std::string, bool> caps_cache_;  // verified caps ver -> accepts pages
 
     // Network thread only.
     xmpp_conn_t *conn_ = nullptr;
@@ -964,6 +1208,8 @@ class Xmpp {
     bool parse_error_ = false;
     int socket_error_ = 0;
     xmpp_log_t logger_{};
+    std::string my_ver_;                               // this client's XEP-0115 ver
+    std::map<std::string, DiscoQuery> disco_queries_;  // by IQ id
 };
 
 // ---- the contact service table --------------------------------------------------------------
@@ -998,8 +1244,18 @@ msgr_hresult svc_describe(void *state, const char *signin, msgr_contact_info *ou
 msgr_hresult svc_send(void *state, std::uint64_t id, const char *to, const char *text,
                       std::size_t size) {
     Command c{Command::send};
-    c.message = {id, to, std::string(text, size)};
+    c.message = {id, to, std::string(text, size), false};
     static_cast<Xmpp *>(state)->push(std::move(c));
+    return MSGR_S_OK;
+}
+
+msgr_hresult svc_send_page(void *state, std::uint64_t id, const char *to, const char *text,
+                           std::size_t size) {
+    auto *x = static_cast<Xmpp *>(state);
+    if (!x->carries_pages_to(to)) return MSGR_S_FALSE;  // the paging add-in's gateway, then
+    Command c{Command::send};
+    c.message = {id, to, std::string(text, size), true};
+    x->push(std::move(c));
     return MSGR_S_OK;
 }
 
@@ -1036,13 +1292,14 @@ msgr_hresult load(const msgr_host *host, void **state) {
     t.struct_size = sizeof t;
     t.state = x.get();
     t.id = x->settings().service_id.c_str();
-    t.flags = 0;  // pages over XMPP: not yet
+    t.flags = MSGR_SERVICE_CAN_PAGE;
     t.max_message_bytes = kMaxMessageBytes;
     t.signin = svc_signin;
     t.signout = svc_signout;
     t.set_status = svc_set_status;
     t.describe = svc_describe;
     t.send_message = svc_send;
+    t.send_page = svc_send_page;
     const msgr_hresult hr = h.register_service(host->ctx, &t);
     if (MSGR_FAILED(hr)) return hr;  // x stops its thread
     *state = x.release();
