@@ -6,6 +6,9 @@
 //  - text handed to the runtime is valid UTF-8 without NUL bytes;
 //  - it is at most kMaxBodyBytes plus the truncation mark;
 //  - the sender is a non-empty bare JID (no '/') that is not the account itself.
+//  - a caps ver read from a presence is printable ASCII without spaces, and one computed from a
+//    disco#info answer is "" or 28 characters of base64 (a SHA-1), and never more identities
+//    or features are kept than the limits.
 // The raw bytes also go through the UTF-8 helpers directly (not only what expat lets through).
 // Registered in tests/fuzz/CMakeLists.txt (seed corpus tests/fuzz/corpus/xmpp_stanza/); built
 // without libFuzzer, every build replays the corpus through it.
@@ -58,6 +61,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         check(!in.from.empty() && in.from.find('/') == std::string::npos);
         check(in.from != kSelf);
     }
+    const msgr_xmpp::Caps caps = msgr_xmpp::read_caps(st);
+    for (const char ch : caps.ver)
+        check(ch > 0x20 && ch < 0x7F);
+    const msgr_xmpp::DiscoInfo info = msgr_xmpp::read_disco_info(st);
+    check(info.identities.size() <= msgr_xmpp::kMaxDiscoItems);
+    check(info.features.size() <= msgr_xmpp::kMaxDiscoItems);
+    const std::string ver = msgr_xmpp::caps_ver(ctx, info);
+    check(ver.empty() || ver.size() == 28);
+    check(!info.unverifiable || ver.empty());
     const std::int32_t status = msgr_xmpp::presence_status(st);
     (void)status;
     const char *from = xmpp_stanza_get_from(st);
