@@ -85,6 +85,11 @@ class FakeServer {
         const std::lock_guard<std::mutex> lock(mutex_);
         return problem_;
     }
+    // Everything the client sent after the script (the last connection).
+    std::string heard() {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        return heard_;
+    }
 
   private:
     void note(const std::string &p) {
@@ -172,7 +177,10 @@ class FakeServer {
             pollfd p{fd, POLLIN, 0};
             if (::poll(&p, 1, 50) <= 0) continue;
             char buf[4096];
-            if (::read(fd, buf, sizeof buf) <= 0) return;
+            const ssize_t n = ::read(fd, buf, sizeof buf);
+            if (n <= 0) return;
+            const std::lock_guard<std::mutex> lock(mutex_);
+            heard_.append(buf, static_cast<std::size_t>(n));
         }
     }
 
@@ -184,6 +192,7 @@ class FakeServer {
     std::string in_;
     std::mutex mutex_;
     std::string problem_;
+    std::string heard_;
     std::thread thread_;
 };
 
@@ -359,4 +368,69 @@ TEST(XmppHostileServer, ACorpusOfHostileStanzasNeitherCrashesNorLeaksBadText) {
     }
     EXPECT_TRUE(saw_busy);
     EXPECT_EQ(msgr_signout(host.rt), MSGR_S_OK);
+}
+
+// A contact's server floods presences, each from another resource announcing another XEP-0115
+// ver: the add-in asks at most 64 of them what they can do (it does not answer a flood with a
+// flood), stays signed in, and none of them makes the contact pageable unasked.
+TEST(XmppHostileServer, ACapsFloodGetsABoundedNumberOfQueries) {
+    std::vector<std::string> script;
+    for (int i = 0; i < 300; ++i) {
+        script.push_back("<presence from='bob@localhost/r" + std::to_string(i) +
+                         "'><c xmlns='http://jabber.org/protocol/caps' hash='sha-1' "
+                         "node='urn:evil' ver='v" +
+                         std::to_string(i) + "='/></presence>");
+    }
+    script.push_back(msg("bob@localhost/r1", "sentinel"));
+    FakeServer server({script});
+    ASSERT_NE(server.port(), 0);
+    std::vector<std::string> texts;
+    Host host(
+        "[runtime]\nprimary_service = \"xmpp\"\naddin_default_paths = false\n"
+        "addin_paths = [" +
+        toml_string(kAddins) + "]\n\n[xmpp]\nhost = \"127.0.0.1\"\nport = " +
+        std::to_string(server.port()) + "\ntls = \"disabled\"\nlogon_timeout_ms = 10000\n");
+    ASSERT_EQ(host.create_hr, MSGR_S_OK) << msgr_last_error();
+    msgr_subscription sub = 0;
+    msgr_subscribe(
+        host.rt, MSGR_EVENT_MESSAGE_RECEIVED,
+        [](const msgr_event *ev, void *u) {
+            static_cast<std::vector<std::string> *>(u)->emplace_back(ev->text);
+        },
+        &texts, &sub);
+    auto count = [](const std::string &hay, const std::string &needle) {
+        std::size_t n = 0;
+        for (auto at = hay.find(needle); at != std::string::npos; at = hay.find(needle, at + 1))
+            ++n;
+        return n;
+    };
+    ASSERT_EQ(msgr_signin(host.rt, "alice@localhost", "pw"), MSGR_S_OK);
+    bool sentinel = false;
+    std::size_t queries = 0;
+    for (int i = 0; i < 3000 && (!sentinel || queries < 64); ++i) {  // ~15 s hang guard
+        msgr_runtime_tick(host.rt);
+        sentinel = !texts.empty() && texts.back() == "sentinel";
+        queries = count(server.heard(), "http://jabber.org/protocol/disco#info");
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_TRUE(sentinel) << server.problem();
+    for (int i = 0; i < 100; ++i) {  // time for any query past the bound to show
+        msgr_runtime_tick(host.rt);
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    queries = count(server.heard(), "http://jabber.org/protocol/disco#info");
+    EXPECT_EQ(queries, 64u) << "one query per unknown ver, at most 64 unanswered";
+    EXPECT_EQ(count(server.heard(), "node='urn:evil#v0='") +
+                  count(server.heard(), "node=\"urn:evil#v0=\""),
+              1u)
+        << server.heard().substr(0, 400);
+    msgr_contact *bob = nullptr;
+    ASSERT_EQ(msgr_get_contact(host.rt, "bob@localhost", nullptr, &bob), MSGR_S_OK);
+    std::int32_t status = 0;
+    EXPECT_EQ(msgr_contact_status(bob, &status), MSGR_S_OK);
+    EXPECT_EQ(status, MSGR_STATUS_ONLINE);
+    int pageable = -1;
+    EXPECT_EQ(msgr_contact_can_page(bob, &pageable), MSGR_S_OK);
+    EXPECT_EQ(pageable, 0) << "no resource answered that it accepts pages";
+    msgr_contact_release(bob);
 }
