@@ -155,10 +155,19 @@ TEST(PageViaService, ASendPageThatThrowsDisablesTheServiceAndFailsThePage) {
 }
 
 TEST(PageViaService, ASendPageThatFailsDisablesThePrimaryServiceAndNothingCrashes) {
+    std::vector<msgr_hresult> deliveries;  // before the host, which raises events as it goes
     TempDir d;
     Host h(config("misbehave", "carries_pages = [\"pager@test\"]\nfail = [\"send_page\"]\n",
                   d / "outbox.jsonl"));
     ASSERT_EQ(h.create_hr, MSGR_S_OK) << msgr_last_error();
+    msgr_subscription sub = 0;
+    ASSERT_EQ(msgr_subscribe(
+                  h.rt, MSGR_EVENT_DELIVERY_CHANGE,
+                  [](const msgr_event *ev, void *u) {
+                      static_cast<std::vector<msgr_hresult> *>(u)->push_back(ev->hr);
+                  },
+                  &deliveries, &sub),
+              MSGR_S_OK);
     h.signin("me@test");
     std::size_t index = 0;
     msgr_window *w = send_page(h, "pager@test", "misbehave", "boom", index);
@@ -173,6 +182,9 @@ TEST(PageViaService, ASendPageThatFailsDisablesThePrimaryServiceAndNothingCrashe
     EXPECT_EQ(status, MSGR_STATUS_OFFLINE);
     int closed = 0;
     EXPECT_EQ(msgr_window_is_closed(w, &closed), MSGR_RPC_E_DISCONNECTED);
+    // The page's fate still arrives, once: failed.
+    ASSERT_EQ(deliveries.size(), 1u);
+    EXPECT_EQ(deliveries[0], MSGR_E_FAIL);
     EXPECT_EQ(h.find("paging").state, MSGR_ADDIN_LOADED);
     EXPECT_FALSE(fs::exists(d / "outbox.jsonl"));
     msgr_window_release(w);
