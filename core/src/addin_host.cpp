@@ -59,6 +59,9 @@ struct msgr_host_ctx {
     bool has_paging = false;
     msgr_paging_provider paging{};
     msgr::core::PagingProvider *adapter = nullptr;  // installed in the runtime while loaded
+    // The page its submit is running for (owner thread; NULL outside submit): the one page that
+    // msgr_host_page_via_service accepts from it.
+    const msgr::core::PageRequest *submitting = nullptr;
 
     struct Sub {
         msgr_event_type type;
@@ -84,6 +87,10 @@ struct msgr_host_ctx {
 
     std::mutex owed_mutex;  // pages and messages handed over whose outcome the add-in owes
     std::unordered_set<std::uint64_t> owed;
+    // The id being handed to one of its services (send_message, send_page) that it did not owe
+    // before (owner thread; 0 when none). If that call fails, whoever handed it over reports it,
+    // so disabling the add-in inside the call does not report it a second time.
+    std::uint64_t handing_over = 0;
     // Whether the add-in's reports are taken (false once it is disabled or unloaded).
     std::atomic<bool> accepting{true};
     // Service ids the add-in may report for (read by its threads; guarded by owed_mutex).
@@ -104,6 +111,10 @@ constexpr std::size_t kPagingV1Size =
     offsetof(msgr_paging_provider, submit) + sizeof(msgr_paging_provider::submit);
 constexpr std::size_t kServiceV1Size =
     offsetof(msgr_contact_service, send_message) + sizeof(msgr_contact_service::send_message);
+constexpr std::size_t kServiceV3Size =  // ABI 1.3: send_page
+    offsetof(msgr_contact_service, send_page) + sizeof(msgr_contact_service::send_page);
+constexpr std::size_t kPageRequestV1Size =
+    offsetof(msgr_page_request, text_size) + sizeof(msgr_page_request::text_size);
 constexpr std::size_t kDrawerV1Size = offsetof(msgr_drawer, draw) + sizeof(msgr_drawer::draw);
 constexpr std::size_t kDrawContextV1Size =
     offsetof(msgr_draw_context, frame) + sizeof(msgr_draw_context::frame);
@@ -412,7 +423,11 @@ msgr_hresult host_register_service(msgr_host_ctx *ctx, const msgr_contact_servic
     try {
         msgr_host_ctx::ServiceReg reg;
         reg.id = id;
+        // reg.table is zeroed: what an older add-in's table lacks stays NULL (send_page of a
+        // table built for ABI 1.1 or 1.2: it carries no pages itself). A size that ends inside
+        // send_page did not come from any header; it has none either.
         std::memcpy(&reg.table, t, std::min<std::size_t>(t->struct_size, sizeof reg.table));
+        if (t->struct_size < kServiceV3Size) reg.table.send_page = nullptr;
         reg.table.struct_size = sizeof reg.table;
         ctx->services.push_back(std::move(reg));
         const std::lock_guard<std::mutex> lock(ctx->owed_mutex);
@@ -500,6 +515,8 @@ msgr_hresult host_post_message(msgr_host_ctx *ctx, const char *service, std::uin
     }
 }
 
+msgr_hresult host_page_via_service(msgr_host_ctx *ctx, const msgr_page_request *page);
+
 msgr_proc host_get_proc(const char *name) {
     if (name == nullptr) return nullptr;
     struct Entry {
@@ -529,6 +546,7 @@ msgr_proc host_get_proc(const char *name) {
         MSGR_PROC(MSGR_HOST_POST_STATUS, host_post_status),
         MSGR_PROC(MSGR_HOST_POST_MESSAGE, host_post_message),
         MSGR_PROC(MSGR_HOST_REGISTER_DRAWER, host_register_drawer),
+        MSGR_PROC(MSGR_HOST_PAGE_VIA_SERVICE, host_page_via_service),
     };
 #undef MSGR_PROC
     for (const auto &e : table) {
@@ -591,8 +609,10 @@ class AddinPaging final : public PagingProvider {
             sizeof(msgr_page_request), page.message_id,   page.from.c_str(), page.to.c_str(),
             page.to_service.c_str(),   page.text.c_str(), page.text.size()};
         std::string threw;
+        ctx_.submitting = &page;  // it may hand this page to the contact's service meanwhile
         const msgr_hresult hr =
             guard([&] { return ctx_.paging.submit(ctx_.paging.state, &req); }, threw);
+        ctx_.submitting = nullptr;
         if (MSGR_FAILED(hr)) {
             {
                 const std::lock_guard<std::mutex> lock(ctx_.owed_mutex);
@@ -660,19 +680,21 @@ class AddinService final : public Service {
     msgr_hresult send_message(std::uint64_t message_id, const std::string &to,
                               const std::string &text) override {
         if (!alive()) return gone();
-        {
-            const std::lock_guard<std::mutex> lock(ctx_.owed_mutex);
-            ctx_.owed.insert(message_id);
-        }
         const msgr_contact_service &t = table();
-        const msgr_hresult hr = call("send_message", [&] {
+        // A failure: the caller marks this message failed itself.
+        return hand_over("send_message", message_id, false, [&] {
             return t.send_message(t.state, message_id, to.c_str(), text.c_str(), text.size());
         });
-        if (MSGR_FAILED(hr)) {
-            const std::lock_guard<std::mutex> lock(ctx_.owed_mutex);
-            ctx_.owed.erase(message_id);  // the caller marks this message failed itself
-        }
-        return hr;
+    }
+    msgr_hresult send_page(const PageRequest &page) override {
+        if (!alive()) return MSGR_S_FALSE;
+        const msgr_contact_service &t = table();
+        if (t.send_page == nullptr) return MSGR_S_FALSE;  // it carries no pages (or ABI < 1.3)
+        // S_FALSE or a failure: the paging provider delivers or reports this page itself.
+        return hand_over("send_page", page.message_id, true, [&] {
+            return t.send_page(t.state, page.message_id, page.to.c_str(), page.text.c_str(),
+                               page.text.size());
+        });
     }
 
   private:
@@ -697,10 +719,86 @@ class AddinService final : public Service {
         return MSGR_S_OK;
     }
 
+    // Hands the add-in `id` to deliver (f makes the call and returns its answer). The id is
+    // owed from before the call, since the add-in's thread may report it at once. When the
+    // add-in fails, or declines (S_FALSE, when it may_decline), it owes the id no longer and
+    // the caller deals with it. An id the add-in owed already stays owed: the add-in's own
+    // paging provider handing a page to the add-in's own service.
+    // Returns S_OK (taken), S_FALSE (declined) or the failure.
+    template <typename F>
+    msgr_hresult hand_over(const char *what, std::uint64_t id, bool may_decline, F &&f) {
+        bool inserted = false;
+        {
+            const std::lock_guard<std::mutex> lock(ctx_.owed_mutex);
+            inserted = ctx_.owed.insert(id).second;
+        }
+        if (inserted) ctx_.handing_over = id;
+        msgr_hresult answer = MSGR_S_OK;
+        msgr_hresult hr = call(what, [&] {
+            answer = f();
+            return answer;
+        });
+        ctx_.handing_over = 0;
+        if (MSGR_SUCCEEDED(hr) && may_decline && answer != MSGR_S_OK) hr = MSGR_S_FALSE;
+        if (hr != MSGR_S_OK && inserted) {
+            const std::lock_guard<std::mutex> lock(ctx_.owed_mutex);
+            ctx_.owed.erase(id);
+        }
+        return hr;
+    }
+
     msgr_host_ctx &ctx_;
     std::size_t index_;
     std::string id_;
 };
+
+// Whether the add-in's request is the page `mine` (the one its submit is running for), field
+// by field: the paging provider may hand a service that page and no other, so that no add-in
+// can make a service send text of its choosing (only the user sends).
+bool same_page(const msgr_page_request *page, const PageRequest &mine) {
+    if (page == nullptr || page->struct_size < kPageRequestV1Size) return false;
+    if (page->from == nullptr || page->to == nullptr || page->to_service == nullptr ||
+        page->text == nullptr) {
+        return false;
+    }
+    // strcmp reads the add-in's strings no further than the length of ours plus one.
+    return page->message_id == mine.message_id && std::strcmp(page->from, mine.from.c_str()) == 0 &&
+           std::strcmp(page->to, mine.to.c_str()) == 0 &&
+           std::strcmp(page->to_service, mine.to_service.c_str()) == 0 &&
+           page->text_size == mine.text.size() &&
+           std::memcmp(page->text, mine.text.data(), mine.text.size()) == 0;
+}
+
+// The paging provider hands the page it is submitting to the contact's own service (ABI 1.3).
+// On S_OK the service owes the page's delivery report, and the paging provider no longer does.
+msgr_hresult host_page_via_service(msgr_host_ctx *ctx, const msgr_page_request *page) {
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    // On the owner thread, inside the paging provider's submit. The mark is lifted while the
+    // service is called, so that nothing the service does can nest a call.
+    if (!on_owner(ctx) || ctx->submitting == nullptr || ctx->state != MSGR_ADDIN_LOADED)
+        return MSGR_E_UNEXPECTED;
+    const PageRequest &mine = *ctx->submitting;
+    if (!same_page(page, mine)) return MSGR_E_INVALIDARG;  // another page
+    {
+        const std::lock_guard<std::mutex> lock(ctx->owed_mutex);
+        if (ctx->owed.count(mine.message_id) == 0) return MSGR_E_INVALIDARG;  // reported already
+    }
+    Service *service = ctx->host->runtime().find_service(mine.to_service);
+    if (service == nullptr) return MSGR_S_FALSE;  // its add-in is gone: the gateway's turn
+    bool own = false;  // the paging provider's add-in provides the service too
+    for (const auto &reg : ctx->services)
+        own = own || reg.adapter == service;
+    ctx->submitting = nullptr;
+    const msgr_hresult hr = service->send_page(mine);  // guarded: a failure disables the service
+    ctx->submitting = &mine;
+    if (MSGR_FAILED(hr)) return MSGR_E_FAIL;
+    if (hr != MSGR_S_OK) return MSGR_S_FALSE;
+    if (!own) {  // the debt moves to the service's add-in; within one add-in it stays put, once
+        const std::lock_guard<std::mutex> lock(ctx->owed_mutex);
+        ctx->owed.erase(mine.message_id);
+    }
+    return MSGR_S_OK;
+}
 
 // The directory libmsgr.so (or the program msgr_core is linked into) was loaded from.
 std::string own_directory() {
@@ -1170,6 +1268,9 @@ void AddinHost::withdraw(msgr_host_ctx &ctx) {
         const std::lock_guard<std::mutex> lock(ctx.owed_mutex);
         owed.swap(ctx.owed);
     }
+    // Except the one whose hand-over failed just now (disabling it): its caller reports it, or
+    // (a page) the paging provider may still deliver it through its own gateway.
+    if (ctx.handing_over != 0) owed.erase(ctx.handing_over);
     for (const auto id : owed)
         ctx.inbox->push(DeliveryDone{id, MSGR_DELIVERY_FAILED, MSGR_E_FAIL});
 }

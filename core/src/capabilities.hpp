@@ -58,6 +58,16 @@ using RuntimeInbox = Inbox<InboxItem>;
 
 // ---- Contact services -----------------------------------------------------------------------
 
+// A page, as the runtime hands it to the paging provider (and the paging provider, through the
+// add-in host, to the contact's own service).
+struct PageRequest {
+    std::uint64_t message_id = 0;
+    std::string from;  // the signed-in user
+    std::string to;    // the contact's sign-in name
+    std::string to_service;
+    std::string text;
+};
+
 struct ContactInfo {
     std::string friendly;  // empty: use the sign-in name
     std::int32_t status = MSGR_STATUS_UNKNOWN;
@@ -87,17 +97,15 @@ class Service {
     // Sends a message; reports DeliveryDone{message_id} through the inbox.
     virtual msgr_hresult send_message(std::uint64_t message_id, const std::string &to,
                                       const std::string &text) = 0;
+    // Carries a page to the contact itself (add-in ABI 1.3; an XMPP contact whose client accepts
+    // pages): S_OK when taken, and DeliveryDone{message_id} is reported through the inbox as for
+    // a message; S_FALSE when the service carries no page to this contact (the paging provider
+    // delivers it through its own gateway); a failure when the service broke. Only the paging
+    // provider asks, from inside its submit for this page (msgr_host_page_via_service).
+    virtual msgr_hresult send_page(const PageRequest &page) = 0;
 };
 
 // ---- Paging ---------------------------------------------------------------------------------
-
-struct PageRequest {
-    std::uint64_t message_id = 0;
-    std::string from;  // the signed-in user
-    std::string to;    // the contact's sign-in name
-    std::string to_service;
-    std::string text;
-};
 
 class PagingProvider {
   public:

@@ -7,6 +7,13 @@
 //  - the page length limit: 160 UTF-16 code units by default ([paging] max_length), the length
 //    of one SMS and what pagers and SMS gateways count in; a page is one short message, and
 //    a limit a phone delivers in one piece keeps it that way.
+//  - the contact's own service first: when the runtime has msgr_host_page_via_service (add-in
+//    ABI 1.3) and [paging] through_services is not false, each page is offered to the service
+//    the contact is on (an XMPP contact whose client accepts pages, say). A service that takes it
+//    reports its delivery; one that carries no page to that contact (S_FALSE) leaves it to the
+//    gateway below; when the service fails on it (and is disabled for that), the page is
+//    reported failed with the runtime's result rather than sent again through the gateway: it
+//    may have left already, and a page that arrives twice is worse than one marked failed.
 //  - delivery: on its own thread, never on the host's. "outbox" (the default) appends a JSON line
 //    to a file under the user's data directory; "webhook" POSTs JSON (ntfy / Gotify style) with
 //    libcurl's multi interface. A failed attempt is retried with exponential backoff; the final
@@ -60,6 +67,7 @@ struct Settings {
     std::int64_t retries = 3;  // attempts after the first
     std::int64_t backoff_ms = 1000;
     std::int64_t backoff_max_ms = 60000;
+    bool through_services = true;  // offer each page to the contact's own service first
 };
 
 std::string fold(std::string_view s) {
@@ -119,6 +127,9 @@ class Pager {
           log_(reinterpret_cast<msgr_host_log_fn>(host.get_proc(MSGR_HOST_LOG))),
           post_(
               reinterpret_cast<msgr_host_post_delivery_fn>(host.get_proc(MSGR_HOST_POST_DELIVERY))),
+          // NULL on a runtime older than ABI 1.3: every page goes through the gateway.
+          via_service_(reinterpret_cast<msgr_host_page_via_service_fn>(
+              host.get_proc(MSGR_HOST_PAGE_VIA_SERVICE))),
           s_(std::move(settings)) {}
 
     ~Pager() { stop(); }
@@ -165,6 +176,27 @@ class Pager {
     const Settings &settings() const { return s_; }
 
     msgr_hresult submit(const msgr_page_request &req) {
+        if (s_.through_services && via_service_ != nullptr) {
+            const msgr_hresult hr = via_service_(ctx_, &req);
+            if (hr == MSGR_S_OK) {
+                log(MSGR_LOG_DEBUG, "page " + std::to_string(req.message_id) +
+                                        " handed to the contact's service " +
+                                        (req.to_service ? req.to_service : ""));
+                return MSGR_S_OK;  // the service reports its delivery now, not us
+            }
+            if (MSGR_FAILED(hr)) {
+                // The service broke on it (and is disabled): the page fails in its window.
+                post_(ctx_, req.message_id, MSGR_DELIVERY_FAILED, hr);
+                return MSGR_S_OK;
+            }
+            // S_FALSE: the service carries no page to this contact; the gateway does.
+        }
+        return queue(req);
+    }
+
+  private:
+    // Queues a page for the delivery thread (the outbox or the webhook).
+    msgr_hresult queue(const msgr_page_request &req) {
         const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count();
@@ -215,7 +247,6 @@ class Pager {
         return MSGR_S_OK;
     }
 
-  private:
     void wake() {
         if (multi_ != nullptr) {
             curl_multi_wakeup(multi_);
@@ -400,6 +431,7 @@ class Pager {
     msgr_host_ctx *ctx_;
     msgr_host_log_fn log_;
     msgr_host_post_delivery_fn post_;
+    msgr_host_page_via_service_fn via_service_;
     Settings s_;
     CURLM *multi_ = nullptr;
     bool curl_inited_ = false;
@@ -421,6 +453,7 @@ struct ConfigReader {
     msgr_host_ctx *ctx;
     msgr_host_config_string_fn str;
     msgr_host_config_int_fn integer;
+    msgr_host_config_bool_fn boolean;
     msgr_host_config_array_size_fn array_size;
     msgr_host_config_array_string_fn array_string;
     msgr_host_config_key_fn key;
@@ -443,6 +476,13 @@ struct ConfigReader {
         if (hr != MSGR_S_OK) return true;
         if (v < lo || v > hi) return bad(k, range);
         out = v;
+        return true;
+    }
+    bool get(const char *k, bool &out) {
+        int v = 0;
+        const msgr_hresult hr = boolean(ctx, k, &v);
+        if (hr == MSGR_E_INVALIDARG) return bad(k, "true or false");
+        if (hr == MSGR_S_OK) out = v != 0;
         return true;
     }
     bool get(const char *k, std::vector<std::string> &out) {
@@ -479,6 +519,7 @@ bool read_settings(const msgr_host &host, Settings &s, std::string &why) {
         host.ctx,
         reinterpret_cast<msgr_host_config_string_fn>(host.get_proc(MSGR_HOST_CONFIG_STRING)),
         reinterpret_cast<msgr_host_config_int_fn>(host.get_proc(MSGR_HOST_CONFIG_INT)),
+        reinterpret_cast<msgr_host_config_bool_fn>(host.get_proc(MSGR_HOST_CONFIG_BOOL)),
         reinterpret_cast<msgr_host_config_array_size_fn>(
             host.get_proc(MSGR_HOST_CONFIG_ARRAY_SIZE)),
         reinterpret_cast<msgr_host_config_array_string_fn>(
@@ -486,7 +527,8 @@ bool read_settings(const msgr_host &host, Settings &s, std::string &why) {
         reinterpret_cast<msgr_host_config_key_fn>(host.get_proc(MSGR_HOST_CONFIG_KEY)),
         reinterpret_cast<msgr_host_config_origin_fn>(host.get_proc(MSGR_HOST_CONFIG_ORIGIN)),
         {}};
-    if (!r.str || !r.integer || !r.array_size || !r.array_string || !r.key || !r.origin) {
+    if (!r.str || !r.integer || !r.boolean || !r.array_size || !r.array_string || !r.key ||
+        !r.origin) {
         why = "the runtime lacks the configuration functions this add-in needs";
         return false;
     }
@@ -502,7 +544,8 @@ bool read_settings(const msgr_host &host, Settings &s, std::string &why) {
                                         "webhook_timeout_ms",
                                         "retries",
                                         "retry_backoff_ms",
-                                        "retry_backoff_max_ms"};
+                                        "retry_backoff_max_ms",
+                                        "through_services"};
     const char *k = nullptr;
     for (std::size_t i = 0; r.key(host.ctx, i, &k) == MSGR_S_OK; ++i) {
         bool ok = false;
@@ -525,7 +568,8 @@ bool read_settings(const msgr_host &host, Settings &s, std::string &why) {
         r.get("webhook_timeout_ms", s.timeout_ms, 1, 600000) &&
         r.get("retries", s.retries, 0, 100) &&
         r.get("retry_backoff_ms", s.backoff_ms, 0, 3600000) &&
-        r.get("retry_backoff_max_ms", s.backoff_max_ms, 0, 86400000);
+        r.get("retry_backoff_max_ms", s.backoff_max_ms, 0, 86400000) &&
+        r.get("through_services", s.through_services);
     if (!ok) {
         why = r.error;
         return false;

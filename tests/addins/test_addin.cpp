@@ -7,17 +7,35 @@
 //   TEST_FUNCTION_ENTRY  exports msgr_addin_entry as a function, not as the alias
 //   TEST_BOOST_ALIAS exports the entry with BOOST_DLL_ALIAS itself
 //   TEST_DEPENDS     the name of an add-in it depends on
+//   TEST_OLD_SERVICE_TABLE  registers its contact service with the ABI 1.2 table size (without
+//                    send_page, though the function is set beyond struct_size)
 // At run time it reads its table: throw = [...] and fail = [...] name the calls that throw or
 // return E_FAIL ("load", "knows_mobile", "submit", "event"); paging = true registers a paging
 // provider (delivering every page at once); events = true subscribes to every event;
 // service = true registers a contact service whose id is TEST_NAME (or service_id) (sign-in always
 // succeeds, every message is delivered; "signin", "signout", "set_status", "describe",
-// "send_message" can throw or fail), and post_bad = true makes its sign-in also try reports the
-// host must refuse (logged as "refused: <call> <hr>").
+// "send_message", "send_page" can throw or fail), and post_bad = true makes its sign-in also try
+// reports the host must refuse (logged as "refused: <call> <hr>").
+// Pages through services (ABI 1.3): carries_pages = [...] names the contacts its service carries
+// pages to (describe says they are mobile; send_page declines every other contact, takes theirs,
+// logs "carried page <id> to <who>: <text>" and reports it sent from a thread of its own, after
+// carry_delay_ms); mobile = [...] names more contacts describe calls mobile (their pages are
+// declined); can_page = true sets MSGR_SERVICE_CAN_PAGE (implied by carries_pages or mobile).
+// pages_via_service = true makes its paging provider offer each page to the contact's service
+// first (logging "page-via: <hr>"); when that fails, fallback = true delivers the page itself
+// (the contract's "or deliver it") instead of reporting it failed. probe = true calls
+// msgr_host_page_via_service where the host must refuse it -- in load, in event callbacks, with
+// another page in submit, nested inside send_page and from a thread -- and logs each answer as
+// "refused: page-via-<where> <hr>".
+#include <atomic>
+#include <chrono>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "msgr/addin.h"
@@ -49,6 +67,17 @@ struct State {
     msgr_host_post_message_fn post_message = nullptr;
     msgr_host_post_contact_fn post_contact = nullptr;
     msgr_host_post_status_fn post_status = nullptr;
+    // Pages through services (ABI 1.3).
+    msgr_host_page_via_service_fn page_via = nullptr;
+    std::vector<std::string> carries_pages;
+    std::vector<std::string> mobile;
+    bool pages_via_service = false;
+    bool fallback = false;
+    bool probe = false;
+    std::int64_t carry_delay_ms = 0;
+    std::atomic<bool> stopping{false};
+    std::mutex threads_mutex;
+    std::vector<std::thread> threads;  // reporting carried pages; joined at unload
 };
 
 bool listed(const std::vector<std::string> &v, const char *what) {
@@ -69,10 +98,60 @@ msgr_hresult knows_mobile(void *state, const char *, const char *, int *out) {
     return misbehave(*static_cast<State *>(state), "knows_mobile");
 }
 
+void log_refused(State &s, const char *call, msgr_hresult hr) {
+    char buf[96];
+    (void)std::snprintf(buf, sizeof buf, "refused: %s 0x%08X", call, static_cast<unsigned>(hr));
+    s.log(s.ctx, MSGR_LOG_INFO, buf);
+}
+
+// A page request the host must refuse wherever it comes from (probes outside submit).
+msgr_page_request some_page() {
+    msgr_page_request p{};
+    p.struct_size = sizeof p;
+    p.message_id = 1;
+    p.from = "me@test";
+    p.to = "pager@test";
+    p.to_service = TEST_NAME;
+    p.text = "x";
+    p.text_size = 1;
+    return p;
+}
+
+// Inside submit: every way of asking for another page than the one being submitted.
+void probe_other_pages(State &s, const msgr_page_request &page) {
+    msgr_page_request other = page;
+    other.message_id = page.message_id + 1000;
+    log_refused(s, "page-via-wrong-id", s.page_via(s.ctx, &other));
+    other = page;
+    other.to = "someone-else@test";
+    log_refused(s, "page-via-other-to", s.page_via(s.ctx, &other));
+    other = page;
+    other.text = "words the user never wrote";
+    other.text_size = std::strlen(other.text);
+    log_refused(s, "page-via-other-text", s.page_via(s.ctx, &other));
+    other = page;
+    other.to_service = "loopback";
+    log_refused(s, "page-via-other-service", s.page_via(s.ctx, &other));
+    other = page;
+    other.struct_size = 8;
+    log_refused(s, "page-via-small", s.page_via(s.ctx, &other));
+    log_refused(s, "page-via-null", s.page_via(s.ctx, nullptr));
+}
+
 msgr_hresult submit(void *state, const msgr_page_request *page) {
     auto *s = static_cast<State *>(state);
     const msgr_hresult hr = misbehave(*s, "submit");
     if (MSGR_FAILED(hr)) return hr;
+    if (s->probe && s->page_via != nullptr) probe_other_pages(*s, *page);
+    if (s->pages_via_service && s->page_via != nullptr) {
+        const msgr_hresult via = s->page_via(s->ctx, page);
+        char buf[48];
+        (void)std::snprintf(buf, sizeof buf, "page-via: 0x%08X", static_cast<unsigned>(via));
+        s->log(s->ctx, MSGR_LOG_INFO, buf);
+        if (via == MSGR_S_OK) return MSGR_S_OK;  // the service reports it
+        if (MSGR_FAILED(via) && !s->fallback)
+            return s->post(s->ctx, page->message_id, MSGR_DELIVERY_FAILED, via);
+    }
     return s->post(s->ctx, page->message_id, MSGR_DELIVERY_SENT, MSGR_S_OK);
 }
 
@@ -82,13 +161,11 @@ msgr_hresult on_event(const msgr_event *ev, void *user) {
     if (ev->type == MSGR_EVENT_MESSAGE_RECEIVED && s->log != nullptr) {
         s->log(s->ctx, MSGR_LOG_INFO, (std::string("event seen: ") + ev->text).c_str());
     }
+    if (s->probe && s->page_via != nullptr) {
+        const msgr_page_request p = some_page();
+        log_refused(*s, "page-via-event", s->page_via(s->ctx, &p));
+    }
     return misbehave(*s, "event");
-}
-
-void log_refused(State &s, const char *call, msgr_hresult hr) {
-    char buf[96];
-    (void)std::snprintf(buf, sizeof buf, "refused: %s 0x%08X", call, static_cast<unsigned>(hr));
-    s.log(s.ctx, MSGR_LOG_INFO, buf);
 }
 
 msgr_hresult svc_signin(void *state, std::uint64_t session, const char *, const char *) {
@@ -112,15 +189,51 @@ msgr_hresult svc_signout(void *state) {
 msgr_hresult svc_set_status(void *state, std::int32_t) {
     return misbehave(*static_cast<State *>(state), "set_status");
 }
-msgr_hresult svc_describe(void *state, const char *, msgr_contact_info *out) {
+msgr_hresult svc_describe(void *state, const char *signin, msgr_contact_info *out) {
+    auto *s = static_cast<State *>(state);
     out->status = MSGR_STATUS_ONLINE;
-    return misbehave(*static_cast<State *>(state), "describe");
+    out->mobile = listed(s->carries_pages, signin) || listed(s->mobile, signin) ? 1 : 0;
+    return misbehave(*s, "describe");
 }
 msgr_hresult svc_send(void *state, std::uint64_t id, const char *, const char *, std::size_t) {
     auto *s = static_cast<State *>(state);
     const msgr_hresult hr = misbehave(*s, "send_message");
     if (MSGR_FAILED(hr)) return hr;
     return s->post(s->ctx, id, MSGR_DELIVERY_SENT, MSGR_S_OK);
+}
+
+// Reports a carried page sent from its own thread, after carry_delay_ms (cut short at unload).
+void report_carried(State *s, std::uint64_t id) {
+    const auto until =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(s->carry_delay_ms);
+    while (!s->stopping.load() && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    if (s->probe) {
+        const msgr_page_request p = some_page();
+        log_refused(*s, "page-via-thread", s->page_via(s->ctx, &p));
+    }
+    const msgr_hresult hr = s->post(s->ctx, id, MSGR_DELIVERY_SENT, MSGR_S_OK);
+    if (hr != MSGR_S_OK) log_refused(*s, "page-report", hr);
+}
+
+msgr_hresult svc_send_page(void *state, std::uint64_t id, const char *to, const char *text,
+                           std::size_t text_size) {
+    auto *s = static_cast<State *>(state);
+    const msgr_hresult hr = misbehave(*s, "send_page");
+    if (MSGR_FAILED(hr)) return hr;
+    if (s->probe) {  // the paging provider's mark does not reach into the service it calls
+        msgr_page_request p = some_page();
+        p.message_id = id;
+        log_refused(*s, "page-via-nested", s->page_via(s->ctx, &p));
+    }
+    if (!listed(s->carries_pages, to)) return MSGR_S_FALSE;
+    s->log(
+        s->ctx, MSGR_LOG_INFO,
+        ("carried page " + std::to_string(id) + " to " + to + ": " + std::string(text, text_size))
+            .c_str());
+    const std::lock_guard<std::mutex> lock(s->threads_mutex);
+    s->threads.emplace_back(&report_carried, s, id);
+    return MSGR_S_OK;
 }
 
 std::vector<std::string> strings(const msgr_host *host, const char *key) {
@@ -148,12 +261,30 @@ msgr_hresult load(const msgr_host *host, void **state) {
     auto get_bool =
         reinterpret_cast<msgr_host_config_bool_fn>(host->get_proc(MSGR_HOST_CONFIG_BOOL));
     auto set_error = reinterpret_cast<msgr_host_set_error_fn>(host->get_proc(MSGR_HOST_SET_ERROR));
-    int paging = 0, events = 0, service = 0, post_bad = 0;
+    int paging = 0, events = 0, service = 0, post_bad = 0, can_page = 0, via = 0, probe = 0,
+        fallback = 0;
     get_bool(host->ctx, "paging", &paging);
     get_bool(host->ctx, "events", &events);
     get_bool(host->ctx, "service", &service);
     get_bool(host->ctx, "post_bad", &post_bad);
+    get_bool(host->ctx, "can_page", &can_page);
+    get_bool(host->ctx, "pages_via_service", &via);
+    get_bool(host->ctx, "probe", &probe);
+    get_bool(host->ctx, "fallback", &fallback);
     s->post_bad = post_bad != 0;
+    s->pages_via_service = via != 0;
+    s->probe = probe != 0;
+    s->fallback = fallback != 0;
+    s->carries_pages = strings(host, "carries_pages");
+    s->mobile = strings(host, "mobile");
+    reinterpret_cast<msgr_host_config_int_fn>(host->get_proc(MSGR_HOST_CONFIG_INT))(
+        host->ctx, "carry_delay_ms", &s->carry_delay_ms);
+    s->page_via =
+        reinterpret_cast<msgr_host_page_via_service_fn>(host->get_proc(MSGR_HOST_PAGE_VIA_SERVICE));
+    if (s->probe && s->page_via != nullptr) {  // in load: not inside submit
+        const msgr_page_request p = some_page();
+        log_refused(*s, "page-via-load", s->page_via(s->ctx, &p));
+    }
     msgr_hresult hr = MSGR_S_OK;
     try {
         hr = misbehave(*s, "load");
@@ -181,8 +312,14 @@ msgr_hresult load(const msgr_host *host, void **state) {
         s->post_status =
             reinterpret_cast<msgr_host_post_status_fn>(host->get_proc(MSGR_HOST_POST_STATUS));
         msgr_contact_service t{};
+#ifdef TEST_OLD_SERVICE_TABLE
+        t.struct_size = offsetof(msgr_contact_service, send_page);  // built for ABI 1.2
+#else
         t.struct_size = sizeof t;
+#endif
         t.state = s;
+        if (can_page != 0 || !s->carries_pages.empty() || !s->mobile.empty())
+            t.flags = MSGR_SERVICE_CAN_PAGE;
         auto get_string =
             reinterpret_cast<msgr_host_config_string_fn>(host->get_proc(MSGR_HOST_CONFIG_STRING));
         const char *id = nullptr;
@@ -194,6 +331,7 @@ msgr_hresult load(const msgr_host *host, void **state) {
         t.set_status = &svc_set_status;
         t.describe = &svc_describe;
         t.send_message = &svc_send;
+        t.send_page = &svc_send_page;  // beyond struct_size in TEST_OLD_SERVICE_TABLE: unread
         hr = reinterpret_cast<msgr_host_register_service_fn>(
             host->get_proc(MSGR_HOST_REGISTER_SERVICE))(host->ctx, &t);
     }
@@ -211,7 +349,11 @@ msgr_hresult load(const msgr_host *host, void **state) {
 }
 
 void unload(void *state) {
-    delete static_cast<State *>(state);
+    auto *s = static_cast<State *>(state);
+    s->stopping = true;
+    for (auto &t : s->threads)
+        t.join();
+    delete s;
 }
 
 #ifdef TEST_DEPENDS
