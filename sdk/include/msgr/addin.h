@@ -422,7 +422,8 @@ typedef struct msgr_addin_info {
 MSGR_API msgr_hresult msgr_addin_count(msgr_runtime *rt, size_t *out);
 MSGR_API msgr_hresult msgr_addin_get_info(msgr_runtime *rt, size_t index, msgr_addin_info *out);
 /* Unloads a loaded add-in by name: MSGR_E_BUSY while it is in use (a page window is open or a
- * page is in flight for its paging provider, or the user is signed in or signing in through
+ * page is in flight for its paging provider -- one it handed to a contact's service included,
+ * until that service reports it -- or the user is signed in or signing in through
  * one of its contact services) or another loaded add-in depends on it;
  * E_INVALIDARG for an unknown name; S_FALSE if it is not loaded. */
 MSGR_API msgr_hresult msgr_addin_unload(msgr_runtime *rt, const char *name);
