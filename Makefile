@@ -60,8 +60,9 @@ format: deps
 # (Shift+Tab opens the overlay); without one (no DISPLAY / WAYLAND_DISPLAY) it renders offscreen
 # through EGL and llvmpipe, plays a scripted session and writes screenshots and a transcript to
 # $(BUILD)/demo/, then exits 0. The headless C host's session runs as a test.
+# DEMO_ARGS adds options, e.g. DEMO_ARGS="--config xmpp.toml --signin alice@example.org".
 demo: build
-	$(BUILD)/bin/msgr-sdl2-demo --out $(BUILD)/demo
+	$(BUILD)/bin/msgr-sdl2-demo --out $(BUILD)/demo $(DEMO_ARGS)
 
 # The Google Benchmarks (tests/bench): each run with repetitions; the median of each is shown,
 # every aggregate is kept in $(BUILD)/<bench>.json. BENCH_FLAGS adds options, for example

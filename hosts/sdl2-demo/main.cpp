@@ -1,12 +1,17 @@
 // msgr-sdl2-demo: a small "game" (an animated scene drawn with OpenGL 3) with the msgr overlay on
 // top, running the embedded default runtime (the loopback service: echo@loopback answers every
-// message, mobile@loopback can be paged once a paging add-in is installed).
+// message, mobile@loopback can be paged once a paging add-in is installed), or the runtime a
+// configuration file describes (--config: an XMPP account, for instance; --signin fills the
+// sign-in dialog's name).
 //
 // With a display it is interactive: Shift+Tab opens the overlay, Esc quits while it is closed.
 // Without one (no DISPLAY / WAYLAND_DISPLAY), or with --script, it renders offscreen through
 // SDL's offscreen driver (EGL on Mesa's llvmpipe), plays a scripted session of input events,
 // writes PNG screenshots and a transcript into --out (default ./msgr-demo-out) and exits 0 when
-// every step of the session did what it should.
+// every step of the session did what it should. With --peer CONTACT the script is a chat over
+// the configured network instead: sign in through the dialog (password from $MSGR_PASSWORD), say
+// hello to CONTACT and wait for an answer (tests/xmpp_service runs it against prosody, with a
+// second runtime answering).
 //
 // The scripted session feeds keys and text as SDL events, through the same path as a keyboard
 // (SDL_PushEvent -> ImGui_ImplSDL2_ProcessEvent). The mouse is set in ImGuiIO after the SDL
@@ -19,6 +24,8 @@
 #include <imgui.h>
 #include <stb_image_write.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
@@ -27,6 +34,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <unistd.h>
@@ -143,12 +151,21 @@ struct ScriptInput {
         ev.key.keysym.mod = down ? mod : static_cast<Uint16>(KMOD_NONE);
         SDL_PushEvent(&ev);
     }
+    // Typed text, as SDL delivers it: events of at most 31 bytes, cut between characters.
     void text(const char *utf8) {
-        SDL_Event ev{};
-        ev.type = SDL_TEXTINPUT;
-        ev.text.windowID = SDL_GetWindowID(window);
-        (void)std::snprintf(ev.text.text, sizeof ev.text.text, "%s", utf8);
-        SDL_PushEvent(&ev);
+        const std::string_view all(utf8);
+        for (std::size_t at = 0; at < all.size();) {
+            SDL_Event ev{};
+            ev.type = SDL_TEXTINPUT;
+            ev.text.windowID = SDL_GetWindowID(window);
+            std::size_t n = std::min(all.size() - at, sizeof ev.text.text - 1);
+            while (at + n < all.size() && n > 0 &&
+                   (static_cast<unsigned char>(all[at + n]) & 0xC0) == 0x80)
+                --n;
+            std::memcpy(ev.text.text, all.data() + at, n);
+            SDL_PushEvent(&ev);
+            at += n;
+        }
     }
     // After ImGui_ImplSDL2_NewFrame: the mouse as the script holds it.
     void apply() const {
@@ -162,27 +179,47 @@ ImVec2 centre(const DrawnRect &r) {
     return ImVec2(r.x + r.w * 0.5f, r.y + r.h * 0.5f);
 }
 
-// A step runs once at its frame; `wait` frames pass before the next.
+// A step runs once at its frame; `wait` frames pass before the next, and then, when the step
+// has `until`, more frames until it holds (the network answers in its own time; a hang guard of
+// kUntilSeconds, after which the step's check fails).
 struct Step {
     const char *name;
     int wait;
     std::function<void()> run;
+    std::function<bool()> until = nullptr;
 };
+constexpr int kUntilSeconds = 30;
 
 }  // namespace
 
 int main(int argc, char **argv) {
     bool script = false;
     std::string out = "msgr-demo-out";
+    const char *config = nullptr;  // NULL: the embedded defaults (the loopback service)
+    const char *signin = nullptr;  // the sign-in dialog's name
+    const char *peer = nullptr;    // --script: chat with this contact instead of the loopback tour
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--script") == 0) {
             script = true;
         } else if (std::strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
             out = argv[++i];
+        } else if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            config = argv[++i];
+        } else if (std::strcmp(argv[i], "--signin") == 0 && i + 1 < argc) {
+            signin = argv[++i];
+        } else if (std::strcmp(argv[i], "--peer") == 0 && i + 1 < argc) {
+            peer = argv[++i];
         } else {
-            (void)std::fprintf(stderr,
-                               "usage: msgr-sdl2-demo [--script] [--out DIR]\n"
-                               "  Shift+Tab opens the overlay; Esc quits while it is closed.\n");
+            (void)std::fprintf(
+                stderr,
+                "usage: msgr-sdl2-demo [--config FILE] [--signin NAME] [--script] [--out DIR]\n"
+                "                      [--peer CONTACT]\n"
+                "  --config FILE   the runtime's configuration (e.g. an [xmpp] account)\n"
+                "  --signin NAME   the name the sign-in dialog starts with\n"
+                "  --script        play a scripted session (always, without a display)\n"
+                "  --peer CONTACT  the script signs in (password: $MSGR_PASSWORD), chats with\n"
+                "                  CONTACT and waits for an answer, instead of the loopback tour\n"
+                "  Shift+Tab opens the overlay; Esc quits while it is closed.\n");
             return 2;
         }
     }
@@ -242,7 +279,7 @@ int main(int argc, char **argv) {
     ImGui_ImplOpenGL3_Init("#version 330");
 
     msgr_runtime *rt = nullptr;
-    if (msgr_runtime_create(nullptr, &rt) != MSGR_S_OK) {
+    if (msgr_runtime_create(config, &rt) != MSGR_S_OK) {
         (void)std::fprintf(stderr, "msgr-sdl2-demo: %s\n", msgr_last_error());
         return 1;
     }
@@ -252,6 +289,7 @@ int main(int argc, char **argv) {
     {
         msgr::render::OverlayOptions options;
         options.start_open = !script;  // interactive: straight to the sign-in dialog
+        if (signin != nullptr) options.default_signin_name = signin;
         Overlay overlay(rt, options);
         overlay.set_activated_callback(on_overlay, &tr);
         overlay.set_exclusive_input(true);
@@ -285,7 +323,100 @@ int main(int argc, char **argv) {
         };
         auto move_to = [&](const DrawnRect &r) { input.mouse = centre(r); };
         std::string pending_shot;
-        if (script) {
+        // The peer's answer (with --peer): the first incoming message in the conversation.
+        auto answered = [&] {
+            std::size_t n = 0;
+            msgr_window_history_count(chat, &n);
+            for (std::size_t i = 0; i < n; ++i) {
+                msgr_message m{};
+                m.struct_size = sizeof m;
+                if (msgr_window_history_get(chat, i, &m) == MSGR_S_OK &&
+                    m.direction == MSGR_MESSAGE_INCOMING)
+                    return true;
+            }
+            return false;
+        };
+        auto my_status_is = [&](std::int32_t want) {
+            std::int32_t status = 0;
+            return msgr_my_status(rt, &status) == MSGR_S_OK && status == want;
+        };
+        const char *password = std::getenv("MSGR_PASSWORD");
+        if (script && peer != nullptr) {
+            // A real network: sign in through the dialog as a user would (the name is
+            // prefilled by --signin; Tab to the password, type it, Enter), open a conversation
+            // with the peer from the contact list, say hello, and wait for the answer.
+            steps = {
+                {"open the overlay with Shift+Tab", 1,
+                 [&] { input.key(SDL_SCANCODE_TAB, true, KMOD_LSHIFT); }},
+                {"release Tab", 4, [&] { input.key(SDL_SCANCODE_TAB, false); }},
+                {"Tab to the password", 1, [&] { input.key(SDL_SCANCODE_TAB, true); }},
+                {"release Tab", 2, [&] { input.key(SDL_SCANCODE_TAB, false); }},
+                {"type the password", 2, [&] { input.text(password != nullptr ? password : ""); }},
+                {"press Enter", 1,
+                 [&] {
+                     pending_shot = "01-signin.png";
+                     input.key(SDL_SCANCODE_RETURN, true);
+                 }},
+                {"release Enter", 2, [&] { input.key(SDL_SCANCODE_RETURN, false); },
+                 [&] { return my_status_is(MSGR_STATUS_ONLINE); }},
+                {"signed in", 1,
+                 [&] {
+                     const char *me = nullptr;
+                     msgr_my_signin_name(rt, &me);
+                     tr.line("signed in as %s", me != nullptr ? me : "?");
+                     tr.check(my_status_is(MSGR_STATUS_ONLINE), "signed in from the dialog");
+                 },
+                 [&] {
+                     std::size_t n = 0;
+                     msgr_my_contacts_count(rt, &n);
+                     return find_contact(peer) < n;
+                 }},
+                {"point at Chat for the peer", 2,
+                 [&] {
+                     DrawnRect r;
+                     tr.check(overlay.control_rect(Control::contact_chat, nullptr,
+                                                   find_contact(peer), r),
+                              "the peer is in the contact list");
+                     move_to(r);
+                 }},
+                {"press", 2, [&] { input.button = true; }},
+                {"release", 4, [&] { input.button = false; }},
+                {"the conversation window is open", 2,
+                 [&] {
+                     msgr_ui_window_info info{};
+                     info.struct_size = sizeof info;
+                     std::size_t n = 0;
+                     msgr_ui_window_count(rt, &n);
+                     tr.check(n == 1 && msgr_ui_window_get(rt, 0, &info) == MSGR_S_OK,
+                              "one window open");
+                     chat = info.window;
+                     msgr_window_add_ref(chat);
+                 }},
+                {"type and press Enter", 1,
+                 [&] {
+                     input.text("Hello over XMPP from the msgr demo!");
+                     input.key(SDL_SCANCODE_RETURN, true);
+                 }},
+                {"release Enter", 6, [&] { input.key(SDL_SCANCODE_RETURN, false); }, answered},
+                {"the peer answered", 2,
+                 [&] {
+                     tr.check(answered(), "the peer's answer is in the conversation");
+                     std::size_t n = 0;
+                     msgr_window_history_count(chat, &n);
+                     for (std::size_t i = 0; i < n; ++i) {
+                         msgr_message m{};
+                         m.struct_size = sizeof m;
+                         if (msgr_window_history_get(chat, i, &m) == MSGR_S_OK)
+                             tr.line("%s: %s", m.direction == MSGR_MESSAGE_INCOMING ? "in" : "out",
+                                     m.text);
+                     }
+                     pending_shot = "02-xmpp-chat.png";
+                 }},
+                {"close the overlay with Shift+Tab", 1,
+                 [&] { input.key(SDL_SCANCODE_TAB, true, KMOD_LSHIFT); }},
+                {"release Tab", 4, [&] { input.key(SDL_SCANCODE_TAB, false); }},
+            };
+        } else if (script) {
             steps = {
                 {"open the overlay with Shift+Tab", 1,
                  [&] { input.key(SDL_SCANCODE_TAB, true, KMOD_LSHIFT); }},
@@ -502,19 +633,36 @@ int main(int argc, char **argv) {
         std::size_t next_step = 0;
         int wait = 10;  // let the first frames settle
         bool running = true;
+        const Step *waiting = nullptr;  // the step whose `until` is awaited
+        int step_frames = 0;            // frames not spent waiting (the session's hang guard)
+        auto waiting_since = std::chrono::steady_clock::now();
         for (int frame = 0; running; ++frame) {
             if (script) {
                 if (wait > 0) {
                     --wait;
+                } else if (waiting != nullptr) {
+                    if (waiting->until()) {
+                        waiting = nullptr;
+                    } else if (std::chrono::steady_clock::now() - waiting_since >
+                               std::chrono::seconds(kUntilSeconds)) {
+                        tr.check(false, waiting->name);  // what it waited for never came
+                        waiting = nullptr;
+                    } else {
+                        SDL_Delay(5);  // the network's turn; the frames go on meanwhile
+                    }
                 } else if (next_step < steps.size()) {
                     tr.line("frame %d: %s", frame, steps[next_step].name);
                     steps[next_step].run();
                     wait = steps[next_step].wait;
+                    if (steps[next_step].until) {
+                        waiting = &steps[next_step];
+                        waiting_since = std::chrono::steady_clock::now();
+                    }
                     ++next_step;
                 } else {
                     running = false;
                 }
-                if (frame > 2000) {
+                if (waiting == nullptr && ++step_frames > 2000) {
                     tr.check(false, "the session finished in time");
                     running = false;
                 }

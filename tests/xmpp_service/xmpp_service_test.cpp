@@ -4,6 +4,7 @@
 // Waiting is bounded by tick counts with short sleeps (hang guards only; nothing asserts time).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -400,4 +401,74 @@ TEST_F(Xmpp, TheHeadlessHostSignsInToAnXmppAccountAndChats) {
     EXPECT_EQ(rc, 0) << out;
     EXPECT_NE(out.find("OnSignin"), std::string::npos) << out;
     EXPECT_NE(out.find("delivery: sent"), std::string::npos) << out;
+}
+
+// The SDL2 demo host pointed at an XMPP account by configuration (--config), chatting with a
+// second instance: the demo, offscreen, signs in through its dialog (typing the password), opens
+// a conversation with Bob from its contact list and says hello; Bob's runtime here answers in the
+// window the message opened, and the demo waits for that answer and shows it.
+TEST_F(Xmpp, TheSdlDemoSignsInToAnXmppAccountAndChats) {
+#if defined(__SANITIZE_THREAD__)
+    GTEST_SKIP() << "the demo's GL driver (Mesa) is not built for ThreadSanitizer; the unit and "
+                    "ASan runs cover this test";
+#endif
+    Client b(*server);
+    const std::string bob = server->jid("bob"), alice = server->jid("alice");
+    ASSERT_EQ(b.signin(bob, "bob-pw"), MSGR_S_OK);
+    TempDir dir;
+    const fs::path cfg = dir / "demo.toml";
+    write_file(cfg,
+               "[runtime]\nprimary_service = \"xmpp\"\naddin_default_paths = false\n"
+               "addin_paths = [" +
+                   toml_string(kAddins) + "]\n\n[xmpp]\nhost = \"" + server->host() +
+                   "\"\nport = " + std::to_string(server->port()) + "\ntls = \"disabled\"\n");
+    const fs::path out_dir = dir / "shots";
+    // Mesa's GL driver leaks and is unloaded before an ASan leak check could name it (see the
+    // demo's own test in tests/CMakeLists.txt).
+    const std::string cmd =
+        "SDL_VIDEODRIVER=offscreen ASAN_OPTIONS=detect_leaks=0 "
+        "MSGR_PASSWORD=alice-pw timeout 120 '" +
+        std::string(MSGR_SDL_DEMO) + "' --config '" + cfg.string() + "' --signin '" + alice +
+        "' --script --peer '" + bob + "' --out '" + out_dir.string() + "' 2>&1";
+    std::string out;
+    int rc = -1;
+    std::thread runner([&] {
+        FILE *p = ::popen(cmd.c_str(), "r");
+        if (p == nullptr) return;
+        char buf[512];
+        while (std::fgets(buf, sizeof buf, p) != nullptr)
+            out += buf;
+        rc = ::pclose(p);
+    });
+    // Bob answers the demo's hello in the window it opened.
+    const std::string hello = "Hello over XMPP from the msgr demo!";
+    const bool got = b.until([&] { return b.got_message(alice, hello); });
+    if (got) {
+        const Seen *created = b.last(MSGR_EVENT_IM_WINDOW_CREATED, alice);
+        EXPECT_NE(created, nullptr);
+        if (created != nullptr) {
+            EXPECT_EQ(msgr_ui_send(created->window, "hi demo, bob here", nullptr), MSGR_S_OK);
+        }
+    }
+    // Bob's runtime keeps ticking until the demo has finished.
+    std::atomic<bool> done{false};
+    std::thread joiner([&] {
+        runner.join();
+        done = true;
+    });
+    b.until([&] { return done.load(); });
+    joiner.join();
+    std::string transcript;
+    if (std::FILE *f = std::fopen((out_dir / "transcript.txt").c_str(), "rb")) {
+        char buf[4096];
+        std::size_t n = 0;
+        while ((n = std::fread(buf, 1, sizeof buf, f)) > 0)
+            transcript.append(buf, n);
+        (void)std::fclose(f);
+    }
+    EXPECT_TRUE(got) << out << transcript;
+    EXPECT_EQ(rc, 0) << out << transcript;
+    EXPECT_NE(transcript.find("in: hi demo, bob here"), std::string::npos) << transcript;
+    EXPECT_NE(transcript.find("PASSED: 0 check(s) failed"), std::string::npos) << transcript;
+    EXPECT_TRUE(fs::exists(out_dir / "02-xmpp-chat.png"));
 }
