@@ -16,18 +16,6 @@
 
 using namespace msgr::test;
 
-// Whether this is the ThreadSanitizer build (GCC defines the first, clang has the second).
-#if defined(__SANITIZE_THREAD__)
-#define MSGR_UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define MSGR_UNDER_TSAN 1
-#endif
-#endif
-#ifndef MSGR_UNDER_TSAN
-#define MSGR_UNDER_TSAN 0
-#endif
-
 namespace {
 
 const fs::path kAddins = MSGR_ADDIN_OUTPUT_DIR;  // loopback.so, paging.so, xmpp.so
@@ -420,10 +408,6 @@ TEST_F(Xmpp, TheHeadlessHostSignsInToAnXmppAccountAndChats) {
 // a conversation with Bob from its contact list and says hello; Bob's runtime here answers in the
 // window the message opened, and the demo waits for that answer and shows it.
 TEST_F(Xmpp, TheSdlDemoSignsInToAnXmppAccountAndChats) {
-#if MSGR_UNDER_TSAN
-    GTEST_SKIP() << "the demo's GL driver (Mesa) is not built for ThreadSanitizer; the unit and "
-                    "ASan runs cover this test";
-#endif
     Client b(*server);
     const std::string bob = server->jid("bob"), alice = server->jid("alice");
     ASSERT_EQ(b.signin(bob, "bob-pw"), MSGR_S_OK);
