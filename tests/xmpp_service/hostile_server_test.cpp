@@ -375,6 +375,7 @@ TEST(XmppHostileServer, ACorpusOfHostileStanzasNeitherCrashesNorLeaksBadText) {
 // flood), stays signed in, and none of them makes the contact pageable unasked.
 TEST(XmppHostileServer, ACapsFloodGetsABoundedNumberOfQueries) {
     std::vector<std::string> script;
+    script.reserve(301);
     for (int i = 0; i < 300; ++i) {
         script.push_back("<presence from='bob@localhost/r" + std::to_string(i) +
                          "'><c xmlns='http://jabber.org/protocol/caps' hash='sha-1' "
