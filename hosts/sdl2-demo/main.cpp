@@ -341,293 +341,292 @@ int main(int argc, char **argv) {
             return msgr_my_status(rt, &status) == MSGR_S_OK && status == want;
         };
         const char *password = std::getenv("MSGR_PASSWORD");
+        // Steps both scripts take. Shift+Tab opens and closes the overlay.
+        auto toggle_overlay = [&](const char *name) {
+            return std::vector<Step>{
+                {name, 1, [&] { input.key(SDL_SCANCODE_TAB, true, KMOD_LSHIFT); }},
+                {"release Tab", 4, [&] { input.key(SDL_SCANCODE_TAB, false); }}};
+        };
+        // The contact list's Chat button for `who` opens the conversation, which becomes `chat`.
+        auto open_chat = [&](const char *step, const char *who) {
+            return std::vector<Step>{
+                {step, 2,
+                 [&, who] {
+                     DrawnRect r;
+                     tr.check(
+                         overlay.control_rect(Control::contact_chat, nullptr, find_contact(who), r),
+                         "the contact is in the contact list");
+                     move_to(r);
+                 }},
+                {"press", 2, [&] { input.button = true; }},
+                {"release", 4, [&] { input.button = false; }},
+                {"the conversation window is open", 2, [&] {
+                     msgr_ui_window_info info{};
+                     info.struct_size = sizeof info;
+                     std::size_t n = 0;
+                     msgr_ui_window_count(rt, &n);
+                     tr.check(n == 1 && msgr_ui_window_get(rt, 0, &info) == MSGR_S_OK,
+                              "one window open");
+                     chat = info.window;
+                     msgr_window_add_ref(chat);
+                     tr.line("status line: %s", overlay.status_line());
+                 }}};
+        };
+        // Appends steps to a script.
+        auto then = [](std::vector<Step> &script_steps, std::vector<Step> more) {
+            for (auto &st : more)
+                script_steps.push_back(std::move(st));
+        };
         if (script && peer != nullptr) {
             // A real network: sign in through the dialog as a user would (the name is
             // prefilled by --signin; Tab to the password, type it, Enter), open a conversation
             // with the peer from the contact list, say hello, and wait for the answer.
-            steps = {
-                {"open the overlay with Shift+Tab", 1,
-                 [&] { input.key(SDL_SCANCODE_TAB, true, KMOD_LSHIFT); }},
-                {"release Tab", 4, [&] { input.key(SDL_SCANCODE_TAB, false); }},
-                {"Tab to the password", 1, [&] { input.key(SDL_SCANCODE_TAB, true); }},
-                {"release Tab", 2, [&] { input.key(SDL_SCANCODE_TAB, false); }},
-                {"type the password", 2, [&] { input.text(password != nullptr ? password : ""); }},
-                {"press Enter", 1,
-                 [&] {
-                     pending_shot = "01-signin.png";
-                     input.key(SDL_SCANCODE_RETURN, true);
-                 }},
-                {"release Enter", 2, [&] { input.key(SDL_SCANCODE_RETURN, false); },
-                 [&] { return my_status_is(MSGR_STATUS_ONLINE); }},
-                {"signed in", 1,
-                 [&] {
-                     const char *me = nullptr;
-                     msgr_my_signin_name(rt, &me);
-                     tr.line("signed in as %s", me != nullptr ? me : "?");
-                     tr.check(my_status_is(MSGR_STATUS_ONLINE), "signed in from the dialog");
-                 },
-                 [&] {
-                     std::size_t n = 0;
-                     msgr_my_contacts_count(rt, &n);
-                     return find_contact(peer) < n;
-                 }},
-                {"point at Chat for the peer", 2,
-                 [&] {
-                     DrawnRect r;
-                     tr.check(overlay.control_rect(Control::contact_chat, nullptr,
-                                                   find_contact(peer), r),
-                              "the peer is in the contact list");
-                     move_to(r);
-                 }},
-                {"press", 2, [&] { input.button = true; }},
-                {"release", 4, [&] { input.button = false; }},
-                {"the conversation window is open", 2,
-                 [&] {
-                     msgr_ui_window_info info{};
-                     info.struct_size = sizeof info;
-                     std::size_t n = 0;
-                     msgr_ui_window_count(rt, &n);
-                     tr.check(n == 1 && msgr_ui_window_get(rt, 0, &info) == MSGR_S_OK,
-                              "one window open");
-                     chat = info.window;
-                     msgr_window_add_ref(chat);
-                 }},
-                {"type and press Enter", 1,
-                 [&] {
-                     input.text("Hello over XMPP from the msgr demo!");
-                     input.key(SDL_SCANCODE_RETURN, true);
-                 }},
-                {"release Enter", 6, [&] { input.key(SDL_SCANCODE_RETURN, false); }, answered},
-                {"the peer answered", 2,
-                 [&] {
-                     tr.check(answered(), "the peer's answer is in the conversation");
-                     std::size_t n = 0;
-                     msgr_window_history_count(chat, &n);
-                     for (std::size_t i = 0; i < n; ++i) {
+            steps = toggle_overlay("open the overlay with Shift+Tab");
+            then(steps, {
+                            {"Tab to the password", 1, [&] { input.key(SDL_SCANCODE_TAB, true); }},
+                            {"release Tab", 2, [&] { input.key(SDL_SCANCODE_TAB, false); }},
+                            {"type the password", 2,
+                             [&] { input.text(password != nullptr ? password : ""); }},
+                            {"press Enter", 1,
+                             [&] {
+                                 pending_shot = "01-signin.png";
+                                 input.key(SDL_SCANCODE_RETURN, true);
+                             }},
+                            {"release Enter", 2, [&] { input.key(SDL_SCANCODE_RETURN, false); },
+                             [&] { return my_status_is(MSGR_STATUS_ONLINE); }},
+                            {"signed in", 1,
+                             [&] {
+                                 const char *me = nullptr;
+                                 msgr_my_signin_name(rt, &me);
+                                 tr.line("signed in as %s", me != nullptr ? me : "?");
+                                 tr.check(my_status_is(MSGR_STATUS_ONLINE),
+                                          "signed in from the dialog");
+                             },
+                             [&] {
+                                 std::size_t n = 0;
+                                 msgr_my_contacts_count(rt, &n);
+                                 return find_contact(peer) < n;
+                             }},
+                        });
+            then(steps, open_chat("point at Chat for the peer", peer));
+            then(steps,
+                 {
+                     {"type and press Enter", 1,
+                      [&] {
+                          input.text("Hello over XMPP from the msgr demo!");
+                          input.key(SDL_SCANCODE_RETURN, true);
+                      }},
+                     {"release Enter", 6, [&] { input.key(SDL_SCANCODE_RETURN, false); }, answered},
+                     {"the peer answered", 2,
+                      [&] {
+                          tr.check(answered(), "the peer's answer is in the conversation");
+                          std::size_t n = 0;
+                          msgr_window_history_count(chat, &n);
+                          for (std::size_t i = 0; i < n; ++i) {
+                              msgr_message m{};
+                              m.struct_size = sizeof m;
+                              if (msgr_window_history_get(chat, i, &m) == MSGR_S_OK)
+                                  tr.line("%s: %s",
+                                          m.direction == MSGR_MESSAGE_INCOMING ? "in" : "out",
+                                          m.text);
+                          }
+                          pending_shot = "02-xmpp-chat.png";
+                      }},
+                 });
+            then(steps, toggle_overlay("close the overlay with Shift+Tab"));
+        } else if (script) {
+            steps = toggle_overlay("open the overlay with Shift+Tab");
+            then(steps,
+                 {
+                     {"screenshot", 1, [&] { pending_shot = "01-signin.png"; }},
+                     {"point at Sign in", 2,
+                      [&] {
+                          DrawnRect r;
+                          tr.check(overlay.control_rect(Control::signin, nullptr, 0, r),
+                                   "the sign-in dialog is shown");
+                          int visible = 0;
+                          msgr_signin_dialog_visible(rt, &visible);
+                          tr.check(visible == 1, "the runtime knows the sign-in dialog is visible");
+                          move_to(r);
+                      }},
+                     {"press", 2, [&] { input.button = true; }},
+                     {"release", 6, [&] { input.button = false; }},
+                     {"signed in", 2,
+                      [&] {
+                          std::int32_t status = 0;
+                          msgr_my_status(rt, &status);
+                          tr.line("my status %s", msgr_status_name(status));
+                          tr.check(status == MSGR_STATUS_ONLINE, "signed in from the dialog");
+                          pending_shot = "02-contacts.png";
+                      }},
+                 });
+            then(steps, open_chat("point at Chat for echo@loopback", "echo@loopback"));
+            then(
+                steps,
+                {
+                    {"type into the conversation input", 2,
+                     [&] { input.text("Hello from the demo!"); }},
+                    {"point at Send", 2,
+                     [&] {
+                         DrawnRect r;
+                         tr.check(overlay.control_rect(Control::send, chat, 0, r), "Send is drawn");
+                         move_to(r);
+                     }},
+                    {"press", 2, [&] { input.button = true; }},
+                    {"release", 6, [&] { input.button = false; }},
+                    {"the echo answered", 2,
+                     [&] {
+                         std::size_t n = 0;
+                         msgr_window_history_count(chat, &n);
                          msgr_message m{};
                          m.struct_size = sizeof m;
-                         if (msgr_window_history_get(chat, i, &m) == MSGR_S_OK)
-                             tr.line("%s: %s", m.direction == MSGR_MESSAGE_INCOMING ? "in" : "out",
-                                     m.text);
-                     }
-                     pending_shot = "02-xmpp-chat.png";
-                 }},
-                {"close the overlay with Shift+Tab", 1,
-                 [&] { input.key(SDL_SCANCODE_TAB, true, KMOD_LSHIFT); }},
-                {"release Tab", 4, [&] { input.key(SDL_SCANCODE_TAB, false); }},
-            };
-        } else if (script) {
-            steps = {
-                {"open the overlay with Shift+Tab", 1,
-                 [&] { input.key(SDL_SCANCODE_TAB, true, KMOD_LSHIFT); }},
-                {"release Tab", 4, [&] { input.key(SDL_SCANCODE_TAB, false); }},
-                {"screenshot", 1, [&] { pending_shot = "01-signin.png"; }},
-                {"point at Sign in", 2,
-                 [&] {
-                     DrawnRect r;
-                     tr.check(overlay.control_rect(Control::signin, nullptr, 0, r),
-                              "the sign-in dialog is shown");
-                     int visible = 0;
-                     msgr_signin_dialog_visible(rt, &visible);
-                     tr.check(visible == 1, "the runtime knows the sign-in dialog is visible");
-                     move_to(r);
-                 }},
-                {"press", 2, [&] { input.button = true; }},
-                {"release", 6, [&] { input.button = false; }},
-                {"signed in", 2,
-                 [&] {
-                     std::int32_t status = 0;
-                     msgr_my_status(rt, &status);
-                     tr.line("my status %s", msgr_status_name(status));
-                     tr.check(status == MSGR_STATUS_ONLINE, "signed in from the dialog");
-                     pending_shot = "02-contacts.png";
-                 }},
-                {"point at Chat for echo@loopback", 2,
-                 [&] {
-                     DrawnRect r;
-                     tr.check(overlay.control_rect(Control::contact_chat, nullptr,
-                                                   find_contact("echo@loopback"), r),
-                              "echo@loopback is in the contact list");
-                     move_to(r);
-                 }},
-                {"press", 2, [&] { input.button = true; }},
-                {"release", 4, [&] { input.button = false; }},
-                {"the conversation window is open", 2,
-                 [&] {
-                     msgr_ui_window_info info{};
-                     info.struct_size = sizeof info;
-                     std::size_t n = 0;
-                     msgr_ui_window_count(rt, &n);
-                     tr.check(n == 1 && msgr_ui_window_get(rt, 0, &info) == MSGR_S_OK,
-                              "one window open");
-                     chat = info.window;
-                     msgr_window_add_ref(chat);
-                     tr.line("status line: %s", overlay.status_line());
-                 }},
-                {"type into the conversation input", 2,
-                 [&] { input.text("Hello from the demo!"); }},
-                {"point at Send", 2,
-                 [&] {
-                     DrawnRect r;
-                     tr.check(overlay.control_rect(Control::send, chat, 0, r), "Send is drawn");
-                     move_to(r);
-                 }},
-                {"press", 2, [&] { input.button = true; }},
-                {"release", 6, [&] { input.button = false; }},
-                {"the echo answered", 2,
-                 [&] {
-                     std::size_t n = 0;
-                     msgr_window_history_count(chat, &n);
-                     msgr_message m{};
-                     m.struct_size = sizeof m;
-                     const bool ok = n == 2 && msgr_window_history_get(chat, 1, &m) == MSGR_S_OK &&
-                                     m.direction == MSGR_MESSAGE_INCOMING &&
-                                     std::strcmp(m.text, "Hello from the demo!") == 0;
-                     tr.check(ok, "the echo's reply is in the history");
-                     DrawnRect w, reply;
-                     if (overlay.window_rect(chat, w))
-                         tr.line("window %.0f %.0f %.0f %.0f", w.x, w.y, w.w, w.h);
-                     if (overlay.drawn_rect(chat, 1, reply))
-                         tr.line("reply %.0f %.0f %.0f %.0f", reply.x, reply.y, reply.w, reply.h);
-                     pending_shot = "03-chat.png";
-                 }},
-                {"type and press Enter", 1,
-                 [&] {
-                     input.text("And Enter sends too.");
-                     input.key(SDL_SCANCODE_RETURN, true);
-                 }},
-                {"release Enter", 6, [&] { input.key(SDL_SCANCODE_RETURN, false); }},
-                {"the echo answered again", 2,
-                 [&] {
-                     std::size_t n = 0;
-                     msgr_window_history_count(chat, &n);
-                     tr.check(n == 4, "Enter sent the second message and the echo answered");
-                 }},
-                {"point at Page for mobile@loopback", 2,
-                 [&] {
-                     DrawnRect r;
-                     tr.check(overlay.control_rect(Control::contact_page, nullptr,
-                                                   find_contact("mobile@loopback"), r),
-                              "mobile@loopback is in the contact list");
-                     move_to(r);
-                 }},
-                {"press", 2, [&] { input.button = true; }},
-                {"release", 4, [&] { input.button = false; }},
-                {"page", 2,
-                 [&] {
-                     tr.line("status line: %s", overlay.status_line());
-                     const bool notimpl =
-                         std::strstr(overlay.status_line(), "MSGR_E_NOTIMPL") != nullptr;
-                     std::size_t n = 0;
-                     msgr_ui_window_count(rt, &n);
-                     tr.check(notimpl || n == 2,
-                              "Page either opened a page window (a paging add-in is installed) "
-                              "or the overlay shows E_NOTIMPL");
-                     msgr_ui_window_info info{};
-                     info.struct_size = sizeof info;
-                     if (!notimpl && msgr_ui_window_get(rt, n - 1, &info) == MSGR_S_OK &&
-                         info.kind == MSGR_WINDOW_PAGE) {
-                         pager = info.window;
-                         msgr_window_add_ref(pager);
-                     }
-                     pending_shot = "04-page.png";
-                 }},
-                {"type the page", 2,
-                 [&] {
-                     if (pager != nullptr) input.text(page_text.c_str());
-                 }},
-                {"point at the page window's Send", 2,
-                 [&] {
-                     DrawnRect r;
-                     if (pager == nullptr) return;
-                     tr.check(overlay.control_rect(Control::send, pager, 0, r),
-                              "the page window's Send is drawn");
-                     move_to(r);
-                 }},
-                {"press", 2, [&] { input.button = pager != nullptr; }},
-                {"release", 10, [&] { input.button = false; }},
-                {"the page arrived in the outbox", 2,
-                 [&] {
-                     if (pager == nullptr) {
-                         tr.line("no paging add-in: nothing to send");
-                         return;
-                     }
-                     msgr_message m{};
-                     m.struct_size = sizeof m;
-                     std::size_t n = 0;
-                     // The outbox is written on the paging add-in's own thread: on a busy
-                     // machine that can take longer than the frames this step waited, so tick
-                     // until the delivery is reported (at most 10 s).
-                     for (int i = 0; i < 1000; ++i) {
-                         msgr_window_history_count(pager, &n);
-                         if (n == 1 && msgr_window_history_get(pager, 0, &m) == MSGR_S_OK &&
-                             m.delivery != MSGR_DELIVERY_PENDING)
-                             break;
-                         SDL_Delay(10);
-                         msgr_runtime_tick(rt);
-                     }
-                     tr.check(n == 1 && msgr_window_history_get(pager, 0, &m) == MSGR_S_OK &&
-                                  m.delivery == MSGR_DELIVERY_SENT,
-                              "the page was sent from the UI and delivered");
-                     std::string outbox;
-                     if (const char *xdg = std::getenv("XDG_DATA_HOME"); xdg && xdg[0] == '/') {
-                         outbox = std::string(xdg) + "/msgr/outbox.jsonl";
-                     } else if (const char *home = std::getenv("HOME"); home && home[0]) {
-                         outbox = std::string(home) + "/.local/share/msgr/outbox.jsonl";
-                     }
-                     std::string content;
-                     if (FILE *f = std::fopen(outbox.c_str(), "rb")) {
-                         char buf[4096];
-                         std::size_t got = 0;
-                         while ((got = std::fread(buf, 1, sizeof buf, f)) > 0)
-                             content.append(buf, got);
-                         (void)std::fclose(f);  // read-only: nothing to lose
-                     }
-                     tr.line("outbox %s", outbox.c_str());
-                     tr.check(content.find(page_text) != std::string::npos,
-                              "the page is in the paging add-in's outbox");
-                 }},
-                {"point at the conversation's title bar", 2,
-                 [&] {
-                     // Show brings it back to the front, as automation may.
-                     msgr_window_show(chat);
-                     msgr_window_get_left(chat, &left_before);
-                     msgr_window_get_top(chat, &top_before);
-                 }},
-                {"grab", 2,
-                 [&] {
-                     DrawnRect r;
-                     tr.check(overlay.control_rect(Control::title_bar, chat, 0, r),
-                              "the title bar is drawn");
-                     input.mouse = ImVec2(r.x + 60.0f, r.y + r.h * 0.5f);
-                     input.button = true;
-                 }},
-                {"drag", 1, [&] { input.mouse.x += 100.0f; }},
-                {"drag", 1, [&] { input.mouse.x += 100.0f, input.mouse.y += 60.0f; }},
-                {"drag", 1, [&] { input.mouse.x += 100.0f, input.mouse.y += 60.0f; }},
-                {"drop", 3, [&] { input.button = false; }},
-                {"the window moved", 2,
-                 [&] {
-                     std::int32_t left = 0, top = 0;
-                     msgr_window_get_left(chat, &left);
-                     msgr_window_get_top(chat, &top);
-                     tr.line("dragged from %d,%d to %d,%d", left_before, top_before, left, top);
-                     tr.check(left == left_before + 300 && top == top_before + 120,
-                              "the getters read the user's drag back");
-                     DrawnRect w;
-                     if (overlay.window_rect(chat, w))
-                         tr.line("window %.0f %.0f %.0f %.0f", w.x, w.y, w.w, w.h);
-                     pending_shot = "05-dragged.png";
-                 }},
-                {"close the overlay with Shift+Tab", 1,
-                 [&] { input.key(SDL_SCANCODE_TAB, true, KMOD_LSHIFT); }},
-                {"release Tab", 4, [&] { input.key(SDL_SCANCODE_TAB, false); }},
-                {"closed", 2,
-                 [&] {
-                     tr.check(!overlay.is_open(), "the overlay is closed");
-                     pending_shot = "06-closed.png";
-                 }},
-            };
+                         const bool ok = n == 2 &&
+                                         msgr_window_history_get(chat, 1, &m) == MSGR_S_OK &&
+                                         m.direction == MSGR_MESSAGE_INCOMING &&
+                                         std::strcmp(m.text, "Hello from the demo!") == 0;
+                         tr.check(ok, "the echo's reply is in the history");
+                         DrawnRect w, reply;
+                         if (overlay.window_rect(chat, w))
+                             tr.line("window %.0f %.0f %.0f %.0f", w.x, w.y, w.w, w.h);
+                         if (overlay.drawn_rect(chat, 1, reply))
+                             tr.line("reply %.0f %.0f %.0f %.0f", reply.x, reply.y, reply.w,
+                                     reply.h);
+                         pending_shot = "03-chat.png";
+                     }},
+                    {"type and press Enter", 1,
+                     [&] {
+                         input.text("And Enter sends too.");
+                         input.key(SDL_SCANCODE_RETURN, true);
+                     }},
+                    {"release Enter", 6, [&] { input.key(SDL_SCANCODE_RETURN, false); }},
+                    {"the echo answered again", 2,
+                     [&] {
+                         std::size_t n = 0;
+                         msgr_window_history_count(chat, &n);
+                         tr.check(n == 4, "Enter sent the second message and the echo answered");
+                     }},
+                    {"point at Page for mobile@loopback", 2,
+                     [&] {
+                         DrawnRect r;
+                         tr.check(overlay.control_rect(Control::contact_page, nullptr,
+                                                       find_contact("mobile@loopback"), r),
+                                  "mobile@loopback is in the contact list");
+                         move_to(r);
+                     }},
+                    {"press", 2, [&] { input.button = true; }},
+                    {"release", 4, [&] { input.button = false; }},
+                    {"page", 2,
+                     [&] {
+                         tr.line("status line: %s", overlay.status_line());
+                         const bool notimpl =
+                             std::strstr(overlay.status_line(), "MSGR_E_NOTIMPL") != nullptr;
+                         std::size_t n = 0;
+                         msgr_ui_window_count(rt, &n);
+                         tr.check(notimpl || n == 2,
+                                  "Page either opened a page window (a paging add-in is installed) "
+                                  "or the overlay shows E_NOTIMPL");
+                         msgr_ui_window_info info{};
+                         info.struct_size = sizeof info;
+                         if (!notimpl && msgr_ui_window_get(rt, n - 1, &info) == MSGR_S_OK &&
+                             info.kind == MSGR_WINDOW_PAGE) {
+                             pager = info.window;
+                             msgr_window_add_ref(pager);
+                         }
+                         pending_shot = "04-page.png";
+                     }},
+                    {"type the page", 2,
+                     [&] {
+                         if (pager != nullptr) input.text(page_text.c_str());
+                     }},
+                    {"point at the page window's Send", 2,
+                     [&] {
+                         DrawnRect r;
+                         if (pager == nullptr) return;
+                         tr.check(overlay.control_rect(Control::send, pager, 0, r),
+                                  "the page window's Send is drawn");
+                         move_to(r);
+                     }},
+                    {"press", 2, [&] { input.button = pager != nullptr; }},
+                    {"release", 10, [&] { input.button = false; }},
+                    {"the page arrived in the outbox", 2,
+                     [&] {
+                         if (pager == nullptr) {
+                             tr.line("no paging add-in: nothing to send");
+                             return;
+                         }
+                         msgr_message m{};
+                         m.struct_size = sizeof m;
+                         std::size_t n = 0;
+                         // The outbox is written on the paging add-in's own thread: on a busy
+                         // machine that can take longer than the frames this step waited, so tick
+                         // until the delivery is reported (at most 10 s).
+                         for (int i = 0; i < 1000; ++i) {
+                             msgr_window_history_count(pager, &n);
+                             if (n == 1 && msgr_window_history_get(pager, 0, &m) == MSGR_S_OK &&
+                                 m.delivery != MSGR_DELIVERY_PENDING)
+                                 break;
+                             SDL_Delay(10);
+                             msgr_runtime_tick(rt);
+                         }
+                         tr.check(n == 1 && msgr_window_history_get(pager, 0, &m) == MSGR_S_OK &&
+                                      m.delivery == MSGR_DELIVERY_SENT,
+                                  "the page was sent from the UI and delivered");
+                         std::string outbox;
+                         if (const char *xdg = std::getenv("XDG_DATA_HOME"); xdg && xdg[0] == '/') {
+                             outbox = std::string(xdg) + "/msgr/outbox.jsonl";
+                         } else if (const char *home = std::getenv("HOME"); home && home[0]) {
+                             outbox = std::string(home) + "/.local/share/msgr/outbox.jsonl";
+                         }
+                         std::string content;
+                         if (FILE *f = std::fopen(outbox.c_str(), "rb")) {
+                             char buf[4096];
+                             std::size_t got = 0;
+                             while ((got = std::fread(buf, 1, sizeof buf, f)) > 0)
+                                 content.append(buf, got);
+                             (void)std::fclose(f);  // read-only: nothing to lose
+                         }
+                         tr.line("outbox %s", outbox.c_str());
+                         tr.check(content.find(page_text) != std::string::npos,
+                                  "the page is in the paging add-in's outbox");
+                     }},
+                    {"point at the conversation's title bar", 2,
+                     [&] {
+                         // Show brings it back to the front, as automation may.
+                         msgr_window_show(chat);
+                         msgr_window_get_left(chat, &left_before);
+                         msgr_window_get_top(chat, &top_before);
+                     }},
+                    {"grab", 2,
+                     [&] {
+                         DrawnRect r;
+                         tr.check(overlay.control_rect(Control::title_bar, chat, 0, r),
+                                  "the title bar is drawn");
+                         input.mouse = ImVec2(r.x + 60.0f, r.y + r.h * 0.5f);
+                         input.button = true;
+                     }},
+                    {"drag", 1, [&] { input.mouse.x += 100.0f; }},
+                    {"drag", 1, [&] { input.mouse.x += 100.0f, input.mouse.y += 60.0f; }},
+                    {"drag", 1, [&] { input.mouse.x += 100.0f, input.mouse.y += 60.0f; }},
+                    {"drop", 3, [&] { input.button = false; }},
+                    {"the window moved", 2,
+                     [&] {
+                         std::int32_t left = 0, top = 0;
+                         msgr_window_get_left(chat, &left);
+                         msgr_window_get_top(chat, &top);
+                         tr.line("dragged from %d,%d to %d,%d", left_before, top_before, left, top);
+                         tr.check(left == left_before + 300 && top == top_before + 120,
+                                  "the getters read the user's drag back");
+                         DrawnRect w;
+                         if (overlay.window_rect(chat, w))
+                             tr.line("window %.0f %.0f %.0f %.0f", w.x, w.y, w.w, w.h);
+                         pending_shot = "05-dragged.png";
+                     }},
+                });
+            then(steps, toggle_overlay("close the overlay with Shift+Tab"));
+            then(steps, {{"closed", 2, [&] {
+                              tr.check(!overlay.is_open(), "the overlay is closed");
+                              pending_shot = "06-closed.png";
+                          }}});
         }
 
         std::size_t next_step = 0;
