@@ -143,6 +143,51 @@ msgr_message history(msgr_window *w, std::size_t i) {
     return m;
 }
 
+// A host program's configuration: the XMPP add-in as the primary service, on the test server.
+std::string host_config(const ProsodyFixture &server) {
+    return "[runtime]\nprimary_service = \"xmpp\"\naddin_default_paths = false\n"
+           "addin_paths = [" +
+           toml_string(kAddins) + "]\n\n[xmpp]\nhost = \"" + server.host() +
+           "\"\nport = " + std::to_string(server.port()) + "\ntls = \"disabled\"\n";
+}
+
+// A shell command run on a thread of its own, so that a runtime in this process can keep
+// ticking meanwhile: its output (stdout and stderr) and exit status once finished.
+class Program {
+  public:
+    explicit Program(std::string cmd)
+        : thread_([this, cmd = std::move(cmd)] {
+              FILE *p = ::popen((cmd + " 2>&1").c_str(), "r");
+              if (p != nullptr) {
+                  char buf[512];
+                  while (std::fgets(buf, sizeof buf, p) != nullptr)
+                      out_ += buf;
+                  rc_ = ::pclose(p);
+              }
+              done_ = true;
+          }) {}
+    ~Program() { wait(); }
+    Program(const Program &) = delete;
+    Program &operator=(const Program &) = delete;
+
+    bool done() const { return done_.load(); }
+    // Waits for it to finish; its output.
+    const std::string &wait() {
+        if (thread_.joinable()) thread_.join();
+        return out_;
+    }
+    int exit_status() {
+        wait();
+        return rc_;
+    }
+
+  private:
+    std::string out_;
+    int rc_ = -1;
+    std::atomic<bool> done_{false};
+    std::thread thread_;  // last: it starts once the rest is ready
+};
+
 class Xmpp : public ::testing::Test {
   protected:
     void SetUp() override { start(ProsodyOptions{}); }
@@ -376,29 +421,15 @@ TEST_F(Xmpp, TheHeadlessHostSignsInToAnXmppAccountAndChats) {
     ASSERT_EQ(b.signin(bob, "bob-pw"), MSGR_S_OK);
     TempDir dir;
     const fs::path cfg = dir / "headless.toml";
-    write_file(cfg,
-               "[runtime]\nprimary_service = \"xmpp\"\naddin_default_paths = false\n"
-               "addin_paths = [" +
-                   toml_string(kAddins) + "]\n\n[xmpp]\nhost = \"" + server->host() +
-                   "\"\nport = " + std::to_string(server->port()) + "\ntls = \"disabled\"\n");
-    const std::string cmd = "MSGR_PASSWORD=alice-pw MSGR_HEADLESS_SECONDS=1 timeout 60 '" +
-                            std::string(MSGR_HEADLESS) + "' '" + cfg.string() + "' '" + alice +
-                            "' '" + bob + "' 2>&1";
-    std::string out;
-    int rc = -1;
-    std::thread runner([&] {
-        FILE *p = ::popen(cmd.c_str(), "r");
-        if (p == nullptr) return;
-        char buf[512];
-        while (std::fgets(buf, sizeof buf, p) != nullptr)
-            out += buf;
-        rc = ::pclose(p);
-    });
+    write_file(cfg, host_config(*server));
+    Program host("MSGR_PASSWORD=alice-pw MSGR_HEADLESS_SECONDS=1 timeout 60 '" +
+                 std::string(MSGR_HEADLESS) + "' '" + cfg.string() + "' '" + alice + "' '" + bob +
+                 "'");
     // Bob's runtime keeps ticking while the host runs; it receives the greeting.
     const bool got = b.until([&] { return b.got_message(alice, "hello from msgr-headless"); });
-    runner.join();
+    const std::string &out = host.wait();
     EXPECT_TRUE(got) << out;
-    EXPECT_EQ(rc, 0) << out;
+    EXPECT_EQ(host.exit_status(), 0) << out;
     EXPECT_NE(out.find("OnSignin"), std::string::npos) << out;
     EXPECT_NE(out.find("delivery: sent"), std::string::npos) << out;
 }
@@ -413,29 +444,15 @@ TEST_F(Xmpp, TheSdlDemoSignsInToAnXmppAccountAndChats) {
     ASSERT_EQ(b.signin(bob, "bob-pw"), MSGR_S_OK);
     TempDir dir;
     const fs::path cfg = dir / "demo.toml";
-    write_file(cfg,
-               "[runtime]\nprimary_service = \"xmpp\"\naddin_default_paths = false\n"
-               "addin_paths = [" +
-                   toml_string(kAddins) + "]\n\n[xmpp]\nhost = \"" + server->host() +
-                   "\"\nport = " + std::to_string(server->port()) + "\ntls = \"disabled\"\n");
+    write_file(cfg, host_config(*server));
     const fs::path out_dir = dir / "shots";
     // Mesa's GL driver leaks and is unloaded before an ASan leak check could name it (see the
     // demo's own test in tests/CMakeLists.txt).
-    const std::string cmd =
+    Program demo(
         "SDL_VIDEODRIVER=offscreen ASAN_OPTIONS=detect_leaks=0 "
         "MSGR_PASSWORD=alice-pw timeout 120 '" +
         std::string(MSGR_SDL_DEMO) + "' --config '" + cfg.string() + "' --signin '" + alice +
-        "' --script --peer '" + bob + "' --out '" + out_dir.string() + "' 2>&1";
-    std::string out;
-    int rc = -1;
-    std::thread runner([&] {
-        FILE *p = ::popen(cmd.c_str(), "r");
-        if (p == nullptr) return;
-        char buf[512];
-        while (std::fgets(buf, sizeof buf, p) != nullptr)
-            out += buf;
-        rc = ::pclose(p);
-    });
+        "' --script --peer '" + bob + "' --out '" + out_dir.string() + "'");
     // Bob answers the demo's hello in the window it opened.
     const std::string hello = "Hello over XMPP from the msgr demo!";
     const bool got = b.until([&] { return b.got_message(alice, hello); });
@@ -447,23 +464,11 @@ TEST_F(Xmpp, TheSdlDemoSignsInToAnXmppAccountAndChats) {
         }
     }
     // Bob's runtime keeps ticking until the demo has finished.
-    std::atomic<bool> done{false};
-    std::thread joiner([&] {
-        runner.join();
-        done = true;
-    });
-    b.until([&] { return done.load(); });
-    joiner.join();
-    std::string transcript;
-    if (std::FILE *f = std::fopen((out_dir / "transcript.txt").c_str(), "rb")) {
-        char buf[4096];
-        std::size_t n = 0;
-        while ((n = std::fread(buf, 1, sizeof buf, f)) > 0)
-            transcript.append(buf, n);
-        (void)std::fclose(f);
-    }
+    b.until([&] { return demo.done(); });
+    const std::string &out = demo.wait();
+    const std::string transcript = read_file(out_dir / "transcript.txt");
     EXPECT_TRUE(got) << out << transcript;
-    EXPECT_EQ(rc, 0) << out << transcript;
+    EXPECT_EQ(demo.exit_status(), 0) << out << transcript;
     EXPECT_NE(transcript.find("in: hi demo, bob here"), std::string::npos) << transcript;
     EXPECT_NE(transcript.find("PASSED: 0 check(s) failed"), std::string::npos) << transcript;
     EXPECT_TRUE(fs::exists(out_dir / "02-xmpp-chat.png"));
