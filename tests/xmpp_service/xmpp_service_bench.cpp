@@ -7,6 +7,9 @@
 //     through two runtimes, two add-in network threads and prosody.
 //   BM_Runtime_Throughput: alice sends a window of messages; done when bob's runtime raised
 //     them all (items_per_second = messages per second one way).
+//   BM_Runtime_OneWay: one way, alice to bob, until bob's runtime raised it: a message (arg 0)
+//     next to a page (arg 1) through alice's paging add-in, the host's page-via-service hand-over
+//     and the XMPP service to bob's client, which accepts pages: what the paging path adds.
 //   BM_Runtime_SignInTicks: sign-in (tls:0/1); counter max_tick_us = the longest
 //     msgr_runtime_tick during it (the host thread must never wait on the network), wall time;
 //     max_tick_cpu_us = the host thread's CPU time in that tick; max_tick_preempted = its
@@ -49,13 +52,14 @@ struct Side {
     bool signed_in = false;
     msgr_hresult signin_hr = MSGR_S_OK;
 
-    Side(const ProsodyFixture &server, bool tls) {
+    Side(const ProsodyFixture &server, bool tls, const std::string &xmpp_more = "") {
         std::string cfg =
             "[runtime]\nprimary_service = \"xmpp\"\naddin_default_paths = false\n"
             "addin_paths = [" +
             toml_string(kAddins) + "]\ninbox_capacity = 65536\n[xmpp]\nhost = \"" + server.host() +
             "\"\nport = " + std::to_string(server.port()) + "\n";
         cfg += tls ? "ca_file = " + toml_string(server.ca_file()) + "\n" : "tls = \"disabled\"\n";
+        cfg += xmpp_more;
         host = std::make_unique<Host>(cfg);
         rt = host->rt;
         msgr_subscription sub = 0;
@@ -80,8 +84,9 @@ struct Pair {
     std::unique_ptr<ProsodyFixture> server;
     std::unique_ptr<Side> a, b;
     msgr_window *wa = nullptr;
+    msgr_window *pager = nullptr;  // with pages: alice's page window to bob
 
-    bool setup(benchmark::State &state, bool tls = false) {
+    bool setup(benchmark::State &state, bool tls = false, bool pages = false) {
         ProsodyOptions o;
         o.scram = false;
         o.tls = tls;
@@ -92,7 +97,7 @@ struct Pair {
         server->add_user("bob", "pw");
         server->make_contacts("alice", "bob");
         a = std::make_unique<Side>(*server, tls);
-        b = std::make_unique<Side>(*server, tls);
+        b = std::make_unique<Side>(*server, tls, pages ? "accept_pages = true\n" : "");
         if (a->rt == nullptr || b->rt == nullptr) return fail(state, "runtime");
         if (msgr_signin(a->rt, server->jid("alice").c_str(), "pw") != MSGR_S_OK ||
             msgr_signin(b->rt, server->jid("bob").c_str(), "pw") != MSGR_S_OK)
@@ -101,9 +106,24 @@ struct Pair {
         const std::string bob = server->jid("bob");
         msgr_variant v{MSGR_VT_BSTR, bob.c_str(), nullptr};
         if (msgr_instant_message(a->rt, v, &wa) != MSGR_S_OK) return fail(state, "IM");
+        if (pages) {
+            // Bob's client announces that it accepts pages once his presence and disco#info
+            // answer have arrived.
+            msgr_contact *c = nullptr;
+            if (msgr_get_contact(a->rt, bob.c_str(), nullptr, &c) != MSGR_S_OK)
+                return fail(state, "contact");
+            const bool pageable = spin([&] {
+                int can = 0;
+                return msgr_contact_can_page(c, &can) == MSGR_S_OK && can == 1;
+            });
+            msgr_contact_release(c);
+            if (!pageable) return fail(state, "bob never became pageable");
+            if (msgr_page(a->rt, v, &pager) != MSGR_S_OK) return fail(state, "Page");
+        }
         return true;
     }
     ~Pair() {
+        msgr_window_release(pager);
         msgr_window_release(wa);
         a.reset();
         b.reset();
@@ -138,6 +158,20 @@ void BM_Runtime_RoundTrip(benchmark::State &state) {
     }
 }
 BENCHMARK(BM_Runtime_RoundTrip)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+void BM_Runtime_OneWay(benchmark::State &state) {
+    const bool page = state.range(0) == 1;
+    Pair p;
+    if (!p.setup(state, false, page)) return;
+    msgr_window *w = page ? p.pager : p.wa;
+    for (auto _ : state) {
+        const std::size_t b0 = p.b->received;
+        msgr_ui_send(w, "ping", nullptr);
+        if (!p.spin([&] { return p.b->received > b0; })) return (void)p.fail(state, "lost");
+    }
+    state.SetLabel(page ? "page" : "message");
+}
+BENCHMARK(BM_Runtime_OneWay)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void BM_Runtime_Throughput(benchmark::State &state) {
     Pair p;
