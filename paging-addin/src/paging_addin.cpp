@@ -43,6 +43,7 @@
 #include <curl/curl.h>
 
 #include "msgr/addin.h"
+#include "msgr/addin_host.hpp"
 
 namespace {
 
@@ -122,15 +123,8 @@ struct Job {
 
 class Pager {
   public:
-    Pager(const msgr_host &host, Settings settings)
-        : ctx_(host.ctx),
-          log_(reinterpret_cast<msgr_host_log_fn>(host.get_proc(MSGR_HOST_LOG))),
-          post_(
-              reinterpret_cast<msgr_host_post_delivery_fn>(host.get_proc(MSGR_HOST_POST_DELIVERY))),
-          // NULL on a runtime older than ABI 1.3: every page goes through the gateway.
-          via_service_(reinterpret_cast<msgr_host_page_via_service_fn>(
-              host.get_proc(MSGR_HOST_PAGE_VIA_SERVICE))),
-          s_(std::move(settings)) {}
+    Pager(const msgr::addin::HostFunctions &host, Settings settings)
+        : host_(host), s_(std::move(settings)) {}
 
     ~Pager() { stop(); }
 
@@ -176,8 +170,10 @@ class Pager {
     const Settings &settings() const { return s_; }
 
     msgr_hresult submit(const msgr_page_request &req) {
-        if (s_.through_services && via_service_ != nullptr) {
-            const msgr_hresult hr = via_service_(ctx_, &req);
+        // page_via_service is NULL on a runtime older than ABI 1.3: every page goes through the
+        // gateway.
+        if (s_.through_services && host_.page_via_service != nullptr) {
+            const msgr_hresult hr = host_.page_via_service(host_.ctx, &req);
             if (hr == MSGR_S_OK) {
                 log(MSGR_LOG_DEBUG, "page " + std::to_string(req.message_id) +
                                         " handed to the contact's service " +
@@ -186,7 +182,7 @@ class Pager {
             }
             if (MSGR_FAILED(hr)) {
                 // The service broke on it (and is disabled): the page fails in its window.
-                post_(ctx_, req.message_id, MSGR_DELIVERY_FAILED, hr);
+                host_.post_delivery(host_.ctx, req.message_id, MSGR_DELIVERY_FAILED, hr);
                 return MSGR_S_OK;
             }
             // S_FALSE: the service carries no page to this contact; the gateway does.
@@ -240,7 +236,7 @@ class Pager {
         }
         if (full) {
             // Reported, not dropped: the page fails in its window.
-            post_(ctx_, req.message_id, MSGR_DELIVERY_FAILED, MSGR_E_BUSY);
+            host_.post_delivery(host_.ctx, req.message_id, MSGR_DELIVERY_FAILED, MSGR_E_BUSY);
             return MSGR_S_OK;
         }
         wake();
@@ -255,12 +251,10 @@ class Pager {
         }
     }
 
-    void log(msgr_log_level level, const std::string &m) {
-        if (log_ != nullptr) log_(ctx_, level, m.c_str());
-    }
+    void log(msgr_log_level level, const std::string &m) { host_.say(level, m); }
 
     void finish(Job &job, msgr_delivery_state state, msgr_hresult hr) {
-        post_(ctx_, job.id, state, hr);
+        host_.post_delivery(host_.ctx, job.id, state, hr);
     }
 
     // One attempt failed: retry later, or report the page failed for good.
@@ -428,10 +422,7 @@ class Pager {
         incoming_.clear();
     }
 
-    msgr_host_ctx *ctx_;
-    msgr_host_log_fn log_;
-    msgr_host_post_delivery_fn post_;
-    msgr_host_page_via_service_fn via_service_;
+    msgr::addin::HostFunctions host_;
     Settings s_;
     CURLM *multi_ = nullptr;
     bool curl_inited_ = false;
@@ -450,26 +441,19 @@ class Pager {
 // ---- configuration ------------------------------------------------------------------------
 
 struct ConfigReader {
-    msgr_host_ctx *ctx;
-    msgr_host_config_string_fn str;
-    msgr_host_config_int_fn integer;
-    msgr_host_config_bool_fn boolean;
-    msgr_host_config_array_size_fn array_size;
-    msgr_host_config_array_string_fn array_string;
-    msgr_host_config_key_fn key;
-    msgr_host_config_origin_fn origin;
+    const msgr::addin::HostFunctions &h;
     std::string error;
 
     bool get(const char *k, std::string &out) {
         const char *v = nullptr;
-        const msgr_hresult hr = str(ctx, k, &v);
+        const msgr_hresult hr = h.config_string(h.ctx, k, &v);
         if (hr == MSGR_E_INVALIDARG) return bad(k, "a string");
         if (hr == MSGR_S_OK) out = v;
         return true;
     }
     bool get(const char *k, std::int64_t &out, std::int64_t lo, std::int64_t hi) {
         std::int64_t v = 0;
-        const msgr_hresult hr = integer(ctx, k, &v);
+        const msgr_hresult hr = h.config_int(h.ctx, k, &v);
         const std::string range =
             "an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
         if (hr == MSGR_E_INVALIDARG) return bad(k, range);
@@ -480,26 +464,27 @@ struct ConfigReader {
     }
     bool get(const char *k, bool &out) {
         int v = 0;
-        const msgr_hresult hr = boolean(ctx, k, &v);
+        const msgr_hresult hr = h.config_bool(h.ctx, k, &v);
         if (hr == MSGR_E_INVALIDARG) return bad(k, "true or false");
         if (hr == MSGR_S_OK) out = v != 0;
         return true;
     }
     bool get(const char *k, std::vector<std::string> &out) {
         std::size_t n = 0;
-        msgr_hresult hr = array_size(ctx, k, &n);
+        msgr_hresult hr = h.config_array_size(h.ctx, k, &n);
         if (hr == MSGR_E_INVALIDARG) return bad(k, "an array of strings");
         if (hr != MSGR_S_OK) return true;
         out.clear();
         for (std::size_t i = 0; i < n; ++i) {
             const char *v = nullptr;
-            if (array_string(ctx, k, i, &v) != MSGR_S_OK) return bad(k, "an array of strings");
+            if (h.config_array_string(h.ctx, k, i, &v) != MSGR_S_OK)
+                return bad(k, "an array of strings");
             out.emplace_back(v);
         }
         return true;
     }
     bool bad(const char *k, const std::string &want) {
-        error = std::string(origin(ctx)) + ": paging." + k + " must be " + want;
+        error = std::string(h.config_origin(h.ctx)) + ": paging." + k + " must be " + want;
         return false;
     }
 };
@@ -514,21 +499,9 @@ std::string default_outbox() {
     return "msgr-outbox.jsonl";
 }
 
-bool read_settings(const msgr_host &host, Settings &s, std::string &why) {
-    ConfigReader r{
-        host.ctx,
-        reinterpret_cast<msgr_host_config_string_fn>(host.get_proc(MSGR_HOST_CONFIG_STRING)),
-        reinterpret_cast<msgr_host_config_int_fn>(host.get_proc(MSGR_HOST_CONFIG_INT)),
-        reinterpret_cast<msgr_host_config_bool_fn>(host.get_proc(MSGR_HOST_CONFIG_BOOL)),
-        reinterpret_cast<msgr_host_config_array_size_fn>(
-            host.get_proc(MSGR_HOST_CONFIG_ARRAY_SIZE)),
-        reinterpret_cast<msgr_host_config_array_string_fn>(
-            host.get_proc(MSGR_HOST_CONFIG_ARRAY_STRING)),
-        reinterpret_cast<msgr_host_config_key_fn>(host.get_proc(MSGR_HOST_CONFIG_KEY)),
-        reinterpret_cast<msgr_host_config_origin_fn>(host.get_proc(MSGR_HOST_CONFIG_ORIGIN)),
-        {}};
-    if (!r.str || !r.integer || !r.boolean || !r.array_size || !r.array_string || !r.key ||
-        !r.origin) {
+bool read_settings(const msgr::addin::HostFunctions &host, Settings &s, std::string &why) {
+    ConfigReader r{host, {}};
+    if (!host.has_config_functions()) {
         why = "the runtime lacks the configuration functions this add-in needs";
         return false;
     }
@@ -547,12 +520,12 @@ bool read_settings(const msgr_host &host, Settings &s, std::string &why) {
                                         "retry_backoff_max_ms",
                                         "through_services"};
     const char *k = nullptr;
-    for (std::size_t i = 0; r.key(host.ctx, i, &k) == MSGR_S_OK; ++i) {
+    for (std::size_t i = 0; host.config_key(host.ctx, i, &k) == MSGR_S_OK; ++i) {
         bool ok = false;
         for (const char *n : known)
             ok = ok || std::strcmp(n, k) == 0;
         if (!ok) {
-            why = std::string(r.origin(host.ctx)) + ": unknown key paging." + k;
+            why = std::string(host.config_origin(host.ctx)) + ": unknown key paging." + k;
             return false;
         }
     }
@@ -582,19 +555,19 @@ bool read_settings(const msgr_host &host, Settings &s, std::string &why) {
     } else if (gateway == "webhook") {
         s.gateway = Gateway::webhook;
         if (s.url.rfind("http://", 0) != 0 && s.url.rfind("https://", 0) != 0) {
-            why = std::string(r.origin(host.ctx)) +
+            why = std::string(host.config_origin(host.ctx)) +
                   ": paging.gateway is \"webhook\", so paging.webhook_url must be an http:// or "
                   "https:// URL";
             return false;
         }
     } else {
-        why = std::string(r.origin(host.ctx)) + ": paging.gateway is \"" + gateway +
+        why = std::string(host.config_origin(host.ctx)) + ": paging.gateway is \"" + gateway +
               "\"; expected \"outbox\" or \"webhook\"";
         return false;
     }
     for (const auto &h : s.headers) {
         if (h.find(':') == std::string::npos || h.find_first_of("\r\n") != std::string::npos) {
-            why = std::string(r.origin(host.ctx)) + ": paging.webhook_headers: \"" + h +
+            why = std::string(host.config_origin(host.ctx)) + ": paging.webhook_headers: \"" + h +
                   "\" is not a \"Name: value\" header";
             return false;
         }
@@ -603,7 +576,7 @@ bool read_settings(const msgr_host &host, Settings &s, std::string &why) {
         s.outbox = default_outbox();
     } else {
         fs::path p(outbox);
-        const std::string origin = r.origin(host.ctx);
+        const std::string origin = host.config_origin(host.ctx);
         if (p.is_relative() && !origin.empty()) p = fs::path(origin).parent_path() / p;
         s.outbox = p.string();
     }
@@ -627,37 +600,32 @@ msgr_hresult submit(void *state, const msgr_page_request *page) {
 }
 
 msgr_hresult paging_load(const msgr_host *host, void **state) {
-    auto set_error = reinterpret_cast<msgr_host_set_error_fn>(host->get_proc(MSGR_HOST_SET_ERROR));
-    auto register_paging =
-        reinterpret_cast<msgr_host_register_paging_fn>(host->get_proc(MSGR_HOST_REGISTER_PAGING));
-    if (set_error == nullptr || register_paging == nullptr ||
-        host->get_proc(MSGR_HOST_POST_DELIVERY) == nullptr) {
-        return MSGR_E_NOTIMPL;
-    }
+    const msgr::addin::HostFunctions h(*host);
+    if (!h.has_paging_functions()) return MSGR_E_NOTIMPL;
     try {
         Settings settings;
         std::string why;
-        if (!read_settings(*host, settings, why)) {
-            set_error(host->ctx, why.c_str());
+        if (!read_settings(h, settings, why)) {
+            h.set_error(host->ctx, why.c_str());
             return MSGR_E_INVALID_DATA;
         }
-        auto pager = std::make_unique<Pager>(*host, std::move(settings));
+        auto pager = std::make_unique<Pager>(h, std::move(settings));
         msgr_paging_provider provider{};
         provider.struct_size = sizeof provider;
         provider.state = pager.get();
         provider.max_page_utf16 = pager->settings().max_length;
         provider.knows_mobile = &knows_mobile;
         provider.submit = &submit;
-        const msgr_hresult hr = register_paging(host->ctx, &provider);
+        const msgr_hresult hr = h.register_paging(host->ctx, &provider);
         if (MSGR_FAILED(hr)) return hr;  // the host recorded why
         if (!pager->start(why)) {
-            set_error(host->ctx, why.c_str());
+            h.set_error(host->ctx, why.c_str());
             return MSGR_E_FAIL;
         }
         *state = pager.release();
         return MSGR_S_OK;
     } catch (const std::exception &e) {
-        set_error(host->ctx, e.what());
+        h.set_error(host->ctx, e.what());
         return MSGR_E_FAIL;
     } catch (...) {
         return MSGR_E_FAIL;

@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "msgr/addin.h"
+#include "msgr/addin_host.hpp"
 #ifdef TEST_BOOST_ALIAS
 #include <boost/dll/alias.hpp>
 #endif
@@ -56,19 +57,12 @@
 namespace {
 
 struct State {
-    msgr_host_ctx *ctx = nullptr;
-    msgr_host_post_delivery_fn post = nullptr;
-    msgr_host_log_fn log = nullptr;
+    msgr::addin::HostFunctions host;
     std::vector<std::string> throws, fails;
     unsigned long events = 0;
     bool post_bad = false;
     std::string service_id = TEST_NAME;
-    msgr_host_post_signin_fn post_signin = nullptr;
-    msgr_host_post_message_fn post_message = nullptr;
-    msgr_host_post_contact_fn post_contact = nullptr;
-    msgr_host_post_status_fn post_status = nullptr;
     // Pages through services (ABI 1.3).
-    msgr_host_page_via_service_fn page_via = nullptr;
     std::vector<std::string> carries_pages;
     std::vector<std::string> mobile;
     bool pages_via_service = false;
@@ -101,7 +95,7 @@ msgr_hresult knows_mobile(void *state, const char *, const char *, int *out) {
 void log_refused(State &s, const char *call, msgr_hresult hr) {
     char buf[96];
     (void)std::snprintf(buf, sizeof buf, "refused: %s 0x%08X", call, static_cast<unsigned>(hr));
-    s.log(s.ctx, MSGR_LOG_INFO, buf);
+    s.host.say(MSGR_LOG_INFO, buf);
 }
 
 // A page request the host must refuse wherever it comes from (probes outside submit).
@@ -121,49 +115,48 @@ msgr_page_request some_page() {
 void probe_other_pages(State &s, const msgr_page_request &page) {
     msgr_page_request other = page;
     other.message_id = page.message_id + 1000;
-    log_refused(s, "page-via-wrong-id", s.page_via(s.ctx, &other));
+    log_refused(s, "page-via-wrong-id", s.host.page_via_service(s.host.ctx, &other));
     other = page;
     other.to = "someone-else@test";
-    log_refused(s, "page-via-other-to", s.page_via(s.ctx, &other));
+    log_refused(s, "page-via-other-to", s.host.page_via_service(s.host.ctx, &other));
     other = page;
     other.text = "words the user never wrote";
     other.text_size = std::strlen(other.text);
-    log_refused(s, "page-via-other-text", s.page_via(s.ctx, &other));
+    log_refused(s, "page-via-other-text", s.host.page_via_service(s.host.ctx, &other));
     other = page;
     other.to_service = "loopback";
-    log_refused(s, "page-via-other-service", s.page_via(s.ctx, &other));
+    log_refused(s, "page-via-other-service", s.host.page_via_service(s.host.ctx, &other));
     other = page;
     other.struct_size = 8;
-    log_refused(s, "page-via-small", s.page_via(s.ctx, &other));
-    log_refused(s, "page-via-null", s.page_via(s.ctx, nullptr));
+    log_refused(s, "page-via-small", s.host.page_via_service(s.host.ctx, &other));
+    log_refused(s, "page-via-null", s.host.page_via_service(s.host.ctx, nullptr));
 }
 
 msgr_hresult submit(void *state, const msgr_page_request *page) {
     auto *s = static_cast<State *>(state);
     const msgr_hresult hr = misbehave(*s, "submit");
     if (MSGR_FAILED(hr)) return hr;
-    if (s->probe && s->page_via != nullptr) probe_other_pages(*s, *page);
-    if (s->pages_via_service && s->page_via != nullptr) {
-        const msgr_hresult via = s->page_via(s->ctx, page);
+    if (s->probe && s->host.page_via_service != nullptr) probe_other_pages(*s, *page);
+    if (s->pages_via_service && s->host.page_via_service != nullptr) {
+        const msgr_hresult via = s->host.page_via_service(s->host.ctx, page);
         char buf[48];
         (void)std::snprintf(buf, sizeof buf, "page-via: 0x%08X", static_cast<unsigned>(via));
-        s->log(s->ctx, MSGR_LOG_INFO, buf);
+        s->host.say(MSGR_LOG_INFO, buf);
         if (via == MSGR_S_OK) return MSGR_S_OK;  // the service reports it
         if (MSGR_FAILED(via) && !s->fallback)
-            return s->post(s->ctx, page->message_id, MSGR_DELIVERY_FAILED, via);
+            return s->host.post_delivery(s->host.ctx, page->message_id, MSGR_DELIVERY_FAILED, via);
     }
-    return s->post(s->ctx, page->message_id, MSGR_DELIVERY_SENT, MSGR_S_OK);
+    return s->host.post_delivery(s->host.ctx, page->message_id, MSGR_DELIVERY_SENT, MSGR_S_OK);
 }
 
 msgr_hresult on_event(const msgr_event *ev, void *user) {
     auto *s = static_cast<State *>(user);
     ++s->events;
-    if (ev->type == MSGR_EVENT_MESSAGE_RECEIVED && s->log != nullptr) {
-        s->log(s->ctx, MSGR_LOG_INFO, (std::string("event seen: ") + ev->text).c_str());
-    }
-    if (s->probe && s->page_via != nullptr) {
+    if (ev->type == MSGR_EVENT_MESSAGE_RECEIVED)
+        s->host.say(MSGR_LOG_INFO, std::string("event seen: ") + ev->text);
+    if (s->probe && s->host.page_via_service != nullptr) {
         const msgr_page_request p = some_page();
-        log_refused(*s, "page-via-event", s->page_via(s->ctx, &p));
+        log_refused(*s, "page-via-event", s->host.page_via_service(s->host.ctx, &p));
     }
     return misbehave(*s, "event");
 }
@@ -173,15 +166,19 @@ msgr_hresult svc_signin(void *state, std::uint64_t session, const char *, const 
     const msgr_hresult hr = misbehave(*s, "signin");
     if (MSGR_FAILED(hr)) return hr;
     if (s->post_bad) {
-        log_refused(*s, "other-service", s->post_signin(s->ctx, "not-mine", session, MSGR_S_OK));
-        log_refused(*s, "bad-contact",
-                    s->post_contact(s->ctx, s->service_id.c_str(), session, " leading@space", 1));
-        log_refused(*s, "bad-status",
-                    s->post_status(s->ctx, s->service_id.c_str(), session, "a@b", 0x7777));
-        log_refused(*s, "null-text",
-                    s->post_message(s->ctx, s->service_id.c_str(), session, "a@b", nullptr, 0));
+        log_refused(*s, "other-service",
+                    s->host.post_signin(s->host.ctx, "not-mine", session, MSGR_S_OK));
+        log_refused(
+            *s, "bad-contact",
+            s->host.post_contact(s->host.ctx, s->service_id.c_str(), session, " leading@space", 1));
+        log_refused(
+            *s, "bad-status",
+            s->host.post_status(s->host.ctx, s->service_id.c_str(), session, "a@b", 0x7777));
+        log_refused(
+            *s, "null-text",
+            s->host.post_message(s->host.ctx, s->service_id.c_str(), session, "a@b", nullptr, 0));
     }
-    return s->post_signin(s->ctx, s->service_id.c_str(), session, MSGR_S_OK);
+    return s->host.post_signin(s->host.ctx, s->service_id.c_str(), session, MSGR_S_OK);
 }
 msgr_hresult svc_signout(void *state) {
     return misbehave(*static_cast<State *>(state), "signout");
@@ -199,7 +196,7 @@ msgr_hresult svc_send(void *state, std::uint64_t id, const char *, const char *,
     auto *s = static_cast<State *>(state);
     const msgr_hresult hr = misbehave(*s, "send_message");
     if (MSGR_FAILED(hr)) return hr;
-    return s->post(s->ctx, id, MSGR_DELIVERY_SENT, MSGR_S_OK);
+    return s->host.post_delivery(s->host.ctx, id, MSGR_DELIVERY_SENT, MSGR_S_OK);
 }
 
 // Reports a carried page sent from its own thread, after carry_delay_ms (cut short at unload).
@@ -210,9 +207,9 @@ void report_carried(State *s, std::uint64_t id) {
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     if (s->probe) {
         const msgr_page_request p = some_page();
-        log_refused(*s, "page-via-thread", s->page_via(s->ctx, &p));
+        log_refused(*s, "page-via-thread", s->host.page_via_service(s->host.ctx, &p));
     }
-    const msgr_hresult hr = s->post(s->ctx, id, MSGR_DELIVERY_SENT, MSGR_S_OK);
+    const msgr_hresult hr = s->host.post_delivery(s->host.ctx, id, MSGR_DELIVERY_SENT, MSGR_S_OK);
     if (hr != MSGR_S_OK) log_refused(*s, "page-report", hr);
 }
 
@@ -224,43 +221,34 @@ msgr_hresult svc_send_page(void *state, std::uint64_t id, const char *to, const 
     if (s->probe) {  // the paging provider's mark does not reach into the service it calls
         msgr_page_request p = some_page();
         p.message_id = id;
-        log_refused(*s, "page-via-nested", s->page_via(s->ctx, &p));
+        log_refused(*s, "page-via-nested", s->host.page_via_service(s->host.ctx, &p));
     }
     if (!listed(s->carries_pages, to)) return MSGR_S_FALSE;
-    s->log(
-        s->ctx, MSGR_LOG_INFO,
-        ("carried page " + std::to_string(id) + " to " + to + ": " + std::string(text, text_size))
-            .c_str());
+    s->host.say(MSGR_LOG_INFO, "carried page " + std::to_string(id) + " to " + to + ": " +
+                                   std::string(text, text_size));
     const std::lock_guard<std::mutex> lock(s->threads_mutex);
     s->threads.emplace_back(&report_carried, s, id);
     return MSGR_S_OK;
 }
 
-std::vector<std::string> strings(const msgr_host *host, const char *key) {
-    auto size = reinterpret_cast<msgr_host_config_array_size_fn>(
-        host->get_proc(MSGR_HOST_CONFIG_ARRAY_SIZE));
-    auto get = reinterpret_cast<msgr_host_config_array_string_fn>(
-        host->get_proc(MSGR_HOST_CONFIG_ARRAY_STRING));
+std::vector<std::string> strings(const msgr::addin::HostFunctions &h, const char *key) {
     std::vector<std::string> out;
     std::size_t n = 0;
-    if (size(host->ctx, key, &n) != MSGR_S_OK) return out;
+    if (h.config_array_size(h.ctx, key, &n) != MSGR_S_OK) return out;
     for (std::size_t i = 0; i < n; ++i) {
         const char *v = nullptr;
-        if (get(host->ctx, key, i, &v) == MSGR_S_OK) out.emplace_back(v);
+        if (h.config_array_string(h.ctx, key, i, &v) == MSGR_S_OK) out.emplace_back(v);
     }
     return out;
 }
 
 msgr_hresult load(const msgr_host *host, void **state) {
     auto *s = new State;
-    s->ctx = host->ctx;
-    s->post = reinterpret_cast<msgr_host_post_delivery_fn>(host->get_proc(MSGR_HOST_POST_DELIVERY));
-    s->log = reinterpret_cast<msgr_host_log_fn>(host->get_proc(MSGR_HOST_LOG));
-    s->throws = strings(host, "throw");
-    s->fails = strings(host, "fail");
-    auto get_bool =
-        reinterpret_cast<msgr_host_config_bool_fn>(host->get_proc(MSGR_HOST_CONFIG_BOOL));
-    auto set_error = reinterpret_cast<msgr_host_set_error_fn>(host->get_proc(MSGR_HOST_SET_ERROR));
+    s->host = msgr::addin::HostFunctions(*host);
+    const msgr::addin::HostFunctions &h = s->host;
+    s->throws = strings(h, "throw");
+    s->fails = strings(h, "fail");
+    const auto get_bool = h.config_bool;
     int paging = 0, events = 0, service = 0, post_bad = 0, can_page = 0, via = 0, probe = 0,
         fallback = 0;
     get_bool(host->ctx, "paging", &paging);
@@ -275,15 +263,12 @@ msgr_hresult load(const msgr_host *host, void **state) {
     s->pages_via_service = via != 0;
     s->probe = probe != 0;
     s->fallback = fallback != 0;
-    s->carries_pages = strings(host, "carries_pages");
-    s->mobile = strings(host, "mobile");
-    reinterpret_cast<msgr_host_config_int_fn>(host->get_proc(MSGR_HOST_CONFIG_INT))(
-        host->ctx, "carry_delay_ms", &s->carry_delay_ms);
-    s->page_via =
-        reinterpret_cast<msgr_host_page_via_service_fn>(host->get_proc(MSGR_HOST_PAGE_VIA_SERVICE));
-    if (s->probe && s->page_via != nullptr) {  // in load: not inside submit
+    s->carries_pages = strings(h, "carries_pages");
+    s->mobile = strings(h, "mobile");
+    h.config_int(host->ctx, "carry_delay_ms", &s->carry_delay_ms);
+    if (s->probe && s->host.page_via_service != nullptr) {  // in load: not inside submit
         const msgr_page_request p = some_page();
-        log_refused(*s, "page-via-load", s->page_via(s->ctx, &p));
+        log_refused(*s, "page-via-load", s->host.page_via_service(s->host.ctx, &p));
     }
     msgr_hresult hr = MSGR_S_OK;
     try {
@@ -299,18 +284,9 @@ msgr_hresult load(const msgr_host *host, void **state) {
         p.max_page_utf16 = 100;
         p.knows_mobile = &knows_mobile;
         p.submit = &submit;
-        hr = reinterpret_cast<msgr_host_register_paging_fn>(
-            host->get_proc(MSGR_HOST_REGISTER_PAGING))(host->ctx, &p);
+        hr = h.register_paging(host->ctx, &p);
     }
     if (MSGR_SUCCEEDED(hr) && service) {
-        s->post_signin =
-            reinterpret_cast<msgr_host_post_signin_fn>(host->get_proc(MSGR_HOST_POST_SIGNIN));
-        s->post_message =
-            reinterpret_cast<msgr_host_post_message_fn>(host->get_proc(MSGR_HOST_POST_MESSAGE));
-        s->post_contact =
-            reinterpret_cast<msgr_host_post_contact_fn>(host->get_proc(MSGR_HOST_POST_CONTACT));
-        s->post_status =
-            reinterpret_cast<msgr_host_post_status_fn>(host->get_proc(MSGR_HOST_POST_STATUS));
         msgr_contact_service t{};
 #ifdef TEST_OLD_SERVICE_TABLE
         t.struct_size = offsetof(msgr_contact_service, send_page);  // built for ABI 1.2
@@ -320,10 +296,8 @@ msgr_hresult load(const msgr_host *host, void **state) {
         t.state = s;
         if (can_page != 0 || !s->carries_pages.empty() || !s->mobile.empty())
             t.flags = MSGR_SERVICE_CAN_PAGE;
-        auto get_string =
-            reinterpret_cast<msgr_host_config_string_fn>(host->get_proc(MSGR_HOST_CONFIG_STRING));
         const char *id = nullptr;
-        if (get_string(host->ctx, "service_id", &id) == MSGR_S_OK) s->service_id = id;
+        if (h.config_string(host->ctx, "service_id", &id) == MSGR_S_OK) s->service_id = id;
         t.id = s->service_id.c_str();
         t.max_message_bytes = 1000;
         t.signin = &svc_signin;
@@ -332,15 +306,13 @@ msgr_hresult load(const msgr_host *host, void **state) {
         t.describe = &svc_describe;
         t.send_message = &svc_send;
         t.send_page = &svc_send_page;  // beyond struct_size in TEST_OLD_SERVICE_TABLE: unread
-        hr = reinterpret_cast<msgr_host_register_service_fn>(
-            host->get_proc(MSGR_HOST_REGISTER_SERVICE))(host->ctx, &t);
+        hr = h.register_service(host->ctx, &t);
     }
     if (MSGR_SUCCEEDED(hr) && events) {
-        hr = reinterpret_cast<msgr_host_subscribe_fn>(host->get_proc(MSGR_HOST_SUBSCRIBE))(
-            host->ctx, static_cast<msgr_event_type>(0), &on_event, s);
+        hr = h.subscribe(host->ctx, static_cast<msgr_event_type>(0), &on_event, s);
     }
     if (MSGR_FAILED(hr)) {
-        if (listed(s->fails, "load")) set_error(host->ctx, "configured to fail");
+        if (listed(s->fails, "load")) h.set_error(host->ctx, "configured to fail");
         delete s;
         return hr;
     }

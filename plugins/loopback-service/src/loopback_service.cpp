@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "msgr/addin.h"
+#include "msgr/addin_host.hpp"
 
 namespace {
 
@@ -146,45 +147,7 @@ struct Service {
 };
 
 // What the host gives the add-in.
-struct Host {
-    msgr_host_ctx *ctx = nullptr;
-    msgr_host_log_fn log = nullptr;
-    msgr_host_set_error_fn set_error = nullptr;
-    msgr_host_config_string_fn str = nullptr;
-    msgr_host_config_bool_fn boolean = nullptr;
-    msgr_host_config_array_size_fn array_size = nullptr;
-    msgr_host_config_key_fn key = nullptr;
-    msgr_host_config_key_at_fn key_at = nullptr;
-    msgr_host_config_origin_fn origin = nullptr;
-    msgr_host_register_service_fn register_service = nullptr;
-    msgr_host_post_signin_fn post_signin = nullptr;
-    msgr_host_post_offline_fn post_offline = nullptr;
-    msgr_host_post_contact_fn post_contact = nullptr;
-    msgr_host_post_status_fn post_status = nullptr;
-    msgr_host_post_message_fn post_message = nullptr;
-    msgr_host_post_delivery_fn post_delivery = nullptr;
-
-    template <typename T>
-    bool get(const msgr_host &h, const char *name, T &out) {
-        out = reinterpret_cast<T>(h.get_proc(name));
-        return out != nullptr;
-    }
-    bool bind(const msgr_host &h) {
-        ctx = h.ctx;
-        return get(h, MSGR_HOST_LOG, log) && get(h, MSGR_HOST_SET_ERROR, set_error) &&
-               get(h, MSGR_HOST_CONFIG_STRING, str) && get(h, MSGR_HOST_CONFIG_BOOL, boolean) &&
-               get(h, MSGR_HOST_CONFIG_ARRAY_SIZE, array_size) &&
-               get(h, MSGR_HOST_CONFIG_KEY, key) && get(h, MSGR_HOST_CONFIG_KEY_AT, key_at) &&
-               get(h, MSGR_HOST_CONFIG_ORIGIN, origin) &&
-               get(h, MSGR_HOST_REGISTER_SERVICE, register_service) &&
-               get(h, MSGR_HOST_POST_SIGNIN, post_signin) &&
-               get(h, MSGR_HOST_POST_OFFLINE, post_offline) &&
-               get(h, MSGR_HOST_POST_CONTACT, post_contact) &&
-               get(h, MSGR_HOST_POST_STATUS, post_status) &&
-               get(h, MSGR_HOST_POST_MESSAGE, post_message) &&
-               get(h, MSGR_HOST_POST_DELIVERY, post_delivery);
-    }
-};
+using Host = msgr::addin::HostFunctions;
 
 // A configuration error: becomes the add-in's refusal reason.
 struct Invalid {
@@ -194,7 +157,7 @@ struct Invalid {
 class Config {
   public:
     explicit Config(Host &h) : h_(h) {
-        const char *o = h.origin(h.ctx);
+        const char *o = h.config_origin(h.ctx);
         origin_ = (o != nullptr && *o != '\0') ? o : "the embedded defaults";
     }
 
@@ -204,7 +167,7 @@ class Config {
 
     bool string(const std::string &key, std::string &out) const {
         const char *v = nullptr;
-        const msgr_hresult hr = h_.str(h_.ctx, key.c_str(), &v);
+        const msgr_hresult hr = h_.config_string(h_.ctx, key.c_str(), &v);
         if (hr == MSGR_S_FALSE) return false;
         if (hr != MSGR_S_OK) error(key, "must be a string");
         if (utf16_units(v) < 0) error(key, "is not valid UTF-8");
@@ -213,7 +176,7 @@ class Config {
     }
     void boolean(const std::string &key, bool &out) const {
         int v = 0;
-        const msgr_hresult hr = h_.boolean(h_.ctx, key.c_str(), &v);
+        const msgr_hresult hr = h_.config_bool(h_.ctx, key.c_str(), &v);
         if (hr == MSGR_S_FALSE) return;
         if (hr != MSGR_S_OK) error(key, "must be true or false");
         out = v != 0;
@@ -221,13 +184,13 @@ class Config {
     // The number of tables in an array of tables ([[loopback.key]]); 0 when absent.
     std::size_t tables(const std::string &key) const {
         std::size_t n = 0;
-        const msgr_hresult hr = h_.array_size(h_.ctx, key.c_str(), &n);
+        const msgr_hresult hr = h_.config_array_size(h_.ctx, key.c_str(), &n);
         if (hr == MSGR_S_FALSE) return 0;
         if (hr != MSGR_S_OK) error(key, "must be an array of tables ([[loopback." + key + "]])");
         for (std::size_t i = 0; i < n; ++i) {
             const char *k = nullptr;
             const std::string path = key + "[" + std::to_string(i) + "]";
-            if (MSGR_FAILED(h_.key_at(h_.ctx, path.c_str(), 0, &k)))
+            if (MSGR_FAILED(h_.config_key_at(h_.ctx, path.c_str(), 0, &k)))
                 error(key, "must be an array of tables ([[loopback." + key + "]])");
         }
         return n;
@@ -236,7 +199,7 @@ class Config {
     void only(const std::string &path, std::initializer_list<std::string_view> known) const {
         for (std::size_t i = 0;; ++i) {
             const char *k = nullptr;
-            if (h_.key_at(h_.ctx, path.c_str(), i, &k) != MSGR_S_OK) break;
+            if (h_.config_key_at(h_.ctx, path.c_str(), i, &k) != MSGR_S_OK) break;
             bool ok = false;
             for (const auto kn : known)
                 ok = ok || kn == k;
@@ -561,7 +524,8 @@ msgr_hresult load(const msgr_host *host, void **state) {
     std::unique_ptr<Addin> a;
     try {
         a = std::make_unique<Addin>();
-        if (!a->host.bind(*host)) {
+        a->host = Host(*host);
+        if (!a->host.has_config_functions() || !a->host.has_service_functions()) {
             // An older runtime (add-in ABI 1.0) has no contact services.
             if (a->host.set_error != nullptr)
                 a->host.set_error(host->ctx, "this runtime has no contact services (ABI < 1.1)");

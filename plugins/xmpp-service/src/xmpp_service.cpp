@@ -67,6 +67,7 @@
 #include <vector>
 
 #include "msgr/addin.h"
+#include "msgr/addin_host.hpp"
 #include "stanza.hpp"
 
 namespace {
@@ -89,50 +90,8 @@ thread_local Xmpp *t_self = nullptr;
 
 using msgr_xmpp::bare_of;
 
-struct Host {
-    msgr_host_ctx *ctx = nullptr;
-    msgr_host_log_fn log = nullptr;
-    msgr_host_set_error_fn set_error = nullptr;
-    msgr_host_config_string_fn str = nullptr;
-    msgr_host_config_int_fn integer = nullptr;
-    msgr_host_config_bool_fn boolean = nullptr;
-    msgr_host_config_array_size_fn array_size = nullptr;
-    msgr_host_config_array_string_fn array_string = nullptr;
-    msgr_host_config_key_fn key = nullptr;
-    msgr_host_config_origin_fn origin = nullptr;
-    msgr_host_register_service_fn register_service = nullptr;
-    msgr_host_post_signin_fn post_signin = nullptr;
-    msgr_host_post_offline_fn post_offline = nullptr;
-    msgr_host_post_contact_fn post_contact = nullptr;
-    msgr_host_post_status_fn post_status = nullptr;
-    msgr_host_post_message_fn post_message = nullptr;
-    msgr_host_post_delivery_fn post_delivery = nullptr;
-
-    template <typename T>
-    bool get(const msgr_host &h, const char *name, T &out) {
-        out = reinterpret_cast<T>(h.get_proc(name));
-        return out != nullptr;
-    }
-    bool bind(const msgr_host &h) {
-        ctx = h.ctx;
-        return get(h, MSGR_HOST_LOG, log) && get(h, MSGR_HOST_SET_ERROR, set_error) &&
-               get(h, MSGR_HOST_CONFIG_STRING, str) && get(h, MSGR_HOST_CONFIG_INT, integer) &&
-               get(h, MSGR_HOST_CONFIG_BOOL, boolean) &&
-               get(h, MSGR_HOST_CONFIG_ARRAY_SIZE, array_size) &&
-               get(h, MSGR_HOST_CONFIG_ARRAY_STRING, array_string) &&
-               get(h, MSGR_HOST_CONFIG_KEY, key) && get(h, MSGR_HOST_CONFIG_ORIGIN, origin) &&
-               get(h, MSGR_HOST_REGISTER_SERVICE, register_service) &&
-               get(h, MSGR_HOST_POST_SIGNIN, post_signin) &&
-               get(h, MSGR_HOST_POST_OFFLINE, post_offline) &&
-               get(h, MSGR_HOST_POST_CONTACT, post_contact) &&
-               get(h, MSGR_HOST_POST_STATUS, post_status) &&
-               get(h, MSGR_HOST_POST_MESSAGE, post_message) &&
-               get(h, MSGR_HOST_POST_DELIVERY, post_delivery);
-    }
-    void say(msgr_log_level level, const std::string &text) const {
-        if (log != nullptr) log(ctx, level, text.c_str());
-    }
-};
+// What the host gives the add-in.
+using Host = msgr::addin::HostFunctions;
 
 struct Invalid {
     std::string message;
@@ -161,9 +120,9 @@ bool is_loopback_host(const std::string &h) {
     return h == "127.0.0.1" || h == "::1" || h == "localhost";
 }
 
-Settings read_settings(Host &h) {
+Settings read_settings(const Host &h) {
     Settings s;
-    const char *o = h.origin(h.ctx);
+    const char *o = h.config_origin(h.ctx);
     const std::string origin = (o != nullptr && *o != '\0') ? o : "the embedded defaults";
     auto bad = [&](const std::string &key, const std::string &what) {
         return Invalid{origin + ": xmpp." + key + " " + what};
@@ -184,13 +143,13 @@ Settings read_settings(Host &h) {
                                             "subscribe"};
     for (std::size_t i = 0;; ++i) {
         const char *k = nullptr;
-        if (h.key(h.ctx, i, &k) != MSGR_S_OK) break;
+        if (h.config_key(h.ctx, i, &k) != MSGR_S_OK) break;
         if (std::find(known.begin(), known.end(), k) == known.end())
             throw Invalid{origin + ": unknown key " + k + " in [xmpp]"};
     }
     auto str = [&](const char *key, std::string &out) {
         const char *v = nullptr;
-        const msgr_hresult hr = h.str(h.ctx, key, &v);
+        const msgr_hresult hr = h.config_string(h.ctx, key, &v);
         if (hr == MSGR_S_FALSE) return false;
         if (hr != MSGR_S_OK) throw bad(key, "must be a string");
         out = v;
@@ -198,7 +157,7 @@ Settings read_settings(Host &h) {
     };
     auto num = [&](const char *key, std::int64_t &out, std::int64_t lo, std::int64_t hi) {
         std::int64_t v = 0;
-        const msgr_hresult hr = h.integer(h.ctx, key, &v);
+        const msgr_hresult hr = h.config_int(h.ctx, key, &v);
         if (hr == MSGR_S_FALSE) return;
         if (hr != MSGR_S_OK || v < lo || v > hi)
             throw bad(
@@ -244,7 +203,7 @@ Settings read_settings(Host &h) {
     num("reconnect_backoff_max_ms", s.reconnect_backoff_max_ms, 10, 3600000);
     auto flag = [&](const char *key, bool &out) {
         int b = 0;
-        const msgr_hresult hr = h.boolean(h.ctx, key, &b);
+        const msgr_hresult hr = h.config_bool(h.ctx, key, &b);
         if (hr == MSGR_S_OK) {
             out = b != 0;
         } else if (hr != MSGR_S_FALSE) {
@@ -254,11 +213,11 @@ Settings read_settings(Host &h) {
     flag("accept_subscriptions", s.accept_subscriptions);
     flag("accept_pages", s.accept_pages);
     std::size_t n = 0;
-    const msgr_hresult ahr = h.array_size(h.ctx, "subscribe", &n);
+    const msgr_hresult ahr = h.config_array_size(h.ctx, "subscribe", &n);
     if (ahr == MSGR_S_OK) {
         for (std::size_t i = 0; i < n; ++i) {
             const char *v = nullptr;
-            if (h.array_string(h.ctx, "subscribe", i, &v) != MSGR_S_OK)
+            if (h.config_array_string(h.ctx, "subscribe", i, &v) != MSGR_S_OK)
                 throw bad("subscribe", "must be an array of JIDs");
             s.subscribe.emplace_back(v);
         }
@@ -1260,15 +1219,15 @@ msgr_hresult svc_send_page(void *state, std::uint64_t id, const char *to, const 
 }
 
 msgr_hresult load(const msgr_host *host, void **state) {
-    Host h;
-    if (!h.bind(*host)) {
+    const Host h(*host);
+    if (!h.has_config_functions() || !h.has_service_functions()) {
         if (h.set_error != nullptr)
             h.set_error(host->ctx, "this runtime has no contact services (ABI < 1.1)");
         return MSGR_E_NOTIMPL;
     }
     // Without an [xmpp] table the add-in stays idle: no service, no thread.
     const char *first_key = nullptr;
-    if (h.key(host->ctx, 0, &first_key) != MSGR_S_OK) {
+    if (h.config_key(host->ctx, 0, &first_key) != MSGR_S_OK) {
         h.say(MSGR_LOG_DEBUG, "no [xmpp] table: the XMPP service is not configured");
         *state = nullptr;
         return MSGR_S_OK;

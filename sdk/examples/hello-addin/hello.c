@@ -3,6 +3,10 @@
  * It reads one setting from its own configuration table ([hello] greeting = "..."), subscribes
  * to incoming messages and logs each one through the runtime's log. Everything it knows of the
  * runtime comes through the msgr_host table it is given at load.
+ *
+ * It is written in C to show that an add-in needs nothing but msgr/addin.h. An add-in in C++ can
+ * bind the host functions with msgr/addin_host.hpp (msgr::addin::HostFunctions) instead of
+ * casting what get_proc returns.
  */
 #include <stdio.h>
 #include <stdlib.h>

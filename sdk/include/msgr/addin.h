@@ -79,7 +79,7 @@ typedef struct msgr_host {
     uint16_t abi_minor;   /* the runtime's MSGR_ADDIN_ABI_MINOR */
     msgr_host_ctx *ctx;
     /* The host function with this name (the MSGR_HOST_* names below), or NULL if this runtime
-     * does not have it. Any thread. */
+     * does not have it. Any thread. In C++, msgr/addin_host.hpp binds them all at once. */
     msgr_proc (*get_proc)(const char *name);
 } msgr_host;
 
