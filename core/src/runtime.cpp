@@ -192,10 +192,14 @@ msgr_hresult Runtime::signin(const char *name, const char *password) {
     const std::uint64_t session = ++session_;
     const msgr_hresult hr = primary_->signin(session, name, password);
     if (MSGR_FAILED(hr)) return hr;
-    // Secondary services sign in with the same session; only the primary's answer is OnSignin.
+    // Secondary services sign in with the same session and name; only the primary's answer is
+    // OnSignin. The password the user typed is the primary account's and goes to the primary
+    // service alone: a secondary service (another add-in, perhaps a third party's) signs in with
+    // credentials from its own configuration, as Messenger's Exchange service used the Windows
+    // logon rather than the Passport password.
     for (Service *svc : service_snapshot()) {
         if (svc == primary_ || !has_service(svc)) continue;
-        const msgr_hresult shr = svc->signin(session, name, password);
+        const msgr_hresult shr = svc->signin(session, name, std::string());
         if (MSGR_FAILED(shr)) {
             log(MSGR_LOG_WARNING, "secondary service " + svc->id() +
                                       " did not start signing in: " + msgr_hresult_name(shr));

@@ -185,6 +185,21 @@ TEST(ServiceAddin, ASecondaryServiceFailingLeavesThePrimarySignedIn) {
     h.still_works();
 }
 
+// The password the user types is the primary account's: the primary service gets it, a
+// secondary service (another add-in) signs in with the same name but never sees it.
+TEST(ServiceAddin, OnlyThePrimaryServiceIsGivenThePassword) {
+    LogCapture logs;
+    Host h(addin_config({kTestAddins / "misbehave", kTestAddins / "service2"},
+                        "[misbehave]\nservice = true\n[service2]\nservice = true\n",
+                        "primary_service = \"misbehave\""));
+    ASSERT_EQ(h.create_hr, MSGR_S_OK) << msgr_last_error();
+    ASSERT_EQ(msgr_signin(h.rt, "me@test", "secret"), MSGR_S_OK) << msgr_last_error();
+    h.tick();
+    EXPECT_EQ(logs.count("misbehave: signin as me@test with a password of 6 bytes"), 1u);
+    EXPECT_EQ(logs.count("service2: signin as me@test with a password of 0 bytes"), 1u);
+    EXPECT_EQ(logs.count("with a password of 6 bytes"), 1u) << "only the primary got it";
+}
+
 TEST(ServiceAddin, AServiceAddinCannotBeUnloadedWhileSignedIn) {
     Host h(addin_config({kTestAddins / "service2"}, "[service2]\nservice = true\n"));
     ASSERT_EQ(h.create_hr, MSGR_S_OK) << msgr_last_error();

@@ -161,10 +161,14 @@ msgr_hresult on_event(const msgr_event *ev, void *user) {
     return misbehave(*s, "event");
 }
 
-msgr_hresult svc_signin(void *state, std::uint64_t session, const char *, const char *) {
+msgr_hresult svc_signin(void *state, std::uint64_t session, const char *name,
+                        const char *password) {
     auto *s = static_cast<State *>(state);
     const msgr_hresult hr = misbehave(*s, "signin");
     if (MSGR_FAILED(hr)) return hr;
+    // What it was given (the password's length only), for the tests of who gets the password.
+    s->host.say(MSGR_LOG_INFO, s->service_id + ": signin as " + name + " with a password of " +
+                                   std::to_string(std::strlen(password)) + " bytes");
     if (s->post_bad) {
         log_refused(*s, "other-service",
                     s->host.post_signin(s->host.ctx, "not-mine", session, MSGR_S_OK));

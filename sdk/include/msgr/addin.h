@@ -217,7 +217,10 @@ typedef struct msgr_contact_service {
     uint32_t flags;             /* MSGR_SERVICE_* */
     uint32_t max_message_bytes; /* the longest instant message it carries (UTF-8 bytes), >= 1 */
     /* Starts signing in as name (checked: a valid sign-in name; password: valid UTF-8, maybe
-     * ""). Report the outcome with msgr_host_post_signin_fn(session, hr) -- a wrong password is
+     * ""). Only the primary service is given the password the user typed; a secondary service
+     * gets "" and signs in with credentials from its own configuration (the user's password is
+     * the primary account's, and add-ins do not see each other's secrets).
+     * Report the outcome with msgr_host_post_signin_fn(session, hr) -- a wrong password is
      * reported there (MSGR_E_INVALID_PASSWORD), not returned. Then report the contact list
      * with msgr_host_post_contact_fn. */
     msgr_hresult (*signin)(void *state, uint64_t session, const char *name, const char *password);
