@@ -499,8 +499,9 @@ msgr_hresult host_post_status(msgr_host_ctx *ctx, const char *service, std::uint
     return post_item(ctx, ContactStatusChange{service, session, signin, status});
 }
 
-msgr_hresult host_post_message(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
-                               const char *from, const char *text, std::size_t text_size) {
+// A message (or, with page, a page) from a contact.
+msgr_hresult post_arrival(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                          const char *from, const char *text, std::size_t text_size, bool page) {
     const msgr_hresult ok = check_report(ctx, service);
     if (ok != MSGR_S_OK) return ok;
     const char *why = nullptr;
@@ -509,10 +510,21 @@ msgr_hresult host_post_message(msgr_host_ctx *ctx, const char *service, std::uin
         return MSGR_E_INVALIDARG;
     }
     try {
-        return post_item(ctx, MessageArrived{service, session, from, std::string(text, text_size)});
+        return post_item(
+            ctx, MessageArrived{service, session, from, std::string(text, text_size), page});
     } catch (...) {
         return MSGR_E_OUTOFMEMORY;
     }
+}
+
+msgr_hresult host_post_message(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                               const char *from, const char *text, std::size_t text_size) {
+    return post_arrival(ctx, service, session, from, text, text_size, false);
+}
+
+msgr_hresult host_post_page(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                            const char *from, const char *text, std::size_t text_size) {
+    return post_arrival(ctx, service, session, from, text, text_size, true);
 }
 
 msgr_hresult host_page_via_service(msgr_host_ctx *ctx, const msgr_page_request *page);
@@ -545,6 +557,7 @@ msgr_proc host_get_proc(const char *name) {
         MSGR_PROC(MSGR_HOST_POST_CONTACT, host_post_contact),
         MSGR_PROC(MSGR_HOST_POST_STATUS, host_post_status),
         MSGR_PROC(MSGR_HOST_POST_MESSAGE, host_post_message),
+        MSGR_PROC(MSGR_HOST_POST_PAGE, host_post_page),
         MSGR_PROC(MSGR_HOST_REGISTER_DRAWER, host_register_drawer),
         MSGR_PROC(MSGR_HOST_PAGE_VIA_SERVICE, host_page_via_service),
     };

@@ -1,5 +1,6 @@
 // The C ABI: pointer and thread checks, exception barriers, and the handles' reference counts.
 // Everything semantic is in Runtime.
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -573,14 +574,16 @@ msgr_hresult msgr_window_history_get(msgr_window *w, size_t index, msgr_message 
         if (index >= win.history.size()) return fail(MSGR_E_INVALIDARG, "index out of range");
         const auto &e = win.history[index];
         msgr_message m{};
-        m.struct_size = sizeof(msgr_message);
+        // The caller's struct_size stays what it passed: only the fields it knows are written.
+        m.struct_size = std::min<std::uint32_t>(out->struct_size, sizeof m);
         m.direction = e.direction;
         m.delivery = e.delivery;
         m.delivery_result = e.delivery_result;
         m.text = e.text.c_str();
         m.text_size = e.text.size();
         m.time_unix_ms = e.time_unix_ms;
-        std::memcpy(out, &m, sizeof m < out->struct_size ? sizeof m : out->struct_size);
+        m.flags = e.flags;
+        std::memcpy(out, &m, m.struct_size);
         return MSGR_S_OK;
     });
 }

@@ -45,6 +45,7 @@ struct MessageArrived {
     std::uint64_t session = 0;
     std::string from;
     std::string text;
+    bool page = false;  // a page from the contact (msgr_host_post_page), not a chat line
 };
 struct DeliveryDone {  // the fate of a message or page handed to a service or gateway
     std::uint64_t message_id = 0;

@@ -41,6 +41,7 @@ struct msgr_window {
         std::uint64_t message_id;  // 0 for incoming messages
         std::int64_t time_unix_ms;
         std::string text;
+        std::uint32_t flags = 0;  // MSGR_MESSAGE_*
     };
 
     std::atomic<std::uint32_t> refs{0};

@@ -487,8 +487,8 @@ msgr_hresult Runtime::send(msgr_window &w, const char *text, std::size_t *out_in
                                                  " bytes");
     }
     const std::uint64_t id = next_message_id_++;
-    w.history.push_back(
-        {MSGR_MESSAGE_OUTGOING, MSGR_DELIVERY_PENDING, MSGR_S_OK, id, now_unix_ms(), body});
+    w.history.push_back({MSGR_MESSAGE_OUTGOING, MSGR_DELIVERY_PENDING, MSGR_S_OK, id, now_unix_ms(),
+                         body, w.kind == MSGR_WINDOW_PAGE ? MSGR_MESSAGE_PAGE : 0u});
     const std::size_t index = w.history.size() - 1;
     if (out_index != nullptr) *out_index = index;
     w.draft.clear();
@@ -627,7 +627,7 @@ void Runtime::apply(InboxItem &item) {
                     if (w == nullptr) w = open_window(MSGR_WINDOW_CONVERSATION, c);
                     std::string text = sanitize_utf8(m.text);
                     w->history.push_back({MSGR_MESSAGE_INCOMING, MSGR_DELIVERY_NONE, MSGR_S_OK, 0,
-                                          now_unix_ms(), text});
+                                          now_unix_ms(), text, m.page ? MSGR_MESSAGE_PAGE : 0u});
                     ++w->history_serial;
                     raise({MSGR_EVENT_MESSAGE_RECEIVED, MSGR_S_OK, 0, c, w, std::move(text),
                            w->history.size() - 1});

@@ -38,6 +38,9 @@ constexpr ImU32 kIncomingText = IM_COL32(150, 205, 255, 255);
 constexpr ImU32 kOutgoingText = IM_COL32(235, 235, 235, 255);
 constexpr ImU32 kFailedText = IM_COL32(255, 140, 140, 255);
 constexpr ImU32 kIncomingBar = IM_COL32(90, 160, 255, 255);
+// An incoming page (MSGR_MESSAGE_PAGE) in a conversation: amber, so it stands out from chat.
+constexpr ImU32 kPageText = IM_COL32(255, 205, 120, 255);
+constexpr ImU32 kPageBar = IM_COL32(240, 170, 40, 255);
 constexpr ImU32 kSentBar = IM_COL32(110, 200, 110, 255);
 constexpr ImU32 kPendingBar = IM_COL32(150, 150, 150, 255);
 constexpr ImU32 kFailedBar = IM_COL32(230, 80, 80, 255);
@@ -805,8 +808,9 @@ void Overlay::Impl::draw_history(WindowView &v, const msgr_ui_window_info &info,
         ImGui::SetCursorPos(ImVec2(start.x + kGutter, start.y + v.layout.top(r)));
         const ImVec2 p = ImGui::GetCursorScreenPos();
         const float h = v.layout.height(r) - ImGui::GetStyle().ItemSpacing.y;
-        ImU32 bar = kIncomingBar;
-        ImU32 colour = kIncomingText;
+        const bool page_in = (m.flags & MSGR_MESSAGE_PAGE) != 0;
+        ImU32 bar = page_in ? kPageBar : kIncomingBar;
+        ImU32 colour = page_in ? kPageText : kIncomingText;
         if (m.direction == MSGR_MESSAGE_OUTGOING) {
             colour = m.delivery == MSGR_DELIVERY_FAILED ? kFailedText : kOutgoingText;
             bar = m.delivery == MSGR_DELIVERY_FAILED ? kFailedBar

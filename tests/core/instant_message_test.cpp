@@ -288,8 +288,10 @@ TEST_F(InstantMessage, OnlyTheUserSends) {
     ASSERT_EQ(msgr_window_history_get(w, 0, &m), MSGR_S_OK);
     EXPECT_EQ(m.direction, MSGR_MESSAGE_OUTGOING);
     EXPECT_EQ(m.delivery, MSGR_DELIVERY_SENT);
+    EXPECT_EQ(m.flags, 0u);  // chat, not a page
     ASSERT_EQ(msgr_window_history_get(w, 1, &m), MSGR_S_OK);
     EXPECT_EQ(m.direction, MSGR_MESSAGE_INCOMING);
+    EXPECT_EQ(m.flags, 0u);
     EXPECT_STREQ(m.text, "hello from a script");
     ASSERT_EQ(msgr_window_get_draft(w, &draft), MSGR_S_OK);
     EXPECT_STREQ(draft, "");

@@ -192,6 +192,7 @@ TEST_F(Page, TheUsersSendDeliversThroughThePagingProvider) {
     m.struct_size = sizeof m;
     ASSERT_EQ(msgr_window_history_get(w, index, &m), MSGR_S_OK);
     EXPECT_EQ(m.delivery, MSGR_DELIVERY_PENDING);
+    EXPECT_EQ(m.flags, MSGR_MESSAGE_PAGE);  // what a page window holds is pages
     tick();
     ASSERT_EQ(msgr_window_history_get(w, index, &m), MSGR_S_OK);
     EXPECT_EQ(m.delivery, MSGR_DELIVERY_SENT);

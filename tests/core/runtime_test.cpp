@@ -244,6 +244,24 @@ TEST_F(Runtime, SendRefusesBadText) {
     EXPECT_EQ(msgr_window_history_get(w, 0, &small), MSGR_E_INVALIDARG);
 }
 
+// A host built before msgr_message had flags passes the older, shorter size: it gets every
+// field it knows, its struct_size stays what it said, and nothing past it is written.
+TEST_F(Runtime, HistoryEntriesFitTheCallersStructSize) {
+    ASSERT_EQ(signin(), MSGR_S_OK);
+    HeldWindow w;
+    ASSERT_EQ(msgr_instant_message(rt, by_name("echo@loopback"), w.out()), MSGR_S_OK);
+    ASSERT_EQ(msgr_ui_send(w, "hello", nullptr), MSGR_S_OK);
+    msgr_message old{};
+    const auto old_size = static_cast<std::uint32_t>(offsetof(msgr_message, flags));
+    old.struct_size = old_size;
+    old.flags = 0xDEADBEEFu;  // past the old size: must stay untouched
+    ASSERT_EQ(msgr_window_history_get(w, 0, &old), MSGR_S_OK);
+    EXPECT_EQ(old.struct_size, old_size);
+    EXPECT_STREQ(old.text, "hello");
+    EXPECT_EQ(old.direction, MSGR_MESSAGE_OUTGOING);
+    EXPECT_EQ(old.flags, 0xDEADBEEFu);
+}
+
 // ---- threads, callbacks and lifetimes ---------------------------------------------------------
 
 TEST_F(Runtime, EveryCallFromAnotherThreadIsRefused) {

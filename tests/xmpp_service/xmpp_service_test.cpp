@@ -235,6 +235,7 @@ TEST_F(Xmpp, TwoRuntimesSeeEachOtherAndChatBothWays) {
     ASSERT_EQ(msgr_ui_send(wa, "hello bob", &index), MSGR_S_OK);
     ASSERT_TRUE(b.until([&] { return b.got_message(alice, "hello bob"); }));
     ASSERT_TRUE(a.until([&] { return history(wa, index).delivery == MSGR_DELIVERY_SENT; }));
+    EXPECT_EQ(history(wa, index).flags, 0u);  // a chat line
     const Seen *created = b.last(MSGR_EVENT_IM_WINDOW_CREATED, alice);
     ASSERT_NE(created, nullptr);
     EXPECT_EQ(created->window, b.last(MSGR_EVENT_MESSAGE_RECEIVED, alice)->window);
@@ -288,6 +289,14 @@ TEST_F(Xmpp, APageReachesAContactWhoseClientAcceptsPages) {
     ASSERT_TRUE(b.until([&] { return b.got_message(alice, "call me \xE2\x98\x8E"); })) << b.dump();
     ASSERT_TRUE(a.until([&] { return history(w, index).delivery != MSGR_DELIVERY_PENDING; }));
     EXPECT_EQ(history(w, index).delivery, MSGR_DELIVERY_SENT);
+    EXPECT_EQ(history(w, index).flags, MSGR_MESSAGE_PAGE);
+    // In Bob's conversation window it is marked as a page (msgr_host_post_page), not a chat line.
+    const Seen *arrived = b.last(MSGR_EVENT_MESSAGE_RECEIVED, alice);
+    ASSERT_NE(arrived, nullptr);
+    std::size_t n = 0;
+    ASSERT_EQ(msgr_window_history_count(arrived->window, &n), MSGR_S_OK);
+    ASSERT_GE(n, 1u);
+    EXPECT_EQ(history(arrived->window, n - 1).flags, MSGR_MESSAGE_PAGE);
     EXPECT_FALSE(fs::exists(outbox_a)) << "the page went to the outbox, not over XMPP";
 
     // Alice's client does not accept pages: the contact service can page (it is XMPP), but

@@ -26,8 +26,8 @@
 //    urn:msgr:paging:0 in its disco#info and announces it with XEP-0115 caps in its presence. A
 //    contact with an online resource that advertises it "has mobile services" (describe's
 //    mobile), and send_page sends the page to that resource; the paging add-in hands pages to
-//    the service through msgr_host_page_via_service. A page that arrives is shown like a
-//    message (it opens the conversation window), and logged as a page.
+//    the service through msgr_host_page_via_service. A page that arrives is posted with
+//    msgr_host_post_page: it opens the conversation window like a message, marked as a page.
 //  - losing the connection: the add-in reconnects with exponential backoff and resumes the
 //    stream with XEP-0198 (libstrophe's stream management state moves to the new connection,
 //    which re-sends what the server had not acknowledged). Messages the user sends meanwhile
@@ -976,9 +976,11 @@ class Xmpp {
                                                std::to_string(msgr_xmpp::kMaxBodyBytes) +
                                                " bytes and was cut");
         }
-        const msgr_hresult hr =
-            self->h_.post_message(self->h_.ctx, self->s_.service_id.c_str(), self->session_,
-                                  in.from.c_str(), in.text.data(), in.text.size());
+        // A page is posted as one (marked in the window) where the runtime can take it.
+        const msgr_host_post_message_fn post =
+            in.page && self->h_.post_page != nullptr ? self->h_.post_page : self->h_.post_message;
+        const msgr_hresult hr = post(self->h_.ctx, self->s_.service_id.c_str(), self->session_,
+                                     in.from.c_str(), in.text.data(), in.text.size());
         if (hr != MSGR_S_OK) {
             self->h_.say(MSGR_LOG_WARNING,
                          "dropped a message the runtime refused (from " +

@@ -60,7 +60,8 @@ extern "C" {
  *  2  drawers: add-ins that draw with Dear ImGui inside the host's overlay
  *     (msgr_host_register_drawer, msgr_draw_context); MSGR_ADDIN_PROVIDES_DRAWING.
  *  3  services that carry pages themselves (msgr_contact_service.send_page) and
- *     msgr_host_page_via_service, with which the paging provider hands them a page. */
+ *     msgr_host_page_via_service, with which the paging provider hands them a page;
+ *     msgr_host_post_page for pages that arrive. */
 
 /* The name of the exported entry point. */
 #define MSGR_ADDIN_ENTRY_SYMBOL "msgr_addin_entry"
@@ -286,6 +287,11 @@ typedef msgr_hresult (*msgr_host_post_status_fn)(msgr_host_ctx *ctx, const char 
 typedef msgr_hresult (*msgr_host_post_message_fn)(msgr_host_ctx *ctx, const char *service,
                                                   uint64_t session, const char *from,
                                                   const char *text, size_t text_size);
+/* A page arrived from a contact (a client of theirs paged this user): as post_message, and the
+ * history entry carries MSGR_MESSAGE_PAGE so the window can show it as a page. (ABI 1.3; same
+ * signature as msgr_host_post_message_fn.) */
+#define MSGR_HOST_POST_PAGE "msgr_host_post_page"
+typedef msgr_host_post_message_fn msgr_host_post_page_fn;
 
 /* An event callback: the event is borrowed for the call (msgr.h's msgr_event; read only the
  * fields within its struct_size). Runs on the runtime's owner thread, inside msgr_runtime_tick.

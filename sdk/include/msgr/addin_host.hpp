@@ -85,6 +85,8 @@ struct HostFunctions {
     // ---- ABI 1.3: services that carry pages -----------------------------------------------
     /// Hands a page to the contact's own service: the paging provider, inside submit only.
     msgr_host_page_via_service_fn page_via_service = nullptr;
+    /// A page arrived from a contact (a service's report, like post_message).
+    msgr_host_post_page_fn post_page = nullptr;
 
     /// Nothing bound (every pointer null), to be assigned later.
     HostFunctions() = default;
@@ -114,6 +116,7 @@ struct HostFunctions {
         bind(host, MSGR_HOST_POST_MESSAGE, post_message);
         bind(host, MSGR_HOST_REGISTER_DRAWER, register_drawer);
         bind(host, MSGR_HOST_PAGE_VIA_SERVICE, page_via_service);
+        bind(host, MSGR_HOST_POST_PAGE, post_page);
     }
 
     /// The configuration functions of ABI 1.0 (all but config_key_at): what an add-in that

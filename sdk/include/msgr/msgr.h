@@ -302,7 +302,12 @@ typedef struct msgr_message {
     const char *text;             /* valid until the next tick or the window's release */
     size_t text_size;             /* bytes, without the terminating NUL */
     int64_t time_unix_ms;
+    /* MSGR_MESSAGE_* (added in 0.1: read it only when the struct_size you passed covers it) */
+    uint32_t flags;
 } msgr_message;
+/* A page rather than a chat line: every message of a page window, and a page that arrived from a
+ * contact (a client of theirs paged this user; it is shown in the conversation window). */
+#define MSGR_MESSAGE_PAGE 0x1u
 MSGR_API msgr_hresult msgr_window_history_count(msgr_window *w, size_t *out);
 MSGR_API msgr_hresult msgr_window_history_get(msgr_window *w, size_t index, msgr_message *out);
 
