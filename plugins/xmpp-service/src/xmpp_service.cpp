@@ -687,21 +687,27 @@ class Xmpp {
         outbox_.clear();
     }
 
+    // The full JID of the contact's resource that accepts pages now; "" when none does.
+    std::string page_target(const std::string &contact) {
+        const std::lock_guard<std::mutex> lock(roster_mutex_);
+        auto it = roster_.find(bare_of(contact));
+        const std::string *resource = it != roster_.end() ? it->second.page_resource() : nullptr;
+        return resource != nullptr ? it->first + "/" + *resource : std::string();
+    }
+
     // A message or a page. A page goes to the contact's resource that accepts pages now, as a
     // normal message (stored by the server if that client has just gone away); when no client
     // of the contact accepts pages any more, the page fails with MSGR_E_PAGING_UNAVAILABLE.
     void send_out(const Outgoing &m) {
         std::string to = m.to;
         if (m.page) {
-            const std::lock_guard<std::mutex> lock(roster_mutex_);
-            auto it = roster_.find(bare_of(m.to));
-            const std::string *resource =
-                it != roster_.end() ? it->second.page_resource() : nullptr;
-            if (resource == nullptr) {
+            to = page_target(m.to);
+            // Reported outside the roster lock: post_delivery may wait for room in the runtime's
+            // inbox, and the runtime's thread may be waiting for the lock (describe).
+            if (to.empty()) {
                 h_.post_delivery(h_.ctx, m.id, MSGR_DELIVERY_FAILED, MSGR_E_PAGING_UNAVAILABLE);
                 return;
             }
-            to = it->first + "/" + *resource;
         }
         xmpp_stanza_t *msg =
             xmpp_message_new(ctx_, m.page ? "normal" : "chat", to.c_str(), nullptr);
