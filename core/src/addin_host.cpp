@@ -1318,7 +1318,8 @@ void AddinHost::stop(msgr_host_ctx &ctx) {
     ctx.lib.reset();
 }
 
-std::string AddinHost::explain_missing_service(const std::string &id) const {
+std::string AddinHost::explain_missing_service(const std::string &setting,
+                                               const std::string &id) const {
     std::string why;
     for (const auto &c : addins_) {
         if (c->state != MSGR_ADDIN_REFUSED && c->state != MSGR_ADDIN_DISABLED) continue;
@@ -1327,7 +1328,7 @@ std::string AddinHost::explain_missing_service(const std::string &id) const {
     std::string dirs;
     for (const auto &d : search_directories())
         dirs += (dirs.empty() ? "" : ", ") + d;
-    return "runtime.primary_service is \"" + id +
+    return setting + " \"" + id +
            "\", which no loaded service provides (contact services come from add-ins; the "
            "loopback service is the add-in loopback.so in lib/msgr/addins; searched: " +
            (dirs.empty() ? std::string("no directories") : dirs) + ")" + why;

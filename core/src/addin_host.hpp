@@ -51,9 +51,10 @@ class AddinHost {
     msgr_hresult draw(const msgr_draw_context &ctx, const msgr_draw_guard *guard);
     bool has_drawers() const noexcept;
 
-    // Why no loaded add-in provides the service `id`: the search directories and every add-in
-    // that was refused or disabled, with its reason (for runtime.primary_service's error).
-    std::string explain_missing_service(const std::string &id) const;
+    // Why no loaded add-in provides the service `id`, which `setting` names ("runtime.primary_
+    // service is"): the search directories and every add-in that was refused or disabled, with
+    // its reason.
+    std::string explain_missing_service(const std::string &setting, const std::string &id) const;
 
   private:
     void verify_and_open(msgr_host_ctx &ctx);

@@ -93,6 +93,9 @@ class TableReader {
 void read_runtime(const toml::table &t, const std::string &origin, Config &c) {
     TableReader r(t, "runtime", origin);
     r.read("primary_service", c.primary_service);
+    std::vector<std::string> secondary;
+    r.read("secondary_services", secondary);  // absent: left unset (every service)
+    if (t.contains("secondary_services")) c.secondary_services = std::move(secondary);
     r.read("max_windows", c.max_windows);
     r.read("max_items_per_tick", c.max_items_per_tick);
     r.read("inbox_capacity", c.inbox_capacity);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,9 @@ struct Config {
     // The contact service InstantMessage and Page sign in to. Services come from add-ins; the
     // default, "loopback", is the loopback add-in shipped in lib/msgr/addins.
     std::string primary_service = "loopback";
+    // The other services that sign in with it (same session and name, their own credentials).
+    // Unset (the key absent): every service the add-ins provide; [] : the primary alone.
+    std::optional<std::vector<std::string>> secondary_services;
     std::uint32_t max_windows = 32;           // open conversation + page windows
     std::uint32_t max_items_per_tick = 4096;  // inbox items drained by one tick
     std::uint32_t inbox_capacity = 65536;     // items queued before producers wait

@@ -49,9 +49,19 @@ msgr_hresult Runtime::create(const char *config_path, std::unique_ptr<Runtime> &
     rt->addins_->load_all();
     rt->primary_ = rt->find_service(rt->config_.primary_service);
     if (rt->primary_ == nullptr) {
-        const std::string why = rt->addins_->explain_missing_service(rt->config_.primary_service);
+        const std::string why = rt->addins_->explain_missing_service("runtime.primary_service is",
+                                                                     rt->config_.primary_service);
         rt.reset();
         return fail(MSGR_E_INVALID_DATA, why);
+    }
+    if (rt->config_.secondary_services) {
+        for (const auto &id : *rt->config_.secondary_services) {
+            if (rt->find_service(id) != nullptr) continue;
+            const std::string why =
+                rt->addins_->explain_missing_service("runtime.secondary_services lists", id);
+            rt.reset();
+            return fail(MSGR_E_INVALID_DATA, why);
+        }
     }
     out = std::move(rt);
     return MSGR_S_OK;
@@ -114,6 +124,12 @@ std::vector<Service *> Runtime::service_snapshot() const {
     for (const auto &svc : services_)
         out.push_back(svc.get());
     return out;
+}
+
+bool Runtime::signs_in_as_secondary(const Service &service) const {
+    if (!config_.secondary_services) return true;  // unset: every service
+    const auto &ids = *config_.secondary_services;
+    return std::find(ids.begin(), ids.end(), service.id()) != ids.end();
 }
 
 bool Runtime::has_service(const Service *service) const noexcept {
@@ -198,7 +214,7 @@ msgr_hresult Runtime::signin(const char *name, const char *password) {
     // credentials from its own configuration, as Messenger's Exchange service used the Windows
     // logon rather than the Passport password.
     for (Service *svc : service_snapshot()) {
-        if (svc == primary_ || !has_service(svc)) continue;
+        if (svc == primary_ || !has_service(svc) || !signs_in_as_secondary(*svc)) continue;
         const msgr_hresult shr = svc->signin(session, name, std::string());
         if (MSGR_FAILED(shr)) {
             log(MSGR_LOG_WARNING, "secondary service " + svc->id() +

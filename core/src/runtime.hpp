@@ -138,6 +138,8 @@ class Runtime {
 
     std::vector<Service *> service_snapshot() const;
     bool has_service(const Service *service) const noexcept;
+    // Whether a service other than the primary signs in with it (runtime.secondary_services).
+    bool signs_in_as_secondary(const Service &service) const;
     void signout_services();
     msgr_hresult primary_vanished() const;
     msgr_hresult check_variant(const msgr_variant &v) const;

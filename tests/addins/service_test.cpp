@@ -200,6 +200,41 @@ TEST(ServiceAddin, OnlyThePrimaryServiceIsGivenThePassword) {
     EXPECT_EQ(logs.count("with a password of 6 bytes"), 1u) << "only the primary got it";
 }
 
+// runtime.secondary_services chooses which other services sign in with the primary: [] the
+// primary alone, a list those, and a name no add-in provides is a configuration error.
+TEST(ServiceAddin, SecondaryServicesChooseWhoSignsInWithThePrimary) {
+    const std::string tables = "[misbehave]\nservice = true\n[service2]\nservice = true\n";
+    const std::vector<fs::path> dirs = {kTestAddins / "misbehave", kTestAddins / "service2"};
+    {
+        LogCapture logs;
+        Host h(
+            addin_config(dirs, tables, "primary_service = \"misbehave\"\nsecondary_services = []"));
+        ASSERT_EQ(h.create_hr, MSGR_S_OK) << msgr_last_error();
+        ASSERT_EQ(msgr_signin(h.rt, "me@test", ""), MSGR_S_OK) << msgr_last_error();
+        h.tick();
+        EXPECT_EQ(logs.count("misbehave: signin as me@test"), 1u);
+        EXPECT_EQ(logs.count("service2: signin as"), 0u);
+        std::size_t n = 99;  // the loopback directory is not in the list either
+        ASSERT_EQ(msgr_my_contacts_count(h.rt, &n), MSGR_S_OK);
+        EXPECT_EQ(n, 0u);
+    }
+    {
+        LogCapture logs;
+        Host h(addin_config(dirs, tables,
+                            "primary_service = \"misbehave\"\n"
+                            "secondary_services = [\"service2\"]"));
+        ASSERT_EQ(h.create_hr, MSGR_S_OK) << msgr_last_error();
+        ASSERT_EQ(msgr_signin(h.rt, "me@test", ""), MSGR_S_OK) << msgr_last_error();
+        h.tick();
+        EXPECT_EQ(logs.count("service2: signin as me@test"), 1u);
+    }
+    Host bad(addin_config(dirs, tables,
+                          "primary_service = \"misbehave\"\nsecondary_services = [\"nope\"]"));
+    EXPECT_EQ(bad.create_hr, MSGR_E_INVALID_DATA);
+    EXPECT_TRUE(contains(msgr_last_error(), "runtime.secondary_services lists \"nope\""))
+        << msgr_last_error();
+}
+
 TEST(ServiceAddin, AServiceAddinCannotBeUnloadedWhileSignedIn) {
     Host h(addin_config({kTestAddins / "service2"}, "[service2]\nservice = true\n"));
     ASSERT_EQ(h.create_hr, MSGR_S_OK) << msgr_last_error();

@@ -38,3 +38,24 @@ TEST(ConfigParser, FailureLeavesTheConfigUntouched) {
               MSGR_E_INVALID_DATA);
     EXPECT_EQ(c.max_windows, 7u);
 }
+
+// runtime.secondary_services: absent means every service; [] means the primary alone.
+TEST(ConfigParser, SecondaryServicesAbsentEmptyOrListed) {
+    Config absent;
+    ASSERT_EQ(parse_config("[runtime]\nmax_windows = 3\n", "t.toml", absent), MSGR_S_OK);
+    EXPECT_FALSE(absent.secondary_services.has_value());
+    Config none;
+    ASSERT_EQ(parse_config("[runtime]\nsecondary_services = []\n", "t.toml", none), MSGR_S_OK);
+    ASSERT_TRUE(none.secondary_services.has_value());
+    EXPECT_TRUE(none.secondary_services->empty());
+    Config listed;
+    ASSERT_EQ(parse_config("[runtime]\nsecondary_services = [\"exchange\"]\n", "t.toml", listed),
+              MSGR_S_OK);
+    EXPECT_EQ(listed.secondary_services, std::vector<std::string>{"exchange"});
+    Config bad;
+    EXPECT_EQ(parse_config("[runtime]\nsecondary_services = \"exchange\"\n", "t.toml", bad),
+              MSGR_E_INVALID_DATA);
+    EXPECT_NE(std::string(msgr_last_error()).find("runtime.secondary_services must be an array"),
+              std::string::npos)
+        << msgr_last_error();
+}

@@ -143,9 +143,11 @@ msgr_message history(msgr_window *w, std::size_t i) {
     return m;
 }
 
-// A host program's configuration: the XMPP add-in as the primary service, on the test server.
+// A host program's configuration: the XMPP add-in as the primary service, on the test server,
+// and no other service signing in (the README's XMPP example).
 std::string host_config(const ProsodyFixture &server) {
-    return "[runtime]\nprimary_service = \"xmpp\"\naddin_default_paths = false\n"
+    return "[runtime]\nprimary_service = \"xmpp\"\nsecondary_services = []\n"
+           "addin_default_paths = false\n"
            "addin_paths = [" +
            toml_string(kAddins) + "]\n\n[xmpp]\nhost = \"" + server.host() +
            "\"\nport = " + std::to_string(server.port()) + "\ntls = \"disabled\"\n";
