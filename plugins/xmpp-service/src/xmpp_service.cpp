@@ -717,8 +717,7 @@ class Xmpp {
         }
         xmpp_message_set_body(msg, m.text.c_str());
         if (m.page) add_child(msg, "page", msgr_xmpp::kPagingNs);
-        xmpp_send(conn_, msg);
-        xmpp_stanza_release(msg);
+        send(msg);
         h_.post_delivery(h_.ctx, m.id, MSGR_DELIVERY_SENT, MSGR_S_OK);
     }
 
@@ -752,8 +751,7 @@ class Xmpp {
                 xmpp_stanza_set_attribute(c, "ver", my_ver_.c_str());
             }
         }
-        xmpp_send(conn_, p);
-        xmpp_stanza_release(p);
+        send(p);
     }
 
     // This client's XEP-0030 identity and features.
@@ -766,26 +764,31 @@ class Xmpp {
     }
 
     // Answers an <iq type='get'/> with an error (RFC 6120 8.2.3: every get and set is answered).
-    void reply_error(xmpp_stanza_t *iq, const char *type, const char *condition) {
+    // The answer to iq, of type "result" or "error": its id, to its sender. Unlike
+    // xmpp_stanza_reply it also answers an iq without a 'from' (the server's own, such as a
+    // roster push), which goes back to the server.
+    xmpp_stanza_t *reply_to(xmpp_stanza_t *iq, const char *type) {
         const char *id = xmpp_stanza_get_id(iq);
-        xmpp_stanza_t *r = xmpp_iq_new(ctx_, "error", id != nullptr ? id : "");
-        if (r == nullptr) return;
+        xmpp_stanza_t *r = xmpp_iq_new(ctx_, type, id != nullptr ? id : "");
+        if (r == nullptr) return nullptr;
         if (const char *from = xmpp_stanza_get_from(iq)) xmpp_stanza_set_to(r, from);
+        return r;
+    }
+
+    // Sends a stanza this thread built and releases it (nothing when building it failed).
+    void send(xmpp_stanza_t *stanza) {
+        if (stanza == nullptr) return;
+        xmpp_send(conn_, stanza);
+        xmpp_stanza_release(stanza);
+    }
+
+    void reply_error(xmpp_stanza_t *iq, const char *type, const char *condition) {
+        xmpp_stanza_t *r = reply_to(iq, "error");
+        if (r == nullptr) return;
         xmpp_stanza_t *e = add_child(r, "error");
         xmpp_stanza_set_type(e, type);
         add_child(e, condition, msgr_xmpp::kStanzaErrorNs);
-        xmpp_send(conn_, r);
-        xmpp_stanza_release(r);
-    }
-
-    // A result for iq, with an optional child element in namespace ns; returns the child.
-    xmpp_stanza_t *result_for(xmpp_stanza_t *iq, xmpp_stanza_t **child, const char *ns) {
-        const char *id = xmpp_stanza_get_id(iq);
-        xmpp_stanza_t *r = xmpp_iq_new(ctx_, "result", id != nullptr ? id : "");
-        if (r == nullptr) return nullptr;
-        if (const char *from = xmpp_stanza_get_from(iq)) xmpp_stanza_set_to(r, from);
-        if (child != nullptr) *child = add_child(r, "query", ns);
-        return r;
+        send(r);
     }
 
     void answer_disco(xmpp_stanza_t *iq, xmpp_stanza_t *query) {
@@ -795,9 +798,9 @@ class Xmpp {
             reply_error(iq, "cancel", "item-not-found");
             return;
         }
-        xmpp_stanza_t *q = nullptr;
-        xmpp_stanza_t *r = result_for(iq, &q, msgr_xmpp::kDiscoInfoNs);
+        xmpp_stanza_t *r = reply_to(iq, "result");
         if (r == nullptr) return;
+        xmpp_stanza_t *q = add_child(r, "query", msgr_xmpp::kDiscoInfoNs);
         if (node != nullptr) xmpp_stanza_set_attribute(q, "node", node);
         const msgr_xmpp::DiscoInfo info = my_disco_info();
         for (const auto &i : info.identities) {
@@ -808,8 +811,7 @@ class Xmpp {
         }
         for (const auto &f : info.features)
             xmpp_stanza_set_attribute(add_child(q, "feature"), "var", f.c_str());
-        xmpp_send(conn_, r);
-        xmpp_stanza_release(r);
+        send(r);
     }
 
     // Asks a contact's resource what its client can do (once per unknown caps ver).
@@ -832,8 +834,7 @@ class Xmpp {
         xmpp_stanza_set_attribute(q, "node", (caps.node + "#" + caps.ver).c_str());
         disco_queries_[id] = {bare, resource, caps.ver, caps.hash};
         xmpp_id_handler_add(conn_, &Xmpp::on_disco_result, id.c_str(), this);
-        xmpp_send(conn_, iq);
-        xmpp_stanza_release(iq);
+        send(iq);
     }
 
     void send_presence_to(const std::string &to, const char *type) {
@@ -841,8 +842,7 @@ class Xmpp {
         if (p == nullptr) return;
         xmpp_stanza_set_to(p, to.c_str());
         xmpp_stanza_set_type(p, type);
-        xmpp_send(conn_, p);
-        xmpp_stanza_release(p);
+        send(p);
     }
 
     void request_roster() {
@@ -853,8 +853,7 @@ class Xmpp {
         xmpp_stanza_add_child(iq, q);
         xmpp_stanza_release(q);
         xmpp_id_handler_add(conn_, &Xmpp::on_roster_result, "roster1", this);
-        xmpp_send(conn_, iq);
-        xmpp_stanza_release(iq);
+        send(iq);
     }
 
     void roster_items(xmpp_stanza_t *query) {
@@ -1054,23 +1053,19 @@ class Xmpp {
 
     // Every <iq/> that is not the answer to one of ours: roster pushes, disco#info and ping are
     // answered; any other get or set gets service-unavailable (RFC 6120 8.2.3).
-    static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *user) {
+    static int on_iq(xmpp_conn_t *, xmpp_stanza_t *stanza, void *user) {
         auto *self = static_cast<Xmpp *>(user);
         const char *type = xmpp_stanza_get_type(stanza);
         const bool get = type != nullptr && std::strcmp(type, "get") == 0;
         const bool set = type != nullptr && std::strcmp(type, "set") == 0;
         if (!get && !set) return 1;  // results and errors: the id handlers take them
         if (set && xmpp_stanza_get_child_by_ns(stanza, kRosterNs) != nullptr) {
-            self->roster_push(conn, stanza);
+            self->roster_push(stanza);
         } else if (xmpp_stanza_t *q = xmpp_stanza_get_child_by_ns(stanza, msgr_xmpp::kDiscoInfoNs);
                    get && q != nullptr) {
             self->answer_disco(stanza, q);
         } else if (get && xmpp_stanza_get_child_by_ns(stanza, msgr_xmpp::kPingNs) != nullptr) {
-            xmpp_stanza_t *r = self->result_for(stanza, nullptr, nullptr);
-            if (r != nullptr) {
-                xmpp_send(conn, r);
-                xmpp_stanza_release(r);
-            }
+            self->send(self->reply_to(stanza, "result"));
         } else {
             self->reply_error(stanza, "cancel", "service-unavailable");
         }
@@ -1123,7 +1118,7 @@ class Xmpp {
     }
 
     // RFC 6121 2.1.6: a push that is not from the account itself is ignored, unanswered.
-    void roster_push(xmpp_conn_t *conn, xmpp_stanza_t *stanza) {
+    void roster_push(xmpp_stanza_t *stanza) {
         const char *from = xmpp_stanza_get_from(stanza);
         if (!msgr_xmpp::roster_push_allowed(from, jid_)) {
             h_.say(MSGR_LOG_WARNING,
@@ -1133,10 +1128,7 @@ class Xmpp {
             return;
         }
         if (xmpp_stanza_t *q = xmpp_stanza_get_child_by_ns(stanza, kRosterNs)) roster_items(q);
-        xmpp_stanza_t *result = result_for(stanza, nullptr, nullptr);
-        if (result == nullptr) return;
-        xmpp_send(conn, result);
-        xmpp_stanza_release(result);
+        send(reply_to(stanza, "result"));
     }
 
     Host h_;
