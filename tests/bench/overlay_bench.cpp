@@ -13,16 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "bench_main.hpp"
 #include "c_api_internal.hpp"
 #include "msgr/msgr.h"
 #include "msgr/render/overlay.hpp"
 #include "msgr/ui.h"
 #include "objects.hpp"
 #include "runtime.hpp"
-
-namespace {
-bool g_errors = false;  // a benchmark could not run
-}  // namespace
 
 namespace {
 
@@ -78,8 +75,7 @@ void BM_TickAndOverlay(benchmark::State &state) {
     Context c;
     msgr_runtime *rt = nullptr;
     if (msgr_runtime_create(nullptr, &rt) != MSGR_S_OK) {
-        state.SkipWithError("msgr_runtime_create failed");
-        g_errors = true;
+        msgr::bench::fail(state, "msgr_runtime_create failed");
         return;
     }
     msgr_signin(rt, "player@loopback", "");
@@ -136,13 +132,9 @@ BENCHMARK(BM_TickAndOverlay)
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 
-// A benchmark that could not run fails the program, so the smoke test in ctest can fail.
-// Without MSGR_ADDIN_PATH it uses the build tree's loopback-only add-in directory.
+// A benchmark that could not run fails the program (bench_main.hpp). Without MSGR_ADDIN_PATH it
+// uses the build tree's loopback-only add-in directory.
 int main(int argc, char **argv) {
     setenv("MSGR_ADDIN_PATH", MSGR_LOOPBACK_ONLY_DIR, 0);
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    if (benchmark::RunSpecifiedBenchmarks() == 0) return 1;
-    benchmark::Shutdown();
-    return g_errors ? 1 : 0;
+    return msgr::bench::run(argc, argv);
 }

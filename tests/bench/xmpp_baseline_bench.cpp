@@ -9,14 +9,12 @@
 //     all: items_per_second is messages per second one way.
 //   BM_Xmpp_SignIn: connect until online, plaintext and STARTTLS.
 //
-// tls:0/1 = plaintext / STARTTLS with certificate verification. `--smoke` runs each briefly (the
-// ctest entry); the real numbers come from running the binary by hand
-// (build/bin/xmpp_baseline_bench).
+// tls:0/1 = plaintext / STARTTLS with certificate verification. ctest runs each briefly
+// (--benchmark_min_time=0.01; a benchmark that cannot measure fails the program, bench_main.hpp);
+// the real numbers come from running the binary by hand (build/bin/xmpp_baseline_bench).
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,6 +23,7 @@
 #include <benchmark/benchmark.h>
 
 #include "bare_client.hpp"
+#include "bench_main.hpp"
 #include "prosody_fixture.hpp"
 
 using namespace msgr::test;
@@ -32,12 +31,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::atomic<bool> g_failed{false};
-
-void fail(benchmark::State &state, const std::string &why) {
-    g_failed = true;
-    state.SkipWithError(why.c_str());
-}
+using msgr::bench::fail;
 
 // One server per (TLS, Nagle) for the whole run, and a pair of signed-in clients on it.
 struct Pair {
@@ -247,21 +241,5 @@ BENCHMARK(BM_Xmpp_SignIn)
 }  // namespace
 
 int main(int argc, char **argv) {
-    // --smoke: a quick pass that proves the benchmark works (the ctest entry).
-    std::vector<char *> args;
-    bool smoke = false;
-    for (int i = 0; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--smoke") == 0)
-            smoke = true;
-        else
-            args.push_back(argv[i]);
-    }
-    static char min_time[] = "--benchmark_min_time=0.01";
-    if (smoke) args.push_back(min_time);
-    int n = static_cast<int>(args.size());
-    benchmark::Initialize(&n, args.data());
-    if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 1;
-    const std::size_t ran = benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return ran > 0 && !g_failed ? 0 : 1;
+    return msgr::bench::run(argc, argv);
 }

@@ -20,11 +20,10 @@
 //     the add-in's network thread and prosody (both doing TLS), the scheduler takes the core
 //     away mid-tick. It is not the runtime waiting on the network.
 //
-// `--smoke` runs each briefly (the ctest entry); the numbers come from running the binary by
-// hand (build/bin/xmpp_service_bench).
-#include <atomic>
+// ctest runs each briefly (--benchmark_min_time=0.01; a benchmark that cannot measure fails the
+// program, tests/bench/bench_main.hpp); the numbers come from running the binary by hand
+// (build/bin/xmpp_service_bench).
 #include <chrono>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +32,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "../bench/bench_main.hpp"
 #include "../support/addin_fixture.hpp"
 #include "prosody_fixture.hpp"
 
@@ -42,7 +42,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 const fs::path kAddins = MSGR_ADDIN_OUTPUT_DIR;
-std::atomic<bool> g_failed{false};
 
 struct Side {
     std::unique_ptr<Host> host;
@@ -129,8 +128,7 @@ struct Pair {
         b.reset();
     }
     bool fail(benchmark::State &state, const char *why) {
-        g_failed = true;
-        state.SkipWithError(why);
+        msgr::bench::fail(state, why);
         return false;
     }
     // Ticks both runtimes until pred holds (a hang guard of 20 s).
@@ -221,8 +219,7 @@ void BM_Runtime_SignInTicks(benchmark::State &state) {
     for (auto _ : state) {
         Side a(server, tls);
         if (msgr_signin(a.rt, server.jid("alice").c_str(), "pw") != MSGR_S_OK) {
-            g_failed = true;
-            state.SkipWithError("signin");
+            msgr::bench::fail(state, "signin");
             return;
         }
         const auto end = Clock::now() + std::chrono::seconds(20);
@@ -242,8 +239,7 @@ void BM_Runtime_SignInTicks(benchmark::State &state) {
             }
         }
         if (!a.signed_in) {
-            g_failed = true;
-            state.SkipWithError("did not sign in");
+            msgr::bench::fail(state, "did not sign in");
             return;
         }
     }
@@ -258,20 +254,5 @@ BENCHMARK(BM_Runtime_SignInTicks)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)
 }  // namespace
 
 int main(int argc, char **argv) {
-    std::vector<char *> args;
-    bool smoke = false;
-    for (int i = 0; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--smoke") == 0)
-            smoke = true;
-        else
-            args.push_back(argv[i]);
-    }
-    static char min_time[] = "--benchmark_min_time=0.01";
-    if (smoke) args.push_back(min_time);
-    int n = static_cast<int>(args.size());
-    benchmark::Initialize(&n, args.data());
-    if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 1;
-    const std::size_t ran = benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return ran > 0 && !g_failed ? 0 : 1;
+    return msgr::bench::run(argc, argv);
 }
