@@ -104,24 +104,19 @@ class Client {
         return last(MSGR_EVENT_SIGNIN)->hr;
     }
 
-    std::int32_t status_of(const std::string &who) {
+    // A property of the contact `who` read with `get` (-1: no such contact).
+    template <typename T>
+    T property(const std::string &who, msgr_hresult (*get)(msgr_contact *, T *)) {
         msgr_contact *c = nullptr;
         if (msgr_get_contact(rt, who.c_str(), nullptr, &c) != MSGR_S_OK) return -1;
-        std::int32_t st = -1;
-        msgr_contact_status(c, &st);
-        msgr_contact_release(c);
-        return st;
-    }
-
-    // Whether the contact can be paged now (-1: no such contact).
-    int can_page(const std::string &who) {
-        msgr_contact *c = nullptr;
-        if (msgr_get_contact(rt, who.c_str(), nullptr, &c) != MSGR_S_OK) return -1;
-        int out = -1;
-        msgr_contact_can_page(c, &out);
+        T out = -1;
+        get(c, &out);
         msgr_contact_release(c);
         return out;
     }
+    std::int32_t status_of(const std::string &who) { return property(who, &msgr_contact_status); }
+    // Whether the contact can be paged now.
+    int can_page(const std::string &who) { return property(who, &msgr_contact_can_page); }
 
     bool got_message(const std::string &from, const std::string &text) const {
         for (const auto &e : events) {
