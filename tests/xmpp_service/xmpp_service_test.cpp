@@ -196,6 +196,13 @@ class Xmpp : public ::testing::Test {
         server->add_user("bob", "bob-pw");
         server->make_contacts("alice", "bob", "Alice", "Bob");
     }
+    // A server that requires STARTTLS, with a certificate from the fixture's own CA.
+    void start_with_tls() {
+        ProsodyOptions o;
+        o.tls = true;
+        o.require_tls = true;
+        start(o);
+    }
     std::unique_ptr<ProsodyFixture> server;
 };
 
@@ -343,19 +350,13 @@ TEST_F(Xmpp, TlsRequiredAgainstAServerWithoutACertificateIsRefused) {
 }
 
 TEST_F(Xmpp, TlsWithTheServersCaSignsIn) {
-    ProsodyOptions o;
-    o.tls = true;
-    o.require_tls = true;
-    start(o);
+    start_with_tls();
     Client a(*server, "ca_file = " + toml_string(server->ca_file()) + "\n", true);
     EXPECT_EQ(a.signin(server->jid("alice"), "alice-pw"), MSGR_S_OK);
 }
 
 TEST_F(Xmpp, TlsWithAWrongCaIsRefused) {
-    ProsodyOptions o;
-    o.tls = true;
-    o.require_tls = true;
-    start(o);
+    start_with_tls();
     Client a(*server, "ca_file = " + toml_string(server->wrong_ca_file()) + "\n", true);
     EXPECT_EQ(a.signin(server->jid("alice"), "alice-pw"), MSGR_E_CONNECT);
 }
