@@ -1,7 +1,7 @@
 # msgr_add_addin(<name> [SOURCES] <src>... [LIBRARIES <lib>...] [OUTPUT_DIRECTORY <dir>] [INSTALL])
 #
 # Builds an msgr add-in: a MODULE library named <name>.so that sees only the SDK headers
-# (msgr/addin.h), with hidden visibility (its entry point, exported with MSGR_ADDIN_ENTRY, is its
+# (msgr/addin.h) and links libmsgr_addin.a (msgr_hresult_name & co.), with hidden visibility (its entry point, exported with MSGR_ADDIN_ENTRY, is its
 # only exported symbol), every symbol resolved at link time (-Wl,--no-undefined) and bound at
 # load (-z now). It does not link libmsgr: an add-in reaches the runtime only through the host
 # table it is given at load.
@@ -12,11 +12,8 @@
 function(msgr_add_addin name)
   cmake_parse_arguments(ARG "INSTALL" "OUTPUT_DIRECTORY" "SOURCES;LIBRARIES" ${ARGN})
   add_library(${name} MODULE ${ARG_SOURCES} ${ARG_UNPARSED_ARGUMENTS})
-  if(TARGET msgr::msgr_headers)
-    target_link_libraries(${name} PRIVATE msgr::msgr_headers)
-  else()
-    target_link_libraries(${name} PRIVATE msgr_headers)
-  endif()
+  # The SDK headers and libmsgr_addin.a (the name helpers), in the msgr tree and from a prefix.
+  target_link_libraries(${name} PRIVATE msgr::addin)
   if(ARG_LIBRARIES)
     target_link_libraries(${name} PRIVATE ${ARG_LIBRARIES})
   endif()

@@ -4,7 +4,8 @@
  * to incoming messages and logs each one through the runtime's log. Everything it knows of the
  * runtime comes through the msgr_host table it is given at load.
  *
- * It is written in C to show that an add-in needs nothing but msgr/addin.h. An add-in in C++ can
+ * It is written in C to show that an add-in needs nothing but msgr/addin.h (and libmsgr_addin.a
+ * for the name helpers such as msgr_event_type_name; never libmsgr.so). An add-in in C++ can
  * bind the host functions with msgr/addin_host.hpp (msgr::addin::HostFunctions) instead of
  * casting what get_proc returns.
  */
@@ -24,8 +25,8 @@ static msgr_hresult on_message(const msgr_event *ev, void *user) {
     hello_state *s = (hello_state *)user;
     char line[256];
     s->seen++;
-    (void)snprintf(line, sizeof line, "%s (message %lu: %.120s)", s->greeting, s->seen,
-                   ev->text ? ev->text : "");
+    (void)snprintf(line, sizeof line, "%s (%s %lu: %.120s)", s->greeting,
+                   msgr_event_type_name(ev->type), s->seen, ev->text ? ev->text : "");
     s->log(s->ctx, MSGR_LOG_INFO, line);
     return MSGR_S_OK;
 }
@@ -52,6 +53,9 @@ static msgr_hresult hello_load(const msgr_host *host, void **state) {
     }
     hr = subscribe(host->ctx, MSGR_EVENT_MESSAGE_RECEIVED, on_message, s);
     if (MSGR_FAILED(hr)) {
+        char line[128];
+        (void)snprintf(line, sizeof line, "hello: cannot subscribe: %s", msgr_hresult_name(hr));
+        s->log(s->ctx, MSGR_LOG_ERROR, line);
         free(s);
         return hr;
     }
