@@ -11,8 +11,8 @@
 const char *msgr_hresult_name(msgr_hresult hr) {
     /* Compared as unsigned: the failure codes are negative as int32_t. */
     switch ((uint32_t)hr) {
-#define MSGR_NAME(n)  \
-    case (uint32_t)n: \
+#define MSGR_NAME(n)    \
+    case (uint32_t)(n): \
         return #n;
         MSGR_NAME(MSGR_S_OK)
         MSGR_NAME(MSGR_S_FALSE)
