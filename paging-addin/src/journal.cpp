@@ -116,7 +116,8 @@ class Reader {
 
     bool at_end() const { return i_ >= s_.size(); }
     void skip_space() {
-        while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\r')) ++i_;
+        while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\r'))
+            ++i_;
     }
     bool take(char c) {
         skip_space();
@@ -308,11 +309,11 @@ bool parse_journal_line(std::string_view line, PageRecord &out, std::string &why
                     ok = !negative || r.fail("\"id\" is negative");
                     page.id = m;
                 } else if (ok && key == "time") {
-                    const auto max = static_cast<std::uint64_t>(
-                        std::numeric_limits<std::int64_t>::max());
+                    const auto max =
+                        static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
                     ok = m <= max || r.fail("\"time\" is out of range");
-                    page.time = negative ? -static_cast<std::int64_t>(m)
-                                         : static_cast<std::int64_t>(m);
+                    page.time =
+                        negative ? -static_cast<std::int64_t>(m) : static_cast<std::int64_t>(m);
                 } else if (ok) {
                     ok = (!negative && m == 1) || r.fail("the format version \"v\" is not 1");
                 }

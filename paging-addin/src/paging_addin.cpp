@@ -66,7 +66,7 @@ using msgr::paging::PageRecord;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
-constexpr std::size_t kMaxQueued = 1024;  // pages waiting; past it a page fails at once
+constexpr std::size_t kMaxQueued = 1024;             // pages waiting; past it a page fails at once
 constexpr off_t kMaxJournalBytes = off_t{64} << 20;  // a larger journal is set aside, not read
 
 enum class Gateway { outbox, webhook };
@@ -99,8 +99,8 @@ std::string fold(std::string_view s) {
 
 struct Job {
     std::uint64_t id = 0;
-    PageRecord page;   // what the journal keeps of it
-    std::string body;  // the JSON object (a line of the outbox, or the webhook's body)
+    PageRecord page;       // what the journal keeps of it
+    std::string body;      // the JSON object (a line of the outbox, or the webhook's body)
     bool resumed = false;  // from the journal: its window belonged to a runtime that is gone
     int attempts = 0;
     Clock::time_point due{};
@@ -198,8 +198,8 @@ class Pager {
             json_string(b, p.text);
             b += ",";
         }
-        b += "\"id\":" + std::to_string(p.id) + ",\"time\":" + std::to_string(p.time) +
-             ",\"from\":";
+        b +=
+            "\"id\":" + std::to_string(p.id) + ",\"time\":" + std::to_string(p.time) + ",\"from\":";
         json_string(b, p.from);
         b += ",\"to\":";
         json_string(b, p.to);
@@ -274,10 +274,10 @@ class Pager {
             waiting_.push_back(std::move(job));
             return;
         }
-        log(MSGR_LOG_WARNING, "page " + std::to_string(job->id) +
-                                  (job->resumed ? " to " + job->page.to + " from the journal" : "") +
-                                  " failed after " + std::to_string(job->attempts) +
-                                  " attempt(s): " + why);
+        log(MSGR_LOG_WARNING,
+            "page " + std::to_string(job->id) +
+                (job->resumed ? " to " + job->page.to + " from the journal" : "") +
+                " failed after " + std::to_string(job->attempts) + " attempt(s): " + why);
         finish(*job, MSGR_DELIVERY_FAILED, hr);
     }
 
@@ -325,7 +325,7 @@ class Pager {
         for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
             if (::mkdir(it->c_str(), 0700) == 0) {
                 (void)::chmod(it->c_str(), 0700);  // ours: exactly 0700, whatever the umask
-            } else if (errno != EEXIST) {  // EEXIST: made meanwhile by someone else; theirs
+            } else if (errno != EEXIST) {          // EEXIST: made meanwhile by someone else; theirs
                 const int err = errno;
                 why = "cannot create directory " + it->string() + ": " + cause(err);
                 return err;
@@ -341,7 +341,8 @@ class Pager {
     // another writer's line. Returns 0, or the errno of what failed with `why` saying what.
     int append_whole(const std::string &path, std::string_view data, std::string &why) {
         if (const int err = make_parents(path, why); err != 0) return err;
-        const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        // Read too: a torn line is found by reading the end.
+        const int fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
         if (fd < 0) {
             const int err = errno;
             why = "cannot open " + path + ": " + cause(err);
@@ -556,6 +557,9 @@ class Pager {
                 owed.push_back(std::move(job));
             incoming_.clear();
         }
+        // In the order they were accepted: the next start sends them in that order.
+        std::sort(owed.begin(), owed.end(),
+                  [](const auto &a, const auto &b) { return a->id < b->id; });
         keep_in_journal(owed);
     }
 
@@ -642,8 +646,8 @@ class Pager {
                 why = "not a page: " + why;
             }
             if (!why.empty()) {
-                log(MSGR_LOG_WARNING, "the journal " + path + ", line " +
-                                          std::to_string(line_no) + ": " + why + "; skipped");
+                log(MSGR_LOG_WARNING, "the journal " + path + ", line " + std::to_string(line_no) +
+                                          ": " + why + "; skipped");
                 continue;
             }
             auto job = std::make_unique<Job>();
@@ -667,8 +671,8 @@ class Pager {
         }
         ::close(fd);
         if (resumed > 0) {
-            log(MSGR_LOG_INFO, "resuming " + std::to_string(resumed) +
-                                   " page(s) from the journal " + path);
+            log(MSGR_LOG_INFO,
+                "resuming " + std::to_string(resumed) + " page(s) from the journal " + path);
         }
     }
 
@@ -785,16 +789,17 @@ bool read_settings(const msgr::addin::HostFunctions &host, Settings &s, std::str
     std::string gateway = "outbox";
     std::string outbox;
     std::string journal;
-    const bool ok =
-        r.get("max_length", max_length, 1, 65535) && r.get("mobile", mobile) &&
-        r.get("gateway", gateway) && r.get("outbox", outbox) && r.get("journal", journal) && r.get("webhook_url", s.url) &&
-        r.get("webhook_token", s.token) && r.get("webhook_topic", s.topic) &&
-        r.get("webhook_priority", s.priority, 0, 10) && r.get("webhook_headers", s.headers) &&
-        r.get("webhook_timeout_ms", s.timeout_ms, 1, 600000) &&
-        r.get("retries", s.retries, 0, 100) &&
-        r.get("retry_backoff_ms", s.backoff_ms, 0, 3600000) &&
-        r.get("retry_backoff_max_ms", s.backoff_max_ms, 0, 86400000) &&
-        r.get("through_services", s.through_services);
+    const bool ok = r.get("max_length", max_length, 1, 65535) && r.get("mobile", mobile) &&
+                    r.get("gateway", gateway) && r.get("outbox", outbox) &&
+                    r.get("journal", journal) && r.get("webhook_url", s.url) &&
+                    r.get("webhook_token", s.token) && r.get("webhook_topic", s.topic) &&
+                    r.get("webhook_priority", s.priority, 0, 10) &&
+                    r.get("webhook_headers", s.headers) &&
+                    r.get("webhook_timeout_ms", s.timeout_ms, 1, 600000) &&
+                    r.get("retries", s.retries, 0, 100) &&
+                    r.get("retry_backoff_ms", s.backoff_ms, 0, 3600000) &&
+                    r.get("retry_backoff_max_ms", s.backoff_max_ms, 0, 86400000) &&
+                    r.get("through_services", s.through_services);
     if (!ok) {
         why = r.error;
         return false;
