@@ -643,11 +643,13 @@ class Pager {
             if (nl == std::string_view::npos) {
                 why = "the line is incomplete (no newline: a write that never finished)";
             } else if (!msgr::paging::parse_journal_line(line, page, why)) {
-                why = "not a page: " + why;
+                why.insert(0, "not a page: ");
             }
             if (!why.empty()) {
-                log(MSGR_LOG_WARNING, "the journal " + path + ", line " + std::to_string(line_no) +
-                                          ": " + why + "; skipped");
+                std::string m = "the journal " + path + ", line " + std::to_string(line_no) + ": ";
+                m += why;
+                m += "; skipped";
+                log(MSGR_LOG_WARNING, m);
                 continue;
             }
             auto job = std::make_unique<Job>();

@@ -473,15 +473,17 @@ TEST(PagingOutbox, TornLastLineIsCutOffBeforeTheNextPage) {
 class FileSizeLimit {
   public:
     explicit FileSizeLimit(rlim_t bytes) {
-        ::getrlimit(RLIMIT_FSIZE, &saved_);
+        if (::getrlimit(RLIMIT_FSIZE, &saved_) != 0) return;
         old_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+        if (old_handler_ == SIG_ERR) return;
         rlimit lim = saved_;
         lim.rlim_cur = bytes;
         ok = ::setrlimit(RLIMIT_FSIZE, &lim) == 0;
     }
     ~FileSizeLimit() {
-        ::setrlimit(RLIMIT_FSIZE, &saved_);
-        std::signal(SIGXFSZ, old_handler_);
+        if (old_handler_ == SIG_ERR) return;  // nothing was changed
+        (void)::setrlimit(RLIMIT_FSIZE, &saved_);
+        (void)std::signal(SIGXFSZ, old_handler_);
     }
     FileSizeLimit(const FileSizeLimit &) = delete;
     FileSizeLimit &operator=(const FileSizeLimit &) = delete;
@@ -489,7 +491,7 @@ class FileSizeLimit {
 
   private:
     rlimit saved_{};
-    void (*old_handler_)(int) = SIG_DFL;
+    void (*old_handler_)(int) = SIG_ERR;
 };
 
 TEST(PagingOutbox, ShortWriteIsCutOffAgainAndThePageFails) {
