@@ -347,8 +347,10 @@ bool parse_journal_line(std::string_view line, PageRecord &out, std::string &why
         r.skip_space();
         if (!r.at_end()) ok = r.fail("bytes follow the object");
     }
-    if (ok && (seen & (kId | kTime | kTo | kText)) != (kId | kTime | kTo | kText)) {
-        why = "\"id\", \"time\", \"to\" or \"text\" is missing";
+    // "v" is required: a line of the outbox (the same fields but "v") is not a journal line.
+    constexpr unsigned kRequired = kV | kId | kTime | kTo | kText;
+    if (ok && (seen & kRequired) != kRequired) {
+        why = "\"v\", \"id\", \"time\", \"to\" or \"text\" is missing";
         return false;
     }
     if (!ok) {

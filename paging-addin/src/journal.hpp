@@ -39,9 +39,9 @@ void json_string(std::string &out, std::string_view s);
 // The journal line of a page (without its newline).
 std::string journal_line(const PageRecord &page);
 
-// Reads one journal line (without its newline): a JSON object with "id" and "time" (integers),
-// "to" and "text" (strings), optionally "from", "service" (strings), "in_flight" (a boolean) and
-// "v" (1, the format). Other keys with a string, integer or boolean value are ignored (a later
+// Reads one journal line (without its newline): a JSON object with "v" (1, the format), "id" and
+// "time" (integers), "to" and "text" (strings), optionally "from", "service" (strings) and
+// "in_flight" (a boolean). Other keys with a string, integer or boolean value are ignored (a later
 // version may add some). Strings must be valid UTF-8. On failure `out` is untouched and `why`
 // says what is wrong.
 bool parse_journal_line(std::string_view line, PageRecord &out, std::string &why);

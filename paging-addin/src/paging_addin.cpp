@@ -844,6 +844,16 @@ bool read_settings(const msgr::addin::HostFunctions &host, Settings &s, std::str
     s.journal = journal.empty()
                     ? (fs::path(s.outbox).parent_path() / "paging-journal.jsonl").string()
                     : resolve(journal);
+    std::error_code ec1;
+    std::error_code ec2;
+    const fs::path j = fs::weakly_canonical(s.journal, ec1);
+    const fs::path o = fs::weakly_canonical(s.outbox, ec2);
+    if (!ec1 && !ec2 && j == o) {
+        // The next start would take the outbox's lines for pages owed and empty it.
+        why =
+            origin + ": paging.journal is the outbox (" + s.outbox + "); give it a file of its own";
+        return false;
+    }
     return true;
 }
 

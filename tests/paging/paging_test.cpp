@@ -775,8 +775,9 @@ TEST(PagingJournal, UnreadableLinesAreSkippedWithALogLine) {
                             R"("})"
                             "\n"
                             R"({"v":2,"id":9,"time":1,"to":"x","text":"later format"})"
-                            "\n"
-                            R"({"id":10,"time":1,"to":"x","text":"torn)");
+                            "\n" +
+                            outbox_line(100) +  // a line of an outbox is not a page owed
+                            R"({"v":1,"id":10,"time":1,"to":"x","text":"torn)");
     const fs::path outbox = d / "outbox.jsonl";
     LogCapture logs;
     Host h(paging_config("journal = " + toml_string(journal) + "\n", outbox));
@@ -792,9 +793,23 @@ TEST(PagingJournal, UnreadableLinesAreSkippedWithALogLine) {
     EXPECT_EQ(logs.count(where + "1: not a page"), 1u);
     EXPECT_EQ(logs.count(where + "3: not a page: a string is not valid UTF-8"), 1u);
     EXPECT_EQ(logs.count(where + "4: not a page: the format version"), 1u);
-    EXPECT_EQ(logs.count(where + "5: the line is incomplete"), 1u);
+    EXPECT_EQ(logs.count(where + "5: not a page: \"v\", \"id\", \"time\", \"to\" or \"text\" is "
+                                 "missing"),
+              1u);
+    EXPECT_EQ(logs.count(where + "6: the line is incomplete"), 1u);
     EXPECT_EQ(logs.count("resuming 1 page(s)"), 1u);
+    EXPECT_EQ(read_file(journal), "") << "taken: the next start does not deliver them again";
     h.still_works();
+}
+
+TEST(PagingJournal, TheJournalCannotBeTheOutbox) {
+    TempDir d;
+    Host h(paging_config("journal = " + toml_string(d / "x" / ".." / "outbox.jsonl") + "\n",
+                         d / "outbox.jsonl"));
+    const auto in = h.find("paging");
+    EXPECT_EQ(in.state, MSGR_ADDIN_REFUSED);
+    EXPECT_NE(std::string(in.reason).find("paging.journal is the outbox"), std::string::npos)
+        << in.reason;
 }
 
 }  // namespace
