@@ -18,7 +18,19 @@
 //    to a file under the user's data directory; "webhook" POSTs JSON (ntfy / Gotify style) with
 //    libcurl's multi interface. A failed attempt is retried with exponential backoff; the final
 //    outcome is reported to the runtime, which marks the page sent or failed in its window.
+//  - the outbox holds whole lines only: a line is appended whole or not at all (a short write on
+//    a full disk is cut off again), and a page is sent only once its line is on disk (fsync). A
+//    failed write fails the page with its cause: MSGR_E_DISK_FULL (ENOSPC, EDQUOT, EFBIG),
+//    MSGR_E_WRITE_PROTECT (EROFS), MSGR_E_ACCESSDENIED (EACCES, EPERM), MSGR_E_FAIL otherwise;
+//    the log has the path and the system's words. Only directories the add-in creates get its
+//    mode (0700); existing ones are the user's and keep theirs.
+//  - nothing accepted is lost at unload: pages still owed then (waiting for a retry, queued, or
+//    in flight) go to the retry journal ([paging] journal, by default paging-journal.jsonl next
+//    to the outbox), and the next start delivers them through the gateway it is configured with
+//    and logs the outcome (their windows belonged to the runtime that is gone). A journal line
+//    that cannot be read is skipped with a log line.
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,15 +54,20 @@
 
 #include <curl/curl.h>
 
+#include "journal.hpp"
 #include "msgr/addin.h"
 #include "msgr/addin_host.hpp"
 
 namespace {
 
+using msgr::paging::json_string;
+using msgr::paging::PageRecord;
+
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
-constexpr std::size_t kMaxQueued = 1024;  // pages waiting; past it a page fails at once
+constexpr std::size_t kMaxQueued = 1024;             // pages waiting; past it a page fails at once
+constexpr off_t kMaxJournalBytes = off_t{64} << 20;  // a larger journal is set aside, not read
 
 enum class Gateway { outbox, webhook };
 
@@ -59,6 +76,7 @@ struct Settings {
     std::unordered_set<std::string> mobile;  // case-folded sign-in names
     Gateway gateway = Gateway::outbox;
     std::string outbox;
+    std::string journal;  // pages still owed at unload, delivered at the next start
     std::string url;
     std::string token;
     std::string topic;
@@ -79,42 +97,11 @@ std::string fold(std::string_view s) {
     return out;
 }
 
-void json_string(std::string &out, std::string_view s) {
-    out.push_back('"');
-    for (const char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (c < 0x20 || c == 0x7f) {
-                    char buf[8];
-                    (void)std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out.push_back(ch);
-                }
-        }
-    }
-    out.push_back('"');
-}
-
 struct Job {
     std::uint64_t id = 0;
-    std::string body;  // the JSON object (a line of the outbox, or the webhook's body)
+    PageRecord page;       // what the journal keeps of it
+    std::string body;      // the JSON object (a line of the outbox, or the webhook's body)
+    bool resumed = false;  // from the journal: its window belonged to a runtime that is gone
     int attempts = 0;
     Clock::time_point due{};
     CURL *easy = nullptr;
@@ -191,18 +178,9 @@ class Pager {
     }
 
   private:
-    // Queues a page for the delivery thread (the outbox or the webhook).
-    msgr_hresult queue(const msgr_page_request &req) {
-        const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count();
-        const std::string_view text(req.text, req.text_size);
-        const std::string from = req.from ? req.from : "";
-        const std::string to = req.to ? req.to : "";
-        auto job = std::make_unique<Job>();
-        job->id = req.message_id;
-        std::string &b = job->body;
-        b = "{";
+    // The body the gateway is given: the outbox's JSON line or the webhook's JSON.
+    std::string body_of(const PageRecord &p) const {
+        std::string b = "{";
         if (s_.gateway == Gateway::webhook) {
             if (!s_.topic.empty()) {
                 b += "\"topic\":";
@@ -210,24 +188,41 @@ class Pager {
                 b += ",";
             }
             b += "\"title\":";
-            json_string(b, "Page from " + from);
+            json_string(b, "Page from " + p.from);
             b += ",\"message\":";
-            json_string(b, text);
+            json_string(b, p.text);
             if (s_.priority >= 0) b += ",\"priority\":" + std::to_string(s_.priority);
             b += ",";
         } else {
             b += "\"text\":";
-            json_string(b, text);
+            json_string(b, p.text);
             b += ",";
         }
-        b += "\"id\":" + std::to_string(req.message_id) + ",\"time\":" + std::to_string(now_ms) +
-             ",\"from\":";
-        json_string(b, from);
+        b +=
+            "\"id\":" + std::to_string(p.id) + ",\"time\":" + std::to_string(p.time) + ",\"from\":";
+        json_string(b, p.from);
         b += ",\"to\":";
-        json_string(b, to);
+        json_string(b, p.to);
         b += ",\"service\":";
-        json_string(b, req.to_service ? req.to_service : "");
+        json_string(b, p.service);
         b += "}";
+        return b;
+    }
+
+    // Queues a page for the delivery thread (the outbox or the webhook).
+    msgr_hresult queue(const msgr_page_request &req) {
+        auto job = std::make_unique<Job>();
+        job->id = req.message_id;
+        PageRecord &p = job->page;
+        p.id = req.message_id;
+        p.time = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+        if (req.text != nullptr) p.text.assign(req.text, req.text_size);
+        p.from = req.from ? req.from : "";
+        p.to = req.to ? req.to : "";
+        p.service = req.to_service ? req.to_service : "";
+        job->body = body_of(p);
         bool full = false;
         {
             const std::lock_guard<std::mutex> lock(mutex_);
@@ -254,6 +249,14 @@ class Pager {
     void log(msgr_log_level level, const std::string &m) { host_.say(level, m); }
 
     void finish(Job &job, msgr_delivery_state state, msgr_hresult hr) {
+        if (job.resumed) {
+            // Its window belonged to the runtime that journaled it: the log is where it ends.
+            if (state == MSGR_DELIVERY_SENT) {
+                log(MSGR_LOG_INFO, "page " + std::to_string(job.id) + " to " + job.page.to +
+                                       " from the journal was delivered");
+            }
+            return;
+        }
         host_.post_delivery(host_.ctx, job.id, state, hr);
     }
 
@@ -271,36 +274,156 @@ class Pager {
             waiting_.push_back(std::move(job));
             return;
         }
-        log(MSGR_LOG_WARNING, "page " + std::to_string(job->id) + " failed after " +
-                                  std::to_string(job->attempts) + " attempt(s): " + why);
+        log(MSGR_LOG_WARNING,
+            "page " + std::to_string(job->id) +
+                (job->resumed ? " to " + job->page.to + " from the journal" : "") +
+                " failed after " + std::to_string(job->attempts) + " attempt(s): " + why);
         finish(*job, MSGR_DELIVERY_FAILED, hr);
+    }
+
+    // The result a failed file operation gives the page (HRESULT_FROM_WIN32 of the Windows error
+    // for the same cause, as COM reports it), and whether trying again later may help.
+    struct FileError {
+        msgr_hresult hr;
+        bool retryable;
+    };
+    static FileError file_error(int err) {
+        switch (err) {
+            case ENOSPC:
+            case EDQUOT:
+                return {MSGR_E_DISK_FULL, true};  // space may be freed
+            case EFBIG:
+                return {MSGR_E_DISK_FULL, false};  // the file may grow no more (RLIMIT_FSIZE)
+            case EROFS:
+                return {MSGR_E_WRITE_PROTECT, false};
+            case EACCES:
+            case EPERM:
+                return {MSGR_E_ACCESSDENIED, false};
+            default:
+                return {MSGR_E_FAIL, true};
+        }
+    }
+
+    static std::string cause(int err) { return std::generic_category().message(err); }
+
+    // Creates the missing directories above `file`, mode 0700 (pages are private). Directories
+    // that exist keep their modes: they are the user's (a home, a shared data directory).
+    // Returns 0, or the errno of what failed with `why` saying what.
+    static int make_parents(const fs::path &file, std::string &why) {
+        std::vector<fs::path> missing;  // the nearest first
+        for (fs::path dir = file.parent_path(); !dir.empty(); dir = dir.parent_path()) {
+            struct stat st {};
+            if (::stat(dir.c_str(), &st) == 0) break;
+            if (errno != ENOENT) {
+                const int err = errno;
+                why = "cannot reach directory " + dir.string() + ": " + cause(err);
+                return err;
+            }
+            missing.push_back(dir);
+            if (dir == dir.parent_path()) break;
+        }
+        for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+            if (::mkdir(it->c_str(), 0700) == 0) {
+                (void)::chmod(it->c_str(), 0700);  // ours: exactly 0700, whatever the umask
+            } else if (errno != EEXIST) {          // EEXIST: made meanwhile by someone else; theirs
+                const int err = errno;
+                why = "cannot create directory " + it->string() + ": " + cause(err);
+                return err;
+            }
+        }
+        return 0;
+    }
+
+    // Appends `data` (whole lines) to the file at `path` (created 0600) whole or not at all: a
+    // short write (a full disk, a file size limit) or a failed fsync is cut off again, so the file
+    // is as it was. A line torn before (a crash in the middle of a write) is cut off first, so a
+    // line appended never joins it. Writers lock the file (flock) so that a cut never takes
+    // another writer's line. Returns 0, or the errno of what failed with `why` saying what.
+    int append_whole(const std::string &path, std::string_view data, std::string &why) {
+        if (const int err = make_parents(path, why); err != 0) return err;
+        // Read too: a torn line is found by reading the end.
+        const int fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            const int err = errno;
+            why = "cannot open " + path + ": " + cause(err);
+            return err;
+        }
+        while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
+        }
+        struct stat st {};
+        if (::fstat(fd, &st) != 0) {
+            const int err = errno;
+            ::close(fd);
+            why = "cannot read the size of " + path + ": " + cause(err);
+            return err;
+        }
+        off_t before = st.st_size;
+        if (before > 0) cut_torn_line(fd, path, before);
+        std::size_t done = 0;
+        int err = 0;
+        while (done < data.size()) {
+            const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+                err = n < 0 ? errno : EIO;
+                break;
+            }
+            done += static_cast<std::size_t>(n);
+        }
+        if (err == 0 && ::fsync(fd) != 0) err = errno;
+        if (err != 0) {
+            why = "cannot write " + path + ": " + cause(err);
+            if (done > 0) {
+                why += " (" + std::to_string(done) + " of " + std::to_string(data.size()) +
+                       " bytes written";
+                if (::ftruncate(fd, before) == 0) {
+                    (void)::fsync(fd);
+                    why += ", cut off again)";
+                } else {
+                    const int terr = errno;
+                    why += ")";
+                    log(MSGR_LOG_ERROR, "cannot cut the partial line off " + path + " again: " +
+                                            cause(terr) + "; the next write cuts it off");
+                }
+            }
+        }
+        ::close(fd);
+        return err;
+    }
+
+    // The file ends in the middle of a line (a crash during an append): cuts that line off.
+    void cut_torn_line(int fd, const std::string &path, off_t &size) {
+        char last = '\n';
+        if (::pread(fd, &last, 1, size - 1) != 1 || last == '\n') return;
+        off_t end = size - 1;  // the torn line ends here: find the newline before it
+        bool found = false;
+        char buf[4096];
+        while (end > 0 && !found) {
+            const off_t from = std::max<off_t>(0, end - static_cast<off_t>(sizeof buf));
+            const ssize_t n = ::pread(fd, buf, static_cast<std::size_t>(end - from), from);
+            if (n != end - from) return;  // cannot read it: leave the file alone
+            for (ssize_t i = n; i-- > 0;) {
+                if (buf[i] == '\n') {
+                    end = from + i + 1;
+                    found = true;
+                    break;
+                }
+            }
+            if (!found) end = from;
+        }
+        if (::ftruncate(fd, end) != 0) return;
+        log(MSGR_LOG_WARNING, path + " ended in a torn line (" + std::to_string(size - end) +
+                                  " bytes, left by a write that never finished); cut off");
+        size = end;
     }
 
     void write_outbox(std::unique_ptr<Job> job) {
         ++job->attempts;
-        std::error_code ec;
-        const fs::path path(s_.outbox);
-        if (path.has_parent_path()) {
-            fs::create_directories(path.parent_path(), ec);
-            if (!ec) fs::permissions(path.parent_path(), fs::perms::owner_all, ec);
-            ec.clear();  // an existing directory we cannot chmod is fine
-        }
-        const int fd = ::open(s_.outbox.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0) {
-            failed(std::move(job), MSGR_E_FAIL, true,
-                   "cannot open " + s_.outbox + ": " + std::generic_category().message(errno));
-            return;
-        }
-        const std::string line = job->body + "\n";
-        // One write per line, O_APPEND: lines of concurrent writers do not interleave.
-        const ssize_t n = ::write(fd, line.data(), line.size());
-        const int err = errno;
-        const bool ok = n == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
-        ::close(fd);
-        if (!ok) {
-            failed(std::move(job), MSGR_E_FAIL, true,
-                   "cannot write " + s_.outbox + ": " +
-                       std::generic_category().message(n < 0 ? err : EIO));
+        std::string why;
+        const int err = append_whole(s_.outbox, job->body + "\n", why);
+        if (err != 0) {
+            const FileError fe = file_error(err);
+            failed(std::move(job), fe.hr, fe.retryable, why);
             return;
         }
         finish(*job, MSGR_DELIVERY_SENT, MSGR_S_OK);
@@ -362,6 +485,7 @@ class Pager {
     }
 
     void run() {
+        resume_journal();
         for (;;) {
             {
                 std::unique_lock<std::mutex> lock(mutex_);
@@ -409,17 +533,149 @@ class Pager {
                              [&] { return stopping_ || !incoming_.empty(); });
             }
         }
-        // Stopping: transfers in flight are abandoned. The runtime reports every page still owed
-        // as failed when it unloads the add-in, so none is silently lost.
+        // Stopping: every page still owed (in flight, waiting for a retry, queued) goes to the
+        // journal and is delivered at the next start. A transfer in flight is abandoned: the
+        // gateway may have had it, so its line says so (the next start delivers it again; a page
+        // twice is better than a page lost).
+        std::vector<std::unique_ptr<Job>> owed;
         for (auto &job : active_) {
             curl_multi_remove_handle(multi_, job->easy);
             curl_easy_cleanup(job->easy);
             curl_slist_free_all(job->headers);
+            job->easy = nullptr;
+            job->headers = nullptr;
+            job->page.in_flight = true;
+            owed.push_back(std::move(job));
         }
         active_.clear();
+        for (auto &job : waiting_)
+            owed.push_back(std::move(job));
         waiting_.clear();
-        const std::lock_guard<std::mutex> lock(mutex_);
-        incoming_.clear();
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            for (auto &job : incoming_)
+                owed.push_back(std::move(job));
+            incoming_.clear();
+        }
+        // In the order they were accepted: the next start sends them in that order.
+        std::sort(owed.begin(), owed.end(),
+                  [](const auto &a, const auto &b) { return a->id < b->id; });
+        keep_in_journal(owed);
+    }
+
+    // Appends the pages still owed to the journal (one write: all of them or none).
+    void keep_in_journal(const std::vector<std::unique_ptr<Job>> &owed) {
+        if (owed.empty()) return;
+        std::string data;
+        std::string ids;
+        for (const auto &job : owed) {
+            data += msgr::paging::journal_line(job->page) + "\n";
+            ids += (ids.empty() ? "" : ", ") + std::to_string(job->id);
+        }
+        std::string why;
+        if (append_whole(s_.journal, data, why) != 0) {
+            log(MSGR_LOG_ERROR, "cannot keep " + std::to_string(owed.size()) +
+                                    " page(s) still owed in the journal: " + why +
+                                    "; these pages are lost: " + ids);
+            return;
+        }
+        log(MSGR_LOG_INFO, std::to_string(owed.size()) + " page(s) still owed (" + ids +
+                               ") kept in the journal " + s_.journal +
+                               "; the next start delivers them");
+    }
+
+    // Takes the pages a previous run left in the journal (emptying it under its lock, so that
+    // two runtimes sharing it do not both deliver them) and queues them first.
+    void resume_journal() {
+        const std::string &path = s_.journal;
+        const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+        if (fd < 0) {
+            if (errno != ENOENT) {
+                log(MSGR_LOG_WARNING, "cannot open the journal " + path + ": " + cause(errno) +
+                                          "; the pages in it are not resumed");
+            }
+            return;
+        }
+        while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
+        }
+        struct stat st {};
+        if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            log(MSGR_LOG_WARNING, "the journal " + path + " is not a regular file; not read");
+            ::close(fd);
+            return;
+        }
+        if (st.st_size > kMaxJournalBytes) {
+            // Too large for one this add-in wrote: kept for a person to look at, out of the way.
+            const std::string aside = path + ".unread";
+            const bool moved = ::rename(path.c_str(), aside.c_str()) == 0;
+            log(MSGR_LOG_ERROR, "the journal " + path + " is larger than " +
+                                    std::to_string(kMaxJournalBytes >> 20) + " MiB; " +
+                                    (moved ? "moved to " + aside : "left as it is") +
+                                    ", not resumed");
+            ::close(fd);
+            return;
+        }
+        std::string text(static_cast<std::size_t>(st.st_size), '\0');
+        std::size_t got = 0;
+        while (got < text.size()) {
+            const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            got += static_cast<std::size_t>(n);
+        }
+        if (got != text.size()) {
+            log(MSGR_LOG_WARNING, "cannot read the journal " + path + ": " + cause(errno) +
+                                      "; left as it is, not resumed");
+            ::close(fd);
+            return;
+        }
+        std::size_t resumed = 0;
+        std::size_t line_no = 0;
+        std::string_view rest(text);
+        while (!rest.empty()) {
+            ++line_no;
+            const std::size_t nl = rest.find('\n');
+            const std::string_view line = rest.substr(0, nl);
+            rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+            if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+            PageRecord page;
+            std::string why;
+            if (nl == std::string_view::npos) {
+                why = "the line is incomplete (no newline: a write that never finished)";
+            } else if (!msgr::paging::parse_journal_line(line, page, why)) {
+                why.insert(0, "not a page: ");
+            }
+            if (!why.empty()) {
+                std::string m = "the journal " + path + ", line " + std::to_string(line_no) + ": ";
+                m += why;
+                m += "; skipped";
+                log(MSGR_LOG_WARNING, m);
+                continue;
+            }
+            auto job = std::make_unique<Job>();
+            job->id = page.id;
+            job->resumed = true;
+            job->body = body_of(page);
+            if (page.in_flight) {
+                log(MSGR_LOG_INFO, "page " + std::to_string(page.id) +
+                                       " from the journal was in flight when it was journaled; "
+                                       "the gateway may have had it already");
+            }
+            job->page = std::move(page);
+            job->page.in_flight = false;
+            waiting_.push_back(std::move(job));
+            ++resumed;
+        }
+        // Emptied, not removed: a writer waiting for the lock holds this file open.
+        if (::ftruncate(fd, 0) != 0 || ::fsync(fd) != 0) {
+            log(MSGR_LOG_WARNING, "cannot empty the journal " + path + ": " + cause(errno) +
+                                      "; its pages may be delivered again at the next start");
+        }
+        ::close(fd);
+        if (resumed > 0) {
+            log(MSGR_LOG_INFO,
+                "resuming " + std::to_string(resumed) + " page(s) from the journal " + path);
+        }
     }
 
     msgr::addin::HostFunctions host_;
@@ -509,6 +765,7 @@ bool read_settings(const msgr::addin::HostFunctions &host, Settings &s, std::str
                                         "mobile",
                                         "gateway",
                                         "outbox",
+                                        "journal",
                                         "webhook_url",
                                         "webhook_token",
                                         "webhook_topic",
@@ -533,16 +790,18 @@ bool read_settings(const msgr::addin::HostFunctions &host, Settings &s, std::str
     std::vector<std::string> mobile;
     std::string gateway = "outbox";
     std::string outbox;
-    const bool ok =
-        r.get("max_length", max_length, 1, 65535) && r.get("mobile", mobile) &&
-        r.get("gateway", gateway) && r.get("outbox", outbox) && r.get("webhook_url", s.url) &&
-        r.get("webhook_token", s.token) && r.get("webhook_topic", s.topic) &&
-        r.get("webhook_priority", s.priority, 0, 10) && r.get("webhook_headers", s.headers) &&
-        r.get("webhook_timeout_ms", s.timeout_ms, 1, 600000) &&
-        r.get("retries", s.retries, 0, 100) &&
-        r.get("retry_backoff_ms", s.backoff_ms, 0, 3600000) &&
-        r.get("retry_backoff_max_ms", s.backoff_max_ms, 0, 86400000) &&
-        r.get("through_services", s.through_services);
+    std::string journal;
+    const bool ok = r.get("max_length", max_length, 1, 65535) && r.get("mobile", mobile) &&
+                    r.get("gateway", gateway) && r.get("outbox", outbox) &&
+                    r.get("journal", journal) && r.get("webhook_url", s.url) &&
+                    r.get("webhook_token", s.token) && r.get("webhook_topic", s.topic) &&
+                    r.get("webhook_priority", s.priority, 0, 10) &&
+                    r.get("webhook_headers", s.headers) &&
+                    r.get("webhook_timeout_ms", s.timeout_ms, 1, 600000) &&
+                    r.get("retries", s.retries, 0, 100) &&
+                    r.get("retry_backoff_ms", s.backoff_ms, 0, 3600000) &&
+                    r.get("retry_backoff_max_ms", s.backoff_max_ms, 0, 86400000) &&
+                    r.get("through_services", s.through_services);
     if (!ok) {
         why = r.error;
         return false;
@@ -572,13 +831,28 @@ bool read_settings(const msgr::addin::HostFunctions &host, Settings &s, std::str
             return false;
         }
     }
-    if (outbox.empty()) {
-        s.outbox = default_outbox();
-    } else {
-        fs::path p(outbox);
-        const std::string origin = host.config_origin(host.ctx);
+    // Relative paths are relative to the configuration file.
+    const std::string origin = host.config_origin(host.ctx);
+    const auto resolve = [&](const std::string &given) {
+        fs::path p(given);
         if (p.is_relative() && !origin.empty()) p = fs::path(origin).parent_path() / p;
-        s.outbox = p.string();
+        return p.string();
+    };
+    s.outbox = outbox.empty() ? default_outbox() : resolve(outbox);
+    // The journal lives next to the outbox unless told otherwise (with the webhook too: the
+    // outbox's directory is the add-in's data directory).
+    s.journal = journal.empty()
+                    ? (fs::path(s.outbox).parent_path() / "paging-journal.jsonl").string()
+                    : resolve(journal);
+    std::error_code ec1;
+    std::error_code ec2;
+    const fs::path j = fs::weakly_canonical(s.journal, ec1);
+    const fs::path o = fs::weakly_canonical(s.outbox, ec2);
+    if (!ec1 && !ec2 && j == o) {
+        // The next start would take the outbox's lines for pages owed and empty it.
+        why =
+            origin + ": paging.journal is the outbox (" + s.outbox + "); give it a file of its own";
+        return false;
     }
     return true;
 }

@@ -1,10 +1,20 @@
 // The paging add-in end to end: loaded from the build tree's lib/msgr/addins, paging mobile
 // contacts, its length limit, its own mobile directory, the outbox, and the webhook against a
-// real HTTP sink on loopback (cpp-httplib).
+// real HTTP sink on loopback (cpp-httplib). The outbox on real file systems: a full tmpfs, a
+// read-only one, a directory the add-in may not write, a file size limit; and the retry journal
+// that keeps the pages still owed when a runtime is destroyed.
+#include <fcntl.h>
 #include <httplib.h>
+#include <linux/capability.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <csignal>
+#include <cstring>
 #include <functional>
 
 #include "../support/addin_fixture.hpp"
@@ -90,9 +100,21 @@ std::string paging_config(const std::string &paging_table, const fs::path &outbo
                         "[paging]\noutbox = " + toml_string(outbox) + "\n" + paging_table);
 }
 
-std::string webhook_config(const std::string &url, const std::string &more = "") {
+// A journal of its own for each webhook runtime (the default lives under the user's data
+// directory): a page left in flight by one test is never resumed by another.
+fs::path fresh_journal() {
+    static const TempDir dir;
+    static std::atomic<int> n{0};
+    return dir / ("journal-" + std::to_string(++n) + ".jsonl");
+}
+
+std::string webhook_config(const std::string &url, const std::string &more = "",
+                           const fs::path &journal = fresh_journal()) {
+    const std::string backoff =
+        more.find("retry_backoff_ms") == std::string::npos ? "retry_backoff_ms = 5\n" : "";
     return addin_config({kAddins}, "[paging]\ngateway = \"webhook\"\nwebhook_url = \"" + url +
-                                       "\"\nretry_backoff_ms = 5\n" + more);
+                                       "\"\n" + backoff + "journal = " + toml_string(journal) +
+                                       "\n" + more);
 }
 
 // Pages mobile@loopback with text; returns the window (caller releases) and the entry index.
@@ -377,6 +399,417 @@ TEST(PagingWebhook, UnloadWithPageInFlightIsRefused) {
     EXPECT_EQ(msgr_addin_unload(h.rt, "paging"), MSGR_E_BUSY) << "a page is being delivered";
     sink.release();
     msgr_window_release(w);
+}
+
+// ---- the outbox on real file systems ----
+
+// A valid outbox line (with its newline) of exactly `size` bytes: what a previous run wrote.
+std::string outbox_line(std::size_t size) {
+    const std::string head = R"({"text":")";
+    const std::string rest = R"(","id":0,"time":0,"from":"","to":"","service":""})"
+                             "\n";
+    return head + std::string(size - head.size() - rest.size(), 'p') + rest;
+}
+
+// Ticks until the file's content holds `needle` (or ~10 s pass).
+bool wait_for_content(Host &h, const fs::path &p, const std::string &needle) {
+    for (int i = 0; i < 2000; ++i) {
+        h.tick();
+        if (read_file(p).find(needle) != std::string::npos) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+}
+
+fs::perms mode_of(const fs::path &p) {
+    return fs::status(p).permissions() & fs::perms::mask;
+}
+
+TEST(PagingOutbox, ExistingDirectoriesKeepTheirModes) {
+    TempDir d;
+    const fs::path shared = d.subdir("shared");  // 0755
+    const fs::path group = d.subdir("group");
+    fs::permissions(group, fs::perms(0775));
+    Host h(paging_config("", shared / "outbox.jsonl"));
+    Host h2(paging_config("", group / "outbox.jsonl"));
+    // A directory the add-in creates is private; each one it creates, not only the last.
+    Host h3(paging_config("", shared / "new" / "deeper" / "outbox.jsonl"));
+    for (Host *host : {&h, &h2, &h3}) {
+        host->signin();
+        std::size_t index = 0;
+        msgr_window *w = send_page(*host, "modes", index);
+        ASSERT_NE(w, nullptr);
+        EXPECT_EQ(host->wait_delivery(w, index).delivery, MSGR_DELIVERY_SENT);
+        msgr_window_release(w);
+    }
+    EXPECT_EQ(mode_of(shared), fs::perms(0755));
+    EXPECT_EQ(mode_of(group), fs::perms(0775));
+    EXPECT_EQ(mode_of(shared / "new"), fs::perms(0700));
+    EXPECT_EQ(mode_of(shared / "new" / "deeper"), fs::perms(0700));
+    EXPECT_EQ(mode_of(shared / "outbox.jsonl"), fs::perms(0600));
+}
+
+TEST(PagingOutbox, TornLastLineIsCutOffBeforeTheNextPage) {
+    TempDir d;
+    const std::string whole = outbox_line(100);
+    write_file(d / "outbox.jsonl", whole + R"({"text":"cut by a cra)");
+    LogCapture logs;
+    Host h(paging_config("", d / "outbox.jsonl"));
+    h.signin();
+    std::size_t index = 0;
+    msgr_window *w = send_page(h, "after the crash", index);
+    ASSERT_NE(w, nullptr);
+    EXPECT_EQ(h.wait_delivery(w, index).delivery, MSGR_DELIVERY_SENT);
+    const std::string text = read_file(d / "outbox.jsonl");
+    ASSERT_EQ(text.substr(0, whole.size()), whole);
+    EXPECT_EQ(text.find(R"({"text":"after the crash")"), whole.size()) << text;
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2);
+    EXPECT_EQ(logs.count("ended in a torn line (21 bytes"), 1u);
+    msgr_window_release(w);
+}
+
+// RLIMIT_FSIZE for the whole process while it lives (the add-in writes on its own thread):
+// a write past it is cut short, the next one fails with EFBIG. SIGXFSZ is ignored meanwhile.
+class FileSizeLimit {
+  public:
+    explicit FileSizeLimit(rlim_t bytes) {
+        if (::getrlimit(RLIMIT_FSIZE, &saved_) != 0) return;
+        old_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+        if (old_handler_ == SIG_ERR) return;
+        rlimit lim = saved_;
+        lim.rlim_cur = bytes;
+        ok = ::setrlimit(RLIMIT_FSIZE, &lim) == 0;
+    }
+    ~FileSizeLimit() {
+        if (old_handler_ == SIG_ERR) return;  // nothing was changed
+        (void)::setrlimit(RLIMIT_FSIZE, &saved_);
+        (void)std::signal(SIGXFSZ, old_handler_);
+    }
+    FileSizeLimit(const FileSizeLimit &) = delete;
+    FileSizeLimit &operator=(const FileSizeLimit &) = delete;
+    bool ok = false;
+
+  private:
+    rlimit saved_{};
+    void (*old_handler_)(int) = SIG_ERR;
+};
+
+TEST(PagingOutbox, ShortWriteIsCutOffAgainAndThePageFails) {
+    TempDir d;
+    const fs::path outbox = d / "outbox.jsonl";
+    // 256 KiB of earlier pages: the limit below stays above any log file the test's own output
+    // may go to meanwhile.
+    std::string before;
+    for (int i = 0; i < 256; ++i)
+        before += outbox_line(1024);
+    write_file(outbox, before);
+    LogCapture logs;
+    Host h(paging_config("retries = 3\nretry_backoff_ms = 1\n", outbox));
+    h.signin();
+    std::size_t index = 0;
+    msgr_message m{};
+    msgr_window *w = nullptr;
+    {
+        // Room for 40 bytes of the line: the first write() is short, the second fails (EFBIG).
+        const FileSizeLimit limit(before.size() + 40);
+        ASSERT_TRUE(limit.ok) << std::strerror(errno);
+        w = send_page(h, "this page does not fit under the file size limit", index);
+        ASSERT_NE(w, nullptr);
+        m = h.wait_delivery(w, index);
+    }
+    EXPECT_EQ(m.delivery, MSGR_DELIVERY_FAILED);
+    EXPECT_EQ(m.delivery_result, MSGR_E_DISK_FULL) << msgr_hresult_name(m.delivery_result);
+    EXPECT_STREQ(msgr_hresult_name(MSGR_E_DISK_FULL), "MSGR_E_DISK_FULL");
+    EXPECT_TRUE(read_file(outbox) == before) << "the outbox is as it was before the page";
+    EXPECT_EQ(logs.count("cannot write " + outbox.string() + ": File too large (40 of "), 1u);
+    EXPECT_EQ(logs.count("cut off again"), 1u);
+    EXPECT_EQ(logs.count("attempt 1 failed"), 0u) << "a file size limit is not retried";
+    // Without the limit the next page is appended after the earlier ones, whole.
+    ASSERT_EQ(msgr_ui_send(w, "fits now", &index), MSGR_S_OK);
+    EXPECT_EQ(h.wait_delivery(w, index).delivery, MSGR_DELIVERY_SENT);
+    const std::string after = read_file(outbox);
+    ASSERT_GT(after.size(), before.size());
+    EXPECT_EQ(after.substr(0, before.size()), before);
+    EXPECT_EQ(after.substr(before.size(), 18), R"({"text":"fits now")");
+    EXPECT_EQ(after.back(), '\n');
+    msgr_window_release(w);
+}
+
+// Drops the capabilities that let root ignore file modes from this thread's effective set, and
+// so from the threads it starts meanwhile (the add-in's delivery thread): capabilities belong to
+// a thread in Linux. Restored at the end (they stay in the permitted set).
+class WithoutFileCapabilities {
+  public:
+    WithoutFileCapabilities() {
+        hdr_.version = _LINUX_CAPABILITY_VERSION_3;
+        hdr_.pid = 0;  // this thread
+        if (::syscall(SYS_capget, &hdr_, saved_) != 0) {
+            error = std::string("capget: ") + std::strerror(errno);
+            return;
+        }
+        __user_cap_data_struct less[2];
+        std::memcpy(less, saved_, sizeof less);
+        for (const int cap : {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER})
+            less[cap / 32].effective &= ~(1u << (cap % 32));
+        if (::syscall(SYS_capset, &hdr_, less) != 0) {
+            error = std::string("capset: ") + std::strerror(errno);
+            return;
+        }
+        dropped_ = true;
+    }
+    ~WithoutFileCapabilities() {
+        if (dropped_) (void)::syscall(SYS_capset, &hdr_, saved_);
+    }
+    WithoutFileCapabilities(const WithoutFileCapabilities &) = delete;
+    WithoutFileCapabilities &operator=(const WithoutFileCapabilities &) = delete;
+    std::string error;
+
+  private:
+    __user_cap_header_struct hdr_{};
+    __user_cap_data_struct saved_[2]{};
+    bool dropped_ = false;
+};
+
+TEST(PagingOutbox, AccessDeniedNamesItsCause) {
+    TempDir d;
+    const fs::path locked = d.subdir("locked");
+    fs::permissions(locked, fs::perms(0555));  // nobody may create the outbox in it
+    LogCapture logs;
+    {
+        // As root, modes bind only without CAP_DAC_OVERRIDE: dropped while the runtime lives.
+        std::unique_ptr<WithoutFileCapabilities> caps;
+        if (::geteuid() == 0) {
+            caps = std::make_unique<WithoutFileCapabilities>();
+            if (!caps->error.empty())
+                GTEST_SKIP() << "cannot drop CAP_DAC_OVERRIDE: " << caps->error;
+        }
+        Host h(paging_config("retries = 3\nretry_backoff_ms = 1\n", locked / "outbox.jsonl"));
+        h.signin();
+        std::size_t index = 0;
+        msgr_window *w = send_page(h, "let me in", index);
+        ASSERT_NE(w, nullptr);
+        const msgr_message m = h.wait_delivery(w, index);
+        EXPECT_EQ(m.delivery, MSGR_DELIVERY_FAILED);
+        EXPECT_EQ(m.delivery_result, MSGR_E_ACCESSDENIED) << msgr_hresult_name(m.delivery_result);
+        msgr_window_release(w);
+    }
+    EXPECT_STREQ(msgr_hresult_name(MSGR_E_ACCESSDENIED), "MSGR_E_ACCESSDENIED");
+    EXPECT_FALSE(fs::exists(locked / "outbox.jsonl"));
+    EXPECT_EQ(
+        logs.count("cannot open " + (locked / "outbox.jsonl").string() + ": Permission denied"),
+        1u);
+    EXPECT_EQ(logs.count("attempt 1 failed"), 0u) << "a refusal is not retried";
+    fs::permissions(locked, fs::perms(0755));
+}
+
+// A small tmpfs mounted for one test, unmounted at its end whatever happened.
+class Tmpfs {
+  public:
+    Tmpfs(const fs::path &at, const std::string &options) : at_(at) {
+        fs::create_directories(at_);
+        if (::mount("tmpfs", at_.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, options.c_str()) != 0) {
+            error = std::string("cannot mount a tmpfs (") + std::strerror(errno) +
+                    "): the machine does not allow it (needs CAP_SYS_ADMIN)";
+            return;
+        }
+        mounted_ = true;
+    }
+    ~Tmpfs() {
+        if (mounted_) (void)::umount2(at_.c_str(), MNT_DETACH);
+    }
+    Tmpfs(const Tmpfs &) = delete;
+    Tmpfs &operator=(const Tmpfs &) = delete;
+
+    bool remount_read_only() {
+        return ::mount("tmpfs", at_.c_str(), "tmpfs", MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+                       nullptr) == 0;
+    }
+    std::string error;
+
+  private:
+    fs::path at_;
+    bool mounted_ = false;
+};
+
+// Fills the file system that holds `p` with the file `p` until nothing more fits.
+void fill(const fs::path &p) {
+    const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    const std::string block(4096, 'f');
+    for (std::size_t size = block.size(); size > 0; size /= 2) {
+        while (::write(fd, block.data(), size) == static_cast<ssize_t>(size)) {
+        }
+    }
+    ::close(fd);
+}
+
+TEST(PagingOutboxFs, FullDiskCutsTheLineOffAndFailsThePageWithDiskFull) {
+    TempDir d;
+    const Tmpfs tmpfs(d / "mnt", "size=64k,mode=0755");
+    if (!tmpfs.error.empty()) GTEST_SKIP() << tmpfs.error;
+    const fs::path outbox = d / "mnt" / "outbox.jsonl";
+    // Earlier pages fill the outbox's first 4 KiB page of memory but for 40 bytes: the next line
+    // starts there and needs a page the full file system does not have (a short write).
+    const std::string before = outbox_line(4096 - 40);
+    write_file(outbox, before);
+    fill(d / "mnt" / "filler");
+    LogCapture logs;
+    Host h(paging_config("retries = 0\n", outbox));
+    h.signin();
+    std::size_t index = 0;
+    msgr_window *w =
+        send_page(h, "a page that finds the disk full, longer than forty bytes", index);
+    ASSERT_NE(w, nullptr);
+    const msgr_message m = h.wait_delivery(w, index);
+    EXPECT_EQ(m.delivery, MSGR_DELIVERY_FAILED);
+    EXPECT_EQ(m.delivery_result, MSGR_E_DISK_FULL) << msgr_hresult_name(m.delivery_result);
+    EXPECT_TRUE(read_file(outbox) == before) << "byte-identical to before the page";
+    EXPECT_EQ(logs.count("cannot write " + outbox.string() + ": No space left on device (40 of "),
+              1u);
+    // Room again: the next page is appended whole.
+    fs::remove(d / "mnt" / "filler");
+    ASSERT_EQ(msgr_ui_send(w, "room again", &index), MSGR_S_OK);
+    EXPECT_EQ(h.wait_delivery(w, index).delivery, MSGR_DELIVERY_SENT);
+    const std::string after = read_file(outbox);
+    EXPECT_EQ(after.substr(0, before.size()), before);
+    EXPECT_EQ(after.substr(before.size(), 20), R"({"text":"room again")");
+    EXPECT_EQ(std::count(after.begin(), after.end(), '\n'), 2);
+    msgr_window_release(w);
+}
+
+TEST(PagingOutboxFs, ReadOnlyFileSystemFailsThePageWithWriteProtect) {
+    TempDir d;
+    Tmpfs tmpfs(d / "mnt", "size=64k,mode=0755");
+    if (!tmpfs.error.empty()) GTEST_SKIP() << tmpfs.error;
+    const fs::path outbox = d / "mnt" / "outbox.jsonl";
+    const std::string before = outbox_line(200);
+    write_file(outbox, before);
+    ASSERT_TRUE(tmpfs.remount_read_only()) << std::strerror(errno);
+    LogCapture logs;
+    Host h(paging_config("", outbox));
+    // A directory that does not exist yet cannot be made there either.
+    Host h2(paging_config("", d / "mnt" / "new" / "outbox.jsonl"));
+    h.signin();
+    h2.signin();
+    std::size_t index = 0;
+    msgr_window *w = send_page(h, "read-only", index);
+    ASSERT_NE(w, nullptr);
+    msgr_message m = h.wait_delivery(w, index);
+    EXPECT_EQ(m.delivery, MSGR_DELIVERY_FAILED);
+    EXPECT_EQ(m.delivery_result, MSGR_E_WRITE_PROTECT) << msgr_hresult_name(m.delivery_result);
+    EXPECT_STREQ(msgr_hresult_name(MSGR_E_WRITE_PROTECT), "MSGR_E_WRITE_PROTECT");
+    EXPECT_TRUE(read_file(outbox) == before);
+    EXPECT_EQ(logs.count("cannot open " + outbox.string() + ": Read-only file system"), 1u);
+    msgr_window_release(w);
+    w = send_page(h2, "read-only too", index);
+    ASSERT_NE(w, nullptr);
+    m = h2.wait_delivery(w, index);
+    EXPECT_EQ(m.delivery_result, MSGR_E_WRITE_PROTECT) << msgr_hresult_name(m.delivery_result);
+    EXPECT_EQ(logs.count("cannot create directory " + (d / "mnt" / "new").string() +
+                         ": Read-only file system"),
+              1u);
+    msgr_window_release(w);
+}
+
+// ---- the retry journal ----
+
+TEST(PagingJournal, PagesOwedAtDestroyAreDeliveredByTheNextRuntime) {
+    TempDir d;
+    const fs::path journal = d / "journal.jsonl";
+    std::atomic<bool> up{false};
+    Sink sink([&](std::size_t) { return up ? 200 : 503; });
+    LogCapture logs;
+    {
+        // The first attempt fails and the retry is a minute away when the runtime goes.
+        Host h(webhook_config(sink.url(), "retries = 5\nretry_backoff_ms = 60000\n", journal));
+        h.signin();
+        std::size_t index = 0;
+        msgr_window *w = send_page(h, "waiting for a retry", index);
+        ASSERT_NE(w, nullptr);
+        ASSERT_TRUE(sink.wait_for_requests(1));
+        // A second page is in flight: the gateway sits on it.
+        sink.hold();
+        ASSERT_EQ(msgr_ui_send(w, "in flight", &index), MSGR_S_OK);
+        ASSERT_TRUE(sink.wait_for_requests(2));
+        msgr_message m{};
+        m.struct_size = sizeof m;
+        ASSERT_EQ(msgr_window_history_get(w, index, &m), MSGR_S_OK);
+        EXPECT_EQ(m.delivery, MSGR_DELIVERY_PENDING);
+        msgr_window_release(w);
+    }
+    sink.release();
+    const std::string kept = read_file(journal);
+    EXPECT_EQ(std::count(kept.begin(), kept.end(), '\n'), 2) << kept;
+    EXPECT_NE(kept.find(R"("text":"waiting for a retry")"), std::string::npos) << kept;
+    EXPECT_NE(kept.find(R"("text":"in flight","in_flight":true)"), std::string::npos) << kept;
+    EXPECT_EQ(logs.count("2 page(s) still owed (1, 2) kept in the journal " + journal.string()),
+              1u);
+    // The gateway is back; the next runtime delivers both, and the journal is empty again.
+    up = true;
+    {
+        Host h(webhook_config(sink.url(), "", journal));
+        ASSERT_EQ(h.find("paging").state, MSGR_ADDIN_LOADED) << h.find("paging").reason;
+        ASSERT_TRUE(sink.wait_for_requests(4));
+        for (int i = 0; i < 2000 && logs.count("from the journal was delivered") < 2; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    const auto reqs = sink.requests();
+    ASSERT_EQ(reqs.size(), 4u);
+    std::string bodies = reqs[2].body + reqs[3].body;
+    EXPECT_NE(bodies.find(R"("message":"waiting for a retry")"), std::string::npos) << bodies;
+    EXPECT_NE(bodies.find(R"("message":"in flight")"), std::string::npos) << bodies;
+    EXPECT_EQ(logs.count("from the journal was delivered"), 2u);
+    EXPECT_EQ(logs.count("resuming 2 page(s) from the journal " + journal.string()), 1u);
+    EXPECT_EQ(read_file(journal), "") << "nothing owed any more";
+}
+
+TEST(PagingJournal, UnreadableLinesAreSkippedWithALogLine) {
+    TempDir d;
+    const fs::path journal = d / "journal.jsonl";
+    const std::string good =
+        R"({"v":1,"id":7,"time":1700000000000,"from":"player@loopback","to":"mobile@loopback",)"
+        R"("service":"loopback","text":"kept \u00e9 \ud83d\ude00"})";
+    write_file(journal, "garbage\n" + good + "\n" +
+                            R"({"v":1,"id":8,"time":1,"to":"x","text":"bad )"
+                            "\xC3\x28"
+                            R"("})"
+                            "\n"
+                            R"({"v":2,"id":9,"time":1,"to":"x","text":"later format"})"
+                            "\n" +
+                            outbox_line(100) +  // a line of an outbox is not a page owed
+                            R"({"v":1,"id":10,"time":1,"to":"x","text":"torn)");
+    const fs::path outbox = d / "outbox.jsonl";
+    LogCapture logs;
+    Host h(paging_config("journal = " + toml_string(journal) + "\n", outbox));
+    ASSERT_EQ(h.find("paging").state, MSGR_ADDIN_LOADED) << h.find("paging").reason;
+    ASSERT_TRUE(wait_for_content(h, outbox, "\"text\":\"kept \xC3\xA9 \xF0\x9F\x98\x80\""))
+        << read_file(outbox);
+    const std::string out = read_file(outbox);
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+    EXPECT_NE(out.find(R"("id":7,"time":1700000000000,"from":"player@loopback")"),
+              std::string::npos)
+        << out;
+    const std::string where = "the journal " + journal.string() + ", line ";
+    EXPECT_EQ(logs.count(where + "1: not a page"), 1u);
+    EXPECT_EQ(logs.count(where + "3: not a page: a string is not valid UTF-8"), 1u);
+    EXPECT_EQ(logs.count(where + "4: not a page: the format version"), 1u);
+    EXPECT_EQ(logs.count(where + "5: not a page: \"v\", \"id\", \"time\", \"to\" or \"text\" is "
+                                 "missing"),
+              1u);
+    EXPECT_EQ(logs.count(where + "6: the line is incomplete"), 1u);
+    EXPECT_EQ(logs.count("resuming 1 page(s)"), 1u);
+    EXPECT_EQ(read_file(journal), "") << "taken: the next start does not deliver them again";
+    h.still_works();
+}
+
+TEST(PagingJournal, TheJournalCannotBeTheOutbox) {
+    TempDir d;
+    Host h(paging_config("journal = " + toml_string(d / "x" / ".." / "outbox.jsonl") + "\n",
+                         d / "outbox.jsonl"));
+    const auto in = h.find("paging");
+    EXPECT_EQ(in.state, MSGR_ADDIN_REFUSED);
+    EXPECT_NE(std::string(in.reason).find("paging.journal is the outbox"), std::string::npos)
+        << in.reason;
 }
 
 }  // namespace

@@ -62,6 +62,13 @@ typedef int32_t msgr_hresult;
 /* HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) and (ERROR_INVALID_DATA): configuration errors. */
 #define MSGR_E_FILE_NOT_FOUND MSGR_HR(0x80070002u)
 #define MSGR_E_INVALID_DATA MSGR_HR(0x8007000Du)
+/* HRESULT_FROM_WIN32 of ERROR_DISK_FULL (112), ERROR_WRITE_PROTECT (19) and E_ACCESSDENIED
+ * (ERROR_ACCESS_DENIED, 5): a file the runtime or an add-in writes (the paging outbox) had no room
+ * (ENOSPC, EDQUOT, EFBIG), is on a read-only file system (EROFS), or may not be written (EACCES,
+ * EPERM). */
+#define MSGR_E_DISK_FULL MSGR_HR(0x80070070u)
+#define MSGR_E_WRITE_PROTECT MSGR_HR(0x80070013u)
+#define MSGR_E_ACCESSDENIED MSGR_HR(0x80070005u)
 
 #define MSGR_E_MSGR_FAIL MSGR_E_FAIL
 #define MSGR_E_CONNECT MSGR_HR(0x81000301u)
