@@ -27,6 +27,8 @@ def c_program(with_new_fields):
                 continue
             lines.append('printf("%s.%s %%zu\\n", offsetof(%s, %s));'
                          % (name, field, name, field))
+            lines.append('printf("%s.%s.size %%zu\\n", sizeof(((%s *)0)->%s));'
+                         % (name, field, name, field))
     for enum in ("msgr_vartype", "msgr_log_level", "msgr_window_kind",
                  "msgr_message_direction", "msgr_delivery_state", "msgr_event_type",
                  "msgr_addin_state"):
@@ -72,6 +74,7 @@ def test_struct_layout_is_the_c_layout(c_layout, struct):
         key = "%s.%s" % (name, field)
         if key in values:
             assert getattr(struct, field).offset == int(values[key]), key
+            assert getattr(struct, field).size == int(values[key + ".size"]), key
     if (name, "text_size") in NEW_FIELDS and not has_new_fields:
         # The header of before the change: text_size is the first byte past its msgr_event.
         assert _abi.msgr_event.text_size.offset == int(values[name])

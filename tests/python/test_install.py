@@ -14,7 +14,8 @@ from conftest import build_dir, source_dir
 
 def test_quickstart_runs_from_a_relocated_installed_prefix(tmp_path):
     prefix = tmp_path / "prefix"
-    subprocess.run(["cmake", "--install", build_dir(), "--prefix", str(prefix)], check=True,
+    cmake = os.environ.get("MSGR_CMAKE", "cmake")
+    subprocess.run([cmake, "--install", build_dir(), "--prefix", str(prefix)], check=True,
                    stdout=subprocess.DEVNULL)
     moved = tmp_path / "elsewhere" / "sdk"
     shutil.copytree(prefix, moved, symlinks=True)

@@ -63,3 +63,23 @@ def test_bytes_that_are_not_utf8_arrive_repaired(signed_in):
     [m] = friend.history
     assert m.text == texts[0]
     assert m.text.startswith("a") and "b" in m.text and "\ufffd" in m.text
+
+
+def test_event_text_reads_text_size_only_when_struct_size_covers_it(rt):
+    # msgr_event as a runtime with text_size raises it, and as one from before that field: the
+    # same bytes, "a\0b" with its size, read whole in the first case and up to the NUL in the
+    # second (where the memory past struct_size is not the runtime's to read).
+    import ctypes
+    from msgr import _abi
+    from msgr._core import Event
+
+    data = ctypes.create_string_buffer(b"a\x00b")
+    ev = _abi.msgr_event()
+    ev.type = 9
+    ev.text = ctypes.cast(data, ctypes.c_void_p)
+    ev.text_size = 3
+    ev.struct_size = ctypes.sizeof(_abi.msgr_event)
+    assert Event(rt, ev).text == "a\x00b"
+    assert Event(rt, ev).type == "MSGR_EVENT_MESSAGE_RECEIVED"
+    ev.struct_size = _abi.msgr_event.text_size.offset
+    assert Event(rt, ev).text == "a"
