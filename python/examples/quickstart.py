@@ -4,7 +4,7 @@ import time
 
 import msgr
 
-with msgr.Runtime() as rt:                    # embedded default; msgr.Runtime("conf.toml") for a file
+with msgr.Runtime() as rt:                    # embedded default; msgr.Runtime("conf.toml"): a file
     received = []
 
     def callback(event):                      # every event; event.type is a name

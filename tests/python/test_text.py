@@ -5,7 +5,7 @@ exception."""
 import os
 
 import msgr
-from conftest import signed_in, source_dir, tick_until  # noqa: F401 -- fixture
+from conftest import source_dir, tick_until
 
 
 def received_texts(rt):
