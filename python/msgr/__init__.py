@@ -60,4 +60,5 @@ __all__ = [
     "AddinInfo", "Contact", "Error", "Event", "Message", "Runtime", "Subscription", "Window",
     "event_type_name", "failed", "hresult_hex", "hresult_name", "last_error", "library_path",
     "set_log_handler", "status_name", "succeeded", "ui", "version", "MESSAGE_PAGE"
-] + [n[len("MSGR_"):] for n in list(_abi.HRESULTS) + list(_abi.STATUSES)]
+]
+__all__.extend(n[len("MSGR_"):] for n in list(_abi.HRESULTS) + list(_abi.STATUSES))

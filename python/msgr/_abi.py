@@ -127,6 +127,7 @@ STATUSES = {
 c_enum = ctypes.c_int
 
 VT_EMPTY, VT_BSTR, VT_DISPATCH = 0, 8, 9
+VARTYPES = {0: "MSGR_VT_EMPTY", 8: "MSGR_VT_BSTR", 9: "MSGR_VT_DISPATCH"}
 
 LOG_LEVELS = {0: "MSGR_LOG_DEBUG", 1: "MSGR_LOG_INFO", 2: "MSGR_LOG_WARNING", 3: "MSGR_LOG_ERROR"}
 
@@ -140,7 +141,7 @@ DELIVERY_STATES = {
 }
 MESSAGE_PAGE = 0x1
 
-EVENT_TYPE_COUNT = 13  # MSGR_EVENT_TYPE_COUNT_ of this header version; names come from the library
+EVENT_TYPE_COUNT = 13  # MSGR_EVENT_TYPE_COUNT_ of this header; names come from the library
 
 ADDIN_STATES = {
     1: "MSGR_ADDIN_LOADED",

@@ -129,9 +129,14 @@ def _event_type_value(event_type):
     if event_type is None:
         return 0
     if isinstance(event_type, str):
-        for value in range(1, _abi.EVENT_TYPE_COUNT):
-            if event_type_name(value) == event_type:
+        # The loaded library names its own types (1, 2, ... contiguous): a newer runtime's new
+        # event can be subscribed to by name without a newer binding.
+        for value in range(1, 1024):
+            name = event_type_name(value)
+            if name == event_type:
                 return value
+            if name == "UNKNOWN_EVENT":
+                break
         raise Error(_abi.E_INVALIDARG, "unknown event type %r" % event_type)
     return int(event_type)
 

@@ -14,6 +14,9 @@ from conftest import source_dir
 # msgr_event.text_size is the field being added to the C ABI in parallel: before that change
 # the header does not have it, and the binding must then find it past the event's end.
 NEW_FIELDS = {("msgr_event", "text_size")}
+# The enums the binding names itself (the library has no name helper for them): value -> name.
+ENUM_TABLES = (_abi.VARTYPES, _abi.LOG_LEVELS, _abi.WINDOW_KINDS, _abi.MESSAGE_DIRECTIONS,
+               _abi.DELIVERY_STATES, _abi.ADDIN_STATES)
 
 
 def c_program(with_new_fields):
@@ -35,6 +38,11 @@ def c_program(with_new_fields):
         lines.append('printf("%s %%zu\\n", sizeof(%s));' % (enum, enum))
     for name in list(_abi.HRESULTS) + list(_abi.STATUSES):
         lines.append('printf("%s %%lld\\n", (long long)%s);' % (name, name))
+    for table in ENUM_TABLES:
+        for name in table.values():
+            lines.append('printf("%s %%d\\n", (int)%s);' % (name, name))
+    for name in _abi.ADDIN_PROVIDES:
+        lines.append('printf("%s %%u\\n", (unsigned)%s);' % (name, name))
     lines.append('printf("MSGR_EVENT_TYPE_COUNT_ %d\\n", (int)MSGR_EVENT_TYPE_COUNT_);')
     lines.append('printf("MSGR_MESSAGE_PAGE %u\\n", (unsigned)MSGR_MESSAGE_PAGE);')
     lines.append("return 0; }")
@@ -109,3 +117,19 @@ def test_the_package_loaded_the_build_trees_library():
     assert os.path.dirname(msgr.library_path) == os.path.realpath(build_lib) or \
         os.path.dirname(msgr.library_path) == os.path.normpath(build_lib)
     assert msgr.version().split(".")[0] == "0"
+
+
+def test_enum_values_the_binding_names_are_the_c_values(c_layout):
+    values, _ = c_layout
+    for table in ENUM_TABLES:
+        for value, name in table.items():
+            assert int(values[name]) == value, name
+    for name, value in _abi.ADDIN_PROVIDES.items():
+        assert int(values[name]) == value, name
+
+
+def test_every_event_type_of_the_header_has_its_name_in_the_library(c_layout):
+    values, _ = c_layout
+    names = [msgr.event_type_name(v) for v in range(1, int(values["MSGR_EVENT_TYPE_COUNT_"]))]
+    assert "UNKNOWN_EVENT" not in names and names[0] == "MSGR_EVENT_SIGNIN"
+    assert msgr.event_type_name(int(values["MSGR_EVENT_TYPE_COUNT_"])) == "UNKNOWN_EVENT"

@@ -237,3 +237,36 @@ def test_a_log_handler_hears_failures():
     finally:
         msgr.set_log_handler(None)
     assert any(level.startswith("MSGR_LOG_") and message for level, message in lines)
+
+
+def test_after_the_connection_drops_handles_answer_disconnected(signed_in):
+    rt = signed_in
+    rec = Recorder()
+    rt.subscribe(rec)
+    w = rt.instant_message("echo@loopback")
+    control = rt.instant_message("control@loopback")
+    msgr.ui.send(control, "drop")  # the loopback "network" loses the connection
+    tick_until(rt, lambda: rec.of("MSGR_EVENT_SIGNOUT"))
+    with pytest.raises(msgr.Error) as info:
+        w.history
+    e = info.value
+    assert e.hresult == msgr.RPC_E_DISCONNECTED and e.name == "MSGR_RPC_E_DISCONNECTED"
+    assert e.message == msgr.last_error() and "release" in e.message  # the runtime's reason
+    w.release()  # what the runtime asks for; then the handle is gone on our side too
+    assert w.released
+
+
+def test_a_callback_may_cancel_its_own_subscription(rt):
+    calls = []
+    holder = {}
+
+    def once(ev):
+        calls.append(ev.type)
+        holder["sub"].cancel()
+
+    holder["sub"] = rt.subscribe(once)
+    rec = Recorder()
+    rt.subscribe(rec)
+    rt.signin("player@loopback")
+    tick_until(rt, lambda: rec.of("MSGR_EVENT_SIGNIN"))
+    assert len(calls) == 1 and len(rec.events) > 1
