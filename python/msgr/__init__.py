@@ -44,6 +44,11 @@ from ._core import (AddinInfo, Contact, Error, Event, Message, Runtime, Subscrip
                     set_log_handler, status_name, succeeded, version)
 from . import ui
 
+# Tracebacks and reprs say msgr.Error, msgr.Window, ... (where users meet them), not _core.
+for _cls in (AddinInfo, Contact, Error, Event, Message, Runtime, Subscription, Window):
+    _cls.__module__ = __name__
+del _cls
+
 library_path = _abi.library_path
 """The libmsgr.so.0 this package loaded."""
 
