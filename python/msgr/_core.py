@@ -151,6 +151,11 @@ def _status_value(status):
 
 # ---- Handles ---------------------------------------------------------------------------------
 
+# release() may run on any thread (C allows it), concurrently with the owner thread adopting a
+# reference to the same handle: the check-and-invalidate of a handle and the registry of owned
+# handles change under this lock, so that no reference is ever given back twice.
+_handles_lock = threading.Lock()
+
 
 class _Handle:
     """A reference-counted C handle. Owned (one C reference, given back by release()) or
@@ -181,30 +186,31 @@ class _Handle:
         """Gives back this handle's reference (what msgr_*_release does in C). Afterwards every
         call on it raises msgr.Error (MSGR_RPC_E_DISCONNECTED). Does not close a window: the
         user's window stays open (close_window() closes it). Idempotent; any thread."""
-        p = self._p
-        if p is None:
-            return
-        if self._owned:
-            self._runtime._handles.pop(p, None)
+        with _handles_lock:
+            p = self._p
+            if p is None:
+                return
             self._invalidate("was released")
+            owned = self._owned
+            if owned:
+                self._runtime._handles.pop(p, None)
+        if owned:
             type(self)._release(p)
-        else:
-            self._invalidate("was released")
 
     def keep(self):
         """A handle of your own to what this one stands for: self when it is one already; for a
         borrowed handle (an event's), called while it is valid, a reference is taken."""
-        if self._owned:
-            self._ptr()
+        with _handles_lock:
+            p = self._ptr()
+            if self._owned:
+                return self
+            known = self._runtime._handles.get(p)
+            if known is not None:
+                return known
+            type(self)._add_ref(p)
+            self._owned = True
+            self._runtime._handles[p] = self
             return self
-        p = self._ptr()
-        known = self._runtime._handles.get(p)
-        if known is not None:
-            return known
-        type(self)._add_ref(p)
-        self._owned = True
-        self._runtime._handles[p] = self
-        return self
 
     @property
     def released(self):
@@ -523,7 +529,9 @@ class Runtime:
                         "msgr.Runtime.close() called from a thread other than the runtime's "
                         "owner thread: refused")
         self._closed = True
-        for handle in list(self._handles.values()):
+        with _handles_lock:
+            handles = list(self._handles.values())
+        for handle in handles:
             handle.release()
             handle._gone = "was released when its msgr.Runtime was closed"
         self._handles.clear()
@@ -566,18 +574,20 @@ class Runtime:
         """The owned handle for a reference a C out-pointer gave us (None for NULL)."""
         if not pointer:
             return None
-        known = self._handles.get(pointer)
-        if known is not None:
-            cls._release(pointer)  # we hold one already: one C reference per Python object
-            return known
-        handle = cls(self, pointer, True)
-        self._handles[pointer] = handle
-        return handle
+        with _handles_lock:
+            known = self._handles.get(pointer)
+            if known is None:
+                handle = cls(self, pointer, True)
+                self._handles[pointer] = handle
+                return handle
+        cls._release(pointer)  # we hold one already: one C reference per Python object
+        return known
 
     def _borrow(self, cls, pointer):
         if not pointer:
             return None
-        known = self._handles.get(pointer)
+        with _handles_lock:
+            known = self._handles.get(pointer)
         if known is not None:
             return known
         handle = cls(self, pointer, False)

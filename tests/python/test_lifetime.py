@@ -270,3 +270,34 @@ def test_a_callback_may_cancel_its_own_subscription(rt):
     rt.signin("player@loopback")
     tick_until(rt, lambda: rec.of("MSGR_EVENT_SIGNIN"))
     assert len(calls) == 1 and len(rec.events) > 1
+
+
+def test_concurrent_releases_give_the_reference_back_once(signed_in):
+    # A closed window whose last reference is ours: a second C release would free it twice
+    # (glibc aborts the process), so racing release() calls must give it back exactly once.
+    rt = signed_in
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    try:
+        race_releases(rt)
+    finally:
+        sys.setswitchinterval(interval)
+
+
+def race_releases(rt):
+    for round_ in range(50):
+        w = rt.instant_message("friend%d@loopback" % round_)
+        w.close_window()
+        rt.tick()
+        barrier = threading.Barrier(8)
+
+        def race():
+            barrier.wait()
+            w.release()
+
+        threads = [threading.Thread(target=race) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert w.released
