@@ -25,7 +25,8 @@ for f in include/msgr/msgr.h include/msgr/ui.h include/msgr/addin.h include/msgr
          lib/msgr/addins/loopback.so lib/msgr/addins/paging.so \
          lib/pkgconfig/msgr.pc lib/pkgconfig/msgr-addin.pc lib/pkgconfig/msgr-render.pc \
          lib/cmake/msgr/msgrConfig.cmake share/msgr/examples/hello-addin/hello.c \
-         share/msgr/examples/hello-addin/CMakeLists.txt bin/msgr-headless bin/msgr-sdl2-demo; do
+         share/msgr/examples/hello-addin/CMakeLists.txt share/msgr/examples/python/quickstart.py \
+         lib/python3/dist-packages/msgr/__init__.py bin/msgr-headless bin/msgr-sdl2-demo; do
   [[ -e "$prefix/$f" ]] || { echo "missing from the installed SDK: $f"; exit 1; }
 done
 if grep -rlI -e "$work/first" -e "$build_dir" "$prefix"; then
