@@ -955,10 +955,10 @@ void AddinHost::load_all() {
         std::string dirs;
         for (const auto &d : search_directories())
             dirs += (dirs.empty() ? "" : ", ") + d;
-        log(MSGR_LOG_WARNING, "runtime.disabled_addins in " + rt_.config().source_origin +
-                                  " lists \"" + disabled[i] + "\", but no add-in file is named \"" +
-                                  disabled[i] + ".so\" (searched: " +
-                                  (dirs.empty() ? std::string("no directories") : dirs) + ")");
+        log(MSGR_LOG_WARNING,
+            "runtime.disabled_addins in " + rt_.config().source_origin + " lists \"" + disabled[i] +
+                "\", but no add-in file is named \"" + disabled[i] +
+                ".so\" (searched: " + (dirs.empty() ? std::string("no directories") : dirs) + ")");
     }
     // Load in dependency order: an add-in starts once everything it depends on is loaded.
     for (bool progress = true; progress;) {
@@ -1211,8 +1211,7 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
         return;
     }
     ctx.name = name;
-    if (!image_string(desc.version, 256, ctx.version))
-        return not_in_image("version", desc.version);
+    if (!image_string(desc.version, 256, ctx.version)) return not_in_image("version", desc.version);
     if (!image_string(desc.description, 1024, ctx.description))
         return not_in_image("description", desc.description);
     if (desc.load == nullptr || desc.unload == nullptr) {

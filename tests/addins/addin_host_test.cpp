@@ -96,10 +96,11 @@ TEST(AddinHost, MissingDirectoryIsSkippedWithAWarning) {
     Host h(addin_config({"/nonexistent/msgr/addins", d / "file"}));
     ASSERT_EQ(h.create_hr, MSGR_S_OK);
     EXPECT_EQ(h.count(), kLoopback);
-    EXPECT_EQ(logs.count_at(MSGR_LOG_WARNING,
-                            "add-in directory /nonexistent/msgr/addins (from runtime.addin_paths in " +
-                                h.config_.string() + ") does not exist; skipped"),
-              1u);
+    EXPECT_EQ(
+        logs.count_at(MSGR_LOG_WARNING,
+                      "add-in directory /nonexistent/msgr/addins (from runtime.addin_paths in " +
+                          h.config_.string() + ") does not exist; skipped"),
+        1u);
     EXPECT_EQ(logs.count_at(MSGR_LOG_WARNING, "/file (from runtime.addin_paths in " +
                                                   h.config_.string() + ") is not a directory"),
               1u);
@@ -292,8 +293,7 @@ TEST(BadAddin, LoadFunctionInLibc) {
 }
 
 TEST(BadAddin, NameOnTheHeap) {
-    expect_refused(kTestAddins / "heap_name", MSGR_ADDIN_REFUSED,
-                   "the descriptor's name (0x");
+    expect_refused(kTestAddins / "heap_name", MSGR_ADDIN_REFUSED, "the descriptor's name (0x");
 }
 
 // The same C file with its own pointers: the checks refuse only what leaves the image.
@@ -356,8 +356,7 @@ TEST(DisabledAddins, ShippedPagingSwitchedOffForAnotherProvider) {
         EXPECT_EQ(h.find("pager2").state, MSGR_ADDIN_REFUSED);
     }
     LogCapture logs;
-    Host h(addin_config({d.path()}, "[pager2]\npaging = true\n",
-                        "disabled_addins = [\"paging\"]"));
+    Host h(addin_config({d.path()}, "[pager2]\npaging = true\n", "disabled_addins = [\"paging\"]"));
     ASSERT_EQ(h.create_hr, MSGR_S_OK) << msgr_last_error();
     ASSERT_EQ(h.count(), 2u + kLoopback);
     const msgr_addin_info pager = h.find("pager2");

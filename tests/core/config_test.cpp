@@ -88,7 +88,7 @@ struct TempDir {
         std::filesystem::remove_all(path, ec);
     }
     std::string file(const std::string &name, const std::string &text) const {
-        const std::string p = path + "/" + name;
+        std::string p = path + "/" + name;
         std::ofstream(p, std::ios::binary) << text;
         return p;
     }
@@ -214,7 +214,7 @@ TEST(ConfigNesting, DottedKeysOnASmallStackAreRefusedNotACrash) {
     ASSERT_GE(std::filesystem::file_size(path), 8192u);
     msgr_hresult parsed = MSGR_S_OK, loaded = MSGR_S_OK;
     std::string why;
-    on_small_stack(64 * 1024, [&] {
+    on_small_stack(std::size_t{64} * 1024, [&] {
         Config c;
         parsed = parse_config(dotted_keys(4096), "t.toml", c);
         loaded = load_config(path.c_str(), c);
@@ -277,7 +277,7 @@ TEST(ConfigNesting, AtTheLimitParsesOnASmallStack) {
         EXPECT_EQ(scan_toml_nesting(text, kMaxConfigDepth).depth, kMaxConfigDepth) << text;
     std::vector<msgr_hresult> results;
     // 256 KiB: an optimized build needs about 28 KiB here, AddressSanitizer's about 110 KiB.
-    on_small_stack(256 * 1024, [&] {
+    on_small_stack(std::size_t{256} * 1024, [&] {
         for (const auto &text : {arrays, inl, keys}) {
             Config c;
             results.push_back(parse_config(text, "t.toml", c));

@@ -88,9 +88,7 @@ struct LogCapture {
         self->lines.emplace_back(m);
         self->levels.push_back(level);
     }
-    std::size_t count(const std::string &needle) {
-        return count_at(MSGR_LOG_DEBUG, needle);
-    }
+    std::size_t count(const std::string &needle) { return count_at(MSGR_LOG_DEBUG, needle); }
     // Lines that contain needle, logged at `least` or above.
     std::size_t count_at(msgr_log_level least, const std::string &needle) {
         const std::lock_guard<std::mutex> lock(mutex);
