@@ -226,6 +226,10 @@ TomlNesting scan_toml_nesting(std::string_view text, std::size_t limit) {
         }
     };
 
+    if (text.substr(0, 3) == "\xEF\xBB\xBF") {  // a byte order mark: toml++ skips it
+        advance(3);
+        column = 1;
+    }
     while (pos < text.size()) {
         const char ch = text[pos];
         if (ch == '#') {  // a comment, to the end of the line

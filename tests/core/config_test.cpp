@@ -310,3 +310,16 @@ TEST(ConfigParser, DisabledAddinsIsAnArrayOfAddinNames) {
     }
     EXPECT_EQ(c.disabled_addins, (std::vector<std::string>{"paging", "x-1.2_b"}));
 }
+
+// fuzz_config found it (tests/fuzz/regressions/config/prescan-bom-before-table-header): after a
+// byte order mark the pre-scan did not see the line's table header ([[a.b]] is 4 levels deep)
+// and counted less than toml++ built. toml++ skips the mark; so does the scan.
+TEST(ConfigNesting, ByteOrderMarkBeforeATableHeader) {
+    EXPECT_EQ(scan_toml_nesting("\xEF\xBB\xBF[[a.b]]\nc = 1\n", kMaxConfigDepth).depth, 5u);
+    std::string deep = "\xEF\xBB\xBF[a";
+    for (int i = 0; i < 100; ++i)
+        deep += ".a";
+    Config c;
+    EXPECT_EQ(parse_config(deep + "]\n", "t.toml", c), MSGR_E_INVALID_DATA);
+    EXPECT_TRUE(has("t.toml:1:17: nested more than 16 levels deep")) << msgr_last_error();
+}
