@@ -416,18 +416,21 @@ msgr_hresult load_config(const char *path, Config &out) {
         return too_large(std::to_string(st.st_size) + " bytes");
     // Read with a bound whatever the size said (a file that grows, or one of /proc's, whose
     // size is 0): one byte past the cap tells that there is more.
+    // Read straight into the string (no buffer on the stack: this may run on a small thread).
     std::string text;
-    char buf[16384];
+    constexpr std::size_t kChunk = 16384;
     while (text.size() <= kMaxConfigBytes) {
-        const ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
+        const std::size_t have = text.size();
+        text.resize(have + kChunk);
+        const ssize_t n = ::read(fd, &text[have], kChunk);
+        const int e = errno;
+        text.resize(have + static_cast<std::size_t>(n > 0 ? n : 0));
+        if (n < 0 && e == EINTR) continue;
         if (n < 0) {
-            const int e = errno;
             return fail(MSGR_E_INVALID_DATA,
                         "cannot read configuration file " + p + ": " + errno_text(e));
         }
         if (n == 0) break;
-        text.append(buf, static_cast<std::size_t>(n));
     }
     if (text.size() > kMaxConfigBytes) return too_large("larger than it said (it grew)");
     return parse_config(text, p, out);
