@@ -159,6 +159,12 @@ std::uintptr_t address(T *p) {
     return reinterpret_cast<std::uintptr_t>(p);
 }
 
+// Whether p is aligned for a T (a misaligned read is undefined behaviour, even inside the image).
+template <typename T>
+bool aligned(const T *p) {
+    return address(p) % alignof(T) == 0;
+}
+
 std::string hex(std::uintptr_t v) {
     char buf[24];
     (void)std::snprintf(buf, sizeof buf, "0x%jx", static_cast<std::uintmax_t>(v));
@@ -1108,10 +1114,10 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
         refuse(ctx, MSGR_E_FAIL, std::string("no entry point: ") + e.what());
         return;
     }
-    if (!image.holds(address(slot), sizeof *slot)) {
+    if (!image.holds(address(slot), sizeof *slot) || !aligned(slot)) {
         refuse(ctx, MSGR_E_INVALID_DATA,
                "the entry point " MSGR_ADDIN_ENTRY_SYMBOL " (at " + hex(address(slot)) +
-                   ") is not in the add-in's own data");
+                   ") is not in the add-in's own data (or not aligned)");
         return;
     }
     const msgr_addin_entry_fn entry = *slot;
@@ -1142,11 +1148,12 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
         refuse(ctx, MSGR_E_INVALID_DATA, "the entry point returned NULL");
         return;
     }
-    if (!image.holds(address(d), sizeof d->struct_size)) {
+    if (!image.holds(address(d), sizeof d->struct_size) || !aligned(d)) {
         refuse(ctx, MSGR_E_INVALID_DATA,
                "the entry point returned " + hex(address(d)) +
-                   ", which is not in the add-in's own image: the descriptor must be static "
-                   "data of the add-in (not on the heap or the stack, not another library's)");
+                   ", which is not in the add-in's own image (or not aligned): the descriptor "
+                   "must be static data of the add-in (not on the heap or the stack, not "
+                   "another library's)");
         return;
     }
     if (d->struct_size < kDescriptorV1Size || d->struct_size > 4096) {
@@ -1226,8 +1233,10 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
     }
     if (desc.depends != nullptr) {
         for (std::size_t i = 0;; ++i) {
-            if (!image.holds(address(desc.depends + i), sizeof(const char *)))
+            if (!image.holds(address(desc.depends + i), sizeof(const char *)) ||
+                !aligned(desc.depends + i)) {
                 return not_in_image("depends array", desc.depends + i);
+            }
             if (desc.depends[i] == nullptr) break;
             if (i == 32) {
                 refuse(ctx, MSGR_E_INVALID_DATA, "more than 32 dependencies");

@@ -14,7 +14,7 @@ namespace msgr::core {
 struct ElfReport {
     bool ok = false;
     std::string reason;             // why the file is refused, when !ok
-    bool has_symtab = false;        // a static symbol table is present (library_info needs it)
+    bool has_symtab = false;        // a static symbol table is present (not stripped)
     bool dynsym_entry = false;      // the dynamic symbol table defines `entry` (what dlsym finds)
     bool entry_is_pointer = false;  // ... as a data object the size of a pointer (an alias)
     bool entry_in_alias_section = false;  // ... in the section "boostdll" (BOOST_DLL_ALIAS's)

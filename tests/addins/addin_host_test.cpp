@@ -273,18 +273,26 @@ TEST(BadAddin, EntryPointPointsIntoLibc) {  // called abort()
 }
 
 TEST(BadAddin, DescriptorOnTheHeap) {
-    expect_refused(kTestAddins / "heap_descriptor", MSGR_ADDIN_REFUSED,
-                   "which is not in the add-in's own image: the descriptor must be static data");
+    expect_refused(
+        kTestAddins / "heap_descriptor", MSGR_ADDIN_REFUSED,
+        "which is not in the add-in's own image (or not aligned): the descriptor must be static");
 }
 
 TEST(BadAddin, DescriptorOnTheStack) {
-    expect_refused(kTestAddins / "stack_descriptor", MSGR_ADDIN_REFUSED,
-                   "which is not in the add-in's own image: the descriptor must be static data");
+    expect_refused(
+        kTestAddins / "stack_descriptor", MSGR_ADDIN_REFUSED,
+        "which is not in the add-in's own image (or not aligned): the descriptor must be static");
 }
 
 TEST(BadAddin, DescriptorInLibcData) {
-    expect_refused(kTestAddins / "libc_descriptor", MSGR_ADDIN_REFUSED,
-                   "which is not in the add-in's own image: the descriptor must be static data");
+    expect_refused(
+        kTestAddins / "libc_descriptor", MSGR_ADDIN_REFUSED,
+        "which is not in the add-in's own image (or not aligned): the descriptor must be static");
+}
+
+TEST(BadAddin, MisalignedDescriptor) {  // a read of its struct_size was undefined behaviour
+    expect_refused(kTestAddins / "misaligned_descriptor", MSGR_ADDIN_REFUSED,
+                   "which is not in the add-in's own image (or not aligned)");
 }
 
 TEST(BadAddin, LoadFunctionInLibc) {

@@ -7,6 +7,7 @@
  *   BAD_HEAP_DESCRIPTOR     the entry returns a (valid) descriptor copied to the heap
  *   BAD_STACK_DESCRIPTOR    the entry returns an address on its stack
  *   BAD_LIBC_DESCRIPTOR     the entry returns a pointer into libc's data (stdin's FILE)
+ *   BAD_MISALIGNED_DESCRIPTOR  the entry returns its descriptor's address plus one
  *   BAD_LIBC_LOAD           the descriptor's load function is libc's abort
  *   BAD_HEAP_NAME           the descriptor (static) names itself with a string on the heap
  * Written in C: a cast address is a constant initializer here (a static relocation), as a
@@ -80,6 +81,8 @@ static const msgr_addin_descriptor *entry(void) {
     return (const msgr_addin_descriptor *)__builtin_frame_address(0);
 #elif defined(BAD_LIBC_DESCRIPTOR)
     return (const msgr_addin_descriptor *)(const void *)stdin;
+#elif defined(BAD_MISALIGNED_DESCRIPTOR)
+    return (const msgr_addin_descriptor *)(const void *)((const char *)&descriptor + 1);
 #elif defined(BAD_HEAP_NAME)
     if (heap_name == NULL) heap_name = strdup(BAD_NAME);
     named = descriptor;
