@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
@@ -156,6 +157,11 @@ TEST(BadAddin, MissingEntryPoint) {
 
 TEST(BadAddin, EntryPointThatIsAFunctionNotTheAlias) {
     expect_refused(kTestAddins / "function_entry", MSGR_ADDIN_REFUSED, "is not an alias");
+}
+
+// The alias section is read from the file's own section table (check_elf), stripped or not.
+TEST(BadAddin, EntryPointPointerOutsideTheAliasSection) {
+    expect_refused(kTestAddins / "plain_pointer", MSGR_ADDIN_REFUSED, "is not an alias");
 }
 
 TEST(BadAddin, EntryPointReturnsNull) {
@@ -310,6 +316,17 @@ TEST(AddinHost, CAddinWithAHandMadeEntryLoads) {
     ASSERT_EQ(h.count(), 1u + kLoopback);
     EXPECT_EQ(h.info(0).state, MSGR_ADDIN_LOADED) << h.info(0).reason;
     EXPECT_STREQ(h.info(0).name, "good_c_entry");
+}
+
+// Stripped (no .symtab): the checks read only what the loader reads too.
+TEST(AddinHost, StrippedAddinLoads) {
+    TempDir d;
+    const fs::path f = copy_addin(built("good_c_entry"), d.path(), "good_c_entry.so");
+    const std::string strip = std::string(MSGR_STRIP) + " --strip-all " + f.string();
+    ASSERT_EQ(std::system(strip.c_str()), 0) << strip;
+    Host h(addin_config({d.path()}));
+    ASSERT_EQ(h.count(), 1u + kLoopback);
+    EXPECT_EQ(h.info(0).state, MSGR_ADDIN_LOADED) << h.info(0).reason;
 }
 
 int a_static_variable = 1;

@@ -10,6 +10,8 @@
  *   BAD_MISALIGNED_DESCRIPTOR  the entry returns its descriptor's address plus one
  *   BAD_LIBC_LOAD           the descriptor's load function is libc's abort
  *   BAD_HEAP_NAME           the descriptor (static) names itself with a string on the heap
+ *   BAD_PLAIN_POINTER       msgr_addin_entry is a right pointer, but not in the "boostdll"
+ *                           section (not what MSGR_ADDIN_ENTRY or BOOST_DLL_ALIAS make)
  * Written in C: a cast address is a constant initializer here (a static relocation), as a
  * hand-made entry point of a C add-in would be. */
 #include <stdint.h>
@@ -99,6 +101,8 @@ static const msgr_addin_descriptor *entry(void) {
 BAD_EXPORT const uintptr_t msgr_addin_entry = 42;
 #elif defined(BAD_LIBC_ENTRY)
 BAD_EXPORT const msgr_addin_entry_fn msgr_addin_entry = (msgr_addin_entry_fn)(any_fn)&abort;
+#elif defined(BAD_PLAIN_POINTER)
+__attribute__((visibility("default"))) const msgr_addin_entry_fn msgr_addin_entry = &entry;
 #else
 MSGR_ADDIN_ENTRY(entry);
 #endif
