@@ -1,6 +1,5 @@
 #include "addin_host.hpp"
 
-// Boost 1.74's library_info headers use std::vector without including it.
 #include <string>
 #include <vector>
 
@@ -19,12 +18,12 @@
 #include <system_error>
 #include <unordered_set>
 
-#include <boost/dll/library_info.hpp>
 #include <boost/dll/shared_library.hpp>
 #include <boost/signals2/connection.hpp>
 
 #include "c_enum.hpp"
 #include "capabilities.hpp"
+#include "config.hpp"
 #include "elf_check.hpp"
 #include "error.hpp"
 #include "runtime.hpp"
@@ -148,24 +147,34 @@ const char *state_name(msgr_addin_state s) {
             return "disabled";
         case MSGR_ADDIN_UNLOADED:
             return "unloaded";
+        case MSGR_ADDIN_DISABLED_BY_CONFIG:
+            return "disabled by configuration";
     }
     return "?";
+}
+
+// An address as a number (a function's too), for the image checks.
+template <typename T>
+std::uintptr_t address(T *p) {
+    return reinterpret_cast<std::uintptr_t>(p);
+}
+
+// Whether p is aligned for a T (a misaligned read is undefined behaviour, even inside the image).
+template <typename T>
+bool aligned(const T *p) {
+    return address(p) % alignof(T) == 0;
+}
+
+std::string hex(std::uintptr_t v) {
+    char buf[24];
+    (void)std::snprintf(buf, sizeof buf, "0x%jx", static_cast<std::uintmax_t>(v));
+    return buf;
 }
 
 // A bounded copy of a C string from an add-in.
 std::string bounded(const char *s, std::size_t max = 256) {
     if (s == nullptr) return {};
     return std::string(s, strnlen(s, max));
-}
-
-bool valid_name(const std::string &n) {
-    if (n.empty() || n.size() > 64) return false;
-    for (const char ch : n) {
-        const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                        (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.';
-        if (!ok) return false;
-    }
-    return true;
 }
 
 std::string mode_text(mode_t m) {
@@ -403,7 +412,7 @@ msgr_hresult host_register_service(msgr_host_ctx *ctx, const msgr_contact_servic
         return MSGR_E_INVALIDARG;
     }
     const std::string id = bounded(t->id, 65);
-    if (!valid_name(id)) {
+    if (!valid_addin_name(id)) {
         ctx->load_error =
             "registered a contact service whose id is missing or not 1-64 letters, "
             "digits, '-', '_', '.'";
@@ -849,13 +858,21 @@ AddinHost::~AddinHost() {
 }
 
 std::vector<std::string> AddinHost::search_directories() const {
-    const Config &c = rt_.config();
     std::vector<std::string> dirs;
+    for (auto &d : search_list())
+        dirs.push_back(std::move(d.path));
+    return dirs;
+}
+
+std::vector<AddinHost::SearchDirectory> AddinHost::search_list() const {
+    const Config &c = rt_.config();
+    std::vector<SearchDirectory> dirs;
     const fs::path base =
         c.source_origin.empty() ? fs::path() : fs::path(c.source_origin).parent_path();
     for (const auto &p : c.addin_paths) {
         const fs::path path(p);
-        dirs.push_back(path.is_absolute() || base.empty() ? p : (base / path).string());
+        dirs.push_back({path.is_absolute() || base.empty() ? p : (base / path).string(),
+                        "runtime.addin_paths in " + c.source_origin});
     }
     if (c.addin_default_paths) {
         if (const char *env = std::getenv("MSGR_ADDIN_PATH")) {
@@ -863,13 +880,13 @@ std::vector<std::string> AddinHost::search_directories() const {
             while (!rest.empty()) {
                 const auto colon = rest.find(':');
                 const std::string_view part = rest.substr(0, colon);
-                if (!part.empty()) dirs.emplace_back(part);
+                if (!part.empty()) dirs.push_back({std::string(part), "MSGR_ADDIN_PATH"});
                 if (colon == std::string_view::npos) break;
                 rest.remove_prefix(colon + 1);
             }
         }
         const std::string own = own_directory();
-        if (!own.empty()) dirs.push_back((fs::path(own) / "msgr" / "addins").string());
+        if (!own.empty()) dirs.push_back({(fs::path(own) / "msgr" / "addins").string(), ""});
     }
     return dirs;
 }
@@ -888,14 +905,21 @@ msgr_host_ctx &AddinHost::add(const std::string &path) {
 void AddinHost::load_all() {
     std::vector<std::string> seen_dirs;
     std::vector<std::string> seen_files;
-    for (const auto &dir : search_directories()) {
+    const auto &disabled = rt_.config().disabled_addins;
+    std::vector<bool> disabled_matched(disabled.size(), false);
+    for (const auto &[dir, from] : search_list()) {
         std::error_code ec;
         const fs::path canon = fs::weakly_canonical(dir, ec);
         const std::string key = ec ? dir : canon.string();
         if (std::find(seen_dirs.begin(), seen_dirs.end(), key) != seen_dirs.end()) continue;
         seen_dirs.push_back(key);
         if (!fs::is_directory(key, ec)) {
-            log(MSGR_LOG_DEBUG, "add-in directory " + dir + " does not exist; skipped");
+            // One that was asked for (runtime.addin_paths, MSGR_ADDIN_PATH) is most likely a
+            // typo; the installed folder need not exist (a build tree, a host without add-ins).
+            const bool exists = fs::exists(key, ec);
+            log(from.empty() ? MSGR_LOG_DEBUG : MSGR_LOG_WARNING,
+                "add-in directory " + dir + (from.empty() ? "" : " (from " + from + ")") +
+                    (exists ? " is not a directory" : " does not exist") + "; skipped");
             continue;
         }
         std::vector<std::string> files;
@@ -913,8 +937,34 @@ void AddinHost::load_all() {
             const std::string fkey = ec ? f : fc.string();
             if (std::find(seen_files.begin(), seen_files.end(), fkey) != seen_files.end()) continue;
             seen_files.push_back(fkey);
+            // runtime.disabled_addins names add-ins by file: the file's name without ".so"
+            // (paging.so: "paging"), matched before the file is opened, so nothing of a
+            // disabled add-in runs (not its static constructors, not its entry point). The
+            // descriptor's name is never read for it: a replacement may call itself "paging".
+            const std::string stem = fs::path(f).stem().string();
+            const auto hit = std::find(disabled.begin(), disabled.end(), stem);
+            if (hit != disabled.end()) {
+                disabled_matched[static_cast<std::size_t>(hit - disabled.begin())] = true;
+                msgr_host_ctx &ctx = add(f);
+                ctx.state = MSGR_ADDIN_DISABLED_BY_CONFIG;
+                ctx.reason = "disabled by configuration: runtime.disabled_addins in " +
+                             rt_.config().source_origin + " lists \"" + stem +
+                             "\"; the file was not opened";
+                report(ctx);
+                continue;
+            }
             verify_and_open(add(f));
         }
+    }
+    for (std::size_t i = 0; i < disabled.size(); ++i) {
+        if (disabled_matched[i]) continue;
+        std::string dirs;
+        for (const auto &d : search_directories())
+            dirs += (dirs.empty() ? "" : ", ") + d;
+        log(MSGR_LOG_WARNING,
+            "runtime.disabled_addins in " + rt_.config().source_origin + " lists \"" + disabled[i] +
+                "\", but no add-in file is named \"" + disabled[i] +
+                ".so\" (searched: " + (dirs.empty() ? std::string("no directories") : dirs) + ")");
     }
     // Load in dependency order: an add-in starts once everything it depends on is loaded.
     for (bool progress = true; progress;) {
@@ -943,7 +993,8 @@ void AddinHost::load_all() {
             if (!loaded) missing += (missing.empty() ? "\"" : ", \"") + dep + "\"";
         }
         refuse(*ctx, MSGR_E_FAIL,
-               "depends on " + missing + ", which is not loaded (missing, refused or a cycle)");
+               "depends on " + missing +
+                   ", which is not loaded (missing, refused, disabled or a cycle)");
     }
     // A configuration table nobody reads is most likely a typo.
     if (config_) {
@@ -1021,24 +1072,13 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
                now.st_ino == st.st_ino && now.st_size == st.st_size &&
                now.st_mtim.tv_sec == st.st_mtim.tv_sec && now.st_mtim.tv_nsec == st.st_mtim.tv_nsec;
     };
-    bool aliased = false;
-    if (elf.has_symtab) {
-        try {
-            boost::dll::library_info info(open_path);
-            for (const auto &s : info.symbols("boostdll"))
-                aliased = aliased || s == MSGR_ADDIN_ENTRY_SYMBOL;
-        } catch (const std::exception &e) {
-            refuse(ctx, MSGR_E_INVALID_DATA, std::string("unreadable ELF file: ") + e.what());
-            return;
-        }
-    }
     if (!elf.dynsym_entry) {
         refuse(ctx, MSGR_E_INVALID_DATA,
                "no entry point: the file does not export " MSGR_ADDIN_ENTRY_SYMBOL
                " (use MSGR_ADDIN_ENTRY or BOOST_DLL_ALIAS)");
         return;
     }
-    if (!elf.entry_is_pointer || (elf.has_symtab && !aliased)) {
+    if (!elf.entry_is_pointer || !elf.entry_in_alias_section) {
         refuse(ctx, MSGR_E_INVALID_DATA,
                MSGR_ADDIN_ENTRY_SYMBOL
                " is not an alias (a pointer in the boostdll section): "
@@ -1059,15 +1099,37 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
         refuse(ctx, MSGR_E_FAIL, std::string("cannot load: ") + e.what());
         return;
     }
-    msgr_addin_entry_fn entry = nullptr;
+    // From here on its pointers are followed only into its own image (see LoadedImage): the
+    // file check saw a pointer-sized data object, not what it holds.
+    LoadedImage image;
+    std::string no_image;
+    if (!loaded_image(ctx.lib->native(), image, no_image)) {
+        refuse(ctx, MSGR_E_FAIL, "cannot find its segments after loading it: " + no_image);
+        return;
+    }
+    const msgr_addin_entry_fn *slot = nullptr;
     try {
-        entry = ctx.lib->get<msgr_addin_entry_fn>(MSGR_ADDIN_ENTRY_SYMBOL);
+        slot = &ctx.lib->get<msgr_addin_entry_fn>(MSGR_ADDIN_ENTRY_SYMBOL);
     } catch (const std::exception &e) {
         refuse(ctx, MSGR_E_FAIL, std::string("no entry point: ") + e.what());
         return;
     }
+    if (!image.holds(address(slot), sizeof *slot) || !aligned(slot)) {
+        refuse(ctx, MSGR_E_INVALID_DATA,
+               "the entry point " MSGR_ADDIN_ENTRY_SYMBOL " (at " + hex(address(slot)) +
+                   ") is not in the add-in's own data (or not aligned)");
+        return;
+    }
+    const msgr_addin_entry_fn entry = *slot;
     if (entry == nullptr) {
         refuse(ctx, MSGR_E_INVALID_DATA, "the entry point " MSGR_ADDIN_ENTRY_SYMBOL " is NULL");
+        return;
+    }
+    if (!image.holds(address(entry), 1, true)) {
+        refuse(ctx, MSGR_E_INVALID_DATA,
+               "the entry point " MSGR_ADDIN_ENTRY_SYMBOL " holds " + hex(address(entry)) +
+                   ", which is not an address in the add-in's own code: it must point to its "
+                   "entry function (export it with MSGR_ADDIN_ENTRY or BOOST_DLL_ALIAS)");
         return;
     }
     const msgr_addin_descriptor *d = nullptr;
@@ -1086,6 +1148,14 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
         refuse(ctx, MSGR_E_INVALID_DATA, "the entry point returned NULL");
         return;
     }
+    if (!image.holds(address(d), sizeof d->struct_size) || !aligned(d)) {
+        refuse(ctx, MSGR_E_INVALID_DATA,
+               "the entry point returned " + hex(address(d)) +
+                   ", which is not in the add-in's own image (or not aligned): the descriptor "
+                   "must be static data of the add-in (not on the heap or the stack, not "
+                   "another library's)");
+        return;
+    }
     if (d->struct_size < kDescriptorV1Size || d->struct_size > 4096) {
         refuse(ctx, MSGR_E_INVALID_DATA,
                "bad descriptor size: " + std::to_string(d->struct_size) + " bytes (ABI " +
@@ -1094,8 +1164,29 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
                    std::to_string(kDescriptorV1Size) + ")");
         return;
     }
+    if (!image.holds(address(d), d->struct_size)) {
+        refuse(ctx, MSGR_E_INVALID_DATA,
+               "the descriptor at " + hex(address(d)) + " (struct_size " +
+                   std::to_string(d->struct_size) +
+                   ") runs past the end of the add-in's segment that holds it");
+        return;
+    }
     msgr_addin_descriptor desc{};
     std::memcpy(&desc, d, std::min<std::size_t>(d->struct_size, sizeof desc));
+    // A string of the descriptor: in the add-in's image, read no further than its segment.
+    auto image_string = [&](const char *p, std::size_t max, std::string &out) {
+        out.clear();
+        if (p == nullptr) return true;
+        const std::size_t avail = image.span(address(p));
+        if (avail == 0) return false;
+        out = bounded(p, std::min(max, avail));
+        return true;
+    };
+    auto not_in_image = [&](const std::string &what, const void *p) {
+        refuse(ctx, MSGR_E_INVALID_DATA,
+               "the descriptor's " + what + " (" + hex(address(p)) +
+                   ") is not in the add-in's own image");
+    };
     if (desc.magic != MSGR_ADDIN_MAGIC) {
         char buf[16];
         (void)std::snprintf(buf, sizeof buf, "0x%08X", desc.magic);
@@ -1119,26 +1210,42 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
                "built for add-in ABI " + abi + ", newer than this runtime's " + host_abi);
         return;
     }
-    const std::string name = bounded(desc.name, 65);
-    if (!valid_name(name)) {
+    std::string name;
+    if (!image_string(desc.name, 65, name)) return not_in_image("name", desc.name);
+    if (!valid_addin_name(name)) {
         refuse(ctx, MSGR_E_INVALID_DATA,
                "the descriptor's name is missing or not 1-64 letters, digits, '-', '_', '.'");
         return;
     }
     ctx.name = name;
-    ctx.version = bounded(desc.version);
-    ctx.description = bounded(desc.description, 1024);
+    if (!image_string(desc.version, 256, ctx.version)) return not_in_image("version", desc.version);
+    if (!image_string(desc.description, 1024, ctx.description))
+        return not_in_image("description", desc.description);
     if (desc.load == nullptr || desc.unload == nullptr) {
         refuse(ctx, MSGR_E_INVALID_DATA, "the descriptor has no load or no unload function");
         return;
     }
+    if (!image.holds(address(desc.load), 1, true) || !image.holds(address(desc.unload), 1, true)) {
+        refuse(ctx, MSGR_E_INVALID_DATA,
+               "the descriptor's load or unload function (" + hex(address(desc.load)) + ", " +
+                   hex(address(desc.unload)) + ") is not in the add-in's own code");
+        return;
+    }
     if (desc.depends != nullptr) {
-        for (std::size_t i = 0; desc.depends[i] != nullptr; ++i) {
+        for (std::size_t i = 0;; ++i) {
+            if (!image.holds(address(desc.depends + i), sizeof(const char *)) ||
+                !aligned(desc.depends + i)) {
+                return not_in_image("depends array", desc.depends + i);
+            }
+            if (desc.depends[i] == nullptr) break;
             if (i == 32) {
                 refuse(ctx, MSGR_E_INVALID_DATA, "more than 32 dependencies");
                 return;
             }
-            ctx.depends.push_back(bounded(desc.depends[i], 65));
+            std::string dep;
+            if (!image_string(desc.depends[i], 65, dep))
+                return not_in_image("depends[" + std::to_string(i) + "]", desc.depends[i]);
+            ctx.depends.push_back(std::move(dep));
         }
     }
     for (const auto &o : addins_) {
@@ -1149,7 +1256,8 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
         }
     }
     if (desc.config_table != nullptr) {
-        ctx.config_table = bounded(desc.config_table, 65);
+        if (!image_string(desc.config_table, 65, ctx.config_table))
+            return not_in_image("config_table", desc.config_table);
         if (config_) {
             if (const toml::node *n = config_->root.get(ctx.config_table)) {
                 ctx.config = n->as_table();
@@ -1322,7 +1430,10 @@ std::string AddinHost::explain_missing_service(const std::string &setting,
                                                const std::string &id) const {
     std::string why;
     for (const auto &c : addins_) {
-        if (c->state != MSGR_ADDIN_REFUSED && c->state != MSGR_ADDIN_DISABLED) continue;
+        if (c->state != MSGR_ADDIN_REFUSED && c->state != MSGR_ADDIN_DISABLED &&
+            c->state != MSGR_ADDIN_DISABLED_BY_CONFIG) {
+            continue;
+        }
         why += "; add-in " + c->path + " was " + state_name(c->state) + ": " + c->reason;
     }
     std::string dirs;

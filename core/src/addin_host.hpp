@@ -57,6 +57,12 @@ class AddinHost {
     std::string explain_missing_service(const std::string &setting, const std::string &id) const;
 
   private:
+    // A search directory and the setting it comes from ("" for the installed add-in folder).
+    struct SearchDirectory {
+        std::string path;
+        std::string from;
+    };
+    std::vector<SearchDirectory> search_list() const;
     void verify_and_open(msgr_host_ctx &ctx);
     void start(msgr_host_ctx &ctx);
     void refuse(msgr_host_ctx &ctx, msgr_hresult hr, const std::string &reason);

@@ -1,8 +1,13 @@
 #include "config.hpp"
 
-#include <fstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <sstream>
 #include <string_view>
+#include <system_error>
 
 #include "toml.hpp"
 
@@ -102,6 +107,16 @@ void read_runtime(const toml::table &t, const std::string &origin, Config &c) {
     r.read("addin_paths", c.addin_paths);
     r.read("addin_default_paths", c.addin_default_paths);
     r.read("addin_sha256", c.addin_sha256);
+    r.read("disabled_addins", c.disabled_addins);
+    for (const auto &n : c.disabled_addins) {
+        const bool so = n.size() > 3 && n.compare(n.size() - 3, 3, ".so") == 0;
+        if (!valid_addin_name(n) || so) {
+            throw Invalid{where(origin, *t.get("disabled_addins")) +
+                          ": runtime.disabled_addins: \"" + n +
+                          "\" is not an add-in name (the add-in file's name without \".so\", " +
+                          "such as \"paging\" for paging.so: 1-64 letters, digits, '-', '_', '.')"};
+        }
+    }
     for (auto &h : c.addin_sha256) {
         bool ok = h.size() == 64;
         for (auto &ch : h) {
@@ -116,9 +131,220 @@ void read_runtime(const toml::table &t, const std::string &origin, Config &c) {
     r.finish();
 }
 
+const char *file_kind(mode_t m) {
+    if (S_ISDIR(m)) return "a directory";
+    if (S_ISFIFO(m)) return "a FIFO (named pipe)";
+    if (S_ISCHR(m)) return "a character device";
+    if (S_ISBLK(m)) return "a block device";
+    if (S_ISSOCK(m)) return "a socket";
+    return "not a regular file";
+}
+
+std::string errno_text(int e) {
+    return std::generic_category().message(e);
+}
+
 }  // namespace
 
+bool valid_addin_name(std::string_view n) noexcept {
+    if (n.empty() || n.size() > 64) return false;
+    for (const char ch : n) {
+        const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                        (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+// A state machine over the bytes, with an explicit stack of the open arrays and inline tables
+// (never recursion: this runs on whatever thread creates the runtime). Depth: the root table
+// is 0; a key with p parts in a table at depth t puts its value at t + p; an array at depth d
+// holds its elements at d + 1 (counted at its `[`, empty or not); an inline table at depth d
+// holds its keys' values at d + p. A table header [a.b.c] or [[a.b.c]] opens a table at depth
+// 2 * 3: each part may be an array of tables and its element. The scanner has to agree with
+// toml++ only up to toml++'s first syntax error (toml++ builds nothing past it).
+TomlNesting scan_toml_nesting(std::string_view text, std::size_t limit) {
+    struct Frame {
+        bool array;         // an array (else an inline table)
+        std::size_t depth;  // the depth of the array or inline table itself
+    };
+    std::vector<Frame> frames;
+    TomlNesting out;
+    std::size_t pos = 0, line = 1, column = 1;
+    // LineStart: before an expression (top level); Key: in a key (top level or inline table);
+    // Value: in a value; AfterHeader: the rest of a table header's line.
+    enum class Mode { LineStart, Key, Value, AfterHeader } mode = Mode::LineStart;
+    std::size_t table_depth = 0;  // the table the last header opened
+    std::size_t key_base = 0;     // the table the key being read is in
+    std::size_t key_parts = 1;
+    std::size_t value_depth = 0;  // the depth a value starting here has
+
+    auto advance = [&](std::size_t n) {
+        for (; n > 0 && pos < text.size(); --n, ++pos) {
+            const auto b = static_cast<unsigned char>(text[pos]);
+            if (b == '\n') {
+                ++line;
+                column = 1;
+            } else if ((b & 0xC0) != 0x80) {  // not a UTF-8 continuation byte
+                ++column;
+            }
+        }
+    };
+    auto at = [&](std::size_t i) { return i < text.size() ? text[i] : '\0'; };
+    // Records a point of the tree at `depth` (here); true when it is deeper than the limit.
+    auto deeper = [&](std::size_t depth) {
+        if (depth > out.depth) {
+            out.depth = depth;
+            out.line = line;
+            out.column = column;
+        }
+        return depth > limit;
+    };
+    // Skips a string of any of the four kinds (text[pos] is its first quote).
+    auto skip_string = [&] {
+        const char q = text[pos];
+        const bool multi = at(pos + 1) == q && at(pos + 2) == q;
+        advance(multi ? 3 : 1);
+        while (pos < text.size()) {
+            const char ch = text[pos];
+            if (q == '"' && ch == '\\') {  // an escape: the next byte is never the end
+                advance(2);
+            } else if (ch == q && !multi) {
+                advance(1);
+                return;
+            } else if (ch == q) {
+                std::size_t run = 0;  // """ ends it; up to two more quotes belong to it
+                while (at(pos + run) == q)
+                    ++run;
+                advance(run);
+                if (run >= 3) return;
+            } else if (ch == '\n' && !multi) {
+                return;  // unterminated: toml++ stops here with an error
+            } else {
+                advance(1);
+            }
+        }
+    };
+
+    if (text.substr(0, 3) == "\xEF\xBB\xBF") {  // a byte order mark: toml++ skips it
+        advance(3);
+        column = 1;
+    }
+    while (pos < text.size()) {
+        const char ch = text[pos];
+        if (ch == '#') {  // a comment, to the end of the line
+            while (pos < text.size() && text[pos] != '\n')
+                advance(1);
+            continue;
+        }
+        if (ch == '\n') {
+            advance(1);
+            if (frames.empty()) mode = Mode::LineStart;  // an expression ends with its line
+            continue;
+        }
+        switch (mode) {
+            case Mode::LineStart:
+                if (ch == ' ' || ch == '\t' || ch == '\r') {
+                    advance(1);
+                } else if (ch == '[') {  // a table header: [a.b] or [[a.b]]
+                    advance(at(pos + 1) == '[' ? 2 : 1);
+                    std::size_t parts = 1;
+                    if (deeper(2 * parts)) return out;
+                    while (pos < text.size() && text[pos] != ']' && text[pos] != '\n') {
+                        if (text[pos] == '"' || text[pos] == '\'') {
+                            skip_string();
+                        } else {
+                            if (text[pos] == '.' && deeper(2 * ++parts)) return out;
+                            advance(1);
+                        }
+                    }
+                    table_depth = 2 * parts;
+                    mode = Mode::AfterHeader;
+                } else {
+                    mode = Mode::Key;
+                    key_base = table_depth;
+                    key_parts = 1;
+                }
+                break;
+            case Mode::Key:
+                if (ch == '"' || ch == '\'') {
+                    skip_string();
+                } else if (ch == '.') {
+                    if (deeper(key_base + ++key_parts)) return out;
+                    advance(1);
+                } else if (ch == '=') {
+                    value_depth = key_base + key_parts;
+                    if (deeper(value_depth)) return out;
+                    advance(1);
+                    mode = Mode::Value;
+                } else if (ch == '}' && !frames.empty() && !frames.back().array) {
+                    frames.pop_back();  // {} or a trailing comma (toml++ judges that)
+                    advance(1);
+                    mode = Mode::Value;
+                } else {
+                    advance(1);
+                }
+                break;
+            case Mode::Value:
+                if (ch == '"' || ch == '\'') {
+                    skip_string();
+                } else if (ch == '[') {
+                    frames.push_back({true, value_depth});
+                    if (deeper(++value_depth)) return out;
+                    advance(1);
+                } else if (ch == '{') {
+                    frames.push_back({false, value_depth});
+                    key_base = value_depth;
+                    key_parts = 1;
+                    advance(1);
+                    mode = Mode::Key;
+                } else if ((ch == ']' && !frames.empty() && frames.back().array) ||
+                           (ch == '}' && !frames.empty() && !frames.back().array)) {
+                    value_depth = frames.back().depth;
+                    frames.pop_back();
+                    advance(1);
+                } else if (ch == ',' && !frames.empty()) {
+                    if (frames.back().array) {
+                        value_depth = frames.back().depth + 1;
+                    } else {
+                        key_base = frames.back().depth;
+                        key_parts = 1;
+                        mode = Mode::Key;
+                    }
+                    advance(1);
+                } else {
+                    advance(1);
+                }
+                break;
+            case Mode::AfterHeader:
+                if (ch == '"' || ch == '\'') {
+                    skip_string();
+                } else {
+                    advance(1);
+                }
+                break;
+        }
+    }
+    return out;
+}
+
 msgr_hresult parse_config(std::string_view text, const std::string &origin, Config &out) {
+    if (text.size() > kMaxConfigBytes) {
+        return fail(MSGR_E_INVALID_DATA, origin + ": " + std::to_string(text.size()) +
+                                             " bytes, more than the " +
+                                             std::to_string(kMaxConfigBytes) +
+                                             " bytes (1 MiB) a configuration may have");
+    }
+    // Before toml++ sees the text: toml++ parses nesting recursively (see kMaxConfigDepth).
+    const TomlNesting nesting = scan_toml_nesting(text, kMaxConfigDepth);
+    if (nesting.depth > kMaxConfigDepth) {
+        return fail(MSGR_E_INVALID_DATA,
+                    origin + ':' + std::to_string(nesting.line) + ':' +
+                        std::to_string(nesting.column) + ": nested more than " +
+                        std::to_string(kMaxConfigDepth) +
+                        " levels deep (tables, dotted keys, arrays and inline tables together); "
+                        "the file is refused before it is parsed");
+    }
     Config c;  // start from the defaults; `out` changes only when the whole file is good
     try {
         const toml::table root = toml::parse(text, std::string_view(origin));
@@ -147,15 +373,67 @@ msgr_hresult parse_config(std::string_view text, const std::string &origin, Conf
     return MSGR_S_OK;
 }
 
+// Only a regular file is read, and at most kMaxConfigBytes of it: a directory would read as
+// nothing (the defaults, silently), a FIFO would block the host thread until a writer came,
+// /dev/zero would never end. stat() first, so that a device is never even opened (opening
+// some has effects); then open without blocking (a FIFO swapped in meanwhile) and check again
+// what was opened.
 msgr_hresult load_config(const char *path, Config &out) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return fail(MSGR_E_FILE_NOT_FOUND, std::string("cannot open configuration file ") + path);
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    if (in.bad())
-        return fail(MSGR_E_INVALID_DATA, std::string("cannot read configuration file ") + path);
-    return parse_config(buf.str(), path, out);
+    const std::string p = path;
+    auto not_regular = [&](mode_t mode) {
+        return fail(MSGR_E_INVALID_DATA,
+                    "configuration file " + p + " is " + file_kind(mode) + ", not a regular file");
+    };
+    struct stat st {};
+    if (::stat(path, &st) != 0) {
+        const int e = errno;
+        return fail(MSGR_E_FILE_NOT_FOUND,
+                    "cannot open configuration file " + p + ": " + errno_text(e));
+    }
+    if (!S_ISREG(st.st_mode)) return not_regular(st.st_mode);
+    const int fd = ::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        const int e = errno;
+        return fail(MSGR_E_FILE_NOT_FOUND,
+                    "cannot open configuration file " + p + ": " + errno_text(e));
+    }
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    if (::fstat(fd, &st) != 0) {
+        const int e = errno;
+        return fail(MSGR_E_INVALID_DATA,
+                    "cannot examine configuration file " + p + ": " + errno_text(e));
+    }
+    if (!S_ISREG(st.st_mode)) return not_regular(st.st_mode);
+    auto too_large = [&](const std::string &size) {
+        return fail(MSGR_E_INVALID_DATA, "configuration file " + p + " is " + size +
+                                             "; a configuration file may have at most " +
+                                             std::to_string(kMaxConfigBytes) + " bytes (1 MiB)");
+    };
+    if (static_cast<std::uint64_t>(st.st_size) > kMaxConfigBytes)
+        return too_large(std::to_string(st.st_size) + " bytes");
+    // Read with a bound whatever the size said (a file that grows, or one of /proc's, whose
+    // size is 0): one byte past the cap tells that there is more.
+    // Read straight into the string (no buffer on the stack: this may run on a small thread).
+    std::string text;
+    constexpr std::size_t kChunk = 16384;
+    while (text.size() <= kMaxConfigBytes) {
+        const std::size_t have = text.size();
+        text.resize(have + kChunk);
+        const ssize_t n = ::read(fd, &text[have], kChunk);
+        const int e = errno;
+        text.resize(have + static_cast<std::size_t>(n > 0 ? n : 0));
+        if (n < 0 && e == EINTR) continue;
+        if (n < 0) {
+            return fail(MSGR_E_INVALID_DATA,
+                        "cannot read configuration file " + p + ": " + errno_text(e));
+        }
+        if (n == 0) break;
+    }
+    if (text.size() > kMaxConfigBytes) return too_large("larger than it said (it grew)");
+    return parse_config(text, p, out);
 }
 
 }  // namespace msgr::core

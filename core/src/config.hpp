@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "msgr/msgr.h"
@@ -27,17 +28,48 @@ struct Config {
     bool addin_default_paths = true;
     // When not empty, only add-ins whose SHA-256 (lowercase hex) is listed are loaded.
     std::vector<std::string> addin_sha256;
+    // Add-ins switched off by name: the add-in file's name without ".so" (paging.so: "paging"),
+    // matched before the file is opened, so nothing of it runs. Lets a third-party add-in
+    // replace a shipped one (two paging providers: the second is refused).
+    std::vector<std::string> disabled_addins;
 
     // The configuration text and where it came from (add-ins read their own tables from it).
     std::string source_text;
     std::string source_origin;  // the file's path; empty for the embedded defaults
 };
 
-// Reads a configuration file over the defaults. Returns S_OK, MSGR_E_FILE_NOT_FOUND or
-// MSGR_E_INVALID_DATA; a failure's reason (with line and column) is in msgr_last_error().
+// The largest configuration file read (bytes): a configuration is a few KiB; anything near
+// this is a mistake (a log, a disk image), refused before it is read whole.
+constexpr std::size_t kMaxConfigBytes = 1u << 20;
+// The deepest nesting a configuration may have (see scan_toml_nesting). toml++ parses nested
+// arrays, inline tables and dotted keys recursively, so the depth a file may reach is what
+// bounds the stack it takes: at this limit toml++ needs well under 64 KiB (about 28 KiB for
+// inline tables in an optimized build, the costliest kind), so a runtime can be created on a
+// small thread; without it an 8 KB line of dotted keys overflows such a thread's stack.
+constexpr std::size_t kMaxConfigDepth = 16;
+
+// Reads a configuration file over the defaults. Returns S_OK, MSGR_E_FILE_NOT_FOUND (the path
+// cannot be opened) or MSGR_E_INVALID_DATA (it is not a regular file -- a directory, FIFO,
+// device or socket --, it is larger than kMaxConfigBytes, it cannot be read, or its text is not
+// a valid configuration); a failure's reason (with line and column) is in msgr_last_error().
 msgr_hresult load_config(const char *path, Config &out);
 
 // Parses configuration text (what load_config reads); `origin` names it in error messages.
 msgr_hresult parse_config(std::string_view text, const std::string &origin, Config &out);
+
+// A lexical pre-scan of TOML text, run before toml++ sees it: how deep the tree it describes
+// can be, counted from the text alone (strings of the four kinds, comments, table headers,
+// dotted keys, arrays and inline tables). The count never falls below the depth of the tree
+// toml++ builds (a table header's part counts two, as it may pass through an array of
+// tables), and the scan uses no recursion. It stops at the first point deeper than `limit`.
+struct TomlNesting {
+    std::size_t depth = 0;  // the deepest point seen (> limit: where the scan stopped)
+    std::size_t line = 0;   // where that point is (1-based; column in code points)
+    std::size_t column = 0;
+};
+TomlNesting scan_toml_nesting(std::string_view text, std::size_t limit);
+
+// Whether `name` is a valid add-in or service name: 1-64 ASCII letters, digits, '-', '_', '.'.
+bool valid_addin_name(std::string_view name) noexcept;
 
 }  // namespace msgr::core

@@ -1,6 +1,8 @@
 #include "elf_check.hpp"
 
+#include <dlfcn.h>
 #include <elf.h>
+#include <link.h>
 #include <unistd.h>
 
 #include <array>
@@ -172,6 +174,16 @@ ElfReport check_elf(int fd, std::uint64_t size, const char *entry) {
         }
         if (sh[i].sh_type == SHT_SYMTAB) r.has_symtab = true;
     }
+    // Whether section i is named `want` (the name table ends with a NUL: checked above).
+    auto section_named = [&](std::size_t i, const char *want) {
+        const Shdr &names = sh[eh.e_shstrndx];
+        if (i >= sh.size() || sh[i].sh_name >= names.sh_size) return false;
+        const std::size_t len = std::strlen(want);
+        if (names.sh_size - sh[i].sh_name < len + 1) return false;
+        std::vector<char> got(len + 1);
+        return read_at(fd, names.sh_offset + sh[i].sh_name, got.data(), got.size()) &&
+               std::memcmp(got.data(), want, len + 1) == 0;
+    };
     // The dynamic symbol table: what the loader (and dlsym) will find.
     const std::size_t entry_len = std::strlen(entry);
     for (const auto &s : sh) {
@@ -200,10 +212,71 @@ ElfReport check_elf(int fd, std::uint64_t size, const char *entry) {
             const unsigned type = ELF32_ST_TYPE(sym.st_info);
 #endif
             r.entry_is_pointer = type == STT_OBJECT && sym.st_size == sizeof(void *);
+            r.entry_in_alias_section = section_named(sym.st_shndx, "boostdll");
         }
     }
     r.ok = true;
     return r;
+}
+
+// ---- the loaded image ------------------------------------------------------------------------
+
+std::size_t LoadedImage::span(std::uintptr_t p, bool code) const noexcept {
+    for (const auto &s : segments) {
+        if (!(code ? s.executable : s.readable)) continue;
+        if (p >= s.begin && p < s.end) return static_cast<std::size_t>(s.end - p);
+    }
+    return 0;
+}
+
+namespace {
+
+struct FindImage {
+    std::uintptr_t dynamic;  // the library's PT_DYNAMIC as mapped (its link map's l_ld)
+    LoadedImage *out;
+    bool found;
+};
+
+int find_image(struct dl_phdr_info *info, std::size_t, void *data) {
+    auto *f = static_cast<FindImage *>(data);
+    bool mine = false;
+    for (std::size_t i = 0; i < info->dlpi_phnum; ++i) {
+        const auto &ph = info->dlpi_phdr[i];
+        mine = mine || (ph.p_type == PT_DYNAMIC && info->dlpi_addr + ph.p_vaddr == f->dynamic);
+    }
+    if (!mine) return 0;
+    for (std::size_t i = 0; i < info->dlpi_phnum; ++i) {
+        const auto &ph = info->dlpi_phdr[i];
+        if (ph.p_type != PT_LOAD || ph.p_memsz == 0) continue;
+        LoadedImage::Segment s;
+        s.begin = info->dlpi_addr + ph.p_vaddr;
+        s.end = s.begin + ph.p_memsz;
+        if (s.end < s.begin) continue;  // wraps: no such mapping
+        s.readable = (ph.p_flags & PF_R) != 0;
+        s.executable = (ph.p_flags & PF_X) != 0;
+        f->out->segments.push_back(s);
+    }
+    f->found = true;
+    return 1;
+}
+
+}  // namespace
+
+bool loaded_image(void *handle, LoadedImage &out, std::string &why) {
+    out.segments.clear();
+    struct link_map *lm = nullptr;
+    if (handle == nullptr || ::dlinfo(handle, RTLD_DI_LINKMAP, &lm) != 0 || lm == nullptr) {
+        const char *e = ::dlerror();
+        why = std::string("dlinfo: ") + (e != nullptr ? e : "no link map");
+        return false;
+    }
+    FindImage f{reinterpret_cast<std::uintptr_t>(lm->l_ld), &out, false};
+    ::dl_iterate_phdr(&find_image, &f);
+    if (!f.found || out.segments.empty()) {
+        why = "the loader lists no program headers for it";
+        return false;
+    }
+    return true;
 }
 
 // ---- SHA-256 (FIPS 180-4) -------------------------------------------------------------------

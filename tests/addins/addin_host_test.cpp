@@ -1,10 +1,14 @@
 // The add-in host: discovery, verification before any code runs, trust, the ABI checks, guarded
 // calls, states and reasons, unload rules. Every bad add-in is a real file; after each, the
 // runtime must still work.
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include "../support/addin_fixture.hpp"
 #include "elf_check.hpp"
@@ -85,10 +89,22 @@ TEST(AddinHost, NoAddinsMeansNoPaging) {
     EXPECT_EQ(w, nullptr);
 }
 
-TEST(AddinHost, MissingDirectoryIsSkipped) {
-    Host h(addin_config({"/nonexistent/msgr/addins"}));
+// Skipped, with a warning: a directory the configuration names is most likely a typo.
+TEST(AddinHost, MissingDirectoryIsSkippedWithAWarning) {
+    LogCapture logs;
+    TempDir d;
+    write_file(d / "file", "");
+    Host h(addin_config({"/nonexistent/msgr/addins", d / "file"}));
     ASSERT_EQ(h.create_hr, MSGR_S_OK);
     EXPECT_EQ(h.count(), kLoopback);
+    EXPECT_EQ(
+        logs.count_at(MSGR_LOG_WARNING,
+                      "add-in directory /nonexistent/msgr/addins (from runtime.addin_paths in " +
+                          h.config_.string() + ") does not exist; skipped"),
+        1u);
+    EXPECT_EQ(logs.count_at(MSGR_LOG_WARNING, "/file (from runtime.addin_paths in " +
+                                                  h.config_.string() + ") is not a directory"),
+              1u);
 }
 
 TEST(AddinHost, LoadsPagingAddinAndListsIt) {
@@ -141,6 +157,11 @@ TEST(BadAddin, MissingEntryPoint) {
 
 TEST(BadAddin, EntryPointThatIsAFunctionNotTheAlias) {
     expect_refused(kTestAddins / "function_entry", MSGR_ADDIN_REFUSED, "is not an alias");
+}
+
+// The alias section is read from the file's own section table (check_elf), stripped or not.
+TEST(BadAddin, EntryPointPointerOutsideTheAliasSection) {
+    expect_refused(kTestAddins / "plain_pointer", MSGR_ADDIN_REFUSED, "is not an alias");
 }
 
 TEST(BadAddin, EntryPointReturnsNull) {
@@ -242,6 +263,180 @@ TEST(Sha256, KnownVectors) {
     const std::string million(1000000, 'a');
     EXPECT_EQ(msgr::core::sha256_hex(million.data(), million.size()),
               "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+// ---- pointers out of the add-in's own image: checked after loading, before they are followed ----
+
+TEST(BadAddin, EntryPointIsADataObjectHolding42) {  // crashed msgr_runtime_create
+    expect_refused(kTestAddins / "data_entry", MSGR_ADDIN_REFUSED,
+                   "the entry point msgr_addin_entry holds 0x2a, which is not an address in the "
+                   "add-in's own code");
+}
+
+TEST(BadAddin, EntryPointPointsIntoLibc) {  // called abort()
+    expect_refused(kTestAddins / "libc_entry", MSGR_ADDIN_REFUSED,
+                   "which is not an address in the add-in's own code");
+}
+
+TEST(BadAddin, DescriptorOnTheHeap) {
+    expect_refused(
+        kTestAddins / "heap_descriptor", MSGR_ADDIN_REFUSED,
+        "which is not in the add-in's own image (or not aligned): the descriptor must be static");
+}
+
+TEST(BadAddin, DescriptorOnTheStack) {
+    expect_refused(
+        kTestAddins / "stack_descriptor", MSGR_ADDIN_REFUSED,
+        "which is not in the add-in's own image (or not aligned): the descriptor must be static");
+}
+
+TEST(BadAddin, DescriptorInLibcData) {
+    expect_refused(
+        kTestAddins / "libc_descriptor", MSGR_ADDIN_REFUSED,
+        "which is not in the add-in's own image (or not aligned): the descriptor must be static");
+}
+
+TEST(BadAddin, MisalignedDescriptor) {  // a read of its struct_size was undefined behaviour
+    expect_refused(kTestAddins / "misaligned_descriptor", MSGR_ADDIN_REFUSED,
+                   "which is not in the add-in's own image (or not aligned)");
+}
+
+TEST(BadAddin, LoadFunctionInLibc) {
+    expect_refused(kTestAddins / "libc_load", MSGR_ADDIN_REFUSED,
+                   "the descriptor's load or unload function");
+}
+
+TEST(BadAddin, NameOnTheHeap) {
+    expect_refused(kTestAddins / "heap_name", MSGR_ADDIN_REFUSED, "the descriptor's name (0x");
+}
+
+// The same C file with its own pointers: the checks refuse only what leaves the image.
+TEST(AddinHost, CAddinWithAHandMadeEntryLoads) {
+    Host h(addin_config({kTestAddins / "good_c_entry"}));
+    ASSERT_EQ(h.count(), 1u + kLoopback);
+    EXPECT_EQ(h.info(0).state, MSGR_ADDIN_LOADED) << h.info(0).reason;
+    EXPECT_STREQ(h.info(0).name, "good_c_entry");
+}
+
+// Stripped (no .symtab): the checks read only what the loader reads too.
+TEST(AddinHost, StrippedAddinLoads) {
+    TempDir d;
+    const fs::path f = copy_addin(built("good_c_entry"), d.path(), "good_c_entry.so");
+    const std::string strip = std::string(MSGR_STRIP) + " --strip-all " + f.string();
+    ASSERT_EQ(std::system(strip.c_str()), 0) << strip;
+    Host h(addin_config({d.path()}));
+    ASSERT_EQ(h.count(), 1u + kLoopback);
+    EXPECT_EQ(h.info(0).state, MSGR_ADDIN_LOADED) << h.info(0).reason;
+}
+
+int a_static_variable = 1;
+
+TEST(LoadedImage, FindsTheSegmentsOfALoadedLibrary) {
+    void *self = ::dlopen(nullptr, RTLD_NOW);  // this test program
+    ASSERT_NE(self, nullptr);
+    msgr::core::LoadedImage image;
+    std::string why;
+    ASSERT_TRUE(msgr::core::loaded_image(self, image, why)) << why;
+    const auto code = reinterpret_cast<std::uintptr_t>(&sha256_of);
+    const auto data = reinterpret_cast<std::uintptr_t>(&a_static_variable);
+    EXPECT_TRUE(image.holds(code, 1, true));
+    EXPECT_TRUE(image.holds(data, sizeof a_static_variable));
+    EXPECT_FALSE(image.holds(data, 1, true)) << "data is not code";
+    const auto heap = std::make_unique<int>(1);
+    EXPECT_FALSE(image.holds(reinterpret_cast<std::uintptr_t>(heap.get()), 1));
+    EXPECT_FALSE(image.holds(reinterpret_cast<std::uintptr_t>(&why), 1)) << "the stack";
+    EXPECT_FALSE(image.holds(reinterpret_cast<std::uintptr_t>(&::abort), 1, true)) << "libc";
+    ::dlclose(self);
+    EXPECT_FALSE(msgr::core::loaded_image(nullptr, image, why));
+}
+
+TEST(LoadedImage, SpansEndAtTheSegmentAndNeverWrap) {
+    msgr::core::LoadedImage image;
+    image.segments.push_back({0x1000, 0x2000, true, false});
+    image.segments.push_back({0x3000, 0x4000, true, true});
+    EXPECT_EQ(image.span(0x1000), 0x1000u);
+    EXPECT_EQ(image.span(0x1fff), 1u);
+    EXPECT_EQ(image.span(0x2000), 0u);
+    EXPECT_EQ(image.span(0xfff), 0u);
+    EXPECT_EQ(image.span(0x1000, true), 0u);
+    EXPECT_EQ(image.span(0x3800, true), 0x800u);
+    EXPECT_TRUE(image.holds(0x1ffc, 4));
+    EXPECT_FALSE(image.holds(0x1ffc, 5)) << "runs past the end";
+    EXPECT_FALSE(image.holds(0x1ffc, SIZE_MAX)) << "no wrap-around";
+    EXPECT_FALSE(image.holds(0x1000, 0));
+    EXPECT_FALSE(image.holds(UINTPTR_MAX, 1));
+}
+
+// ---- runtime.disabled_addins: a third-party paging add-in instead of the shipped one ----
+
+TEST(DisabledAddins, ShippedPagingSwitchedOffForAnotherProvider) {
+    TempDir d;
+    copy_addin(kPaging, d.path(), "paging.so");
+    copy_addin(built("pager2"), d.path(), "zz-pager2.so");  // found after paging.so
+    {
+        // Without the setting the shipped add-in, found first, wins: the other is refused.
+        Host h(addin_config({d.path()}, "[pager2]\npaging = true\n"));
+        ASSERT_EQ(h.create_hr, MSGR_S_OK) << msgr_last_error();
+        EXPECT_EQ(h.find("paging").state, MSGR_ADDIN_LOADED);
+        EXPECT_EQ(h.find("pager2").state, MSGR_ADDIN_REFUSED);
+    }
+    LogCapture logs;
+    Host h(addin_config({d.path()}, "[pager2]\npaging = true\n", "disabled_addins = [\"paging\"]"));
+    ASSERT_EQ(h.create_hr, MSGR_S_OK) << msgr_last_error();
+    ASSERT_EQ(h.count(), 2u + kLoopback);
+    const msgr_addin_info pager = h.find("pager2");
+    EXPECT_EQ(pager.state, MSGR_ADDIN_LOADED) << pager.reason;
+    EXPECT_EQ(pager.provides, MSGR_ADDIN_PROVIDES_PAGING);
+    // The shipped one is listed under its file's name: nothing of it ran, its descriptor unread.
+    const msgr_addin_info shipped = h.find("paging.so");
+    EXPECT_EQ(shipped.state, MSGR_ADDIN_DISABLED_BY_CONFIG);
+    EXPECT_EQ(shipped.result, MSGR_S_OK);
+    EXPECT_EQ(shipped.provides, 0u);
+    EXPECT_STREQ(shipped.version, "");
+    EXPECT_TRUE(contains(shipped.path, "/paging.so"));
+    EXPECT_TRUE(contains(shipped.reason, "disabled by configuration: runtime.disabled_addins in " +
+                                             h.config_.string() + " lists \"paging\""))
+        << shipped.reason;
+    EXPECT_EQ(logs.count_at(MSGR_LOG_WARNING, "add-in"), 0u) << "no refusal, no warning";
+    EXPECT_EQ(logs.count("paging.so: disabled by configuration"), 1u);
+    // Page works, through pager2.
+    h.signin();
+    std::size_t max = 0;
+    EXPECT_EQ(msgr_ui_max_page_length(h.rt, &max), MSGR_S_OK);
+    EXPECT_EQ(max, 100u) << "pager2's limit";
+    msgr_window *w = nullptr;
+    ASSERT_EQ(h.page("mobile@loopback", &w), MSGR_S_OK) << msgr_last_error();
+    std::size_t index = 0;
+    ASSERT_EQ(msgr_ui_send(w, "through pager2", &index), MSGR_S_OK) << msgr_last_error();
+    EXPECT_EQ(h.wait_delivery(w, index).delivery, MSGR_DELIVERY_SENT);
+    msgr_window_release(w);
+    // Unloading it by its file's name is no unload: it is not loaded.
+    EXPECT_EQ(msgr_addin_unload(h.rt, "paging.so"), MSGR_S_FALSE);
+}
+
+TEST(DisabledAddins, ANameNoAddinHasIsAWarning) {
+    LogCapture logs;
+    TempDir d;
+    copy_addin(kPaging, d.path(), "paging.so");
+    Host h(addin_config({d.path()}, "", "disabled_addins = [\"pagign\"]"));
+    ASSERT_EQ(h.create_hr, MSGR_S_OK) << msgr_last_error();
+    EXPECT_EQ(h.find("paging").state, MSGR_ADDIN_LOADED);
+    EXPECT_EQ(logs.count_at(MSGR_LOG_WARNING,
+                            "lists \"pagign\", but no add-in file is named \"pagign.so\""),
+              1u);
+}
+
+TEST(DisabledAddins, DisablingThePrimaryServiceSaysSo) {
+    Host h(addin_config({}, "", "disabled_addins = [\"loopback\"]"));
+    EXPECT_EQ(h.create_hr, MSGR_E_INVALID_DATA);
+    EXPECT_TRUE(contains(msgr_last_error(), "loopback.so was disabled by configuration"))
+        << msgr_last_error();
+}
+
+TEST(DisabledAddins, TheSettingIsChecked) {
+    Host h(addin_config({}, "", "disabled_addins = \"paging\""));
+    EXPECT_EQ(h.create_hr, MSGR_E_INVALID_DATA);
+    EXPECT_TRUE(contains(msgr_last_error(), "runtime.disabled_addins must be an array of strings"));
 }
 
 // ---- code that runs and misbehaves ----

@@ -22,6 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     }
     const msgr::core::ElfReport report = msgr::core::check_elf(fd, size, MSGR_ADDIN_ENTRY_SYMBOL);
     FUZZ_CHECK(report.ok == report.reason.empty());
+    // What is said of the entry point is said of a symbol that was found.
+    FUZZ_CHECK(report.dynsym_entry || (!report.entry_is_pointer && !report.entry_in_alias_section));
     // The file hash (the allow-list's) agrees with the in-memory one.
     FUZZ_CHECK(msgr::core::sha256_file(fd) == msgr::core::sha256_hex(data, size));
     close(fd);

@@ -75,22 +75,26 @@ inline std::string toml_string(const fs::path &p) {
     return "\"" + p.string() + "\"";
 }
 
-// Collects log lines.
+// Collects log lines (and their levels).
 struct LogCapture {
     std::mutex mutex;
     std::vector<std::string> lines;
+    std::vector<msgr_log_level> levels;
     LogCapture() { msgr_set_log_handler(&LogCapture::on_log, this); }
     ~LogCapture() { msgr_set_log_handler(nullptr, nullptr); }
-    static void on_log(msgr_log_level, const char *m, void *user) {
+    static void on_log(msgr_log_level level, const char *m, void *user) {
         auto *self = static_cast<LogCapture *>(user);
         const std::lock_guard<std::mutex> lock(self->mutex);
         self->lines.emplace_back(m);
+        self->levels.push_back(level);
     }
-    std::size_t count(const std::string &needle) {
+    std::size_t count(const std::string &needle) { return count_at(MSGR_LOG_DEBUG, needle); }
+    // Lines that contain needle, logged at `least` or above.
+    std::size_t count_at(msgr_log_level least, const std::string &needle) {
         const std::lock_guard<std::mutex> lock(mutex);
         std::size_t n = 0;
-        for (const auto &l : lines)
-            n += l.find(needle) != std::string::npos ? 1 : 0;
+        for (std::size_t i = 0; i < lines.size(); ++i)
+            n += levels[i] >= least && lines[i].find(needle) != std::string::npos ? 1 : 0;
         return n;
     }
 };

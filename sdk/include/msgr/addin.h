@@ -9,13 +9,18 @@
  * The life of an add-in:
  *  1. Discovery: the runtime looks in the configured add-in directories (runtime.addin_paths),
  *     in MSGR_ADDIN_PATH (colon-separated) and in <dir of libmsgr.so>/msgr/addins, for *.so.
+ *     A file whose name without ".so" is listed in runtime.disabled_addins is not opened at
+ *     all (listed as MSGR_ADDIN_DISABLED_BY_CONFIG).
  *  2. Verification, before any code of the add-in runs: the file must be a regular file, not
  *     writable by other users, in a directory not writable by other users, owned by root or the
  *     user running the runtime, on the SHA-256 allow-list when one is configured
  *     (runtime.addin_sha256), a well-formed ELF shared object for this machine, and it must
  *     export the entry point MSGR_ADDIN_ENTRY_SYMBOL (read from the file, not by loading it).
  *  3. Loading with RTLD_NOW | RTLD_LOCAL. The runtime calls the entry point, which returns the
- *     add-in's descriptor. The magic and size are checked; the ABI major must equal the
+ *     add-in's descriptor. The entry point must hold the address of the add-in's own code,
+ *     and the descriptor, its strings and its functions must lie in the add-in's own image
+ *     (static data): checked against the segments the loader mapped for it, before each is
+ *     called or read. The magic and size are checked; the ABI major must equal the
  *     runtime's and the add-in's minor may not exceed the runtime's.
  *  4. load(host, &state): the add-in reads its configuration and registers what it provides
  *     through the host functions. Registration is possible only during load.
@@ -403,7 +408,10 @@ typedef enum msgr_addin_state {
     MSGR_ADDIN_LOADED = 1,   /* running */
     MSGR_ADDIN_REFUSED = 2,  /* never ran, or its load failed: see reason */
     MSGR_ADDIN_DISABLED = 3, /* ran, then failed or threw: see reason */
-    MSGR_ADDIN_UNLOADED = 4  /* unloaded with msgr_addin_unload */
+    MSGR_ADDIN_UNLOADED = 4, /* unloaded with msgr_addin_unload */
+    /* switched off by runtime.disabled_addins (by its file's name without ".so"): the file was
+     * not opened, nothing of it ran; reason says so, result is S_OK */
+    MSGR_ADDIN_DISABLED_BY_CONFIG = 5
 } msgr_addin_state;
 
 /* What an add-in registered (bit flags). */
