@@ -7,6 +7,9 @@ import subprocess
 
 import pytest
 
+import pathlib
+import re
+
 import msgr
 from msgr import _abi
 from conftest import source_dir
@@ -133,3 +136,23 @@ def test_every_event_type_of_the_header_has_its_name_in_the_library(c_layout):
     names = [msgr.event_type_name(v) for v in range(1, int(values["MSGR_EVENT_TYPE_COUNT_"]))]
     assert "UNKNOWN_EVENT" not in names and names[0] == "MSGR_EVENT_SIGNIN"
     assert msgr.event_type_name(int(values["MSGR_EVENT_TYPE_COUNT_"])) == "UNKNOWN_EVENT"
+
+
+def test_the_binding_names_every_code_and_enum_value_of_the_headers():
+    """A result code, status or enum value added to the C headers must be added here too: the
+    layout test above only checks the values the binding already names."""
+    include = pathlib.Path(source_dir()) / "sdk" / "include" / "msgr"
+    text = "".join((include / h).read_text() for h in ("msgr.h", "ui.h", "addin.h"))
+    codes = set(re.findall(r"#define (MSGR_\w+) MSGR_HR\(", text))
+    assert codes, "no result codes found in msgr.h"
+    assert codes <= set(_abi.HRESULTS), sorted(codes - set(_abi.HRESULTS))
+    named = set()
+    for table in ENUM_TABLES:
+        named |= set(table.values())
+    for enum in ("msgr_vartype", "msgr_log_level", "msgr_window_kind", "msgr_message_direction",
+                 "msgr_delivery_state", "msgr_addin_state"):
+        body = re.search(r"typedef enum %s \{(.*?)\}" % enum, text, re.S)
+        assert body, enum
+        members = set(re.findall(r"\b(MSGR_[A-Z0-9_]+)\s*=", body.group(1)))
+        assert members, enum
+        assert members <= named, (enum, sorted(members - named))
