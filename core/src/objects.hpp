@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <thread>
@@ -31,7 +32,10 @@ void retire_handle(void *p) noexcept;
 }  // namespace msgr::core
 
 struct msgr_contact {
-    msgr_contact() : generation(msgr::core::register_handle(this, msgr::core::HandleKind::contact)) {}
+    msgr_contact()
+        : generation(msgr::core::register_handle(this, msgr::core::HandleKind::contact)) {}
+    // The global allocator; delete unregisters the address before the memory goes back.
+    static void *operator new(std::size_t n) { return ::operator new(n); }
     static void operator delete(void *p) noexcept { msgr::core::retire_handle(p); }
 
     std::atomic<std::uint32_t> refs{0};       // the library's, plus one for all of the host's
@@ -62,6 +66,8 @@ struct msgr_window {
     };
 
     msgr_window() : generation(msgr::core::register_handle(this, msgr::core::HandleKind::window)) {}
+    // The global allocator; delete unregisters the address before the memory goes back.
+    static void *operator new(std::size_t n) { return ::operator new(n); }
     static void operator delete(void *p) noexcept { msgr::core::retire_handle(p); }
 
     std::atomic<std::uint32_t> refs{0};       // the library's, plus one for all of the host's

@@ -73,15 +73,15 @@ TEST(Handles, ACallAfterTheLastReleaseIsRefused) {
     msgr_window *w = nullptr;
     ASSERT_EQ(msgr_instant_message(host.rt, by_name("echo@loopback"), &w), MSGR_S_OK);
     ASSERT_EQ(msgr_window_close(w), MSGR_S_OK);
-    host.tick();                // the events that carried the window are over
-    msgr_window_release(w);     // the last reference: the closed window is freed
+    host.tick();             // the events that carried the window are over
+    msgr_window_release(w);  // the last reference: the closed window is freed
     int closed = -1;
     EXPECT_EQ(msgr_window_is_closed(w, &closed), MSGR_E_INVALIDARG);
     EXPECT_EQ(closed, 0);
     EXPECT_EQ(msgr_window_show(w), MSGR_E_INVALIDARG);
     EXPECT_EQ(log.count(MSGR_LOG_ERROR, "is not a live window handle"), 2) << log.all();
-    msgr_window_add_ref(w);   // refused too: nothing to add a reference to
-    msgr_window_release(w);   // and a release of it
+    msgr_window_add_ref(w);  // refused too: nothing to add a reference to
+    msgr_window_release(w);  // and a release of it
     EXPECT_EQ(log.count(MSGR_LOG_ERROR, "msgr_window_add_ref"), 1) << log.all();
     EXPECT_EQ(log.count(MSGR_LOG_ERROR, "msgr_window_release"), 1) << log.all();
     // As vContact, a released contact is an invalid argument, refused before it is read.

@@ -40,9 +40,10 @@ bool all_zero(const void *p, std::size_t n) {
 template <typename Out, typename F>
 Outcome probe(F &&f) {
     Out out;
-    std::memset(&out, 0xA5, sizeof out);
+    // The out-value's own bytes (Out is often a pointer type: sizeof(Out) is what is meant).
+    std::memset(&out, 0xA5, sizeof(Out));  // NOLINT(bugprone-sizeof-expression)
     const msgr_hresult hr = f(&out);
-    return {hr, all_zero(&out, sizeof out)};
+    return {hr, all_zero(&out, sizeof(Out))};  // NOLINT(bugprone-sizeof-expression)
 }
 // The same for a struct the library fills: struct_size set as a caller sets it, and kept.
 template <typename S, typename F>
@@ -133,7 +134,9 @@ const std::vector<Row> &rows() {
                  [&](auto *out) { return msgr_ui_window_get(o.rt, 0, out); });
          }},
         {"msgr_ui_send", Target::window,
-         [](O o) { return probe<size_t>([&](auto *out) { return msgr_ui_send(o.w, "hi", out); }); }},
+         [](O o) {
+             return probe<size_t>([&](auto *out) { return msgr_ui_send(o.w, "hi", out); });
+         }},
         // ---- addin.h ----
         {"msgr_addin_count", Target::runtime,
          [](O o) { return probe<size_t>([&](auto *out) { return msgr_addin_count(o.rt, out); }); }},
@@ -143,7 +146,9 @@ const std::vector<Row> &rows() {
                  [&](auto *out) { return msgr_addin_get_info(o.rt, 0, out); });
          }},
         {"msgr_addin_has_drawers", Target::runtime,
-         [](O o) { return probe<int>([&](auto *out) { return msgr_addin_has_drawers(o.rt, out); }); }},
+         [](O o) {
+             return probe<int>([&](auto *out) { return msgr_addin_has_drawers(o.rt, out); });
+         }},
         // ---- msgr.h: contacts ----
         {"msgr_contact_signin_name", Target::contact,
          [](O o) {
@@ -157,25 +162,37 @@ const std::vector<Row> &rows() {
          }},
         {"msgr_contact_service_id", Target::contact,
          [](O o) {
-             return probe<const char *>([&](auto *out) { return msgr_contact_service_id(o.c, out); });
+             return probe<const char *>(
+                 [&](auto *out) { return msgr_contact_service_id(o.c, out); });
          }},
         {"msgr_contact_status", Target::contact,
-         [](O o) { return probe<int32_t>([&](auto *out) { return msgr_contact_status(o.c, out); }); }},
+         [](O o) {
+             return probe<int32_t>([&](auto *out) { return msgr_contact_status(o.c, out); });
+         }},
         {"msgr_contact_is_self", Target::contact,
          [](O o) { return probe<int>([&](auto *out) { return msgr_contact_is_self(o.c, out); }); }},
         {"msgr_contact_can_page", Target::contact,
-         [](O o) { return probe<int>([&](auto *out) { return msgr_contact_can_page(o.c, out); }); }},
+         [](O o) {
+             return probe<int>([&](auto *out) { return msgr_contact_can_page(o.c, out); });
+         }},
         // ---- msgr.h: windows ----
         {"msgr_window_kind_of", Target::window,
          [](O o) {
-             return probe<msgr_window_kind>([&](auto *out) { return msgr_window_kind_of(o.w, out); });
+             return probe<msgr_window_kind>(
+                 [&](auto *out) { return msgr_window_kind_of(o.w, out); });
          }},
         {"msgr_window_is_closed", Target::window,
-         [](O o) { return probe<int>([&](auto *out) { return msgr_window_is_closed(o.w, out); }); }},
+         [](O o) {
+             return probe<int>([&](auto *out) { return msgr_window_is_closed(o.w, out); });
+         }},
         {"msgr_window_get_left", Target::window,
-         [](O o) { return probe<int32_t>([&](auto *out) { return msgr_window_get_left(o.w, out); }); }},
+         [](O o) {
+             return probe<int32_t>([&](auto *out) { return msgr_window_get_left(o.w, out); });
+         }},
         {"msgr_window_get_top", Target::window,
-         [](O o) { return probe<int32_t>([&](auto *out) { return msgr_window_get_top(o.w, out); }); }},
+         [](O o) {
+             return probe<int32_t>([&](auto *out) { return msgr_window_get_top(o.w, out); });
+         }},
         {"msgr_window_get_width", Target::window,
          [](O o) {
              return probe<int32_t>([&](auto *out) { return msgr_window_get_width(o.w, out); });

@@ -368,7 +368,7 @@ typedef struct msgr_event {
                               hold NULs itself: read text_size bytes */
     size_t index;
     /* (0.1: read it only when struct_size covers it; otherwise strlen(text)) */
-    size_t text_size;  /* bytes, without the terminating NUL */
+    size_t text_size; /* bytes, without the terminating NUL */
 } msgr_event;
 
 typedef void (*msgr_event_fn)(const msgr_event *event, void *user);

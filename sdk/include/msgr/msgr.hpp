@@ -36,8 +36,9 @@
 //    for the same contact or for a window that is still open.
 //  - Strings. Arguments take const char*, std::string or std::string_view (copied once to add
 //    the terminating NUL); a string with an embedded NUL is refused with MSGR_E_INVALIDARG
-//    before the runtime is called (last_error() says which argument). Text the runtime gives
-//    back (history, events) is given with its size: network text may hold NULs. Strings the runtime returns are copied into std::string.
+//    before the runtime is called (last_error() says which argument). Strings the runtime
+//    returns are copied into std::string; text from the network (history, events) with its
+//    size, because it may hold NULs.
 //  - Threads. The C rules hold: every call and every event happens on the thread that created
 //    the runtime (others get MSGR_RPC_E_WRONG_THREAD). Handles may be copied and destroyed on
 //    any thread.
@@ -338,7 +339,7 @@ struct Message {
     msgr_message_direction direction = MSGR_MESSAGE_INCOMING;
     msgr_delivery_state delivery = MSGR_DELIVERY_NONE;
     msgr_hresult delivery_result = MSGR_S_OK;  // why it failed, when delivery is FAILED
-    std::string text;  // every byte, NULs included (msgr_message.text_size)
+    std::string text;  // every byte: network text may hold NULs (msgr_message.text_size)
     std::int64_t time_unix_ms = 0;
     std::uint32_t flags = 0;  // MSGR_MESSAGE_* (MSGR_MESSAGE_PAGE: a page)
 };
@@ -760,8 +761,8 @@ class Runtime {
     /// for a missing or malformed file; msgr::last_error() says where.
     static Result<Runtime> create(const StringArg &config_path = nullptr) {
         if (!config_path.valid()) {
-            return Result<Runtime>(detail::refuse(
-                MSGR_E_INVALIDARG, "the configuration path holds an embedded NUL"));
+            return Result<Runtime>(
+                detail::refuse(MSGR_E_INVALIDARG, "the configuration path holds an embedded NUL"));
         }
         msgr_runtime *raw = nullptr;
         msgr_hresult hr = msgr_runtime_create(config_path.c_str(), &raw);
@@ -945,8 +946,8 @@ class Runtime {
     Result<Window> window_(msgr_hresult (*fn)(msgr_runtime *, msgr_variant, msgr_window **),
                            const ContactArg &contact) {
         if (!contact.valid()) {
-            return Result<Window>(
-                detail::refuse(MSGR_E_INVALIDARG, "vContact: the sign-in name holds an embedded NUL"));
+            return Result<Window>(detail::refuse(
+                MSGR_E_INVALIDARG, "vContact: the sign-in name holds an embedded NUL"));
         }
         msgr_window *w = nullptr;
         const msgr_hresult hr = fn(rt_, contact.variant(), &w);
