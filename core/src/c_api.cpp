@@ -145,8 +145,10 @@ boost::intrusive_ptr<T> pin(T *p, HandleKind kind, std::string &why) {
     return boost::intrusive_ptr<T>(p, false);  // adopts the reference just taken
 }
 
+// msgr_*_add_ref and msgr_*_release return nothing, so nothing may escape them: a refusal that
+// cannot even allocate its reason is dropped silently.
 template <typename T>
-void add_host_ref(T *p, HandleKind kind, const char *fn) {
+void add_host_ref(T *p, HandleKind kind, const char *fn) noexcept try {
     std::string why;
     const boost::intrusive_ptr<T> pinned = pin(p, kind, why);
     if (!pinned) {
@@ -155,10 +157,11 @@ void add_host_ref(T *p, HandleKind kind, const char *fn) {
     }
     if (p->host_refs.fetch_add(1, std::memory_order_acq_rel) == 0)
         intrusive_ptr_add_ref(p);  // the reference that stands for all of the host's
+} catch (...) {
 }
 
 template <typename T>
-void release_host_ref(T *p, HandleKind kind, const char *fn) {
+void release_host_ref(T *p, HandleKind kind, const char *fn) noexcept try {
     std::string why;
     const boost::intrusive_ptr<T> pinned = pin(p, kind, why);
     if (!pinned) {
@@ -177,7 +180,9 @@ void release_host_ref(T *p, HandleKind kind, const char *fn) {
         }
     } while (!p->host_refs.compare_exchange_weak(n, n - 1, std::memory_order_acq_rel));
     if (n == 1) intrusive_ptr_release(p);  // the host's last: its share goes
-}  // the pin goes last, and may free the object
+    // the pin goes last, and may free the object
+} catch (...) {
+}
 
 // Gives the caller a reference of its own (what every handle an out-pointer returns carries).
 template <typename T>
