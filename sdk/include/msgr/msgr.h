@@ -29,14 +29,16 @@
  *    returns carries one reference that the caller owns and gives back with the matching
  *    msgr_*_release. A handle outlives what it stands for: after its window closes it answers
  *    msgr_window_is_closed; after the account goes offline (or the runtime is destroyed) calls
- *    on it return MSGR_RPC_E_DISCONNECTED. It is freed only at its last release (the runtime's
- *    own references aside). The caller's references are counted apart from the runtime's: a
- *    release of more references than the caller was given, an add_ref or a call through a
- *    handle whose object is gone, are refused (E_INVALIDARG for a call) with a reason and a log
- *    line at MSGR_LOG_ERROR, and never take a reference the runtime holds.
+ *    on it return MSGR_RPC_E_DISCONNECTED. It is freed only when its last reference, the
+ *    caller's or the runtime's, is given back. The caller's are counted apart from the
+ *    runtime's: a release of more references than the caller was given, and an add_ref or a
+ *    call through a handle whose object is gone, are refused (a call: E_INVALIDARG) with a
+ *    reason and a log line at MSGR_LOG_ERROR, and never take a reference the runtime holds.
  *  - Strings are UTF-8 and NUL-terminated; invalid UTF-8 is refused with MSGR_E_INVALIDARG.
  *    Strings the runtime returns stay valid until the next msgr_runtime_tick() or until the
- *    object they belong to is released, whichever comes first.
+ *    object they belong to is released, whichever comes first. Text from the network
+ *    (msgr_message.text, msgr_event.text) is NUL-terminated too but may hold NULs of its own:
+ *    it comes with its size in bytes (text_size).
  *  - Events are raised only from msgr_runtime_tick(), on the owner thread.
  */
 #ifndef MSGR_MSGR_H
