@@ -685,3 +685,83 @@ TEST(CppAddins, ListedWithTheirStateAndUnloadedByName) {
 }
 
 }  // namespace
+
+// ---- the C++ layer's own refusals, flags, text with NULs ----------------------------------------
+
+namespace {
+
+// A call the header refuses itself (an embedded NUL) says why in last_error(), replacing the
+// reason of an older failure.
+TEST(CppRefusals, SetTheReasonLastErrorShows) {
+    msgr::Runtime rt = make_runtime();
+    const std::string stale = "not signed in";
+    ASSERT_EQ(rt.my_signin_name().hr(), MSGR_E_NOT_LOGGED_ON);
+    ASSERT_EQ(std::string(msgr::last_error()), stale);
+    const std::string nul("a\0b", 3);
+    const auto says_nul = [] {
+        return std::string(msgr::last_error()).find("embedded NUL") != std::string::npos;
+    };
+    EXPECT_EQ(rt.signin(std::string_view(nul)).hr(), MSGR_E_INVALIDARG);
+    EXPECT_TRUE(says_nul()) << msgr::last_error();
+    (void)rt.my_signin_name();  // stale again
+    EXPECT_EQ(rt.get_contact(nul).hr(), MSGR_E_INVALIDARG);
+    EXPECT_TRUE(says_nul()) << msgr::last_error();
+    (void)rt.my_signin_name();
+    EXPECT_EQ(rt.instant_message(nul).hr(), MSGR_E_INVALIDARG);
+    EXPECT_TRUE(says_nul()) << msgr::last_error();
+    (void)rt.my_signin_name();
+    EXPECT_EQ(rt.script_invoke(nul, kEcho).hr(), MSGR_E_INVALIDARG);
+    EXPECT_TRUE(says_nul()) << msgr::last_error();
+    (void)rt.my_signin_name();
+    EXPECT_EQ(rt.unload_addin(nul).hr(), MSGR_E_INVALIDARG);
+    EXPECT_TRUE(says_nul()) << msgr::last_error();
+    (void)rt.my_signin_name();
+    EXPECT_EQ(msgr::Runtime::create(nul).hr(), MSGR_E_INVALIDARG);
+    EXPECT_TRUE(says_nul()) << msgr::last_error();
+    sign_in(rt);
+    msgr::Window w = rt.instant_message(kEcho).value();
+    (void)rt.get_contact(" x");
+    EXPECT_EQ(w.set_draft(nul).hr(), MSGR_E_INVALIDARG);
+    EXPECT_TRUE(says_nul()) << msgr::last_error();
+    (void)rt.get_contact(" x");
+    EXPECT_EQ(msgr::ui::send(w, nul).hr(), MSGR_E_INVALIDARG);
+    EXPECT_TRUE(says_nul()) << msgr::last_error();
+}
+
+TEST(CppMessage, CarriesFlags) {
+    msgr::Runtime rt = make_runtime();
+    sign_in(rt);
+    msgr::Window chat = rt.instant_message(kEcho).value();
+    ASSERT_TRUE(msgr::ui::send(chat, "a chat line")) << msgr::last_error();
+    EXPECT_EQ(chat.history(0).value().flags, 0u);
+    if (!msgr::ui::max_page_length(rt)) GTEST_SKIP() << "no paging add-in installed";
+    msgr::Window page = rt.page(kMobile).value();
+    ASSERT_TRUE(msgr::ui::send(page, "a page")) << msgr::last_error();
+    const msgr::Message m = page.history(0).value();
+    EXPECT_EQ(m.text, "a page");
+    EXPECT_EQ(m.flags, MSGR_MESSAGE_PAGE);
+}
+
+// The loopback network sends raw bytes (its control contact's say-hex): "a\0b\0c" arrives whole
+// in on_message_received and in the history.
+TEST(CppEvents, NetworkTextWithNulsArrivesWhole) {
+    const std::string sent("a\0b\0c", 5);
+    std::string got;
+    msgr::Window from;
+    msgr::Runtime rt = make_runtime();
+    rt.events().on_message_received.connect(
+        [&](const msgr::Window &w, const msgr::Contact &c, std::string_view text) {
+            if (c.signin_name().value_or(std::string()) != "nul@loopback") return;
+            got = std::string(text);
+            from = w;
+        });
+    sign_in(rt);
+    msgr::Window control = rt.instant_message("control@loopback").value();
+    ASSERT_TRUE(msgr::ui::send(control, "say-hex nul@loopback 6100620063")) << msgr::last_error();
+    ASSERT_TRUE(tick_until(rt, [&] { return bool(from); }));
+    EXPECT_EQ(got, sent);
+    const std::size_t last = from.history_size().value() - 1;
+    EXPECT_EQ(from.history(last).value().text, sent);
+}
+
+}  // namespace

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <new>
+#include <unordered_map>
 
 #include "c_api_internal.hpp"
 #include "c_enum.hpp"
@@ -16,6 +18,7 @@
 
 using msgr::core::ContactRef;
 using msgr::core::fail;
+using msgr::core::HandleKind;
 using msgr::core::Runtime;
 using msgr::core::WindowRef;
 
@@ -42,7 +45,153 @@ void intrusive_ptr_release(msgr_window *w) noexcept {
     if (w->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete w;
 }
 
+// ---- handles ----------------------------------------------------------------------------------
+//
+// A handle is the address of its object (in-tree code reads the object behind it), so a host
+// that releases a handle twice, or calls through one after its last release, hands the library
+// an address it may have freed already -- and a second release of an open window used to drop
+// the runtime's own reference, freeing the window under the runtime. Two things turn every such
+// misuse into a refused call and a log line (msgr_set_log_handler, level ERROR):
+//
+//  1. The host's references are counted apart from the library's (host_refs, objects.hpp); all
+//     of them together hold one library reference. A release when the host holds none is
+//     refused, so it can never take a reference the runtime, an event or a delivery relies on.
+//  2. Every address that comes from the host is looked up in this registry of live objects,
+//     under its lock, before it is dereferenced, and pinned (one more reference) for the length
+//     of the call, so a release on another thread cannot free it under the call. An address
+//     that is not there (its object is gone) or holds the other kind of object is refused
+//     without being read.
+//
+// Each object has a generation (a serial, never reused) that the log lines name. A pointer
+// cannot carry a generation of its own, so an address the allocator has already given to a new
+// object of the same kind is that object's: memory-safe, but not detectable. Retaining freed
+// addresses to rule that out would keep memory that a host's leak accounting sees as leaked.
+namespace msgr::core {
 namespace {
+
+struct HandleRegistry {
+    std::mutex mutex;
+    std::unordered_map<const void *, HandleKind> live;
+    std::uint64_t next_generation = 1;
+};
+
+// Never destroyed: a host may release handles from its own static destructors.
+HandleRegistry &registry() {
+    static auto *r = new HandleRegistry;
+    return *r;
+}
+
+const char *kind_name(HandleKind kind) noexcept {
+    return kind == HandleKind::window ? "window" : "contact";
+}
+
+}  // namespace
+
+std::uint64_t register_handle(const void *p, HandleKind kind) {
+    HandleRegistry &r = registry();
+    const std::lock_guard<std::mutex> lock(r.mutex);
+    const std::uint64_t generation = r.next_generation++;
+    r.live.insert_or_assign(p, kind);
+    return generation;
+}
+
+void retire_handle(void *p) noexcept {
+    HandleRegistry &r = registry();
+    {
+        const std::lock_guard<std::mutex> lock(r.mutex);
+        r.live.erase(p);  // from here on the address is refused
+    }
+    ::operator delete(p);
+}
+
+}  // namespace msgr::core
+
+namespace {
+
+using msgr::core::kind_name;
+using msgr::core::registry;
+
+// Logs a misuse of the API by the host (at ERROR: it is a bug in the host) and refuses it.
+msgr_hresult misuse(const std::string &what) {
+    msgr::core::log(MSGR_LOG_ERROR, what);
+    return fail(MSGR_E_INVALIDARG, what);
+}
+
+// The object behind a handle the host passed, pinned for the call; null (and why) when the
+// address is not a live object of that kind.
+template <typename T>
+boost::intrusive_ptr<T> pin(T *p, HandleKind kind, std::string &why) {
+    auto &r = registry();
+    const std::lock_guard<std::mutex> lock(r.mutex);
+    auto it = r.live.find(p);
+    // Built only on a refusal: a call that succeeds allocates nothing (a steady frame).
+    const auto gone = [&] {
+        return std::string("is not a live ") + kind_name(kind) +
+               " handle: its last reference was given back, or it never was one";
+    };
+    if (it == r.live.end() || it->second != kind) {
+        why = gone();
+        return nullptr;
+    }
+    // Registered: the memory is there (retire_handle waits for this lock). refs is 0 only on
+    // the way to retire_handle: the object is dying, not to be revived.
+    std::uint32_t n = p->refs.load(std::memory_order_relaxed);
+    do {
+        if (n == 0) {
+            why = gone();
+            return nullptr;
+        }
+    } while (!p->refs.compare_exchange_weak(n, n + 1, std::memory_order_acq_rel));
+    return boost::intrusive_ptr<T>(p, false);  // adopts the reference just taken
+}
+
+// msgr_*_add_ref and msgr_*_release return nothing, so nothing may escape them: a refusal that
+// cannot even allocate its reason is dropped silently.
+template <typename T>
+void add_host_ref(T *p, HandleKind kind, const char *fn) noexcept try {
+    std::string why;
+    const boost::intrusive_ptr<T> pinned = pin(p, kind, why);
+    if (!pinned) {
+        (void)misuse(std::string(fn) + ": the " + kind_name(kind) + " " + why + "; refused");
+        return;
+    }
+    if (p->host_refs.fetch_add(1, std::memory_order_acq_rel) == 0)
+        intrusive_ptr_add_ref(p);  // the reference that stands for all of the host's
+} catch (...) {
+}
+
+template <typename T>
+void release_host_ref(T *p, HandleKind kind, const char *fn) noexcept try {
+    std::string why;
+    const boost::intrusive_ptr<T> pinned = pin(p, kind, why);
+    if (!pinned) {
+        (void)misuse(std::string(fn) + ": the " + kind_name(kind) + " " + why +
+                     "; nothing released");
+        return;
+    }
+    std::uint32_t n = p->host_refs.load(std::memory_order_relaxed);
+    do {
+        if (n == 0) {
+            (void)misuse(std::string(fn) + ": " + kind_name(kind) + " #" +
+                         std::to_string(p->generation) +
+                         " was released more times than it was handed out or add_ref'd; "
+                         "refused (the runtime's own reference is kept)");
+            return;
+        }
+    } while (!p->host_refs.compare_exchange_weak(n, n - 1, std::memory_order_acq_rel));
+    if (n == 1) intrusive_ptr_release(p);  // the host's last: its share goes
+    // the pin goes last, and may free the object
+} catch (...) {
+}
+
+// Gives the caller a reference of its own (what every handle an out-pointer returns carries).
+template <typename T>
+T *hand_out(boost::intrusive_ptr<T> p) {
+    T *raw = p.get();
+    if (raw != nullptr && raw->host_refs.fetch_add(1, std::memory_order_acq_rel) == 0)
+        (void)p.detach();  // the first: this reference becomes the host's share
+    return raw;            // otherwise p gives its reference back here
+}
 
 // Runs f, turning any exception into a result code: nothing C++ crosses the C boundary.
 template <typename F>
@@ -74,12 +223,17 @@ msgr_hresult with_runtime(msgr_runtime *rt, F &&f) noexcept {
 template <typename F>
 msgr_hresult with_window(msgr_window *w, F &&f) noexcept {
     if (w == nullptr) return fail(MSGR_E_INVALIDARG, "the window is NULL");
-    if (std::this_thread::get_id() != w->owner) return wrong_thread();
-    if (w->state == msgr_window::State::disconnected) {
-        return fail(MSGR_RPC_E_DISCONNECTED,
-                    "the window was dereferenced when the client went offline; release it");
-    }
-    return guarded([&] { return f(*w, w->rt); });
+    return guarded([&] {
+        std::string why;
+        const WindowRef pinned = pin(w, HandleKind::window, why);
+        if (!pinned) return misuse("the window " + why);
+        if (std::this_thread::get_id() != w->owner) return wrong_thread();
+        if (w->state == msgr_window::State::disconnected) {
+            return fail(MSGR_RPC_E_DISCONNECTED,
+                        "the window was dereferenced when the client went offline; release it");
+        }
+        return f(*w, w->rt);
+    });
 }
 
 template <typename F>
@@ -93,32 +247,85 @@ msgr_hresult with_open_window(msgr_window *w, F &&f) noexcept {
 template <typename F>
 msgr_hresult with_contact(msgr_contact *c, F &&f) noexcept {
     if (c == nullptr) return fail(MSGR_E_INVALIDARG, "the contact is NULL");
-    if (std::this_thread::get_id() != c->owner) return wrong_thread();
-    if (c->rt == nullptr) return fail(MSGR_RPC_E_DISCONNECTED, "the contact's runtime is gone");
-    return guarded([&] { return f(*c, *c->rt); });
+    return guarded([&] {
+        std::string why;
+        const ContactRef pinned = pin(c, HandleKind::contact, why);
+        if (!pinned) return misuse("the contact " + why);
+        if (std::this_thread::get_id() != c->owner) return wrong_thread();
+        if (c->rt == nullptr) return fail(MSGR_RPC_E_DISCONNECTED, "the contact's runtime is gone");
+        return f(*c, *c->rt);
+    });
+}
+
+// A vContact that names a contact object: checked against the registry (and pinned in `pinned`
+// for the call) before the runtime reads it. S_OK for every other variant: the runtime checks it.
+msgr_hresult pin_variant(const msgr_variant &v, ContactRef &pinned) {
+    if (msgr::core::raw_enum(v.vt) != MSGR_VT_DISPATCH || v.contact == nullptr) return MSGR_S_OK;
+    std::string why;
+    pinned = pin(v.contact, HandleKind::contact, why);
+    return pinned ? MSGR_S_OK : misuse("vContact: the contact " + why);
 }
 
 msgr_hresult null_out() {
     return fail(MSGR_RPC_X_NULL_REF_POINTER, "the out-pointer is NULL");
 }
 
-msgr_window *hand_out(WindowRef w) {
-    return w.detach();
+// Out-pointers are cleared before any check, so that every failure leaves them NULL or 0.
+template <typename T>
+void clear_out(T *out) noexcept {
+    if (out != nullptr) *out = T{};
 }
-msgr_contact *hand_out(ContactRef c) {
-    return c.detach();
+// A struct the library fills (msgr.h, "struct_size"): zeroes the fields the caller's struct_size
+// covers, and leaves struct_size itself as the caller set it.
+template <typename T>
+void clear_struct(T *out) noexcept {
+    if (out == nullptr) return;
+    const std::size_t n = std::min<std::size_t>(out->struct_size, sizeof(T));
+    const std::size_t at = sizeof out->struct_size;
+    if (n > at) std::memset(reinterpret_cast<unsigned char *>(out) + at, 0, n - at);
+}
+// Copies the fields of `full` that the caller's struct_size covers into *out, keeping the
+// caller's struct_size; E_INVALIDARG when struct_size does not cover the first version's fields
+// (up to `min_size`).
+template <typename T>
+msgr_hresult fill_struct(T *out, const T &full, std::size_t min_size, const char *name) {
+    const std::uint32_t n = out->struct_size;
+    if (n < min_size) {
+        return fail(MSGR_E_INVALIDARG, std::string(name) + ".struct_size is " + std::to_string(n) +
+                                           ", smaller than its first version (" +
+                                           std::to_string(min_size) + "); set it to sizeof(" +
+                                           name + ")");
+    }
+    const std::size_t at = sizeof out->struct_size;
+    std::memcpy(reinterpret_cast<unsigned char *>(out) + at,
+                reinterpret_cast<const unsigned char *>(&full) + at,
+                std::min<std::size_t>(n, sizeof(T)) - at);
+    return MSGR_S_OK;
 }
 
 }  // namespace
 
 // The definitions take C linkage from their declarations in msgr.h and ui.h.
 
+#define MSGR_STRINGIFY_(x) #x
+#define MSGR_STRINGIFY(x) MSGR_STRINGIFY_(x)
+
 const char *msgr_version(void) {
-    return "0.1.0";
+    // From msgr.h's macros, the one source of the version (CMake reads them too).
+    return MSGR_STRINGIFY(MSGR_VERSION_MAJOR) "." MSGR_STRINGIFY(
+        MSGR_VERSION_MINOR) "." MSGR_STRINGIFY(MSGR_VERSION_PATCH);
 }
 
 const char *msgr_last_error(void) {
     return msgr::core::last_error();
+}
+
+msgr_hresult msgr_set_last_error(msgr_hresult hr, const char *reason) {
+    try {
+        return fail(hr, reason != nullptr ? reason : "");
+    } catch (...) {
+        return hr;  // no memory for the reason: the code still says what happened
+    }
 }
 
 void msgr_set_log_handler(msgr_log_fn fn, void *user) {
@@ -191,6 +398,7 @@ msgr_hresult msgr_signout(msgr_runtime *rt) {
 }
 
 msgr_hresult msgr_my_status(msgr_runtime *rt, int32_t *out_status) {
+    clear_out(out_status);
     return with_runtime(rt, [&](Runtime &r) {
         if (out_status == nullptr) return null_out();
         *out_status = r.my_status();
@@ -203,9 +411,9 @@ msgr_hresult msgr_set_my_status(msgr_runtime *rt, int32_t status) {
 }
 
 msgr_hresult msgr_my_signin_name(msgr_runtime *rt, const char **out) {
+    clear_out(out);
     return with_runtime(rt, [&](Runtime &r) {
         if (out == nullptr) return null_out();
-        *out = nullptr;
         if (!r.signed_in()) return fail(MSGR_E_NOT_LOGGED_ON, "not signed in");
         *out = r.my_signin_name().c_str();
         return MSGR_S_OK;
@@ -213,6 +421,7 @@ msgr_hresult msgr_my_signin_name(msgr_runtime *rt, const char **out) {
 }
 
 msgr_hresult msgr_my_service_id(msgr_runtime *rt, const char **out) {
+    clear_out(out);
     return with_runtime(rt, [&](Runtime &r) {
         if (out == nullptr) return null_out();
         *out = r.primary_service_id().c_str();
@@ -228,6 +437,7 @@ msgr_hresult msgr_set_signin_dialog_visible(msgr_runtime *rt, int visible) {
 }
 
 msgr_hresult msgr_signin_dialog_visible(msgr_runtime *rt, int *out) {
+    clear_out(out);
     return with_runtime(rt, [&](Runtime &r) {
         if (out == nullptr) return null_out();
         *out = r.signin_dialog_visible() ? 1 : 0;
@@ -239,9 +449,9 @@ msgr_hresult msgr_signin_dialog_visible(msgr_runtime *rt, int *out) {
 
 msgr_hresult msgr_get_contact(msgr_runtime *rt, const char *signin_name, const char *service_id,
                               msgr_contact **out) {
+    clear_out(out);
     return with_runtime(rt, [&](Runtime &r) {
         if (out == nullptr) return null_out();
-        *out = nullptr;
         ContactRef c;
         const msgr_hresult hr = r.get_contact(signin_name, service_id, c);
         if (MSGR_SUCCEEDED(hr)) *out = hand_out(std::move(c));
@@ -250,6 +460,7 @@ msgr_hresult msgr_get_contact(msgr_runtime *rt, const char *signin_name, const c
 }
 
 msgr_hresult msgr_my_contacts_count(msgr_runtime *rt, size_t *out) {
+    clear_out(out);
     return with_runtime(rt, [&](Runtime &r) {
         if (out == nullptr) return null_out();
         *out = r.contact_list().size();
@@ -258,9 +469,9 @@ msgr_hresult msgr_my_contacts_count(msgr_runtime *rt, size_t *out) {
 }
 
 msgr_hresult msgr_my_contacts_get(msgr_runtime *rt, size_t index, msgr_contact **out) {
+    clear_out(out);
     return with_runtime(rt, [&](Runtime &r) {
         if (out == nullptr) return null_out();
-        *out = nullptr;
         if (index >= r.contact_list().size()) return fail(MSGR_E_INVALIDARG, "index out of range");
         *out = hand_out(r.contact_list()[index]);
         return MSGR_S_OK;
@@ -270,6 +481,7 @@ msgr_hresult msgr_my_contacts_get(msgr_runtime *rt, size_t index, msgr_contact *
 namespace {
 template <typename F>
 msgr_hresult contact_string(msgr_contact *c, const char **out, F &&field) {
+    clear_out(out);
     return with_contact(c, [&](msgr_contact &contact, Runtime &) {
         if (out == nullptr) return null_out();
         *out = field(contact).c_str();
@@ -289,6 +501,7 @@ msgr_hresult msgr_contact_service_id(msgr_contact *c, const char **out) {
 }
 
 msgr_hresult msgr_contact_status(msgr_contact *c, int32_t *out) {
+    clear_out(out);
     return with_contact(c, [&](msgr_contact &contact, Runtime &) {
         if (out == nullptr) return null_out();
         *out = contact.status;
@@ -297,6 +510,7 @@ msgr_hresult msgr_contact_status(msgr_contact *c, int32_t *out) {
 }
 
 msgr_hresult msgr_contact_is_self(msgr_contact *c, int *out) {
+    clear_out(out);
     return with_contact(c, [&](msgr_contact &contact, Runtime &r) {
         if (out == nullptr) return null_out();
         *out = r.is_self(contact) ? 1 : 0;
@@ -305,6 +519,7 @@ msgr_hresult msgr_contact_is_self(msgr_contact *c, int *out) {
 }
 
 msgr_hresult msgr_contact_can_page(msgr_contact *c, int *out) {
+    clear_out(out);
     return with_contact(c, [&](msgr_contact &contact, Runtime &r) {
         if (out == nullptr) return null_out();
         *out = r.can_page(contact) ? 1 : 0;
@@ -313,43 +528,50 @@ msgr_hresult msgr_contact_can_page(msgr_contact *c, int *out) {
 }
 
 void msgr_contact_add_ref(msgr_contact *c) {
-    if (c != nullptr) intrusive_ptr_add_ref(c);
+    if (c != nullptr) add_host_ref(c, HandleKind::contact, "msgr_contact_add_ref");
 }
 void msgr_contact_release(msgr_contact *c) {
-    if (c != nullptr) intrusive_ptr_release(c);
+    if (c != nullptr) release_host_ref(c, HandleKind::contact, "msgr_contact_release");
 }
 
 // ---- InstantMessage and Page ----
 
-msgr_hresult msgr_instant_message(msgr_runtime *rt, msgr_variant contact, msgr_window **out) {
+namespace {
+// InstantMessage and Page: out first, then a contact object is checked against the registry
+// (an invalid vContact is E_INVALIDARG, the second check), then the runtime's own checks.
+template <typename F>
+msgr_hresult open_window(msgr_runtime *rt, const msgr_variant &contact, msgr_window **out, F &&f) {
+    clear_out(out);
     return with_runtime(rt, [&](Runtime &r) {
         if (out == nullptr) return null_out();
-        *out = nullptr;
+        ContactRef pinned;
+        msgr_hresult hr = pin_variant(contact, pinned);
+        if (MSGR_FAILED(hr)) return hr;
         WindowRef w;
-        const msgr_hresult hr = r.instant_message(contact, w);
+        hr = f(r, w);
         if (MSGR_SUCCEEDED(hr)) *out = hand_out(std::move(w));
         return hr;
     });
 }
+}  // namespace
+
+msgr_hresult msgr_instant_message(msgr_runtime *rt, msgr_variant contact, msgr_window **out) {
+    return open_window(rt, contact, out,
+                       [&](Runtime &r, WindowRef &w) { return r.instant_message(contact, w); });
+}
 
 msgr_hresult msgr_page(msgr_runtime *rt, msgr_variant contact, msgr_window **out) {
-    return with_runtime(rt, [&](Runtime &r) {
-        if (out == nullptr) return null_out();
-        *out = nullptr;
-        WindowRef w;
-        const msgr_hresult hr = r.page(contact, w);
-        if (MSGR_SUCCEEDED(hr)) *out = hand_out(std::move(w));
-        return hr;
-    });
+    return open_window(rt, contact, out,
+                       [&](Runtime &r, WindowRef &w) { return r.page(contact, w); });
 }
 
 msgr_hresult msgr_script_invoke(msgr_runtime *rt, const char *method, msgr_variant contact,
                                 msgr_window **out) {
+    clear_out(out);
     return with_runtime(rt, [&](Runtime &) {
         if (method == nullptr) return fail(MSGR_E_INVALIDARG, "the method name is NULL");
         if (std::strcmp(method, "InstantMessage") == 0)
             return msgr_instant_message(rt, contact, out);
-        if (out != nullptr) *out = nullptr;
         if (std::strcmp(method, "Page") == 0) {
             return fail(MSGR_E_NOTIMPL, "Page is not available to scripting languages");
         }
@@ -360,6 +582,7 @@ msgr_hresult msgr_script_invoke(msgr_runtime *rt, const char *method, msgr_varia
 // ---- windows ----
 
 msgr_hresult msgr_window_kind_of(msgr_window *w, msgr_window_kind *out) {
+    clear_out(out);
     return with_window(w, [&](msgr_window &win, Runtime *) {
         if (out == nullptr) return null_out();
         *out = win.kind;
@@ -368,6 +591,7 @@ msgr_hresult msgr_window_kind_of(msgr_window *w, msgr_window_kind *out) {
 }
 
 msgr_hresult msgr_window_is_closed(msgr_window *w, int *out) {
+    clear_out(out);
     return with_window(w, [&](msgr_window &win, Runtime *) {
         if (out == nullptr) return null_out();
         *out = win.state == msgr_window::State::closed ? 1 : 0;
@@ -388,6 +612,7 @@ msgr_hresult msgr_window_close(msgr_window *w) {
 namespace {
 template <typename Field>
 msgr_hresult get_geometry(msgr_window *w, int32_t *out, Field field) {
+    clear_out(out);
     return with_window(w, [&](msgr_window &win, Runtime *) {
         if (out == nullptr) return null_out();
         *out = win.*field;
@@ -432,6 +657,7 @@ msgr_hresult msgr_window_set_height(msgr_window *w, int32_t v) {
 }
 
 msgr_hresult msgr_window_contact(msgr_window *w, msgr_contact **out) {
+    clear_out(out);
     return with_window(w, [&](msgr_window &win, Runtime *) {
         if (out == nullptr) return null_out();
         *out = hand_out(win.contact);
@@ -451,6 +677,7 @@ msgr_hresult msgr_window_set_draft(msgr_window *w, const char *text) {
 }
 
 msgr_hresult msgr_window_get_draft(msgr_window *w, const char **out) {
+    clear_out(out);
     return with_window(w, [&](msgr_window &win, Runtime *) {
         if (out == nullptr) return null_out();
         *out = win.draft.c_str();
@@ -459,6 +686,7 @@ msgr_hresult msgr_window_get_draft(msgr_window *w, const char **out) {
 }
 
 msgr_hresult msgr_window_history_count(msgr_window *w, size_t *out) {
+    clear_out(out);
     return with_window(w, [&](msgr_window &win, Runtime *) {
         if (out == nullptr) return null_out();
         *out = win.history.size();
@@ -467,16 +695,12 @@ msgr_hresult msgr_window_history_count(msgr_window *w, size_t *out) {
 }
 
 msgr_hresult msgr_window_history_get(msgr_window *w, size_t index, msgr_message *out) {
+    clear_struct(out);
     return with_window(w, [&](msgr_window &win, Runtime *) {
         if (out == nullptr) return null_out();
-        if (out->struct_size < offsetof(msgr_message, time_unix_ms) + sizeof(int64_t)) {
-            return fail(MSGR_E_INVALIDARG, "msgr_message.struct_size is too small");
-        }
         if (index >= win.history.size()) return fail(MSGR_E_INVALIDARG, "index out of range");
         const auto &e = win.history[index];
         msgr_message m{};
-        // The caller's struct_size stays what it passed: only the fields it knows are written.
-        m.struct_size = std::min<std::uint32_t>(out->struct_size, sizeof m);
         m.direction = e.direction;
         m.delivery = e.delivery;
         m.delivery_result = e.delivery_result;
@@ -484,29 +708,34 @@ msgr_hresult msgr_window_history_get(msgr_window *w, size_t index, msgr_message 
         m.text_size = e.text.size();
         m.time_unix_ms = e.time_unix_ms;
         m.flags = e.flags;
-        std::memcpy(out, &m, m.struct_size);
-        return MSGR_S_OK;
+        return fill_struct(out, m, offsetof(msgr_message, flags), "msgr_message");
     });
 }
 
 void msgr_window_add_ref(msgr_window *w) {
-    if (w != nullptr) intrusive_ptr_add_ref(w);
+    if (w != nullptr) add_host_ref(w, HandleKind::window, "msgr_window_add_ref");
 }
 void msgr_window_release(msgr_window *w) {
-    if (w != nullptr) intrusive_ptr_release(w);
+    if (w != nullptr) release_host_ref(w, HandleKind::window, "msgr_window_release");
 }
 
 // ---- the UI surface ----
 
 msgr_hresult msgr_ui_send(msgr_window *w, const char *text, size_t *out_index) {
-    return with_open_window(
-        w, [&](msgr_window &win, Runtime &r) { return r.send(win, text, out_index); });
+    clear_out(out_index);
+    return with_open_window(w, [&](msgr_window &win, Runtime &r) {
+        const msgr_hresult hr = r.send(win, text, out_index);
+        // 0 on every failure, as everywhere: the index of a message the service refused comes
+        // with its MSGR_EVENT_DELIVERY_CHANGE.
+        if (MSGR_FAILED(hr)) clear_out(out_index);
+        return hr;
+    });
 }
 
 msgr_hresult msgr_ui_max_page_length(msgr_runtime *rt, size_t *out) {
+    clear_out(out);
     return with_runtime(rt, [&](Runtime &r) {
         if (out == nullptr) return null_out();
-        *out = 0;
         if (!r.has_paging())
             return fail(MSGR_E_NOTIMPL, "no add-in that supports paging is installed");
         *out = r.max_page_utf16();
@@ -518,9 +747,9 @@ msgr_hresult msgr_ui_max_page_length(msgr_runtime *rt, size_t *out) {
 
 msgr_hresult msgr_subscribe(msgr_runtime *rt, msgr_event_type type, msgr_event_fn fn, void *user,
                             msgr_subscription *out) {
+    clear_out(out);
     return with_runtime(rt, [&](Runtime &r) {
         if (out == nullptr) return null_out();
-        *out = 0;
         if (!msgr::core::valid_event_type(type)) {
             return fail(MSGR_E_INVALIDARG,
                         "unknown event type " + std::to_string(msgr::core::raw_enum(type)));
@@ -536,8 +765,8 @@ msgr_hresult msgr_unsubscribe(msgr_runtime *rt, msgr_subscription id) {
 // ---- add-ins (msgr/addin.h) ----
 
 msgr_hresult msgr_addin_count(msgr_runtime *rt, size_t *out) {
+    clear_out(out);
     if (out == nullptr) return null_out();
-    *out = 0;
     return with_runtime(rt, [&](Runtime &r) {
         *out = r.addins() ? r.addins()->count() : 0;
         return MSGR_S_OK;
@@ -545,10 +774,13 @@ msgr_hresult msgr_addin_count(msgr_runtime *rt, size_t *out) {
 }
 
 msgr_hresult msgr_addin_get_info(msgr_runtime *rt, size_t index, msgr_addin_info *out) {
+    clear_struct(out);
     if (out == nullptr) return null_out();
     return with_runtime(rt, [&](Runtime &r) {
         if (r.addins() == nullptr) return fail(MSGR_E_INVALIDARG, "no add-ins");
-        return r.addins()->info(index, *out);
+        const msgr_hresult hr = r.addins()->info(index, *out);
+        if (MSGR_FAILED(hr)) clear_struct(out);
+        return hr;
     });
 }
 
@@ -569,8 +801,8 @@ msgr_hresult msgr_addin_draw(msgr_runtime *rt, const msgr_draw_context *ctx,
 }
 
 msgr_hresult msgr_addin_has_drawers(msgr_runtime *rt, int *out) {
+    clear_out(out);
     if (out == nullptr) return null_out();
-    *out = 0;
     return with_runtime(rt, [&](Runtime &r) {
         *out = r.addins() != nullptr && r.addins()->has_drawers() ? 1 : 0;
         return MSGR_S_OK;
@@ -580,6 +812,7 @@ msgr_hresult msgr_addin_has_drawers(msgr_runtime *rt, int *out) {
 // ---- the drawing layer's window surface (ui.h: msgr_ui_window_*) ----
 
 msgr_hresult msgr_ui_window_count(msgr_runtime *rt, size_t *out) {
+    clear_out(out);
     return with_runtime(rt, [&](Runtime &r) {
         if (out == nullptr) return null_out();
         *out = r.z_order().size();
@@ -588,15 +821,12 @@ msgr_hresult msgr_ui_window_count(msgr_runtime *rt, size_t *out) {
 }
 
 msgr_hresult msgr_ui_window_get(msgr_runtime *rt, size_t z_index, msgr_ui_window_info *out) {
+    clear_struct(out);
     return with_runtime(rt, [&](Runtime &r) {
         if (out == nullptr) return null_out();
-        if (out->struct_size < offsetof(msgr_ui_window_info, history_count) + sizeof(size_t)) {
-            return fail(MSGR_E_INVALIDARG, "msgr_ui_window_info.struct_size is too small");
-        }
         if (z_index >= r.z_order().size()) return fail(MSGR_E_INVALIDARG, "index out of range");
         msgr_window &w = *r.z_order()[z_index];
         msgr_ui_window_info info{};
-        info.struct_size = sizeof(msgr_ui_window_info);
         info.window = &w;
         info.contact = w.contact.get();
         info.kind = w.kind;
@@ -609,9 +839,7 @@ msgr_hresult msgr_ui_window_get(msgr_runtime *rt, size_t z_index, msgr_ui_window
         info.draft_serial = w.draft_serial;
         info.history_serial = w.history_serial;
         info.history_count = w.history.size();
-        const std::uint32_t n = out->struct_size;  // the caller's: fill no more than that
-        std::memcpy(out, &info, sizeof info < n ? sizeof info : n);
-        return MSGR_S_OK;
+        return fill_struct(out, info, sizeof info, "msgr_ui_window_info");
     });
 }
 

@@ -1,10 +1,15 @@
-// The objects behind the C handles: contacts and windows. Both are reference-counted (a
-// handle given to a caller owns one reference); the runtime holds one more on each object it
-// tracks. `rt` is non-null exactly while the runtime tracks the object, so a handle that
-// outlived its window or its runtime can tell, and answer as the documentation says.
+// The objects behind the C handles: contacts and windows. Both are reference-counted. `refs`
+// counts the library's own references (boost::intrusive_ptr: the runtime's on each object it
+// tracks, events, deliveries in flight) plus exactly one that stands for all of the host's;
+// `host_refs` counts the host's (each handle an out-pointer returned, each msgr_*_add_ref).
+// Keeping them apart is what lets a release the host does not own be refused instead of
+// dropping a reference the runtime still relies on (c_api.cpp, "handles", says the rest).
+// `rt` is non-null exactly while the runtime tracks the object, so a handle that outlived its
+// window or its runtime can tell, and answer as the documentation says.
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <thread>
@@ -16,10 +21,26 @@
 
 namespace msgr::core {
 class Runtime;
-}
+
+// Every contact and window is registered from its construction until its memory is given back
+// (c_api.cpp): the C ABI checks a handle against the registry before it dereferences it.
+enum class HandleKind : std::uint8_t { contact, window };
+// Registers a new object at p; returns its generation (a serial, never reused).
+std::uint64_t register_handle(const void *p, HandleKind kind);
+// Unregisters p, then frees it (the objects' operator delete).
+void retire_handle(void *p) noexcept;
+}  // namespace msgr::core
 
 struct msgr_contact {
-    std::atomic<std::uint32_t> refs{0};
+    msgr_contact()
+        : generation(msgr::core::register_handle(this, msgr::core::HandleKind::contact)) {}
+    // The global allocator; delete unregisters the address before the memory goes back.
+    static void *operator new(std::size_t n) { return ::operator new(n); }
+    static void operator delete(void *p) noexcept { msgr::core::retire_handle(p); }
+
+    std::atomic<std::uint32_t> refs{0};       // the library's, plus one for all of the host's
+    std::atomic<std::uint32_t> host_refs{0};  // the host's
+    const std::uint64_t generation;
     std::thread::id owner;
     msgr::core::Runtime *rt = nullptr;  // null once the runtime is gone
 
@@ -44,7 +65,14 @@ struct msgr_window {
         std::uint32_t flags = 0;  // MSGR_MESSAGE_*
     };
 
-    std::atomic<std::uint32_t> refs{0};
+    msgr_window() : generation(msgr::core::register_handle(this, msgr::core::HandleKind::window)) {}
+    // The global allocator; delete unregisters the address before the memory goes back.
+    static void *operator new(std::size_t n) { return ::operator new(n); }
+    static void operator delete(void *p) noexcept { msgr::core::retire_handle(p); }
+
+    std::atomic<std::uint32_t> refs{0};       // the library's, plus one for all of the host's
+    std::atomic<std::uint32_t> host_refs{0};  // the host's
+    const std::uint64_t generation;
     std::thread::id owner;
     msgr::core::Runtime *rt = nullptr;  // null once closed or disconnected
 

@@ -562,10 +562,11 @@ void Runtime::dispatch(const Pending &p) {
     ev.status = p.status;
     ev.contact = p.contact.get();
     ev.window = p.window.get();
-    ev.text = p.type == MSGR_EVENT_MESSAGE_RECEIVED || p.type == MSGR_EVENT_ADDIN_STATE_CHANGE
-                  ? p.text.c_str()
-                  : nullptr;
+    const bool has_text =
+        p.type == MSGR_EVENT_MESSAGE_RECEIVED || p.type == MSGR_EVENT_ADDIN_STATE_CHANGE;
+    ev.text = has_text ? p.text.c_str() : nullptr;
     ev.index = p.index;
+    ev.text_size = has_text ? p.text.size() : 0;  // network text may hold NULs: all of it counts
     ++dispatch_depth_;
     for (auto *sig : {&signals_[0], &signals_[p.type]}) {
         try {

@@ -190,7 +190,8 @@ class Session : public ::testing::Test {
         auto *self = static_cast<Session *>(user);
         if (ev->contact != nullptr && ev->contact->key == kControl) return;
         self->events.push_back({ev->type, ev->hr, ev->status, ev->contact, ev->window,
-                                ev->text ? ev->text : "", ev->index});
+                                ev->text ? std::string(ev->text, ev->text_size) : std::string(),
+                                ev->index});
     }
 
     msgr_runtime *rt = nullptr;

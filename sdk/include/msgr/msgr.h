@@ -10,7 +10,18 @@
  *    S_FALSE is a success.
  *  - On failure a human-readable reason is available from msgr_last_error() on the same thread
  *    until the next failing call there, and is also passed to the log handler if one is set.
- *  - Out-pointers are set to NULL (or 0) on failure whenever they are not NULL themselves.
+ *  - Out-pointers are set to NULL (or 0) on every failure whenever they are not NULL themselves,
+ *    whatever the failure (a NULL or released handle, the wrong thread, a disconnected handle).
+ *    A struct out-parameter has the fields its struct_size covers zeroed (struct_size is kept).
+ *  - struct_size. A struct the caller passes for the library to fill (msgr_message,
+ *    msgr_ui_window_info, msgr_addin_info) carries the size the caller knows: set struct_size to
+ *    sizeof(the struct) as your header has it. The library fills only the fields that size
+ *    covers and leaves struct_size as you set it, so a program built against an older, smaller
+ *    struct keeps working and never has memory past its struct written. A struct_size too small
+ *    for the struct's first version is refused with MSGR_E_INVALIDARG and a reason. A struct the
+ *    library hands out (msgr_event to a callback; msgr_draw_context to an add-in) carries the
+ *    library's own size in struct_size: read a field only when struct_size covers it.
+ *    Structs only ever grow at the end.
  *  - One owner thread: the thread that created the runtime. Every call on a runtime or on one of
  *    its handles from another thread returns MSGR_RPC_E_WRONG_THREAD. msgr_*_release and
  *    msgr_*_add_ref may be called from any thread.
@@ -18,10 +29,16 @@
  *    returns carries one reference that the caller owns and gives back with the matching
  *    msgr_*_release. A handle outlives what it stands for: after its window closes it answers
  *    msgr_window_is_closed; after the account goes offline (or the runtime is destroyed) calls
- *    on it return MSGR_RPC_E_DISCONNECTED. It is freed only at its last release.
+ *    on it return MSGR_RPC_E_DISCONNECTED. It is freed only when its last reference, the
+ *    caller's or the runtime's, is given back. The caller's are counted apart from the
+ *    runtime's: a release of more references than the caller was given, and an add_ref or a
+ *    call through a handle whose object is gone, are refused (a call: E_INVALIDARG) with a
+ *    reason and a log line at MSGR_LOG_ERROR, and never take a reference the runtime holds.
  *  - Strings are UTF-8 and NUL-terminated; invalid UTF-8 is refused with MSGR_E_INVALIDARG.
  *    Strings the runtime returns stay valid until the next msgr_runtime_tick() or until the
- *    object they belong to is released, whichever comes first.
+ *    object they belong to is released, whichever comes first. Text from the network
+ *    (msgr_message.text, msgr_event.text) is NUL-terminated too but may hold NULs of its own:
+ *    it comes with its size in bytes (text_size).
  *  - Events are raised only from msgr_runtime_tick(), on the owner thread.
  */
 #ifndef MSGR_MSGR_H
@@ -147,6 +164,11 @@ typedef struct msgr_variant {
 
 /* Why the last failing call on this thread failed; "" if none did. Never NULL. */
 MSGR_API const char *msgr_last_error(void);
+/* Records reason (NULL: "") as this thread's msgr_last_error() and logs it as the library's own
+ * failures are logged (MSGR_LOG_DEBUG); returns hr. For layers built over this ABI (the C++ API
+ * in msgr.hpp, language bindings) that refuse a call before it reaches the runtime, so that
+ * msgr_last_error() says why they did. */
+MSGR_API msgr_hresult msgr_set_last_error(msgr_hresult hr, const char *reason);
 
 typedef enum msgr_log_level {
     MSGR_LOG_DEBUG = 0,
@@ -302,7 +324,7 @@ typedef enum msgr_delivery_state {
     MSGR_DELIVERY_FAILED = 3
 } msgr_delivery_state;
 typedef struct msgr_message {
-    uint32_t struct_size; /* set by the caller to sizeof(msgr_message) */
+    uint32_t struct_size; /* set by the caller to sizeof(msgr_message); kept as set */
     msgr_message_direction direction;
     msgr_delivery_state delivery;
     msgr_hresult delivery_result; /* why it failed, when delivery == MSGR_DELIVERY_FAILED */
@@ -351,8 +373,11 @@ typedef struct msgr_event {
     int32_t status;
     msgr_contact *contact; /* borrowed for the callback; add_ref to keep it */
     msgr_window *window;   /* borrowed for the callback; add_ref to keep it */
-    const char *text;      /* borrowed for the callback */
+    const char *text;      /* borrowed for the callback; NUL-terminated, but network text may
+                              hold NULs itself: read text_size bytes */
     size_t index;
+    /* (0.1: read it only when struct_size covers it; otherwise strlen(text)) */
+    size_t text_size; /* bytes, without the terminating NUL */
 } msgr_event;
 
 typedef void (*msgr_event_fn)(const msgr_event *event, void *user);
@@ -364,6 +389,8 @@ MSGR_API msgr_hresult msgr_subscribe(msgr_runtime *rt, msgr_event_type type, msg
 MSGR_API msgr_hresult msgr_unsubscribe(msgr_runtime *rt, msgr_subscription id);
 
 /* ---- Version --------------------------------------------------------------------------------- */
+
+/* The one source of the version: the top CMakeLists.txt reads these three lines for project(). */
 
 #define MSGR_VERSION_MAJOR 0
 #define MSGR_VERSION_MINOR 1

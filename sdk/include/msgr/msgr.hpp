@@ -36,7 +36,9 @@
 //    for the same contact or for a window that is still open.
 //  - Strings. Arguments take const char*, std::string or std::string_view (copied once to add
 //    the terminating NUL); a string with an embedded NUL is refused with MSGR_E_INVALIDARG
-//    before the runtime is called. Strings the runtime returns are copied into std::string.
+//    before the runtime is called (last_error() says which argument). Strings the runtime
+//    returns are copied into std::string; text from the network (history, events) with its
+//    size, because it may hold NULs.
 //  - Threads. The C rules hold: every call and every event happens on the thread that created
 //    the runtime (others get MSGR_RPC_E_WRONG_THREAD). Handles may be copied and destroyed on
 //    any thread.
@@ -138,6 +140,11 @@ class Error : public std::runtime_error {
 };
 
 namespace detail {
+/// A call this layer refuses itself, before the runtime sees it: the reason is recorded as the
+/// runtime records its own (msgr_set_last_error), so last_error() says why.
+inline msgr_hresult refuse(msgr_hresult hr, const char *reason) noexcept {
+    return msgr_set_last_error(hr, reason);
+}
 [[noreturn]] inline void throw_error(msgr_hresult hr) {
 #if MSGR_HPP_EXCEPTIONS
     throw Error(hr);
@@ -332,8 +339,9 @@ struct Message {
     msgr_message_direction direction = MSGR_MESSAGE_INCOMING;
     msgr_delivery_state delivery = MSGR_DELIVERY_NONE;
     msgr_hresult delivery_result = MSGR_S_OK;  // why it failed, when delivery is FAILED
-    std::string text;
+    std::string text;  // every byte: network text may hold NULs (msgr_message.text_size)
     std::int64_t time_unix_ms = 0;
+    std::uint32_t flags = 0;  // MSGR_MESSAGE_* (MSGR_MESSAGE_PAGE: a page)
 };
 
 /// One add-in the runtime found, loaded or not (msgr_addin_info, with its strings copied).
@@ -422,7 +430,8 @@ class Window {
     }
     /// Prefills the window's input. Automation may draft; only the user sends (see msgr::ui).
     Result<> set_draft(const StringArg &text) const {
-        if (!text.valid()) return MSGR_E_INVALIDARG;
+        if (!text.valid())
+            return detail::refuse(MSGR_E_INVALIDARG, "the draft holds an embedded NUL");
         return msgr_window_set_draft(w_, text.c_str());
     }
     Result<std::string> draft() const {
@@ -449,6 +458,7 @@ class Window {
             out.delivery_result = m.delivery_result;
             if (m.text != nullptr) out.text.assign(m.text, m.text_size);
             out.time_unix_ms = m.time_unix_ms;
+            out.flags = m.flags;
         }
         return {hr, std::move(out)};
     }
@@ -556,7 +566,8 @@ class Events {
     /// OnIMWindowCreated / OnIMWindowDestroyed: conversation and page windows.
     signal<void(const Window &)> on_im_window_created;
     signal<void(const Window &)> on_im_window_destroyed;
-    /// A message arrived in `window` from `from`. The text is valid for the call only.
+    /// A message arrived in `window` from `from`. The text is valid for the call only; it is every
+    /// byte the network sent (its size is the event's text_size: it may hold NULs).
     signal<void(const Window &, const Contact &, std::string_view)> on_message_received;
     /// The fate of a sent message changed: `index` is its entry in window.history().
     signal<void(const Window &, msgr_hresult, std::size_t)> on_delivery_change;
@@ -635,6 +646,13 @@ class Events {
         const char *const text =
             has(offsetof(msgr_event, text) + sizeof ev.text) ? ev.text : nullptr;
         const std::size_t index = has(offsetof(msgr_event, index) + sizeof ev.index) ? ev.index : 0;
+        // The text with its size (it may hold NULs); an older runtime's has no size: strlen.
+        std::string_view text_view;
+        if (text != nullptr) {
+            text_view = has(offsetof(msgr_event, text_size) + sizeof ev.text_size)
+                            ? std::string_view(text, ev.text_size)
+                            : std::string_view(text);
+        }
 
         on_event(ev);
         switch (ev.type) {
@@ -663,8 +681,7 @@ class Events {
                 on_im_window_destroyed(Window::borrow(w));
                 break;
             case MSGR_EVENT_MESSAGE_RECEIVED:
-                on_message_received(Window::borrow(w), Contact::borrow(c),
-                                    text != nullptr ? std::string_view(text) : std::string_view());
+                on_message_received(Window::borrow(w), Contact::borrow(c), text_view);
                 break;
             case MSGR_EVENT_DELIVERY_CHANGE:
                 on_delivery_change(Window::borrow(w), hr, index);
@@ -673,8 +690,7 @@ class Events {
                 on_app_shutdown();
                 break;
             case MSGR_EVENT_ADDIN_STATE_CHANGE:
-                on_addin_state_change(
-                    index, hr, text != nullptr ? std::string_view(text) : std::string_view());
+                on_addin_state_change(index, hr, text_view);
                 break;
             case MSGR_EVENT_TYPE_COUNT_:
             default:
@@ -744,7 +760,10 @@ class Runtime {
     /// the embedded defaults (the loopback service). MSGR_E_FILE_NOT_FOUND / MSGR_E_INVALID_DATA
     /// for a missing or malformed file; msgr::last_error() says where.
     static Result<Runtime> create(const StringArg &config_path = nullptr) {
-        if (!config_path.valid()) return Result<Runtime>(MSGR_E_INVALIDARG);
+        if (!config_path.valid()) {
+            return Result<Runtime>(
+                detail::refuse(MSGR_E_INVALIDARG, "the configuration path holds an embedded NUL"));
+        }
         msgr_runtime *raw = nullptr;
         msgr_hresult hr = msgr_runtime_create(config_path.c_str(), &raw);
         if (failed(hr)) return Result<Runtime>(hr);
@@ -810,7 +829,10 @@ class Runtime {
 
     /// Starts signing in; on_signin reports the result from a later tick.
     Result<> signin(const StringArg &signin_name, const StringArg &password = "") {
-        if (!signin_name.valid() || !password.valid()) return MSGR_E_INVALIDARG;
+        if (!signin_name.valid() || !password.valid()) {
+            return detail::refuse(MSGR_E_INVALIDARG,
+                                  "the sign-in name or the password holds an embedded NUL");
+        }
         return msgr_signin(rt_, signin_name.c_str(), password.c_str());
     }
     /// Signs out: closes every window; on_signout reports it.
@@ -842,7 +864,10 @@ class Runtime {
     /// on demand; the same name always gives the same contact.
     Result<Contact> get_contact(const StringArg &signin_name,
                                 const StringArg &service_id = nullptr) {
-        if (!signin_name.valid() || !service_id.valid()) return Result<Contact>(MSGR_E_INVALIDARG);
+        if (!signin_name.valid() || !service_id.valid()) {
+            return Result<Contact>(detail::refuse(
+                MSGR_E_INVALIDARG, "the sign-in name or the service id holds an embedded NUL"));
+        }
         msgr_contact *c = nullptr;
         const msgr_hresult hr = msgr_get_contact(rt_, signin_name.c_str(), service_id.c_str(), &c);
         return {hr, Contact::adopt(c)};
@@ -884,7 +909,8 @@ class Runtime {
     }
     /// Unloads a loaded add-in by name; MSGR_E_BUSY while it is in use or depended on.
     Result<> unload_addin(const StringArg &name) noexcept {
-        if (!name.valid()) return MSGR_E_INVALIDARG;
+        if (!name.valid())
+            return detail::refuse(MSGR_E_INVALIDARG, "the add-in name holds an embedded NUL");
         return msgr_addin_unload(rt_, name.c_str());
     }
 
@@ -902,7 +928,10 @@ class Runtime {
     /// The late-bound entry point scripting languages use ("InstantMessage"; "Page" answers
     /// MSGR_E_NOTIMPL there, as documented).
     Result<Window> script_invoke(const StringArg &method, const ContactArg &contact) {
-        if (!method.valid() || !contact.valid()) return Result<Window>(MSGR_E_INVALIDARG);
+        if (!method.valid() || !contact.valid()) {
+            return Result<Window>(detail::refuse(
+                MSGR_E_INVALIDARG, "the method name or vContact holds an embedded NUL"));
+        }
         msgr_window *w = nullptr;
         const msgr_hresult hr = msgr_script_invoke(rt_, method.c_str(), contact.variant(), &w);
         return {hr, Window::adopt(w)};
@@ -916,7 +945,10 @@ class Runtime {
     }
     Result<Window> window_(msgr_hresult (*fn)(msgr_runtime *, msgr_variant, msgr_window **),
                            const ContactArg &contact) {
-        if (!contact.valid()) return Result<Window>(MSGR_E_INVALIDARG);
+        if (!contact.valid()) {
+            return Result<Window>(detail::refuse(
+                MSGR_E_INVALIDARG, "vContact: the sign-in name holds an embedded NUL"));
+        }
         msgr_window *w = nullptr;
         const msgr_hresult hr = fn(rt_, contact.variant(), &w);
         return {hr, Window::adopt(w)};
@@ -977,7 +1009,10 @@ namespace ui {
 /// The user pressed Send in `window`: appends the message to its history and hands it to the
 /// service; on_delivery_change reports its fate. The value is the message's history index.
 inline Result<std::size_t> send(const Window &window, const StringArg &text) {
-    if (!text.valid()) return Result<std::size_t>(MSGR_E_INVALIDARG);
+    if (!text.valid()) {
+        return Result<std::size_t>(
+            detail::refuse(MSGR_E_INVALIDARG, "the message holds an embedded NUL"));
+    }
     std::size_t index = 0;
     const msgr_hresult hr = msgr_ui_send(window.get(), text.c_str(), &index);
     return {hr, index};

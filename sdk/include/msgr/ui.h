@@ -15,8 +15,9 @@ extern "C" {
 #endif
 
 /* The user pressed Send in window w. The message is appended to the window's history (its index
- * in *out_index when that is not NULL) and handed to the contact's service, or for a page window
- * to the paging add-in; MSGR_EVENT_DELIVERY_CHANGE reports its fate. The draft is cleared.
+ * in *out_index when that is not NULL; 0 on every failure, as every out-pointer) and handed to
+ * the contact's service, or for a page window to the paging add-in; MSGR_EVENT_DELIVERY_CHANGE
+ * reports its fate (with its index, also when the service refused it). The draft is cleared.
  * E_INVALIDARG for a NULL, empty or invalid UTF-8 text; MSGR_E_MESSAGE_TOO_LONG past the
  * service's or the paging add-in's limit; E_FAIL on a closed window; RPC_E_DISCONNECTED on a
  * dereferenced one. A message the service refuses stays in the history marked as failed. */
@@ -34,7 +35,8 @@ MSGR_API msgr_hresult msgr_ui_max_page_length(msgr_runtime *rt, size_t *out);
  * on a steady frame, so a frame that changes nothing costs no heap allocation. */
 
 /* One open window as the drawing layer sees it. Set struct_size to sizeof(msgr_ui_window_info)
- * before the call; the runtime fills as much as both sides know (the struct grows at the end). */
+ * before the call; the runtime fills the fields it covers and keeps it as set (msgr.h,
+ * "struct_size"; the struct grows at the end). */
 typedef struct msgr_ui_window_info {
     uint32_t struct_size;
     msgr_window *window;   /* borrowed: valid until the next tick; msgr_window_add_ref to keep */
