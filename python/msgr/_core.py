@@ -119,6 +119,18 @@ def _string_out(fn, handle):
     return ctypes.string_at(out.value).decode("utf-8") if out.value else ""
 
 
+def _structs(count_fn, get_fn, handle, ctype):
+    """Every struct a count/get pair of the C ABI lists, in order, each with its struct_size set
+    (the caller's size: the library fills what it covers)."""
+    items = []
+    for index in range(_int_out(count_fn, handle, ctypes.c_size_t)):
+        item = ctype()
+        item.struct_size = ctypes.sizeof(item)
+        _check(get_fn(handle, index, ctypes.byref(item)))
+        items.append(item)
+    return items
+
+
 def _int_out(fn, handle, ctype=ctypes.c_int32):
     out = ctype()
     _check(fn(handle, ctypes.byref(out)))
@@ -376,15 +388,9 @@ class Window(_Handle):
     @property
     def history(self):
         """The conversation's history, oldest first: a list of Message (copies)."""
-        p = self._ptr()
-        count = _int_out(_abi.msgr_window_history_count, p, ctypes.c_size_t)
-        out = []
-        for index in range(count):
-            m = _abi.msgr_message()
-            m.struct_size = ctypes.sizeof(m)
-            _check(_abi.msgr_window_history_get(p, index, ctypes.byref(m)))
-            out.append(Message(m))
-        return out
+        return [Message(m) for m in _structs(_abi.msgr_window_history_count,
+                                             _abi.msgr_window_history_get, self._ptr(),
+                                             _abi.msgr_message)]
 
 
 # ---- Events ----------------------------------------------------------------------------------
@@ -746,15 +752,9 @@ class Runtime:
     @property
     def addins(self):
         """Every add-in the runtime found, in discovery order: a list of AddinInfo."""
-        rt = self._rt()
-        count = _int_out(_abi.msgr_addin_count, rt, ctypes.c_size_t)
-        out = []
-        for index in range(count):
-            info = _abi.msgr_addin_info()
-            info.struct_size = ctypes.sizeof(info)
-            _check(_abi.msgr_addin_get_info(rt, index, ctypes.byref(info)))
-            out.append(AddinInfo(info))
-        return out
+        return [AddinInfo(info) for info in _structs(_abi.msgr_addin_count,
+                                                     _abi.msgr_addin_get_info, self._rt(),
+                                                     _abi.msgr_addin_info)]
 
     def unload_addin(self, name):
         """Unloads a loaded add-in: True, or False when it was not loaded (S_FALSE). Error

@@ -8,7 +8,7 @@ automated": call send() when the user pressed Send, never on behalf of a script.
 import ctypes
 
 from . import _abi
-from ._core import Contact, Window, _arg, _check, _int_out
+from ._core import Contact, Window, _arg, _int_out, _structs
 
 
 def send(window, text):
@@ -50,15 +50,9 @@ class WindowInfo:
 
 def windows(runtime):
     """The open windows in z-order, back (first) to front (last): a list of WindowInfo."""
-    rt = runtime._rt()
-    count = _int_out(_abi.msgr_ui_window_count, rt, ctypes.c_size_t)
-    out = []
-    for z_index in range(count):
-        info = _abi.msgr_ui_window_info()
-        info.struct_size = ctypes.sizeof(info)
-        _check(_abi.msgr_ui_window_get(rt, z_index, ctypes.byref(info)))
-        out.append(WindowInfo(runtime, info))
-    return out
+    return [WindowInfo(runtime, info) for info in _structs(_abi.msgr_ui_window_count,
+                                                           _abi.msgr_ui_window_get, runtime._rt(),
+                                                           _abi.msgr_ui_window_info)]
 
 
 def window_moved(window, left, top, width, height):
