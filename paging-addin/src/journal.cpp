@@ -40,14 +40,19 @@ void json_string(std::string &out, std::string_view s) {
     out.push_back('"');
 }
 
-std::string journal_line(const PageRecord &page) {
-    std::string out = "{\"v\":1,\"id\":" + std::to_string(page.id) +
-                      ",\"time\":" + std::to_string(page.time) + ",\"from\":";
+void page_fields(std::string &out, const PageRecord &page) {
+    out += "\"id\":" + std::to_string(page.id) + ",\"time\":" + std::to_string(page.time) +
+           ",\"from\":";
     json_string(out, page.from);
     out += ",\"to\":";
     json_string(out, page.to);
     out += ",\"service\":";
     json_string(out, page.service);
+}
+
+std::string journal_line(const PageRecord &page) {
+    std::string out = "{\"v\":1,";
+    page_fields(out, page);
     out += ",\"text\":";
     json_string(out, page.text);
     if (page.in_flight) out += ",\"in_flight\":true";

@@ -36,6 +36,10 @@ constexpr std::size_t kMaxJournalLine = std::size_t{1} << 20;
 // it is.
 void json_string(std::string &out, std::string_view s);
 
+// Appends the fields a page's journal line, its outbox line and its webhook body share:
+// "id":…,"time":…,"from":…,"to":…,"service":… (no braces, no leading comma).
+void page_fields(std::string &out, const PageRecord &page);
+
 // The journal line of a page (without its newline).
 std::string journal_line(const PageRecord &page);
 

@@ -198,13 +198,7 @@ class Pager {
             json_string(b, p.text);
             b += ",";
         }
-        b +=
-            "\"id\":" + std::to_string(p.id) + ",\"time\":" + std::to_string(p.time) + ",\"from\":";
-        json_string(b, p.from);
-        b += ",\"to\":";
-        json_string(b, p.to);
-        b += ",\"service\":";
-        json_string(b, p.service);
+        msgr::paging::page_fields(b, p);
         b += "}";
         return b;
     }
