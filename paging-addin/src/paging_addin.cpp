@@ -293,12 +293,29 @@ class Pager {
             case EACCES:
             case EPERM:
                 return {MSGR_E_ACCESSDENIED, false};
+            case kNotRegular:
+                return {MSGR_E_INVALID_DATA, false};  // a configuration to fix, not a moment
             default:
                 return {MSGR_E_FAIL, true};
         }
     }
 
     static std::string cause(int err) { return std::generic_category().message(err); }
+
+    // The error append_whole gives for a path that is not a regular file (no errno has this
+    // value: they are all positive).
+    static constexpr int kNotRegular = -1;
+
+    // What a file that is not a regular one is (core's config.cpp has its own: an add-in sees
+    // only sdk/).
+    static const char *kind_of(mode_t mode) {
+        if (S_ISDIR(mode)) return "a directory";
+        if (S_ISFIFO(mode)) return "a FIFO";
+        if (S_ISSOCK(mode)) return "a socket";
+        if (S_ISCHR(mode)) return "a character device";
+        if (S_ISBLK(mode)) return "a block device";
+        return "not a regular file";
+    }
 
     // Creates the missing directories above `file`, mode 0700 (pages are private). Directories
     // that exist keep their modes: they are the user's (a home, a shared data directory).
@@ -335,10 +352,17 @@ class Pager {
     // another writer's line. Returns 0, or the errno of what failed with `why` saying what.
     int append_whole(const std::string &path, std::string_view data, std::string &why) {
         if (const int err = make_parents(path, why); err != 0) return err;
-        // Read too: a torn line is found by reading the end.
-        const int fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        // Read too: a torn line is found by reading the end. O_NONBLOCK: a FIFO there must not
+        // block this thread (and the runtime's destroy, which joins it); a regular file ignores
+        // it. Symbolic links are followed: a user may link the outbox elsewhere.
+        const int fd =
+            ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0600);
         if (fd < 0) {
             const int err = errno;
+            if (err == EISDIR) {
+                why = path + " is a directory, not a regular file";
+                return kNotRegular;
+            }
             why = "cannot open " + path + ": " + cause(err);
             return err;
         }
@@ -350,6 +374,11 @@ class Pager {
             ::close(fd);
             why = "cannot read the size of " + path + ": " + cause(err);
             return err;
+        }
+        if (!S_ISREG(st.st_mode)) {
+            ::close(fd);
+            why = path + " is " + kind_of(st.st_mode) + ", not a regular file";
+            return kNotRegular;
         }
         off_t before = st.st_size;
         if (before > 0) cut_torn_line(fd, path, before);

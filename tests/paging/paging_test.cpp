@@ -8,6 +8,7 @@
 #include <linux/capability.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include <atomic>
@@ -600,6 +601,71 @@ TEST(PagingOutbox, AccessDeniedNamesItsCause) {
         1u);
     EXPECT_EQ(logs.count("attempt 1 failed"), 0u) << "a refusal is not retried";
     fs::permissions(locked, fs::perms(0755));
+}
+
+// Ends the test process with a message if it is still alive after `seconds` (a hang fails the
+// test instead of hanging it), unless disarmed by its destructor first.
+class Watchdog {
+  public:
+    Watchdog(int seconds, std::string what) : what_(std::move(what)) {
+        thread_ = std::thread([this, seconds] {
+            std::unique_lock<std::mutex> lock(mutex_);
+            if (!cv_.wait_for(lock, std::chrono::seconds(seconds), [&] { return done_; })) {
+                std::fprintf(stderr, "watchdog: %s did not end within %d s\n", what_.c_str(),
+                             seconds);
+                std::_Exit(3);
+            }
+        });
+    }
+    ~Watchdog() {
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            done_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+    }
+    Watchdog(const Watchdog &) = delete;
+    Watchdog &operator=(const Watchdog &) = delete;
+
+  private:
+    std::string what_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool done_ = false;
+    std::thread thread_;
+};
+
+TEST(PagingOutbox, AFifoOrADirectoryIsRefusedAtOnceAndDestroyReturns) {
+    TempDir d;
+    const fs::path fifo = d / "outbox.fifo";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+    const fs::path dir = d.subdir("outbox.dir");
+    // Nobody reads the FIFO: a page larger than a pipe's 64 KiB would block a writer for good
+    // (and the destroy that joins it).
+    const Watchdog dog(60, "paging into a FIFO and a directory");
+    LogCapture logs;
+    const std::string big(65000, 'p');
+    for (const auto &[path, kind] : {std::pair<fs::path, std::string>{fifo, "a FIFO"},
+                                     std::pair<fs::path, std::string>{dir, "a directory"}}) {
+        {
+            Host h(paging_config("max_length = 65535\nretries = 5\nretry_backoff_ms = 1\n", path));
+            ASSERT_EQ(h.find("paging").state, MSGR_ADDIN_LOADED) << h.find("paging").reason;
+            h.signin();
+            std::size_t index = 0;
+            msgr_window *w = send_page(h, big.c_str(), index);
+            ASSERT_NE(w, nullptr);
+            const msgr_message m = h.wait_delivery(w, index);
+            EXPECT_EQ(m.delivery, MSGR_DELIVERY_FAILED) << kind;
+            EXPECT_EQ(m.delivery_result, MSGR_E_INVALID_DATA)
+                << kind << ": " << msgr_hresult_name(m.delivery_result);
+            msgr_window_release(w);
+        }  // the destroy returns
+        EXPECT_EQ(logs.count(path.string() + " is " + kind + ", not a regular file"), 1u) << kind;
+    }
+    EXPECT_EQ(logs.count("attempt 1 failed"), 0u) << "a path of the wrong kind is not retried";
+    EXPECT_TRUE(fs::is_fifo(fifo));
+    EXPECT_TRUE(fs::is_directory(dir) && fs::is_empty(dir));
 }
 
 // A small tmpfs mounted for one test, unmounted at its end whatever happened.
