@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <httplib.h>
 #include <linux/capability.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -668,11 +669,32 @@ TEST(PagingOutbox, AFifoOrADirectoryIsRefusedAtOnceAndDestroyReturns) {
     EXPECT_TRUE(fs::is_directory(dir) && fs::is_empty(dir));
 }
 
-// A small tmpfs mounted for one test, unmounted at its end whatever happened.
+// Gives this process a mount namespace of its own (once): a tmpfs mounted there is seen by no
+// one else and goes with the process, even when a test is killed before it unmounts. The threads
+// started afterwards (the add-in's) inherit it. Returns "" or why not.
+std::string private_mount_namespace() {
+    static const std::string error = [] {
+        if (::unshare(CLONE_NEWNS) != 0)
+            return std::string("unshare(CLONE_NEWNS): ") + std::strerror(errno);
+        // Mounts made here must not propagate back to the machine's namespace.
+        if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+            return std::string("making / private: ") + std::strerror(errno);
+        return std::string();
+    }();
+    return error;
+}
+
+// A small tmpfs mounted for one test (in the process's own mount namespace), unmounted at its
+// end whatever happened.
 class Tmpfs {
   public:
     Tmpfs(const fs::path &at, const std::string &options) : at_(at) {
         fs::create_directories(at_);
+        if (const std::string why = private_mount_namespace(); !why.empty()) {
+            error = "cannot have a mount namespace of its own (" + why +
+                    "): the machine does not allow it (needs CAP_SYS_ADMIN)";
+            return;
+        }
         if (::mount("tmpfs", at_.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, options.c_str()) != 0) {
             error = std::string("cannot mount a tmpfs (") + std::strerror(errno) +
                     "): the machine does not allow it (needs CAP_SYS_ADMIN)";
@@ -751,6 +773,11 @@ TEST(PagingOutboxFs, ReadOnlyFileSystemFailsThePageWithWriteProtect) {
     const std::string before = outbox_line(200);
     write_file(outbox, before);
     ASSERT_TRUE(tmpfs.remount_read_only()) << std::strerror(errno);
+    // Mounted in this process's own namespace: the parent process (ctest, a shell) sees none.
+    const std::string mnt = (d / "mnt").string();
+    EXPECT_NE(read_file("/proc/self/mounts").find(mnt), std::string::npos);
+    EXPECT_EQ(read_file("/proc/" + std::to_string(::getppid()) + "/mounts").find(mnt),
+              std::string::npos);
     LogCapture logs;
     Host h(paging_config("", outbox));
     // A directory that does not exist yet cannot be made there either.
