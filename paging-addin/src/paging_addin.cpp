@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -99,9 +100,10 @@ std::string fold(std::string_view s) {
 
 struct Job {
     std::uint64_t id = 0;
-    PageRecord page;       // what the journal keeps of it
-    std::string body;      // the JSON object (a line of the outbox, or the webhook's body)
-    bool resumed = false;  // from the journal: its window belonged to a runtime that is gone
+    PageRecord page;        // what the journal keeps of it
+    std::string body;       // the JSON object (a line of the outbox, or the webhook's body)
+    bool resumed = false;   // from the journal: its window belonged to a runtime that is gone
+    std::uint64_t seq = 0;  // the order it was accepted (or resumed) in by this add-in
     int attempts = 0;
     Clock::time_point due{};
     CURL *easy = nullptr;
@@ -217,6 +219,7 @@ class Pager {
         p.to = req.to ? req.to : "";
         p.service = req.to_service ? req.to_service : "";
         job->body = body_of(p);
+        job->seq = next_seq_++;
         bool full = false;
         {
             const std::lock_guard<std::mutex> lock(mutex_);
@@ -580,9 +583,12 @@ class Pager {
                 owed.push_back(std::move(job));
             incoming_.clear();
         }
-        // In the order they were accepted: the next start sends them in that order.
-        std::sort(owed.begin(), owed.end(),
-                  [](const auto &a, const auto &b) { return a->id < b->id; });
+        // In the order they were accepted, those from the journal (older) first: the next start
+        // sends them in that order. Not by id: the ids of pages from the journal are those of
+        // the runtime that accepted them, and may equal or pass this runtime's.
+        std::sort(owed.begin(), owed.end(), [](const auto &a, const auto &b) {
+            return a->resumed != b->resumed ? a->resumed : a->seq < b->seq;
+        });
         keep_in_journal(owed);
     }
 
@@ -678,6 +684,7 @@ class Pager {
             auto job = std::make_unique<Job>();
             job->id = page.id;
             job->resumed = true;
+            job->seq = next_seq_++;
             job->body = body_of(page);
             if (page.in_flight) {
                 log(MSGR_LOG_INFO, "page " + std::to_string(page.id) +
@@ -710,6 +717,7 @@ class Pager {
     std::mutex mutex_;  // guards incoming_ and stopping_
     std::condition_variable cv_;
     std::deque<std::unique_ptr<Job>> incoming_;
+    std::atomic<std::uint64_t> next_seq_{0};  // Job::seq (the host's thread and the delivery one)
     bool stopping_ = false;
 
     // The delivery thread's own.

@@ -905,4 +905,34 @@ TEST(PagingJournal, TheJournalCannotBeTheOutbox) {
         << in.reason;
 }
 
+TEST(PagingJournal, PagesOwedKeepTheOrderTheyWereAcceptedIn) {
+    TempDir d;
+    const fs::path journal = d / "journal.jsonl";
+    // Two pages a previous runtime left, with its ids: the first accepted has the larger one.
+    write_file(journal, R"({"v":1,"id":9,"time":1,"to":"mobile@loopback","text":"first"})"
+                        "\n"
+                        R"({"v":1,"id":3,"time":2,"to":"mobile@loopback","text":"second"})"
+                        "\n");
+    Sink sink([](std::size_t) { return 503; });
+    {
+        Host h(webhook_config(sink.url(), "retries = 5\nretry_backoff_ms = 60000\n", journal));
+        h.signin();
+        ASSERT_TRUE(sink.wait_for_requests(2)) << "the pages from the journal were tried";
+        std::size_t index = 0;
+        msgr_window *w = send_page(h, "third", index);  // this runtime's id 1 or so
+        ASSERT_NE(w, nullptr);
+        ASSERT_TRUE(sink.wait_for_requests(3));
+        msgr_window_release(w);
+    }
+    const std::string kept = read_file(journal);
+    const auto first = kept.find(R"("text":"first")");
+    const auto second = kept.find(R"("text":"second")");
+    const auto third = kept.find(R"("text":"third")");
+    ASSERT_NE(first, std::string::npos) << kept;
+    ASSERT_NE(second, std::string::npos) << kept;
+    ASSERT_NE(third, std::string::npos) << kept;
+    EXPECT_LT(first, second) << kept;
+    EXPECT_LT(second, third) << kept;
+}
+
 }  // namespace
