@@ -2,6 +2,7 @@
 // object (no nesting, no numbers but integers: that is all a journal line holds).
 #include "journal.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <limits>
 
@@ -58,6 +59,30 @@ std::string journal_line(const PageRecord &page) {
     if (page.in_flight) out += ",\"in_flight\":true";
     out += "}";
     return out;
+}
+
+namespace {
+constexpr std::string_view kDoneHead = "{\"v\":1,\"done\":";
+}  // namespace
+
+std::string done_line(std::uint64_t line) {
+    return std::string(kDoneHead) + std::to_string(line) + "}";
+}
+
+bool parse_done_line(std::string_view line, std::uint64_t &out) {
+    if (line.size() <= kDoneHead.size() + 1 || line.substr(0, kDoneHead.size()) != kDoneHead ||
+        line.back() != '}') {
+        return false;
+    }
+    const std::string_view digits =
+        line.substr(kDoneHead.size(), line.size() - kDoneHead.size() - 1);
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    // Exactly what done_line writes: no sign, no leading zero, nothing after the digits.
+    if (ec != std::errc() || end != digits.data() + digits.size() || done_line(v) != line)
+        return false;
+    out = v;
+    return true;
 }
 
 namespace {

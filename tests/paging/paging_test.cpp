@@ -6,11 +6,13 @@
 #include <fcntl.h>
 #include <httplib.h>
 #include <linux/capability.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include <atomic>
 #include <cerrno>
@@ -806,6 +808,16 @@ TEST(PagingOutboxFs, ReadOnlyFileSystemFailsThePageWithWriteProtect) {
 
 // ---- the retry journal ----
 
+// The claims of a journal: the pages a running add-in took from it (<journal>.claim.<pid>.<ns>).
+std::vector<fs::path> claims_of(const fs::path &journal) {
+    std::vector<fs::path> out;
+    const std::string head = journal.filename().string() + ".claim.";
+    for (const auto &e : fs::directory_iterator(journal.parent_path())) {
+        if (e.path().filename().string().rfind(head, 0) == 0) out.push_back(e.path());
+    }
+    return out;
+}
+
 TEST(PagingJournal, PagesOwedAtDestroyAreDeliveredByTheNextRuntime) {
     TempDir d;
     const fs::path journal = d / "journal.jsonl";
@@ -854,6 +866,108 @@ TEST(PagingJournal, PagesOwedAtDestroyAreDeliveredByTheNextRuntime) {
     EXPECT_EQ(logs.count("from the journal was delivered"), 2u);
     EXPECT_EQ(logs.count("resuming 2 page(s) from the journal " + journal.string()), 1u);
     EXPECT_EQ(read_file(journal), "") << "nothing owed any more";
+    EXPECT_TRUE(claims_of(journal).empty());
+}
+
+TEST(PagingJournal, PagesOfARuntimeKilledWhileDeliveringThemAreDeliveredByTheNext) {
+    TempDir d;
+    const fs::path journal = d / "journal.jsonl";
+    const std::string slow = "retries = 5\nretry_backoff_ms = 60000\n";
+    int ready[2] = {-1, -1};
+    ASSERT_EQ(::pipe2(ready, O_CLOEXEC), 0) << std::strerror(errno);
+    // Forked before this process starts any thread: the child runs on its own.
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0) << std::strerror(errno);
+    if (child == 0) {
+        ::close(ready[0]);
+        Sink sink([](std::size_t) { return 503; });  // the gateway is down throughout
+        {
+            // A first runtime journals two pages at its destroy.
+            Host h(webhook_config(sink.url(), slow, journal));
+            h.signin();
+            std::size_t index = 0;
+            msgr_window *w = send_page(h, "owed one", index);
+            if (w == nullptr || !sink.wait_for_requests(1)) ::_exit(1);
+            if (msgr_ui_send(w, "owed two", &index) != MSGR_S_OK || !sink.wait_for_requests(2))
+                ::_exit(1);
+            msgr_window_release(w);
+        }
+        // A second one resumes them, tries each once (503: still owed), and is killed.
+        const Host h(webhook_config(sink.url(), slow, journal));
+        if (!sink.wait_for_requests(4)) ::_exit(1);
+        if (::write(ready[1], "r", 1) != 1) ::_exit(1);
+        for (;;)
+            ::pause();
+    }
+    ::close(ready[1]);
+    pollfd p{ready[0], POLLIN, 0};
+    char c = 0;
+    const bool resumed = ::poll(&p, 1, 60000) == 1 && ::read(ready[0], &c, 1) == 1;
+    ::close(ready[0]);
+    std::vector<fs::path> claims = claims_of(journal);
+    LogCapture logs;
+    Sink sink;  // the gateway is up
+    if (resumed) {
+        // While the child holds them, another runtime sharing the journal does not deliver them.
+        Host h(webhook_config(sink.url(), "", journal));
+        EXPECT_EQ(h.find("paging").state, MSGR_ADDIN_LOADED);
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    EXPECT_EQ(sink.requests().size(), 0u) << "the pages of a runtime that lives are its own";
+    ::kill(child, SIGKILL);  // no destroy, no journal written at stop
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(resumed) << "the child never resumed the pages (exit status " << status << ")";
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+    EXPECT_EQ(read_file(journal), "") << "the journal was emptied into the child's claim";
+    ASSERT_EQ(claims.size(), 1u);
+    const std::string claimed = read_file(claims[0]);
+    EXPECT_NE(claimed.find(R"("text":"owed one")"), std::string::npos) << claimed;
+    EXPECT_NE(claimed.find(R"("text":"owed two")"), std::string::npos) << claimed;
+    {
+        // The third runtime finds the claim the killed one left, and delivers both pages.
+        const Host h(webhook_config(sink.url(), "", journal));
+        ASSERT_TRUE(sink.wait_for_requests(2));
+        for (int i = 0; i < 2000 && logs.count("from the journal was delivered") < 2; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    const auto reqs = sink.requests();
+    ASSERT_EQ(reqs.size(), 2u);
+    EXPECT_NE(reqs[0].body.find(R"("message":"owed one")"), std::string::npos) << reqs[0].body;
+    EXPECT_NE(reqs[1].body.find(R"("message":"owed two")"), std::string::npos) << reqs[1].body;
+    EXPECT_EQ(logs.count("the claim " + claims[0].string() +
+                         " was left by a runtime that did "
+                         "not stop cleanly; 2 page(s) in it are still owed"),
+              1u);
+    EXPECT_EQ(logs.count("from the journal was delivered"), 2u);
+    EXPECT_EQ(read_file(journal), "");
+    EXPECT_TRUE(claims_of(journal).empty()) << "the claims are gone: nothing is owed";
+}
+
+TEST(PagingJournal, PagesDoneAreNotDeliveredAgainFromAClaimLeftBehind) {
+    TempDir d;
+    const fs::path journal = d / "journal.jsonl";
+    // A claim whose runtime died (nobody holds its lock) after its first page was delivered.
+    write_file(fs::path(journal.string() + ".claim.4242.17"),
+               R"({"v":1,"id":1,"time":1,"to":"mobile@loopback","text":"delivered"})"
+               "\n"
+               R"({"v":1,"id":2,"time":2,"to":"mobile@loopback","text":"still owed"})"
+               "\n"
+               R"({"v":1,"done":0})"
+               "\n");
+    Sink sink;
+    LogCapture logs;
+    {
+        const Host h(webhook_config(sink.url(), "", journal));
+        ASSERT_TRUE(sink.wait_for_requests(1));
+        for (int i = 0; i < 2000 && logs.count("from the journal was delivered") < 1; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    const auto reqs = sink.requests();
+    ASSERT_EQ(reqs.size(), 1u);
+    EXPECT_NE(reqs[0].body.find(R"("message":"still owed")"), std::string::npos) << reqs[0].body;
+    EXPECT_TRUE(claims_of(journal).empty());
 }
 
 TEST(PagingJournal, UnreadableLinesAreSkippedWithALogLine) {
