@@ -633,11 +633,26 @@ class Pager {
             ids += (ids.empty() ? "" : ", ") + std::to_string(job->id);
         }
         std::string why;
-        if (append_whole(s_.journal, data, why) != 0) {
-            log(MSGR_LOG_ERROR,
-                "cannot keep " + std::to_string(owed.size()) +
-                    " page(s) still owed in the journal: " + why + "; these pages are lost: " +
-                    ids + " (those from the journal stay in its claim " + claim_path_ + ")");
+        const int err = append_whole(s_.journal, data, why);
+        if (err != 0) {
+            // Reported failed, with the cause, while the runtime still takes reports (it unloads
+            // this add-in before APP_SHUTDOWN); those from the journal stay in the claim.
+            const msgr_hresult hr = file_error(err).hr;
+            std::string failed_ids;
+            std::string unreported;
+            for (const auto &job : owed) {
+                if (job->resumed) continue;
+                const msgr_hresult posted =
+                    host_.post_delivery(host_.ctx, job->id, MSGR_DELIVERY_FAILED, hr);
+                std::string &to = MSGR_SUCCEEDED(posted) ? failed_ids : unreported;
+                to += (to.empty() ? "" : ", ") + std::to_string(job->id);
+            }
+            std::string m = "cannot keep " + std::to_string(owed.size()) +
+                            " page(s) still owed in the journal: " + why;
+            if (!failed_ids.empty()) m += "; reported failed: " + failed_ids;
+            if (!unreported.empty()) m += "; lost (the runtime takes no report): " + unreported;
+            if (claim_fd_ >= 0) m += "; those from the journal stay in the claim " + claim_path_;
+            log(MSGR_LOG_ERROR, m);
             return false;
         }
         log(MSGR_LOG_INFO, std::to_string(owed.size()) + " page(s) still owed (" + ids +

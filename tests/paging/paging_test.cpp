@@ -806,6 +806,69 @@ TEST(PagingOutboxFs, ReadOnlyFileSystemFailsThePageWithWriteProtect) {
     msgr_window_release(w);
 }
 
+// What a host sees of a runtime's events: their types and results, in order.
+struct EventLog {
+    struct Seen {
+        msgr_event_type type;
+        msgr_hresult hr;
+        std::size_t index;
+    };
+    std::vector<Seen> seen;
+    static void record(const msgr_event *ev, void *user) {
+        static_cast<EventLog *>(user)->seen.push_back({ev->type, ev->hr, ev->index});
+    }
+};
+
+// A page the journal cannot take at the runtime's destroy (its file system is full, or read-only)
+// is reported failed with the cause before APP_SHUTDOWN: the host sees it, it is not lost in
+// silence.
+TEST(PagingJournalFs, PagesTheJournalCannotTakeAtDestroyAreReportedFailedBeforeAppShutdown) {
+    for (const bool read_only : {false, true}) {
+        TempDir d;
+        Tmpfs tmpfs(d / "mnt", "size=64k,mode=0755");
+        if (!tmpfs.error.empty()) GTEST_SKIP() << tmpfs.error;
+        const fs::path journal = d / "mnt" / "journal.jsonl";
+        Sink sink([](std::size_t) { return 503; });
+        LogCapture logs;
+        EventLog events;
+        Host h(webhook_config(sink.url(), "retries = 5\nretry_backoff_ms = 60000\n", journal));
+        msgr_subscription sub = 0;
+        ASSERT_EQ(
+            msgr_subscribe(h.rt, static_cast<msgr_event_type>(0), &EventLog::record, &events, &sub),
+            MSGR_S_OK)
+            << msgr_last_error();
+        h.signin();
+        std::size_t index = 0;
+        msgr_window *w = send_page(h, "nowhere to keep it", index);
+        ASSERT_NE(w, nullptr);
+        ASSERT_TRUE(sink.wait_for_requests(1));  // tried once; the retry is a minute away
+        if (read_only) {
+            ASSERT_TRUE(tmpfs.remount_read_only()) << std::strerror(errno);
+        } else {
+            fill(d / "mnt" / "filler");
+        }
+        h.tick(5);
+        events.seen.clear();
+        msgr_runtime_destroy(h.rt);
+        h.rt = nullptr;
+        msgr_window_release(w);
+        const msgr_hresult want = read_only ? MSGR_E_WRITE_PROTECT : MSGR_E_DISK_FULL;
+        ASSERT_GE(events.seen.size(), 2u);
+        std::size_t change = events.seen.size();
+        for (std::size_t i = 0; i < events.seen.size(); ++i) {
+            if (events.seen[i].type == MSGR_EVENT_DELIVERY_CHANGE && change == events.seen.size())
+                change = i;
+        }
+        ASSERT_LT(change, events.seen.size()) << "no DELIVERY_CHANGE at destroy";
+        EXPECT_EQ(events.seen[change].hr, want) << msgr_hresult_name(events.seen[change].hr);
+        EXPECT_EQ(events.seen[change].index, index);
+        EXPECT_EQ(events.seen.back().type, MSGR_EVENT_APP_SHUTDOWN) << "APP_SHUTDOWN comes last";
+        EXPECT_EQ(logs.count("cannot keep 1 page(s) still owed in the journal"), 1u);
+        EXPECT_EQ(logs.count("; reported failed: "), 1u);
+        EXPECT_EQ(logs.count("lost"), 0u);
+    }
+}
+
 // ---- the retry journal ----
 
 // The claims of a journal: the pages a running add-in took from it (<journal>.claim.<pid>.<ns>).
