@@ -614,8 +614,8 @@ class Watchdog {
         thread_ = std::thread([this, seconds] {
             std::unique_lock<std::mutex> lock(mutex_);
             if (!cv_.wait_for(lock, std::chrono::seconds(seconds), [&] { return done_; })) {
-                std::fprintf(stderr, "watchdog: %s did not end within %d s\n", what_.c_str(),
-                             seconds);
+                (void)std::fprintf(stderr, "watchdog: %s did not end within %d s\n", what_.c_str(),
+                                   seconds);
                 std::_Exit(3);
             }
         });
@@ -943,6 +943,10 @@ TEST(PagingJournal, PagesOfARuntimeKilledWhileDeliveringThemAreDeliveredByTheNex
     ASSERT_GE(child, 0) << std::strerror(errno);
     if (child == 0) {
         ::close(ready[0]);
+        // The child's temporary directories (its configuration files) go under d: it is killed
+        // before it could remove them, and the parent's TempDir removes d.
+        const fs::path tmp = d.subdir("child-tmp");
+        ::setenv("TMPDIR", tmp.c_str(), 1);
         Sink sink([](std::size_t) { return 503; });  // the gateway is down throughout
         {
             // A first runtime journals two pages at its destroy.
