@@ -32,7 +32,9 @@
 //    final outcome, across a crash too: the next start moves the journal's pages into a claim
 //    it holds locked while it lives, marks each page done there, and at stop gives what is still
 //    owed back to the journal; a claim left by a process that died is taken by the next start
-//    (see "the journal and the claims" below).
+//    (see "the journal and the claims" below). A page the journal cannot take at unload (a full
+//    disk) is reported failed with its cause: the runtime unloads this add-in before it raises
+//    APP_SHUTDOWN, so its host sees that.
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -151,6 +153,7 @@ class Pager {
         }
         wake();
         if (thread_.joinable()) thread_.join();
+        report_unkept();
         if (multi_ != nullptr) {
             curl_multi_cleanup(multi_);
             multi_ = nullptr;
@@ -185,6 +188,29 @@ class Pager {
     }
 
   private:
+    // Pages owed at stop that the journal could not take: reported failed with the cause. The
+    // runtime unloads this add-in before APP_SHUTDOWN and still takes reports then, so its host
+    // sees them; an unload at another time has reported them failed itself already.
+    void report_unkept() {
+        std::string failed_ids;
+        std::string unreported;
+        for (const auto &[id, hr] : unkept_) {
+            const msgr_hresult posted =
+                host_.post_delivery(host_.ctx, id, MSGR_DELIVERY_FAILED, hr);
+            std::string &to = MSGR_SUCCEEDED(posted) ? failed_ids : unreported;
+            to += (to.empty() ? "" : ", ") + std::to_string(id);
+        }
+        unkept_.clear();
+        if (!failed_ids.empty())
+            log(MSGR_LOG_WARNING, "page(s) not journaled, reported failed: " + failed_ids);
+        if (!unreported.empty()) {
+            log(MSGR_LOG_ERROR,
+                "page(s) not journaled and not reported (the runtime takes no "
+                "report any more): " +
+                    unreported);
+        }
+    }
+
     // The body the gateway is given: the outbox's JSON line or the webhook's JSON.
     std::string body_of(const PageRecord &p) const {
         std::string b = "{";
@@ -635,22 +661,15 @@ class Pager {
         std::string why;
         const int err = append_whole(s_.journal, data, why);
         if (err != 0) {
-            // Reported failed, with the cause, while the runtime still takes reports (it unloads
-            // this add-in before APP_SHUTDOWN); those from the journal stay in the claim.
+            // Reported failed, with the cause, by stop() on the runtime's thread (which does not
+            // wait for room in the runtime's inbox, as this thread would while the runtime's
+            // thread waits for it). Those from the journal stay in the claim.
             const msgr_hresult hr = file_error(err).hr;
-            std::string failed_ids;
-            std::string unreported;
             for (const auto &job : owed) {
-                if (job->resumed) continue;
-                const msgr_hresult posted =
-                    host_.post_delivery(host_.ctx, job->id, MSGR_DELIVERY_FAILED, hr);
-                std::string &to = MSGR_SUCCEEDED(posted) ? failed_ids : unreported;
-                to += (to.empty() ? "" : ", ") + std::to_string(job->id);
+                if (!job->resumed) unkept_.emplace_back(job->id, hr);
             }
-            std::string m = "cannot keep " + std::to_string(owed.size()) +
-                            " page(s) still owed in the journal: " + why;
-            if (!failed_ids.empty()) m += "; reported failed: " + failed_ids;
-            if (!unreported.empty()) m += "; lost (the runtime takes no report): " + unreported;
+            std::string m = "cannot keep " + std::to_string(owed.size()) + " page(s) still owed (" +
+                            ids + ") in the journal: " + why;
             if (claim_fd_ >= 0) m += "; those from the journal stay in the claim " + claim_path_;
             log(MSGR_LOG_ERROR, m);
             return false;
@@ -912,6 +931,7 @@ class Pager {
     // The delivery thread's own.
     std::list<std::unique_ptr<Job>> waiting_;
     std::list<std::unique_ptr<Job>> active_;
+    std::vector<std::pair<std::uint64_t, msgr_hresult>> unkept_;  // see report_unkept()
     int claim_fd_ = -1;       // this add-in's claim, locked while it lives (-1: none)
     std::string claim_path_;  // its path
 };
