@@ -19,11 +19,13 @@ class Inbox {
   public:
     Inbox(std::size_t capacity, std::thread::id owner) : capacity_(capacity), owner_(owner) {}
 
-    // Queues an item. Off the owner thread this waits while the inbox is full; returns false
-    // (and drops nothing the caller still owns) once the inbox is closed.
-    bool push(Item item) {
+    // Queues an item. Off the owner thread this waits while the inbox is full (unless `wait` is
+    // false: the owner thread is waiting for the caller, so it cannot drain; the caller bounds
+    // what it adds so); returns false (and drops nothing the caller still owns) once the inbox
+    // is closed.
+    bool push(Item item, bool wait = true) {
         std::unique_lock<std::mutex> lock(mutex_);
-        if (std::this_thread::get_id() != owner_) {
+        if (wait && std::this_thread::get_id() != owner_) {
             not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
         }
         if (closed_) return false;
