@@ -92,9 +92,6 @@ struct msgr_host_ctx {
     std::uint64_t handing_over = 0;
     // Whether the add-in's reports are taken (false once it is disabled or unloaded).
     std::atomic<bool> accepting{true};
-    // Being unloaded by settle_paging: the owner thread waits for its threads, so its reports
-    // do not wait for room in the inbox (each page is reported once: they are bounded).
-    std::atomic<bool> settling{false};
     // Service ids the add-in may report for (read by its threads; guarded by owed_mutex).
     std::vector<std::string> service_ids;
 };
@@ -399,8 +396,7 @@ msgr_hresult host_post_delivery(msgr_host_ctx *ctx, std::uint64_t message_id,
     if (state == MSGR_DELIVERY_FAILED && MSGR_SUCCEEDED(hr)) hr = MSGR_E_FAIL;
     if (state == MSGR_DELIVERY_SENT) hr = MSGR_S_OK;
     try {
-        if (!ctx->inbox->push(DeliveryDone{message_id, state, hr}, !ctx->settling.load()))
-            return MSGR_E_DISCONNECTED;
+        if (!ctx->inbox->push(DeliveryDone{message_id, state, hr})) return MSGR_E_DISCONNECTED;
     } catch (...) {
         return MSGR_E_OUTOFMEMORY;
     }
@@ -1426,8 +1422,11 @@ bool AddinHost::settle_paging() {
         }
         graveyard_.push_back(rt_.release_paging_provider());  // no page reaches it from now on
         ctx.adapter = nullptr;
-        ctx.settling = true;
-        run_unload(ctx);  // still accepting: it reports the pages it cannot keep
+        // Still accepting: it reports the pages it cannot keep. Its threads, which this one
+        // waits for in the unload, must not wait for room in the inbox meanwhile.
+        ctx.inbox->set_bounded(false);
+        run_unload(ctx);
+        ctx.inbox->set_bounded(true);
         std::size_t kept = 0;
         {
             const std::lock_guard<std::mutex> lock(ctx.owed_mutex);

@@ -869,6 +869,49 @@ TEST(PagingJournalFs, PagesTheJournalCannotTakeAtDestroyAreReportedFailedBeforeA
     }
 }
 
+// The destroy unloads the paging add-in before APP_SHUTDOWN, while its delivery thread may be
+// waiting for room in a full inbox (a host that did not tick): the destroy must not wait for it
+// for ever, and what it reported is seen before APP_SHUTDOWN.
+TEST(PagingOutbox, DestroyReturnsWhileTheAddinWaitsForRoomInAFullInbox) {
+    TempDir d;
+    const fs::path outbox = d / "outbox.jsonl";
+    Host h(addin_config({kAddins}, "[paging]\noutbox = " + toml_string(outbox) + "\n",
+                        "inbox_capacity = 1\n"));
+    ASSERT_EQ(h.find("paging").state, MSGR_ADDIN_LOADED) << h.find("paging").reason;
+    h.signin();
+    msgr_window *w = nullptr;
+    ASSERT_EQ(h.page("mobile@loopback", &w), MSGR_S_OK) << msgr_last_error();
+    std::size_t index = 0;
+    for (int i = 0; i < 5; ++i)
+        ASSERT_EQ(msgr_ui_send(w, ("page " + std::to_string(i)).c_str(), &index), MSGR_S_OK);
+    // No tick: the first report fills the inbox, the second waits for room.
+    const auto lines = [&] {
+        const std::string text = read_file(outbox);
+        return std::count(text.begin(), text.end(), '\n');
+    };
+    for (int i = 0; i < 2000 && lines() < 2; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_GE(lines(), 2);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EventLog events;
+    msgr_subscription sub = 0;
+    ASSERT_EQ(
+        msgr_subscribe(h.rt, static_cast<msgr_event_type>(0), &EventLog::record, &events, &sub),
+        MSGR_S_OK);
+    {
+        const Watchdog dog(60, "destroying a runtime whose inbox is full");
+        msgr_runtime_destroy(h.rt);
+        h.rt = nullptr;
+    }
+    msgr_window_release(w);
+    ASSERT_FALSE(events.seen.empty());
+    EXPECT_EQ(events.seen.back().type, MSGR_EVENT_APP_SHUTDOWN);
+    std::size_t sent = 0;
+    for (const auto &e : events.seen)
+        sent += e.type == MSGR_EVENT_DELIVERY_CHANGE && e.hr == MSGR_S_OK ? 1 : 0;
+    EXPECT_GE(sent, 2u) << "the pages written were reported, before APP_SHUTDOWN";
+}
+
 // ---- the retry journal ----
 
 // The claims of a journal: the pages a running add-in took from it (<journal>.claim.<pid>.<ns>).
