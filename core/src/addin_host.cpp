@@ -1407,6 +1407,44 @@ void AddinHost::disable(msgr_host_ctx &ctx, msgr_hresult hr, const std::string &
 
 void AddinHost::stop(msgr_host_ctx &ctx) {
     withdraw(ctx);
+    run_unload(ctx);
+    ctx.lib.reset();
+}
+
+bool AddinHost::settle_paging() {
+    for (auto &c : addins_) {
+        msgr_host_ctx &ctx = *c;
+        // Only an add-in that provides paging and no contact service: a service must leave the
+        // runtime (withdraw) before its code is unloaded.
+        if (ctx.state != MSGR_ADDIN_LOADED || ctx.adapter == nullptr ||
+            rt_.paging_provider() != ctx.adapter || !ctx.services.empty()) {
+            continue;
+        }
+        graveyard_.push_back(rt_.release_paging_provider());  // no page reaches it from now on
+        ctx.adapter = nullptr;
+        // Still accepting: it reports the pages it cannot keep. Its threads, which this one
+        // waits for in the unload, must not wait for room in the inbox meanwhile.
+        ctx.inbox->set_bounded(false);
+        run_unload(ctx);
+        ctx.inbox->set_bounded(true);
+        std::size_t kept = 0;
+        {
+            const std::lock_guard<std::mutex> lock(ctx.owed_mutex);
+            kept = ctx.owed.size();
+            ctx.owed.clear();
+        }
+        if (kept > 0) {
+            log(MSGR_LOG_INFO, "add-in " + ctx.name + " kept " + std::to_string(kept) +
+                                   " page(s) it still owed for its next start");
+        }
+        stop(ctx);  // disconnects and unmaps it
+        ctx.state = MSGR_ADDIN_UNLOADED;
+        return true;
+    }
+    return false;
+}
+
+void AddinHost::run_unload(msgr_host_ctx &ctx) {
     if (ctx.ran) {
         ctx.ran = false;
         std::string threw;
@@ -1423,7 +1461,6 @@ void AddinHost::stop(msgr_host_ctx &ctx) {
             never_unmapped().push_back(std::move(ctx.lib));
         }
     }
-    ctx.lib.reset();
 }
 
 std::string AddinHost::explain_missing_service(const std::string &setting,

@@ -45,6 +45,13 @@ class AddinHost {
     // withdrawn, pages it owed reported as failed.
     void disable(msgr_host_ctx &ctx, msgr_hresult hr, const std::string &reason);
 
+    // At the runtime's destroy, before APP_SHUTDOWN: unloads the add-in that provides paging
+    // (and no contact service) while it may still report, so that a page it cannot keep for its
+    // next start (its journal) is reported failed, with its cause, before APP_SHUTDOWN; what it
+    // still owes after its unload it kept. Returns whether one was unloaded (the runtime then
+    // dispatches its reports).
+    bool settle_paging();
+
     Runtime &runtime() noexcept { return rt_; }
 
     // The drawers of the loaded add-ins (msgr_addin_draw, msgr_addin_has_drawers).
@@ -69,6 +76,7 @@ class AddinHost {
     void report(msgr_host_ctx &ctx);
     void withdraw(msgr_host_ctx &ctx);
     void stop(msgr_host_ctx &ctx);
+    void run_unload(msgr_host_ctx &ctx);  // calls its unload function (once), guarded
     msgr_host_ctx &add(const std::string &path);
 
     Runtime &rt_;

@@ -24,11 +24,22 @@ class Inbox {
     bool push(Item item) {
         std::unique_lock<std::mutex> lock(mutex_);
         if (std::this_thread::get_id() != owner_) {
-            not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
+            not_full_.wait(lock, [&] { return closed_ || !bounded_ || items_.size() < capacity_; });
         }
         if (closed_) return false;
         items_.push_back(std::move(item));
         return true;
+    }
+
+    // While not bounded, producers do not wait for room, and those waiting go on: for the short
+    // while the owner thread waits for a producer itself and cannot drain (the runtime's destroy
+    // unloading the paging add-in). The inbox may grow past its capacity meanwhile.
+    void set_bounded(bool bounded) {
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            bounded_ = bounded;
+        }
+        not_full_.notify_all();
     }
 
     // Moves up to max items, oldest first, into out (cleared first). Returns how many remain.
@@ -69,6 +80,7 @@ class Inbox {
     const std::size_t capacity_;
     const std::thread::id owner_;
     bool closed_ = false;
+    bool bounded_ = true;
 };
 
 }  // namespace msgr::core

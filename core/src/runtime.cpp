@@ -75,6 +75,19 @@ Runtime::Runtime(Config config)
 void Runtime::announce_shutdown() {
     if (shutdown_announced_) return;
     shutdown_announced_ = true;
+    // The paging add-in goes first, while it may still report: a page it cannot keep for its
+    // next start (its journal on a full disk) is reported failed with its cause, and the host
+    // sees that DELIVERY_CHANGE in a last dispatch round, before APP_SHUTDOWN.
+    if (addins_ && dispatch_depth_ == 0) {
+        try {
+            if (addins_->settle_paging()) {
+                for (int round = 0; tick() == MSGR_S_FALSE && round < 64; ++round) {
+                }
+            }
+        } catch (...) {
+            // Out of memory: the rest of the destroy goes on (the add-in unloads there).
+        }
+    }
     dispatch(Pending{MSGR_EVENT_APP_SHUTDOWN});
 }
 

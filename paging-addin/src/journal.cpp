@@ -2,6 +2,7 @@
 // object (no nesting, no numbers but integers: that is all a journal line holds).
 #include "journal.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <limits>
 
@@ -40,19 +41,48 @@ void json_string(std::string &out, std::string_view s) {
     out.push_back('"');
 }
 
-std::string journal_line(const PageRecord &page) {
-    std::string out = "{\"v\":1,\"id\":" + std::to_string(page.id) +
-                      ",\"time\":" + std::to_string(page.time) + ",\"from\":";
+void page_fields(std::string &out, const PageRecord &page) {
+    out += "\"id\":" + std::to_string(page.id) + ",\"time\":" + std::to_string(page.time) +
+           ",\"from\":";
     json_string(out, page.from);
     out += ",\"to\":";
     json_string(out, page.to);
     out += ",\"service\":";
     json_string(out, page.service);
+}
+
+std::string journal_line(const PageRecord &page) {
+    std::string out = "{\"v\":1,";
+    page_fields(out, page);
     out += ",\"text\":";
     json_string(out, page.text);
     if (page.in_flight) out += ",\"in_flight\":true";
     out += "}";
     return out;
+}
+
+namespace {
+constexpr std::string_view kDoneHead = "{\"v\":1,\"done\":";
+}  // namespace
+
+std::string done_line(std::uint64_t line) {
+    return std::string(kDoneHead) + std::to_string(line) + "}";
+}
+
+bool parse_done_line(std::string_view line, std::uint64_t &out) {
+    if (line.size() <= kDoneHead.size() + 1 || line.substr(0, kDoneHead.size()) != kDoneHead ||
+        line.back() != '}') {
+        return false;
+    }
+    const std::string_view digits =
+        line.substr(kDoneHead.size(), line.size() - kDoneHead.size() - 1);
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    // Exactly what done_line writes: no sign, no leading zero, nothing after the digits.
+    if (ec != std::errc() || end != digits.data() + digits.size() || done_line(v) != line)
+        return false;
+    out = v;
+    return true;
 }
 
 namespace {

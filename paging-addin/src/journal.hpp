@@ -36,8 +36,20 @@ constexpr std::size_t kMaxJournalLine = std::size_t{1} << 20;
 // it is.
 void json_string(std::string &out, std::string_view s);
 
+// Appends the fields a page's journal line, its outbox line and its webhook body share:
+// "id":…,"time":…,"from":…,"to":…,"service":… (no braces, no leading comma).
+void page_fields(std::string &out, const PageRecord &page);
+
 // The journal line of a page (without its newline).
 std::string journal_line(const PageRecord &page);
+
+// A line of a claim (the pages a running add-in took from the journal) saying that the page on
+// its line `line` (0-based, counting every line of the claim) has its final outcome:
+// {"v":1,"done":N}, without its newline.
+std::string done_line(std::uint64_t line);
+
+// Reads a line done_line wrote; false for anything else (a page line, a torn or edited line).
+bool parse_done_line(std::string_view line, std::uint64_t &out);
 
 // Reads one journal line (without its newline): a JSON object with "v" (1, the format), "id" and
 // "time" (integers), "to" and "text" (strings), optionally "from", "service" (strings) and

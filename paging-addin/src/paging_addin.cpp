@@ -28,13 +28,20 @@
 //    in flight) go to the retry journal ([paging] journal, by default paging-journal.jsonl next
 //    to the outbox), and the next start delivers them through the gateway it is configured with
 //    and logs the outcome (their windows belonged to the runtime that is gone). A journal line
-//    that cannot be read is skipped with a log line.
+//    that cannot be read is skipped with a log line. The journal keeps a page until it has a
+//    final outcome, across a crash too: the next start moves the journal's pages into a claim
+//    it holds locked while it lives, marks each page done there, and at stop gives what is still
+//    owed back to the journal; a claim left by a process that died is taken by the next start
+//    (see "the journal and the claims" below). A page the journal cannot take at unload (a full
+//    disk) is reported failed with its cause: the runtime unloads this add-in before it raises
+//    APP_SHUTDOWN, so its host sees that.
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -99,9 +106,11 @@ std::string fold(std::string_view s) {
 
 struct Job {
     std::uint64_t id = 0;
-    PageRecord page;       // what the journal keeps of it
-    std::string body;      // the JSON object (a line of the outbox, or the webhook's body)
-    bool resumed = false;  // from the journal: its window belonged to a runtime that is gone
+    PageRecord page;        // what the journal keeps of it
+    std::string body;       // the JSON object (a line of the outbox, or the webhook's body)
+    bool resumed = false;   // from the journal: its window belonged to a runtime that is gone
+    std::uint64_t seq = 0;  // the order it was accepted (or resumed) in by this add-in
+    std::uint64_t claim_line = 0;  // resumed: its line in this add-in's claim (see claim())
     int attempts = 0;
     Clock::time_point due{};
     CURL *easy = nullptr;
@@ -144,6 +153,7 @@ class Pager {
         }
         wake();
         if (thread_.joinable()) thread_.join();
+        report_unkept();
         if (multi_ != nullptr) {
             curl_multi_cleanup(multi_);
             multi_ = nullptr;
@@ -178,6 +188,29 @@ class Pager {
     }
 
   private:
+    // Pages owed at stop that the journal could not take: reported failed with the cause. The
+    // runtime unloads this add-in before APP_SHUTDOWN and still takes reports then, so its host
+    // sees them; an unload at another time has reported them failed itself already.
+    void report_unkept() {
+        std::string failed_ids;
+        std::string unreported;
+        for (const auto &[id, hr] : unkept_) {
+            const msgr_hresult posted =
+                host_.post_delivery(host_.ctx, id, MSGR_DELIVERY_FAILED, hr);
+            std::string &to = MSGR_SUCCEEDED(posted) ? failed_ids : unreported;
+            to += (to.empty() ? "" : ", ") + std::to_string(id);
+        }
+        unkept_.clear();
+        if (!failed_ids.empty())
+            log(MSGR_LOG_WARNING, "page(s) not journaled, reported failed: " + failed_ids);
+        if (!unreported.empty()) {
+            log(MSGR_LOG_ERROR,
+                "page(s) not journaled and not reported (the runtime takes no "
+                "report any more): " +
+                    unreported);
+        }
+    }
+
     // The body the gateway is given: the outbox's JSON line or the webhook's JSON.
     std::string body_of(const PageRecord &p) const {
         std::string b = "{";
@@ -198,13 +231,7 @@ class Pager {
             json_string(b, p.text);
             b += ",";
         }
-        b +=
-            "\"id\":" + std::to_string(p.id) + ",\"time\":" + std::to_string(p.time) + ",\"from\":";
-        json_string(b, p.from);
-        b += ",\"to\":";
-        json_string(b, p.to);
-        b += ",\"service\":";
-        json_string(b, p.service);
+        msgr::paging::page_fields(b, p);
         b += "}";
         return b;
     }
@@ -223,6 +250,7 @@ class Pager {
         p.to = req.to ? req.to : "";
         p.service = req.to_service ? req.to_service : "";
         job->body = body_of(p);
+        job->seq = next_seq_++;
         bool full = false;
         {
             const std::lock_guard<std::mutex> lock(mutex_);
@@ -250,7 +278,9 @@ class Pager {
 
     void finish(Job &job, msgr_delivery_state state, msgr_hresult hr) {
         if (job.resumed) {
-            // Its window belonged to the runtime that journaled it: the log is where it ends.
+            // Its window belonged to the runtime that journaled it: the log is where it ends, and
+            // the claim says it ended (a crash from now on does not deliver it again).
+            mark_done(job);
             if (state == MSGR_DELIVERY_SENT) {
                 log(MSGR_LOG_INFO, "page " + std::to_string(job.id) + " to " + job.page.to +
                                        " from the journal was delivered");
@@ -299,12 +329,29 @@ class Pager {
             case EACCES:
             case EPERM:
                 return {MSGR_E_ACCESSDENIED, false};
+            case kNotRegular:
+                return {MSGR_E_INVALID_DATA, false};  // a configuration to fix, not a moment
             default:
                 return {MSGR_E_FAIL, true};
         }
     }
 
     static std::string cause(int err) { return std::generic_category().message(err); }
+
+    // The error append_whole gives for a path that is not a regular file (no errno has this
+    // value: they are all positive).
+    static constexpr int kNotRegular = -1;
+
+    // What a file that is not a regular one is (core's config.cpp has its own: an add-in sees
+    // only sdk/).
+    static const char *kind_of(mode_t mode) {
+        if (S_ISDIR(mode)) return "a directory";
+        if (S_ISFIFO(mode)) return "a FIFO";
+        if (S_ISSOCK(mode)) return "a socket";
+        if (S_ISCHR(mode)) return "a character device";
+        if (S_ISBLK(mode)) return "a block device";
+        return "not a regular file";
+    }
 
     // Creates the missing directories above `file`, mode 0700 (pages are private). Directories
     // that exist keep their modes: they are the user's (a home, a shared data directory).
@@ -341,10 +388,17 @@ class Pager {
     // another writer's line. Returns 0, or the errno of what failed with `why` saying what.
     int append_whole(const std::string &path, std::string_view data, std::string &why) {
         if (const int err = make_parents(path, why); err != 0) return err;
-        // Read too: a torn line is found by reading the end.
-        const int fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        // Read too: a torn line is found by reading the end. O_NONBLOCK: a FIFO there must not
+        // block this thread (and the runtime's destroy, which joins it); a regular file ignores
+        // it. Symbolic links are followed: a user may link the outbox elsewhere.
+        const int fd =
+            ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0600);
         if (fd < 0) {
             const int err = errno;
+            if (err == EISDIR) {
+                why = path + " is a directory, not a regular file";
+                return kNotRegular;
+            }
             why = "cannot open " + path + ": " + cause(err);
             return err;
         }
@@ -357,19 +411,15 @@ class Pager {
             why = "cannot read the size of " + path + ": " + cause(err);
             return err;
         }
+        if (!S_ISREG(st.st_mode)) {
+            ::close(fd);
+            why = path + " is " + kind_of(st.st_mode) + ", not a regular file";
+            return kNotRegular;
+        }
         off_t before = st.st_size;
         if (before > 0) cut_torn_line(fd, path, before);
         std::size_t done = 0;
-        int err = 0;
-        while (done < data.size()) {
-            const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) {
-                err = n < 0 ? errno : EIO;
-                break;
-            }
-            done += static_cast<std::size_t>(n);
-        }
+        int err = write_all(fd, data, done);
         if (err == 0 && ::fsync(fd) != 0) err = errno;
         if (err != 0) {
             why = "cannot write " + path + ": " + cause(err);
@@ -389,6 +439,25 @@ class Pager {
         }
         ::close(fd);
         return err;
+    }
+
+    // Writes all of `data`; returns 0 or the errno that stopped it, `done` the bytes written.
+    static int write_all(int fd, std::string_view data, std::size_t &done) {
+        while (done < data.size()) {
+            const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return n < 0 ? errno : EIO;
+            done += static_cast<std::size_t>(n);
+        }
+        return 0;
+    }
+
+    // Makes the names in `dir` durable (a file created, renamed or removed there).
+    static void sync_dir(const fs::path &dir) {
+        const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) return;
+        (void)::fsync(fd);
+        ::close(fd);
     }
 
     // The file ends in the middle of a line (a crash during an append): cuts that line off.
@@ -557,15 +626,32 @@ class Pager {
                 owed.push_back(std::move(job));
             incoming_.clear();
         }
-        // In the order they were accepted: the next start sends them in that order.
-        std::sort(owed.begin(), owed.end(),
-                  [](const auto &a, const auto &b) { return a->id < b->id; });
-        keep_in_journal(owed);
+        // In the order they were accepted, those from the journal (older) first: the next start
+        // sends them in that order. Not by id: the ids of pages from the journal are those of
+        // the runtime that accepted them, and may equal or pass this runtime's.
+        std::sort(owed.begin(), owed.end(), [](const auto &a, const auto &b) {
+            return a->resumed != b->resumed ? a->resumed : a->seq < b->seq;
+        });
+        const bool kept = keep_in_journal(owed);
+        // The pages from the claim are in the journal again (or done): the claim goes. When they
+        // could not be journaled it stays, unlocked from now on: the next start takes them.
+        if (claim_fd_ >= 0) {
+            if (kept && ::unlink(claim_path_.c_str()) == 0) {
+                sync_dir(fs::path(claim_path_).parent_path());
+            } else if (kept) {
+                log(MSGR_LOG_WARNING, "cannot remove the claim " + claim_path_ + ": " +
+                                          cause(errno) +
+                                          "; its pages may be delivered again at the next start");
+            }
+            ::close(claim_fd_);  // unlinked first: a start waiting for it finds it gone
+            claim_fd_ = -1;
+        }
     }
 
-    // Appends the pages still owed to the journal (one write: all of them or none).
-    void keep_in_journal(const std::vector<std::unique_ptr<Job>> &owed) {
-        if (owed.empty()) return;
+    // Appends the pages still owed to the journal (one write: all of them or none). Returns
+    // whether they are there.
+    bool keep_in_journal(const std::vector<std::unique_ptr<Job>> &owed) {
+        if (owed.empty()) return true;
         std::string data;
         std::string ids;
         for (const auto &job : owed) {
@@ -573,22 +659,174 @@ class Pager {
             ids += (ids.empty() ? "" : ", ") + std::to_string(job->id);
         }
         std::string why;
-        if (append_whole(s_.journal, data, why) != 0) {
-            log(MSGR_LOG_ERROR, "cannot keep " + std::to_string(owed.size()) +
-                                    " page(s) still owed in the journal: " + why +
-                                    "; these pages are lost: " + ids);
-            return;
+        const int err = append_whole(s_.journal, data, why);
+        if (err != 0) {
+            // Reported failed, with the cause, by stop() on the runtime's thread (which does not
+            // wait for room in the runtime's inbox, as this thread would while the runtime's
+            // thread waits for it). Those from the journal stay in the claim.
+            const msgr_hresult hr = file_error(err).hr;
+            for (const auto &job : owed) {
+                if (!job->resumed) unkept_.emplace_back(job->id, hr);
+            }
+            std::string m = "cannot keep " + std::to_string(owed.size()) + " page(s) still owed (" +
+                            ids + ") in the journal: " + why;
+            if (claim_fd_ >= 0) m += "; those from the journal stay in the claim " + claim_path_;
+            log(MSGR_LOG_ERROR, m);
+            return false;
         }
         log(MSGR_LOG_INFO, std::to_string(owed.size()) + " page(s) still owed (" + ids +
                                ") kept in the journal " + s_.journal +
                                "; the next start delivers them");
+        return true;
     }
 
-    // Takes the pages a previous run left in the journal (emptying it under its lock, so that
-    // two runtimes sharing it do not both deliver them) and queues them first.
+    // ---- the journal and the claims ----
+    //
+    // A page stays on disk until it has a final outcome. At start, the pages in the journal move
+    // (under the journal's lock) into a claim: a file next to the journal,
+    // <journal>.claim.<pid>.<ns>, that this add-in holds locked (flock) for its life. The journal
+    // is emptied only once the claim is on disk. A page from the claim that reaches its final
+    // outcome gets a done line there. At stop, the pages still owed go to the journal and the
+    // claim is removed. A claim nobody holds locked was left by a process that died (a crash,
+    // SIGKILL: the kernel drops its locks); the next start takes the pages in it that are not
+    // done. A page is in the journal or in one locked claim, so two runtimes sharing a journal
+    // never both deliver it; a crash between two of these steps may deliver a page twice, never
+    // lose it.
+
+    // Whether `name` is that of a claim of the journal `journal_name`.
+    static bool is_claim_name(const std::string &name, const std::string &journal_name) {
+        const std::string head = journal_name + ".claim.";
+        if (name.size() <= head.size() || name.compare(0, head.size(), head) != 0) return false;
+        return name.find_first_not_of("0123456789.", head.size()) == std::string::npos;
+    }
+
+    // Reads the pages of a journal or a claim (open and locked): skips with a log line the lines
+    // that cannot be read, and the pages a done line marks. False (with a log line) when the
+    // file is not read at all.
+    bool read_pages(int fd, const std::string &what, const std::string &path,
+                    std::vector<PageRecord> &out) {
+        const std::string named = what + " " + path;
+        struct stat st {};
+        if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            log(MSGR_LOG_WARNING, named + " is not a regular file; not read");
+            return false;
+        }
+        if (st.st_size > kMaxJournalBytes) {
+            // Too large for one this add-in wrote: kept for a person to look at, out of the way.
+            const std::string aside = path + ".unread";
+            const bool moved = ::rename(path.c_str(), aside.c_str()) == 0;
+            log(MSGR_LOG_ERROR,
+                named + " is larger than " + std::to_string(kMaxJournalBytes >> 20) + " MiB; " +
+                    (moved ? "moved to " + aside : "left as it is") + ", not resumed");
+            return false;
+        }
+        std::string text(static_cast<std::size_t>(st.st_size), '\0');
+        std::size_t got = 0;
+        while (got < text.size()) {
+            const ssize_t n =
+                ::pread(fd, text.data() + got, text.size() - got, static_cast<off_t>(got));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            got += static_cast<std::size_t>(n);
+        }
+        if (got != text.size()) {
+            log(MSGR_LOG_WARNING,
+                "cannot read " + named + ": " + cause(errno) + "; left as it is, not resumed");
+            return false;
+        }
+        std::vector<std::pair<std::uint64_t, PageRecord>> pages;  // with their line (0-based)
+        std::unordered_set<std::uint64_t> done;
+        std::uint64_t line_no = 0;
+        std::string_view rest(text);
+        for (; !rest.empty(); ++line_no) {
+            const std::size_t nl = rest.find('\n');
+            const std::string_view line = rest.substr(0, nl);
+            rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+            if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+            PageRecord page;
+            std::string why;
+            std::uint64_t done_at = 0;
+            if (nl == std::string_view::npos) {
+                why = "the line is incomplete (no newline: a write that never finished)";
+            } else if (msgr::paging::parse_done_line(line, done_at)) {
+                done.insert(done_at);
+                continue;
+            } else if (!msgr::paging::parse_journal_line(line, page, why)) {
+                why.insert(0, "not a page: ");
+            }
+            if (!why.empty()) {
+                std::string m = named + ", line " + std::to_string(line_no + 1) + ": ";
+                m += why;
+                m += "; skipped";
+                log(MSGR_LOG_WARNING, m);
+                continue;
+            }
+            pages.emplace_back(line_no, std::move(page));
+        }
+        for (auto &[at, page] : pages) {
+            if (done.count(at) == 0) out.push_back(std::move(page));
+        }
+        return true;
+    }
+
+    // Writes `pages` to a new claim, locked by this add-in from now on (claim_fd_). The caller
+    // holds the journal's lock, so no start looking for claims left behind sees it half written.
+    bool claim(const std::vector<PageRecord> &pages) {
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+        const std::string path =
+            s_.journal + ".claim." + std::to_string(::getpid()) + "." + std::to_string(ns);
+        const int fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            log(MSGR_LOG_ERROR, "cannot create the claim " + path + ": " + cause(errno) +
+                                    "; the journal's pages are left in it for the next start");
+            return false;
+        }
+        while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
+        }
+        std::string data;
+        for (const auto &page : pages)
+            data += msgr::paging::journal_line(page) + "\n";
+        std::size_t done = 0;
+        int err = write_all(fd, data, done);
+        if (err == 0 && ::fsync(fd) != 0) err = errno;
+        if (err != 0) {
+            log(MSGR_LOG_ERROR, "cannot write the claim " + path + ": " + cause(err) +
+                                    "; the journal's pages are left in it for the next start");
+            (void)::unlink(path.c_str());
+            ::close(fd);
+            return false;
+        }
+        sync_dir(fs::path(path).parent_path());
+        claim_fd_ = fd;
+        claim_path_ = path;
+        return true;
+    }
+
+    // Notes in the claim that a page from it has its final outcome.
+    void mark_done(const Job &job) {
+        if (claim_fd_ < 0) return;
+        const std::string line = msgr::paging::done_line(job.claim_line) + "\n";
+        std::size_t done = 0;
+        int err = write_all(claim_fd_, line, done);
+        if (err == 0 && ::fsync(claim_fd_) != 0) err = errno;
+        if (err != 0) {
+            log(MSGR_LOG_WARNING, "cannot note in the claim " + claim_path_ + " that page " +
+                                      std::to_string(job.id) + " is done: " + cause(err) +
+                                      "; should this runtime not stop cleanly, it is delivered "
+                                      "again");
+        }
+    }
+
+    // Takes the pages a previous run left in the journal, and those in claims whose runtime died,
+    // into a claim of this add-in's (so that two runtimes sharing the journal do not both
+    // deliver them), and queues them first.
     void resume_journal() {
         const std::string &path = s_.journal;
-        const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+        // Created when missing (empty): its lock guards the claims too. Not its directory: where
+        // there is none, there is no journal and no claim.
+        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0600);
         if (fd < 0) {
             if (errno != ENOENT) {
                 log(MSGR_LOG_WARNING, "cannot open the journal " + path + ": " + cause(errno) +
@@ -598,63 +836,68 @@ class Pager {
         }
         while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
         }
+        std::vector<PageRecord> pages;
+        if (!read_pages(fd, "the journal", path, pages)) {
+            ::close(fd);
+            return;
+        }
+        const std::size_t from_journal = pages.size();
         struct stat st {};
-        if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-            log(MSGR_LOG_WARNING, "the journal " + path + " is not a regular file; not read");
-            ::close(fd);
-            return;
-        }
-        if (st.st_size > kMaxJournalBytes) {
-            // Too large for one this add-in wrote: kept for a person to look at, out of the way.
-            const std::string aside = path + ".unread";
-            const bool moved = ::rename(path.c_str(), aside.c_str()) == 0;
-            log(MSGR_LOG_ERROR, "the journal " + path + " is larger than " +
-                                    std::to_string(kMaxJournalBytes >> 20) + " MiB; " +
-                                    (moved ? "moved to " + aside : "left as it is") +
-                                    ", not resumed");
-            ::close(fd);
-            return;
-        }
-        std::string text(static_cast<std::size_t>(st.st_size), '\0');
-        std::size_t got = 0;
-        while (got < text.size()) {
-            const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) break;
-            got += static_cast<std::size_t>(n);
-        }
-        if (got != text.size()) {
-            log(MSGR_LOG_WARNING, "cannot read the journal " + path + ": " + cause(errno) +
-                                      "; left as it is, not resumed");
-            ::close(fd);
-            return;
-        }
-        std::size_t resumed = 0;
-        std::size_t line_no = 0;
-        std::string_view rest(text);
-        while (!rest.empty()) {
-            ++line_no;
-            const std::size_t nl = rest.find('\n');
-            const std::string_view line = rest.substr(0, nl);
-            rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
-            if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-            PageRecord page;
-            std::string why;
-            if (nl == std::string_view::npos) {
-                why = "the line is incomplete (no newline: a write that never finished)";
-            } else if (!msgr::paging::parse_journal_line(line, page, why)) {
-                why.insert(0, "not a page: ");
-            }
-            if (!why.empty()) {
-                std::string m = "the journal " + path + ", line " + std::to_string(line_no) + ": ";
-                m += why;
-                m += "; skipped";
-                log(MSGR_LOG_WARNING, m);
+        const bool journal_empty = ::fstat(fd, &st) == 0 && st.st_size == 0;
+        // Claims left by runtimes that died: their lock is free.
+        std::vector<std::pair<int, std::string>> orphans;
+        const fs::path dir = fs::path(path).parent_path();
+        const std::string journal_name = fs::path(path).filename().string();
+        std::error_code ec;
+        for (fs::directory_iterator it(dir.empty() ? fs::path(".") : dir, ec), end;
+             !ec && it != end; it.increment(ec)) {
+            const std::string name = it->path().filename().string();
+            if (!is_claim_name(name, journal_name)) continue;
+            const std::string claim_path = (dir / name).string();
+            const int cfd = ::open(claim_path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+            if (cfd < 0) continue;
+            struct stat cst {};
+            // Locked: its runtime lives. No link any more: taken by another start meanwhile.
+            if (::flock(cfd, LOCK_EX | LOCK_NB) != 0 || ::fstat(cfd, &cst) != 0 ||
+                cst.st_nlink == 0) {
+                ::close(cfd);
                 continue;
             }
+            const std::size_t before = pages.size();
+            if (!read_pages(cfd, "the claim", claim_path, pages)) {
+                ::close(cfd);
+                continue;
+            }
+            log(MSGR_LOG_WARNING,
+                "the claim " + claim_path + " was left by a runtime that did not stop cleanly; " +
+                    std::to_string(pages.size() - before) + " page(s) in it are still owed");
+            orphans.emplace_back(cfd, claim_path);
+        }
+        // In the order they were accepted, across the runtimes that accepted them.
+        std::stable_sort(pages.begin(), pages.end(),
+                         [](const PageRecord &a, const PageRecord &b) { return a.time < b.time; });
+        const bool claimed = pages.empty() || claim(pages);
+        if (claimed) {
+            // Emptied, not removed: a writer waiting for the lock holds this file open.
+            if (!journal_empty && (::ftruncate(fd, 0) != 0 || ::fsync(fd) != 0)) {
+                log(MSGR_LOG_WARNING, "cannot empty the journal " + path + ": " + cause(errno) +
+                                          "; its pages may be delivered again at the next start");
+            }
+            for (const auto &[cfd, claim_path] : orphans)
+                (void)::unlink(claim_path.c_str());
+            if (!orphans.empty()) sync_dir(dir);
+        }
+        for (const auto &[cfd, claim_path] : orphans)
+            ::close(cfd);
+        ::close(fd);
+        if (!claimed) return;
+        for (std::size_t i = 0; i < pages.size(); ++i) {
+            PageRecord &page = pages[i];
             auto job = std::make_unique<Job>();
             job->id = page.id;
             job->resumed = true;
+            job->seq = next_seq_++;
+            job->claim_line = i;
             job->body = body_of(page);
             if (page.in_flight) {
                 log(MSGR_LOG_INFO, "page " + std::to_string(page.id) +
@@ -664,17 +907,12 @@ class Pager {
             job->page = std::move(page);
             job->page.in_flight = false;
             waiting_.push_back(std::move(job));
-            ++resumed;
         }
-        // Emptied, not removed: a writer waiting for the lock holds this file open.
-        if (::ftruncate(fd, 0) != 0 || ::fsync(fd) != 0) {
-            log(MSGR_LOG_WARNING, "cannot empty the journal " + path + ": " + cause(errno) +
-                                      "; its pages may be delivered again at the next start");
-        }
-        ::close(fd);
-        if (resumed > 0) {
+        if (!pages.empty()) {
             log(MSGR_LOG_INFO,
-                "resuming " + std::to_string(resumed) + " page(s) from the journal " + path);
+                "resuming " + std::to_string(pages.size()) + " page(s) from the journal " + path +
+                    " (" + std::to_string(from_journal) + " from it, " +
+                    std::to_string(pages.size() - from_journal) + " from claims left behind)");
         }
     }
 
@@ -687,11 +925,15 @@ class Pager {
     std::mutex mutex_;  // guards incoming_ and stopping_
     std::condition_variable cv_;
     std::deque<std::unique_ptr<Job>> incoming_;
+    std::atomic<std::uint64_t> next_seq_{0};  // Job::seq (the host's thread and the delivery one)
     bool stopping_ = false;
 
     // The delivery thread's own.
     std::list<std::unique_ptr<Job>> waiting_;
     std::list<std::unique_ptr<Job>> active_;
+    std::vector<std::pair<std::uint64_t, msgr_hresult>> unkept_;  // see report_unkept()
+    int claim_fd_ = -1;       // this add-in's claim, locked while it lives (-1: none)
+    std::string claim_path_;  // its path
 };
 
 // ---- configuration ------------------------------------------------------------------------

@@ -6,9 +6,13 @@
 #include <fcntl.h>
 #include <httplib.h>
 #include <linux/capability.h>
+#include <poll.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include <atomic>
 #include <cerrno>
@@ -602,11 +606,97 @@ TEST(PagingOutbox, AccessDeniedNamesItsCause) {
     fs::permissions(locked, fs::perms(0755));
 }
 
-// A small tmpfs mounted for one test, unmounted at its end whatever happened.
+// Ends the test process with a message if it is still alive after `seconds` (a hang fails the
+// test instead of hanging it), unless disarmed by its destructor first.
+class Watchdog {
+  public:
+    Watchdog(int seconds, std::string what) : what_(std::move(what)) {
+        thread_ = std::thread([this, seconds] {
+            std::unique_lock<std::mutex> lock(mutex_);
+            if (!cv_.wait_for(lock, std::chrono::seconds(seconds), [&] { return done_; })) {
+                (void)std::fprintf(stderr, "watchdog: %s did not end within %d s\n", what_.c_str(),
+                                   seconds);
+                std::_Exit(3);
+            }
+        });
+    }
+    ~Watchdog() {
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            done_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+    }
+    Watchdog(const Watchdog &) = delete;
+    Watchdog &operator=(const Watchdog &) = delete;
+
+  private:
+    std::string what_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool done_ = false;
+    std::thread thread_;
+};
+
+TEST(PagingOutbox, AFifoOrADirectoryIsRefusedAtOnceAndDestroyReturns) {
+    TempDir d;
+    const fs::path fifo = d / "outbox.fifo";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+    const fs::path dir = d.subdir("outbox.dir");
+    // Nobody reads the FIFO: a page larger than a pipe's 64 KiB would block a writer for good
+    // (and the destroy that joins it).
+    const Watchdog dog(60, "paging into a FIFO and a directory");
+    LogCapture logs;
+    const std::string big(65000, 'p');
+    for (const auto &[path, kind] : {std::pair<fs::path, std::string>{fifo, "a FIFO"},
+                                     std::pair<fs::path, std::string>{dir, "a directory"}}) {
+        {
+            Host h(paging_config("max_length = 65535\nretries = 5\nretry_backoff_ms = 1\n", path));
+            ASSERT_EQ(h.find("paging").state, MSGR_ADDIN_LOADED) << h.find("paging").reason;
+            h.signin();
+            std::size_t index = 0;
+            msgr_window *w = send_page(h, big.c_str(), index);
+            ASSERT_NE(w, nullptr);
+            const msgr_message m = h.wait_delivery(w, index);
+            EXPECT_EQ(m.delivery, MSGR_DELIVERY_FAILED) << kind;
+            EXPECT_EQ(m.delivery_result, MSGR_E_INVALID_DATA)
+                << kind << ": " << msgr_hresult_name(m.delivery_result);
+            msgr_window_release(w);
+        }  // the destroy returns
+        EXPECT_EQ(logs.count(path.string() + " is " + kind + ", not a regular file"), 1u) << kind;
+    }
+    EXPECT_EQ(logs.count("attempt 1 failed"), 0u) << "a path of the wrong kind is not retried";
+    EXPECT_TRUE(fs::is_fifo(fifo));
+    EXPECT_TRUE(fs::is_directory(dir) && fs::is_empty(dir));
+}
+
+// Gives this process a mount namespace of its own (once): a tmpfs mounted there is seen by no
+// one else and goes with the process, even when a test is killed before it unmounts. The threads
+// started afterwards (the add-in's) inherit it. Returns "" or why not.
+std::string private_mount_namespace() {
+    static const std::string error = [] {
+        if (::unshare(CLONE_NEWNS) != 0)
+            return std::string("unshare(CLONE_NEWNS): ") + std::strerror(errno);
+        // Mounts made here must not propagate back to the machine's namespace.
+        if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+            return std::string("making / private: ") + std::strerror(errno);
+        return std::string();
+    }();
+    return error;
+}
+
+// A small tmpfs mounted for one test (in the process's own mount namespace), unmounted at its
+// end whatever happened.
 class Tmpfs {
   public:
     Tmpfs(const fs::path &at, const std::string &options) : at_(at) {
         fs::create_directories(at_);
+        if (const std::string why = private_mount_namespace(); !why.empty()) {
+            error = "cannot have a mount namespace of its own (" + why +
+                    "): the machine does not allow it (needs CAP_SYS_ADMIN)";
+            return;
+        }
         if (::mount("tmpfs", at_.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, options.c_str()) != 0) {
             error = std::string("cannot mount a tmpfs (") + std::strerror(errno) +
                     "): the machine does not allow it (needs CAP_SYS_ADMIN)";
@@ -685,6 +775,11 @@ TEST(PagingOutboxFs, ReadOnlyFileSystemFailsThePageWithWriteProtect) {
     const std::string before = outbox_line(200);
     write_file(outbox, before);
     ASSERT_TRUE(tmpfs.remount_read_only()) << std::strerror(errno);
+    // Mounted in this process's own namespace: the parent process (ctest, a shell) sees none.
+    const std::string mnt = (d / "mnt").string();
+    EXPECT_NE(read_file("/proc/self/mounts").find(mnt), std::string::npos);
+    EXPECT_EQ(read_file("/proc/" + std::to_string(::getppid()) + "/mounts").find(mnt),
+              std::string::npos);
     LogCapture logs;
     Host h(paging_config("", outbox));
     // A directory that does not exist yet cannot be made there either.
@@ -711,7 +806,123 @@ TEST(PagingOutboxFs, ReadOnlyFileSystemFailsThePageWithWriteProtect) {
     msgr_window_release(w);
 }
 
+// What a host sees of a runtime's events: their types and results, in order.
+struct EventLog {
+    struct Seen {
+        msgr_event_type type;
+        msgr_hresult hr;
+        std::size_t index;
+    };
+    std::vector<Seen> seen;
+    static void record(const msgr_event *ev, void *user) {
+        static_cast<EventLog *>(user)->seen.push_back({ev->type, ev->hr, ev->index});
+    }
+};
+
+// A page the journal cannot take at the runtime's destroy (its file system is full, or read-only)
+// is reported failed with the cause before APP_SHUTDOWN: the host sees it, it is not lost in
+// silence.
+TEST(PagingJournalFs, PagesTheJournalCannotTakeAtDestroyAreReportedFailedBeforeAppShutdown) {
+    for (const bool read_only : {false, true}) {
+        TempDir d;
+        Tmpfs tmpfs(d / "mnt", "size=64k,mode=0755");
+        if (!tmpfs.error.empty()) GTEST_SKIP() << tmpfs.error;
+        const fs::path journal = d / "mnt" / "journal.jsonl";
+        Sink sink([](std::size_t) { return 503; });
+        LogCapture logs;
+        EventLog events;
+        Host h(webhook_config(sink.url(), "retries = 5\nretry_backoff_ms = 60000\n", journal));
+        msgr_subscription sub = 0;
+        ASSERT_EQ(
+            msgr_subscribe(h.rt, static_cast<msgr_event_type>(0), &EventLog::record, &events, &sub),
+            MSGR_S_OK)
+            << msgr_last_error();
+        h.signin();
+        std::size_t index = 0;
+        msgr_window *w = send_page(h, "nowhere to keep it", index);
+        ASSERT_NE(w, nullptr);
+        ASSERT_TRUE(sink.wait_for_requests(1));  // tried once; the retry is a minute away
+        if (read_only) {
+            ASSERT_TRUE(tmpfs.remount_read_only()) << std::strerror(errno);
+        } else {
+            fill(d / "mnt" / "filler");
+        }
+        h.tick(5);
+        events.seen.clear();
+        msgr_runtime_destroy(h.rt);
+        h.rt = nullptr;
+        msgr_window_release(w);
+        const msgr_hresult want = read_only ? MSGR_E_WRITE_PROTECT : MSGR_E_DISK_FULL;
+        ASSERT_GE(events.seen.size(), 2u);
+        std::size_t change = events.seen.size();
+        for (std::size_t i = 0; i < events.seen.size(); ++i) {
+            if (events.seen[i].type == MSGR_EVENT_DELIVERY_CHANGE && change == events.seen.size())
+                change = i;
+        }
+        ASSERT_LT(change, events.seen.size()) << "no DELIVERY_CHANGE at destroy";
+        EXPECT_EQ(events.seen[change].hr, want) << msgr_hresult_name(events.seen[change].hr);
+        EXPECT_EQ(events.seen[change].index, index);
+        EXPECT_EQ(events.seen.back().type, MSGR_EVENT_APP_SHUTDOWN) << "APP_SHUTDOWN comes last";
+        EXPECT_EQ(logs.count("cannot keep 1 page(s) still owed (1) in the journal"), 1u);
+        EXPECT_EQ(logs.count("page(s) not journaled, reported failed: "), 1u);
+        EXPECT_EQ(logs.count("not reported"), 0u);
+    }
+}
+
+// The destroy unloads the paging add-in before APP_SHUTDOWN, while its delivery thread may be
+// waiting for room in a full inbox (a host that did not tick): the destroy must not wait for it
+// for ever, and what it reported is seen before APP_SHUTDOWN.
+TEST(PagingOutbox, DestroyReturnsWhileTheAddinWaitsForRoomInAFullInbox) {
+    TempDir d;
+    const fs::path outbox = d / "outbox.jsonl";
+    Host h(addin_config({kAddins}, "[paging]\noutbox = " + toml_string(outbox) + "\n",
+                        "inbox_capacity = 1\n"));
+    ASSERT_EQ(h.find("paging").state, MSGR_ADDIN_LOADED) << h.find("paging").reason;
+    h.signin();
+    msgr_window *w = nullptr;
+    ASSERT_EQ(h.page("mobile@loopback", &w), MSGR_S_OK) << msgr_last_error();
+    std::size_t index = 0;
+    for (int i = 0; i < 5; ++i)
+        ASSERT_EQ(msgr_ui_send(w, ("page " + std::to_string(i)).c_str(), &index), MSGR_S_OK);
+    // No tick: the first report fills the inbox, the second waits for room.
+    const auto lines = [&] {
+        const std::string text = read_file(outbox);
+        return std::count(text.begin(), text.end(), '\n');
+    };
+    for (int i = 0; i < 2000 && lines() < 2; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_GE(lines(), 2);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EventLog events;
+    msgr_subscription sub = 0;
+    ASSERT_EQ(
+        msgr_subscribe(h.rt, static_cast<msgr_event_type>(0), &EventLog::record, &events, &sub),
+        MSGR_S_OK);
+    {
+        const Watchdog dog(60, "destroying a runtime whose inbox is full");
+        msgr_runtime_destroy(h.rt);
+        h.rt = nullptr;
+    }
+    msgr_window_release(w);
+    ASSERT_FALSE(events.seen.empty());
+    EXPECT_EQ(events.seen.back().type, MSGR_EVENT_APP_SHUTDOWN);
+    std::size_t sent = 0;
+    for (const auto &e : events.seen)
+        sent += e.type == MSGR_EVENT_DELIVERY_CHANGE && e.hr == MSGR_S_OK ? 1 : 0;
+    EXPECT_GE(sent, 2u) << "the pages written were reported, before APP_SHUTDOWN";
+}
+
 // ---- the retry journal ----
+
+// The claims of a journal: the pages a running add-in took from it (<journal>.claim.<pid>.<ns>).
+std::vector<fs::path> claims_of(const fs::path &journal) {
+    std::vector<fs::path> out;
+    const std::string head = journal.filename().string() + ".claim.";
+    for (const auto &e : fs::directory_iterator(journal.parent_path())) {
+        if (e.path().filename().string().rfind(head, 0) == 0) out.push_back(e.path());
+    }
+    return out;
+}
 
 TEST(PagingJournal, PagesOwedAtDestroyAreDeliveredByTheNextRuntime) {
     TempDir d;
@@ -761,6 +972,114 @@ TEST(PagingJournal, PagesOwedAtDestroyAreDeliveredByTheNextRuntime) {
     EXPECT_EQ(logs.count("from the journal was delivered"), 2u);
     EXPECT_EQ(logs.count("resuming 2 page(s) from the journal " + journal.string()), 1u);
     EXPECT_EQ(read_file(journal), "") << "nothing owed any more";
+    EXPECT_TRUE(claims_of(journal).empty());
+}
+
+TEST(PagingJournal, PagesOfARuntimeKilledWhileDeliveringThemAreDeliveredByTheNext) {
+    TempDir d;
+    const fs::path journal = d / "journal.jsonl";
+    const std::string slow = "retries = 5\nretry_backoff_ms = 60000\n";
+    int ready[2] = {-1, -1};
+    ASSERT_EQ(::pipe2(ready, O_CLOEXEC), 0) << std::strerror(errno);
+    // Forked before this process starts any thread: the child runs on its own.
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0) << std::strerror(errno);
+    if (child == 0) {
+        ::close(ready[0]);
+        // The child's temporary directories (its configuration files) go under d: it is killed
+        // before it could remove them, and the parent's TempDir removes d.
+        const fs::path tmp = d.subdir("child-tmp");
+        ::setenv("TMPDIR", tmp.c_str(), 1);
+        Sink sink([](std::size_t) { return 503; });  // the gateway is down throughout
+        {
+            // A first runtime journals two pages at its destroy.
+            Host h(webhook_config(sink.url(), slow, journal));
+            h.signin();
+            std::size_t index = 0;
+            msgr_window *w = send_page(h, "owed one", index);
+            if (w == nullptr || !sink.wait_for_requests(1)) ::_exit(1);
+            if (msgr_ui_send(w, "owed two", &index) != MSGR_S_OK || !sink.wait_for_requests(2))
+                ::_exit(1);
+            msgr_window_release(w);
+        }
+        // A second one resumes them, tries each once (503: still owed), and is killed.
+        const Host h(webhook_config(sink.url(), slow, journal));
+        if (!sink.wait_for_requests(4)) ::_exit(1);
+        if (::write(ready[1], "r", 1) != 1) ::_exit(1);
+        for (;;)
+            ::pause();
+    }
+    ::close(ready[1]);
+    pollfd p{ready[0], POLLIN, 0};
+    char c = 0;
+    const bool resumed = ::poll(&p, 1, 60000) == 1 && ::read(ready[0], &c, 1) == 1;
+    ::close(ready[0]);
+    std::vector<fs::path> claims = claims_of(journal);
+    LogCapture logs;
+    Sink sink;  // the gateway is up
+    if (resumed) {
+        // While the child holds them, another runtime sharing the journal does not deliver them.
+        Host h(webhook_config(sink.url(), "", journal));
+        EXPECT_EQ(h.find("paging").state, MSGR_ADDIN_LOADED);
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    EXPECT_EQ(sink.requests().size(), 0u) << "the pages of a runtime that lives are its own";
+    ::kill(child, SIGKILL);  // no destroy, no journal written at stop
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(resumed) << "the child never resumed the pages (exit status " << status << ")";
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+    EXPECT_EQ(read_file(journal), "") << "the journal was emptied into the child's claim";
+    ASSERT_EQ(claims.size(), 1u);
+    const std::string claimed = read_file(claims[0]);
+    EXPECT_NE(claimed.find(R"("text":"owed one")"), std::string::npos) << claimed;
+    EXPECT_NE(claimed.find(R"("text":"owed two")"), std::string::npos) << claimed;
+    {
+        // The third runtime finds the claim the killed one left, and delivers both pages.
+        const Host h(webhook_config(sink.url(), "", journal));
+        ASSERT_TRUE(sink.wait_for_requests(2));
+        for (int i = 0; i < 2000 && logs.count("from the journal was delivered") < 2; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    const auto reqs = sink.requests();
+    ASSERT_EQ(reqs.size(), 2u);
+    // Both at once (the webhook's transfers run side by side): in either order.
+    const std::string bodies = reqs[0].body + reqs[1].body;
+    EXPECT_NE(bodies.find(R"("message":"owed one")"), std::string::npos) << bodies;
+    EXPECT_NE(bodies.find(R"("message":"owed two")"), std::string::npos) << bodies;
+    EXPECT_EQ(logs.count("the claim " + claims[0].string() +
+                         " was left by a runtime that did "
+                         "not stop cleanly; 2 page(s) in it are still owed"),
+              1u);
+    EXPECT_EQ(logs.count("from the journal was delivered"), 2u);
+    EXPECT_EQ(read_file(journal), "");
+    EXPECT_TRUE(claims_of(journal).empty()) << "the claims are gone: nothing is owed";
+}
+
+TEST(PagingJournal, PagesDoneAreNotDeliveredAgainFromAClaimLeftBehind) {
+    TempDir d;
+    const fs::path journal = d / "journal.jsonl";
+    // A claim whose runtime died (nobody holds its lock) after its first page was delivered.
+    write_file(fs::path(journal.string() + ".claim.4242.17"),
+               R"({"v":1,"id":1,"time":1,"to":"mobile@loopback","text":"delivered"})"
+               "\n"
+               R"({"v":1,"id":2,"time":2,"to":"mobile@loopback","text":"still owed"})"
+               "\n"
+               R"({"v":1,"done":0})"
+               "\n");
+    Sink sink;
+    LogCapture logs;
+    {
+        const Host h(webhook_config(sink.url(), "", journal));
+        ASSERT_TRUE(sink.wait_for_requests(1));
+        for (int i = 0; i < 2000 && logs.count("from the journal was delivered") < 1; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    const auto reqs = sink.requests();
+    ASSERT_EQ(reqs.size(), 1u);
+    EXPECT_NE(reqs[0].body.find(R"("message":"still owed")"), std::string::npos) << reqs[0].body;
+    EXPECT_TRUE(claims_of(journal).empty());
 }
 
 TEST(PagingJournal, UnreadableLinesAreSkippedWithALogLine) {
@@ -810,6 +1129,36 @@ TEST(PagingJournal, TheJournalCannotBeTheOutbox) {
     EXPECT_EQ(in.state, MSGR_ADDIN_REFUSED);
     EXPECT_NE(std::string(in.reason).find("paging.journal is the outbox"), std::string::npos)
         << in.reason;
+}
+
+TEST(PagingJournal, PagesOwedKeepTheOrderTheyWereAcceptedIn) {
+    TempDir d;
+    const fs::path journal = d / "journal.jsonl";
+    // Two pages a previous runtime left, with its ids: the first accepted has the larger one.
+    write_file(journal, R"({"v":1,"id":9,"time":1,"to":"mobile@loopback","text":"first"})"
+                        "\n"
+                        R"({"v":1,"id":3,"time":2,"to":"mobile@loopback","text":"second"})"
+                        "\n");
+    Sink sink([](std::size_t) { return 503; });
+    {
+        Host h(webhook_config(sink.url(), "retries = 5\nretry_backoff_ms = 60000\n", journal));
+        h.signin();
+        ASSERT_TRUE(sink.wait_for_requests(2)) << "the pages from the journal were tried";
+        std::size_t index = 0;
+        msgr_window *w = send_page(h, "third", index);  // this runtime's id 1 or so
+        ASSERT_NE(w, nullptr);
+        ASSERT_TRUE(sink.wait_for_requests(3));
+        msgr_window_release(w);
+    }
+    const std::string kept = read_file(journal);
+    const auto first = kept.find(R"("text":"first")");
+    const auto second = kept.find(R"("text":"second")");
+    const auto third = kept.find(R"("text":"third")");
+    ASSERT_NE(first, std::string::npos) << kept;
+    ASSERT_NE(second, std::string::npos) << kept;
+    ASSERT_NE(third, std::string::npos) << kept;
+    EXPECT_LT(first, second) << kept;
+    EXPECT_LT(second, third) << kept;
 }
 
 }  // namespace
