@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include "c_enum.hpp"
 #include "error.hpp"
@@ -78,11 +79,22 @@ void Runtime::announce_shutdown() {
     // The paging add-in goes first, while it may still report: a page it cannot keep for its
     // next start (its journal on a full disk) is reported failed with its cause, and the host
     // sees that DELIVERY_CHANGE in a last dispatch round, before APP_SHUTDOWN.
+    // Only those reports: a destroy raises no other event but APP_SHUTDOWN, so what else was on
+    // its way (messages, windows opened since the last tick) is not raised now, when the host is
+    // tearing down what its callbacks use (as before the paging add-in settled here).
     if (addins_ && dispatch_depth_ == 0) {
         try {
             if (addins_->settle_paging()) {
-                for (int round = 0; tick() == MSGR_S_FALSE && round < 64; ++round) {
+                // All of it: the add-in may have overfilled a bounded inbox (settle_paging).
+                inbox_.drain(drained_, std::numeric_limits<std::size_t>::max());
+                for (auto &item : drained_) {
+                    if (std::holds_alternative<DeliveryDone>(item)) apply(item);
                 }
+                drained_.clear();
+                for (const auto &p : events_) {
+                    if (p.type == MSGR_EVENT_DELIVERY_CHANGE) dispatch(p);
+                }
+                events_.clear();
             }
         } catch (...) {
             // Out of memory: the rest of the destroy goes on (the add-in unloads there).

@@ -189,9 +189,12 @@ MSGR_API void msgr_set_log_handler(msgr_log_fn fn, void *user);
  * MSGR_E_FILE_NOT_FOUND, a malformed one MSGR_E_INVALID_DATA; msgr_last_error() says where. */
 MSGR_API msgr_hresult msgr_runtime_create(const char *config_path, msgr_runtime **out);
 
-/* Destroys the runtime: raises MSGR_EVENT_APP_SHUTDOWN, stops its services, and disconnects
- * every handle still held (they then answer MSGR_RPC_E_DISCONNECTED until released). Called
- * from inside an event callback, the destruction is deferred until the tick returns. */
+/* Destroys the runtime. First the paging add-in unloads while it can still report: the pages it
+ * cannot keep for its next start are raised as MSGR_EVENT_DELIVERY_CHANGE (FAILED, with their
+ * cause). Then MSGR_EVENT_APP_SHUTDOWN is raised; no other event is raised by a destroy. Then it
+ * stops its services and disconnects every handle still held (they then answer
+ * MSGR_RPC_E_DISCONNECTED until released). Called from inside an event callback, the destruction
+ * is deferred until the tick returns. */
 MSGR_API void msgr_runtime_destroy(msgr_runtime *rt);
 
 /* Drains work the services posted (a bounded amount per call) and raises the events. Call
