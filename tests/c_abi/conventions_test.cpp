@@ -74,6 +74,23 @@ TEST(StructSize, ANewerCallersSizeIsKeptAndNothingPastOursIsWritten) {
     EXPECT_TRUE(info.untouched_from(sizeof(msgr_ui_window_info)));
 }
 
+// A host built against the first ui.h (ending with history_count) must keep working when the
+// struct grows: the library's minimum is that first version, not its own sizeof. Today the two are
+// equal; this size stays fixed when a field is added, and then is smaller than the current one.
+TEST(StructSize, AFirstVersionWindowInfoIsFilledAsFarAsItGoes) {
+    Signedin s;
+    const std::uint32_t first =
+        offsetof(msgr_ui_window_info, history_count) + sizeof(msgr_ui_window_info::history_count);
+    Buffer<msgr_ui_window_info> info(first);
+    ASSERT_EQ(msgr_ui_window_get(s.host.rt, 0, info.get()), MSGR_S_OK) << msgr_last_error();
+    EXPECT_EQ(info.struct_size(), first) << "the caller's, kept";
+    EXPECT_EQ(info.get()->window, s.w);
+    std::size_t count = 0;
+    ASSERT_EQ(msgr_window_history_count(s.w, &count), MSGR_S_OK);
+    EXPECT_EQ(info.get()->history_count, count) << "the last field of the first version";
+    EXPECT_TRUE(info.untouched_from(first)) << "wrote past the caller's struct";
+}
+
 TEST(StructSize, AnOlderAddinInfoIsFilledAsFarAsItGoes) {
     Host host;
     const std::uint32_t old_size = offsetof(msgr_addin_info, abi_major);
