@@ -303,6 +303,11 @@ msgr_hresult fill_struct(T *out, const T &full, std::size_t min_size, const char
     return MSGR_S_OK;
 }
 
+// The first version of msgr_ui_window_info ended with history_count: a caller built against that
+// header keeps working when the struct grows (sizeof would refuse every such caller then).
+constexpr std::size_t kUiWindowInfoV1Size =
+    offsetof(msgr_ui_window_info, history_count) + sizeof(msgr_ui_window_info::history_count);
+
 }  // namespace
 
 // The definitions take C linkage from their declarations in msgr.h and ui.h.
@@ -839,7 +844,7 @@ msgr_hresult msgr_ui_window_get(msgr_runtime *rt, size_t z_index, msgr_ui_window
         info.draft_serial = w.draft_serial;
         info.history_serial = w.history_serial;
         info.history_count = w.history.size();
-        return fill_struct(out, info, sizeof info, "msgr_ui_window_info");
+        return fill_struct(out, info, kUiWindowInfoV1Size, "msgr_ui_window_info");
     });
 }
 

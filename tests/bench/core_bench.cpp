@@ -4,6 +4,7 @@
 //
 //   InstantMessage on an open window  the C call a script makes to focus an existing conversation
 //   Tick, idle                        the per-frame cost with nothing pending (4 windows open)
+//   a window call, a contact call     one call through a handle (what the overlay makes per row)
 //   event delivery                    a plain function call, a std::function call and a
 //                                     Boost.Signals2 emission to one slot (the baselines), then
 //                                     a status change raised and delivered by a tick, to a C
@@ -11,6 +12,7 @@
 #include <msgr/msgr.h>
 #include <msgr/msgr.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <thread>
@@ -88,6 +90,34 @@ void BM_Tick_Idle(benchmark::State &state) {
     }
 }
 BENCHMARK(BM_Tick_Idle);
+
+// ---- one call on a window and on a contact handle ----
+// What the overlay makes per visible row and per listed contact every frame; the body is a
+// field read, so what shows is the handle's check (thread, registry, pin) and the barrier.
+
+void BM_WindowCall_HistoryCount(benchmark::State &state) {
+    Session s;
+    if (!s.ok()) return state.SkipWithError("session setup failed");
+    for (auto _ : state) {
+        std::size_t n = 0;
+        if (msgr_window_history_count(s.windows[0], &n) != MSGR_S_OK)
+            return state.SkipWithError("msgr_window_history_count failed");
+        benchmark::DoNotOptimize(n);
+    }
+}
+BENCHMARK(BM_WindowCall_HistoryCount);
+
+void BM_ContactCall_Status(benchmark::State &state) {
+    Session s;
+    if (!s.ok()) return state.SkipWithError("session setup failed");
+    for (auto _ : state) {
+        std::int32_t status = 0;
+        if (msgr_contact_status(s.echo, &status) != MSGR_S_OK)
+            return state.SkipWithError("msgr_contact_status failed");
+        benchmark::DoNotOptimize(status);
+    }
+}
+BENCHMARK(BM_ContactCall_Status);
 
 // ---- event delivery: the baselines ----
 

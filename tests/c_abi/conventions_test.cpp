@@ -74,6 +74,23 @@ TEST(StructSize, ANewerCallersSizeIsKeptAndNothingPastOursIsWritten) {
     EXPECT_TRUE(info.untouched_from(sizeof(msgr_ui_window_info)));
 }
 
+// A host built against the first ui.h (ending with history_count) must keep working when the
+// struct grows: the library's minimum is that first version, not its own sizeof. Today the two are
+// equal; this size stays fixed when a field is added, and then is smaller than the current one.
+TEST(StructSize, AFirstVersionWindowInfoIsFilledAsFarAsItGoes) {
+    Signedin s;
+    const std::uint32_t first =
+        offsetof(msgr_ui_window_info, history_count) + sizeof(msgr_ui_window_info::history_count);
+    Buffer<msgr_ui_window_info> info(first);
+    ASSERT_EQ(msgr_ui_window_get(s.host.rt, 0, info.get()), MSGR_S_OK) << msgr_last_error();
+    EXPECT_EQ(info.struct_size(), first) << "the caller's, kept";
+    EXPECT_EQ(info.get()->window, s.w);
+    std::size_t count = 0;
+    ASSERT_EQ(msgr_window_history_count(s.w, &count), MSGR_S_OK);
+    EXPECT_EQ(info.get()->history_count, count) << "the last field of the first version";
+    EXPECT_TRUE(info.untouched_from(first)) << "wrote past the caller's struct";
+}
+
 TEST(StructSize, AnOlderAddinInfoIsFilledAsFarAsItGoes) {
     Host host;
     const std::uint32_t old_size = offsetof(msgr_addin_info, abi_major);
@@ -134,21 +151,46 @@ TEST(Version, TheHeaderTheLibraryAndTheBuildAgree) {
 
 // ---- network text holds NULs ----
 
+// The message's window, kept past the callback: an event's window is borrowed for the callback
+// only (msgr.h), so the callback takes a reference and the test releases it.
+struct Received {
+    msgr_window *window = nullptr;
+    std::string text;  // text_size bytes of it
+    std::size_t index = 0;
+    Received() = default;
+    ~Received() {
+        if (window != nullptr) msgr_window_release(window);
+    }
+    Received(const Received &) = delete;
+    Received &operator=(const Received &) = delete;
+
+    static void record(const msgr_event *ev, void *user) {
+        auto *self = static_cast<Received *>(user);
+        const std::string text = ev->text == nullptr ? "" : std::string(ev->text, ev->text_size);
+        // The first message that is not the control contact's "ok" after it.
+        if (self->window != nullptr || text == "ok") return;
+        msgr_window_add_ref(ev->window);
+        self->window = ev->window;
+        self->text = text;
+        self->index = ev->index;
+    }
+};
+
 TEST(NetworkText, AnEmbeddedNulReachesTheEventAndTheHistoryWhole) {
     Host host;
     host.signin();
+    Received got;  // released before host destroys the runtime
+    msgr_subscription sub = 0;
+    ASSERT_EQ(msgr_subscribe(host.rt, MSGR_EVENT_MESSAGE_RECEIVED, &Received::record, &got, &sub),
+              MSGR_S_OK);
     // "a\0b\0" and a last byte: the loopback network sends raw bytes (say-hex).
     ASSERT_EQ(host.control("say-hex nul@loopback 6100620063"), "ok");
     const std::string sent("a\0b\0c", 5);
-    const Event *got = nullptr;  // the message, not the control contact's "ok" after it
-    for (const Event &e : host.events) {
-        if (e.type == MSGR_EVENT_MESSAGE_RECEIVED && e.text != "ok") got = &e;
-    }
-    ASSERT_NE(got, nullptr);
-    EXPECT_EQ(got->text, sent) << "the event's text_size covers every byte";
+    ASSERT_NE(got.window, nullptr);
+    EXPECT_EQ(got.text, sent) << "the event's text_size covers every byte";
     msgr_message m{};
     m.struct_size = sizeof m;
-    ASSERT_EQ(msgr_window_history_get(got->window, got->index, &m), MSGR_S_OK);
+    ASSERT_EQ(msgr_window_history_get(got.window, got.index, &m), MSGR_S_OK) << msgr_last_error();
     EXPECT_EQ(std::string(m.text, m.text_size), sent);
 }
 

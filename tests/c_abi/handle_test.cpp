@@ -13,15 +13,15 @@ namespace {
 constexpr const char *kTwice = "released more times than it was handed out";
 
 TEST(Handles, ASecondReleaseOfAnOpenWindowIsRefusedAndTheWindowLivesOn) {
-    const LogLines log;
+    LogCapture log;
     Host host;
     host.signin();
     msgr_window *w = nullptr;
     ASSERT_EQ(msgr_instant_message(host.rt, by_name("echo@loopback"), &w), MSGR_S_OK);
     msgr_window_release(w);
-    EXPECT_EQ(log.count(MSGR_LOG_ERROR, kTwice), 0) << "the first release is the host's own";
+    EXPECT_EQ(log.count_at(MSGR_LOG_ERROR, kTwice), 0u) << "the first release is the host's own";
     msgr_window_release(w);  // the host holds none any more: this one is not its to give
-    EXPECT_EQ(log.count(MSGR_LOG_ERROR, kTwice), 1) << log.all();
+    EXPECT_EQ(log.count_at(MSGR_LOG_ERROR, kTwice), 1u) << log.all();
     EXPECT_NE(std::string(msgr_last_error()).find(kTwice), std::string::npos);
     // The runtime still has its window: it is open, drawn, answers and takes messages.
     size_t open = 0;
@@ -40,7 +40,7 @@ TEST(Handles, ASecondReleaseOfAnOpenWindowIsRefusedAndTheWindowLivesOn) {
 }
 
 TEST(Handles, ASecondReleaseOfAContactIsRefused) {
-    const LogLines log;
+    LogCapture log;
     Host host;
     host.signin();
     msgr_contact *c = nullptr;
@@ -48,7 +48,7 @@ TEST(Handles, ASecondReleaseOfAContactIsRefused) {
     msgr_contact_release(c);
     msgr_contact_release(c);
     msgr_contact_release(c);
-    EXPECT_EQ(log.count(MSGR_LOG_ERROR, kTwice), 2) << log.all();
+    EXPECT_EQ(log.count_at(MSGR_LOG_ERROR, kTwice), 2u) << log.all();
     // The runtime's contact is whole: the same object, and it answers.
     msgr_contact *same = nullptr;
     ASSERT_EQ(msgr_get_contact(host.rt, "echo@loopback", nullptr, &same), MSGR_S_OK);
@@ -67,7 +67,7 @@ TEST(Handles, ASecondReleaseOfAContactIsRefused) {
 }
 
 TEST(Handles, ACallAfterTheLastReleaseIsRefused) {
-    const LogLines log;
+    LogCapture log;
     Host host;
     host.signin();
     msgr_window *w = nullptr;
@@ -79,11 +79,11 @@ TEST(Handles, ACallAfterTheLastReleaseIsRefused) {
     EXPECT_EQ(msgr_window_is_closed(w, &closed), MSGR_E_INVALIDARG);
     EXPECT_EQ(closed, 0);
     EXPECT_EQ(msgr_window_show(w), MSGR_E_INVALIDARG);
-    EXPECT_EQ(log.count(MSGR_LOG_ERROR, "is not a live window handle"), 2) << log.all();
+    EXPECT_EQ(log.count_at(MSGR_LOG_ERROR, "is not a live window handle"), 2u) << log.all();
     msgr_window_add_ref(w);  // refused too: nothing to add a reference to
     msgr_window_release(w);  // and a release of it
-    EXPECT_EQ(log.count(MSGR_LOG_ERROR, "msgr_window_add_ref"), 1) << log.all();
-    EXPECT_EQ(log.count(MSGR_LOG_ERROR, "msgr_window_release"), 1) << log.all();
+    EXPECT_EQ(log.count_at(MSGR_LOG_ERROR, "msgr_window_add_ref"), 1u) << log.all();
+    EXPECT_EQ(log.count_at(MSGR_LOG_ERROR, "msgr_window_release"), 1u) << log.all();
     // As vContact, a released contact is an invalid argument, refused before it is read.
     msgr_contact *c = nullptr;
     {
@@ -99,12 +99,13 @@ TEST(Handles, ACallAfterTheLastReleaseIsRefused) {
     msgr_window *none = nullptr;
     EXPECT_EQ(msgr_instant_message(host.rt, v, &none), MSGR_E_INVALIDARG);
     EXPECT_EQ(none, nullptr);
-    EXPECT_EQ(log.count(MSGR_LOG_ERROR, "vContact: the contact is not a live contact handle"), 1)
+    EXPECT_EQ(log.count_at(MSGR_LOG_ERROR, "vContact: the contact is not a live contact handle"),
+              1u)
         << log.all();
 }
 
 TEST(Handles, AHandleOfTheOtherKindIsRefused) {
-    const LogLines log;
+    LogCapture log;
     Host host;
     host.signin();
     msgr_contact *c = nullptr;
@@ -113,7 +114,7 @@ TEST(Handles, AHandleOfTheOtherKindIsRefused) {
     int closed = -1;
     EXPECT_EQ(msgr_window_is_closed(as_window, &closed), MSGR_E_INVALIDARG);
     msgr_window_release(as_window);
-    EXPECT_EQ(log.count(MSGR_LOG_ERROR, "is not a live window handle"), 2) << log.all();
+    EXPECT_EQ(log.count_at(MSGR_LOG_ERROR, "is not a live window handle"), 2u) << log.all();
     const char *name = nullptr;
     ASSERT_EQ(msgr_contact_signin_name(c, &name), MSGR_S_OK) << "the contact is untouched";
     msgr_contact_release(c);
@@ -121,7 +122,7 @@ TEST(Handles, AHandleOfTheOtherKindIsRefused) {
 
 // msgr.h: "A handle outlives what it stands for ... It is freed only at its last release."
 TEST(Handles, ReleasedAfterTheRuntimeIsDestroyed) {
-    const LogLines log;
+    LogCapture log;
     Host host;
     host.signin();
     msgr_window *w = nullptr;
@@ -137,19 +138,19 @@ TEST(Handles, ReleasedAfterTheRuntimeIsDestroyed) {
     EXPECT_EQ(msgr_window_is_closed(w, &closed), MSGR_RPC_E_DISCONNECTED) << "one reference left";
     msgr_window_release(w);  // the last: freed
     msgr_contact_release(c);
-    EXPECT_EQ(log.count(MSGR_LOG_ERROR, kTwice), 0) << log.all();
-    EXPECT_EQ(log.count(MSGR_LOG_ERROR, "not a live"), 0) << log.all();
+    EXPECT_EQ(log.count_at(MSGR_LOG_ERROR, kTwice), 0u) << log.all();
+    EXPECT_EQ(log.count_at(MSGR_LOG_ERROR, "not a live"), 0u) << log.all();
     msgr_window_release(w);  // once too often, with nobody left to hold it
     msgr_contact_release(c);
-    EXPECT_EQ(log.count(MSGR_LOG_ERROR, "msgr_window_release: the window is not a live"), 1)
+    EXPECT_EQ(log.count_at(MSGR_LOG_ERROR, "msgr_window_release: the window is not a live"), 1u)
         << log.all();
-    EXPECT_EQ(log.count(MSGR_LOG_ERROR, "msgr_contact_release: the contact is not a live"), 1)
+    EXPECT_EQ(log.count_at(MSGR_LOG_ERROR, "msgr_contact_release: the contact is not a live"), 1u)
         << log.all();
 }
 
 // msgr.h: "msgr_*_release and msgr_*_add_ref may be called from any thread."
 TEST(Handles, ReleasesFromAnotherThreadAreCountedAsTheHostsToo) {
-    const LogLines log;
+    LogCapture log;
     Host host;
     host.signin();
     msgr_window *w = nullptr;
@@ -166,7 +167,7 @@ TEST(Handles, ReleasesFromAnotherThreadAreCountedAsTheHostsToo) {
     });
     a.join();
     b.join();
-    EXPECT_EQ(log.count(MSGR_LOG_ERROR, kTwice), 1) << log.all();
+    EXPECT_EQ(log.count_at(MSGR_LOG_ERROR, kTwice), 1u) << log.all();
     size_t open = 0;
     ASSERT_EQ(msgr_ui_window_count(host.rt, &open), MSGR_S_OK);
     EXPECT_EQ(open, 1u) << "the runtime's window is still there";

@@ -5,13 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "msgr/addin.h"
 #include "msgr/msgr.h"
 #include "msgr/ui.h"
+#include "support/log_capture.hpp"
 
 namespace msgr::test {
 
@@ -21,40 +21,6 @@ inline msgr_variant by_name(const char *name) {
     v.bstr = name;
     return v;
 }
-
-// Every line the library logs while it lives (process-wide: msgr_set_log_handler).
-class LogLines {
-  public:
-    LogLines() { msgr_set_log_handler(&LogLines::on_log, this); }
-    ~LogLines() { msgr_set_log_handler(nullptr, nullptr); }
-    LogLines(const LogLines &) = delete;
-    LogLines &operator=(const LogLines &) = delete;
-
-    // How many lines at `level` contain `part`.
-    int count(msgr_log_level level, const std::string &part) const {
-        const std::lock_guard<std::mutex> lock(mutex_);
-        int n = 0;
-        for (const auto &[l, text] : lines_)
-            n += l == level && text.find(part) != std::string::npos;
-        return n;
-    }
-    std::string all() const {
-        const std::lock_guard<std::mutex> lock(mutex_);
-        std::string out;
-        for (const auto &line : lines_)
-            out += line.second + "\n";
-        return out;
-    }
-
-  private:
-    static void on_log(msgr_log_level level, const char *message, void *user) {
-        auto *self = static_cast<LogLines *>(user);
-        const std::lock_guard<std::mutex> lock(self->mutex_);
-        self->lines_.emplace_back(level, message);
-    }
-    mutable std::mutex mutex_;
-    std::vector<std::pair<msgr_log_level, std::string>> lines_;
-};
 
 struct Event {
     msgr_event_type type;

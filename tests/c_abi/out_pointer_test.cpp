@@ -288,7 +288,7 @@ TEST(OutPointers, ClearedForADisconnectedHandle) {
 }
 
 TEST(OutPointers, ClearedForAReleasedHandle) {
-    const LogLines log;
+    LogCapture log;
     Objects gone;
     {
         Live live;
@@ -297,7 +297,7 @@ TEST(OutPointers, ClearedForAReleasedHandle) {
     }  // the last references go: both objects are freed
     check_all(Target::window, gone, "released", false, MSGR_E_INVALIDARG);
     check_all(Target::contact, gone, "released", false, MSGR_E_INVALIDARG);
-    EXPECT_GT(log.count(MSGR_LOG_ERROR, "is not a live window handle"), 0) << log.all();
+    EXPECT_GT(log.count_at(MSGR_LOG_ERROR, "is not a live window handle"), 0u) << log.all();
 }
 
 // Failures of each function's own (not of its handle) clear the out-pointer as well.

@@ -17,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include "log_capture.hpp"
 #include "msgr/addin.h"
 #include "msgr/msgr.h"
 #include "msgr/ui.h"
@@ -74,30 +75,6 @@ inline fs::path copy_addin(const fs::path &from, const fs::path &dir, const std:
 inline std::string toml_string(const fs::path &p) {
     return "\"" + p.string() + "\"";
 }
-
-// Collects log lines (and their levels).
-struct LogCapture {
-    std::mutex mutex;
-    std::vector<std::string> lines;
-    std::vector<msgr_log_level> levels;
-    LogCapture() { msgr_set_log_handler(&LogCapture::on_log, this); }
-    ~LogCapture() { msgr_set_log_handler(nullptr, nullptr); }
-    static void on_log(msgr_log_level level, const char *m, void *user) {
-        auto *self = static_cast<LogCapture *>(user);
-        const std::lock_guard<std::mutex> lock(self->mutex);
-        self->lines.emplace_back(m);
-        self->levels.push_back(level);
-    }
-    std::size_t count(const std::string &needle) { return count_at(MSGR_LOG_DEBUG, needle); }
-    // Lines that contain needle, logged at `least` or above.
-    std::size_t count_at(msgr_log_level least, const std::string &needle) {
-        const std::lock_guard<std::mutex> lock(mutex);
-        std::size_t n = 0;
-        for (std::size_t i = 0; i < lines.size(); ++i)
-            n += levels[i] >= least && lines[i].find(needle) != std::string::npos ? 1 : 0;
-        return n;
-    }
-};
 
 // A runtime made from configuration text (with add-in search limited to what the text says).
 class Host {
