@@ -874,8 +874,19 @@ class Pager {
             orphans.emplace_back(cfd, claim_path);
         }
         // In the order they were accepted, across the runtimes that accepted them.
-        std::stable_sort(pages.begin(), pages.end(),
-                         [](const PageRecord &a, const PageRecord &b) { return a.time < b.time; });
+        // By time, then by where each was read. (Not std::stable_sort: under clang's ASan its
+        // temporary buffer from libstdc++ 12 is reported as an operator new / free mismatch.)
+        std::vector<std::size_t> order(pages.size());
+        for (std::size_t i = 0; i < order.size(); ++i)
+            order[i] = i;
+        std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+            return pages[a].time != pages[b].time ? pages[a].time < pages[b].time : a < b;
+        });
+        std::vector<PageRecord> sorted;
+        sorted.reserve(pages.size());
+        for (const std::size_t i : order)
+            sorted.push_back(std::move(pages[i]));
+        pages = std::move(sorted);
         const bool claimed = pages.empty() || claim(pages);
         if (claimed) {
             // Emptied, not removed: a writer waiting for the lock holds this file open.
