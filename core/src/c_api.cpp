@@ -87,6 +87,18 @@ const char *kind_name(HandleKind kind) noexcept {
 
 }  // namespace
 
+namespace {
+std::atomic<std::uint64_t> g_tick_serial{1};
+}  // namespace
+
+std::uint64_t tick_serial() noexcept {
+    return g_tick_serial.load(std::memory_order_relaxed);
+}
+
+void next_tick() noexcept {
+    g_tick_serial.fetch_add(1, std::memory_order_relaxed);
+}
+
 std::uint64_t register_handle(const void *p, HandleKind kind) {
     HandleRegistry &r = registry();
     const std::lock_guard<std::mutex> lock(r.mutex);
@@ -145,6 +157,21 @@ boost::intrusive_ptr<T> pin(T *p, HandleKind kind, std::string &why) {
     return boost::intrusive_ptr<T>(p, false);  // adopts the reference just taken
 }
 
+// A handle whose host references were all given back, and that the runtime has not lent since
+// the last tick: the host released it, so a call through it is refused (though the runtime may
+// still keep the object, an open window for one). Owner thread only.
+template <typename T>
+bool released_by_host(const T *p) noexcept {
+    return p->host_refs.load(std::memory_order_acquire) == 0 &&
+           p->lent_at != msgr::core::tick_serial();
+}
+
+std::string released_text(HandleKind kind) {
+    return std::string("the ") + kind_name(kind) +
+           " was released: the host gave its last reference back (a pointer an event or "
+           "msgr_ui_window_get lends stays usable until the next tick; add_ref to keep one)";
+}
+
 // msgr_*_add_ref and msgr_*_release return nothing, so nothing may escape them: a refusal that
 // cannot even allocate its reason is dropped silently.
 template <typename T>
@@ -153,6 +180,10 @@ void add_host_ref(T *p, HandleKind kind, const char *fn) noexcept try {
     const boost::intrusive_ptr<T> pinned = pin(p, kind, why);
     if (!pinned) {
         (void)misuse(std::string(fn) + ": the " + kind_name(kind) + " " + why + "; refused");
+        return;
+    }
+    if (std::this_thread::get_id() == p->owner && released_by_host(p)) {
+        (void)misuse(std::string(fn) + ": " + released_text(kind) + "; refused");
         return;
     }
     if (p->host_refs.fetch_add(1, std::memory_order_acq_rel) == 0)
@@ -228,6 +259,7 @@ msgr_hresult with_window(msgr_window *w, F &&f) noexcept {
         const WindowRef pinned = pin(w, HandleKind::window, why);
         if (!pinned) return misuse("the window " + why);
         if (std::this_thread::get_id() != w->owner) return wrong_thread();
+        if (released_by_host(w)) return misuse(released_text(HandleKind::window));
         if (w->state == msgr_window::State::disconnected) {
             return fail(MSGR_RPC_E_DISCONNECTED,
                         "the window was dereferenced when the client went offline; release it");
@@ -252,6 +284,7 @@ msgr_hresult with_contact(msgr_contact *c, F &&f) noexcept {
         const ContactRef pinned = pin(c, HandleKind::contact, why);
         if (!pinned) return misuse("the contact " + why);
         if (std::this_thread::get_id() != c->owner) return wrong_thread();
+        if (released_by_host(c)) return misuse(released_text(HandleKind::contact));
         if (c->rt == nullptr) return fail(MSGR_RPC_E_DISCONNECTED, "the contact's runtime is gone");
         return f(*c, *c->rt);
     });
@@ -263,7 +296,10 @@ msgr_hresult pin_variant(const msgr_variant &v, ContactRef &pinned) {
     if (msgr::core::raw_enum(v.vt) != MSGR_VT_DISPATCH || v.contact == nullptr) return MSGR_S_OK;
     std::string why;
     pinned = pin(v.contact, HandleKind::contact, why);
-    return pinned ? MSGR_S_OK : misuse("vContact: the contact " + why);
+    if (!pinned) return misuse("vContact: the contact " + why);
+    if (std::this_thread::get_id() == v.contact->owner && released_by_host(v.contact))
+        return misuse("vContact: " + released_text(HandleKind::contact));
+    return MSGR_S_OK;
 }
 
 msgr_hresult null_out() {
@@ -834,6 +870,8 @@ msgr_hresult msgr_ui_window_get(msgr_runtime *rt, size_t z_index, msgr_ui_window
         msgr_ui_window_info info{};
         info.window = &w;
         info.contact = w.contact.get();
+        msgr::core::lend(info.window);  // borrowed until the next tick
+        msgr::core::lend(info.contact);
         info.kind = w.kind;
         info.left = w.left;
         info.top = w.top;

@@ -29,6 +29,15 @@ enum class HandleKind : std::uint8_t { contact, window };
 std::uint64_t register_handle(const void *p, HandleKind kind);
 // Unregisters p, then frees it (the objects' operator delete).
 void retire_handle(void *p) noexcept;
+// Counts the ticks of every runtime in the process. What the runtime lends the host without a
+// reference (an event's window and contact, msgr_ui_window_get's) stays usable until the next
+// tick; a handle whose host references are all given back is refused after that.
+std::uint64_t tick_serial() noexcept;
+void next_tick() noexcept;
+template <typename T>
+void lend(T *p) noexcept {
+    if (p != nullptr) p->lent_at = tick_serial();
+}
 }  // namespace msgr::core
 
 struct msgr_contact {
@@ -41,6 +50,9 @@ struct msgr_contact {
     std::atomic<std::uint32_t> refs{0};       // the library's, plus one for all of the host's
     std::atomic<std::uint32_t> host_refs{0};  // the host's
     const std::uint64_t generation;
+    // The tick (msgr::core::tick_serial) in which the runtime last lent it to the host without a
+    // reference (an event, msgr_ui_window_get): owner thread only.
+    std::uint64_t lent_at = 0;
     std::thread::id owner;
     msgr::core::Runtime *rt = nullptr;  // null once the runtime is gone
 
@@ -73,6 +85,7 @@ struct msgr_window {
     std::atomic<std::uint32_t> refs{0};       // the library's, plus one for all of the host's
     std::atomic<std::uint32_t> host_refs{0};  // the host's
     const std::uint64_t generation;
+    std::uint64_t lent_at = 0;  // as msgr_contact's
     std::thread::id owner;
     msgr::core::Runtime *rt = nullptr;  // null once closed or disconnected
 

@@ -561,6 +561,7 @@ msgr_hresult Runtime::tick() {
         return fail(MSGR_E_FAIL, "msgr_runtime_tick called from inside an event callback");
     }
     if (addins_) addins_->collect();
+    next_tick();  // what the last tick lent the host is due back
     const std::size_t left = inbox_.drain(drained_, config_.max_items_per_tick);
     for (auto &item : drained_)
         apply(item);
@@ -587,6 +588,8 @@ void Runtime::dispatch(const Pending &p) {
     ev.status = p.status;
     ev.contact = p.contact.get();
     ev.window = p.window.get();
+    lend(ev.contact);  // borrowed: until the next tick
+    lend(ev.window);
     const bool has_text =
         p.type == MSGR_EVENT_MESSAGE_RECEIVED || p.type == MSGR_EVENT_ADDIN_STATE_CHANGE;
     ev.text = has_text ? p.text.c_str() : nullptr;

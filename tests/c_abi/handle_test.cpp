@@ -39,6 +39,43 @@ TEST(Handles, ASecondReleaseOfAnOpenWindowIsRefusedAndTheWindowLivesOn) {
     host.destroy();  // the runtime lets its window go: nothing freed twice
 }
 
+TEST(Handles, ACallThroughAReleasedWindowTheRuntimeStillKeepsIsRefused) {
+    LogCapture log;
+    Host host;
+    host.signin();
+    msgr_window *w = nullptr;
+    ASSERT_EQ(msgr_instant_message(host.rt, by_name("echo@loopback"), &w), MSGR_S_OK);
+    host.tick();             // its IM_WINDOW_CREATED: the event lent the window, this tick only
+    msgr_window_release(w);  // the host's last reference; the window stays open
+    host.tick();
+    int closed = -1;
+    EXPECT_EQ(msgr_window_is_closed(w, &closed), MSGR_E_INVALIDARG) << "released by the host";
+    EXPECT_EQ(closed, 0) << "the out-pointer is cleared";
+    EXPECT_EQ(msgr_ui_send(w, "not mine to send", nullptr), MSGR_E_INVALIDARG);
+    msgr_window_add_ref(w);  // nor revived by an add_ref
+    EXPECT_EQ(log.count_at(MSGR_LOG_ERROR, "the window was released"), 3u) << log.all();
+    // The window the runtime keeps is whole, and handed out again with a reference of its own.
+    msgr_window *again = nullptr;
+    ASSERT_EQ(msgr_instant_message(host.rt, by_name("echo@loopback"), &again), MSGR_S_OK);
+    EXPECT_EQ(again, w);
+    ASSERT_EQ(msgr_window_is_closed(again, &closed), MSGR_S_OK);
+    EXPECT_EQ(closed, 0);
+    // A window an event lends is usable until the next tick, with no reference of the host's.
+    ASSERT_EQ(msgr_ui_send(again, "echo me", nullptr), MSGR_S_OK);
+    msgr_window_release(again);
+    msgr_window *lent = nullptr;
+    for (int i = 0; i < 100 && lent == nullptr; ++i) {
+        host.tick();
+        const Event *e = host.last(MSGR_EVENT_MESSAGE_RECEIVED);
+        if (e != nullptr) lent = e->window;
+    }
+    ASSERT_NE(lent, nullptr);
+    EXPECT_EQ(msgr_window_is_closed(lent, &closed), MSGR_S_OK) << "lent in this tick";
+    host.tick();
+    EXPECT_EQ(msgr_window_is_closed(lent, &closed), MSGR_E_INVALIDARG) << "due back after it";
+    host.destroy();
+}
+
 TEST(Handles, ASecondReleaseOfAContactIsRefused) {
     LogCapture log;
     Host host;

@@ -56,11 +56,21 @@ class Client {
                 if (ev->contact != nullptr) msgr_contact_signin_name(ev->contact, &name);
                 self->events.push_back({ev->type, ev->hr, ev->status, name,
                                         ev->text != nullptr ? ev->text : "", ev->window});
+                // An event lends its window until the next tick: kept, so the tests may call
+                // through Seen::window later.
+                if (ev->window != nullptr) {
+                    msgr_window_add_ref(ev->window);
+                    self->kept_.push_back(ev->window);
+                }
             },
             this, &sub);
     }
 
-    ~Client() { host_.reset(); }  // the runtime first: its last event lands in `events`
+    ~Client() {
+        host_.reset();  // the runtime first: its last event lands in `events`
+        for (auto *w : kept_)
+            msgr_window_release(w);
+    }
     Client(const Client &) = delete;
     Client &operator=(const Client &) = delete;
 
@@ -127,6 +137,7 @@ class Client {
     }
 
     std::unique_ptr<Host> host_;
+    std::vector<msgr_window *> kept_;  // every window an event lent, add_ref'd
     msgr_runtime *rt = nullptr;
     std::vector<Seen> events;
 };
