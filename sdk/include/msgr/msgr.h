@@ -374,8 +374,8 @@ typedef struct msgr_event {
     msgr_event_type type;
     msgr_hresult hr;
     int32_t status;
-    msgr_contact *contact; /* borrowed for the callback; add_ref to keep it */
-    msgr_window *window;   /* borrowed for the callback; add_ref to keep it */
+    msgr_contact *contact; /* borrowed until the next tick; add_ref to keep it */
+    msgr_window *window;   /* borrowed until the next tick; add_ref to keep it */
     const char *text;      /* borrowed for the callback; NUL-terminated, but network text may
                               hold NULs itself: read text_size bytes */
     size_t index;
