@@ -411,8 +411,45 @@ typedef enum msgr_addin_state {
     MSGR_ADDIN_UNLOADED = 4, /* unloaded with msgr_addin_unload */
     /* switched off by runtime.disabled_addins (by its file's name without ".so"): the file was
      * not opened, nothing of it ran; reason says so, result is S_OK */
-    MSGR_ADDIN_DISABLED_BY_CONFIG = 5
+    MSGR_ADDIN_DISABLED_BY_CONFIG = 5,
+    /* an isolated add-in's process died (a signal, an exit, or it broke the IPC protocol): see
+     * problem, signal and exit_status. It is restarted after a backoff while restarts remain
+     * ([addin.<name>] max_restarts); restarted, it is MSGR_ADDIN_LOADED again. */
+    MSGR_ADDIN_CRASHED = 6,
+    /* an isolated add-in did not answer within its deadline ([addin.<name>] call_timeout_ms,
+     * load_timeout_ms): its process was killed; restarted as for MSGR_ADDIN_CRASHED */
+    MSGR_ADDIN_HUNG = 7
 } msgr_addin_state;
+
+/* Why an add-in is not (or no longer) running, as a kind a host can switch on without parsing
+ * the reason text. MSGR_ADDIN_PROBLEM_NONE while it runs (or was unloaded on request). */
+typedef enum msgr_addin_problem {
+    MSGR_ADDIN_PROBLEM_NONE = 0,
+    MSGR_ADDIN_PROBLEM_NOT_FOUND = 1,          /* the file cannot be opened */
+    MSGR_ADDIN_PROBLEM_UNTRUSTED_FILE = 2,     /* owner, mode, directory or SHA-256 allow-list */
+    MSGR_ADDIN_PROBLEM_BAD_FILE = 3,           /* not a regular file, too large, not ELF for here */
+    MSGR_ADDIN_PROBLEM_NO_ENTRY = 4,           /* no (usable) MSGR_ADDIN_ENTRY_SYMBOL */
+    MSGR_ADDIN_PROBLEM_BAD_DESCRIPTOR = 5,     /* entry or descriptor outside its image, bad size,
+                                                  magic, name or strings */
+    MSGR_ADDIN_PROBLEM_WRONG_ABI = 6,          /* another ABI major, or a newer minor */
+    MSGR_ADDIN_PROBLEM_DUPLICATE = 7,          /* another add-in of that name was found first */
+    MSGR_ADDIN_PROBLEM_MISSING_DEPENDENCY = 8, /* a dependency is not loaded (or a cycle) */
+    MSGR_ADDIN_PROBLEM_LOAD_FAILED = 9,        /* its load returned a failure */
+    MSGR_ADDIN_PROBLEM_CALL_FAILED = 10,       /* a call into it returned a failure */
+    MSGR_ADDIN_PROBLEM_THREW = 11,             /* a call into it threw an exception */
+    MSGR_ADDIN_PROBLEM_CRASHED = 12,           /* its process was killed by a signal */
+    MSGR_ADDIN_PROBLEM_EXITED = 13,            /* its process exited on its own */
+    MSGR_ADDIN_PROBLEM_HUNG = 14,              /* no answer within the deadline */
+    MSGR_ADDIN_PROBLEM_PROTOCOL = 15,          /* its process sent a malformed or unexpected frame */
+    MSGR_ADDIN_PROBLEM_NO_ADDIN_HOST = 16,     /* the add-in host program cannot be started */
+    MSGR_ADDIN_PROBLEM_DISABLED_BY_CONFIG = 17 /* runtime.disabled_addins lists it */
+} msgr_addin_problem;
+
+/* How an add-in runs ([addin.<name>] isolation). */
+typedef enum msgr_addin_isolation {
+    MSGR_ADDIN_ISOLATION_PROCESS = 1,  /* in a process of its own (lib/msgr/msgr-addin-host) */
+    MSGR_ADDIN_ISOLATION_IN_PROCESS = 2 /* in the host's process: trusted by the host */
+} msgr_addin_isolation;
 
 /* What an add-in registered (bit flags). */
 #define MSGR_ADDIN_PROVIDES_PAGING 0x1u
@@ -432,6 +469,13 @@ typedef struct msgr_addin_info {
     const char *reason;      /* why it is refused or disabled; "" when loaded */
     uint16_t abi_major;      /* from the descriptor (0 until read) */
     uint16_t abi_minor;
+    /* 0.2: read only when struct_size covers them */
+    msgr_addin_problem problem;     /* the kind behind state and reason */
+    msgr_addin_isolation isolation; /* how it runs (or would run) */
+    int32_t signal;                 /* MSGR_ADDIN_PROBLEM_CRASHED: the signal; 0 otherwise */
+    int32_t exit_status;            /* MSGR_ADDIN_PROBLEM_EXITED: its exit status; 0 otherwise */
+    uint32_t restarts;              /* how often it was restarted after a crash or hang */
+    int32_t pid;                    /* its process while isolated and running; 0 otherwise */
 } msgr_addin_info;
 
 /* The add-ins the runtime found (loaded or not), in discovery order. Strings in the info stay
