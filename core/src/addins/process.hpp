@@ -74,6 +74,15 @@ class AddinProcess {
     // the last poll, by this poll or by a call.
     bool poll();
 
+    // A failure of an event slot in the process (its SlotFailed frame): the add-in host disables
+    // the add-in as it would an in-process one whose slot failed. Taken once.
+    struct SlotFailure {
+        msgr_hresult hr = MSGR_S_OK;
+        std::string reason;  // "its MSGR_EVENT_... callback returned ..." / "... threw ..."
+        bool threw = false;
+    };
+    bool take_slot_failure(SlotFailure &out);
+
     const ProcessFault &fault() const noexcept;
     int pid() const noexcept;                        // 0 once reaped
     std::uint32_t drawers_refused() const noexcept;  // drawers the add-in tried to register
