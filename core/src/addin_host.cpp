@@ -149,6 +149,10 @@ const char *state_name(msgr_addin_state s) {
             return "unloaded";
         case MSGR_ADDIN_DISABLED_BY_CONFIG:
             return "disabled by configuration";
+        case MSGR_ADDIN_CRASHED:
+            return "crashed";
+        case MSGR_ADDIN_HUNG:
+            return "hung";
     }
     return "?";
 }
@@ -396,7 +400,7 @@ msgr_hresult host_post_delivery(msgr_host_ctx *ctx, std::uint64_t message_id,
     if (state == MSGR_DELIVERY_FAILED && MSGR_SUCCEEDED(hr)) hr = MSGR_E_FAIL;
     if (state == MSGR_DELIVERY_SENT) hr = MSGR_S_OK;
     try {
-        if (!ctx->inbox->push(DeliveryDone{message_id, state, hr})) return MSGR_E_DISCONNECTED;
+        if (!ctx->inbox->push(DeliveryDone{message_id, state, hr, {}})) return MSGR_E_DISCONNECTED;
     } catch (...) {
         return MSGR_E_OUTOFMEMORY;
     }
@@ -1393,7 +1397,7 @@ void AddinHost::withdraw(msgr_host_ctx &ctx) {
     // (a page) the paging provider may still deliver it through its own gateway.
     if (ctx.handing_over != 0) owed.erase(ctx.handing_over);
     for (const auto id : owed)
-        ctx.inbox->push(DeliveryDone{id, MSGR_DELIVERY_FAILED, MSGR_E_FAIL});
+        ctx.inbox->push(DeliveryDone{id, MSGR_DELIVERY_FAILED, MSGR_E_FAIL, {}});
 }
 
 void AddinHost::disable(msgr_host_ctx &ctx, msgr_hresult hr, const std::string &reason) {

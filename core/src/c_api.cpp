@@ -749,6 +749,7 @@ msgr_hresult msgr_window_history_get(msgr_window *w, size_t index, msgr_message 
         m.text_size = e.text.size();
         m.time_unix_ms = e.time_unix_ms;
         m.flags = e.flags;
+        m.delivery_reason = e.delivery_reason.c_str();
         return fill_struct(out, m, offsetof(msgr_message, flags), "msgr_message");
     });
 }

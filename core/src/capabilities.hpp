@@ -51,6 +51,8 @@ struct DeliveryDone {  // the fate of a message or page handed to a service or g
     std::uint64_t message_id = 0;
     msgr_delivery_state state = MSGR_DELIVERY_SENT;
     msgr_hresult hr = MSGR_S_OK;
+    // Why it failed, in words ("" when the reporter gave none: an add-in's report carries only hr).
+    std::string reason{};
 };
 
 using InboxItem = std::variant<SigninDone, WentOffline, ContactListChange, ContactStatusChange,

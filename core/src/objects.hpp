@@ -74,7 +74,8 @@ struct msgr_window {
         std::uint64_t message_id;  // 0 for incoming messages
         std::int64_t time_unix_ms;
         std::string text;
-        std::uint32_t flags = 0;  // MSGR_MESSAGE_*
+        std::uint32_t flags = 0;        // MSGR_MESSAGE_*
+        std::string delivery_reason{};  // why it failed, in words; "" when not known
     };
 
     msgr_window() : generation(msgr::core::register_handle(this, msgr::core::HandleKind::window)) {}

@@ -528,8 +528,14 @@ msgr_hresult Runtime::send(msgr_window &w, const char *text, std::size_t *out_in
                                                  " bytes");
     }
     const std::uint64_t id = next_message_id_++;
-    w.history.push_back({MSGR_MESSAGE_OUTGOING, MSGR_DELIVERY_PENDING, MSGR_S_OK, id, now_unix_ms(),
-                         body, w.kind == MSGR_WINDOW_PAGE ? MSGR_MESSAGE_PAGE : 0u});
+    w.history.push_back({MSGR_MESSAGE_OUTGOING,
+                         MSGR_DELIVERY_PENDING,
+                         MSGR_S_OK,
+                         id,
+                         now_unix_ms(),
+                         body,
+                         w.kind == MSGR_WINDOW_PAGE ? MSGR_MESSAGE_PAGE : 0u,
+                         {}});
     const std::size_t index = w.history.size() - 1;
     if (out_index != nullptr) *out_index = index;
     w.draft.clear();
@@ -547,6 +553,7 @@ msgr_hresult Runtime::send(msgr_window &w, const char *text, std::size_t *out_in
         in_flight_.erase(id);
         w.history[index].delivery = MSGR_DELIVERY_FAILED;
         w.history[index].delivery_result = hr;
+        w.history[index].delivery_reason = last_error();  // what the failing call said
         ++w.history_serial;
         raise({MSGR_EVENT_DELIVERY_CHANGE, hr, 0, w.contact, WindowRef(&w), {}, index});
         return hr;
@@ -622,6 +629,7 @@ void Runtime::apply(InboxItem &item) {
                     if (e.message_id != m.message_id) continue;
                     e.delivery = m.state;
                     e.delivery_result = m.hr;
+                    e.delivery_reason = std::move(m.reason);
                     ++w->history_serial;
                     raise({MSGR_EVENT_DELIVERY_CHANGE, m.hr, 0, w->contact, w, {}, i});
                     break;
@@ -671,8 +679,14 @@ void Runtime::apply(InboxItem &item) {
                     WindowRef w = find_window(MSGR_WINDOW_CONVERSATION, *c);
                     if (w == nullptr) w = open_window(MSGR_WINDOW_CONVERSATION, c);
                     std::string text = sanitize_utf8(m.text);
-                    w->history.push_back({MSGR_MESSAGE_INCOMING, MSGR_DELIVERY_NONE, MSGR_S_OK, 0,
-                                          now_unix_ms(), text, m.page ? MSGR_MESSAGE_PAGE : 0u});
+                    w->history.push_back({MSGR_MESSAGE_INCOMING,
+                                          MSGR_DELIVERY_NONE,
+                                          MSGR_S_OK,
+                                          0,
+                                          now_unix_ms(),
+                                          text,
+                                          m.page ? MSGR_MESSAGE_PAGE : 0u,
+                                          {}});
                     ++w->history_serial;
                     raise({MSGR_EVENT_MESSAGE_RECEIVED, MSGR_S_OK, 0, c, w, std::move(text),
                            w->history.size() - 1});

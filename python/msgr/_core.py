@@ -292,10 +292,19 @@ class Message:
     """One entry of a window's history, copied out of the runtime (valid as long as you like).
     direction: "MSGR_MESSAGE_INCOMING" or "MSGR_MESSAGE_OUTGOING"; delivery: "MSGR_DELIVERY_NONE"
     (incoming), "..._PENDING", "..._SENT" or "..._FAILED"; delivery_result: the result code behind
-    a failure; text: str (may contain NUL characters); time: a UTC datetime (time_unix_ms: the
-    same in milliseconds); flags: MSGR_MESSAGE_* bits (msgr.MESSAGE_PAGE: a page)."""
+    a failure and delivery_reason: why, in words ("" when not known); text: str (may contain NUL
+    characters); time: a UTC datetime (time_unix_ms: the same in milliseconds); flags:
+    MSGR_MESSAGE_* bits (msgr.MESSAGE_PAGE: a page)."""
 
-    __slots__ = ("direction", "delivery", "delivery_result", "text", "time_unix_ms", "flags")
+    __slots__ = (
+        "direction",
+        "delivery",
+        "delivery_result",
+        "delivery_reason",
+        "text",
+        "time_unix_ms",
+        "flags",
+    )
 
     def __init__(self, m):
         self.direction = _abi.MESSAGE_DIRECTIONS.get(m.direction, "UNKNOWN_DIRECTION")
@@ -305,6 +314,9 @@ class Message:
         self.time_unix_ms = m.time_unix_ms
         flags_present = m.struct_size >= _abi.field_end(_abi.msgr_message, "flags")
         self.flags = m.flags if flags_present else 0
+        reason_present = m.struct_size >= _abi.field_end(_abi.msgr_message, "delivery_reason")
+        reason = m.delivery_reason if reason_present else None
+        self.delivery_reason = reason.decode("utf-8", "replace") if reason else ""
 
     @property
     def time(self):
@@ -455,10 +467,14 @@ class Subscription:
 
 
 class AddinInfo:
-    """One add-in the runtime found, loaded or not (msgr_addin_info, copied)."""
+    """One add-in the runtime found, loaded or not (msgr_addin_info, copied). problem: why it is
+    not running, as a name ("MSGR_ADDIN_PROBLEM_CRASHED", ...); isolation: how it runs; signal,
+    exit_status: how its process ended; restarts: how often it was restarted; pid: its process
+    while isolated and running (0 otherwise)."""
 
     __slots__ = ("state", "result", "provides", "name", "version", "description", "path",
-                 "reason", "abi_major", "abi_minor")
+                 "reason", "abi_major", "abi_minor", "problem", "isolation", "signal",
+                 "exit_status", "restarts", "pid")
 
     def __init__(self, info):
         self.state = _abi.ADDIN_STATES.get(info.state, "UNKNOWN_ADDIN_STATE")
@@ -471,6 +487,12 @@ class AddinInfo:
         self.reason = _text(info.reason)
         self.abi_major = info.abi_major
         self.abi_minor = info.abi_minor
+        self.problem = _abi.ADDIN_PROBLEMS.get(info.problem, "UNKNOWN_ADDIN_PROBLEM")
+        self.isolation = _abi.ADDIN_ISOLATIONS.get(info.isolation, "UNKNOWN_ADDIN_ISOLATION")
+        self.signal = info.signal
+        self.exit_status = info.exit_status
+        self.restarts = info.restarts
+        self.pid = info.pid
 
     def __repr__(self):
         return "<msgr.AddinInfo %s %s>" % (self.name, self.state)

@@ -821,6 +821,13 @@ void Overlay::Impl::draw_history(WindowView &v, const msgr_ui_window_info &info,
         ImGui::PushTextWrapPos(0.0f);
         text_coloured(colour, m.text + b, m.text + e);
         ImGui::PopTextWrapPos();
+        // A failed message says why, in words, when the pointer rests on it.
+        if (m.delivery == MSGR_DELIVERY_FAILED && ImGui::IsItemHovered()) {
+            const char *why = m.delivery_reason != nullptr && m.delivery_reason[0] != '\0'
+                                  ? m.delivery_reason
+                                  : msgr_hresult_name(m.delivery_result);
+            ImGui::SetTooltip("Not delivered: %s", why);
+        }
         ++stats.rows_drawn;
         if (v.drawn_row_count < v.drawn_rows.size()) {
             v.drawn_rows[v.drawn_row_count++] = {row.message, DrawnRect{p.x, p.y, wrap, h}};
@@ -895,11 +902,15 @@ void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
             msgr_message m{};
             m.struct_size = sizeof m;
             if (msgr_window_history_get(v.w, count - 1, &m) == MSGR_S_OK) {
-                char state[160];
-                (void)std::snprintf(
-                    state, sizeof state, "Last page: %s%s%s", delivery_word(m.delivery),
-                    m.delivery == MSGR_DELIVERY_FAILED ? " - " : "",
-                    m.delivery == MSGR_DELIVERY_FAILED ? msgr_hresult_name(m.delivery_result) : "");
+                char state[512];
+                const bool failed = m.delivery == MSGR_DELIVERY_FAILED;
+                const bool worded =
+                    failed && m.delivery_reason != nullptr && m.delivery_reason[0] != '\0';
+                (void)std::snprintf(state, sizeof state, "Last page: %s%s%s",
+                                    delivery_word(m.delivery), failed ? " - " : "",
+                                    worded   ? m.delivery_reason
+                                    : failed ? msgr_hresult_name(m.delivery_result)
+                                             : "");
                 text_coloured(m.delivery == MSGR_DELIVERY_FAILED ? kErrorText : kDimText, state);
             }
         }

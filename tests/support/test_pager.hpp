@@ -35,7 +35,8 @@ class TestPager final : public msgr::core::PagingProvider {
         inbox_.push(msgr::core::DeliveryDone{
             page.message_id,
             MSGR_SUCCEEDED(log_->answer) ? MSGR_DELIVERY_SENT : MSGR_DELIVERY_FAILED,
-            log_->answer});
+            log_->answer,
+            {}});
         return MSGR_S_OK;
     }
 

@@ -336,6 +336,10 @@ typedef struct msgr_message {
     int64_t time_unix_ms;
     /* MSGR_MESSAGE_* (added in 0.1: read it only when the struct_size you passed covers it) */
     uint32_t flags;
+    /* 0.2 (read it only when the struct_size you passed covers it): why the delivery failed, in
+     * words a user can read ("the paging add-in \"paging\" crashed: killed by signal 11
+     * (SIGSEGV)"); "" when it did not fail or no reason is known. Valid as text is. */
+    const char *delivery_reason;
 } msgr_message;
 /* A page rather than a chat line: every message of a page window, and a page that arrived from a
  * contact (a client of theirs paged this user; it is shown in the conversation window). */
