@@ -1,7 +1,10 @@
-// The add-in host: finds add-ins, checks them without running them, loads them with Boost.DLL,
-// adapts what they register (msgr/addin.h, all C) to the runtime's C++ interfaces, guards every
-// call into them, and unloads them. One per runtime; everything here runs on the owner thread
-// except the host functions an add-in may call from its own threads (log, post_delivery).
+// Room: the add-in host's face to the runtime (class AddinHost). It finds add-ins, checks them
+// without running them, loads them with Boost.DLL, adapts what they register (msgr/addin.h, all
+// C) to the runtime's C++ interfaces, guards every call into them, and unloads them. One per
+// runtime; everything here runs on the owner thread except the host functions an add-in may
+// call from its own threads (log, post_delivery). Its rooms, in the order data flows:
+// discovery.cpp, descriptor.cpp, config_view.cpp, host_functions.cpp, adapters.cpp,
+// process.cpp, lifecycle.cpp; context.hpp is the record of one add-in they share.
 #pragma once
 
 #include <cstddef>
@@ -70,6 +73,7 @@ class AddinHost {
         std::string from;
     };
     std::vector<SearchDirectory> search_list() const;
+    void discover();  // lists the search directories and verifies what they hold
     void verify_and_open(msgr_host_ctx &ctx);
     void start(msgr_host_ctx &ctx);
     void refuse(msgr_host_ctx &ctx, msgr_hresult hr, const std::string &reason);
@@ -80,7 +84,11 @@ class AddinHost {
     msgr_host_ctx &add(const std::string &path);
 
     Runtime &rt_;
-    struct ConfigTree;
+
+  public:
+    struct ConfigTree;  // context.hpp
+
+  private:
     std::unique_ptr<ConfigTree> config_;  // the parsed configuration, for add-ins' tables
     std::vector<std::unique_ptr<msgr_host_ctx>> addins_;
     std::vector<std::unique_ptr<PagingProvider>> graveyard_;

@@ -1,0 +1,422 @@
+// Room: the lifecycle, what happens to a verified add-in: load order, start (its load and what
+// it registered offered to the runtime), refusal, disabling, withdrawal, unload, the listing
+// (info) and the drawers. The only room that changes an add-in's stage after discovery.
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "addins/context.hpp"
+#include "config.hpp"
+#include "error.hpp"
+#include "runtime.hpp"
+
+namespace msgr::core {
+
+namespace {
+
+constexpr std::size_t kDrawContextV1Size =
+    offsetof(msgr_draw_context, frame) + sizeof(msgr_draw_context::frame);
+constexpr std::size_t kDrawGuardV1Size =
+    offsetof(msgr_draw_guard, after) + sizeof(msgr_draw_guard::after);
+
+// Libraries that cannot be unmapped safely (their load or unload threw, so their threads may
+// still run): kept mapped until the process exits.
+std::vector<std::unique_ptr<boost::dll::shared_library>> &never_unmapped() {
+    static std::vector<std::unique_ptr<boost::dll::shared_library>> libs;
+    return libs;
+}
+std::mutex g_never_unmapped_mutex;
+
+}  // namespace
+
+AddinHost::AddinHost(Runtime &rt) : rt_(rt) {
+    const Config &c = rt_.config();
+    if (!c.source_text.empty()) {
+        try {
+            config_ = std::make_unique<ConfigTree>(ConfigTree{toml::parse(c.source_text)});
+        } catch (const std::exception &e) {
+            // load_config already accepted this text; this cannot happen, but must not throw.
+            log(MSGR_LOG_ERROR, std::string("add-ins get no configuration: ") + e.what());
+        }
+    }
+}
+
+AddinHost::~AddinHost() {
+    graveyard_.clear();
+    service_graveyard_.clear();
+    for (auto it = addins_.rbegin(); it != addins_.rend(); ++it)
+        stop(**it);
+}
+
+void AddinHost::load_all() {
+    discover();
+    // Load in dependency order: an add-in starts once everything it depends on is loaded.
+    for (bool progress = true; progress;) {
+        progress = false;
+        for (auto &ctx : addins_) {
+            if (ctx->stage != Stage::verified) continue;
+            bool ready = true;
+            for (const auto &dep : ctx->depends) {
+                bool loaded = false;
+                for (const auto &o : addins_)
+                    loaded = loaded || (o->name == dep && o->loaded());
+                ready = ready && loaded;
+            }
+            if (!ready) continue;
+            start(*ctx);
+            progress = true;
+        }
+    }
+    for (auto &ctx : addins_) {
+        if (ctx->stage != Stage::verified) continue;
+        std::string missing;
+        for (const auto &dep : ctx->depends) {
+            bool loaded = false;
+            for (const auto &o : addins_)
+                loaded = loaded || (o->name == dep && o->loaded());
+            if (!loaded) missing += (missing.empty() ? "\"" : ", \"") + dep + "\"";
+        }
+        refuse(*ctx, MSGR_E_FAIL,
+               "depends on " + missing +
+                   ", which is not loaded (missing, refused, disabled or a cycle)");
+    }
+    // A configuration table nobody reads is most likely a typo.
+    if (config_) {
+        for (const auto &[key, node] : config_->root) {
+            if (key == "runtime") continue;
+            bool claimed = false;
+            for (const auto &ctx : addins_)
+                claimed = claimed || (ctx->loaded() && ctx->config_table == key);
+            if (!claimed) {
+                log(MSGR_LOG_WARNING, "configuration table [" + std::string(key.str()) +
+                                          "] is not read by any loaded add-in");
+            }
+        }
+    }
+}
+
+void AddinHost::start(msgr_host_ctx &ctx) {
+    const msgr_host host{sizeof(msgr_host), MSGR_ADDIN_ABI_MAJOR, MSGR_ADDIN_ABI_MINOR, &ctx,
+                         &host_get_proc};
+    ctx.stage = Stage::loading;
+    std::string threw;
+    const msgr_hresult hr = guard([&] { return ctx.desc.load(&host, &ctx.state_ptr); }, threw);
+    if (!threw.empty()) {
+        // It ran and broke: whatever it started may still run, so its code stays mapped.
+        ctx.has_paging = false;
+        ctx.subs.clear();
+        ctx.services.clear();
+        ctx.accepting = false;
+        ctx.stage = Stage::disabled;  // no unload: its load did not finish
+        ctx.result = hr;
+        ctx.reason = "load " + threw;
+        {
+            const std::lock_guard<std::mutex> lock(g_never_unmapped_mutex);
+            never_unmapped().push_back(std::move(ctx.lib));
+        }
+        report(ctx);
+        return;
+    }
+    if (MSGR_FAILED(hr)) {
+        ctx.has_paging = false;
+        ctx.subs.clear();
+        ctx.services.clear();
+        ctx.accepting = false;
+        refuse(ctx, hr,
+               "load failed with " + hr_text(hr) +
+                   (ctx.load_error.empty() ? std::string() : ": " + ctx.load_error));
+        return;
+    }
+    ctx.stage = Stage::loaded;
+    for (std::size_t i = 0; i < ctx.services.size(); ++i) {
+        auto adapter = make_service_adapter(ctx, i);
+        ctx.services[i].adapter = adapter.get();
+        rt_.add_service(std::move(adapter));
+        ctx.provides |= MSGR_ADDIN_PROVIDES_SERVICE;
+    }
+    if (ctx.has_paging) {
+        auto adapter = make_paging_adapter(ctx);
+        ctx.adapter = adapter.get();
+        rt_.set_paging_provider(std::move(adapter));
+        ctx.provides |= MSGR_ADDIN_PROVIDES_PAGING;
+    }
+    if (!ctx.drawers.empty()) ctx.provides |= MSGR_ADDIN_PROVIDES_DRAWING;
+    for (const auto &sub : ctx.subs) {
+        msgr_host_ctx *c = &ctx;
+        const auto fn = sub.fn;
+        void *user = sub.user;
+        ctx.connections.push_back(rt_.connect(sub.type, [c, fn, user](const msgr_event &ev) {
+            if (!c->loaded()) return;
+            std::string threw;
+            const msgr_hresult hr = guard([&] { return fn(&ev, user); }, threw);
+            if (MSGR_FAILED(hr)) {
+                c->host->disable(*c, hr,
+                                 std::string("its ") + msgr_event_type_name(ev.type) +
+                                     " callback " +
+                                     (threw.empty() ? "returned " + hr_text(hr) : threw));
+            }
+        }));
+        ctx.provides |= MSGR_ADDIN_PROVIDES_EVENTS;
+    }
+    report(ctx);
+}
+
+void AddinHost::refuse(msgr_host_ctx &ctx, msgr_hresult hr, const std::string &reason) {
+    ctx.stage = Stage::refused;
+    ctx.result = hr;
+    ctx.reason = reason;
+    ctx.lib.reset();  // nothing of it runs any more (its load, if called, cleaned up)
+    report(ctx);
+}
+
+void AddinHost::report(msgr_host_ctx &ctx) {
+    std::string text = ctx.name + ": " + state_name(ctx.stage);
+    if (!ctx.reason.empty()) text += ": " + ctx.reason;
+    const msgr_addin_state state = ctx.state();
+    const bool bad = state != MSGR_ADDIN_LOADED && state != MSGR_ADDIN_UNLOADED &&
+                     state != MSGR_ADDIN_DISABLED_BY_CONFIG;
+    log(bad ? MSGR_LOG_WARNING : MSGR_LOG_INFO, "add-in " + ctx.path + ": " + text);
+    rt_.raise_addin_event(ctx.index, ctx.result, std::move(text));
+}
+
+void AddinHost::withdraw(msgr_host_ctx &ctx) {
+    ctx.accepting = false;
+    for (auto &c : ctx.connections)
+        c.disconnect();
+    ctx.connections.clear();
+    // Its services leave the runtime (which signs out of a primary service that vanishes). The
+    // adapters may be on the stack (the add-in failed inside a call): freed in collect().
+    for (auto &reg : ctx.services) {
+        if (reg.adapter == nullptr) continue;
+        const char *became = ctx.loaded() ? "unloaded" : state_name(ctx.stage);
+        auto gone = rt_.remove_service(
+            reg.adapter, "the service \"" + reg.id + "\" of add-in \"" + ctx.name + "\" was " +
+                             became + (ctx.reason.empty() ? std::string() : ": " + ctx.reason));
+        if (gone) service_graveyard_.push_back(std::move(gone));
+        reg.adapter = nullptr;
+    }
+    if (ctx.adapter != nullptr) {
+        if (rt_.paging_provider() == ctx.adapter) {
+            // It may be on the stack (the add-in failed inside a call): freed in collect().
+            graveyard_.push_back(rt_.release_paging_provider());
+        }
+        ctx.adapter = nullptr;
+    }
+    // Pages it still owed: reported as failed, never silently dropped.
+    std::unordered_set<std::uint64_t> owed;
+    {
+        const std::lock_guard<std::mutex> lock(ctx.owed_mutex);
+        owed.swap(ctx.owed);
+    }
+    // Except the one whose hand-over failed just now (disabling it): its caller reports it, or
+    // (a page) the paging provider may still deliver it through its own gateway.
+    if (ctx.handing_over != 0) owed.erase(ctx.handing_over);
+    for (const auto id : owed)
+        ctx.inbox->push(DeliveryDone{id, MSGR_DELIVERY_FAILED, MSGR_E_FAIL});
+}
+
+void AddinHost::disable(msgr_host_ctx &ctx, msgr_hresult hr, const std::string &reason) {
+    if (!ctx.loaded()) return;
+    ctx.stage = Stage::disabled_unload_owed;
+    ctx.result = MSGR_SUCCEEDED(hr) ? MSGR_E_FAIL : hr;
+    ctx.reason = reason;
+    withdraw(ctx);
+    report(ctx);
+}
+
+void AddinHost::stop(msgr_host_ctx &ctx) {
+    withdraw(ctx);
+    run_unload(ctx);
+    ctx.lib.reset();
+}
+
+bool AddinHost::settle_paging() {
+    for (auto &c : addins_) {
+        msgr_host_ctx &ctx = *c;
+        // Only an add-in that provides paging and no contact service: a service must leave the
+        // runtime (withdraw) before its code is unloaded.
+        if (!ctx.loaded() || ctx.adapter == nullptr || rt_.paging_provider() != ctx.adapter ||
+            !ctx.services.empty()) {
+            continue;
+        }
+        graveyard_.push_back(rt_.release_paging_provider());  // no page reaches it from now on
+        ctx.adapter = nullptr;
+        // Still accepting: it reports the pages it cannot keep. Its threads, which this one
+        // waits for in the unload, must not wait for room in the inbox meanwhile.
+        ctx.inbox->set_bounded(false);
+        run_unload(ctx);
+        ctx.inbox->set_bounded(true);
+        std::size_t kept = 0;
+        {
+            const std::lock_guard<std::mutex> lock(ctx.owed_mutex);
+            kept = ctx.owed.size();
+            ctx.owed.clear();
+        }
+        if (kept > 0) {
+            log(MSGR_LOG_INFO, "add-in " + ctx.name + " kept " + std::to_string(kept) +
+                                   " page(s) it still owed for its next start");
+        }
+        stop(ctx);  // disconnects and unmaps it
+        ctx.stage = Stage::unloaded;
+        return true;
+    }
+    return false;
+}
+
+void AddinHost::run_unload(msgr_host_ctx &ctx) {
+    // Called once: afterwards nothing of it is called again.
+    if (ctx.stage == Stage::loaded || ctx.stage == Stage::disabled_unload_owed) {
+        ctx.stage = ctx.loaded() ? Stage::unloaded : Stage::disabled;
+        std::string threw;
+        guard(
+            [&] {
+                ctx.desc.unload(ctx.state_ptr);
+                return MSGR_S_OK;
+            },
+            threw);
+        if (!threw.empty()) {
+            log(MSGR_LOG_ERROR, "add-in " + ctx.name + ": unload " + threw +
+                                    "; its code stays mapped until the process exits");
+            const std::lock_guard<std::mutex> lock(g_never_unmapped_mutex);
+            never_unmapped().push_back(std::move(ctx.lib));
+        }
+    }
+}
+
+std::string AddinHost::explain_missing_service(const std::string &setting,
+                                               const std::string &id) const {
+    std::string why;
+    for (const auto &c : addins_) {
+        const msgr_addin_state state = c->state();
+        if (state == MSGR_ADDIN_LOADED || state == MSGR_ADDIN_UNLOADED) continue;
+        why += "; add-in " + c->path + " was " + state_name(c->stage) + ": " + c->reason;
+    }
+    std::string dirs;
+    for (const auto &d : search_directories())
+        dirs += (dirs.empty() ? "" : ", ") + d;
+    return setting + " \"" + id +
+           "\", which no loaded service provides (contact services come from add-ins; the "
+           "loopback service is the add-in loopback.so in lib/msgr/addins; searched: " +
+           (dirs.empty() ? std::string("no directories") : dirs) + ")" + why;
+}
+
+bool AddinHost::has_drawers() const noexcept {
+    for (const auto &c : addins_) {
+        if (c->loaded() && !c->drawers.empty()) return true;
+    }
+    return false;
+}
+
+msgr_hresult AddinHost::draw(const msgr_draw_context &dc, const msgr_draw_guard *g) {
+    if (drawing_) return fail(MSGR_E_UNEXPECTED, "msgr_addin_draw called from a drawer");
+    if (dc.struct_size < kDrawContextV1Size) {
+        return fail(MSGR_E_INVALIDARG, "msgr_draw_context.struct_size is too small");
+    }
+    if (g != nullptr && g->struct_size < kDrawGuardV1Size) {
+        return fail(MSGR_E_INVALIDARG, "msgr_draw_guard.struct_size is too small");
+    }
+    drawing_ = true;
+    for (const auto &cp : addins_) {
+        msgr_host_ctx &ctx = *cp;
+        for (std::size_t i = 0; i < ctx.drawers.size() && ctx.loaded(); ++i) {
+            const msgr_drawer &d = ctx.drawers[i];
+            if (g != nullptr && g->before != nullptr) g->before(g->user, ctx.name.c_str());
+            std::string threw;
+            const msgr_hresult hr = guard([&] { return d.draw(d.state, &dc); }, threw);
+            char why[256] = "";
+            const msgr_hresult checked = (g != nullptr && g->after != nullptr)
+                                             ? g->after(g->user, why, sizeof why)
+                                             : MSGR_S_OK;
+            if (MSGR_FAILED(hr)) {
+                std::string reason =
+                    "its draw callback " + (threw.empty() ? "returned " + hr_text(hr) : threw);
+                if (!ctx.load_error.empty()) reason += ": " + ctx.load_error;
+                if (MSGR_FAILED(checked)) reason += "; " + bounded(why, sizeof why);
+                disable(ctx, hr, reason);
+            } else if (MSGR_FAILED(checked)) {
+                disable(ctx, checked, "its draw callback " + bounded(why, sizeof why));
+            }
+        }
+    }
+    drawing_ = false;
+    return MSGR_S_OK;
+}
+
+void AddinHost::collect() {
+    graveyard_.clear();
+    service_graveyard_.clear();
+}
+
+msgr_hresult AddinHost::info(std::size_t index, msgr_addin_info &out) const {
+    if (index >= addins_.size()) {
+        return fail(MSGR_E_INVALIDARG, "add-in index " + std::to_string(index) +
+                                           " is out of range (" + std::to_string(addins_.size()) +
+                                           " add-ins)");
+    }
+    const std::uint32_t caller_size = out.struct_size;
+    if (caller_size < offsetof(msgr_addin_info, abi_major)) {
+        return fail(MSGR_E_INVALIDARG, "msgr_addin_info.struct_size is " +
+                                           std::to_string(caller_size) + "; set it to sizeof");
+    }
+    const msgr_host_ctx &c = *addins_[index];
+    msgr_addin_info full{};
+    full.struct_size = caller_size;
+    full.state = c.state();
+    full.result = c.result;
+    full.provides = c.provides;
+    full.name = c.name.c_str();
+    full.version = c.version.c_str();
+    full.description = c.description.c_str();
+    full.path = c.path.c_str();
+    full.reason = c.reason.c_str();
+    full.abi_major = c.abi_major;
+    full.abi_minor = c.abi_minor;
+    std::memcpy(&out, &full, std::min<std::size_t>(caller_size, sizeof full));
+    return MSGR_S_OK;
+}
+
+msgr_hresult AddinHost::unload(const char *name) {
+    if (name == nullptr) return fail(MSGR_E_INVALIDARG, "the add-in name is NULL");
+    msgr_host_ctx *target = nullptr;
+    for (auto &c : addins_) {
+        if (c->name == name && (target == nullptr || c->loaded())) target = c.get();
+    }
+    if (target == nullptr)
+        return fail(MSGR_E_INVALIDARG, std::string("no add-in is named \"") + name + "\"");
+    if (!target->loaded()) return MSGR_S_FALSE;
+    if (rt_.in_callback()) {
+        return fail(MSGR_E_BUSY,
+                    "cannot unload an add-in from inside an event callback; do it after the tick");
+    }
+    for (auto &c : addins_) {
+        if (!c->loaded()) continue;
+        for (const auto &dep : c->depends) {
+            if (dep == target->name) {
+                return fail(MSGR_E_BUSY, "add-in \"" + c->name + "\" depends on \"" + target->name +
+                                             "\"; unload it first");
+            }
+        }
+    }
+    if (!target->services.empty() && rt_.session_active()) {
+        return fail(MSGR_E_BUSY, "add-in \"" + target->name +
+                                     "\" provides a contact service and the user is signed in "
+                                     "(or signing in); sign out first");
+    }
+    if (target->adapter != nullptr && rt_.paging_in_use()) {
+        return fail(MSGR_E_BUSY, "add-in \"" + target->name +
+                                     "\" provides paging and a page window is open or a page "
+                                     "is being delivered");
+    }
+    stop(*target);
+    target->stage = Stage::unloaded;
+    target->result = MSGR_S_OK;
+    target->reason.clear();
+    target->provides = 0;
+    report(*target);
+    return MSGR_S_OK;
+}
+
+}  // namespace msgr::core
