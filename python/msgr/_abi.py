@@ -152,6 +152,32 @@ ADDIN_STATES = {
     3: "MSGR_ADDIN_DISABLED",
     4: "MSGR_ADDIN_UNLOADED",
     5: "MSGR_ADDIN_DISABLED_BY_CONFIG",
+    6: "MSGR_ADDIN_CRASHED",
+    7: "MSGR_ADDIN_HUNG",
+}
+ADDIN_PROBLEMS = {
+    0: "MSGR_ADDIN_PROBLEM_NONE",
+    1: "MSGR_ADDIN_PROBLEM_NOT_FOUND",
+    2: "MSGR_ADDIN_PROBLEM_UNTRUSTED_FILE",
+    3: "MSGR_ADDIN_PROBLEM_BAD_FILE",
+    4: "MSGR_ADDIN_PROBLEM_NO_ENTRY",
+    5: "MSGR_ADDIN_PROBLEM_BAD_DESCRIPTOR",
+    6: "MSGR_ADDIN_PROBLEM_WRONG_ABI",
+    7: "MSGR_ADDIN_PROBLEM_DUPLICATE",
+    8: "MSGR_ADDIN_PROBLEM_MISSING_DEPENDENCY",
+    9: "MSGR_ADDIN_PROBLEM_LOAD_FAILED",
+    10: "MSGR_ADDIN_PROBLEM_CALL_FAILED",
+    11: "MSGR_ADDIN_PROBLEM_THREW",
+    12: "MSGR_ADDIN_PROBLEM_CRASHED",
+    13: "MSGR_ADDIN_PROBLEM_EXITED",
+    14: "MSGR_ADDIN_PROBLEM_HUNG",
+    15: "MSGR_ADDIN_PROBLEM_PROTOCOL",
+    16: "MSGR_ADDIN_PROBLEM_NO_ADDIN_HOST",
+    17: "MSGR_ADDIN_PROBLEM_DISABLED_BY_CONFIG",
+}
+ADDIN_ISOLATIONS = {
+    1: "MSGR_ADDIN_ISOLATION_PROCESS",
+    2: "MSGR_ADDIN_ISOLATION_IN_PROCESS",
 }
 ADDIN_PROVIDES = {
     "MSGR_ADDIN_PROVIDES_PAGING": 0x1,
@@ -245,6 +271,13 @@ class msgr_addin_info(ctypes.Structure):
         ("reason", ctypes.c_char_p),
         ("abi_major", ctypes.c_uint16),
         ("abi_minor", ctypes.c_uint16),
+        # 0.2: filled only when struct_size covers them
+        ("problem", c_enum),
+        ("isolation", c_enum),
+        ("signal", ctypes.c_int32),
+        ("exit_status", ctypes.c_int32),
+        ("restarts", ctypes.c_uint32),
+        ("pid", ctypes.c_int32),
     ]
 
 

@@ -33,7 +33,8 @@ class AddinPaging final : public PagingProvider {
             threw);
         if (MSGR_FAILED(hr)) {
             ctx_.host->disable(
-                ctx_, hr, "knows_mobile " + (threw.empty() ? "returned " + hr_text(hr) : threw));
+                ctx_, hr, call_problem(threw),
+                "knows_mobile " + (threw.empty() ? "returned " + hr_text(hr) : threw));
             return false;
         }
         return out != 0;
@@ -62,7 +63,7 @@ class AddinPaging final : public PagingProvider {
                 ctx_.owed.erase(page.message_id);  // the caller marks this page failed itself
             }
             const std::string why = "submit " + (threw.empty() ? "returned " + hr_text(hr) : threw);
-            ctx_.host->disable(ctx_, hr, why);
+            ctx_.host->disable(ctx_, hr, call_problem(threw), why);
             return fail(hr, "the paging add-in \"" + ctx_.name + "\" failed: " + why);
         }
         return MSGR_S_OK;
@@ -156,7 +157,7 @@ class AddinService final : public Service {
         if (MSGR_FAILED(hr)) {
             const std::string why = "the contact service \"" + id_ + "\": " + what + " " +
                                     (threw.empty() ? "returned " + hr_text(hr) : threw);
-            ctx_.host->disable(ctx_, hr, why);
+            ctx_.host->disable(ctx_, hr, call_problem(threw), why);
             return fail(MSGR_E_FAIL, "the service add-in \"" + ctx_.name + "\" failed: " + why);
         }
         return MSGR_S_OK;

@@ -46,7 +46,8 @@ class AddinHost {
 
     // Disables an add-in (called by the guards): reported, callbacks disconnected, capabilities
     // withdrawn, pages it owed reported as failed.
-    void disable(msgr_host_ctx &ctx, msgr_hresult hr, const std::string &reason);
+    void disable(msgr_host_ctx &ctx, msgr_hresult hr, msgr_addin_problem problem,
+                 const std::string &reason);
 
     // At the runtime's destroy, before APP_SHUTDOWN: unloads the add-in that provides paging
     // (and no contact service) while it may still report, so that a page it cannot keep for its
@@ -76,7 +77,8 @@ class AddinHost {
     void discover();  // lists the search directories and verifies what they hold
     void verify_and_open(msgr_host_ctx &ctx);
     void start(msgr_host_ctx &ctx);
-    void refuse(msgr_host_ctx &ctx, msgr_hresult hr, const std::string &reason);
+    void refuse(msgr_host_ctx &ctx, msgr_hresult hr, msgr_addin_problem problem,
+                const std::string &reason);
     void report(msgr_host_ctx &ctx);
     void withdraw(msgr_host_ctx &ctx);
     void stop(msgr_host_ctx &ctx);

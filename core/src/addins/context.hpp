@@ -123,6 +123,11 @@ struct AddinHost::ConfigTree {
     toml::table root;
 };
 
+// The problem kind of a call into add-in code that failed: threw (guard's) says which.
+inline msgr_addin_problem call_problem(const std::string &threw) noexcept {
+    return threw.empty() ? MSGR_ADDIN_PROBLEM_CALL_FAILED : MSGR_ADDIN_PROBLEM_THREW;
+}
+
 // The host functions (host_functions.cpp): what msgr_host.get_proc returns.
 msgr_proc host_get_proc(const char *name);
 bool known_status(std::int32_t status);
@@ -144,8 +149,12 @@ struct msgr_host_ctx {
 
     msgr::core::Stage stage = msgr::core::Stage::found;
     msgr_hresult result = MSGR_S_OK;
-    msgr_addin_problem problem = MSGR_ADDIN_PROBLEM_NONE;
+    msgr_addin_problem problem = MSGR_ADDIN_PROBLEM_NONE;  // the kind behind result and reason
     std::string reason;
+    msgr_addin_isolation isolation = MSGR_ADDIN_ISOLATION_IN_PROCESS;
+    int signal = 0;              // MSGR_ADDIN_PROBLEM_CRASHED: the signal that killed its process
+    int exit_status = 0;         // MSGR_ADDIN_PROBLEM_EXITED: its process's exit status
+    std::uint32_t restarts = 0;  // how often its process was started again after a fault
     std::string load_error;
 
     std::string name, version, description, config_table;
@@ -197,6 +206,7 @@ struct msgr_host_ctx {
     // Service ids the add-in may report for (read by its threads; guarded by owed_mutex).
     std::vector<std::string> service_ids;
 
+    int pid() const noexcept { return 0; }
     bool loaded() const noexcept { return stage == msgr::core::Stage::loaded; }
     msgr_addin_state state() const noexcept { return msgr::core::public_state(stage); }
 };

@@ -157,6 +157,7 @@ void AddinHost::discover() {
                 disabled_matched[static_cast<std::size_t>(hit - disabled.begin())] = true;
                 msgr_host_ctx &ctx = add(f);
                 ctx.stage = Stage::disabled_by_config;
+                ctx.problem = MSGR_ADDIN_PROBLEM_DISABLED_BY_CONFIG;
                 ctx.reason = "disabled by configuration: runtime.disabled_addins in " +
                              rt_.config().source_origin + " lists \"" + stem +
                              "\"; the file was not opened";
@@ -181,7 +182,7 @@ void AddinHost::discover() {
 void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
     const int fd = ::open(ctx.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
-        refuse(ctx, MSGR_E_FILE_NOT_FOUND,
+        refuse(ctx, MSGR_E_FILE_NOT_FOUND, MSGR_ADDIN_PROBLEM_NOT_FOUND,
                std::string("cannot open: ") + std::generic_category().message(errno));
         return;
     }
@@ -192,7 +193,7 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
 
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        refuse(ctx, MSGR_E_INVALID_DATA, "not a regular file");
+        refuse(ctx, MSGR_E_INVALID_DATA, MSGR_ADDIN_PROBLEM_BAD_FILE, "not a regular file");
         return;
     }
     std::string why = untrusted(st, "the file");
@@ -206,19 +207,20 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
         }
     }
     if (!why.empty()) {
-        refuse(ctx, MSGR_E_FAIL, "not trusted: " + why);
+        refuse(ctx, MSGR_E_FAIL, MSGR_ADDIN_PROBLEM_UNTRUSTED_FILE, "not trusted: " + why);
         return;
     }
     const auto size = static_cast<std::uint64_t>(st.st_size);
     if (size > kMaxAddinBytes) {
-        refuse(ctx, MSGR_E_INVALID_DATA, "implausibly large (" + std::to_string(size) + " bytes)");
+        refuse(ctx, MSGR_E_INVALID_DATA, MSGR_ADDIN_PROBLEM_BAD_FILE,
+               "implausibly large (" + std::to_string(size) + " bytes)");
         return;
     }
     const auto &allow = rt_.config().addin_sha256;
     if (!allow.empty()) {
         const std::string hash = sha256_file(fd);
         if (std::find(allow.begin(), allow.end(), hash) == allow.end()) {
-            refuse(ctx, MSGR_E_FAIL,
+            refuse(ctx, MSGR_E_FAIL, MSGR_ADDIN_PROBLEM_UNTRUSTED_FILE,
                    "not trusted: its SHA-256 " + hash +
                        " is not on the allow-list (runtime.addin_sha256)");
             return;
@@ -226,7 +228,7 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
     }
     const ElfReport elf = check_elf(fd, size, MSGR_ADDIN_ENTRY_SYMBOL);
     if (!elf.ok) {
-        refuse(ctx, MSGR_E_INVALID_DATA, elf.reason);
+        refuse(ctx, MSGR_E_INVALID_DATA, MSGR_ADDIN_PROBLEM_BAD_FILE, elf.reason);
         return;
     }
     // Boost.DLL and dlopen take a path. (Not /proc/self/fd/N: glibc's dlopen matches an already
@@ -240,13 +242,13 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
                now.st_mtim.tv_sec == st.st_mtim.tv_sec && now.st_mtim.tv_nsec == st.st_mtim.tv_nsec;
     };
     if (!elf.dynsym_entry) {
-        refuse(ctx, MSGR_E_INVALID_DATA,
+        refuse(ctx, MSGR_E_INVALID_DATA, MSGR_ADDIN_PROBLEM_NO_ENTRY,
                "no entry point: the file does not export " MSGR_ADDIN_ENTRY_SYMBOL
                " (use MSGR_ADDIN_ENTRY or BOOST_DLL_ALIAS)");
         return;
     }
     if (!elf.entry_is_pointer || !elf.entry_in_alias_section) {
-        refuse(ctx, MSGR_E_INVALID_DATA,
+        refuse(ctx, MSGR_E_INVALID_DATA, MSGR_ADDIN_PROBLEM_NO_ENTRY,
                MSGR_ADDIN_ENTRY_SYMBOL
                " is not an alias (a pointer in the boostdll section): "
                "export it with MSGR_ADDIN_ENTRY or BOOST_DLL_ALIAS");
@@ -255,7 +257,8 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
 
     // The file is what it should be: load it. Its static constructors run here.
     if (!same_file()) {
-        refuse(ctx, MSGR_E_FAIL, "the file changed while it was being verified");
+        refuse(ctx, MSGR_E_FAIL, MSGR_ADDIN_PROBLEM_UNTRUSTED_FILE,
+               "the file changed while it was being verified");
         return;
     }
     try {
@@ -263,7 +266,8 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
         ctx.lib = std::make_unique<boost::dll::shared_library>(open_path,
                                                                mode::rtld_now | mode::rtld_local);
     } catch (const std::exception &e) {
-        refuse(ctx, MSGR_E_FAIL, std::string("cannot load: ") + e.what());
+        refuse(ctx, MSGR_E_FAIL, MSGR_ADDIN_PROBLEM_BAD_FILE,
+               std::string("cannot load: ") + e.what());
         return;
     }
     DescriptorInfo info;
@@ -272,7 +276,7 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
     ctx.abi_major = info.fields.abi_major;
     ctx.abi_minor = info.fields.abi_minor;
     if (!read) {
-        refuse(ctx, why_not.hr, why_not.reason);
+        refuse(ctx, why_not.hr, why_not.problem, why_not.reason);
         return;
     }
     const std::string &name = info.fields.name;
@@ -283,7 +287,7 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
     const msgr_addin_descriptor &desc = info.desc;
     for (const auto &o : addins_) {
         if (o.get() != &ctx && o->name == name && (o->stage == Stage::verified || o->loaded())) {
-            refuse(ctx, MSGR_E_FAIL,
+            refuse(ctx, MSGR_E_FAIL, MSGR_ADDIN_PROBLEM_DUPLICATE,
                    "another add-in named \"" + name + "\" was found first, in " + o->path);
             return;
         }
@@ -294,7 +298,7 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
             if (const toml::node *n = config_->root.get(ctx.config_table)) {
                 ctx.config = n->as_table();
                 if (ctx.config == nullptr) {
-                    refuse(ctx, MSGR_E_INVALID_DATA,
+                    refuse(ctx, MSGR_E_INVALID_DATA, MSGR_ADDIN_PROBLEM_LOAD_FAILED,
                            "[" + ctx.config_table + "] in " + rt_.config().source_origin +
                                " must be a table");
                     return;

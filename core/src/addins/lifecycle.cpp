@@ -79,7 +79,7 @@ void AddinHost::load_all() {
                 loaded = loaded || (o->name == dep && o->loaded());
             if (!loaded) missing += (missing.empty() ? "\"" : ", \"") + dep + "\"";
         }
-        refuse(*ctx, MSGR_E_FAIL,
+        refuse(*ctx, MSGR_E_FAIL, MSGR_ADDIN_PROBLEM_MISSING_DEPENDENCY,
                "depends on " + missing +
                    ", which is not loaded (missing, refused, disabled or a cycle)");
     }
@@ -112,6 +112,7 @@ void AddinHost::start(msgr_host_ctx &ctx) {
         ctx.accepting = false;
         ctx.stage = Stage::disabled;  // no unload: its load did not finish
         ctx.result = hr;
+        ctx.problem = MSGR_ADDIN_PROBLEM_THREW;
         ctx.reason = "load " + threw;
         {
             const std::lock_guard<std::mutex> lock(g_never_unmapped_mutex);
@@ -125,7 +126,7 @@ void AddinHost::start(msgr_host_ctx &ctx) {
         ctx.subs.clear();
         ctx.services.clear();
         ctx.accepting = false;
-        refuse(ctx, hr,
+        refuse(ctx, hr, MSGR_ADDIN_PROBLEM_LOAD_FAILED,
                "load failed with " + hr_text(hr) +
                    (ctx.load_error.empty() ? std::string() : ": " + ctx.load_error));
         return;
@@ -153,7 +154,7 @@ void AddinHost::start(msgr_host_ctx &ctx) {
             std::string threw;
             const msgr_hresult hr = guard([&] { return fn(&ev, user); }, threw);
             if (MSGR_FAILED(hr)) {
-                c->host->disable(*c, hr,
+                c->host->disable(*c, hr, call_problem(threw),
                                  std::string("its ") + msgr_event_type_name(ev.type) +
                                      " callback " +
                                      (threw.empty() ? "returned " + hr_text(hr) : threw));
@@ -164,9 +165,11 @@ void AddinHost::start(msgr_host_ctx &ctx) {
     report(ctx);
 }
 
-void AddinHost::refuse(msgr_host_ctx &ctx, msgr_hresult hr, const std::string &reason) {
+void AddinHost::refuse(msgr_host_ctx &ctx, msgr_hresult hr, msgr_addin_problem problem,
+                       const std::string &reason) {
     ctx.stage = Stage::refused;
     ctx.result = hr;
+    ctx.problem = problem;
     ctx.reason = reason;
     ctx.lib.reset();  // nothing of it runs any more (its load, if called, cleaned up)
     report(ctx);
@@ -218,10 +221,12 @@ void AddinHost::withdraw(msgr_host_ctx &ctx) {
         ctx.inbox->push(DeliveryDone{id, MSGR_DELIVERY_FAILED, MSGR_E_FAIL});
 }
 
-void AddinHost::disable(msgr_host_ctx &ctx, msgr_hresult hr, const std::string &reason) {
+void AddinHost::disable(msgr_host_ctx &ctx, msgr_hresult hr, msgr_addin_problem problem,
+                        const std::string &reason) {
     if (!ctx.loaded()) return;
     ctx.stage = Stage::disabled_unload_owed;
     ctx.result = MSGR_SUCCEEDED(hr) ? MSGR_E_FAIL : hr;
+    ctx.problem = problem;
     ctx.reason = reason;
     withdraw(ctx);
     report(ctx);
@@ -335,9 +340,10 @@ msgr_hresult AddinHost::draw(const msgr_draw_context &dc, const msgr_draw_guard 
                     "its draw callback " + (threw.empty() ? "returned " + hr_text(hr) : threw);
                 if (!ctx.load_error.empty()) reason += ": " + ctx.load_error;
                 if (MSGR_FAILED(checked)) reason += "; " + bounded(why, sizeof why);
-                disable(ctx, hr, reason);
+                disable(ctx, hr, call_problem(threw), reason);
             } else if (MSGR_FAILED(checked)) {
-                disable(ctx, checked, "its draw callback " + bounded(why, sizeof why));
+                disable(ctx, checked, MSGR_ADDIN_PROBLEM_CALL_FAILED,
+                        "its draw callback " + bounded(why, sizeof why));
             }
         }
     }
@@ -374,6 +380,12 @@ msgr_hresult AddinHost::info(std::size_t index, msgr_addin_info &out) const {
     full.reason = c.reason.c_str();
     full.abi_major = c.abi_major;
     full.abi_minor = c.abi_minor;
+    full.problem = c.problem;
+    full.isolation = c.isolation;
+    full.signal = c.signal;
+    full.exit_status = c.exit_status;
+    full.restarts = c.restarts;
+    full.pid = c.pid();
     std::memcpy(&out, &full, std::min<std::size_t>(caller_size, sizeof full));
     return MSGR_S_OK;
 }
@@ -413,6 +425,7 @@ msgr_hresult AddinHost::unload(const char *name) {
     stop(*target);
     target->stage = Stage::unloaded;
     target->result = MSGR_S_OK;
+    target->problem = MSGR_ADDIN_PROBLEM_NONE;
     target->reason.clear();
     target->provides = 0;
     report(*target);
