@@ -107,6 +107,10 @@ msgr_host_ctx &AddinHost::add(const std::string &path) {
     ctx->index = addins_.size();
     ctx->path = path;
     ctx->name = fs::path(path).filename().string();
+    ctx->stem = fs::path(path).stem().string();
+    std::string warning;
+    ctx->isolation = resolve_isolation(rt_.config().addin(ctx->stem), warning);
+    if (!warning.empty()) log(MSGR_LOG_WARNING, "add-in " + path + ": " + warning);
     ctx->inbox = &rt_.inbox();
     addins_.push_back(std::move(ctx));
     return *addins_.back();

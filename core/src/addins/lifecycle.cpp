@@ -86,7 +86,7 @@ void AddinHost::load_all() {
     // A configuration table nobody reads is most likely a typo.
     if (config_) {
         for (const auto &[key, node] : config_->root) {
-            if (key == "runtime") continue;
+            if (key == "runtime" || key == "addin") continue;  // the runtime's own
             bool claimed = false;
             for (const auto &ctx : addins_)
                 claimed = claimed || (ctx->loaded() && ctx->config_table == key);
