@@ -21,6 +21,7 @@
 
 #include "addin_host.hpp"
 #include "capabilities.hpp"
+#include "code_running.hpp"
 #include "msgr/addin.h"
 #include "toml.hpp"
 
@@ -102,9 +103,11 @@ inline std::string bounded(const char *s, std::size_t max = 256) {
     return std::string(s, strnlen(s, max));
 }
 
-// Runs a call into add-in code (owner thread); on an exception, says what it was.
+// Runs a call into add-in code (owner thread); on an exception, says what it was. While it
+// runs, add-in code is marked running (code_running.hpp): the UI functions refuse it.
 template <typename F>
 msgr_hresult guard(F &&f, std::string &threw) noexcept {
+    const AddinCodeScope running;
     try {
         return f();
     } catch (const std::exception &e) {

@@ -266,9 +266,15 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
         return;
     }
     try {
+        // Its static constructors are add-in code (code_running.hpp).
+        const AddinCodeScope running;
+        // RTLD_NODELETE: its code stays mapped after it is unloaded, so a thread it failed to
+        // stop, or a callback it left registered somewhere, never jumps into unmapped memory.
         namespace mode = boost::dll::load_mode;
-        ctx.lib = std::make_unique<boost::dll::shared_library>(open_path,
-                                                               mode::rtld_now | mode::rtld_local);
+        const auto flags = static_cast<mode::type>(static_cast<unsigned>(mode::rtld_now) |
+                                                   static_cast<unsigned>(mode::rtld_local) |
+                                                   static_cast<unsigned>(RTLD_NODELETE));
+        ctx.lib = std::make_unique<boost::dll::shared_library>(open_path, flags);
     } catch (const std::exception &e) {
         refuse(ctx, MSGR_E_FAIL, MSGR_ADDIN_PROBLEM_BAD_FILE,
                std::string("cannot load: ") + e.what());
@@ -276,7 +282,11 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
     }
     DescriptorInfo info;
     Refusal why_not;
-    const bool read = read_descriptor(ctx.lib->native(), info, why_not);
+    bool read = false;
+    {
+        const AddinCodeScope running;  // its entry point is add-in code
+        read = read_descriptor(ctx.lib->native(), info, why_not);
+    }
     ctx.abi_major = info.fields.abi_major;
     ctx.abi_minor = info.fields.abi_minor;
     if (!read) {
