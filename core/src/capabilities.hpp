@@ -51,6 +51,7 @@ struct DeliveryDone {  // the fate of a message or page handed to a service or g
     std::uint64_t message_id = 0;
     msgr_delivery_state state = MSGR_DELIVERY_SENT;
     msgr_hresult hr = MSGR_S_OK;
+    std::string reason = {};  // a failure's cause in words, when known ("" otherwise)
 };
 
 using InboxItem = std::variant<SigninDone, WentOffline, ContactListChange, ContactStatusChange,

@@ -16,11 +16,18 @@
 #include "msgr/addin.h"
 #include "msgr/msgr.h"
 
+struct stat;
+
 namespace msgr::core {
 
 class Runtime;
 class PagingProvider;
 class Service;
+struct ProcessFault;
+class AddinProcess;
+namespace wire {
+struct Descriptor;
+}
 
 class AddinHost {
   public:
@@ -76,7 +83,15 @@ class AddinHost {
     std::vector<SearchDirectory> search_list() const;
     void discover();  // lists the search directories and verifies what they hold
     void verify_and_open(msgr_host_ctx &ctx);
+    void open_here(msgr_host_ctx &ctx);  // in-process: dlopen and read_descriptor
+    void open_in_process_of_its_own(msgr_host_ctx &ctx, const struct stat &st);  // isolated
+    void accept_descriptor(msgr_host_ctx &ctx, const wire::Descriptor &d);
+    std::string addin_host_program() const;  // where msgr-addin-host is (runtime.addin_host, ...)
     void start(msgr_host_ctx &ctx);
+    // An isolated add-in's process faulted: CRASHED or HUNG with the fault's words, withdrawn,
+    // reported, and a restart scheduled while restarts remain.
+    void record_fault(msgr_host_ctx &ctx, const ProcessFault &fault);
+    void restart(msgr_host_ctx &ctx);  // a scheduled restart that is due (collect())
     void refuse(msgr_host_ctx &ctx, msgr_hresult hr, msgr_addin_problem problem,
                 const std::string &reason);
     void report(msgr_host_ctx &ctx);
@@ -95,6 +110,8 @@ class AddinHost {
     std::vector<std::unique_ptr<msgr_host_ctx>> addins_;
     std::vector<std::unique_ptr<PagingProvider>> graveyard_;
     std::vector<std::unique_ptr<Service>> service_graveyard_;
+    // Processes of faulted add-ins: a call into one may be on the stack (a nested PageVia).
+    std::vector<std::unique_ptr<AddinProcess>> process_graveyard_;
     bool drawing_ = false;
 };
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -23,6 +25,7 @@
 #include "capabilities.hpp"
 #include "code_running.hpp"
 #include "msgr/addin.h"
+#include "process.hpp"
 #include "toml.hpp"
 
 namespace msgr::core {
@@ -165,7 +168,10 @@ struct msgr_host_ctx {
     std::uint16_t abi_major = 0, abi_minor = 0;
     std::uint32_t provides = 0;
 
-    std::unique_ptr<boost::dll::shared_library> lib;
+    std::unique_ptr<boost::dll::shared_library> lib;    // in-process: its library
+    std::unique_ptr<msgr::core::AddinProcess> process;  // isolated: its process
+    // Crashed or hung with restarts left: when collect() starts it again.
+    std::optional<std::chrono::steady_clock::time_point> restart_at;
     msgr_addin_descriptor desc{};
     void *state_ptr = nullptr;
 
@@ -209,7 +215,7 @@ struct msgr_host_ctx {
     // Service ids the add-in may report for (read by its threads; guarded by owed_mutex).
     std::vector<std::string> service_ids;
 
-    int pid() const noexcept { return 0; }
+    int pid() const noexcept { return process ? process->pid() : 0; }
     bool loaded() const noexcept { return stage == msgr::core::Stage::loaded; }
     msgr_addin_state state() const noexcept { return msgr::core::public_state(stage); }
 };

@@ -265,6 +265,14 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
                "the file changed while it was being verified");
         return;
     }
+    if (ctx.isolation == MSGR_ADDIN_ISOLATION_PROCESS) {
+        open_in_process_of_its_own(ctx, st);
+    } else {
+        open_here(ctx);
+    }
+}
+
+void AddinHost::open_here(msgr_host_ctx &ctx) {
     try {
         // Its static constructors are add-in code (code_running.hpp).
         const AddinCodeScope running;
@@ -274,7 +282,7 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
         const auto flags = static_cast<mode::type>(static_cast<unsigned>(mode::rtld_now) |
                                                    static_cast<unsigned>(mode::rtld_local) |
                                                    static_cast<unsigned>(RTLD_NODELETE));
-        ctx.lib = std::make_unique<boost::dll::shared_library>(open_path, flags);
+        ctx.lib = std::make_unique<boost::dll::shared_library>(ctx.path, flags);
     } catch (const std::exception &e) {
         refuse(ctx, MSGR_E_FAIL, MSGR_ADDIN_PROBLEM_BAD_FILE,
                std::string("cannot load: ") + e.what());
@@ -293,12 +301,76 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
         refuse(ctx, why_not.hr, why_not.problem, why_not.reason);
         return;
     }
-    const std::string &name = info.fields.name;
+    ctx.desc = info.desc;
+    accept_descriptor(ctx, info.fields);
+}
+
+void AddinHost::open_in_process_of_its_own(msgr_host_ctx &ctx, const struct stat &st) {
+    const AddinSettings &s = rt_.config().addin(ctx.stem);
+    ProcessOptions options;
+    options.program = addin_host_program();
+    options.call_timeout_ms = static_cast<int>(s.call_timeout_ms);
+    options.load_timeout_ms = static_cast<int>(s.load_timeout_ms);
+    options.address_space_bytes = s.address_space_mb << 20;
+    options.open_files = s.open_files;
+    ProcessFault fault;
+    ctx.process = AddinProcess::start(ctx.path, st, options, fault);
+    if (!ctx.process) {
+        const msgr_hresult hr = MSGR_FAILED(fault.hr) ? fault.hr : MSGR_E_FAIL;
+        const msgr_addin_problem problem = fault ? fault.problem : MSGR_ADDIN_PROBLEM_NO_ADDIN_HOST;
+        if (fault.state == MSGR_ADDIN_CRASHED || fault.state == MSGR_ADDIN_HUNG) {
+            // Its process died (or hung) before it could say Hello: its static constructors or
+            // its entry point. Nothing of it runs any more; it is not restarted.
+            ctx.stage = fault.state == MSGR_ADDIN_CRASHED ? Stage::crashed : Stage::hung;
+            ctx.result = hr;
+            ctx.problem = problem;
+            ctx.signal = fault.signal;
+            ctx.exit_status = fault.exit_status;
+            ctx.reason = fault.reason;
+            report(ctx);
+            return;
+        }
+        refuse(ctx, hr, problem, fault.reason);
+        return;
+    }
+    // The process read and checked the descriptor in its own image; what it says is checked
+    // again here, as anything that crosses from the add-in's side is.
+    const wire::Descriptor &d = ctx.process->descriptor();
+    ctx.abi_major = d.abi_major;
+    ctx.abi_minor = d.abi_minor;
+    Refusal why_not;
+    if (!check_descriptor_fields(d, why_not)) {
+        refuse(ctx, why_not.hr, why_not.problem, "its process reported: " + why_not.reason);
+        return;
+    }
+    ctx.desc = msgr_addin_descriptor{};  // its load and unload run in the process
+    accept_descriptor(ctx, d);
+}
+
+std::string AddinHost::addin_host_program() const {
+    const Config &c = rt_.config();
+    if (!c.addin_host.empty()) {
+        const fs::path p(c.addin_host);
+        if (p.is_absolute() || c.source_origin.empty()) return p.string();
+        return (fs::path(c.source_origin).parent_path() / p).string();
+    }
+    if (const char *env = std::getenv("MSGR_ADDIN_HOST"); env != nullptr && *env != '\0')
+        return env;
+    const std::string own = own_directory();
+    if (own.empty()) return "msgr-addin-host";  // start() names what it tried
+    const fs::path next_to = fs::path(own) / "msgr" / "msgr-addin-host";
+    const fs::path in_lib = fs::path(own) / ".." / "lib" / "msgr" / "msgr-addin-host";
+    if (::access(next_to.c_str(), X_OK) != 0 && ::access(in_lib.c_str(), X_OK) == 0)
+        return in_lib.lexically_normal().string();
+    return next_to.string();
+}
+
+void AddinHost::accept_descriptor(msgr_host_ctx &ctx, const wire::Descriptor &d) {
+    const std::string &name = d.name;
     ctx.name = name;
-    ctx.version = info.fields.version;
-    ctx.description = info.fields.description;
-    ctx.depends = info.fields.depends;
-    const msgr_addin_descriptor &desc = info.desc;
+    ctx.version = d.version;
+    ctx.description = d.description;
+    ctx.depends = d.depends;
     for (const auto &o : addins_) {
         if (o.get() != &ctx && o->name == name && (o->stage == Stage::verified || o->loaded())) {
             refuse(ctx, MSGR_E_FAIL, MSGR_ADDIN_PROBLEM_DUPLICATE,
@@ -306,21 +378,19 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
             return;
         }
     }
-    if (!info.fields.config_table.empty()) {
-        ctx.config_table = info.fields.config_table;
-        if (config_) {
-            if (const toml::node *n = config_->root.get(ctx.config_table)) {
-                ctx.config = n->as_table();
-                if (ctx.config == nullptr) {
-                    refuse(ctx, MSGR_E_INVALID_DATA, MSGR_ADDIN_PROBLEM_LOAD_FAILED,
-                           "[" + ctx.config_table + "] in " + rt_.config().source_origin +
-                               " must be a table");
-                    return;
-                }
+    ctx.config_table = d.config_table;
+    ctx.config = nullptr;
+    if (!ctx.config_table.empty() && config_) {
+        if (const toml::node *n = config_->root.get(ctx.config_table)) {
+            ctx.config = n->as_table();
+            if (ctx.config == nullptr) {
+                refuse(ctx, MSGR_E_INVALID_DATA, MSGR_ADDIN_PROBLEM_LOAD_FAILED,
+                       "[" + ctx.config_table + "] in " + rt_.config().source_origin +
+                           " must be a table");
+                return;
             }
         }
     }
-    ctx.desc = desc;
     ctx.stage = Stage::verified;
 }
 

@@ -2,8 +2,10 @@
 // it registered offered to the runtime), refusal, disabling, withdrawal, unload, the listing
 // (info) and the drawers. The only room that changes an add-in's stage after discovery.
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -103,7 +105,45 @@ void AddinHost::start(msgr_host_ctx &ctx) {
                          &host_get_proc};
     ctx.stage = Stage::loading;
     std::string threw;
-    const msgr_hresult hr = guard([&] { return ctx.desc.load(&host, &ctx.state_ptr); }, threw);
+    msgr_hresult hr = MSGR_S_OK;
+    if (ctx.process) {
+        // Its load runs in its process, with its table as TOML text; what it registers there
+        // comes back through the very same host functions (process.hpp).
+        std::string toml_text;
+        if (ctx.config != nullptr) {
+            std::ostringstream os;
+            os << *ctx.config;
+            toml_text = os.str();
+        }
+        std::string process_threw;
+        hr = guard(
+            [&] {
+                return ctx.process->load(&host, toml_text, rt_.config().source_origin,
+                                         process_threw);
+            },
+            threw);
+        if (threw.empty()) threw = process_threw;
+        if (ctx.process->fault()) {
+            record_fault(ctx, ctx.process->fault());
+            return;
+        }
+        if (!threw.empty()) {
+            // Its process ran it and it broke: the process ends, and that is all of it.
+            ctx.has_paging = false;
+            ctx.subs.clear();
+            ctx.services.clear();
+            ctx.accepting = false;
+            ctx.process.reset();
+            ctx.stage = Stage::disabled;
+            ctx.result = MSGR_FAILED(hr) ? hr : MSGR_E_UNEXPECTED;
+            ctx.problem = MSGR_ADDIN_PROBLEM_THREW;
+            ctx.reason = "load " + threw;
+            report(ctx);
+            return;
+        }
+    } else {
+        hr = guard([&] { return ctx.desc.load(&host, &ctx.state_ptr); }, threw);
+    }
     if (!threw.empty()) {
         // It ran and broke: whatever it started may still run, so its code stays mapped.
         ctx.has_paging = false;
@@ -132,6 +172,17 @@ void AddinHost::start(msgr_host_ctx &ctx) {
         return;
     }
     ctx.stage = Stage::loaded;
+    ctx.result = MSGR_S_OK;
+    ctx.problem = MSGR_ADDIN_PROBLEM_NONE;
+    ctx.reason.clear();
+    ctx.signal = 0;
+    ctx.exit_status = 0;
+    if (ctx.process && ctx.process->drawers_refused() > 0) {
+        // Loaded all the same: what it draws is missing, the rest of it runs (L documents that
+        // reason is not always "" while loaded).
+        ctx.reason = "its drawer was refused: drawers run in the host's process: set [addin." +
+                     ctx.stem + "] isolation = \"in_process\" to draw";
+    }
     for (std::size_t i = 0; i < ctx.services.size(); ++i) {
         auto adapter = make_service_adapter(ctx, i);
         ctx.services[i].adapter = adapter.get();
@@ -172,6 +223,7 @@ void AddinHost::refuse(msgr_host_ctx &ctx, msgr_hresult hr, msgr_addin_problem p
     ctx.problem = problem;
     ctx.reason = reason;
     ctx.lib.reset();  // nothing of it runs any more (its load, if called, cleaned up)
+    ctx.process.reset();
     report(ctx);
 }
 
@@ -217,13 +269,22 @@ void AddinHost::withdraw(msgr_host_ctx &ctx) {
     // Except the one whose hand-over failed just now (disabling it): its caller reports it, or
     // (a page) the paging provider may still deliver it through its own gateway.
     if (ctx.handing_over != 0) owed.erase(ctx.handing_over);
+    if (owed.empty()) return;
+    const std::string why =
+        "add-in \"" + ctx.name + "\" was " + (ctx.loaded() ? "unloaded" : state_name(ctx.stage)) +
+        (ctx.loaded() || ctx.reason.empty() ? std::string() : ": " + ctx.reason);
     for (const auto id : owed)
-        ctx.inbox->push(DeliveryDone{id, MSGR_DELIVERY_FAILED, MSGR_E_FAIL});
+        ctx.inbox->push(DeliveryDone{id, MSGR_DELIVERY_FAILED, MSGR_E_FAIL, why});
 }
 
 void AddinHost::disable(msgr_host_ctx &ctx, msgr_hresult hr, msgr_addin_problem problem,
                         const std::string &reason) {
     if (!ctx.loaded()) return;
+    if (ctx.process && ctx.process->fault()) {
+        // The call failed because its process did: that, not the failure, is what happened.
+        record_fault(ctx, ctx.process->fault());
+        return;
+    }
     ctx.stage = Stage::disabled_unload_owed;
     ctx.result = MSGR_SUCCEEDED(hr) ? MSGR_E_FAIL : hr;
     ctx.problem = problem;
@@ -232,10 +293,84 @@ void AddinHost::disable(msgr_host_ctx &ctx, msgr_hresult hr, msgr_addin_problem 
     report(ctx);
 }
 
+void AddinHost::record_fault(msgr_host_ctx &ctx, const ProcessFault &fault) {
+    const bool was_loaded = ctx.loaded();
+    ctx.stage = fault.state == MSGR_ADDIN_HUNG ? Stage::hung : Stage::crashed;
+    ctx.result = MSGR_FAILED(fault.hr) ? fault.hr : MSGR_E_FAIL;
+    ctx.problem = fault.problem;
+    ctx.signal = fault.signal;
+    ctx.exit_status = fault.exit_status;
+    ctx.reason = fault.reason;
+    if (was_loaded) {
+        withdraw(ctx);  // services removed (a primary's user signed out), owed ids failed
+    } else {
+        // It faulted in its load: nothing of it reached the runtime.
+        ctx.accepting = false;
+        ctx.has_paging = false;
+        ctx.subs.clear();
+        ctx.services.clear();
+    }
+    // Killed (if it still ran) and reaped when freed, in collect(): this may run inside a
+    // call into it (a nested page handed to a service).
+    if (ctx.process) process_graveyard_.push_back(std::move(ctx.process));
+    const AddinSettings &s = rt_.config().addin(ctx.stem);
+    if (ctx.restarts < s.max_restarts) {
+        // restart_backoff_ms, doubled per restart so far, at most kMaxRestartBackoffMs.
+        std::uint64_t backoff = s.restart_backoff_ms;
+        for (std::uint32_t i = 0; i < ctx.restarts && backoff < kMaxRestartBackoffMs; ++i)
+            backoff *= 2;
+        backoff = std::min<std::uint64_t>(backoff, kMaxRestartBackoffMs);
+        ctx.restart_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(backoff);
+        ctx.reason += "; restarting in " + std::to_string(backoff) + " ms (restart " +
+                      std::to_string(ctx.restarts + 1) + " of " + std::to_string(s.max_restarts) +
+                      ")";
+    } else {
+        ctx.restart_at.reset();
+        ctx.reason += "; not restarted: " + std::to_string(ctx.restarts) +
+                      " restart(s) already ([addin." + ctx.stem +
+                      "] max_restarts = " + std::to_string(s.max_restarts) + ")";
+    }
+    report(ctx);
+}
+
+void AddinHost::restart(msgr_host_ctx &ctx) {
+    ctx.restart_at.reset();
+    const std::string name = ctx.name;
+    // What it registered last time is gone with its process (withdraw): it registers anew.
+    ctx.has_paging = false;
+    ctx.paging = msgr_paging_provider{};
+    ctx.adapter = nullptr;
+    ctx.subs.clear();
+    ctx.connections.clear();
+    ctx.services.clear();
+    ctx.drawers.clear();
+    ctx.provides = 0;
+    ctx.load_error.clear();
+    ctx.handing_over = 0;
+    {
+        const std::lock_guard<std::mutex> lock(ctx.owed_mutex);
+        ctx.owed.clear();
+        ctx.service_ids.clear();
+    }
+    ctx.accepting = true;
+    ++ctx.restarts;
+    ctx.stage = Stage::found;
+    verify_and_open(ctx);  // the same checks as the first time: the file may have changed
+    if (ctx.stage != Stage::verified) return;  // refused (reported) or faulted again
+    if (ctx.name != name) {
+        refuse(ctx, MSGR_E_FAIL, MSGR_ADDIN_PROBLEM_BAD_DESCRIPTOR,
+               "restarted, it names itself \"" + ctx.name + "\" instead of \"" + name + "\"");
+        ctx.name = name;
+        return;
+    }
+    start(ctx);
+}
+
 void AddinHost::stop(msgr_host_ctx &ctx) {
     withdraw(ctx);
     run_unload(ctx);
     ctx.lib.reset();
+    ctx.process.reset();
 }
 
 bool AddinHost::settle_paging() {
@@ -273,6 +408,18 @@ bool AddinHost::settle_paging() {
 
 void AddinHost::run_unload(msgr_host_ctx &ctx) {
     // Called once: afterwards nothing of it is called again.
+    if ((ctx.stage == Stage::loaded || ctx.stage == Stage::disabled_unload_owed) && ctx.process) {
+        ctx.stage = ctx.loaded() ? Stage::unloaded : Stage::disabled;
+        std::string threw;
+        guard(
+            [&] {
+                ctx.process->unload(threw);  // waits until its reports up to then are handled
+                return MSGR_S_OK;
+            },
+            threw);
+        if (!threw.empty()) log(MSGR_LOG_ERROR, "add-in " + ctx.name + ": unload " + threw);
+        return;
+    }
     if (ctx.stage == Stage::loaded || ctx.stage == Stage::disabled_unload_owed) {
         ctx.stage = ctx.loaded() ? Stage::unloaded : Stage::disabled;
         std::string threw;
@@ -354,6 +501,26 @@ msgr_hresult AddinHost::draw(const msgr_draw_context &dc, const msgr_draw_guard 
 void AddinHost::collect() {
     graveyard_.clear();
     service_graveyard_.clear();
+    process_graveyard_.clear();
+    // Isolated add-ins: what their processes did since the last tick (died, hung, a slot that
+    // failed), then the restarts that are due. Never inside a call: this is the tick's start.
+    const auto now = std::chrono::steady_clock::now();
+    for (auto &c : addins_) {
+        msgr_host_ctx &ctx = *c;
+        if (ctx.process && ctx.loaded()) {
+            ctx.process->poll();
+            if (ctx.process->fault()) {
+                record_fault(ctx, ctx.process->fault());
+            } else if (AddinProcess::SlotFailure f; ctx.process->take_slot_failure(f)) {
+                disable(ctx, f.hr,
+                        f.threw ? MSGR_ADDIN_PROBLEM_THREW : MSGR_ADDIN_PROBLEM_CALL_FAILED,
+                        f.reason);
+            }
+        } else if (ctx.process && !ctx.loaded()) {
+            ctx.process->poll();  // a disabled one's process: reaped if it ended
+        }
+        if (ctx.restart_at && now >= *ctx.restart_at) restart(ctx);
+    }
 }
 
 msgr_hresult AddinHost::info(std::size_t index, msgr_addin_info &out) const {
