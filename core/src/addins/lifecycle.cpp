@@ -32,6 +32,14 @@ std::vector<std::unique_ptr<boost::dll::shared_library>> &never_unmapped() {
 }
 std::mutex g_never_unmapped_mutex;
 
+// What an add-in registered in a load that did not succeed: forgotten, and its reports refused.
+void drop_registration(msgr_host_ctx &ctx) {
+    ctx.has_paging = false;
+    ctx.subs.clear();
+    ctx.services.clear();
+    ctx.accepting = false;
+}
+
 }  // namespace
 
 AddinHost::AddinHost(Runtime &rt) : rt_(rt) {
@@ -127,34 +135,19 @@ void AddinHost::start(msgr_host_ctx &ctx) {
             record_fault(ctx, ctx.process->fault());
             return;
         }
-        if (!threw.empty()) {
-            // Its process ran it and it broke: the process ends, and that is all of it.
-            ctx.has_paging = false;
-            ctx.subs.clear();
-            ctx.services.clear();
-            ctx.accepting = false;
-            ctx.process.reset();
-            ctx.stage = Stage::disabled;
-            ctx.result = MSGR_FAILED(hr) ? hr : MSGR_E_UNEXPECTED;
-            ctx.problem = MSGR_ADDIN_PROBLEM_THREW;
-            ctx.reason = "load " + threw;
-            report(ctx);
-            return;
-        }
     } else {
         hr = guard([&] { return ctx.desc.load(&host, &ctx.state_ptr); }, threw);
     }
     if (!threw.empty()) {
-        // It ran and broke: whatever it started may still run, so its code stays mapped.
-        ctx.has_paging = false;
-        ctx.subs.clear();
-        ctx.services.clear();
-        ctx.accepting = false;
+        drop_registration(ctx);
         ctx.stage = Stage::disabled;  // no unload: its load did not finish
-        ctx.result = hr;
+        ctx.result = MSGR_FAILED(hr) ? hr : MSGR_E_UNEXPECTED;
         ctx.problem = MSGR_ADDIN_PROBLEM_THREW;
         ctx.reason = "load " + threw;
-        {
+        if (ctx.process) {
+            ctx.process.reset();  // its process ends, and whatever it started with it
+        } else {
+            // It ran and broke: whatever it started may still run, so its code stays mapped.
             const std::lock_guard<std::mutex> lock(g_never_unmapped_mutex);
             never_unmapped().push_back(std::move(ctx.lib));
         }
@@ -162,10 +155,7 @@ void AddinHost::start(msgr_host_ctx &ctx) {
         return;
     }
     if (MSGR_FAILED(hr)) {
-        ctx.has_paging = false;
-        ctx.subs.clear();
-        ctx.services.clear();
-        ctx.accepting = false;
+        drop_registration(ctx);
         refuse(ctx, hr, MSGR_ADDIN_PROBLEM_LOAD_FAILED,
                "load failed with " + hr_text(hr) +
                    (ctx.load_error.empty() ? std::string() : ": " + ctx.load_error));
@@ -304,11 +294,7 @@ void AddinHost::record_fault(msgr_host_ctx &ctx, const ProcessFault &fault) {
     if (was_loaded) {
         withdraw(ctx);  // services removed (a primary's user signed out), owed ids failed
     } else {
-        // It faulted in its load: nothing of it reached the runtime.
-        ctx.accepting = false;
-        ctx.has_paging = false;
-        ctx.subs.clear();
-        ctx.services.clear();
+        drop_registration(ctx);  // it faulted in its load: nothing of it reached the runtime
     }
     // Killed (if it still ran) and reaped when freed, in collect(): this may run inside a
     // call into it (a nested page handed to a service).
