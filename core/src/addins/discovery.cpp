@@ -330,7 +330,12 @@ void AddinHost::open_in_process_of_its_own(msgr_host_ctx &ctx, const struct stat
             report(ctx);
             return;
         }
-        refuse(ctx, hr, problem, fault.reason);
+        std::string reason = "cannot run it in a process of its own: " + fault.reason;
+        if (problem == MSGR_ADDIN_PROBLEM_NO_ADDIN_HOST) {
+            reason += " (set [addin." + ctx.stem +
+                      "] isolation = \"in_process\" to run it in the host's process)";
+        }
+        refuse(ctx, hr, problem, reason);
         return;
     }
     // The process read and checked the descriptor in its own image; what it says is checked

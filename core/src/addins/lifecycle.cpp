@@ -106,6 +106,16 @@ void AddinHost::load_all() {
             }
         }
     }
+    // So is [addin.<stem>] for a file that is not there.
+    for (const auto &[stem, settings] : rt_.config().addins) {
+        bool found = false;
+        for (const auto &ctx : addins_)
+            found = found || ctx->stem == stem;
+        if (!found) {
+            log(MSGR_LOG_WARNING, "[addin." + stem + "] in " + rt_.config().source_origin +
+                                      ": no add-in file is named \"" + stem + ".so\"");
+        }
+    }
 }
 
 void AddinHost::start(msgr_host_ctx &ctx) {

@@ -16,10 +16,7 @@ std::unique_ptr<AddinProcess> AddinProcess::start(const std::string &, const str
     why.state = MSGR_ADDIN_REFUSED;
     why.problem = MSGR_ADDIN_PROBLEM_NO_ADDIN_HOST;
     why.hr = MSGR_E_NOTIMPL;
-    why.reason =
-        "cannot run it in a process of its own: this runtime was built without the process "
-        "transport (set [addin.<name>] isolation = \"in_process\" to run it in the host's "
-        "process)";
+    why.reason = "this runtime was built without the process transport";
     return nullptr;
 }
 
