@@ -119,6 +119,7 @@ struct AddinProcess::Impl {
 
     ProcessFault fault;
     bool fault_told = false;  // poll() returned true for it
+    bool unloaded = false;    // unload ran: nothing more is sent
 
     // ---- calls (owner thread) ----
     std::uint64_t next_call = 1;
@@ -296,6 +297,8 @@ struct AddinProcess::Impl {
     msgr_hresult service_call(const ServiceProxy &svc, wire::Call c, wire::Reply *reply = nullptr);
     bool register_proxies(msgr_hresult &hr);
     void unload(std::string &threw);
+    msgr_hresult load(const msgr_host &with, std::string_view config_toml,
+                      std::string_view config_origin, std::string &threw);
 
     // the proxy functions (C function pointers in the runtime's tables)
     static msgr_hresult svc_signin(void *state, std::uint64_t session, const char *name,
@@ -476,7 +479,7 @@ Channel::Status AddinProcess::Impl::flush_events(Clock::time_point deadline) {
 }
 
 msgr_hresult AddinProcess::Impl::send_event(const SubProxy &sub, const msgr_event &ev) {
-    if (!alive()) return MSGR_E_UNEXPECTED;
+    if (!alive() || unloaded) return MSGR_E_UNEXPECTED;
     wire::Event e;
     e.seq = last_event + 1;
     e.sub = sub.index;
@@ -561,7 +564,7 @@ msgr_hresult AddinProcess::Impl::page_via(const wire::PageVia &pv) {
 // Sends a call and reads its answer within call_timeout_ms (the time the runtime spends on a
 // nested PageVia does not count). False on a fault (kept in `fault`).
 bool AddinProcess::Impl::run_call(wire::Call &c, wire::Reply &out) {
-    if (!alive()) return false;
+    if (!alive() || unloaded) return false;
     const std::string what = method_name(c.method);
     const int timeout = options.call_timeout_ms;
     auto deadline = Clock::now() + std::chrono::milliseconds(timeout);
@@ -747,7 +750,9 @@ bool AddinProcess::Impl::register_proxies(msgr_hresult &hr) {
         msgr_paging_provider p{};
         p.struct_size = sizeof p;
         p.state = this;
-        p.max_page_utf16 = reg.max_page_utf16;
+        // What a frame can carry bounds the page (a UTF-16 unit is at most 3 bytes of UTF-8).
+        p.max_page_utf16 = std::min<std::uint32_t>(reg.max_page_utf16,
+                                                   static_cast<std::uint32_t>(wire::kMaxText / 3));
         p.knows_mobile = reg.has_knows_mobile ? &paging_knows_mobile : nullptr;
         p.submit = &paging_submit;
         const auto fn = proc<msgr_host_register_paging_fn>(MSGR_HOST_REGISTER_PAGING);
@@ -763,7 +768,9 @@ bool AddinProcess::Impl::register_proxies(msgr_hresult &hr) {
         t.state = services.back().get();
         t.id = services.back()->id.c_str();
         t.flags = s.flags;
-        t.max_message_bytes = s.max_message_bytes;
+        // What a frame can carry bounds the message.
+        t.max_message_bytes = std::min<std::uint32_t>(s.max_message_bytes,
+                                                      static_cast<std::uint32_t>(wire::kMaxText));
         t.signin = &svc_signin;
         t.signout = &svc_signout;
         t.set_status = &svc_set_status;
@@ -965,12 +972,27 @@ const wire::Descriptor &AddinProcess::descriptor() const noexcept {
 
 msgr_hresult AddinProcess::load(const msgr_host *host, std::string_view config_toml,
                                 std::string_view config_origin, std::string &threw) {
-    Impl &m = *impl_;
     threw.clear();
     if (host == nullptr || host->get_proc == nullptr) return MSGR_E_INVALIDARG;
+    try {
+        return impl_->load(*host, config_toml, config_origin, threw);
+    } catch (...) {  // out of memory (or no thread for the reader): the load fails
+        return MSGR_E_OUTOFMEMORY;
+    }
+}
+
+msgr_hresult AddinProcess::Impl::load(const msgr_host &with, std::string_view config_toml,
+                                      std::string_view config_origin, std::string &threw) {
+    Impl &m = *this;
     if (!m.alive() || m.have_host) return MSGR_E_UNEXPECTED;  // load runs once
-    m.host = *host;
+    m.host = with;
     m.have_host = true;
+    if (config_toml.size() > wire::kMaxText || config_origin.size() > wire::kMaxShort) {
+        if (const auto fn = m.proc<msgr_host_set_error_fn>(MSGR_HOST_SET_ERROR))
+            fn(m.host.ctx,
+               "its configuration table is larger than an add-in process takes (1 MiB)");
+        return MSGR_E_INVALIDARG;
+    }
     m.start_reader();  // its log lines and reports may come from load on
 
     const int timeout = m.options.load_timeout_ms;
@@ -1030,7 +1052,8 @@ void AddinProcess::unload(std::string &threw) {
 void AddinProcess::Impl::unload(std::string &threw) {
     Impl &m = *this;
     threw.clear();
-    if (!m.alive()) return;
+    if (!m.alive() || m.unloaded) return;
+    m.unloaded = true;
     const int timeout = m.options.call_timeout_ms;
     const auto deadline = Clock::now() + std::chrono::milliseconds(timeout);
     std::string why;
@@ -1074,7 +1097,7 @@ void AddinProcess::Impl::unload(std::string &threw) {
 
 bool AddinProcess::poll() {
     Impl &m = *impl_;
-    if (m.alive() && m.pid > 0) {
+    if (m.alive() && m.pid > 0 && !m.unloaded) {
         std::string bad;
         bool closed = false;
         {
