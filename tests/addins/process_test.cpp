@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -548,11 +549,13 @@ struct Script {
     std::string dir, path;
     explicit Script(const std::string &body) {
         char tmpl[] = "/tmp/msgr-process-test-XXXXXX";
-        dir = ::mkdtemp(tmpl);
+        const char *made = ::mkdtemp(tmpl);
+        if (made == nullptr) throw std::runtime_error("mkdtemp failed");
+        dir = made;
         path = dir + "/msgr-addin-host";
         FILE *out = std::fopen(path.c_str(), "w");
-        std::fputs(("#!/bin/sh\n" + body + "\n").c_str(), out);
-        std::fclose(out);
+        (void)std::fputs(("#!/bin/sh\n" + body + "\n").c_str(), out);
+        (void)std::fclose(out);
         ::chmod(path.c_str(), 0700);
     }
     ~Script() {

@@ -29,6 +29,7 @@
 #include <deque>
 #include <mutex>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -817,7 +818,7 @@ bool set_nonblocking(int fd) {
 }
 
 std::string errno_text(int err) {
-    return std::strerror(err);
+    return std::generic_category().message(err);
 }
 
 struct Fds {
@@ -845,8 +846,8 @@ std::unique_ptr<AddinProcess> AddinProcess::start(const std::string &path, const
     if (::access(options.program.c_str(), X_OK) != 0) return no_host(errno_text(errno));
 
     Fds fds;
-    int pair[2];
-    for (int i = 0; i < 2; ++i) {
+    for (std::size_t i = 0; i < 2; ++i) {
+        int pair[2];
         if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
             return no_host("socketpair: " + errno_text(errno));
         fds.fd[2 * i] = pair[0];
@@ -880,6 +881,7 @@ std::unique_ptr<AddinProcess> AddinProcess::start(const std::string &path, const
         args.push_back(std::to_string(options.open_files));
     }
     std::vector<char *> argv;
+    argv.reserve(args.size() + 1);
     for (auto &a : args)
         argv.push_back(a.data());
     argv.push_back(nullptr);
