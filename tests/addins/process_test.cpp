@@ -599,3 +599,110 @@ TEST(AddinProcess, AProgramThatSendsGarbageBrokeTheProtocol) {
     EXPECT_EQ(f.why.problem, MSGR_ADDIN_PROBLEM_PROTOCOL) << f.why.reason;
     EXPECT_TRUE(contains(f.why.reason, "killed")) << f.why.reason;
 }
+
+// ---- a hostile peer (process_test_peer.cpp) -----------------------------------------------------
+
+namespace {
+
+// Starts the hostile peer in `mode` and loads it (it registers the service "peer").
+struct Peer : Fixture {
+    explicit Peer(const char *mode, int call_timeout_ms = 2000) : Fixture(call_timeout_ms) {
+        options.program = MSGR_PROCESS_TEST_PEER;
+        options.load_timeout_ms = 1000;
+        ::setenv("MSGR_PEER_MODE", mode, 1);
+    }
+    ~Peer() { ::unsetenv("MSGR_PEER_MODE"); }
+    Peer(const Peer &) = delete;
+    Peer &operator=(const Peer &) = delete;
+    msgr_hresult signin() {
+        const msgr_contact_service &s = service();
+        return s.signin(s.state, 1, "me@example.com", "");
+    }
+};
+
+}  // namespace
+
+TEST(AddinProcess, AReplyToAnotherCallBreaksTheProtocol) {
+    Peer f("wrong-seq");
+    ASSERT_EQ(f.load(""), MSGR_S_OK);
+    const pid_t pid = f.p->pid();
+    EXPECT_EQ(f.signin(), MSGR_E_UNEXPECTED);
+    EXPECT_EQ(f.p->fault().state, MSGR_ADDIN_CRASHED);
+    EXPECT_EQ(f.p->fault().problem, MSGR_ADDIN_PROBLEM_PROTOCOL);
+    EXPECT_TRUE(contains(f.p->fault().reason, "a Reply for call 2 in answer to signin"))
+        << f.p->fault().reason;
+    EXPECT_FALSE(process_exists(pid)) << "killed";
+}
+
+TEST(AddinProcess, APageViaOutsideSubmitBreaksTheProtocol) {
+    Peer f("page-via");
+    ASSERT_EQ(f.load(""), MSGR_S_OK);
+    EXPECT_EQ(f.signin(), MSGR_E_UNEXPECTED);
+    EXPECT_EQ(f.p->fault().problem, MSGR_ADDIN_PROBLEM_PROTOCOL);
+    EXPECT_TRUE(f.r.pages_via.empty()) << "never handed to the runtime";
+}
+
+TEST(AddinProcess, GarbageOnThePostChannelIsAProtocolFaultAtPoll) {
+    for (const char *mode : {"post-garbage", "post-call-frame", "ack-future"}) {
+        Peer f(mode);
+        ASSERT_EQ(f.load(""), MSGR_S_OK) << mode;
+        const pid_t pid = f.p->pid();
+        ASSERT_TRUE(f.poll_until_fault()) << mode;
+        EXPECT_EQ(f.p->fault().problem, MSGR_ADDIN_PROBLEM_PROTOCOL) << mode;
+        EXPECT_TRUE(contains(f.p->fault().reason, "post channel") ||
+                    contains(f.p->fault().reason, "acknowledged event 999"))
+            << f.p->fault().reason;
+        EXPECT_FALSE(process_exists(pid)) << mode << ": killed";
+    }
+}
+
+TEST(AddinProcess, AProcessThatClosesItsChannelsAndLivesOnIsKilled) {
+    Peer f("close-and-live");
+    ASSERT_EQ(f.load(""), MSGR_S_OK);
+    const pid_t pid = f.p->pid();
+    ASSERT_TRUE(f.poll_until_fault());
+    EXPECT_EQ(f.p->fault().problem, MSGR_ADDIN_PROBLEM_PROTOCOL) << f.p->fault().reason;
+    EXPECT_FALSE(process_exists(pid));
+}
+
+TEST(AddinProcess, AnAnswerClaimingPostsNeverWrittenCostsAtMostTheDeadline) {
+    Peer f("lie-posts", 300);
+    ASSERT_EQ(f.load(""), MSGR_S_OK);
+    const auto t0 = Clock::now();
+    EXPECT_EQ(f.signin(), MSGR_S_OK);
+    EXPECT_LT(Clock::now() - t0, milliseconds(300) + kSlack);
+}
+
+TEST(AddinProcess, ALoadThatIsNeverAnsweredIsHungWithinLoadTimeout) {
+    Peer f("silent-load");
+    f.options.load_timeout_ms = 300;
+    ASSERT_TRUE(f.start()) << f.why.reason;
+    std::string threw;
+    const auto t0 = Clock::now();
+    EXPECT_EQ(f.p->load(&f.host, "", "", threw), MSGR_E_UNEXPECTED);
+    EXPECT_LT(Clock::now() - t0, milliseconds(300) + kSlack);
+    EXPECT_EQ(f.p->fault().problem, MSGR_ADDIN_PROBLEM_HUNG);
+    EXPECT_EQ(f.p->fault().reason,
+              "hung: no answer to load within 300 ms (load_timeout_ms); killed");
+}
+
+TEST(AddinProcess, ADeathInsideACallSaysHowItDied) {
+    {
+        Peer f("crash-in-call");
+        ASSERT_EQ(f.load(""), MSGR_S_OK);
+        EXPECT_EQ(f.signin(), MSGR_E_UNEXPECTED);
+        EXPECT_EQ(f.p->fault().state, MSGR_ADDIN_CRASHED);
+        EXPECT_EQ(f.p->fault().problem, MSGR_ADDIN_PROBLEM_CRASHED);
+        EXPECT_EQ(f.p->fault().signal, SIGSEGV);
+        EXPECT_TRUE(contains(f.p->fault().reason, "killed by signal 11 (SIGSEGV)"))
+            << f.p->fault().reason;
+    }
+    {
+        Peer f("exit-in-call");
+        ASSERT_EQ(f.load(""), MSGR_S_OK);
+        EXPECT_EQ(f.signin(), MSGR_E_UNEXPECTED);
+        EXPECT_EQ(f.p->fault().problem, MSGR_ADDIN_PROBLEM_EXITED);
+        EXPECT_EQ(f.p->fault().exit_status, 7);
+        EXPECT_TRUE(contains(f.p->fault().reason, "exited with status 7")) << f.p->fault().reason;
+    }
+}
