@@ -706,3 +706,20 @@ TEST(AddinProcess, ADeathInsideACallSaysHowItDied) {
         EXPECT_TRUE(contains(f.p->fault().reason, "exited with status 7")) << f.p->fault().reason;
     }
 }
+
+TEST(AddinProcess, AHostThatIgnoresSigchldStillLearnsTheProcessEnded) {
+    struct sigaction ignore {
+    }, old{};
+    ignore.sa_handler = SIG_IGN;
+    ASSERT_EQ(::sigaction(SIGCHLD, &ignore, &old), 0);  // children are reaped by the kernel
+    {
+        Peer f("");
+        ASSERT_EQ(f.load(""), MSGR_S_OK);
+        ASSERT_EQ(::kill(f.p->pid(), SIGKILL), 0);
+        EXPECT_TRUE(f.poll_until_fault());
+        EXPECT_EQ(f.p->fault().problem, MSGR_ADDIN_PROBLEM_EXITED);
+        EXPECT_TRUE(contains(f.p->fault().reason, "how is unknown")) << f.p->fault().reason;
+        EXPECT_EQ(f.p->pid(), 0);
+    }
+    ASSERT_EQ(::sigaction(SIGCHLD, &old, nullptr), 0);
+}

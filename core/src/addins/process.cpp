@@ -49,6 +49,8 @@ constexpr std::size_t kMaxQueuedEvents = 4u << 20;
 constexpr int kExitGraceMs = 200;
 // How long a malformed frame waits to be explained by the process's death by a signal.
 constexpr int kCrashGraceMs = 20;
+// A wait status no process has (waitpid never reports a stopped child without WUNTRACED).
+constexpr int kStatusUnknown = 0x7f;
 // How long the reader thread waits for a frame before it looks at its stop flag.
 constexpr int kReaderPollMs = 250;
 constexpr const char *kThrewPrefix = "threw an exception: ";
@@ -199,8 +201,10 @@ struct AddinProcess::Impl {
                 pid = 0;
                 return true;
             }
-            if (r < 0 && errno != EINTR) {  // ECHILD: SIGCHLD ignored by the host; it is gone
-                status = 0;
+            if (r < 0 && errno != EINTR) {
+                // ECHILD: it is gone, and its wait status with it (the host ignores SIGCHLD, or
+                // reaps every child itself with waitpid(-1)).
+                status = kStatusUnknown;
                 pid = 0;
                 return true;
             }
@@ -210,7 +214,12 @@ struct AddinProcess::Impl {
     }
     // The fault for a process that ended on its own, from its wait status.
     void ended(int status, const std::string &when) {
-        if (WIFSIGNALED(status)) {
+        if (status == kStatusUnknown) {
+            set_fault(MSGR_ADDIN_CRASHED, MSGR_ADDIN_PROBLEM_EXITED,
+                      "its process ended" + when +
+                          " (how is unknown: its wait status was taken elsewhere -- SIGCHLD "
+                          "ignored, or waitpid(-1) in the host)");
+        } else if (WIFSIGNALED(status)) {
             set_fault(MSGR_ADDIN_CRASHED, MSGR_ADDIN_PROBLEM_CRASHED,
                       "its process was killed by signal " + signal_text(WTERMSIG(status)) + when);
             fault.signal = WTERMSIG(status);
@@ -244,7 +253,7 @@ struct AddinProcess::Impl {
     void broke(const std::string &why) {
         int status = 0;
         if (reap(kCrashGraceMs, status)) {
-            if (WIFSIGNALED(status)) {
+            if (status != kStatusUnknown && WIFSIGNALED(status)) {
                 ended(status, "");
                 kill_group();
                 return;
