@@ -21,6 +21,8 @@
 #include <boost/dll/shared_library.hpp>
 #include <boost/signals2/connection.hpp>
 
+#include "addins/config_view.hpp"
+#include "addins/descriptor.hpp"
 #include "c_enum.hpp"
 #include "capabilities.hpp"
 #include "config.hpp"
@@ -104,8 +106,6 @@ struct AddinHost::ConfigTree {
 
 namespace {
 
-constexpr std::size_t kDescriptorV1Size =
-    offsetof(msgr_addin_descriptor, unload) + sizeof(msgr_addin_descriptor::unload);
 constexpr std::size_t kPagingV1Size =
     offsetof(msgr_paging_provider, submit) + sizeof(msgr_paging_provider::submit);
 constexpr std::size_t kServiceV1Size =
@@ -149,26 +149,12 @@ const char *state_name(msgr_addin_state s) {
             return "unloaded";
         case MSGR_ADDIN_DISABLED_BY_CONFIG:
             return "disabled by configuration";
+        case MSGR_ADDIN_CRASHED:
+            return "crashed";
+        case MSGR_ADDIN_HUNG:
+            return "hung";
     }
     return "?";
-}
-
-// An address as a number (a function's too), for the image checks.
-template <typename T>
-std::uintptr_t address(T *p) {
-    return reinterpret_cast<std::uintptr_t>(p);
-}
-
-// Whether p is aligned for a T (a misaligned read is undefined behaviour, even inside the image).
-template <typename T>
-bool aligned(const T *p) {
-    return address(p) % alignof(T) == 0;
-}
-
-std::string hex(std::uintptr_t v) {
-    char buf[24];
-    (void)std::snprintf(buf, sizeof buf, "0x%jx", static_cast<std::uintmax_t>(v));
-    return buf;
 }
 
 // A bounded copy of a C string from an add-in.
@@ -227,98 +213,47 @@ void host_set_error(msgr_host_ctx *ctx, const char *reason) {
     }
 }
 
-msgr_hresult config_node(msgr_host_ctx *ctx, const char *key, const toml::node *&out) {
-    if (ctx == nullptr || key == nullptr) return MSGR_E_INVALIDARG;
-    if (ctx->config == nullptr) return MSGR_S_FALSE;
-    const auto view = ctx->config->at_path(std::string_view(key));
-    if (!view) return MSGR_S_FALSE;
-    out = view.node();
-    return MSGR_S_OK;
+// The configuration answers come from the add-in's own table (config_view, shared with the
+// add-in host program).
+const toml::table *table_of(msgr_host_ctx *ctx) {
+    return ctx->config;
 }
 
 msgr_hresult host_config_string(msgr_host_ctx *ctx, const char *key, const char **out) {
-    if (out == nullptr) return MSGR_E_INVALIDARG;
-    const toml::node *n = nullptr;
-    const msgr_hresult hr = config_node(ctx, key, n);
-    if (hr != MSGR_S_OK) return hr;
-    const auto *s = n->as_string();
-    if (s == nullptr) return MSGR_E_INVALIDARG;
-    *out = s->get().c_str();
-    return MSGR_S_OK;
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    return config_view::string(table_of(ctx), key, out);
 }
 
 msgr_hresult host_config_int(msgr_host_ctx *ctx, const char *key, std::int64_t *out) {
-    if (out == nullptr) return MSGR_E_INVALIDARG;
-    const toml::node *n = nullptr;
-    const msgr_hresult hr = config_node(ctx, key, n);
-    if (hr != MSGR_S_OK) return hr;
-    const auto *i = n->as_integer();
-    if (i == nullptr) return MSGR_E_INVALIDARG;
-    *out = i->get();
-    return MSGR_S_OK;
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    return config_view::integer(table_of(ctx), key, out);
 }
 
 msgr_hresult host_config_bool(msgr_host_ctx *ctx, const char *key, int *out) {
-    if (out == nullptr) return MSGR_E_INVALIDARG;
-    const toml::node *n = nullptr;
-    const msgr_hresult hr = config_node(ctx, key, n);
-    if (hr != MSGR_S_OK) return hr;
-    const auto *b = n->as_boolean();
-    if (b == nullptr) return MSGR_E_INVALIDARG;
-    *out = b->get() ? 1 : 0;
-    return MSGR_S_OK;
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    return config_view::boolean(table_of(ctx), key, out);
 }
 
 msgr_hresult host_config_array_size(msgr_host_ctx *ctx, const char *key, std::size_t *out) {
-    if (out == nullptr) return MSGR_E_INVALIDARG;
-    const toml::node *n = nullptr;
-    const msgr_hresult hr = config_node(ctx, key, n);
-    if (hr != MSGR_S_OK) return hr;
-    const auto *a = n->as_array();
-    if (a == nullptr) return MSGR_E_INVALIDARG;
-    *out = a->size();
-    return MSGR_S_OK;
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    return config_view::array_size(table_of(ctx), key, out);
 }
 
 msgr_hresult host_config_array_string(msgr_host_ctx *ctx, const char *key, std::size_t index,
                                       const char **out) {
-    if (out == nullptr) return MSGR_E_INVALIDARG;
-    const toml::node *n = nullptr;
-    const msgr_hresult hr = config_node(ctx, key, n);
-    if (hr != MSGR_S_OK) return hr;
-    const auto *a = n->as_array();
-    if (a == nullptr || index >= a->size()) return MSGR_E_INVALIDARG;
-    const auto *s = a->get(index)->as_string();
-    if (s == nullptr) return MSGR_E_INVALIDARG;
-    *out = s->get().c_str();
-    return MSGR_S_OK;
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    return config_view::array_string(table_of(ctx), key, index, out);
 }
 
 msgr_hresult host_config_key(msgr_host_ctx *ctx, std::size_t index, const char **out) {
-    if (ctx == nullptr || out == nullptr) return MSGR_E_INVALIDARG;
-    if (ctx->config == nullptr || index >= ctx->config->size()) return MSGR_S_FALSE;
-    auto it = ctx->config->begin();
-    std::advance(it, static_cast<std::ptrdiff_t>(index));
-    *out = it->first.str().data();  // a toml::key owns a std::string: NUL-terminated
-    return MSGR_S_OK;
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    return config_view::key(table_of(ctx), index, out);
 }
 
 msgr_hresult host_config_key_at(msgr_host_ctx *ctx, const char *path, std::size_t index,
                                 const char **out) {
-    if (ctx == nullptr || path == nullptr || out == nullptr) return MSGR_E_INVALIDARG;
-    if (ctx->config == nullptr) return MSGR_S_FALSE;
-    const toml::table *t = ctx->config;
-    if (*path != '\0') {
-        const auto view = ctx->config->at_path(std::string_view(path));
-        if (!view) return MSGR_S_FALSE;
-        t = view.node()->as_table();
-        if (t == nullptr) return MSGR_E_INVALIDARG;
-    }
-    if (index >= t->size()) return MSGR_S_FALSE;
-    auto it = t->begin();
-    std::advance(it, static_cast<std::ptrdiff_t>(index));
-    *out = it->first.str().data();
-    return MSGR_S_OK;
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    return config_view::key_at(table_of(ctx), path, index, out);
 }
 
 const char *host_config_origin(msgr_host_ctx *ctx) {
@@ -1099,155 +1034,21 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
         refuse(ctx, MSGR_E_FAIL, std::string("cannot load: ") + e.what());
         return;
     }
-    // From here on its pointers are followed only into its own image (see LoadedImage): the
-    // file check saw a pointer-sized data object, not what it holds.
-    LoadedImage image;
-    std::string no_image;
-    if (!loaded_image(ctx.lib->native(), image, no_image)) {
-        refuse(ctx, MSGR_E_FAIL, "cannot find its segments after loading it: " + no_image);
+    DescriptorInfo info;
+    Refusal why_not;
+    const bool read = read_descriptor(ctx.lib->native(), info, why_not);
+    ctx.abi_major = info.fields.abi_major;
+    ctx.abi_minor = info.fields.abi_minor;
+    if (!read) {
+        refuse(ctx, why_not.hr, why_not.reason);
         return;
     }
-    const msgr_addin_entry_fn *slot = nullptr;
-    try {
-        slot = &ctx.lib->get<msgr_addin_entry_fn>(MSGR_ADDIN_ENTRY_SYMBOL);
-    } catch (const std::exception &e) {
-        refuse(ctx, MSGR_E_FAIL, std::string("no entry point: ") + e.what());
-        return;
-    }
-    if (!image.holds(address(slot), sizeof *slot) || !aligned(slot)) {
-        refuse(ctx, MSGR_E_INVALID_DATA,
-               "the entry point " MSGR_ADDIN_ENTRY_SYMBOL " (at " + hex(address(slot)) +
-                   ") is not in the add-in's own data (or not aligned)");
-        return;
-    }
-    const msgr_addin_entry_fn entry = *slot;
-    if (entry == nullptr) {
-        refuse(ctx, MSGR_E_INVALID_DATA, "the entry point " MSGR_ADDIN_ENTRY_SYMBOL " is NULL");
-        return;
-    }
-    if (!image.holds(address(entry), 1, true)) {
-        refuse(ctx, MSGR_E_INVALID_DATA,
-               "the entry point " MSGR_ADDIN_ENTRY_SYMBOL " holds " + hex(address(entry)) +
-                   ", which is not an address in the add-in's own code: it must point to its "
-                   "entry function (export it with MSGR_ADDIN_ENTRY or BOOST_DLL_ALIAS)");
-        return;
-    }
-    const msgr_addin_descriptor *d = nullptr;
-    std::string threw;
-    guard(
-        [&] {
-            d = entry();
-            return MSGR_S_OK;
-        },
-        threw);
-    if (!threw.empty()) {
-        refuse(ctx, MSGR_E_UNEXPECTED, "the entry point " + threw);
-        return;
-    }
-    if (d == nullptr) {
-        refuse(ctx, MSGR_E_INVALID_DATA, "the entry point returned NULL");
-        return;
-    }
-    if (!image.holds(address(d), sizeof d->struct_size) || !aligned(d)) {
-        refuse(ctx, MSGR_E_INVALID_DATA,
-               "the entry point returned " + hex(address(d)) +
-                   ", which is not in the add-in's own image (or not aligned): the descriptor "
-                   "must be static data of the add-in (not on the heap or the stack, not "
-                   "another library's)");
-        return;
-    }
-    if (d->struct_size < kDescriptorV1Size || d->struct_size > 4096) {
-        refuse(ctx, MSGR_E_INVALID_DATA,
-               "bad descriptor size: " + std::to_string(d->struct_size) + " bytes (ABI " +
-                   std::to_string(MSGR_ADDIN_ABI_MAJOR) + "." +
-                   std::to_string(MSGR_ADDIN_ABI_MINOR) + " needs at least " +
-                   std::to_string(kDescriptorV1Size) + ")");
-        return;
-    }
-    if (!image.holds(address(d), d->struct_size)) {
-        refuse(ctx, MSGR_E_INVALID_DATA,
-               "the descriptor at " + hex(address(d)) + " (struct_size " +
-                   std::to_string(d->struct_size) +
-                   ") runs past the end of the add-in's segment that holds it");
-        return;
-    }
-    msgr_addin_descriptor desc{};
-    std::memcpy(&desc, d, std::min<std::size_t>(d->struct_size, sizeof desc));
-    // A string of the descriptor: in the add-in's image, read no further than its segment.
-    auto image_string = [&](const char *p, std::size_t max, std::string &out) {
-        out.clear();
-        if (p == nullptr) return true;
-        const std::size_t avail = image.span(address(p));
-        if (avail == 0) return false;
-        out = bounded(p, std::min(max, avail));
-        return true;
-    };
-    auto not_in_image = [&](const std::string &what, const void *p) {
-        refuse(ctx, MSGR_E_INVALID_DATA,
-               "the descriptor's " + what + " (" + hex(address(p)) +
-                   ") is not in the add-in's own image");
-    };
-    if (desc.magic != MSGR_ADDIN_MAGIC) {
-        char buf[16];
-        (void)std::snprintf(buf, sizeof buf, "0x%08X", desc.magic);
-        refuse(ctx, MSGR_E_INVALID_DATA,
-               std::string("bad magic ") + buf + ": not an msgr add-in descriptor");
-        return;
-    }
-    ctx.abi_major = desc.abi_major;
-    ctx.abi_minor = desc.abi_minor;
-    const std::string abi = std::to_string(desc.abi_major) + "." + std::to_string(desc.abi_minor);
-    const std::string host_abi =
-        std::to_string(MSGR_ADDIN_ABI_MAJOR) + "." + std::to_string(MSGR_ADDIN_ABI_MINOR);
-    if (desc.abi_major != MSGR_ADDIN_ABI_MAJOR) {
-        refuse(ctx, MSGR_E_SERVER_VERSION,
-               "built for add-in ABI " + abi + "; this runtime has " + host_abi +
-                   " and the major version must match");
-        return;
-    }
-    if (desc.abi_minor > MSGR_ADDIN_ABI_MINOR) {
-        refuse(ctx, MSGR_E_SERVER_VERSION,
-               "built for add-in ABI " + abi + ", newer than this runtime's " + host_abi);
-        return;
-    }
-    std::string name;
-    if (!image_string(desc.name, 65, name)) return not_in_image("name", desc.name);
-    if (!valid_addin_name(name)) {
-        refuse(ctx, MSGR_E_INVALID_DATA,
-               "the descriptor's name is missing or not 1-64 letters, digits, '-', '_', '.'");
-        return;
-    }
+    const std::string &name = info.fields.name;
     ctx.name = name;
-    if (!image_string(desc.version, 256, ctx.version)) return not_in_image("version", desc.version);
-    if (!image_string(desc.description, 1024, ctx.description))
-        return not_in_image("description", desc.description);
-    if (desc.load == nullptr || desc.unload == nullptr) {
-        refuse(ctx, MSGR_E_INVALID_DATA, "the descriptor has no load or no unload function");
-        return;
-    }
-    if (!image.holds(address(desc.load), 1, true) || !image.holds(address(desc.unload), 1, true)) {
-        refuse(ctx, MSGR_E_INVALID_DATA,
-               "the descriptor's load or unload function (" + hex(address(desc.load)) + ", " +
-                   hex(address(desc.unload)) + ") is not in the add-in's own code");
-        return;
-    }
-    if (desc.depends != nullptr) {
-        for (std::size_t i = 0;; ++i) {
-            if (!image.holds(address(desc.depends + i), sizeof(const char *)) ||
-                !aligned(desc.depends + i)) {
-                return not_in_image("depends array", desc.depends + i);
-            }
-            if (desc.depends[i] == nullptr) break;
-            if (i == 32) {
-                refuse(ctx, MSGR_E_INVALID_DATA, "more than 32 dependencies");
-                return;
-            }
-            std::string dep;
-            if (!image_string(desc.depends[i], 65, dep))
-                return not_in_image("depends[" + std::to_string(i) + "]", desc.depends[i]);
-            ctx.depends.push_back(std::move(dep));
-        }
-    }
+    ctx.version = info.fields.version;
+    ctx.description = info.fields.description;
+    ctx.depends = info.fields.depends;
+    const msgr_addin_descriptor &desc = info.desc;
     for (const auto &o : addins_) {
         if (o.get() != &ctx && o->name == name && (o->pending || o->state == MSGR_ADDIN_LOADED)) {
             refuse(ctx, MSGR_E_FAIL,
@@ -1255,9 +1056,8 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
             return;
         }
     }
-    if (desc.config_table != nullptr) {
-        if (!image_string(desc.config_table, 65, ctx.config_table))
-            return not_in_image("config_table", desc.config_table);
+    if (!info.fields.config_table.empty()) {
+        ctx.config_table = info.fields.config_table;
         if (config_) {
             if (const toml::node *n = config_->root.get(ctx.config_table)) {
                 ctx.config = n->as_table();

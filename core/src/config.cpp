@@ -146,16 +146,6 @@ std::string errno_text(int e) {
 
 }  // namespace
 
-bool valid_addin_name(std::string_view n) noexcept {
-    if (n.empty() || n.size() > 64) return false;
-    for (const char ch : n) {
-        const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                        (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.';
-        if (!ok) return false;
-    }
-    return true;
-}
-
 // A state machine over the bytes, with an explicit stack of the open arrays and inline tables
 // (never recursion: this runs on whatever thread creates the runtime). Depth: the root table
 // is 0; a key with p parts in a table at depth t puts its value at t + p; an array at depth d

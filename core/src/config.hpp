@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "addins/descriptor.hpp"  // valid_addin_name
 #include "msgr/msgr.h"
 
 namespace msgr::core {
@@ -68,8 +69,5 @@ struct TomlNesting {
     std::size_t column = 0;
 };
 TomlNesting scan_toml_nesting(std::string_view text, std::size_t limit);
-
-// Whether `name` is a valid add-in or service name: 1-64 ASCII letters, digits, '-', '_', '.'.
-bool valid_addin_name(std::string_view name) noexcept;
 
 }  // namespace msgr::core
