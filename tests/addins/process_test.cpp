@@ -71,6 +71,13 @@ struct Recorder {
     std::function<msgr_hresult(const msgr_page_request *)> page_via =
         [](const msgr_page_request *) { return MSGR_S_FALSE; };
     std::vector<std::string> pages_via;  // "<id> <from> <to> <to_service> <text>"
+    bool inbox_full = false;             // post_signin waits while set
+
+    void set_inbox_full(bool full) {
+        const std::lock_guard<std::mutex> lock(mutex);
+        inbox_full = full;
+        changed.notify_all();
+    }
 
     void add(std::vector<std::string> &list, std::string s) {
         const std::lock_guard<std::mutex> lock(mutex);
@@ -145,6 +152,10 @@ msgr_hresult fake_subscribe(msgr_host_ctx *ctx, msgr_event_type type, msgr_addin
 }
 msgr_hresult fake_post_signin(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
                               msgr_hresult hr) {
+    {  // a full inbox: the runtime's post functions wait for the owner thread to drain it
+        std::unique_lock<std::mutex> lock(rec(ctx).mutex);
+        rec(ctx).changed.wait(lock, [&] { return !rec(ctx).inbox_full; });
+    }
     rec(ctx).add(rec(ctx).posts,
                  std::string("signin ") + service + " " + std::to_string(session) + " " + hex(hr));
     return MSGR_S_OK;
@@ -642,12 +653,20 @@ TEST(AddinProcess, APageViaOutsideSubmitBreaksTheProtocol) {
     EXPECT_TRUE(f.r.pages_via.empty()) << "never handed to the runtime";
 }
 
-TEST(AddinProcess, GarbageOnThePostChannelIsAProtocolFaultAtPoll) {
+TEST(AddinProcess, GarbageOnThePostChannelIsAProtocolFault) {
     for (const char *mode : {"post-garbage", "post-call-frame", "ack-future"}) {
         Peer f(mode);
-        ASSERT_EQ(f.load(""), MSGR_S_OK) << mode;
+        ASSERT_TRUE(f.start()) << f.why.reason;
         const pid_t pid = f.p->pid();
-        ASSERT_TRUE(f.poll_until_fault()) << mode;
+        std::string threw;
+        // Found by the load's wait for its reports, or by a later poll: whichever comes first.
+        const msgr_hresult hr = f.p->load(&f.host, "", "", threw);
+        if (hr == MSGR_S_OK) {
+            ASSERT_TRUE(f.poll_until_fault()) << mode;
+        } else {
+            EXPECT_EQ(hr, MSGR_E_UNEXPECTED) << mode;
+            EXPECT_TRUE(f.p->poll()) << mode;
+        }
         EXPECT_EQ(f.p->fault().problem, MSGR_ADDIN_PROBLEM_PROTOCOL) << mode;
         EXPECT_TRUE(contains(f.p->fault().reason, "post channel") ||
                     contains(f.p->fault().reason, "acknowledged event 999"))
@@ -722,4 +741,22 @@ TEST(AddinProcess, AHostThatIgnoresSigchldStillLearnsTheProcessEnded) {
         EXPECT_EQ(f.p->pid(), 0);
     }
     ASSERT_EQ(::sigaction(SIGCHLD, &old, nullptr), 0);
+}
+
+TEST(AddinProcess, AReaderStuckInAFullInboxHoldsNeitherACallNorTheDestructor) {
+    Peer f("post-in-call", 300);
+    ASSERT_EQ(f.load(""), MSGR_S_OK);
+    f.r.set_inbox_full(true);
+    auto t0 = Clock::now();
+    EXPECT_EQ(f.signin(), MSGR_S_OK) << "answered; its report waits for room";
+    EXPECT_LT(Clock::now() - t0, milliseconds(300) + kSlack);
+    EXPECT_FALSE(f.p->fault());
+    const pid_t pid = f.p->pid();
+    t0 = Clock::now();
+    f.p.reset();  // the reader is still inside post_signin
+    EXPECT_LT(Clock::now() - t0, milliseconds(1000) + kSlack);
+    EXPECT_FALSE(process_exists(pid)) << "killed and reaped all the same";
+    f.r.set_inbox_full(false);  // the inbox drains: the reader finishes and cleans up
+    EXPECT_TRUE(f.r.wait_for(f.r.posts, "signin peer 1"));
+    std::this_thread::sleep_for(milliseconds(100));
 }

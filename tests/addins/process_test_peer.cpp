@@ -11,6 +11,7 @@
 //   silent-load     never answers the Load
 //   crash-in-call   dies of SIGSEGV inside a call
 //   exit-in-call    exits with status 7 inside a call
+//   post-in-call    reports a sign-in (a Post frame) inside every call, before it answers
 #include <signal.h>
 #include <unistd.h>
 
@@ -27,6 +28,7 @@ int main() {
     const std::string mode = env != nullptr ? env : "";
     Channel call(3), post(4);
     std::string why;
+    std::uint64_t posts = 0;  // frames written on the post channel
     Hello hello;
     hello.pid = static_cast<std::int32_t>(::getpid());
     hello.descriptor.name = "peer";
@@ -65,6 +67,14 @@ int main() {
             if (mode == "lie-posts") r.posts = 1000;
             if (mode == "crash-in-call") ::raise(SIGSEGV);
             if (mode == "exit-in-call") ::_exit(7);
+            if (mode == "post-in-call") {
+                Post p;
+                p.kind = PostKind::Signin;
+                p.service = "peer";
+                p.session = c->id;
+                if (post.send(p, -1, why) != Channel::Status::ok) return 1;
+                r.posts = ++posts;
+            }
             if (mode == "page-via") {
                 (void)call.send(PageVia{1, "a@b", "c@d", "peer", "x"}, -1, why);
                 continue;

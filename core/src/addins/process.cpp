@@ -51,6 +51,8 @@ constexpr int kExitGraceMs = 200;
 constexpr int kCrashGraceMs = 20;
 // A wait status no process has (waitpid never reports a stopped child without WUNTRACED).
 constexpr int kStatusUnknown = 0x7f;
+// How long the owner thread waits for the reader thread when it lets go of a process.
+constexpr int kReaderJoinMs = 1000;
 // How long the reader thread waits for a frame before it looks at its stop flag.
 constexpr int kReaderPollMs = 250;
 constexpr const char *kThrewPrefix = "threw an exception: ";
@@ -150,6 +152,8 @@ struct AddinProcess::Impl {
     std::string post_fault;  // a malformed or unexpected frame on the post channel
     std::deque<SlotFailure> slot_failures;
     std::atomic<bool> stopping{false};
+    bool reader_done = false;  // read_posts returned
+    bool orphaned = false;     // retire() left the reader to delete this
     std::thread reader;
 
     // ---- the proxies registered in the runtime; their state pointers point here ----
@@ -166,6 +170,9 @@ struct AddinProcess::Impl {
     std::vector<std::unique_ptr<SubProxy>> subs;
 
     ~Impl();
+    void end();
+    void reap_killed();
+    bool retire();
 
     template <typename Fn>
     Fn proc(const char *name) const {
@@ -328,28 +335,73 @@ struct AddinProcess::Impl {
     static msgr_hresult on_event(const msgr_event *ev, void *user);
 };
 
-AddinProcess::Impl::~Impl() {
+// Ends the process: closing our ends tells a live process to exit (EOF on its call channel);
+// it is killed anyway, since it owes us nothing more and must not outlive its AddinProcess.
+void AddinProcess::Impl::end() {
     stopping = true;
-    // Closing our ends tells a live process to exit (EOF on its call channel); it is killed
-    // anyway, since it owes us nothing more and must not outlive its AddinProcess.
     call.close();
     if (post.fd() >= 0) (void)::shutdown(post.fd(), SHUT_RDWR);  // wakes the reader
     kill_group();
-    if (reader.joinable()) reader.join();
-    post.close();
+}
+
+// Reaps the killed process, bounded: one stuck in the kernel is left to whoever reaps children
+// rather than blocking the owner thread without limit.
+void AddinProcess::Impl::reap_killed() {
     int status = 0;
-    if (pid > 0) (void)reap(5000, status);
-    if (pid > 0) {
-        // Not reapable after SIGKILL within 5 s (stuck in the kernel): leave it to whoever
-        // reaps children, rather than blocking the owner thread without limit.
-        pid = 0;
+    if (pid > 0 && reap(5000, status)) kill_group();
+    pid = 0;
+}
+
+AddinProcess::Impl::~Impl() {
+    if (reader.joinable()) {  // not retire()d: a failed start
+        end();
+        reader.join();
     }
+    if (pid > 0) {
+        end();
+        reap_killed();
+    }
+}
+
+// The owner thread lets go of the process. The reader may be stuck in a runtime host function
+// that waits for the owner thread (a full inbox): then it is left to finish on its own, and
+// deletes this when it does. True when the caller deletes this.
+bool AddinProcess::Impl::retire() {
+    end();
+    bool finished = true;
+    if (reader.joinable()) {
+        {
+            std::unique_lock<std::mutex> lock(mutex);
+            finished = changed.wait_for(lock, std::chrono::milliseconds(kReaderJoinMs),
+                                        [&] { return reader_done; });
+        }
+        if (finished) {
+            reader.join();
+        } else {
+            reader.detach();
+            const std::lock_guard<std::mutex> lock(mutex);
+            finished = reader_done;  // it may have ended since
+            orphaned = !finished;
+        }
+    }
+    reap_killed();
+    return finished;
 }
 
 // ---- the reader thread -------------------------------------------------------------------------
 
 void AddinProcess::Impl::start_reader() {
-    reader = std::thread([this] { read_posts(); });
+    reader = std::thread([this] {
+        read_posts();
+        bool delete_me = false;
+        {
+            const std::lock_guard<std::mutex> lock(mutex);
+            reader_done = true;
+            delete_me = orphaned;
+            changed.notify_all();
+        }
+        if (delete_me) delete this;  // retire() let go of it
+    });
 }
 
 void AddinProcess::Impl::read_posts() {
@@ -461,7 +513,7 @@ void AddinProcess::Impl::handle_post(const wire::Post &p) {
                 hr = fn(host.ctx, p.id, static_cast<msgr_delivery_state>(p.i32), p.hr);
             break;
     }
-    if (hr != MSGR_S_OK && hr != MSGR_E_DISCONNECTED)
+    if (hr != MSGR_S_OK && hr != MSGR_E_DISCONNECTED && !stopping.load())
         log(MSGR_LOG_WARNING, std::string("the runtime refused its ") + what + ": " + hr_text(hr));
 }
 
@@ -808,7 +860,9 @@ bool AddinProcess::Impl::register_proxies(msgr_hresult &hr) {
 // ---- AddinProcess ------------------------------------------------------------------------------
 
 AddinProcess::AddinProcess(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-AddinProcess::~AddinProcess() = default;
+AddinProcess::~AddinProcess() {
+    if (impl_ && !impl_->retire()) (void)impl_.release();  // the reader thread deletes it
+}
 
 namespace {
 
