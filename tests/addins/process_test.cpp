@@ -243,6 +243,17 @@ bool process_exists(pid_t pid) {
     return ::kill(pid, 0) == 0 || errno != ESRCH;
 }
 
+// Whether a process runs (or is stopped): neither gone nor a zombie waiting to be reaped.
+bool process_runs(pid_t pid) {
+    FILE *in = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+    if (in == nullptr) return false;
+    char buf[512] = {};
+    const std::size_t n = std::fread(buf, 1, sizeof buf - 1, in);
+    (void)std::fclose(in);
+    const char *paren = std::strrchr(buf, ')');  // the name may hold spaces and parentheses
+    return n > 0 && paren != nullptr && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+}
+
 }  // namespace
 
 TEST(AddinProcess, StartsTheProgramAndReadsTheHello) {
@@ -759,4 +770,20 @@ TEST(AddinProcess, AReaderStuckInAFullInboxHoldsNeitherACallNorTheDestructor) {
     f.r.set_inbox_full(false);  // the inbox drains: the reader finishes and cleans up
     EXPECT_TRUE(f.r.wait_for(f.r.posts, "signin peer 1"));
     std::this_thread::sleep_for(milliseconds(100));
+}
+
+TEST(AddinProcess, KillingAHungProcessKillsWhatItForked) {
+    Peer f("fork", 300);
+    ASSERT_EQ(f.load(""), MSGR_S_OK);
+    ASSERT_FALSE(f.r.logs.empty()) << "the child's pid, logged before load returned";
+    const pid_t child = std::stoi(f.r.logs.back());
+    ASSERT_TRUE(process_runs(child));
+    ASSERT_EQ(::kill(f.p->pid(), SIGSTOP), 0);
+    EXPECT_EQ(f.signin(), MSGR_E_UNEXPECTED);
+    EXPECT_EQ(f.p->fault().problem, MSGR_ADDIN_PROBLEM_HUNG);
+    // The child is not ours to reap (its parent's parent is init): dead is enough.
+    const auto until = Clock::now() + milliseconds(5000);
+    while (process_runs(child) && Clock::now() < until)
+        std::this_thread::sleep_for(milliseconds(5));
+    EXPECT_FALSE(process_runs(child)) << "its process group was killed";
 }

@@ -12,6 +12,7 @@
 //   crash-in-call   dies of SIGSEGV inside a call
 //   exit-in-call    exits with status 7 inside a call
 //   post-in-call    reports a sign-in (a Post frame) inside every call, before it answers
+//   fork            at load, forks a child that sleeps (in its process group) and logs its pid
 #include <signal.h>
 #include <unistd.h>
 
@@ -47,6 +48,15 @@ int main() {
             LoadReply r;
             r.registration.services.push_back({"peer", 0, 1000, false});
             r.registration.subscriptions.push_back(0);
+            if (mode == "fork") {
+                const pid_t child = ::fork();
+                if (child == 0) {
+                    for (;;)
+                        ::pause();
+                }
+                (void)post.send(Log{2, std::to_string(child)}, -1, why);
+                r.posts = ++posts;
+            }
             if (call.send(r, -1, why) != Channel::Status::ok) return 1;
             if (mode == "post-garbage") {
                 (void)post.send_raw(std::string("\2\0\0\0\377\377", 6), -1, why);
