@@ -440,6 +440,28 @@ TEST(AddinProcess, SubmitHandsItsPageToTheRuntimeWithANestedPageVia) {
     EXPECT_TRUE(f.r.has(f.r.posts, "delivery 10 sent")) << f.r.all(f.r.posts);
 }
 
+TEST(AddinProcess, APageViaMayNestACallToTheSameProcessesOwnService) {
+    Fixture f;
+    ASSERT_EQ(f.load("paging = true\npages_via_service = true\nservice = true\n"
+                     "carries_pages = [\"pager@example.com\"]\n"),
+              MSGR_S_OK);
+    // The runtime hands the page to the contact's service, which is this add-in's own: a call
+    // to the process while it waits for the answer to its PageVia.
+    f.r.page_via = [&f](const msgr_page_request *page) {
+        const msgr_contact_service &s = f.service();
+        return s.send_page(s.state, page->message_id, page->to, page->text, page->text_size);
+    };
+    const std::string text = "nested";
+    const msgr_page_request page{sizeof page, 12,           "me@example.com", "pager@example.com",
+                                 "misbehave", text.c_str(), text.size()};
+    EXPECT_EQ(f.r.paging.submit(f.r.paging.state, &page), MSGR_S_OK);
+    EXPECT_TRUE(f.r.has(f.r.logs, "carried page 12 to pager@example.com: nested"))
+        << f.r.all(f.r.logs);
+    EXPECT_TRUE(f.r.has(f.r.logs, "page-via: 0x00000000")) << f.r.all(f.r.logs);
+    EXPECT_TRUE(f.r.wait_for(f.r.posts, "delivery 12 sent")) << "from the service's thread";
+    EXPECT_FALSE(f.p->fault()) << f.p->fault().reason;
+}
+
 TEST(AddinProcess, TheTimeSpentAnsweringAPageViaDoesNotCountAgainstTheCall) {
     Fixture f(400);
     ASSERT_EQ(f.load("paging = true\npages_via_service = true\n"), MSGR_S_OK);
