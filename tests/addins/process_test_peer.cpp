@@ -43,7 +43,7 @@ namespace {
 }  // namespace
 
 int main() {
-    ::signal(SIGPIPE, SIG_IGN);
+    (void)::signal(SIGPIPE, SIG_IGN);
     const char *env = std::getenv("MSGR_PEER_MODE");
     const std::string mode = env != nullptr ? env : "";
     Channel call(3), post(4);
