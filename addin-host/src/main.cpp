@@ -23,6 +23,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include <boost/dll/shared_library.hpp>
 
@@ -56,12 +57,13 @@ struct Args {
 };
 
 [[noreturn]] void usage(const std::string &why) {
-    std::fprintf(stderr,
-                 "msgr-addin-host: %s\n"
-                 "usage: msgr-addin-host --addin <path> --dev N --ino N --size N --mtime-ns N "
-                 "--parent PID [--as-bytes N] [--open-files N]\n"
-                 "(started by the msgr runtime, with its channels as fds 3 and 4)\n",
-                 why.c_str());
+    (void)std::fprintf(
+        stderr,
+        "msgr-addin-host: %s\n"
+        "usage: msgr-addin-host --addin <path> --dev N --ino N --size N --mtime-ns N "
+        "--parent PID [--as-bytes N] [--open-files N]\n"
+        "(started by the msgr runtime, with its channels as fds 3 and 4)\n",
+        why.c_str());
     std::_Exit(2);
 }
 
@@ -108,14 +110,14 @@ Args parse(int argc, char **argv) {
 }
 
 [[noreturn]] void die(const std::string &why) {
-    std::fprintf(stderr, "msgr-addin-host: %s\n", why.c_str());
+    (void)std::fprintf(stderr, "msgr-addin-host: %s\n", why.c_str());
     std::_Exit(1);
 }
 
 void set_limit(int resource, rlim_t value, const char *name) {
     const rlimit r{value, value};
     if (::setrlimit(resource, &r) != 0)
-        die(std::string("setrlimit ") + name + ": " + std::strerror(errno));
+        die(std::string("setrlimit ") + name + ": " + std::generic_category().message(errno));
 }
 
 // Everything before the add-in's first instruction. Returns a note for the log ("" if none).
@@ -185,7 +187,7 @@ core::DescriptorInfo open_addin(wire::Channel &call, const Args &a) {
     const int fd = ::open(a.addin.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         refuse(call, MSGR_E_FILE_NOT_FOUND, MSGR_ADDIN_PROBLEM_NOT_FOUND,
-               std::string("cannot open: ") + std::strerror(errno));
+               std::string("cannot open: ") + std::generic_category().message(errno));
     }
     struct stat st {};
     const bool same = ::fstat(fd, &st) == 0 && same_file(st, a);
@@ -335,7 +337,7 @@ void serve_event(msgr_host_ctx &ctx, const wire::Event &e) {
 
 void call_channel_lost(wire::Channel::Status st, const std::string &why) {
     if (st == wire::Channel::Status::closed) std::_Exit(0);  // the runtime let go of it
-    std::fprintf(stderr, "msgr-addin-host: the call channel: %s\n", why.c_str());
+    (void)std::fprintf(stderr, "msgr-addin-host: the call channel: %s\n", why.c_str());
     std::_Exit(3);
 }
 
@@ -350,10 +352,9 @@ void send_answer(msgr_host_ctx &ctx, wire::Frame a) {
     if (st != wire::Channel::Status::ok) call_channel_lost(st, why);
 }
 
-}  // namespace msgr::addin_host
+namespace {
 
-int main(int argc, char **argv) {
-    using namespace msgr::addin_host;
+[[noreturn]] void run(int argc, char **argv) {
     const Args args = parse(argc, argv);
     const std::string note = harden(args);
 
@@ -373,4 +374,17 @@ int main(int argc, char **argv) {
     hello.descriptor = info.fields;
     send_hello(call, hello);
     serve(ctx, call);
+}
+
+}  // namespace
+
+}  // namespace msgr::addin_host
+
+int main(int argc, char **argv) {
+    using namespace msgr::addin_host;
+    try {
+        run(argc, argv);
+    } catch (const std::exception &e) {  // out of memory before the add-in runs, say
+        die(std::string("cannot start: ") + e.what());
+    }
 }

@@ -75,6 +75,7 @@ struct Program {
             "64"};
         args.insert(args.end(), extra.begin(), extra.end());
         std::vector<char *> argv;
+        argv.reserve(args.size() + 1);
         for (auto &a : args)
             argv.push_back(a.data());
         argv.push_back(nullptr);

@@ -43,8 +43,8 @@ std::vector<wire::Frame> sample_frames() {
     wire::PageVia page_via{12, "me@x", "you@y", "sms", std::string(1000, 'p')};
     wire::UnloadReply unload_reply{"threw an exception: unload", 3};
     wire::Load load{"[addin.x]\nkey = 1\n", "/etc/msgr.toml"};
-    wire::Call call{5, wire::Method::Submit, 2, 99, -1, "from", "to", "svc", "text\0with nul"};
-    call.d.push_back('\0');
+    wire::Call call{5, wire::Method::Submit, 2, 99, -1, "from", "to", "svc", "text"};
+    call.d += std::string("\0with nul\0", 10);  // texts may hold NULs
     wire::Event event{17, 2, 3, -5, 4, 1ull << 33, "hello, 世界"};
     wire::PageViaReply page_via_reply{-2147418113};
     wire::Log log{2, "a log line"};

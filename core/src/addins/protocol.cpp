@@ -4,11 +4,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <concepts>
 #include <cstring>
 #include <stdexcept>
+#include <system_error>
 #include <type_traits>
 #include <utility>
 
@@ -338,7 +340,7 @@ int remaining_ms(bool limited, Clock::time_point deadline) {
 }
 
 std::string errno_text(const char *what, int err) {
-    return std::string(what) + ": " + std::strerror(err);
+    return std::string(what) + ": " + std::generic_category().message(err);
 }
 
 // Waits until fd is ready for `events`; ok, timeout or error.
@@ -360,8 +362,20 @@ Channel::Status wait_for(int fd, short events, bool limited, Clock::time_point d
 
 }  // namespace
 
+namespace {
+
+template <std::size_t... I>
+constexpr std::array<Type, sizeof...(I)> types_by_index(std::index_sequence<I...>) {
+    return {kTypeOf<std::variant_alternative_t<I, Frame>>...};
+}
+// The type of each alternative of Frame, by its index.
+constexpr auto kTypes = types_by_index(std::make_index_sequence<std::variant_size_v<Frame>>());
+
+}  // namespace
+
 Type type_of(const Frame &f) noexcept {
-    return std::visit([](const auto &x) { return kTypeOf<std::decay_t<decltype(x)>>; }, f);
+    // A Frame is never valueless here (its alternatives' moves do not throw); Hello otherwise.
+    return f.index() < kTypes.size() ? kTypes[f.index()] : Type::Hello;
 }
 
 std::string encode(const Frame &f) {
