@@ -67,6 +67,14 @@ static void sleep_ms(long ms) {
     nanosleep(&t, NULL);
 }
 
+/* A write through a null pointer: a real SIGSEGV. Volatile both ways, so that the compiler neither
+ * drops the store (undefined behaviour it may assume away) nor puts a trap instruction in its
+ * place (SIGILL). */
+static void segfault(void) {
+    volatile int *volatile nowhere = NULL;
+    *nowhere = 42;
+}
+
 static msgr_hresult ui_send_as_the_user(const msgr_event *ev) {
     typedef msgr_hresult (*ui_send_fn)(msgr_window *, const char *, size_t *);
     typedef const char *(*last_error_fn)(void);
@@ -93,10 +101,7 @@ static msgr_hresult act(const char *in, const msgr_event *ev) {
     (void)snprintf(line, sizeof line, "hostile: %s in %s", action, in);
     say(line);
     if (strcmp(action, "segfault") == 0) {
-        /* Through a volatile pointer, so that the compiler emits the store (no trap instruction
-         * in its place): a real SIGSEGV. */
-        int *volatile nowhere = NULL;
-        *nowhere = 42;
+        segfault();
     } else if (strcmp(action, "abort") == 0) {
         abort();
     } else if (strcmp(action, "exit") == 0) {
@@ -269,8 +274,7 @@ static const msgr_addin_descriptor descriptor = {
 
 static const msgr_addin_descriptor *entry(void) {
 #if defined(HOSTILE_CRASH_IN_ENTRY)
-    int *volatile nowhere = NULL;
-    *nowhere = 42;
+    segfault();
 #endif
     return &descriptor;
 }
