@@ -164,7 +164,7 @@ class Hostile {
 
   private:
     static fs::path prepare(const TempDir &dir, const std::string &stem) {
-        const fs::path addins = dir.subdir("addins");
+        fs::path addins = dir.subdir("addins");
         copy_addin(kTestAddins / stem / (stem + ".so"), addins, stem + ".so");
         copy_addin(kPaging, addins, "paging.so");
         return addins;
@@ -584,6 +584,44 @@ TEST(Isolated, DlsymFindsNoUiSurface) {
     msgr_window_release(w);
     EXPECT_EQ(r.info().state, MSGR_ADDIN_LOADED) << r.info().reason;
     runtime_goes_on(r);
+}
+
+// ---- both: an add-in that draws ----
+
+// Its drawer draws with the host's ImGui, in the host's process: isolated, the drawer is refused
+// with a reason that says how to draw, and the rest of the add-in runs.
+TEST(Isolated, ADrawerIsRefusedWithAReason) {
+    REQUIRE_ISOLATION();
+    TempDir d;
+    copy_addin(fs::path(MSGR_DRAW_ADDIN_DIR) / "draw_good.so", d.path(), "draw_good.so");
+    LogCapture logs;
+    Host h(addin_config({d.path()}, "[addin.draw_good]\nisolation = \"process\"\n"));
+    ASSERT_EQ(h.create_hr, MSGR_S_OK) << msgr_last_error();
+    const msgr_addin_info in = h.find("draw_good");
+    EXPECT_EQ(in.state, MSGR_ADDIN_LOADED) << in.reason;
+    EXPECT_EQ(in.isolation, MSGR_ADDIN_ISOLATION_PROCESS);
+    EXPECT_EQ(in.provides & MSGR_ADDIN_PROVIDES_DRAWING, 0u);
+    EXPECT_TRUE(contains(in.reason, "its drawer was refused")) << in.reason;
+    EXPECT_GE(logs.count("isolation = \"in_process\" to draw"), 1u) << logs.all();
+    int has = 1;
+    EXPECT_EQ(msgr_addin_has_drawers(h.rt, &has), MSGR_S_OK);
+    EXPECT_EQ(has, 0);
+    h.still_works();
+}
+
+TEST(InProcess, ADrawerIsRegistered) {
+    TempDir d;
+    copy_addin(fs::path(MSGR_DRAW_ADDIN_DIR) / "draw_good.so", d.path(), "draw_good.so");
+    Host h(addin_config({d.path()}, "[addin.draw_good]\nisolation = \"in_process\"\n"));
+    ASSERT_EQ(h.create_hr, MSGR_S_OK) << msgr_last_error();
+    const msgr_addin_info in = h.find("draw_good");
+    EXPECT_EQ(in.state, MSGR_ADDIN_LOADED) << in.reason;
+    EXPECT_EQ(in.provides & MSGR_ADDIN_PROVIDES_DRAWING, MSGR_ADDIN_PROVIDES_DRAWING);
+    EXPECT_STREQ(in.reason, "");
+    int has = 0;
+    EXPECT_EQ(msgr_addin_has_drawers(h.rt, &has), MSGR_S_OK);
+    EXPECT_EQ(has, 1);
+    h.still_works();
 }
 
 // ---- both: a slot that fails or throws disables the add-in, with the same reason ----
