@@ -200,9 +200,11 @@ struct Fault {
     std::vector<std::string> reason;  // pieces the reason holds
 };
 
-const Fault kSegfault{MSGR_ADDIN_CRASHED, MSGR_ADDIN_PROBLEM_CRASHED, SIGSEGV, 0, {"SIGSEGV"}};
-const Fault kAbort{MSGR_ADDIN_CRASHED, MSGR_ADDIN_PROBLEM_CRASHED, SIGABRT, 0, {"SIGABRT"}};
-const Fault kExit{MSGR_ADDIN_CRASHED, MSGR_ADDIN_PROBLEM_EXITED, 0, 0, {"exit"}};
+const Fault kSegfault{
+    MSGR_ADDIN_CRASHED, MSGR_ADDIN_PROBLEM_CRASHED, SIGSEGV, 0, {"killed by signal 11 (SIGSEGV)"}};
+const Fault kAbort{
+    MSGR_ADDIN_CRASHED, MSGR_ADDIN_PROBLEM_CRASHED, SIGABRT, 0, {"killed by signal 6 (SIGABRT)"}};
+const Fault kExit{MSGR_ADDIN_CRASHED, MSGR_ADDIN_PROBLEM_EXITED, 0, 0, {"exited with status 0"}};
 const Fault kSlotHang{
     MSGR_ADDIN_HUNG, MSGR_ADDIN_PROBLEM_HUNG, 0, 0, {"hung", "call_timeout_ms", "killed"}};
 
