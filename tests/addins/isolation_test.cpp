@@ -300,6 +300,34 @@ void expect_stays_down(Hostile &r, msgr_addin_state state) {
     EXPECT_EQ(in.pid, 0);
 }
 
+// A message to a contact of the hostile add-in's service ("owed@hostile"), which it takes and
+// never reports: it owes it.
+struct Owed {
+    msgr_window *w = nullptr;
+    std::size_t index = 0;
+};
+
+Owed owe_a_message(Hostile &r) {
+    Owed o;
+    o.w = window_to(r.h, "owed@hostile");
+    EXPECT_EQ(msgr_ui_send(o.w, "a message it will never deliver", &o.index), MSGR_S_OK)
+        << msgr_last_error();
+    r.h.tick(3);
+    EXPECT_EQ(history(o.w, o.index).delivery, MSGR_DELIVERY_PENDING);
+    return o;
+}
+
+// The add-in is gone: what it owed ended FAILED with a reason, and its service takes no more.
+void expect_owed_failed(Hostile &r, Owed &o) {
+    r.h.tick(3);  // the add-in's reports are withdrawn on a tick
+    const msgr_message m = history(o.w, o.index);
+    EXPECT_EQ(m.delivery, MSGR_DELIVERY_FAILED) << "nothing accepted is lost in silence";
+    EXPECT_TRUE(MSGR_FAILED(m.delivery_result));
+    EXPECT_TRUE(MSGR_FAILED(msgr_ui_send(o.w, "again", nullptr))) << "its service is gone";
+    msgr_window_release(o.w);
+    o.w = nullptr;
+}
+
 // A fault set off in an event slot (by the echo contact's answer to "act now"): the user had a
 // message in flight that the add-in's service owed; it ends FAILED. Restarted, the add-in faults
 // again on the next trigger, and stays down. `ran`: the line the add-in logs just before.
@@ -310,23 +338,14 @@ void fault_in_slot(const std::string &table, const Fault &f, const std::string &
     EXPECT_EQ(r.info().provides, MSGR_ADDIN_PROVIDES_SERVICE | MSGR_ADDIN_PROVIDES_EVENTS);
     const int pid = r.info().pid;
     r.h.signin();
-    msgr_window *owed = window_to(r.h, "owed@hostile");
-    std::size_t owed_index = 0;
-    ASSERT_EQ(msgr_ui_send(owed, "a message it will never deliver", &owed_index), MSGR_S_OK)
-        << msgr_last_error();
-    r.h.tick(3);
-    EXPECT_EQ(history(owed, owed_index).delivery, MSGR_DELIVERY_PENDING);
+    Owed owed = owe_a_message(r);
 
     msgr_window_release(send_to_echo(r.h, "act now"));
     ASSERT_TRUE(r.reaches(f.state)) << r.info().reason;
     const auto faulted = std::chrono::steady_clock::now();
     expect_fault(r, f);
     EXPECT_EQ(r.logs.count(ran), 1u) << "it did run (its log crossed):\n" << r.logs.all();
-    const msgr_message m = history(owed, owed_index);
-    EXPECT_EQ(m.delivery, MSGR_DELIVERY_FAILED) << "nothing accepted is lost in silence";
-    EXPECT_TRUE(MSGR_FAILED(m.delivery_result));
-    EXPECT_TRUE(MSGR_FAILED(msgr_ui_send(owed, "again", nullptr))) << "its service is gone";
-    msgr_window_release(owed);
+    expect_owed_failed(r, owed);
 
     runtime_goes_on(r);
     expect_restart(r, faulted, pid);
@@ -629,11 +648,13 @@ TEST(InProcess, ADrawerIsRegistered) {
 // ---- both: a slot that fails or throws disables the add-in, with the same reason ----
 
 void slot_fails(const std::string &isolation) {
-    Hostile r(Options().mode(isolation).hostile("action = \"fail\"\n"));
+    Hostile r(Options().mode(isolation).hostile("service = true\naction = \"fail\"\n"));
     ASSERT_EQ(r.h.create_hr, MSGR_S_OK) << msgr_last_error();
     r.h.signin();
+    Owed owed = owe_a_message(r);
     msgr_window_release(send_to_echo(r.h, "act now"));
     ASSERT_TRUE(r.reaches(MSGR_ADDIN_DISABLED)) << r.info().reason;
+    expect_owed_failed(r, owed);
     const msgr_addin_info in = r.info();
     EXPECT_TRUE(contains(in.reason, "callback returned")) << in.reason;
     if (probed_isolation().value_or(0) != 0) {  // the problem kinds come with issue 11
