@@ -56,38 +56,43 @@ bool contains(const char *haystack, const std::string &needle) {
 }
 
 // How this build runs an add-in configured with isolation = "process": MSGR_ADDIN_ISOLATION_PROCESS
-// once issue 11's runtime is in; 0 before it (the field is not filled in). nullopt: a runtime
-// with the loopback service isolated cannot even start (the add-in host program is missing?).
-std::optional<int> probed_isolation() {
-    static const std::optional<int> probed = []() -> std::optional<int> {
+// once issue 11's runtime is in; 0 before it (the field is not filled in). No value: a runtime
+// with the loopback service isolated cannot even start (error says why: no add-in host program?).
+struct Probe {
+    std::optional<int> isolation;
+    std::string error;
+};
+const Probe &probed() {
+    static const Probe probe = [] {
         Host h(addin_config({}, "[addin.loopback]\nisolation = \"process\"\n"));
-        if (h.create_hr != MSGR_S_OK) return std::nullopt;
-        return static_cast<int>(h.find("loopback").isolation);
+        if (h.create_hr != MSGR_S_OK) return Probe{std::nullopt, msgr_last_error()};
+        return Probe{static_cast<int>(h.find("loopback").isolation), ""};
     }();
-    return probed;
+    return probe;
 }
 
 // Skips the calling test until the runtime isolates add-ins (reports MSGR_ADDIN_ISOLATION_PROCESS
 // for an add-in configured so); fails it when the runtime cannot start an isolated add-in.
 #define REQUIRE_ISOLATION()                                                                    \
     do {                                                                                       \
-        const std::optional<int> iso = probed_isolation();                                     \
-        ASSERT_TRUE(iso.has_value()) << "no runtime starts with [addin.loopback] isolation = " \
-                                        "\"process\": "                                        \
-                                     << msgr_last_error();                                     \
-        if (*iso != MSGR_ADDIN_ISOLATION_PROCESS)                                              \
+        ASSERT_TRUE(probed().isolation.has_value())                                            \
+            << "no runtime starts with [addin.loopback] isolation = \"process\": "             \
+            << probed().error;                                                                 \
+        if (*probed().isolation != MSGR_ADDIN_ISOLATION_PROCESS)                               \
             GTEST_SKIP() << "needs add-in isolation (issue 11): msgr_addin_info.isolation is " \
-                         << *iso << ", not MSGR_ADDIN_ISOLATION_PROCESS, in this build";       \
+                         << *probed().isolation << ", not MSGR_ADDIN_ISOLATION_PROCESS";       \
     } while (0)
 
-// Skips the calling test until the runtime has issue 11's in-process hardening (RTLD_NODELETE,
-// the UI surface refused to add-in code): it reports msgr_addin_info.isolation at all.
-#define REQUIRE_HARDENING()                                                               \
-    do {                                                                                  \
-        const std::optional<int> iso = probed_isolation();                                \
-        if (!iso.has_value() || *iso == 0)                                                \
-            GTEST_SKIP() << "needs issue 11's in-process hardening: this build does not " \
-                            "report msgr_addin_info.isolation";                           \
+// Whether the runtime has issue 11's in-process hardening (RTLD_NODELETE, the UI surface refused
+// to add-in code, the problem kinds): it reports msgr_addin_info.isolation at all.
+bool hardened() {
+    return probed().isolation.value_or(0) != 0;
+}
+#define REQUIRE_HARDENING()                                                                      \
+    do {                                                                                         \
+        if (!hardened())                                                                         \
+            GTEST_SKIP() << "needs issue 11's in-process hardening: this build does not report " \
+                            "msgr_addin_info.isolation";                                         \
     } while (0)
 
 // Every event of a runtime, copied out of its callback.
@@ -657,7 +662,7 @@ void slot_fails(const std::string &isolation) {
     expect_owed_failed(r, owed);
     const msgr_addin_info in = r.info();
     EXPECT_TRUE(contains(in.reason, "callback returned")) << in.reason;
-    if (probed_isolation().value_or(0) != 0) {  // the problem kinds come with issue 11
+    if (hardened()) {  // the problem kinds come with issue 11
         EXPECT_EQ(in.problem, MSGR_ADDIN_PROBLEM_CALL_FAILED);
         EXPECT_EQ(in.pid, 0);
     }
@@ -680,7 +685,7 @@ void slot_throws(const std::string &isolation) {
         << h.find("misbehave").reason;
     const msgr_addin_info in = h.find("misbehave");
     EXPECT_TRUE(contains(in.reason, "callback threw")) << in.reason;
-    if (probed_isolation().value_or(0) != 0) {  // the problem kinds come with issue 11
+    if (hardened()) {  // the problem kinds come with issue 11
         EXPECT_EQ(in.problem, MSGR_ADDIN_PROBLEM_THREW);
     }
     h.still_works();
