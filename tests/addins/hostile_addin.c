@@ -11,9 +11,9 @@
  *   in      = "load" | "slot" | "thread" | "send" (where the action happens; "slot" is the
  *             default; "send": in the service's send_message, for a contact whose name starts
  *             with "act" -- a provider call the runtime waits for)
- *   trigger = the text of a received message (MSGR_EVENT_MESSAGE_RECEIVED) that sets the
- *             action off in the slot, or wakes the thread (default "act now"); other events
- *             are only counted
+ *   trigger = a received message (its slot subscribes to MSGR_EVENT_MESSAGE_RECEIVED) whose
+ *             text holds this sets the action off in the slot, or wakes the thread (default
+ *             "act now"); other messages pass unharmed
  *   after_ms = N: the thread acts N ms after load by itself (0, the default: only when a
  *             trigger message asks it)
  *   stray   = true: load starts a thread that calls msgr_host_log every ms ("stray thread
