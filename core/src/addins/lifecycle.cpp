@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -332,6 +333,9 @@ void AddinHost::record_fault(msgr_host_ctx &ctx, const ProcessFault &fault) {
 void AddinHost::restart(msgr_host_ctx &ctx) {
     ctx.restart_at.reset();
     const std::string name = ctx.name;
+    // One that died before its descriptor was read is still listed under its file's name
+    // (add()): it has no name of its own to keep yet.
+    const bool named = name != std::filesystem::path(ctx.path).filename().string();
     // What it registered last time is gone with its process (withdraw): it registers anew.
     ctx.has_paging = false;
     ctx.paging = msgr_paging_provider{};
@@ -353,7 +357,7 @@ void AddinHost::restart(msgr_host_ctx &ctx) {
     ctx.stage = Stage::found;
     verify_and_open(ctx);  // the same checks as the first time: the file may have changed
     if (ctx.stage != Stage::verified) return;  // refused (reported) or faulted again
-    if (ctx.name != name) {
+    if (named && ctx.name != name) {
         refuse(ctx, MSGR_E_FAIL, MSGR_ADDIN_PROBLEM_BAD_DESCRIPTOR,
                "restarted, it names itself \"" + ctx.name + "\" instead of \"" + name + "\"");
         ctx.name = name;
@@ -512,8 +516,13 @@ void AddinHost::collect() {
                         f.threw ? MSGR_ADDIN_PROBLEM_THREW : MSGR_ADDIN_PROBLEM_CALL_FAILED,
                         f.reason);
             }
-        } else if (ctx.process && !ctx.loaded()) {
-            ctx.process->poll();  // a disabled one's process: reaped if it ended
+        }
+        if (ctx.process && ctx.stage == Stage::disabled_unload_owed) {
+            // Disabled (a call or slot failed): nothing of it is called again but its unload,
+            // which runs now, outside any call into it, so that its process ends (pid 0) rather
+            // than idle until the runtime is destroyed.
+            run_unload(ctx);
+            ctx.process.reset();
         }
         if (ctx.restart_at && now >= *ctx.restart_at) restart(ctx);
     }
