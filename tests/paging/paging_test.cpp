@@ -853,7 +853,7 @@ TEST(PagingJournalFs, PagesTheJournalCannotTakeAtDestroyAreReportedFailedBeforeA
         h.rt = nullptr;
         msgr_window_release(w);
         const msgr_hresult want = read_only ? MSGR_E_WRITE_PROTECT : MSGR_E_DISK_FULL;
-        ASSERT_GE(events.seen.size(), 2u);
+        ASSERT_GE(events.seen.size(), 2u) << logs.all();
         std::size_t change = events.seen.size();
         for (std::size_t i = 0; i < events.seen.size(); ++i) {
             if (events.seen[i].type == MSGR_EVENT_DELIVERY_CHANGE && change == events.seen.size())
