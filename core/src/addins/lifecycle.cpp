@@ -413,7 +413,9 @@ void AddinHost::run_unload(msgr_host_ctx &ctx) {
         std::string threw;
         guard(
             [&] {
-                ctx.process->unload(threw);  // waits until its reports up to then are handled
+                // Waits until its reports up to then are handled; they count where it is still
+                // accepting (settle_paging), as in-process.
+                ctx.process->unload(threw, ctx.accepting.load());
                 return MSGR_S_OK;
             },
             threw);

@@ -329,7 +329,7 @@ struct AddinProcess::Impl {
     msgr_hresult page_via(const wire::PageVia &pv);
     msgr_hresult service_call(const ServiceProxy &svc, wire::Call c, wire::Reply *reply = nullptr);
     bool register_proxies(msgr_hresult &hr);
-    void unload(std::string &threw);
+    void unload(std::string &threw, bool reports_taken);
     msgr_hresult load(const msgr_host &with, std::string_view config_toml,
                       std::string_view config_origin, std::string &threw);
 
@@ -1122,15 +1122,15 @@ msgr_hresult AddinProcess::Impl::load(const msgr_host &with, std::string_view co
     return hr;
 }
 
-void AddinProcess::unload(std::string &threw) {
+void AddinProcess::unload(std::string &threw, bool reports_taken) {
     try {
-        impl_->unload(threw);
+        impl_->unload(threw, reports_taken);
     } catch (...) {  // out of memory: the destructor kills what is left
         impl_->kill_and_reap();
     }
 }
 
-void AddinProcess::Impl::unload(std::string &threw) {
+void AddinProcess::Impl::unload(std::string &threw, bool reports_taken) {
     Impl &m = *this;
     threw.clear();
     if (!m.alive() || m.unloaded) return;
@@ -1141,7 +1141,7 @@ void AddinProcess::Impl::unload(std::string &threw) {
     Channel::Status st = Channel::Status::ok;
     if (m.flush_events(deadline) != Channel::Status::ok)
         m.queued.clear();  // it is going away: what it did not read does not matter
-    st = m.call.send(wire::Unload{}, ms_left(deadline), why);
+    st = m.call.send(wire::Unload{reports_taken}, ms_left(deadline), why);
     wire::Frame f;
     if (st == Channel::Status::ok) {
         // Events sent before Unload may be answered only on the post channel; on the call
