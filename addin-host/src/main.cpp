@@ -150,6 +150,9 @@ std::string harden(const Args &a) {
 #endif
     }
     if (::signal(SIGPIPE, SIG_IGN) == SIG_ERR) die("cannot ignore SIGPIPE");
+    // A file size limit inherited from the host makes a write fail with EFBIG, as in the host's
+    // process (which may ignore it too), instead of killing the add-in's process.
+    if (::signal(SIGXFSZ, SIG_IGN) == SIG_ERR) die("cannot ignore SIGXFSZ");
     return note;
 }
 

@@ -113,8 +113,11 @@ void AddinHost::load_all() {
         for (const auto &ctx : addins_)
             found = found || ctx->stem == stem;
         if (!found) {
-            log(MSGR_LOG_WARNING, "[addin." + stem + "] in " + rt_.config().source_origin +
-                                      ": no add-in file is named \"" + stem + ".so\"");
+            std::string why = "[addin." + stem;
+            why += "] in " + rt_.config().source_origin;
+            why += ": no add-in file is named \"" + stem;
+            why += ".so\"";
+            log(MSGR_LOG_WARNING, why);
         }
     }
 }
