@@ -585,6 +585,7 @@ msgr_hresult Runtime::tick() {
             dispatch(p);
         dispatching_.clear();
     }
+    if (addins_) addins_->flush_events();
     return left > 0 ? MSGR_S_FALSE : MSGR_S_OK;
 }
 

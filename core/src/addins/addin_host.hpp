@@ -51,6 +51,10 @@ class AddinHost {
     // the stack (the start of a tick).
     void collect();
 
+    // At the end of a tick: writes the events the tick raised to the isolated add-ins' processes
+    // (one write per process, not one per event).
+    void flush_events();
+
     // Disables an add-in (called by the guards): reported, callbacks disconnected, capabilities
     // withdrawn, pages it owed reported as failed.
     void disable(msgr_host_ctx &ctx, msgr_hresult hr, msgr_addin_problem problem,

@@ -503,6 +503,12 @@ msgr_hresult AddinHost::draw(const msgr_draw_context &dc, const msgr_draw_guard 
     return MSGR_S_OK;
 }
 
+void AddinHost::flush_events() {
+    for (auto &c : addins_) {
+        if (c->process) c->process->flush_events();
+    }
+}
+
 void AddinHost::collect() {
     graveyard_.clear();
     service_graveyard_.clear();

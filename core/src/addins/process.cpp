@@ -45,6 +45,9 @@ using wire::Channel;
 // Events queued in memory while the call channel's socket is full; past this the process is
 // not reading them: hung.
 constexpr std::size_t kMaxQueuedEvents = 4u << 20;
+// Events of one tick are written together at its end (flush_events); a tick that raises more
+// than this writes as it goes, so that the process can start on them.
+constexpr std::size_t kEventBatchBytes = 64u << 10;
 // How long a process that closed its channels gets to become reapable before it is killed.
 constexpr int kExitGraceMs = 200;
 // How long a malformed frame waits to be explained by the process's death by a signal.
@@ -584,9 +587,10 @@ msgr_hresult AddinProcess::Impl::send_event(const SubProxy &sub, const msgr_even
     last_event = e.seq;
     events_sent = e.seq;
     unanswered.push_back({e.seq, e.type, Clock::now()});
-    // When the socket is full the rest goes at the next call or poll; a failed socket shows
-    // itself there (and in the reader: the process ended).
-    (void)flush_events(Clock::now());
+    // Written at the end of the tick (AddinProcess::flush_events), or now past a batch; when the
+    // socket is full the rest goes at the next call or poll; a failed socket shows itself there
+    // (and in the reader: the process ended).
+    if (queued.size() >= kEventBatchBytes) (void)flush_events(Clock::now());
     return MSGR_S_OK;
 }
 
@@ -1174,6 +1178,10 @@ void AddinProcess::Impl::unload(std::string &threw, bool reports_taken) {
     int status = 0;
     if (!m.reap(ms_left(deadline), status)) m.kill_and_reap();
     m.kill_group();  // stray processes it forked
+}
+
+void AddinProcess::flush_events() {
+    if (!impl_->queued.empty()) (void)impl_->flush_events(Clock::now());
 }
 
 bool AddinProcess::poll() {

@@ -76,6 +76,11 @@ class AddinProcess {
     // the last poll, by this poll or by a call.
     bool poll();
 
+    // Owner thread, at the end of a tick: writes the events queued during it, in as few writes
+    // as the socket takes (events are one-way: the tick does not wait for the add-in). What the
+    // socket does not take goes at the next call or poll.
+    void flush_events();
+
     // A failure of an event slot in the process (its SlotFailed frame): the add-in host disables
     // the add-in as it would an in-process one whose slot failed. Taken once.
     struct SlotFailure {
