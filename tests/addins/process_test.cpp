@@ -719,12 +719,15 @@ TEST(AddinProcess, AProcessThatClosesItsChannelsAndLivesOnIsKilled) {
     EXPECT_FALSE(process_exists(pid));
 }
 
-TEST(AddinProcess, AnAnswerClaimingPostsNeverWrittenCostsAtMostTheDeadline) {
+TEST(AddinProcess, AnAnswerClaimingPostsNeverWrittenIsAProtocolFaultWithinTheDeadline) {
     Peer f("lie-posts", 300);
     ASSERT_EQ(f.load(""), MSGR_S_OK);
     const auto t0 = Clock::now();
-    EXPECT_EQ(f.signin(), MSGR_S_OK);
+    EXPECT_EQ(f.signin(), MSGR_E_UNEXPECTED);
     EXPECT_LT(Clock::now() - t0, milliseconds(300) + kSlack);
+    EXPECT_EQ(f.p->fault().problem, MSGR_ADDIN_PROBLEM_PROTOCOL);
+    EXPECT_TRUE(contains(f.p->fault().reason, "report(s), but only 0 arrived"))
+        << f.p->fault().reason;
 }
 
 TEST(AddinProcess, ALoadThatIsNeverAnsweredIsHungWithinLoadTimeout) {

@@ -148,6 +148,9 @@ struct AddinProcess::Impl {
     };
     std::deque<Pending> unanswered;             // events not known to be handled, oldest first
     std::atomic<std::uint64_t> events_sent{0};  // read by the reader to check EventsDone
+    // When the reader entered the runtime host function it is in (steady clock ticks; 0 when
+    // in none): one that stays there waits for room in a full inbox (see wait_posts).
+    std::atomic<Clock::rep> in_host_fn_since{0};
 
     // ---- what the reader thread saw (under mutex) ----
     std::mutex mutex;
@@ -219,6 +222,7 @@ struct AddinProcess::Impl {
                 // reaps every child itself with waitpid(-1)).
                 status = kStatusUnknown;
                 pid = 0;
+                pgid = 0;  // its group may be gone and its number reused: never killed blind
                 return true;
             }
             if (Clock::now() >= until) return false;
@@ -437,11 +441,27 @@ void AddinProcess::Impl::read_posts() {
             return;
         }
         std::string bad;
+        struct InHostFunction {  // marks the reader inside a runtime host function
+            std::atomic<Clock::rep> &since;
+            explicit InHostFunction(std::atomic<Clock::rep> &s) : since(s) {
+                since = Clock::now().time_since_epoch().count();
+            }
+            ~InHostFunction() { since = 0; }
+            InHostFunction(const InHostFunction &) = delete;
+            InHostFunction &operator=(const InHostFunction &) = delete;
+        };
         if (const auto *log_frame = std::get_if<wire::Log>(&f)) {
-            const int raw = log_frame->level;  // the runtime's log function clamps it
-            if (const auto fn = proc<msgr_host_log_fn>(MSGR_HOST_LOG))
-                fn(host.ctx, static_cast<msgr_log_level>(raw), log_frame->text.c_str());
+            // Clamped into the enumeration before the cast (any int comes off the wire).
+            const int raw = log_frame->level;
+            const msgr_log_level level = raw <= MSGR_LOG_DEBUG   ? MSGR_LOG_DEBUG
+                                         : raw >= MSGR_LOG_ERROR ? MSGR_LOG_ERROR
+                                                                 : static_cast<msgr_log_level>(raw);
+            if (const auto fn = proc<msgr_host_log_fn>(MSGR_HOST_LOG)) {
+                const InHostFunction mark(in_host_fn_since);
+                fn(host.ctx, level, log_frame->text.c_str());
+            }
         } else if (const auto *p = std::get_if<wire::Post>(&f)) {
+            const InHostFunction mark(in_host_fn_since);
             handle_post(*p);
         } else if (const auto *done = std::get_if<wire::EventsDone>(&f)) {
             if (done->seq > events_sent.load()) {
@@ -454,7 +474,10 @@ void AddinProcess::Impl::read_posts() {
             SlotFailure failure;
             failure.hr = sf->threw.empty() ? sf->hr : MSGR_E_UNEXPECTED;
             failure.threw = !sf->threw.empty();
-            if (failure.threw || MSGR_FAILED(failure.hr)) {
+            if (sf->type <= 0 || sf->type >= MSGR_EVENT_TYPE_COUNT_) {  // before the cast
+                bad = "it reported a slot failure for event type " + std::to_string(sf->type) +
+                      ", which is none";
+            } else if (failure.threw || MSGR_FAILED(failure.hr)) {
                 failure.reason = std::string("its ") +
                                  msgr_event_type_name(static_cast<msgr_event_type>(sf->type)) +
                                  " callback " +
@@ -526,6 +549,8 @@ void AddinProcess::Impl::handle_post(const wire::Post &p) {
             break;
         case wire::PostKind::Delivery:
             what = "post_delivery";
+            // Only the two states a report may carry are cast into the enumeration.
+            if (p.i32 != MSGR_DELIVERY_SENT && p.i32 != MSGR_DELIVERY_FAILED) break;
             if (const auto fn = proc<msgr_host_post_delivery_fn>(MSGR_HOST_POST_DELIVERY))
                 hr = fn(host.ctx, p.id, static_cast<msgr_delivery_state>(p.i32), p.hr);
             break;
@@ -630,8 +655,26 @@ void AddinProcess::Impl::check_events() {
 // costs only the rest of the deadline. False when the post channel broke meanwhile.
 bool AddinProcess::Impl::wait_posts(std::uint64_t posts, Clock::time_point deadline) {
     std::unique_lock<std::mutex> lock(mutex);
-    changed.wait_until(lock, deadline, [&] { return posts_handled >= posts || post_closed; });
-    return post_fault.empty();
+    for (;;) {
+        if (posts_handled >= posts || post_closed) return post_fault.empty();
+        // The reader waits in a host function for room in a full inbox, which only this thread
+        // drains: the rest arrives after the call returns, as backpressure has it (an in-process
+        // add-in's thread would wait the same way).
+        const Clock::rep since = in_host_fn_since.load();
+        const auto now = Clock::now();
+        if (since != 0 &&
+            now - Clock::time_point(Clock::duration(since)) >= std::chrono::milliseconds(5)) {
+            return true;
+        }
+        if (now >= deadline) {
+            if (since != 0) return true;
+            // Not waiting anywhere, and the reports it counted never came: a false count.
+            post_fault = "it answered having sent " + std::to_string(posts) +
+                         " report(s), but only " + std::to_string(posts_handled) + " arrived";
+            return false;
+        }
+        changed.wait_until(lock, std::min(deadline, now + std::chrono::milliseconds(1)));
+    }
 }
 
 msgr_hresult AddinProcess::Impl::page_via(const wire::PageVia &pv) {
