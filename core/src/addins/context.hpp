@@ -212,6 +212,12 @@ struct msgr_host_ctx {
     std::uint64_t handing_over = 0;
     // Whether the add-in's reports are taken (false once it is disabled or unloaded).
     std::atomic<bool> accepting{true};
+    // In-process: its code ran in the runtime's process, so a thread of its may outlive its
+    // unload and still call host functions with this context (the library stays mapped:
+    // RTLD_NODELETE). Such a context outlives the runtime, retired: every host function then
+    // answers as to a stopped add-in without touching the runtime.
+    bool code_ran = false;
+    std::atomic<bool> retired{false};
     // Service ids the add-in may report for (read by its threads; guarded by owed_mutex).
     std::vector<std::string> service_ids;
 

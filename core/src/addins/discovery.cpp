@@ -283,6 +283,7 @@ void AddinHost::open_here(msgr_host_ctx &ctx) {
                                                    static_cast<unsigned>(mode::rtld_local) |
                                                    static_cast<unsigned>(RTLD_NODELETE));
         ctx.lib = std::make_unique<boost::dll::shared_library>(ctx.path, flags);
+        ctx.code_ran = true;  // its static constructors ran: it may have started threads
     } catch (const std::exception &e) {
         refuse(ctx, MSGR_E_FAIL, MSGR_ADDIN_PROBLEM_BAD_FILE,
                std::string("cannot load: ") + e.what());

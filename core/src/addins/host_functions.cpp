@@ -34,7 +34,7 @@ constexpr std::size_t kMaxDrawers = 8;
 constexpr std::size_t kMaxPostedText = 1u << 20;
 
 bool on_owner(msgr_host_ctx *ctx) {
-    return ctx != nullptr && ctx->host->runtime().on_owner_thread();
+    return ctx != nullptr && !ctx->retired.load() && ctx->host->runtime().on_owner_thread();
 }
 
 void host_log(msgr_host_ctx *ctx, msgr_log_level level, const char *message) {
@@ -61,7 +61,7 @@ void host_set_error(msgr_host_ctx *ctx, const char *reason) {
 // The configuration answers come from the add-in's own table (config_view, shared with the
 // add-in host program).
 const toml::table *table_of(msgr_host_ctx *ctx) {
-    return ctx->config;
+    return ctx->retired.load() ? nullptr : ctx->config;  // a retired context's table is gone
 }
 
 msgr_hresult host_config_string(msgr_host_ctx *ctx, const char *key, const char **out) {
@@ -102,7 +102,7 @@ msgr_hresult host_config_key_at(msgr_host_ctx *ctx, const char *path, std::size_
 }
 
 const char *host_config_origin(msgr_host_ctx *ctx) {
-    if (ctx == nullptr) return "";
+    if (ctx == nullptr || ctx->retired.load()) return "";
     return ctx->host->runtime().config().source_origin.c_str();
 }
 
