@@ -619,6 +619,25 @@ TEST(AddinLifetime, DependenciesLoadInOrderAndBlockUnload) {
     EXPECT_EQ(msgr_addin_unload(h.rt, "hello"), MSGR_S_OK);
 }
 
+// An add-in reads its own configuration table only: never the runtime's, and never one another
+// add-in reads (the loopback service's password, an XMPP account), which would reach its process.
+TEST(AddinLifetime, AnAddinNamingTheRuntimesTableIsRefused) {
+    expect_refused(kTestAddins / "reads_runtime", MSGR_ADDIN_REFUSED,
+                   MSGR_ADDIN_PROBLEM_BAD_DESCRIPTOR, "the runtime's own configuration table");
+}
+
+TEST(AddinLifetime, AnAddinNamingAnotherAddinsTableIsRefused) {
+    Host h("[runtime]\naddin_default_paths = false\naddin_paths = [" +
+           toml_string(loopback_only_dir()) + ", " + toml_string(kTestAddins / "reads_loopback") +
+           "]\n[loopback]\npassword = \"secret\"\n");
+    ASSERT_EQ(h.create_hr, MSGR_S_OK) << msgr_last_error();
+    const msgr_addin_info in = h.find("reads_loopback");
+    EXPECT_EQ(in.state, MSGR_ADDIN_REFUSED);
+    EXPECT_EQ(in.problem, MSGR_ADDIN_PROBLEM_DUPLICATE) << in.reason;
+    EXPECT_TRUE(contains(in.reason, "[loopback] is read by add-in \"loopback\"")) << in.reason;
+    EXPECT_EQ(h.find("loopback").state, MSGR_ADDIN_LOADED);
+}
+
 TEST(AddinLifetime, MissingDependencyIsRefused) {
     expect_refused(kTestAddins / "dependent", MSGR_ADDIN_REFUSED,
                    MSGR_ADDIN_PROBLEM_MISSING_DEPENDENCY, "depends on \"hello\"");

@@ -1,5 +1,6 @@
 // Add-ins for the tests, good and bad, built from this one file with different definitions:
 //   TEST_NAME        the descriptor's name (and its configuration table)
+//   TEST_CONFIG_TABLE  another configuration table than TEST_NAME
 //   TEST_MAJOR/MINOR the ABI it claims (default: the SDK's)
 //   TEST_SIZE        the descriptor's struct_size (default: sizeof)
 //   TEST_NO_ENTRY    exports no entry point
@@ -49,6 +50,9 @@
 #endif
 #ifndef TEST_MINOR
 #define TEST_MINOR MSGR_ADDIN_ABI_MINOR
+#endif
+#ifndef TEST_CONFIG_TABLE
+#define TEST_CONFIG_TABLE TEST_NAME
 #endif
 #ifndef TEST_SIZE
 #define TEST_SIZE sizeof(msgr_addin_descriptor)
@@ -347,7 +351,7 @@ const char *const *const depends = nullptr;
     TEST_NAME,
     "0.0.1",
     "a test add-in",
-    TEST_NAME,
+    TEST_CONFIG_TABLE,
     depends,
     &load,
     &unload,

@@ -379,6 +379,23 @@ void AddinHost::accept_descriptor(msgr_host_ctx &ctx, const wire::Descriptor &d)
             return;
         }
     }
+    // An add-in reads its own table only: not the runtime's ([runtime], [addin]) and not one
+    // another add-in reads (its password, its account): the first one found keeps it.
+    if (d.config_table == "runtime" || d.config_table == "addin") {
+        refuse(ctx, MSGR_E_INVALID_DATA, MSGR_ADDIN_PROBLEM_BAD_DESCRIPTOR,
+               "its descriptor names the runtime's own configuration table [" + d.config_table +
+                   "] as its config_table");
+        return;
+    }
+    for (const auto &o : addins_) {
+        if (o.get() != &ctx && !d.config_table.empty() && o->config_table == d.config_table &&
+            (o->stage == Stage::verified || o->loaded())) {
+            refuse(ctx, MSGR_E_FAIL, MSGR_ADDIN_PROBLEM_DUPLICATE,
+                   "the configuration table [" + d.config_table + "] is read by add-in \"" +
+                       o->name + "\" (" + o->path + "), found first");
+            return;
+        }
+    }
     ctx.config_table = d.config_table;
     ctx.config = nullptr;
     if (!ctx.config_table.empty() && config_) {
