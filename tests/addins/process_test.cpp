@@ -16,7 +16,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -813,4 +815,21 @@ TEST(AddinProcess, KillingAHungProcessKillsWhatItForked) {
     while (process_runs(child) && Clock::now() < until)
         std::this_thread::sleep_for(milliseconds(5));
     EXPECT_FALSE(process_runs(child)) << "its process group was killed";
+}
+
+// The host's environment reaches the add-in's process without the secrets it keeps there for
+// itself (the demo and msgr-headless read the user's password from MSGR_PASSWORD).
+TEST(AddinProcess, TheUsersPasswordInTheEnvironmentDoesNotReachTheProcess) {
+    ASSERT_EQ(::setenv("MSGR_PASSWORD", "hunter2", 1), 0);
+    ASSERT_EQ(::setenv("MSGR_TEST_VISIBLE", "yes", 1), 0);
+    Fixture f;
+    const bool started = f.start();
+    ::unsetenv("MSGR_PASSWORD");
+    ::unsetenv("MSGR_TEST_VISIBLE");
+    ASSERT_TRUE(started) << f.why.reason;
+    std::ifstream in("/proc/" + std::to_string(f.p->pid()) + "/environ", std::ios::binary);
+    const std::string env((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(env.find("MSGR_TEST_VISIBLE=yes"), std::string::npos) << "the environment is passed";
+    EXPECT_EQ(env.find("MSGR_PASSWORD"), std::string::npos);
+    EXPECT_EQ(env.find("hunter2"), std::string::npos);
 }

@@ -1028,9 +1028,16 @@ std::unique_ptr<AddinProcess> AddinProcess::start(const std::string &path, const
     posix_spawnattr_setpgroup(&attr, 0);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
+    // The host's environment, but for the secrets the host keeps there for itself: the user's
+    // password reaches only the primary service's signin, never an add-in's environment.
+    std::vector<char *> env;
+    for (char **e = environ; e != nullptr && *e != nullptr; ++e) {
+        if (std::strncmp(*e, "MSGR_PASSWORD=", 14) != 0) env.push_back(*e);
+    }
+    env.push_back(nullptr);
     pid_t pid = 0;
     const int err =
-        ::posix_spawn(&pid, options.program.c_str(), &actions, &attr, argv.data(), environ);
+        ::posix_spawn(&pid, options.program.c_str(), &actions, &attr, argv.data(), env.data());
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     if (err != 0) return no_host(errno_text(err));
