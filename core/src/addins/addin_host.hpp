@@ -94,7 +94,7 @@ class AddinHost {
     void start(msgr_host_ctx &ctx);
     // An isolated add-in's process faulted: CRASHED or HUNG with the fault's words, withdrawn,
     // reported, and a restart scheduled while restarts remain.
-    void record_fault(msgr_host_ctx &ctx, const ProcessFault &fault);
+    void record_fault(msgr_host_ctx &ctx, const ProcessFault &fault, bool may_restart = true);
     void restart(msgr_host_ctx &ctx);  // a scheduled restart that is due (collect())
     void refuse(msgr_host_ctx &ctx, msgr_hresult hr, msgr_addin_problem problem,
                 const std::string &reason);

@@ -309,7 +309,7 @@ void AddinHost::disable(msgr_host_ctx &ctx, msgr_hresult hr, msgr_addin_problem 
     report(ctx);
 }
 
-void AddinHost::record_fault(msgr_host_ctx &ctx, const ProcessFault &fault) {
+void AddinHost::record_fault(msgr_host_ctx &ctx, const ProcessFault &fault, bool may_restart) {
     const bool was_loaded = ctx.loaded();
     ctx.stage = fault.state == MSGR_ADDIN_HUNG ? Stage::hung : Stage::crashed;
     ctx.result = MSGR_FAILED(fault.hr) ? fault.hr : MSGR_E_FAIL;
@@ -326,7 +326,10 @@ void AddinHost::record_fault(msgr_host_ctx &ctx, const ProcessFault &fault) {
     // call into it (a nested page handed to a service).
     if (ctx.process) process_graveyard_.push_back(std::move(ctx.process));
     const AddinSettings &s = rt_.config().addin(ctx.stem);
-    if (ctx.restarts < s.max_restarts) {
+    if (!may_restart) {
+        ctx.restart_at.reset();
+        ctx.reason += "; not restarted: the runtime is stopping";
+    } else if (ctx.restarts < s.max_restarts) {
         // restart_backoff_ms, doubled per restart so far, at most kMaxRestartBackoffMs.
         std::uint64_t backoff = s.restart_backoff_ms;
         for (std::uint32_t i = 0; i < ctx.restarts && backoff < kMaxRestartBackoffMs; ++i)
@@ -404,6 +407,13 @@ bool AddinHost::settle_paging() {
         ctx.inbox->set_bounded(false);
         run_unload(ctx);
         ctx.inbox->set_bounded(true);
+        if (ctx.process && ctx.process->fault()) {
+            // Its process died or hung in its unload: what it still owed it may not have kept
+            // for its next start. Reported failed with why (withdraw), not counted as kept.
+            ctx.stage = Stage::loaded;
+            record_fault(ctx, ctx.process->fault(), false);
+            return true;
+        }
         std::size_t kept = 0;
         {
             const std::lock_guard<std::mutex> lock(ctx.owed_mutex);
