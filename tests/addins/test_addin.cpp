@@ -15,11 +15,12 @@
 // service = true registers a contact service whose id is TEST_NAME (or service_id) (sign-in always
 // succeeds, every message is delivered; "signin", "signout", "set_status", "describe",
 // "send_message", "send_page" can throw or fail), and post_bad = true makes its sign-in also try
-// reports the host must refuse (logged as "refused: <call> <hr>").
-// Pages through services (ABI 1.3): carries_pages = [...] names the contacts its service carries
-// pages to (describe says they are mobile; send_page declines every other contact, takes theirs,
-// logs "carried page <id> to <who>: <text>" and reports it sent from a thread of its own, after
-// carry_delay_ms); mobile = [...] names more contacts describe calls mobile (their pages are
+// reports the host must refuse (logged as "refused: <call> <hr>"). stamp = true makes its event
+// callback log "stamp <event type> <CLOCK_MONOTONIC ns>" on entry (the benchmarks' one-way
+// latency). Pages through services (ABI 1.3): carries_pages = [...] names the contacts its service
+// carries pages to (describe says they are mobile; send_page declines every other contact, takes
+// theirs, logs "carried page <id> to <who>: <text>" and reports it sent from a thread of its own,
+// after carry_delay_ms); mobile = [...] names more contacts describe calls mobile (their pages are
 // declined); can_page = true sets MSGR_SERVICE_CAN_PAGE (implied by carries_pages or mobile).
 // pages_via_service = true makes its paging provider offer each page to the contact's service
 // first (logging "page-via: <hr>"); when that fails, fallback = true delivers the page itself
@@ -32,6 +33,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -61,6 +63,7 @@ struct State {
     std::vector<std::string> throws, fails;
     unsigned long events = 0;
     bool post_bad = false;
+    bool stamp = false;
     std::string service_id = TEST_NAME;
     // Pages through services (ABI 1.3).
     std::vector<std::string> carries_pages;
@@ -151,6 +154,14 @@ msgr_hresult submit(void *state, const msgr_page_request *page) {
 
 msgr_hresult on_event(const msgr_event *ev, void *user) {
     auto *s = static_cast<State *>(user);
+    if (s->stamp) {  // first: the time it took the event to get here
+        timespec now{};
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        char buf[64];
+        (void)std::snprintf(buf, sizeof buf, "stamp %d %lld", static_cast<int>(ev->type),
+                            static_cast<long long>(now.tv_sec) * 1000000000LL + now.tv_nsec);
+        s->host.say(MSGR_LOG_INFO, buf);
+    }
     ++s->events;
     if (ev->type == MSGR_EVENT_MESSAGE_RECEIVED)
         s->host.say(MSGR_LOG_INFO, std::string("event seen: ") + ev->text);
@@ -254,7 +265,7 @@ msgr_hresult load(const msgr_host *host, void **state) {
     s->fails = strings(h, "fail");
     const auto get_bool = h.config_bool;
     int paging = 0, events = 0, service = 0, post_bad = 0, can_page = 0, via = 0, probe = 0,
-        fallback = 0;
+        fallback = 0, stamp = 0;
     get_bool(host->ctx, "paging", &paging);
     get_bool(host->ctx, "events", &events);
     get_bool(host->ctx, "service", &service);
@@ -263,7 +274,9 @@ msgr_hresult load(const msgr_host *host, void **state) {
     get_bool(host->ctx, "pages_via_service", &via);
     get_bool(host->ctx, "probe", &probe);
     get_bool(host->ctx, "fallback", &fallback);
+    get_bool(host->ctx, "stamp", &stamp);
     s->post_bad = post_bad != 0;
+    s->stamp = stamp != 0;
     s->pages_via_service = via != 0;
     s->probe = probe != 0;
     s->fallback = fallback != 0;

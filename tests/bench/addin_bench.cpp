@@ -1,8 +1,38 @@
-// What add-ins cost: finding, verifying and loading the paging add-in, and an event delivered
-// into an add-in compared with one delivered to a host's own slot.
+// What add-ins cost: finding, verifying and loading them, an event delivered into an add-in,
+// and a call into an add-in's contact service -- each with the add-in in a process of its own
+// (isolated:1, [addin.<stem>] isolation = "process") next to the same add-in in the host's
+// process (isolated:0) in the same run.
+//
+//   BM_RuntimeCreate_*: msgr_runtime_create + destroy. NoAddins has only the loopback service
+//     (the primary; isolated:N applies to it); TestAddin and PagingAddin add one add-in
+//     (loopback in-process), so their difference to NoAddins/isolated:0 is what one add-in
+//     costs: with isolated:1, its process started, the handshake, load and unload.
+//   BM_AddinEvent_Latency: one MY_STATUS_CHANGE per tick into the test add-in, whose event
+//     callback logs a CLOCK_MONOTONIC stamp on entry (tests/addins/test_addin.cpp, stamp =
+//     true). p50_us/p99_us = stamp - the time just before the tick that dispatched the event.
+//     The time per iteration is what raising it cost the host thread (manual time: set_my_status
+//     + tick); the host never waits for the event's answer, but the next event is raised only
+//     when the last one's stamp has arrived, so that the latency is that of an idle add-in, not
+//     of a queue (the Rate benchmark measures the queue).
+//   BM_AddinEvent_Rate: windows of 1000 events (per_tick of them raised per tick), each done
+//     when the add-in has stamped them all: items_per_second = events per second through the
+//     add-in, and p50_us/p99_us the latency under that load. Every event also sends a log line
+//     back (the stamp), so the rate is a lower bound.
+//   BM_ServiceDescribe: one describe call into the test add-in's contact service, through the
+//     runtime's own Service interface (as the runtime calls it): a provider call round trip.
+//
+// Isolated variants whose add-in did not load isolated fail with its reason (and the program
+// exits 1, tests/bench/bench_main.hpp), never a number.
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <mutex>
 // Boost 1.74's library_info headers use std::vector without including it.
 #include <string>
 #include <vector>
@@ -11,43 +41,166 @@
 #include <boost/dll/library_info.hpp>
 
 #include "../support/addin_fixture.hpp"
+#include "bench_main.hpp"
+#include "c_api_internal.hpp"
 #include "elf_check.hpp"
+#include "runtime.hpp"
 
 using namespace msgr::test;
+using msgr::bench::fail;
 
 namespace {
 
 const fs::path kAddins = MSGR_ADDIN_OUTPUT_DIR;
 const fs::path kTestAddins = MSGR_TEST_ADDIN_DIR;
 
-// msgr_runtime_create + destroy with no add-in directory content: the baseline.
-void BM_RuntimeCreate_NoAddins(benchmark::State &state) {
-    TempDir empty;
-    TempDir d;
-    write_file(d / "msgr.toml", addin_config({empty.path()}));
-    const std::string path = (d / "msgr.toml").string();
-    for (auto _ : state) {
-        msgr_runtime *rt = nullptr;
-        if (msgr_runtime_create(path.c_str(), &rt) != MSGR_S_OK) state.SkipWithError("create");
-        msgr_runtime_destroy(rt);
-    }
-}
-BENCHMARK(BM_RuntimeCreate_NoAddins)->Unit(benchmark::kMicrosecond);
+// ---- isolation ----------------------------------------------------------------------------------
 
-// The same with the paging add-in found, verified, loaded (its thread started), then unloaded.
-void BM_RuntimeCreate_PagingAddin(benchmark::State &state) {
+// The configuration that runs the add-in `stem` isolated or in-process.
+std::string isolation(const std::string &stem, bool isolated) {
+    return "[addin." + stem + "]\nisolation = \"" + (isolated ? "process" : "in_process") + "\"\n";
+}
+
+// The loopback service (the primary every runtime here loads) stays in-process, so that only
+// the add-in under test differs between isolated:0 and isolated:1.
+std::string with_loopback_in_process(const std::string &more) {
+    return isolation("loopback", false) + more;
+}
+
+void label(benchmark::State &state, bool isolated) {
+    state.SetLabel(isolated ? "process" : "in_process");
+}
+
+// Whether the add-in `name` is loaded and runs as asked; otherwise fails the benchmark with why
+// (the add-in's own reason when it is not loaded).
+bool runs_as(benchmark::State &state, msgr_runtime *rt, const std::string &name, bool isolated) {
+    std::size_t n = 0;
+    if (rt == nullptr || msgr_addin_count(rt, &n) != MSGR_S_OK) {
+        fail(state, "no runtime: " + std::string(msgr_last_error()));
+        return false;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        msgr_addin_info in{};
+        in.struct_size = sizeof in;
+        if (msgr_addin_get_info(rt, i, &in) != MSGR_S_OK || name != in.name) continue;
+        if (in.state != MSGR_ADDIN_LOADED) {
+            fail(state,
+                 name + " is not loaded (state " + std::to_string(in.state) + "): " + in.reason);
+            return false;
+        }
+        const msgr_addin_isolation want =
+            isolated ? MSGR_ADDIN_ISOLATION_PROCESS : MSGR_ADDIN_ISOLATION_IN_PROCESS;
+        // 0: a runtime from before isolation, which runs every add-in in-process.
+        const bool as_asked = in.isolation == want || (!isolated && in.isolation == 0);
+        if (!as_asked) {
+            fail(state, name + " is loaded with isolation " + std::to_string(in.isolation) +
+                            ", not " + std::to_string(want) + " as configured");
+            return false;
+        }
+        return true;
+    }
+    fail(state, "the runtime found no add-in named " + name);
+    return false;
+}
+
+// Signs in as player@loopback and ticks until online.
+bool sign_in(benchmark::State &state, msgr_runtime *rt) {
+    if (msgr_signin(rt, "player@loopback", "") != MSGR_S_OK) {
+        fail(state, std::string("signin: ") + msgr_last_error());
+        return false;
+    }
+    for (int i = 0; i < 1000; ++i) {
+        msgr_runtime_tick(rt);
+        std::int32_t status = 0;
+        msgr_my_status(rt, &status);
+        if (status == MSGR_STATUS_ONLINE) return true;
+    }
+    fail(state, "did not sign in");
+    return false;
+}
+
+std::int64_t monotonic_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
+double percentile_us(std::vector<double> v, double q) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
+}
+
+// ---- creating a runtime -------------------------------------------------------------------------
+
+// msgr_runtime_create + destroy of the configuration `text`, once the add-in `name` was seen to
+// load as asked.
+void create_destroy(benchmark::State &state, const std::string &text, const std::string &name,
+                    bool isolated) {
     TempDir d;
-    write_file(
-        d / "msgr.toml",
-        addin_config({kAddins}, "[paging]\noutbox = " + toml_string(d / "outbox.jsonl") + "\n"));
+    write_file(d / "msgr.toml", text);
     const std::string path = (d / "msgr.toml").string();
+    {
+        msgr_runtime *rt = nullptr;
+        msgr_runtime_create(path.c_str(), &rt);
+        const bool ok = runs_as(state, rt, name, isolated);
+        msgr_runtime_destroy(rt);
+        if (!ok) return;
+    }
     for (auto _ : state) {
         msgr_runtime *rt = nullptr;
-        if (msgr_runtime_create(path.c_str(), &rt) != MSGR_S_OK) state.SkipWithError("create");
+        if (msgr_runtime_create(path.c_str(), &rt) != MSGR_S_OK) {
+            fail(state, std::string("create: ") + msgr_last_error());
+            break;
+        }
         msgr_runtime_destroy(rt);
     }
+    label(state, isolated);
 }
-BENCHMARK(BM_RuntimeCreate_PagingAddin)->Unit(benchmark::kMicrosecond);
+
+// The baseline: only the loopback service (an empty add-in directory before it).
+void BM_RuntimeCreate_NoAddins(benchmark::State &state) {
+    const bool isolated = state.range(0) != 0;
+    TempDir empty;
+    create_destroy(state, addin_config({empty.path()}, isolation("loopback", isolated)), "loopback",
+                   isolated);
+}
+BENCHMARK(BM_RuntimeCreate_NoAddins)
+    ->Arg(0)
+    ->Arg(1)
+    ->ArgName("isolated")
+    ->Unit(benchmark::kMicrosecond);
+
+// One more add-in that registers nothing: its start (and with isolation, its process and
+// handshake), load and unload.
+void BM_RuntimeCreate_TestAddin(benchmark::State &state) {
+    const bool isolated = state.range(0) != 0;
+    create_destroy(state,
+                   addin_config({kTestAddins / "misbehave"},
+                                with_loopback_in_process(isolation("misbehave", isolated))),
+                   "misbehave", isolated);
+}
+BENCHMARK(BM_RuntimeCreate_TestAddin)
+    ->Arg(0)
+    ->Arg(1)
+    ->ArgName("isolated")
+    ->Unit(benchmark::kMicrosecond);
+
+// The paging add-in found, verified, loaded (its thread started), then unloaded.
+void BM_RuntimeCreate_PagingAddin(benchmark::State &state) {
+    const bool isolated = state.range(0) != 0;
+    TempDir d;
+    const std::string more = "[paging]\noutbox = " + toml_string(d / "outbox.jsonl") + "\n" +
+                             with_loopback_in_process(isolation("paging", isolated));
+    TempDir only;  // the paging add-in alone (the add-in directory holds the others too)
+    copy_addin(kAddins / "paging.so", only.path(), "paging.so");
+    create_destroy(state, addin_config({only.path()}, more), "paging", isolated);
+}
+BENCHMARK(BM_RuntimeCreate_PagingAddin)
+    ->Arg(0)
+    ->Arg(1)
+    ->ArgName("isolated")
+    ->Unit(benchmark::kMicrosecond);
 
 // The verification alone (no code of the add-in runs): the bounds-checked ELF reading plus
 // Boost.DLL's library_info.
@@ -78,16 +231,21 @@ void BM_HashPagingAddin(benchmark::State &state) {
 }
 BENCHMARK(BM_HashPagingAddin)->Unit(benchmark::kMicrosecond);
 
+// ---- events ------------------------------------------------------------------------------------
+
 // One event (MY_STATUS_CHANGE, raised by a status change and dispatched by the tick) with
-// nobody listening, with a host slot (msgr_subscribe), and with an add-in's slot.
+// nobody listening, with a host slot (msgr_subscribe), and with an in-process add-in's slot.
 enum class Listener { none, host, addin };
 
 void event_bench(benchmark::State &state, Listener who) {
-    const std::string more =
-        who == Listener::addin ? "[misbehave]\nevents = true\n" : std::string();
+    const std::string more = who == Listener::addin
+                                 ? with_loopback_in_process("[misbehave]\nevents = true\n" +
+                                                            isolation("misbehave", false))
+                                 : with_loopback_in_process("");
     Host h(addin_config({who == Listener::addin ? kTestAddins / "misbehave" : fs::path("/none")},
                         more));
-    h.signin();
+    if (who == Listener::addin && !runs_as(state, h.rt, "misbehave", false)) return;
+    if (!sign_in(state, h.rt)) return;
     h.tick();
     unsigned long seen = 0;
     msgr_subscription sub = 0;
@@ -102,7 +260,7 @@ void event_bench(benchmark::State &state, Listener who) {
         msgr_runtime_tick(h.rt);
     }
     if (who == Listener::host && seen < static_cast<unsigned long>(state.iterations()))
-        state.SkipWithError("the host slot missed events");
+        fail(state, "the host slot missed events");
 }
 void BM_StatusEvent_NoListener(benchmark::State &s) {
     event_bench(s, Listener::none);
@@ -117,6 +275,168 @@ BENCHMARK(BM_StatusEvent_NoListener);
 BENCHMARK(BM_StatusEvent_HostSlot);
 BENCHMARK(BM_StatusEvent_AddinSlot);
 
+// The test add-in's stamps of MY_STATUS_CHANGE ("stamp 3 <ns>"), from the log handler on
+// whichever thread logs them: the host thread in-process, the runtime's reader of the add-in's
+// process isolated.
+class Stamps {
+  public:
+    Stamps() { msgr_set_log_handler(&Stamps::on_log, this); }
+    ~Stamps() { msgr_set_log_handler(nullptr, nullptr); }
+    Stamps(const Stamps &) = delete;
+    Stamps &operator=(const Stamps &) = delete;
+
+    // Forgets what came so far (the events of signing in).
+    void clear() {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        ns_.clear();
+    }
+    // Waits until there are n stamps; false when they did not come within the timeout.
+    bool wait(std::size_t n, std::chrono::milliseconds timeout) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        return cv_.wait_for(lock, timeout, [&] { return ns_.size() >= n; });
+    }
+    std::int64_t at(std::size_t i) {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        return ns_.at(i);
+    }
+
+  private:
+    static void on_log(msgr_log_level, const char *m, void *user) {
+        static const std::string needle =
+            "stamp " + std::to_string(static_cast<int>(MSGR_EVENT_MY_STATUS_CHANGE)) + " ";
+        const char *p = std::strstr(m, needle.c_str());
+        if (p == nullptr) return;
+        const std::int64_t ns = std::strtoll(p + needle.size(), nullptr, 10);
+        auto *self = static_cast<Stamps *>(user);
+        {
+            const std::lock_guard<std::mutex> lock(self->mutex_);
+            self->ns_.push_back(ns);
+        }
+        self->cv_.notify_one();
+    }
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::vector<std::int64_t> ns_;
+};
+
+// A signed-in runtime with the stamping test add-in, isolated or not; ok is false (and the
+// benchmark failed) when it could not be set up.
+struct StampingHost {
+    Stamps stamps;
+    Host host;
+    bool ok = false;
+    std::int64_t next = 0;  // which status the next event sets
+
+    StampingHost(benchmark::State &state, bool isolated)
+        : host(addin_config({kTestAddins / "misbehave"},
+                            with_loopback_in_process("[misbehave]\nevents = true\nstamp = true\n" +
+                                                     isolation("misbehave", isolated)))) {
+        label(state, isolated);
+        ok = runs_as(state, host.rt, "misbehave", isolated) && sign_in(state, host.rt);
+        if (!ok) return;
+        // The events of signing in reach the add-in first; then only the benchmark's.
+        host.tick(5);
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        stamps.clear();
+    }
+    // Queues one MY_STATUS_CHANGE (dispatched by the next tick).
+    void raise() {
+        msgr_set_my_status(host.rt, (next++ & 1) ? MSGR_STATUS_AWAY : MSGR_STATUS_BUSY);
+    }
+};
+
+void BM_AddinEvent_Latency(benchmark::State &state) {
+    const bool isolated = state.range(0) != 0;
+    StampingHost h(state, isolated);
+    if (!h.ok) return;
+    std::vector<double> latency_us;
+    std::size_t sent = 0;
+    for (auto _ : state) {
+        const auto t0 = std::chrono::steady_clock::now();
+        h.raise();
+        const std::int64_t raised = monotonic_ns();
+        msgr_runtime_tick(h.host.rt);
+        const auto t1 = std::chrono::steady_clock::now();
+        state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+        ++sent;
+        // Not part of the time: the stamp of this event, before the next one is raised.
+        if (!h.stamps.wait(sent, std::chrono::seconds(2))) {
+            fail(state, "the add-in did not stamp an event within 2 s");
+            break;
+        }
+        latency_us.push_back(static_cast<double>(h.stamps.at(sent - 1) - raised) / 1e3);
+    }
+    state.counters["p50_us"] = percentile_us(latency_us, 0.50);
+    state.counters["p99_us"] = percentile_us(latency_us, 0.99);
+}
+BENCHMARK(BM_AddinEvent_Latency)
+    ->Arg(0)
+    ->Arg(1)
+    ->ArgName("isolated")
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+
+void BM_AddinEvent_Rate(benchmark::State &state) {
+    const bool isolated = state.range(0) != 0;
+    const auto per_tick = static_cast<std::size_t>(state.range(1));
+    constexpr std::size_t kWindow = 1000;
+    StampingHost h(state, isolated);
+    if (!h.ok) return;
+    std::vector<std::int64_t> raised;
+    raised.reserve(kWindow * 64);
+    for (auto _ : state) {
+        for (std::size_t i = 0; i < kWindow; i += per_tick) {
+            for (std::size_t k = 0; k < per_tick; ++k)
+                h.raise();
+            const std::int64_t t = monotonic_ns();
+            raised.insert(raised.end(), per_tick, t);
+            msgr_runtime_tick(h.host.rt);
+        }
+        if (!h.stamps.wait(raised.size(), std::chrono::seconds(10))) {
+            fail(state, "the add-in did not stamp a window of events within 10 s");
+            break;
+        }
+    }
+    std::vector<double> latency_us;
+    latency_us.reserve(raised.size());
+    for (std::size_t i = 0; i < raised.size() && h.stamps.wait(i + 1, std::chrono::seconds(0)); ++i)
+        latency_us.push_back(static_cast<double>(h.stamps.at(i) - raised[i]) / 1e3);
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kWindow));
+    state.counters["p50_us"] = percentile_us(latency_us, 0.50);
+    state.counters["p99_us"] = percentile_us(latency_us, 0.99);
+}
+BENCHMARK(BM_AddinEvent_Rate)
+    ->ArgsProduct({{0, 1}, {1, 50}})
+    ->ArgNames({"isolated", "per_tick"})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// ---- a provider call ---------------------------------------------------------------------------
+
+void BM_ServiceDescribe(benchmark::State &state) {
+    const bool isolated = state.range(0) != 0;
+    label(state, isolated);
+    Host h(addin_config({kTestAddins / "misbehave"},
+                        with_loopback_in_process("[misbehave]\nservice = true\nservice_id = "
+                                                 "\"bench\"\n" +
+                                                 isolation("misbehave", isolated))));
+    if (!runs_as(state, h.rt, "misbehave", isolated)) return;
+    msgr::core::Service *service = msgr::core::runtime_of(h.rt)->find_service("bench");
+    if (service == nullptr) {
+        fail(state, "the test add-in's service is not offered");
+        return;
+    }
+    for (auto _ : state) {
+        const msgr::core::ContactInfo info = service->describe("someone@bench");
+        benchmark::DoNotOptimize(info);
+    }
+    if (service->describe("someone@bench").status != MSGR_STATUS_ONLINE)
+        fail(state, "describe did not answer as the test add-in does");
+}
+BENCHMARK(BM_ServiceDescribe)->Arg(0)->Arg(1)->ArgName("isolated")->Unit(benchmark::kMicrosecond);
+
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char **argv) {
+    return msgr::bench::run(argc, argv);
+}
