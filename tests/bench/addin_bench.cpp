@@ -44,63 +44,24 @@
 #include "bench_main.hpp"
 #include "c_api_internal.hpp"
 #include "elf_check.hpp"
+#include "isolation.hpp"
 #include "runtime.hpp"
 
 using namespace msgr::test;
 using msgr::bench::fail;
+using msgr::bench::isolation;
+using msgr::bench::label;
+using msgr::bench::runs_as;
 
 namespace {
 
 const fs::path kAddins = MSGR_ADDIN_OUTPUT_DIR;
 const fs::path kTestAddins = MSGR_TEST_ADDIN_DIR;
 
-// ---- isolation ----------------------------------------------------------------------------------
-
-// The configuration that runs the add-in `stem` isolated or in-process.
-std::string isolation(const std::string &stem, bool isolated) {
-    return "[addin." + stem + "]\nisolation = \"" + (isolated ? "process" : "in_process") + "\"\n";
-}
-
 // The loopback service (the primary every runtime here loads) stays in-process, so that only
 // the add-in under test differs between isolated:0 and isolated:1.
 std::string with_loopback_in_process(const std::string &more) {
     return isolation("loopback", false) + more;
-}
-
-void label(benchmark::State &state, bool isolated) {
-    state.SetLabel(isolated ? "process" : "in_process");
-}
-
-// Whether the add-in `name` is loaded and runs as asked; otherwise fails the benchmark with why
-// (the add-in's own reason when it is not loaded).
-bool runs_as(benchmark::State &state, msgr_runtime *rt, const std::string &name, bool isolated) {
-    std::size_t n = 0;
-    if (rt == nullptr || msgr_addin_count(rt, &n) != MSGR_S_OK) {
-        fail(state, "no runtime: " + std::string(msgr_last_error()));
-        return false;
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-        msgr_addin_info in{};
-        in.struct_size = sizeof in;
-        if (msgr_addin_get_info(rt, i, &in) != MSGR_S_OK || name != in.name) continue;
-        if (in.state != MSGR_ADDIN_LOADED) {
-            fail(state,
-                 name + " is not loaded (state " + std::to_string(in.state) + "): " + in.reason);
-            return false;
-        }
-        const msgr_addin_isolation want =
-            isolated ? MSGR_ADDIN_ISOLATION_PROCESS : MSGR_ADDIN_ISOLATION_IN_PROCESS;
-        // 0: a runtime from before isolation, which runs every add-in in-process.
-        const bool as_asked = in.isolation == want || (!isolated && in.isolation == 0);
-        if (!as_asked) {
-            fail(state, name + " is loaded with isolation " + std::to_string(in.isolation) +
-                            ", not " + std::to_string(want) + " as configured");
-            return false;
-        }
-        return true;
-    }
-    fail(state, "the runtime found no add-in named " + name);
-    return false;
 }
 
 // Signs in as player@loopback and ticks until online.
