@@ -26,7 +26,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -51,6 +50,7 @@ using namespace msgr::test;
 using msgr::bench::fail;
 using msgr::bench::isolation;
 using msgr::bench::label;
+using msgr::bench::percentile;
 using msgr::bench::runs_as;
 
 namespace {
@@ -84,12 +84,6 @@ std::int64_t monotonic_ns() {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return static_cast<std::int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
-}
-
-double percentile_us(std::vector<double> v, double q) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
 }
 
 // ---- creating a runtime -------------------------------------------------------------------------
@@ -327,8 +321,8 @@ void BM_AddinEvent_Latency(benchmark::State &state) {
         }
         latency_us.push_back(static_cast<double>(h.stamps.at(sent - 1) - raised) / 1e3);
     }
-    state.counters["p50_us"] = percentile_us(latency_us, 0.50);
-    state.counters["p99_us"] = percentile_us(latency_us, 0.99);
+    state.counters["p50_us"] = percentile(latency_us, 0.50);
+    state.counters["p99_us"] = percentile(latency_us, 0.99);
 }
 BENCHMARK(BM_AddinEvent_Latency)
     ->Arg(0)
@@ -363,8 +357,8 @@ void BM_AddinEvent_Rate(benchmark::State &state) {
     for (std::size_t i = 0; i < raised.size() && h.stamps.wait(i + 1, std::chrono::seconds(0)); ++i)
         latency_us.push_back(static_cast<double>(h.stamps.at(i) - raised[i]) / 1e3);
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kWindow));
-    state.counters["p50_us"] = percentile_us(latency_us, 0.50);
-    state.counters["p99_us"] = percentile_us(latency_us, 0.99);
+    state.counters["p50_us"] = percentile(latency_us, 0.50);
+    state.counters["p99_us"] = percentile(latency_us, 0.99);
 }
 BENCHMARK(BM_AddinEvent_Rate)
     ->ArgsProduct({{0, 1}, {1, 50}})

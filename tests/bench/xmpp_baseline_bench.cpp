@@ -12,15 +12,14 @@
 // Next to them, the same through two runtimes and the XMPP service add-in (one in each runtime,
 // ticked by the benchmark thread as a host would; tests/bench/xmpp_runtime_pair.hpp), with the
 // add-in in a process of its own (isolated:1) or in the host's process (isolated:0):
-//   BM_XmppRuntime_RoundTrip: as BM_Xmpp_RoundTrip/tls:0/bytes:16, but bob's user answers from
-//     the window his runtime opened.
+//   BM_XmppRuntime_RoundTrip: as BM_Xmpp_RoundTrip/tls:0/bytes:16 (p50_us/p99_us too), but bob's
+//     user answers from the window his runtime opened.
 //   BM_XmppRuntime_Throughput: as BM_Xmpp_Throughput/tls:0/window:1000 (64-byte messages).
 // Each pair is on a prosody of its own with the baseline's settings (plaintext, Nagle off).
 //
 // tls:0/1 = plaintext / STARTTLS with certificate verification. ctest runs each briefly
 // (--benchmark_min_time=0.01; a benchmark that cannot measure fails the program, bench_main.hpp);
 // the real numbers come from running the binary by hand (build/bin/xmpp_baseline_bench).
-#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -42,6 +41,7 @@ using namespace std::chrono_literals;
 namespace {
 
 using msgr::bench::fail;
+using msgr::bench::percentile;
 
 // One server per (TLS, Nagle) for the whole run, and a pair of signed-in clients on it.
 struct Pair {
@@ -101,12 +101,6 @@ bool wait_count(std::mutex &m, std::condition_variable &cv, const std::uint64_t 
                 std::uint64_t target, std::chrono::milliseconds timeout) {
     std::unique_lock lock(m);
     return cv.wait_for(lock, timeout, [&] { return count >= target; });
-}
-
-double percentile(std::vector<double> v, double q) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
 }
 
 void round_trips(benchmark::State &state, Pair &p, std::size_t bytes) {

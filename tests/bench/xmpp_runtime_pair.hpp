@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 
@@ -144,15 +145,22 @@ struct XmppPair {
 };
 
 // One iteration = one round trip: alice's user sends body, bob's runtime raises it, bob's user
-// answers from that window, alice's runtime raises the answer.
+// answers from that window, alice's runtime raises the answer. Counters p50_us/p99_us.
 inline void runtime_round_trips(benchmark::State &state, XmppPair &p, const std::string &body) {
+    std::vector<double> rtt_us;
     for (auto _ : state) {
+        const auto t0 = std::chrono::steady_clock::now();
         const std::size_t b0 = p.b->received, a0 = p.a->received;
         msgr_ui_send(p.wa, body.c_str(), nullptr);
         if (!p.spin([&] { return p.b->received > b0; })) return (void)p.fail(state, "no ping");
         msgr_ui_send(p.b->last_window, body.c_str(), nullptr);
         if (!p.spin([&] { return p.a->received > a0; })) return (void)p.fail(state, "no pong");
+        rtt_us.push_back(
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
+                .count());
     }
+    state.counters["p50_us"] = percentile(rtt_us, 0.50);
+    state.counters["p99_us"] = percentile(rtt_us, 0.99);
 }
 
 // One iteration = alice's user sends a window of messages; done when bob's runtime raised them
