@@ -7,6 +7,7 @@
 #include <new>
 #include <unordered_map>
 
+#include "addins/code_running.hpp"
 #include "c_api_internal.hpp"
 #include "c_enum.hpp"
 #include "error.hpp"
@@ -763,8 +764,23 @@ void msgr_window_release(msgr_window *w) {
 
 // ---- the UI surface ----
 
+namespace {
+
+// The UI functions are the user's: add-in code running in the host's process (a guarded call
+// on this thread's stack) is refused, so that no add-in sends, moves or raises a window.
+msgr_hresult refuse_addin_code(const char *fn, const char *why) {
+    return fail(MSGR_E_ACCESSDENIED, std::string(fn) + " called from add-in code: " + why);
+}
+
+constexpr const char *kOnlyTheUserSends = "only the user sends";
+constexpr const char *kTheUserInterfaceIsTheHosts = "the user interface is the host's";
+
+}  // namespace
+
 msgr_hresult msgr_ui_send(msgr_window *w, const char *text, size_t *out_index) {
     clear_out(out_index);
+    if (msgr::core::addin_code_running())
+        return refuse_addin_code("msgr_ui_send", kOnlyTheUserSends);
     return with_open_window(w, [&](msgr_window &win, Runtime &r) {
         const msgr_hresult hr = r.send(win, text, out_index);
         // 0 on every failure, as everywhere: the index of a message the service refused comes
@@ -776,6 +792,8 @@ msgr_hresult msgr_ui_send(msgr_window *w, const char *text, size_t *out_index) {
 
 msgr_hresult msgr_ui_max_page_length(msgr_runtime *rt, size_t *out) {
     clear_out(out);
+    if (msgr::core::addin_code_running())
+        return refuse_addin_code("msgr_ui_max_page_length", kTheUserInterfaceIsTheHosts);
     return with_runtime(rt, [&](Runtime &r) {
         if (out == nullptr) return null_out();
         if (!r.has_paging())
@@ -855,6 +873,8 @@ msgr_hresult msgr_addin_has_drawers(msgr_runtime *rt, int *out) {
 
 msgr_hresult msgr_ui_window_count(msgr_runtime *rt, size_t *out) {
     clear_out(out);
+    if (msgr::core::addin_code_running())
+        return refuse_addin_code("msgr_ui_window_count", kTheUserInterfaceIsTheHosts);
     return with_runtime(rt, [&](Runtime &r) {
         if (out == nullptr) return null_out();
         *out = r.z_order().size();
@@ -864,6 +884,8 @@ msgr_hresult msgr_ui_window_count(msgr_runtime *rt, size_t *out) {
 
 msgr_hresult msgr_ui_window_get(msgr_runtime *rt, size_t z_index, msgr_ui_window_info *out) {
     clear_struct(out);
+    if (msgr::core::addin_code_running())
+        return refuse_addin_code("msgr_ui_window_get", kTheUserInterfaceIsTheHosts);
     return with_runtime(rt, [&](Runtime &r) {
         if (out == nullptr) return null_out();
         if (z_index >= r.z_order().size()) return fail(MSGR_E_INVALIDARG, "index out of range");
@@ -889,6 +911,8 @@ msgr_hresult msgr_ui_window_get(msgr_runtime *rt, size_t z_index, msgr_ui_window
 
 msgr_hresult msgr_ui_window_moved(msgr_window *w, int32_t left, int32_t top, int32_t width,
                                   int32_t height) {
+    if (msgr::core::addin_code_running())
+        return refuse_addin_code("msgr_ui_window_moved", kTheUserInterfaceIsTheHosts);
     return with_open_window(w, [&](msgr_window &win, Runtime &) {
         if (width <= 0 || height <= 0)
             return fail(MSGR_E_INVALIDARG, "a window's width and height must be positive");
@@ -901,6 +925,8 @@ msgr_hresult msgr_ui_window_moved(msgr_window *w, int32_t left, int32_t top, int
 }
 
 msgr_hresult msgr_ui_window_activated(msgr_window *w) {
+    if (msgr::core::addin_code_running())
+        return refuse_addin_code("msgr_ui_window_activated", kTheUserInterfaceIsTheHosts);
     return with_open_window(w, [&](msgr_window &win, Runtime &r) {
         r.bring_to_front(win);
         return MSGR_S_OK;

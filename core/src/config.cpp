@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <sstream>
 #include <string_view>
 #include <system_error>
@@ -69,6 +71,39 @@ class TableReader {
         }
     }
 
+    // An integer in [min, max].
+    template <typename T>
+    void read_int(std::string_view key, T &out, std::int64_t min, std::int64_t max) {
+        seen_.emplace_back(key);
+        const toml::node *node = table_.get(key);
+        if (node == nullptr) return;
+        const auto *v = node->as_integer();
+        if (v == nullptr || v->get() < min || v->get() > max) {
+            throw type_error(
+                key, *node,
+                "an integer from " + std::to_string(min) + " to " + std::to_string(max));
+        }
+        out = static_cast<T>(v->get());
+    }
+
+    // One of `choices` (a string).
+    std::optional<std::string> read_choice(std::string_view key,
+                                           std::initializer_list<const char *> choices) {
+        seen_.emplace_back(key);
+        const toml::node *node = table_.get(key);
+        if (node == nullptr) return std::nullopt;
+        std::string want;
+        for (const char *c : choices)
+            want += (want.empty() ? "\"" : " or \"") + std::string(c) + "\"";
+        const auto *v = node->as_string();
+        if (v != nullptr) {
+            for (const char *c : choices) {
+                if (v->get() == c) return v->get();
+            }
+        }
+        throw type_error(key, *node, want);
+    }
+
     // Call after every read: any key not asked for is an error.
     void finish() const {
         for (const auto &[key, node] : table_) {
@@ -128,7 +163,42 @@ void read_runtime(const toml::table &t, const std::string &origin, Config &c) {
                           "\" is not a SHA-256 in hex (64 hex digits)"};
         }
     }
+    r.read("addin_host", c.addin_host);
     r.finish();
+}
+
+void read_addin(const toml::table &t, const std::string &stem, const std::string &origin,
+                AddinSettings &s) {
+    TableReader r(t, "addin." + stem, origin);
+    if (const auto iso = r.read_choice("isolation", {"process", "in_process"})) {
+        s.isolation =
+            *iso == "process" ? MSGR_ADDIN_ISOLATION_PROCESS : MSGR_ADDIN_ISOLATION_IN_PROCESS;
+    }
+    r.read_int("call_timeout_ms", s.call_timeout_ms, 1, 600000);
+    r.read_int("load_timeout_ms", s.load_timeout_ms, 1, 600000);
+    r.read_int("max_restarts", s.max_restarts, 0, 1000);
+    r.read_int("restart_backoff_ms", s.restart_backoff_ms, 0, kMaxRestartBackoffMs);
+    r.read_int("address_space_mb", s.address_space_mb, 0, 1 << 24);
+    r.read_int("open_files", s.open_files, 16, 1 << 20);
+    r.finish();
+}
+
+// [addin]: a table of [addin.<stem>] tables, one per add-in file.
+void read_addins(const toml::table &t, const std::string &origin, Config &c) {
+    for (const auto &[key, node] : t) {
+        const std::string stem(key.str());
+        const auto *sub = node.as_table();
+        if (sub == nullptr) {
+            throw Invalid{where(origin, node) + ": addin." + stem + " must be a table ([addin." +
+                          stem + "]: the settings of " + stem + ".so)"};
+        }
+        if (!valid_addin_name(stem)) {
+            throw Invalid{where(origin, node) + ": [addin." + stem +
+                          "]: not an add-in name (the add-in file's name without \".so\": "
+                          "1-64 letters, digits, '-', '_', '.')"};
+        }
+        read_addin(*sub, stem, origin, c.addins[stem]);
+    }
 }
 
 const char *file_kind(mode_t m) {
@@ -140,21 +210,16 @@ const char *file_kind(mode_t m) {
     return "not a regular file";
 }
 
+// An environment variable's value, cut for a message.
+std::string bounded_env(const char *v) {
+    return std::string(v, strnlen(v, 64));
+}
+
 std::string errno_text(int e) {
     return std::generic_category().message(e);
 }
 
 }  // namespace
-
-bool valid_addin_name(std::string_view n) noexcept {
-    if (n.empty() || n.size() > 64) return false;
-    for (const char ch : n) {
-        const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                        (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.';
-        if (!ok) return false;
-    }
-    return true;
-}
 
 // A state machine over the bytes, with an explicit stack of the open arrays and inline tables
 // (never recursion: this runs on whatever thread creates the runtime). Depth: the root table
@@ -349,7 +414,7 @@ msgr_hresult parse_config(std::string_view text, const std::string &origin, Conf
     try {
         const toml::table root = toml::parse(text, std::string_view(origin));
         for (const auto &[key, node] : root) {
-            if (key == "runtime") {
+            if (key == "runtime" || key == "addin") {
                 if (!node.is_table())
                     return fail(
                         MSGR_E_INVALID_DATA,
@@ -357,6 +422,7 @@ msgr_hresult parse_config(std::string_view text, const std::string &origin, Conf
             }
         }
         if (const auto *t = root["runtime"].as_table()) read_runtime(*t, origin, c);
+        if (const auto *t = root["addin"].as_table()) read_addins(*t, origin, c);
         // Other top-level tables belong to add-ins ([loopback], [paging], ...), which read and
         // check them themselves.
     } catch (const toml::parse_error &e) {
@@ -371,6 +437,24 @@ msgr_hresult parse_config(std::string_view text, const std::string &origin, Conf
     c.source_origin = origin;
     out = std::move(c);
     return MSGR_S_OK;
+}
+
+const AddinSettings &Config::addin(std::string_view stem) const {
+    static const AddinSettings defaults;
+    const auto it = addins.find(stem);
+    return it == addins.end() ? defaults : it->second;
+}
+
+msgr_addin_isolation resolve_isolation(const AddinSettings &s, std::string &warning) {
+    warning.clear();
+    if (s.isolation) return *s.isolation;
+    if (const char *env = std::getenv("MSGR_ADDIN_ISOLATION"); env != nullptr && *env != '\0') {
+        if (std::strcmp(env, "process") == 0) return MSGR_ADDIN_ISOLATION_PROCESS;
+        if (std::strcmp(env, "in_process") == 0) return MSGR_ADDIN_ISOLATION_IN_PROCESS;
+        warning = "MSGR_ADDIN_ISOLATION=" + bounded_env(env) +
+                  " is neither \"process\" nor \"in_process\"; ignored";
+    }
+    return kDefaultIsolation;
 }
 
 // Only a regular file is read, and at most kMaxConfigBytes of it: a directory would read as

@@ -2,14 +2,35 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "addins/descriptor.hpp"  // valid_addin_name
+#include "msgr/addin.h"
 #include "msgr/msgr.h"
 
 namespace msgr::core {
+
+// How an add-in runs when neither its [addin.<stem>] isolation nor MSGR_ADDIN_ISOLATION says.
+// In-process until the process transport is linked in (core/src/addins/process.cpp replaces
+// process_stub.cpp); then MSGR_ADDIN_ISOLATION_PROCESS.
+constexpr msgr_addin_isolation kDefaultIsolation = MSGR_ADDIN_ISOLATION_IN_PROCESS;
+
+// [addin.<stem>]: how the runtime runs one add-in, named by its file's name without ".so"
+// (paging.so: "paging"), as runtime.disabled_addins names them.
+struct AddinSettings {
+    std::optional<msgr_addin_isolation> isolation;  // absent: the default (resolve_isolation)
+    std::uint32_t call_timeout_ms = 2000;           // each call into an isolated add-in
+    std::uint32_t load_timeout_ms = 5000;           // its start and its load
+    std::uint32_t max_restarts = 3;                 // restarts after a crash or hang
+    std::uint32_t restart_backoff_ms = 200;         // before the first; doubles, at most 30 s
+    std::uint64_t address_space_mb = 0;             // RLIMIT_AS of its process; 0: none
+    std::uint64_t open_files = 256;                 // RLIMIT_NOFILE of its process
+};
+constexpr std::uint32_t kMaxRestartBackoffMs = 30000;
 
 struct Config {
     // [runtime]
@@ -32,6 +53,14 @@ struct Config {
     // matched before the file is opened, so nothing of it runs. Lets a third-party add-in
     // replace a shipped one (two paging providers: the second is refused).
     std::vector<std::string> disabled_addins;
+    // Where the add-in host program (msgr-addin-host) is; empty: looked for (MSGR_ADDIN_HOST,
+    // then next to libmsgr.so). A relative path is relative to the configuration file.
+    std::string addin_host;
+
+    // [addin.<stem>] tables, by stem. The top-level table [addin] is the runtime's.
+    std::map<std::string, AddinSettings, std::less<>> addins;
+    // The settings of the add-in file with this stem (the defaults when it has no table).
+    const AddinSettings &addin(std::string_view stem) const;
 
     // The configuration text and where it came from (add-ins read their own tables from it).
     std::string source_text;
@@ -69,7 +98,9 @@ struct TomlNesting {
 };
 TomlNesting scan_toml_nesting(std::string_view text, std::size_t limit);
 
-// Whether `name` is a valid add-in or service name: 1-64 ASCII letters, digits, '-', '_', '.'.
-bool valid_addin_name(std::string_view name) noexcept;
+// How an add-in with these settings runs: its isolation, else MSGR_ADDIN_ISOLATION
+// ("process" or "in_process"), else kDefaultIsolation. An unknown MSGR_ADDIN_ISOLATION is
+// ignored, with a warning in `warning` (else left empty).
+msgr_addin_isolation resolve_isolation(const AddinSettings &s, std::string &warning);
 
 }  // namespace msgr::core

@@ -19,7 +19,7 @@
 
 #include <boost/signals2/signal.hpp>
 
-#include "addin_host.hpp"
+#include "addins/addin_host.hpp"
 #include "capabilities.hpp"
 #include "config.hpp"
 #include "objects.hpp"

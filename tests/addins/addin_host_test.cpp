@@ -41,14 +41,16 @@ bool contains(const char *haystack, const std::string &needle) {
 }
 
 // One add-in file alone in a directory: refused with a reason, and the runtime goes on.
-void expect_refused(const fs::path &dir, msgr_addin_state state, const std::string &reason,
-                    const std::string &extra_config = "", const std::string &runtime_more = "") {
+void expect_refused(const fs::path &dir, msgr_addin_state state, msgr_addin_problem problem,
+                    const std::string &reason, const std::string &extra_config = "",
+                    const std::string &runtime_more = "") {
     LogCapture logs;
     Host h(addin_config({dir}, extra_config, runtime_more));
     ASSERT_EQ(h.create_hr, MSGR_S_OK) << msgr_last_error();
     ASSERT_EQ(h.count(), 1u + kLoopback);
     const msgr_addin_info in = h.info(0);
     EXPECT_EQ(in.state, state);
+    EXPECT_EQ(in.problem, problem) << "reason: " << in.reason;
     EXPECT_TRUE(contains(in.reason, reason)) << "reason: " << in.reason;
     EXPECT_TRUE(MSGR_FAILED(in.result));
     EXPECT_EQ(in.provides, 0u);
@@ -144,57 +146,64 @@ TEST(AddinHost, InfoChecksItsArguments) {
 // ---- refused before any code runs ----
 
 TEST(BadAddin, WrongAbiMajor) {
-    expect_refused(kTestAddins / "wrong_major", MSGR_ADDIN_REFUSED, "the major version must match");
+    expect_refused(kTestAddins / "wrong_major", MSGR_ADDIN_REFUSED, MSGR_ADDIN_PROBLEM_WRONG_ABI,
+                   "the major version must match");
 }
 
 TEST(BadAddin, NewerAbiMinor) {
-    expect_refused(kTestAddins / "newer_minor", MSGR_ADDIN_REFUSED, "newer than this runtime's");
+    expect_refused(kTestAddins / "newer_minor", MSGR_ADDIN_REFUSED, MSGR_ADDIN_PROBLEM_WRONG_ABI,
+                   "newer than this runtime's");
 }
 
 TEST(BadAddin, MissingEntryPoint) {
-    expect_refused(kTestAddins / "no_entry", MSGR_ADDIN_REFUSED, "no entry point");
+    expect_refused(kTestAddins / "no_entry", MSGR_ADDIN_REFUSED, MSGR_ADDIN_PROBLEM_NO_ENTRY,
+                   "no entry point");
 }
 
 TEST(BadAddin, EntryPointThatIsAFunctionNotTheAlias) {
-    expect_refused(kTestAddins / "function_entry", MSGR_ADDIN_REFUSED, "is not an alias");
+    expect_refused(kTestAddins / "function_entry", MSGR_ADDIN_REFUSED, MSGR_ADDIN_PROBLEM_NO_ENTRY,
+                   "is not an alias");
 }
 
 // The alias section is read from the file's own section table (check_elf), stripped or not.
 TEST(BadAddin, EntryPointPointerOutsideTheAliasSection) {
-    expect_refused(kTestAddins / "plain_pointer", MSGR_ADDIN_REFUSED, "is not an alias");
+    expect_refused(kTestAddins / "plain_pointer", MSGR_ADDIN_REFUSED, MSGR_ADDIN_PROBLEM_NO_ENTRY,
+                   "is not an alias");
 }
 
 TEST(BadAddin, EntryPointReturnsNull) {
-    expect_refused(kTestAddins / "null_entry", MSGR_ADDIN_REFUSED, "returned NULL");
+    expect_refused(kTestAddins / "null_entry", MSGR_ADDIN_REFUSED,
+                   MSGR_ADDIN_PROBLEM_BAD_DESCRIPTOR, "returned NULL");
 }
 
 TEST(BadAddin, DescriptorWithBadSize) {
-    expect_refused(kTestAddins / "bad_size", MSGR_ADDIN_REFUSED, "bad descriptor size: 12 bytes");
+    expect_refused(kTestAddins / "bad_size", MSGR_ADDIN_REFUSED, MSGR_ADDIN_PROBLEM_BAD_DESCRIPTOR,
+                   "bad descriptor size: 12 bytes");
 }
 
 TEST(BadAddin, NotAnElfFile) {
     TempDir d;
     write_file(d / "readme.so", "this is not a shared library\n");
-    expect_refused(d.path(), MSGR_ADDIN_REFUSED, "not an ELF file");
+    expect_refused(d.path(), MSGR_ADDIN_REFUSED, MSGR_ADDIN_PROBLEM_BAD_FILE, "not an ELF file");
 }
 
 TEST(BadAddin, EmptyFile) {
     TempDir d;
     write_file(d / "empty.so", "");
-    expect_refused(d.path(), MSGR_ADDIN_REFUSED, "not an ELF file");
+    expect_refused(d.path(), MSGR_ADDIN_REFUSED, MSGR_ADDIN_PROBLEM_BAD_FILE, "not an ELF file");
 }
 
 TEST(BadAddin, TruncatedElf) {
     TempDir d;
     const std::string whole = read_file(kPaging);
     write_file(d / "paging.so", whole.substr(0, whole.size() / 2));
-    expect_refused(d.path(), MSGR_ADDIN_REFUSED, "truncated ELF file");
+    expect_refused(d.path(), MSGR_ADDIN_REFUSED, MSGR_ADDIN_PROBLEM_BAD_FILE, "truncated ELF file");
 }
 
 TEST(BadAddin, TruncatedElfHeader) {
     TempDir d;
     write_file(d / "paging.so", read_file(kPaging).substr(0, 40));
-    expect_refused(d.path(), MSGR_ADDIN_REFUSED, "truncated ELF file");
+    expect_refused(d.path(), MSGR_ADDIN_REFUSED, MSGR_ADDIN_PROBLEM_BAD_FILE, "truncated ELF file");
 }
 
 TEST(BadAddin, WrongArchitecture) {
@@ -205,14 +214,15 @@ TEST(BadAddin, WrongArchitecture) {
     bytes[18] = static_cast<char>(other);
     bytes[19] = 0;
     write_file(d / "paging.so", bytes);
-    expect_refused(d.path(), MSGR_ADDIN_REFUSED, "wrong architecture");
+    expect_refused(d.path(), MSGR_ADDIN_REFUSED, MSGR_ADDIN_PROBLEM_BAD_FILE, "wrong architecture");
 }
 
 TEST(BadAddin, WorldWritableFile) {
     TempDir d;
     const fs::path f = copy_addin(kPaging, d.path(), "paging.so");
     fs::permissions(f, fs::perms(0666));
-    expect_refused(d.path(), MSGR_ADDIN_REFUSED, "writable by other users");
+    expect_refused(d.path(), MSGR_ADDIN_REFUSED, MSGR_ADDIN_PROBLEM_UNTRUSTED_FILE,
+                   "writable by other users");
 }
 
 TEST(BadAddin, WorldWritableDirectory) {
@@ -220,13 +230,15 @@ TEST(BadAddin, WorldWritableDirectory) {
     const fs::path sub = d.subdir("addins");
     copy_addin(kPaging, sub, "paging.so");
     fs::permissions(sub, fs::perms(0777));
-    expect_refused(sub, MSGR_ADDIN_REFUSED, "writable by other users");
+    expect_refused(sub, MSGR_ADDIN_REFUSED, MSGR_ADDIN_PROBLEM_UNTRUSTED_FILE,
+                   "writable by other users");
 }
 
 TEST(BadAddin, HashNotOnAllowList) {
     TempDir d;
     copy_addin(kPaging, d.path(), "paging.so");
-    expect_refused(d.path(), MSGR_ADDIN_REFUSED, "is not on the allow-list", "",
+    expect_refused(d.path(), MSGR_ADDIN_REFUSED, MSGR_ADDIN_PROBLEM_UNTRUSTED_FILE,
+                   "is not on the allow-list", "",
                    "addin_sha256 = [\"" + std::string(64, '0') + "\", \"" +
                        sha256_of(loopback_only_dir() / "loopback.so") + "\"]");
 }
@@ -268,46 +280,48 @@ TEST(Sha256, KnownVectors) {
 // ---- pointers out of the add-in's own image: checked after loading, before they are followed ----
 
 TEST(BadAddin, EntryPointIsADataObjectHolding42) {  // crashed msgr_runtime_create
-    expect_refused(kTestAddins / "data_entry", MSGR_ADDIN_REFUSED,
+    expect_refused(kTestAddins / "data_entry", MSGR_ADDIN_REFUSED, MSGR_ADDIN_PROBLEM_NO_ENTRY,
                    "the entry point msgr_addin_entry holds 0x2a, which is not an address in the "
                    "add-in's own code");
 }
 
 TEST(BadAddin, EntryPointPointsIntoLibc) {  // called abort()
-    expect_refused(kTestAddins / "libc_entry", MSGR_ADDIN_REFUSED,
+    expect_refused(kTestAddins / "libc_entry", MSGR_ADDIN_REFUSED, MSGR_ADDIN_PROBLEM_NO_ENTRY,
                    "which is not an address in the add-in's own code");
 }
 
 TEST(BadAddin, DescriptorOnTheHeap) {
     expect_refused(
-        kTestAddins / "heap_descriptor", MSGR_ADDIN_REFUSED,
+        kTestAddins / "heap_descriptor", MSGR_ADDIN_REFUSED, MSGR_ADDIN_PROBLEM_BAD_DESCRIPTOR,
         "which is not in the add-in's own image (or not aligned): the descriptor must be static");
 }
 
 TEST(BadAddin, DescriptorOnTheStack) {
     expect_refused(
-        kTestAddins / "stack_descriptor", MSGR_ADDIN_REFUSED,
+        kTestAddins / "stack_descriptor", MSGR_ADDIN_REFUSED, MSGR_ADDIN_PROBLEM_BAD_DESCRIPTOR,
         "which is not in the add-in's own image (or not aligned): the descriptor must be static");
 }
 
 TEST(BadAddin, DescriptorInLibcData) {
     expect_refused(
-        kTestAddins / "libc_descriptor", MSGR_ADDIN_REFUSED,
+        kTestAddins / "libc_descriptor", MSGR_ADDIN_REFUSED, MSGR_ADDIN_PROBLEM_BAD_DESCRIPTOR,
         "which is not in the add-in's own image (or not aligned): the descriptor must be static");
 }
 
 TEST(BadAddin, MisalignedDescriptor) {  // a read of its struct_size was undefined behaviour
     expect_refused(kTestAddins / "misaligned_descriptor", MSGR_ADDIN_REFUSED,
+                   MSGR_ADDIN_PROBLEM_BAD_DESCRIPTOR,
                    "which is not in the add-in's own image (or not aligned)");
 }
 
 TEST(BadAddin, LoadFunctionInLibc) {
-    expect_refused(kTestAddins / "libc_load", MSGR_ADDIN_REFUSED,
+    expect_refused(kTestAddins / "libc_load", MSGR_ADDIN_REFUSED, MSGR_ADDIN_PROBLEM_BAD_DESCRIPTOR,
                    "the descriptor's load or unload function");
 }
 
 TEST(BadAddin, NameOnTheHeap) {
-    expect_refused(kTestAddins / "heap_name", MSGR_ADDIN_REFUSED, "the descriptor's name (0x");
+    expect_refused(kTestAddins / "heap_name", MSGR_ADDIN_REFUSED, MSGR_ADDIN_PROBLEM_BAD_DESCRIPTOR,
+                   "the descriptor's name (0x");
 }
 
 // The same C file with its own pointers: the checks refuse only what leaves the image.
@@ -396,6 +410,7 @@ TEST(DisabledAddins, ShippedPagingSwitchedOffForAnotherProvider) {
     const msgr_addin_info shipped = h.find("paging.so");
     EXPECT_EQ(shipped.state, MSGR_ADDIN_DISABLED_BY_CONFIG);
     EXPECT_EQ(shipped.result, MSGR_S_OK);
+    EXPECT_EQ(shipped.problem, MSGR_ADDIN_PROBLEM_DISABLED_BY_CONFIG);
     EXPECT_EQ(shipped.provides, 0u);
     EXPECT_STREQ(shipped.version, "");
     EXPECT_TRUE(contains(shipped.path, "/paging.so"));
@@ -447,13 +462,13 @@ TEST(DisabledAddins, TheSettingIsChecked) {
 // ---- code that runs and misbehaves ----
 
 TEST(BadAddin, LoadThrows) {
-    expect_refused(kTestAddins / "misbehave", MSGR_ADDIN_DISABLED, "load threw an exception",
-                   "[misbehave]\nthrow = [\"load\"]\n");
+    expect_refused(kTestAddins / "misbehave", MSGR_ADDIN_DISABLED, MSGR_ADDIN_PROBLEM_THREW,
+                   "load threw an exception", "[misbehave]\nthrow = [\"load\"]\n");
 }
 
 TEST(BadAddin, LoadFails) {
-    expect_refused(kTestAddins / "misbehave", MSGR_ADDIN_REFUSED, "configured to fail",
-                   "[misbehave]\nfail = [\"load\"]\n");
+    expect_refused(kTestAddins / "misbehave", MSGR_ADDIN_REFUSED, MSGR_ADDIN_PROBLEM_LOAD_FAILED,
+                   "configured to fail", "[misbehave]\nfail = [\"load\"]\n");
 }
 
 // An add-in that throws from every call: each is caught, the add-in disabled, the page failed.
@@ -471,6 +486,8 @@ void misbehaving_calls(const std::string &how) {
     msgr_addin_info in = h.info(0);
     EXPECT_EQ(in.state, MSGR_ADDIN_DISABLED);
     EXPECT_TRUE(contains(in.reason, "knows_mobile")) << in.reason;
+    EXPECT_EQ(in.problem,
+              how == "throw" ? MSGR_ADDIN_PROBLEM_THREW : MSGR_ADDIN_PROBLEM_CALL_FAILED);
     h.tick();  // the withdrawn provider is freed here
     EXPECT_EQ(h.page("mobile@loopback", &w), MSGR_E_NOTIMPL);
     h.still_works();
@@ -499,6 +516,8 @@ void misbehaving_submit(const std::string &how, msgr_hresult expected) {
     EXPECT_EQ(m.delivery_result, expected);
     EXPECT_EQ(h.info(0).state, MSGR_ADDIN_DISABLED);
     EXPECT_TRUE(contains(h.info(0).reason, "submit")) << h.info(0).reason;
+    EXPECT_EQ(h.info(0).problem,
+              how == "throw" ? MSGR_ADDIN_PROBLEM_THREW : MSGR_ADDIN_PROBLEM_CALL_FAILED);
     h.tick();
     EXPECT_EQ(msgr_ui_send(w, "again", &index), MSGR_E_NOTIMPL);
     msgr_window_release(w);
@@ -521,6 +540,7 @@ TEST(BadAddin, EventCallbackThrows) {
     h.tick();  // its own "loaded" event reaches it, and it throws
     EXPECT_EQ(h.info(0).state, MSGR_ADDIN_DISABLED);
     EXPECT_TRUE(contains(h.info(0).reason, "callback threw")) << h.info(0).reason;
+    EXPECT_EQ(h.info(0).problem, MSGR_ADDIN_PROBLEM_THREW);
     h.still_works();
 }
 
@@ -538,6 +558,7 @@ TEST(BadAddin, TwoPagingProviders) {
     EXPECT_EQ(second.state, MSGR_ADDIN_REFUSED);
     EXPECT_TRUE(contains(second.reason, "paging is already provided by \"pager2\""))
         << second.reason;
+    EXPECT_EQ(second.problem, MSGR_ADDIN_PROBLEM_LOAD_FAILED);
     h.signin();
     size_t max = 0;
     EXPECT_EQ(msgr_ui_max_page_length(h.rt, &max), MSGR_S_OK);
@@ -554,6 +575,8 @@ TEST(BadAddin, DuplicateName) {
     EXPECT_EQ(h.info(0).state, MSGR_ADDIN_LOADED);
     EXPECT_EQ(h.info(1).state, MSGR_ADDIN_REFUSED);
     EXPECT_TRUE(contains(h.info(1).reason, "another add-in named \"paging\"")) << h.info(1).reason;
+    EXPECT_EQ(h.info(1).problem, MSGR_ADDIN_PROBLEM_DUPLICATE);
+    EXPECT_EQ(h.info(0).problem, MSGR_ADDIN_PROBLEM_NONE);
 }
 
 // ---- lifetime ----
@@ -595,7 +618,8 @@ TEST(AddinLifetime, DependenciesLoadInOrderAndBlockUnload) {
 }
 
 TEST(AddinLifetime, MissingDependencyIsRefused) {
-    expect_refused(kTestAddins / "dependent", MSGR_ADDIN_REFUSED, "depends on \"hello\"");
+    expect_refused(kTestAddins / "dependent", MSGR_ADDIN_REFUSED,
+                   MSGR_ADDIN_PROBLEM_MISSING_DEPENDENCY, "depends on \"hello\"");
 }
 
 TEST(AddinLifetime, ExampleAddinReceivesEventsUntilUnloaded) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -322,4 +323,106 @@ TEST(ConfigNesting, ByteOrderMarkBeforeATableHeader) {
     Config c;
     EXPECT_EQ(parse_config(deep + "]\n", "t.toml", c), MSGR_E_INVALID_DATA);
     EXPECT_TRUE(has("t.toml:1:17: nested more than 16 levels deep")) << msgr_last_error();
+}
+
+// ---- [addin.<stem>] and runtime.addin_host ----
+
+TEST(ConfigAddins, SettingsPerAddinFileWithDefaults) {
+    Config c;
+    ASSERT_EQ(parse_config("[runtime]\naddin_host = \"/opt/msgr/msgr-addin-host\"\n"
+                           "[addin.xmpp]\nisolation = \"in_process\"\ncall_timeout_ms = 100\n"
+                           "load_timeout_ms = 7000\nmax_restarts = 0\nrestart_backoff_ms = 50\n"
+                           "address_space_mb = 512\nopen_files = 64\n"
+                           "[addin.paging]\nisolation = \"process\"\n",
+                           "t.toml", c),
+              MSGR_S_OK)
+        << msgr_last_error();
+    EXPECT_EQ(c.addin_host, "/opt/msgr/msgr-addin-host");
+    const AddinSettings &x = c.addin("xmpp");
+    EXPECT_EQ(x.isolation, MSGR_ADDIN_ISOLATION_IN_PROCESS);
+    EXPECT_EQ(x.call_timeout_ms, 100u);
+    EXPECT_EQ(x.load_timeout_ms, 7000u);
+    EXPECT_EQ(x.max_restarts, 0u);
+    EXPECT_EQ(x.restart_backoff_ms, 50u);
+    EXPECT_EQ(x.address_space_mb, 512u);
+    EXPECT_EQ(x.open_files, 64u);
+    EXPECT_EQ(c.addin("paging").isolation, MSGR_ADDIN_ISOLATION_PROCESS);
+    EXPECT_EQ(c.addin("paging").call_timeout_ms, 2000u);
+    // An add-in without a table: every default.
+    const AddinSettings &d = c.addin("loopback");
+    EXPECT_FALSE(d.isolation.has_value());
+    EXPECT_EQ(d.call_timeout_ms, 2000u);
+    EXPECT_EQ(d.load_timeout_ms, 5000u);
+    EXPECT_EQ(d.max_restarts, 3u);
+    EXPECT_EQ(d.restart_backoff_ms, 200u);
+    EXPECT_EQ(d.address_space_mb, 0u);
+    EXPECT_EQ(d.open_files, 256u);
+}
+
+TEST(ConfigAddins, BadKeysTypesAndRangesAreErrorsWithTheirPlace) {
+    struct Case {
+        const char *text;
+        const char *error;
+    };
+    const Case cases[] = {
+        {"[addin.xmpp]\nisolaton = \"process\"\n",
+         "t.toml:2:12: unknown key addin.xmpp.isolaton in [addin.xmpp]"},
+        {"[addin.xmpp]\nisolation = \"thread\"\n",
+         "t.toml:2:13: addin.xmpp.isolation must be \"process\" or \"in_process\""},
+        {"[addin.xmpp]\nisolation = 1\n", "addin.xmpp.isolation must be \"process\""},
+        {"[addin.xmpp]\ncall_timeout_ms = 0\n",
+         "t.toml:2:19: addin.xmpp.call_timeout_ms must be an integer from 1 to 600000"},
+        {"[addin.xmpp]\ncall_timeout_ms = 600001\n", "must be an integer from 1 to 600000"},
+        {"[addin.xmpp]\ncall_timeout_ms = \"2000\"\n", "must be an integer from 1 to 600000"},
+        {"[addin.xmpp]\nmax_restarts = 1001\n", "addin.xmpp.max_restarts must be an integer"},
+        {"[addin.xmpp]\nmax_restarts = -1\n", "from 0 to 1000"},
+        {"[addin.xmpp]\nopen_files = 1\n", "addin.xmpp.open_files must be an integer"},
+        {"addin = 3\n", "t.toml:1:9: [addin] must be a table"},
+        {"[addin]\nxmpp = 1\n", "t.toml:2:8: addin.xmpp must be a table"},
+        {"[addin.\"x y\"]\n", "[addin.x y]: not an add-in name"},
+        {"[runtime]\naddin_host = 1\n", "runtime.addin_host must be a string"},
+    };
+    for (const auto &k : cases) {
+        Config c;
+        c.max_windows = 5;
+        EXPECT_EQ(parse_config(k.text, "t.toml", c), MSGR_E_INVALID_DATA) << k.text;
+        EXPECT_TRUE(has(k.error)) << k.text << " -> " << msgr_last_error();
+        EXPECT_EQ(c.max_windows, 5u) << "untouched";
+    }
+}
+
+// MSGR_ADDIN_ISOLATION sets the default of add-ins without an explicit isolation.
+TEST(ConfigAddins, IsolationFromTheTableThenTheEnvironmentThenTheDefault) {
+    struct EnvRestore {
+        std::string old;
+        bool had = false;
+        EnvRestore() {
+            if (const char *v = std::getenv("MSGR_ADDIN_ISOLATION")) {
+                old = v;
+                had = true;
+            }
+        }
+        ~EnvRestore() {
+            if (had) {
+                ::setenv("MSGR_ADDIN_ISOLATION", old.c_str(), 1);
+            } else {
+                ::unsetenv("MSGR_ADDIN_ISOLATION");
+            }
+        }
+    } restore;
+    AddinSettings none, pinned;
+    pinned.isolation = MSGR_ADDIN_ISOLATION_IN_PROCESS;
+    std::string warning;
+    ::unsetenv("MSGR_ADDIN_ISOLATION");
+    EXPECT_EQ(resolve_isolation(none, warning), kDefaultIsolation);
+    EXPECT_EQ(warning, "");
+    ::setenv("MSGR_ADDIN_ISOLATION", "process", 1);
+    EXPECT_EQ(resolve_isolation(none, warning), MSGR_ADDIN_ISOLATION_PROCESS);
+    EXPECT_EQ(resolve_isolation(pinned, warning), MSGR_ADDIN_ISOLATION_IN_PROCESS);
+    ::setenv("MSGR_ADDIN_ISOLATION", "in_process", 1);
+    EXPECT_EQ(resolve_isolation(none, warning), MSGR_ADDIN_ISOLATION_IN_PROCESS);
+    ::setenv("MSGR_ADDIN_ISOLATION", "sandbox", 1);
+    EXPECT_EQ(resolve_isolation(none, warning), kDefaultIsolation);
+    EXPECT_NE(warning.find("MSGR_ADDIN_ISOLATION=sandbox is neither"), std::string::npos)
+        << warning;
 }

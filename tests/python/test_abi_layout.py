@@ -19,7 +19,8 @@ from conftest import source_dir
 NEW_FIELDS = {("msgr_event", "text_size")}
 # The enums the binding names itself (the library has no name helper for them): value -> name.
 ENUM_TABLES = (_abi.VARTYPES, _abi.LOG_LEVELS, _abi.WINDOW_KINDS, _abi.MESSAGE_DIRECTIONS,
-               _abi.DELIVERY_STATES, _abi.ADDIN_STATES)
+               _abi.DELIVERY_STATES, _abi.ADDIN_STATES, _abi.ADDIN_PROBLEMS,
+               _abi.ADDIN_ISOLATIONS)
 
 
 def c_program(with_new_fields):
@@ -150,7 +151,8 @@ def test_the_binding_names_every_code_and_enum_value_of_the_headers():
     for table in ENUM_TABLES:
         named |= set(table.values())
     for enum in ("msgr_vartype", "msgr_log_level", "msgr_window_kind", "msgr_message_direction",
-                 "msgr_delivery_state", "msgr_addin_state"):
+                 "msgr_delivery_state", "msgr_addin_state", "msgr_addin_problem",
+                 "msgr_addin_isolation"):
         body = re.search(r"typedef enum %s \{(.*?)\}" % enum, text, re.S)
         assert body, enum
         members = set(re.findall(r"\b(MSGR_[A-Z0-9_]+)\s*=", body.group(1)))

@@ -4,11 +4,15 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "msgr/addin.h"
 #include "protocol.hpp"
 
 namespace msgr::core {
+
+// Whether n is an add-in (or contact service) name: 1-64 letters, digits, '-', '_', '.'.
+bool valid_addin_name(std::string_view n) noexcept;
 
 // Why an add-in is refused: the result code, the kind and the words.
 struct Refusal {

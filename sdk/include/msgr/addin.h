@@ -16,7 +16,16 @@
  *     user running the runtime, on the SHA-256 allow-list when one is configured
  *     (runtime.addin_sha256), a well-formed ELF shared object for this machine, and it must
  *     export the entry point MSGR_ADDIN_ENTRY_SYMBOL (read from the file, not by loading it).
- *  3. Loading with RTLD_NOW | RTLD_LOCAL. The runtime calls the entry point, which returns the
+ *  3. Loading. By default an add-in runs in a process of its own: the runtime starts the add-in
+ *     host program (lib/msgr/msgr-addin-host, beside the add-ins) for it, and that process loads
+ *     the very same file through the very same entry point and ABI; host functions, provider
+ *     calls, events and reports cross a bounded IPC protocol, so the add-in does not notice. A
+ *     crash, exit, hang or protocol violation there costs the add-in (CRASHED, HUNG, restarted
+ *     with backoff), never the host. `[addin.<file name without .so>] isolation = "in_process"`
+ *     keeps a trusted add-in in the host's process (and an add-in that draws must be: an
+ *     isolated add-in's drawers are refused, with a reason, while the rest of it works).
+ *     Either way the library is loaded with RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE (a thread it
+ *     leaves behind never runs unmapped code). The entry point is called, which returns the
  *     add-in's descriptor. The entry point must hold the address of the add-in's own code,
  *     and the descriptor, its strings and its functions must lie in the add-in's own image
  *     (static data): checked against the segments the loader mapped for it, before each is
@@ -28,12 +37,28 @@
  *     owner thread. The add-in may do blocking work on its own threads and reports back only
  *     through the thread-safe host functions (msgr_host_post_*_fn, msgr_host_log_fn).
  *  6. unload(state): the add-in stops its threads and frees everything. The runtime has
- *     disconnected its event callbacks before, and it unmaps the library after.
+ *     disconnected its event callbacks before. Isolated, its process exits after unload;
+ *     in-process the library stays mapped (RTLD_NODELETE).
  *
  * Rules the runtime enforces: every call into an add-in is guarded. A call that fails (returns
  * a failed msgr_hresult) or throws disables the add-in: its callbacks are disconnected, its
  * capabilities withdrawn, work it still owed is reported as failed, and the runtime goes on.
- * The reason is reported through the log, MSGR_EVENT_ADDIN_STATE_CHANGE and msgr_addin_get_info.
+ * An isolated add-in's process that dies or does not answer within its deadline
+ * ([addin.<name>] call_timeout_ms, load_timeout_ms) is treated the same way, then restarted.
+ * The reason is reported through the log, MSGR_EVENT_ADDIN_STATE_CHANGE and msgr_addin_get_info,
+ * and its kind in msgr_addin_info.problem.
+ *
+ * Only the user sends: an add-in has no way to send a message as the user. Isolated, its
+ * process has no libmsgr.so and so no UI surface at all; in-process, every msgr_ui_* function
+ * refuses a call made while add-in code runs on the host thread (MSGR_E_ACCESSDENIED), and
+ * calls from other threads are refused as from any other thread (RPC_E_WRONG_THREAD).
+ *
+ * What an isolated add-in can still reach: the network, the files its user can reach, and its
+ * own process (a PR_SET_NO_NEW_PRIVS process in its own process group that dies with the host,
+ * with no descriptor but its two channels and stdio, and the resource limits of
+ * [addin.<name>] address_space_mb and open_files). It cannot read the host's memory (the
+ * user's password reaches only the primary service's signin). A future sandbox would add a
+ * seccomp filter (no ptrace, no exec) and Landlock rules (its own data directory only).
  *
  * Build an add-in with hidden visibility (the CMake helper msgr_add_addin() does), so that
  * the entry point is its only exported symbol.
@@ -466,7 +491,9 @@ typedef struct msgr_addin_info {
     const char *version;     /* "" until the descriptor was read */
     const char *description; /* "" until the descriptor was read */
     const char *path;        /* the file it came from */
-    const char *reason;      /* why it is refused or disabled; "" when loaded */
+    /* why it is refused, disabled, crashed or hung; when loaded: "", or a note on what of it was
+     * refused (an isolated add-in's drawers) */
+    const char *reason;
     uint16_t abi_major;      /* from the descriptor (0 until read) */
     uint16_t abi_minor;
     /* 0.2: read only when struct_size covers them */

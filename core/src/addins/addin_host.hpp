@@ -1,7 +1,10 @@
-// The add-in host: finds add-ins, checks them without running them, loads them with Boost.DLL,
-// adapts what they register (msgr/addin.h, all C) to the runtime's C++ interfaces, guards every
-// call into them, and unloads them. One per runtime; everything here runs on the owner thread
-// except the host functions an add-in may call from its own threads (log, post_delivery).
+// Room: the add-in host's face to the runtime (class AddinHost). It finds add-ins, checks them
+// without running them, loads them with Boost.DLL, adapts what they register (msgr/addin.h, all
+// C) to the runtime's C++ interfaces, guards every call into them, and unloads them. One per
+// runtime; everything here runs on the owner thread except the host functions an add-in may
+// call from its own threads (log, post_delivery). Its rooms, in the order data flows:
+// discovery.cpp, descriptor.cpp, config_view.cpp, host_functions.cpp, adapters.cpp,
+// process.cpp, lifecycle.cpp; context.hpp is the record of one add-in they share.
 #pragma once
 
 #include <cstddef>
@@ -13,11 +16,18 @@
 #include "msgr/addin.h"
 #include "msgr/msgr.h"
 
+struct stat;
+
 namespace msgr::core {
 
 class Runtime;
 class PagingProvider;
 class Service;
+struct ProcessFault;
+class AddinProcess;
+namespace wire {
+struct Descriptor;
+}
 
 class AddinHost {
   public:
@@ -43,7 +53,8 @@ class AddinHost {
 
     // Disables an add-in (called by the guards): reported, callbacks disconnected, capabilities
     // withdrawn, pages it owed reported as failed.
-    void disable(msgr_host_ctx &ctx, msgr_hresult hr, const std::string &reason);
+    void disable(msgr_host_ctx &ctx, msgr_hresult hr, msgr_addin_problem problem,
+                 const std::string &reason);
 
     // At the runtime's destroy, before APP_SHUTDOWN: unloads the add-in that provides paging
     // (and no contact service) while it may still report, so that a page it cannot keep for its
@@ -70,9 +81,19 @@ class AddinHost {
         std::string from;
     };
     std::vector<SearchDirectory> search_list() const;
+    void discover();  // lists the search directories and verifies what they hold
     void verify_and_open(msgr_host_ctx &ctx);
+    void open_here(msgr_host_ctx &ctx);  // in-process: dlopen and read_descriptor
+    void open_in_process_of_its_own(msgr_host_ctx &ctx, const struct stat &st);  // isolated
+    void accept_descriptor(msgr_host_ctx &ctx, const wire::Descriptor &d);
+    std::string addin_host_program() const;  // where msgr-addin-host is (runtime.addin_host, ...)
     void start(msgr_host_ctx &ctx);
-    void refuse(msgr_host_ctx &ctx, msgr_hresult hr, const std::string &reason);
+    // An isolated add-in's process faulted: CRASHED or HUNG with the fault's words, withdrawn,
+    // reported, and a restart scheduled while restarts remain.
+    void record_fault(msgr_host_ctx &ctx, const ProcessFault &fault);
+    void restart(msgr_host_ctx &ctx);  // a scheduled restart that is due (collect())
+    void refuse(msgr_host_ctx &ctx, msgr_hresult hr, msgr_addin_problem problem,
+                const std::string &reason);
     void report(msgr_host_ctx &ctx);
     void withdraw(msgr_host_ctx &ctx);
     void stop(msgr_host_ctx &ctx);
@@ -80,11 +101,17 @@ class AddinHost {
     msgr_host_ctx &add(const std::string &path);
 
     Runtime &rt_;
-    struct ConfigTree;
+
+  public:
+    struct ConfigTree;  // context.hpp
+
+  private:
     std::unique_ptr<ConfigTree> config_;  // the parsed configuration, for add-ins' tables
     std::vector<std::unique_ptr<msgr_host_ctx>> addins_;
     std::vector<std::unique_ptr<PagingProvider>> graveyard_;
     std::vector<std::unique_ptr<Service>> service_graveyard_;
+    // Processes of faulted add-ins: a call into one may be on the stack (a nested PageVia).
+    std::vector<std::unique_ptr<AddinProcess>> process_graveyard_;
     bool drawing_ = false;
 };
 

@@ -1,0 +1,407 @@
+// Room: the host functions, the msgr_host table an add-in gets (msgr_host.get_proc): the add-in's
+// view of the runtime. It may touch the add-in's record (msgr_host_ctx: its registration while
+// it loads, its owed ids, its inbox) and ask the runtime questions (owner thread, services,
+// paging, configuration origin); it never changes an add-in's state (lifecycle.cpp does).
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "addins/config_view.hpp"
+#include "addins/context.hpp"
+#include "addins/descriptor.hpp"
+#include "c_enum.hpp"
+#include "capabilities.hpp"
+#include "config.hpp"
+#include "error.hpp"
+#include "runtime.hpp"
+#include "text.hpp"
+
+namespace msgr::core {
+
+namespace {
+
+constexpr std::size_t kPagingV1Size =
+    offsetof(msgr_paging_provider, submit) + sizeof(msgr_paging_provider::submit);
+constexpr std::size_t kServiceV1Size =
+    offsetof(msgr_contact_service, send_message) + sizeof(msgr_contact_service::send_message);
+constexpr std::size_t kServiceV3Size =  // ABI 1.3: send_page
+    offsetof(msgr_contact_service, send_page) + sizeof(msgr_contact_service::send_page);
+constexpr std::size_t kPageRequestV1Size =
+    offsetof(msgr_page_request, text_size) + sizeof(msgr_page_request::text_size);
+constexpr std::size_t kDrawerV1Size = offsetof(msgr_drawer, draw) + sizeof(msgr_drawer::draw);
+constexpr std::size_t kMaxDrawers = 8;
+constexpr std::size_t kMaxPostedText = 1u << 20;
+
+bool on_owner(msgr_host_ctx *ctx) {
+    return ctx != nullptr && ctx->host->runtime().on_owner_thread();
+}
+
+void host_log(msgr_host_ctx *ctx, msgr_log_level level, const char *message) {
+    if (ctx == nullptr || message == nullptr) return;
+    // An add-in may pass any int as the level: clamp it into the enumeration (see c_enum.hpp).
+    const int raw = raw_enum(level);
+    const msgr_log_level lvl = raw <= MSGR_LOG_DEBUG   ? MSGR_LOG_DEBUG
+                               : raw >= MSGR_LOG_ERROR ? MSGR_LOG_ERROR
+                                                       : static_cast<msgr_log_level>(raw);
+    try {
+        log(lvl, "add-in " + ctx->name + ": " + bounded(message, 4096));
+    } catch (...) {
+    }
+}
+
+void host_set_error(msgr_host_ctx *ctx, const char *reason) {
+    if (ctx == nullptr || reason == nullptr) return;
+    try {
+        ctx->load_error = bounded(reason, 1024);
+    } catch (...) {
+    }
+}
+
+// The configuration answers come from the add-in's own table (config_view, shared with the
+// add-in host program).
+const toml::table *table_of(msgr_host_ctx *ctx) {
+    return ctx->config;
+}
+
+msgr_hresult host_config_string(msgr_host_ctx *ctx, const char *key, const char **out) {
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    return config_view::string(table_of(ctx), key, out);
+}
+
+msgr_hresult host_config_int(msgr_host_ctx *ctx, const char *key, std::int64_t *out) {
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    return config_view::integer(table_of(ctx), key, out);
+}
+
+msgr_hresult host_config_bool(msgr_host_ctx *ctx, const char *key, int *out) {
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    return config_view::boolean(table_of(ctx), key, out);
+}
+
+msgr_hresult host_config_array_size(msgr_host_ctx *ctx, const char *key, std::size_t *out) {
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    return config_view::array_size(table_of(ctx), key, out);
+}
+
+msgr_hresult host_config_array_string(msgr_host_ctx *ctx, const char *key, std::size_t index,
+                                      const char **out) {
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    return config_view::array_string(table_of(ctx), key, index, out);
+}
+
+msgr_hresult host_config_key(msgr_host_ctx *ctx, std::size_t index, const char **out) {
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    return config_view::key(table_of(ctx), index, out);
+}
+
+msgr_hresult host_config_key_at(msgr_host_ctx *ctx, const char *path, std::size_t index,
+                                const char **out) {
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    return config_view::key_at(table_of(ctx), path, index, out);
+}
+
+const char *host_config_origin(msgr_host_ctx *ctx) {
+    if (ctx == nullptr) return "";
+    return ctx->host->runtime().config().source_origin.c_str();
+}
+
+msgr_hresult host_register_paging(msgr_host_ctx *ctx, const msgr_paging_provider *p) {
+    if (!on_owner(ctx) || ctx->stage != Stage::loading) return MSGR_E_UNEXPECTED;
+    if (p == nullptr || p->struct_size < kPagingV1Size || p->submit == nullptr ||
+        p->max_page_utf16 == 0) {
+        ctx->load_error = "registered an invalid paging provider table";
+        return MSGR_E_INVALIDARG;
+    }
+    if (ctx->has_paging) {
+        ctx->load_error = "registered paging twice";
+        return MSGR_E_FAIL;
+    }
+    if (ctx->host->runtime().has_paging()) {
+        const PagingProvider *current = ctx->host->runtime().paging_provider();
+        ctx->load_error = "paging is already provided by \"" + current->name() +
+                          "\"; a runtime has one paging provider";
+        return MSGR_E_FAIL;
+    }
+    std::memset(&ctx->paging, 0, sizeof ctx->paging);
+    std::memcpy(&ctx->paging, p, std::min<std::size_t>(p->struct_size, sizeof ctx->paging));
+    ctx->has_paging = true;
+    return MSGR_S_OK;
+}
+
+msgr_hresult host_register_drawer(msgr_host_ctx *ctx, const msgr_drawer *d) {
+    if (!on_owner(ctx) || ctx->stage != Stage::loading) return MSGR_E_UNEXPECTED;
+    if (d == nullptr || d->struct_size < kDrawerV1Size || d->draw == nullptr) {
+        ctx->load_error = "registered an invalid drawer table";
+        return MSGR_E_INVALIDARG;
+    }
+    if (ctx->drawers.size() >= kMaxDrawers) {
+        ctx->load_error = "registered more than " + std::to_string(kMaxDrawers) + " drawers";
+        return MSGR_E_FAIL;
+    }
+    msgr_drawer copy{};
+    std::memcpy(&copy, d, std::min<std::size_t>(d->struct_size, sizeof copy));
+    copy.struct_size = sizeof copy;
+    try {
+        ctx->drawers.push_back(copy);
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
+    return MSGR_S_OK;
+}
+
+msgr_hresult host_subscribe(msgr_host_ctx *ctx, msgr_event_type type, msgr_addin_event_fn fn,
+                            void *user) {
+    if (!on_owner(ctx) || ctx->stage != Stage::loading) return MSGR_E_UNEXPECTED;
+    if (fn == nullptr || !valid_event_type(type)) return MSGR_E_INVALIDARG;
+    try {
+        ctx->subs.push_back({type, fn, user});
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
+    return MSGR_S_OK;
+}
+
+msgr_hresult host_post_delivery(msgr_host_ctx *ctx, std::uint64_t message_id,
+                                msgr_delivery_state state, msgr_hresult hr) {
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    const int raw_state = raw_enum(state);  // from the add-in: any int (see c_enum.hpp)
+    if (raw_state != MSGR_DELIVERY_SENT && raw_state != MSGR_DELIVERY_FAILED)
+        return MSGR_E_INVALIDARG;
+    if (!ctx->accepting.load()) return MSGR_E_DISCONNECTED;
+    {
+        const std::lock_guard<std::mutex> lock(ctx->owed_mutex);
+        if (ctx->owed.erase(message_id) == 0) return MSGR_E_INVALIDARG;
+    }
+    if (state == MSGR_DELIVERY_FAILED && MSGR_SUCCEEDED(hr)) hr = MSGR_E_FAIL;
+    if (state == MSGR_DELIVERY_SENT) hr = MSGR_S_OK;
+    try {
+        if (!ctx->inbox->push(DeliveryDone{message_id, state, hr})) return MSGR_E_DISCONNECTED;
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
+    return MSGR_S_OK;
+}
+
+msgr_hresult host_register_service(msgr_host_ctx *ctx, const msgr_contact_service *t) {
+    if (!on_owner(ctx) || ctx->stage != Stage::loading) return MSGR_E_UNEXPECTED;
+    if (t == nullptr || t->struct_size < kServiceV1Size || t->signin == nullptr ||
+        t->signout == nullptr || t->set_status == nullptr || t->describe == nullptr ||
+        t->send_message == nullptr || t->max_message_bytes == 0) {
+        ctx->load_error = "registered an invalid contact service table";
+        return MSGR_E_INVALIDARG;
+    }
+    const std::string id = bounded(t->id, 65);
+    if (!valid_addin_name(id)) {
+        ctx->load_error =
+            "registered a contact service whose id is missing or not 1-64 letters, "
+            "digits, '-', '_', '.'";
+        return MSGR_E_INVALIDARG;
+    }
+    for (const auto &reg : ctx->services) {
+        if (reg.id == id) {
+            ctx->load_error = "registered the contact service \"" + id + "\" twice";
+            return MSGR_E_FAIL;
+        }
+    }
+    if (ctx->host->runtime().find_service(id) != nullptr) {
+        ctx->load_error =
+            "a contact service with the id \"" + id + "\" is already provided by another add-in";
+        return MSGR_E_FAIL;
+    }
+    try {
+        msgr_host_ctx::ServiceReg reg;
+        reg.id = id;
+        // reg.table is zeroed: what an older add-in's table lacks stays NULL (send_page of a
+        // table built for ABI 1.1 or 1.2: it carries no pages itself). A size that ends inside
+        // send_page did not come from any header; it has none either.
+        std::memcpy(&reg.table, t, std::min<std::size_t>(t->struct_size, sizeof reg.table));
+        if (t->struct_size < kServiceV3Size) reg.table.send_page = nullptr;
+        reg.table.struct_size = sizeof reg.table;
+        ctx->services.push_back(std::move(reg));
+        const std::lock_guard<std::mutex> lock(ctx->owed_mutex);
+        ctx->service_ids.push_back(id);
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
+    return MSGR_S_OK;
+}
+
+// Checks that a report comes from a live add-in, for a service it registered.
+msgr_hresult check_report(msgr_host_ctx *ctx, const char *service) {
+    if (ctx == nullptr || service == nullptr) return MSGR_E_INVALIDARG;
+    if (!ctx->accepting.load()) return MSGR_E_DISCONNECTED;
+    const std::string_view id(service, strnlen(service, 65));
+    const std::lock_guard<std::mutex> lock(ctx->owed_mutex);
+    for (const auto &s : ctx->service_ids) {
+        if (s == id) return MSGR_S_OK;
+    }
+    return MSGR_E_INVALIDARG;
+}
+
+template <typename Item>
+msgr_hresult post_item(msgr_host_ctx *ctx, Item &&item) {
+    try {
+        if (!ctx->inbox->push(std::forward<Item>(item))) return MSGR_E_DISCONNECTED;
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
+    return MSGR_S_OK;
+}
+
+msgr_hresult host_post_signin(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                              msgr_hresult hr) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    return post_item(ctx, SigninDone{service, session, MSGR_SUCCEEDED(hr) ? MSGR_S_OK : hr});
+}
+
+msgr_hresult host_post_offline(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                               msgr_hresult hr) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    return post_item(ctx,
+                     WentOffline{service, session, MSGR_FAILED(hr) ? hr : MSGR_E_DISCONNECTED});
+}
+
+msgr_hresult host_post_contact(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                               const char *signin, int added) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    const char *why = nullptr;
+    if (check_signin_name(signin, &why) != MSGR_S_OK) return MSGR_E_INVALIDARG;
+    return post_item(ctx, ContactListChange{service, session, signin, added != 0});
+}
+
+msgr_hresult host_post_status(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                              const char *signin, std::int32_t status) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    const char *why = nullptr;
+    if (check_signin_name(signin, &why) != MSGR_S_OK || !known_status(status))
+        return MSGR_E_INVALIDARG;
+    return post_item(ctx, ContactStatusChange{service, session, signin, status});
+}
+
+// A message (or, with page, a page) from a contact.
+msgr_hresult post_arrival(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                          const char *from, const char *text, std::size_t text_size, bool page) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    const char *why = nullptr;
+    if (check_signin_name(from, &why) != MSGR_S_OK || text == nullptr ||
+        text_size > kMaxPostedText) {
+        return MSGR_E_INVALIDARG;
+    }
+    try {
+        return post_item(
+            ctx, MessageArrived{service, session, from, std::string(text, text_size), page});
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
+}
+
+msgr_hresult host_post_message(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                               const char *from, const char *text, std::size_t text_size) {
+    return post_arrival(ctx, service, session, from, text, text_size, false);
+}
+
+msgr_hresult host_post_page(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                            const char *from, const char *text, std::size_t text_size) {
+    return post_arrival(ctx, service, session, from, text, text_size, true);
+}
+
+// Whether the add-in's request is the page `mine` (the one its submit is running for), field
+// by field: the paging provider may hand a service that page and no other, so that no add-in
+// can make a service send text of its choosing (only the user sends).
+bool same_page(const msgr_page_request *page, const PageRequest &mine) {
+    if (page == nullptr || page->struct_size < kPageRequestV1Size) return false;
+    if (page->from == nullptr || page->to == nullptr || page->to_service == nullptr ||
+        page->text == nullptr) {
+        return false;
+    }
+    // strcmp reads the add-in's strings no further than the length of ours plus one.
+    return page->message_id == mine.message_id && std::strcmp(page->from, mine.from.c_str()) == 0 &&
+           std::strcmp(page->to, mine.to.c_str()) == 0 &&
+           std::strcmp(page->to_service, mine.to_service.c_str()) == 0 &&
+           page->text_size == mine.text.size() &&
+           std::memcmp(page->text, mine.text.data(), mine.text.size()) == 0;
+}
+
+// The paging provider hands the page it is submitting to the contact's own service (ABI 1.3).
+// On S_OK the service owes the page's delivery report, and the paging provider no longer does.
+msgr_hresult host_page_via_service(msgr_host_ctx *ctx, const msgr_page_request *page) {
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    // On the owner thread, inside the paging provider's submit. The mark is lifted while the
+    // service is called, so that nothing the service does can nest a call.
+    if (!on_owner(ctx) || ctx->submitting == nullptr || !ctx->loaded()) return MSGR_E_UNEXPECTED;
+    const PageRequest &mine = *ctx->submitting;
+    if (!same_page(page, mine)) return MSGR_E_INVALIDARG;  // another page
+    {
+        const std::lock_guard<std::mutex> lock(ctx->owed_mutex);
+        if (ctx->owed.count(mine.message_id) == 0) return MSGR_E_INVALIDARG;  // reported already
+    }
+    Service *service = ctx->host->runtime().find_service(mine.to_service);
+    if (service == nullptr) return MSGR_S_FALSE;  // its add-in is gone: the gateway's turn
+    bool own = false;  // the paging provider's add-in provides the service too
+    for (const auto &reg : ctx->services)
+        own = own || reg.adapter == service;
+    ctx->submitting = nullptr;
+    const msgr_hresult hr = service->send_page(mine);  // guarded: a failure disables the service
+    ctx->submitting = &mine;
+    if (MSGR_FAILED(hr)) return MSGR_E_FAIL;
+    if (hr != MSGR_S_OK) return MSGR_S_FALSE;
+    if (!own) {  // the debt moves to the service's add-in; within one add-in it stays put, once
+        const std::lock_guard<std::mutex> lock(ctx->owed_mutex);
+        ctx->owed.erase(mine.message_id);
+    }
+    return MSGR_S_OK;
+}
+
+}  // namespace
+
+bool known_status(std::int32_t status) {
+    return status != MSGR_STATUS_UNKNOWN &&
+           std::strcmp(msgr_status_name(status), "UNKNOWN_STATUS") != 0;
+}
+
+msgr_proc host_get_proc(const char *name) {
+    if (name == nullptr) return nullptr;
+    struct Entry {
+        const char *name;
+        msgr_proc fn;
+    };
+#define MSGR_PROC(n, f) \
+    { n, reinterpret_cast<msgr_proc>(&(f)) }
+    static const Entry table[] = {
+        MSGR_PROC(MSGR_HOST_LOG, host_log),
+        MSGR_PROC(MSGR_HOST_SET_ERROR, host_set_error),
+        MSGR_PROC(MSGR_HOST_CONFIG_STRING, host_config_string),
+        MSGR_PROC(MSGR_HOST_CONFIG_INT, host_config_int),
+        MSGR_PROC(MSGR_HOST_CONFIG_BOOL, host_config_bool),
+        MSGR_PROC(MSGR_HOST_CONFIG_ARRAY_SIZE, host_config_array_size),
+        MSGR_PROC(MSGR_HOST_CONFIG_ARRAY_STRING, host_config_array_string),
+        MSGR_PROC(MSGR_HOST_CONFIG_KEY, host_config_key),
+        MSGR_PROC(MSGR_HOST_CONFIG_KEY_AT, host_config_key_at),
+        MSGR_PROC(MSGR_HOST_CONFIG_ORIGIN, host_config_origin),
+        MSGR_PROC(MSGR_HOST_REGISTER_PAGING, host_register_paging),
+        MSGR_PROC(MSGR_HOST_SUBSCRIBE, host_subscribe),
+        MSGR_PROC(MSGR_HOST_POST_DELIVERY, host_post_delivery),
+        MSGR_PROC(MSGR_HOST_REGISTER_SERVICE, host_register_service),
+        MSGR_PROC(MSGR_HOST_POST_SIGNIN, host_post_signin),
+        MSGR_PROC(MSGR_HOST_POST_OFFLINE, host_post_offline),
+        MSGR_PROC(MSGR_HOST_POST_CONTACT, host_post_contact),
+        MSGR_PROC(MSGR_HOST_POST_STATUS, host_post_status),
+        MSGR_PROC(MSGR_HOST_POST_MESSAGE, host_post_message),
+        MSGR_PROC(MSGR_HOST_POST_PAGE, host_post_page),
+        MSGR_PROC(MSGR_HOST_REGISTER_DRAWER, host_register_drawer),
+        MSGR_PROC(MSGR_HOST_PAGE_VIA_SERVICE, host_page_via_service),
+    };
+#undef MSGR_PROC
+    for (const auto &e : table) {
+        if (std::strcmp(e.name, name) == 0) return e.fn;
+    }
+    return nullptr;
+}
+
+}  // namespace msgr::core
