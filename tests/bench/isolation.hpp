@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
 #include <string>
 
 #include <benchmark/benchmark.h>
@@ -26,8 +27,8 @@ inline void label(benchmark::State &state, bool isolated) {
     state.SetLabel(isolated ? "process" : "in_process");
 }
 
-// Whether the add-in `name` is loaded and runs as asked; otherwise fails the benchmark with why
-// (the add-in's own reason when it is not loaded).
+// Whether the add-in `name` (its file's stem) is loaded and runs as asked; otherwise fails the
+// benchmark with why (the add-in's own reason when it is not loaded).
 inline bool runs_as(benchmark::State &state, msgr_runtime *rt, const std::string &name,
                     bool isolated) {
     std::size_t n = 0;
@@ -38,7 +39,10 @@ inline bool runs_as(benchmark::State &state, msgr_runtime *rt, const std::string
     for (std::size_t i = 0; i < n; ++i) {
         msgr_addin_info in{};
         in.struct_size = sizeof in;
-        if (msgr_addin_get_info(rt, i, &in) != MSGR_S_OK || name != in.name) continue;
+        // By its file's stem: a refused add-in's name can be its file name.
+        if (msgr_addin_get_info(rt, i, &in) != MSGR_S_OK ||
+            std::filesystem::path(in.path).stem() != name)
+            continue;
         if (in.state != MSGR_ADDIN_LOADED) {
             fail(state,
                  name + " is not loaded (state " + std::to_string(in.state) + "): " + in.reason);
@@ -46,9 +50,7 @@ inline bool runs_as(benchmark::State &state, msgr_runtime *rt, const std::string
         }
         const msgr_addin_isolation want =
             isolated ? MSGR_ADDIN_ISOLATION_PROCESS : MSGR_ADDIN_ISOLATION_IN_PROCESS;
-        // 0: a runtime from before isolation, which runs every add-in in-process.
-        const bool as_asked = in.isolation == want || (!isolated && in.isolation == 0);
-        if (!as_asked) {
+        if (in.isolation != want) {
             fail(state, name + " is loaded with isolation " + std::to_string(in.isolation) +
                             ", not " + std::to_string(want) + " as configured");
             return false;
