@@ -169,6 +169,34 @@ class Host {
         msgr_window_release(w);
     }
 
+    // Pages still go out: a page window to a mobile contact of the loopback service, the page
+    // delivered by the paging add-in (the runtime must list one).
+    void still_pages(const char *who = "mobile@loopback") {
+        std::int32_t status = 0;
+        msgr_my_status(rt, &status);
+        if (status != MSGR_STATUS_ONLINE) signin();
+        msgr_window *w = nullptr;
+        ASSERT_EQ(page(who, &w), MSGR_S_OK) << msgr_last_error();
+        std::size_t index = 0;
+        ASSERT_EQ(msgr_ui_send(w, "still paging?", &index), MSGR_S_OK) << msgr_last_error();
+        const msgr_message m = wait_delivery(w, index);
+        EXPECT_EQ(m.delivery, MSGR_DELIVERY_SENT);
+        EXPECT_EQ(msgr_window_close(w), MSGR_S_OK);
+        msgr_window_release(w);
+    }
+
+    // Ticks (sleeping 2 ms between ticks) until done() or timeout; whether done() came true.
+    template <typename Done>
+    bool tick_until(Done done, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+        const auto until = std::chrono::steady_clock::now() + timeout;
+        for (;;) {
+            tick();
+            if (done()) return true;
+            if (std::chrono::steady_clock::now() >= until) return false;
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+    }
+
     TempDir dir_;
     fs::path config_;
     msgr_runtime *rt = nullptr;

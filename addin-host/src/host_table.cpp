@@ -1,0 +1,430 @@
+// The msgr_host functions an isolated add-in is given: the runtime's names and answers. What the
+// runtime decides (its inbox, its other add-ins) crosses the post channel or, for
+// msgr_host_page_via_service, the call channel; what can be checked here is checked with the
+// runtime's rules first, so that the add-in gets the same codes in both isolation modes. The
+// runtime checks everything again: nothing from here is trusted there.
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+
+#include "addin.hpp"
+#include "addins/config_view.hpp"
+#include "addins/descriptor.hpp"
+#include "c_enum.hpp"
+#include "text.hpp"
+
+namespace msgr::addin_host {
+
+namespace wire = core::wire;
+
+namespace {
+
+constexpr std::size_t kPagingV1Size =
+    offsetof(msgr_paging_provider, submit) + sizeof(msgr_paging_provider::submit);
+constexpr std::size_t kServiceV1Size =
+    offsetof(msgr_contact_service, send_message) + sizeof(msgr_contact_service::send_message);
+constexpr std::size_t kServiceV3Size =  // ABI 1.3: send_page
+    offsetof(msgr_contact_service, send_page) + sizeof(msgr_contact_service::send_page);
+constexpr std::size_t kPageRequestV1Size =
+    offsetof(msgr_page_request, text_size) + sizeof(msgr_page_request::text_size);
+constexpr std::size_t kMaxPostedText = wire::kMaxText;  // the runtime's 1 MiB
+
+// A bounded copy of a C string from the add-in.
+std::string bounded(const char *s, std::size_t max) {
+    if (s == nullptr) return {};
+    return std::string(s, strnlen(s, max));
+}
+
+bool on_main(const msgr_host_ctx *ctx) {
+    return ctx != nullptr && std::this_thread::get_id() == ctx->main_thread;
+}
+
+bool registering(const msgr_host_ctx *ctx) {
+    return on_main(ctx) && ctx->phase.load() == msgr_host_ctx::Phase::loading;
+}
+
+void set_load_error(msgr_host_ctx *ctx, std::string text) {
+    const std::lock_guard<std::mutex> lock(ctx->mutex);
+    ctx->load_error = std::move(text);
+}
+
+void host_log(msgr_host_ctx *ctx, msgr_log_level level, const char *message) {
+    if (ctx == nullptr || message == nullptr) return;
+    try {
+        // The level travels as the add-in gave it: the runtime's log function clamps it.
+        ctx->posts->send(wire::Log{core::raw_enum(level), bounded(message, wire::kMaxShort)});
+    } catch (...) {
+    }
+}
+
+void host_set_error(msgr_host_ctx *ctx, const char *reason) {
+    if (ctx == nullptr || reason == nullptr) return;
+    try {
+        set_load_error(ctx, bounded(reason, 1024));
+    } catch (...) {
+    }
+}
+
+msgr_hresult host_config_string(msgr_host_ctx *ctx, const char *key, const char **out) {
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    return core::config_view::string(ctx->config.get(), key, out);
+}
+msgr_hresult host_config_int(msgr_host_ctx *ctx, const char *key, std::int64_t *out) {
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    return core::config_view::integer(ctx->config.get(), key, out);
+}
+msgr_hresult host_config_bool(msgr_host_ctx *ctx, const char *key, int *out) {
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    return core::config_view::boolean(ctx->config.get(), key, out);
+}
+msgr_hresult host_config_array_size(msgr_host_ctx *ctx, const char *key, std::size_t *out) {
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    return core::config_view::array_size(ctx->config.get(), key, out);
+}
+msgr_hresult host_config_array_string(msgr_host_ctx *ctx, const char *key, std::size_t index,
+                                      const char **out) {
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    return core::config_view::array_string(ctx->config.get(), key, index, out);
+}
+msgr_hresult host_config_key(msgr_host_ctx *ctx, std::size_t index, const char **out) {
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    return core::config_view::key(ctx->config.get(), index, out);
+}
+msgr_hresult host_config_key_at(msgr_host_ctx *ctx, const char *path, std::size_t index,
+                                const char **out) {
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    return core::config_view::key_at(ctx->config.get(), path, index, out);
+}
+const char *host_config_origin(msgr_host_ctx *ctx) {
+    if (ctx == nullptr) return "";
+    return ctx->origin.c_str();
+}
+
+msgr_hresult host_register_paging(msgr_host_ctx *ctx, const msgr_paging_provider *p) {
+    if (!registering(ctx)) return MSGR_E_UNEXPECTED;
+    if (p == nullptr || p->struct_size < kPagingV1Size || p->submit == nullptr ||
+        p->max_page_utf16 == 0) {
+        set_load_error(ctx, "registered an invalid paging provider table");
+        return MSGR_E_INVALIDARG;
+    }
+    if (ctx->registration.paging) {
+        set_load_error(ctx, "registered paging twice");
+        return MSGR_E_FAIL;
+    }
+    // Whether another add-in provides paging is the runtime's to say (at the LoadReply).
+    std::memset(&ctx->paging, 0, sizeof ctx->paging);
+    std::memcpy(&ctx->paging, p, std::min<std::size_t>(p->struct_size, sizeof ctx->paging));
+    ctx->paging.struct_size = sizeof ctx->paging;
+    ctx->registration.paging = true;
+    ctx->registration.max_page_utf16 = ctx->paging.max_page_utf16;
+    ctx->registration.has_knows_mobile = ctx->paging.knows_mobile != nullptr;
+    return MSGR_S_OK;
+}
+
+msgr_hresult host_register_service(msgr_host_ctx *ctx, const msgr_contact_service *t) {
+    if (!registering(ctx)) return MSGR_E_UNEXPECTED;
+    if (t == nullptr || t->struct_size < kServiceV1Size || t->signin == nullptr ||
+        t->signout == nullptr || t->set_status == nullptr || t->describe == nullptr ||
+        t->send_message == nullptr || t->max_message_bytes == 0) {
+        set_load_error(ctx, "registered an invalid contact service table");
+        return MSGR_E_INVALIDARG;
+    }
+    const std::string id = bounded(t->id, 65);
+    if (!core::valid_addin_name(id)) {
+        set_load_error(ctx,
+                       "registered a contact service whose id is missing or not 1-64 letters, "
+                       "digits, '-', '_', '.'");
+        return MSGR_E_INVALIDARG;
+    }
+    for (const auto &s : ctx->registration.services) {
+        if (s.id == id) {
+            set_load_error(ctx, "registered the contact service \"" + id + "\" twice");
+            return MSGR_E_FAIL;
+        }
+    }
+    if (ctx->services.size() >= wire::kMaxList) {
+        set_load_error(ctx, "registered more than " + std::to_string(wire::kMaxList) +
+                                " contact services (the most an add-in process carries)");
+        return MSGR_E_FAIL;
+    }
+    try {
+        // Zeroed: what an older add-in's table lacks stays NULL (send_page before ABI 1.3).
+        msgr_contact_service table{};
+        std::memcpy(&table, t, std::min<std::size_t>(t->struct_size, sizeof table));
+        if (t->struct_size < kServiceV3Size) table.send_page = nullptr;
+        table.struct_size = sizeof table;
+        table.id = nullptr;  // the add-in's string is borrowed for this call: the copy is in id
+        ctx->services.push_back(table);
+        ctx->registration.services.push_back(
+            {id, table.flags, table.max_message_bytes, table.send_page != nullptr});
+        const std::lock_guard<std::mutex> lock(ctx->mutex);
+        ctx->service_ids.push_back(id);
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
+    return MSGR_S_OK;
+}
+
+msgr_hresult host_subscribe(msgr_host_ctx *ctx, msgr_event_type type, msgr_addin_event_fn fn,
+                            void *user) {
+    if (!registering(ctx)) return MSGR_E_UNEXPECTED;
+    if (fn == nullptr || !core::valid_event_type(type)) return MSGR_E_INVALIDARG;
+    if (ctx->subs.size() >= wire::kMaxList) return MSGR_E_FAIL;
+    try {
+        ctx->subs.push_back({fn, user});
+        ctx->registration.subscriptions.push_back(core::raw_enum(type));
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
+    return MSGR_S_OK;
+}
+
+// Drawers draw with the host's ImGui, in the host's process: they cannot cross a process.
+msgr_hresult host_register_drawer(msgr_host_ctx *ctx, const msgr_drawer *) {
+    if (!registering(ctx)) return MSGR_E_UNEXPECTED;
+    ++ctx->registration.drawers_refused;
+    log_line(*ctx, MSGR_LOG_WARNING,
+             "drawers run in the host's process: set [addin." + ctx->stem +
+                 "] isolation = \"in_process\" to draw");
+    return MSGR_E_NOTIMPL;
+}
+
+// Sends one report; MSGR_E_DISCONNECTED when the runtime's end is gone.
+msgr_hresult post(msgr_host_ctx *ctx, wire::Post p) {
+    return ctx->posts->send(p) ? MSGR_S_OK : MSGR_E_DISCONNECTED;
+}
+
+msgr_hresult host_post_delivery(msgr_host_ctx *ctx, std::uint64_t message_id,
+                                msgr_delivery_state state, msgr_hresult hr) {
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    const int raw_state = core::raw_enum(state);  // from the add-in: any int
+    if (raw_state != MSGR_DELIVERY_SENT && raw_state != MSGR_DELIVERY_FAILED)
+        return MSGR_E_INVALIDARG;
+    if (!ctx->accepting.load()) return MSGR_E_DISCONNECTED;
+    {
+        const std::lock_guard<std::mutex> lock(ctx->mutex);
+        if (ctx->owed.erase(message_id) == 0) return MSGR_E_INVALIDARG;
+    }
+    if (raw_state == MSGR_DELIVERY_FAILED && MSGR_SUCCEEDED(hr)) hr = MSGR_E_FAIL;
+    if (raw_state == MSGR_DELIVERY_SENT) hr = MSGR_S_OK;
+    wire::Post p;
+    p.kind = wire::PostKind::Delivery;
+    p.id = message_id;
+    p.i32 = raw_state;
+    p.hr = hr;
+    return post(ctx, std::move(p));
+}
+
+// A report from a live add-in, for a service it registered.
+msgr_hresult check_report(msgr_host_ctx *ctx, const char *service) {
+    if (ctx == nullptr || service == nullptr) return MSGR_E_INVALIDARG;
+    if (!ctx->accepting.load()) return MSGR_E_DISCONNECTED;
+    const std::string_view id(service, strnlen(service, 65));
+    const std::lock_guard<std::mutex> lock(ctx->mutex);
+    for (const auto &s : ctx->service_ids) {
+        if (s == id) return MSGR_S_OK;
+    }
+    return MSGR_E_INVALIDARG;
+}
+
+bool valid_signin(const char *name) {
+    const char *why = nullptr;
+    return core::check_signin_name(name, &why) == MSGR_S_OK;
+}
+
+bool known_status(std::int32_t status) {
+    return status != MSGR_STATUS_UNKNOWN &&
+           std::strcmp(msgr_status_name(status), "UNKNOWN_STATUS") != 0;
+}
+
+wire::Post service_post(wire::PostKind kind, const char *service, std::uint64_t session) {
+    wire::Post p;
+    p.kind = kind;
+    p.service = service;  // checked: one of its ids
+    p.session = session;
+    return p;
+}
+
+msgr_hresult host_post_signin(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                              msgr_hresult hr) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    wire::Post p = service_post(wire::PostKind::Signin, service, session);
+    p.hr = MSGR_SUCCEEDED(hr) ? MSGR_S_OK : hr;
+    return post(ctx, std::move(p));
+}
+
+msgr_hresult host_post_offline(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                               msgr_hresult hr) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    wire::Post p = service_post(wire::PostKind::Offline, service, session);
+    p.hr = MSGR_FAILED(hr) ? hr : MSGR_E_DISCONNECTED;
+    return post(ctx, std::move(p));
+}
+
+msgr_hresult host_post_contact(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                               const char *signin, int added) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    if (!valid_signin(signin)) return MSGR_E_INVALIDARG;
+    wire::Post p = service_post(wire::PostKind::Contact, service, session);
+    p.who = signin;
+    p.i32 = added != 0 ? 1 : 0;
+    return post(ctx, std::move(p));
+}
+
+msgr_hresult host_post_status(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                              const char *signin, std::int32_t status) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    if (!valid_signin(signin) || !known_status(status)) return MSGR_E_INVALIDARG;
+    wire::Post p = service_post(wire::PostKind::Status, service, session);
+    p.who = signin;
+    p.i32 = status;
+    return post(ctx, std::move(p));
+}
+
+// A message (or, with page, a page) from a contact.
+msgr_hresult post_arrival(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                          const char *from, const char *text, std::size_t text_size, bool page) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    if (!valid_signin(from) || text == nullptr || text_size > kMaxPostedText)
+        return MSGR_E_INVALIDARG;
+    try {
+        wire::Post p =
+            service_post(page ? wire::PostKind::Page : wire::PostKind::Message, service, session);
+        p.who = from;
+        p.text.assign(text, text_size);
+        return post(ctx, std::move(p));
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
+}
+
+msgr_hresult host_post_message(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                               const char *from, const char *text, std::size_t text_size) {
+    return post_arrival(ctx, service, session, from, text, text_size, false);
+}
+
+msgr_hresult host_post_page(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                            const char *from, const char *text, std::size_t text_size) {
+    return post_arrival(ctx, service, session, from, text, text_size, true);
+}
+
+// Whether the add-in's request is the page being submitted, field by field (the runtime's
+// same_page): the paging provider may hand a service that page and no other.
+bool same_page(const msgr_page_request *page, const wire::Call &mine) {
+    if (page == nullptr || page->struct_size < kPageRequestV1Size) return false;
+    if (page->from == nullptr || page->to == nullptr || page->to_service == nullptr ||
+        page->text == nullptr) {
+        return false;
+    }
+    return page->message_id == mine.id && std::strcmp(page->from, mine.a.c_str()) == 0 &&
+           std::strcmp(page->to, mine.b.c_str()) == 0 &&
+           std::strcmp(page->to_service, mine.c.c_str()) == 0 && page->text_size == mine.d.size() &&
+           std::memcmp(page->text, mine.d.data(), mine.d.size()) == 0;
+}
+
+// The paging provider hands the page it is submitting to the contact's service: the runtime
+// decides (PageVia on the call channel). While it does, a Call may come in: the runtime handing
+// the page to a service of this same add-in.
+msgr_hresult host_page_via_service(msgr_host_ctx *ctx, const msgr_page_request *page) {
+    if (ctx == nullptr) return MSGR_E_INVALIDARG;
+    if (!on_main(ctx) || ctx->submitting == nullptr ||
+        ctx->phase.load() != msgr_host_ctx::Phase::running || !ctx->accepting.load()) {
+        return MSGR_E_UNEXPECTED;
+    }
+    const wire::Call &mine = *ctx->submitting;
+    if (!same_page(page, mine)) return MSGR_E_INVALIDARG;
+    {
+        const std::lock_guard<std::mutex> lock(ctx->mutex);
+        if (ctx->owed.count(mine.id) == 0) return MSGR_E_INVALIDARG;  // reported already
+    }
+    std::string why;
+    const auto sent =
+        ctx->call->send(wire::PageVia{mine.id, mine.a, mine.b, mine.c, mine.d}, -1, why);
+    if (sent != wire::Channel::Status::ok) call_channel_lost(sent, why);
+    // Lifted while the runtime answers: nothing the service does can nest a page-via.
+    ctx->submitting = nullptr;
+    ctx->handed_to_own = false;
+    msgr_hresult hr = MSGR_E_UNEXPECTED;
+    for (;;) {
+        wire::Frame f;
+        const auto st = ctx->call->receive(f, -1, why);
+        if (st != wire::Channel::Status::ok) call_channel_lost(st, why);
+        if (const auto *r = std::get_if<wire::PageViaReply>(&f)) {
+            hr = r->hr;
+            break;
+        }
+        const auto *c = std::get_if<wire::Call>(&f);
+        if (c == nullptr) {
+            call_channel_lost(wire::Channel::Status::malformed,
+                              "an unexpected frame (type " +
+                                  std::to_string(static_cast<unsigned>(wire::type_of(f))) +
+                                  ") while waiting for the answer to a page-via");
+        }
+        if (c->method == wire::Method::SendPage && c->id == mine.id) ctx->handed_to_own = true;
+        send_answer(*ctx, serve_call(*ctx, *c));
+    }
+    ctx->submitting = &mine;
+    if (hr == MSGR_S_OK && !ctx->handed_to_own) {
+        // The debt moved to the service's add-in; within one add-in it stays put, once.
+        const std::lock_guard<std::mutex> lock(ctx->mutex);
+        ctx->owed.erase(mine.id);
+    }
+    return hr;
+}
+
+msgr_proc host_get_proc(const char *name) {
+    if (name == nullptr) return nullptr;
+    struct Entry {
+        const char *name;
+        msgr_proc fn;
+    };
+#define MSGR_PROC(n, f) \
+    { n, reinterpret_cast<msgr_proc>(&(f)) }
+    static const Entry table[] = {
+        MSGR_PROC(MSGR_HOST_LOG, host_log),
+        MSGR_PROC(MSGR_HOST_SET_ERROR, host_set_error),
+        MSGR_PROC(MSGR_HOST_CONFIG_STRING, host_config_string),
+        MSGR_PROC(MSGR_HOST_CONFIG_INT, host_config_int),
+        MSGR_PROC(MSGR_HOST_CONFIG_BOOL, host_config_bool),
+        MSGR_PROC(MSGR_HOST_CONFIG_ARRAY_SIZE, host_config_array_size),
+        MSGR_PROC(MSGR_HOST_CONFIG_ARRAY_STRING, host_config_array_string),
+        MSGR_PROC(MSGR_HOST_CONFIG_KEY, host_config_key),
+        MSGR_PROC(MSGR_HOST_CONFIG_KEY_AT, host_config_key_at),
+        MSGR_PROC(MSGR_HOST_CONFIG_ORIGIN, host_config_origin),
+        MSGR_PROC(MSGR_HOST_REGISTER_PAGING, host_register_paging),
+        MSGR_PROC(MSGR_HOST_SUBSCRIBE, host_subscribe),
+        MSGR_PROC(MSGR_HOST_POST_DELIVERY, host_post_delivery),
+        MSGR_PROC(MSGR_HOST_REGISTER_SERVICE, host_register_service),
+        MSGR_PROC(MSGR_HOST_POST_SIGNIN, host_post_signin),
+        MSGR_PROC(MSGR_HOST_POST_OFFLINE, host_post_offline),
+        MSGR_PROC(MSGR_HOST_POST_CONTACT, host_post_contact),
+        MSGR_PROC(MSGR_HOST_POST_STATUS, host_post_status),
+        MSGR_PROC(MSGR_HOST_POST_MESSAGE, host_post_message),
+        MSGR_PROC(MSGR_HOST_POST_PAGE, host_post_page),
+        MSGR_PROC(MSGR_HOST_REGISTER_DRAWER, host_register_drawer),
+        MSGR_PROC(MSGR_HOST_PAGE_VIA_SERVICE, host_page_via_service),
+    };
+#undef MSGR_PROC
+    for (const auto &e : table) {
+        if (std::strcmp(e.name, name) == 0) return e.fn;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+msgr_host make_host(msgr_host_ctx &ctx) {
+    return msgr_host{sizeof(msgr_host), MSGR_ADDIN_ABI_MAJOR, MSGR_ADDIN_ABI_MINOR, &ctx,
+                     &host_get_proc};
+}
+
+void log_line(msgr_host_ctx &ctx, msgr_log_level level, const std::string &text) {
+    host_log(&ctx, level, text.c_str());
+}
+
+}  // namespace msgr::addin_host
