@@ -15,12 +15,11 @@
 // service = true registers a contact service whose id is TEST_NAME (or service_id) (sign-in always
 // succeeds, every message is delivered; "signin", "signout", "set_status", "describe",
 // "send_message", "send_page" can throw or fail), and post_bad = true makes its sign-in also try
-// reports the host must refuse (logged as "refused: <call> <hr>"). stamp = true makes its event
-// callback log "stamp <event type> <CLOCK_MONOTONIC ns>" on entry (the benchmarks' one-way
-// latency). Pages through services (ABI 1.3): carries_pages = [...] names the contacts its service
-// carries pages to (describe says they are mobile; send_page declines every other contact, takes
-// theirs, logs "carried page <id> to <who>: <text>" and reports it sent from a thread of its own,
-// after carry_delay_ms); mobile = [...] names more contacts describe calls mobile (their pages are
+// reports the host must refuse (logged as "refused: <call> <hr>").
+// Pages through services (ABI 1.3): carries_pages = [...] names the contacts its service carries
+// pages to (describe says they are mobile; send_page declines every other contact, takes theirs,
+// logs "carried page <id> to <who>: <text>" and reports it sent from a thread of its own, after
+// carry_delay_ms); mobile = [...] names more contacts describe calls mobile (their pages are
 // declined); can_page = true sets MSGR_SERVICE_CAN_PAGE (implied by carries_pages or mobile).
 // pages_via_service = true makes its paging provider offer each page to the contact's service
 // first (logging "page-via: <hr>"); when that fails, fallback = true delivers the page itself
@@ -28,6 +27,10 @@
 // msgr_host_page_via_service where the host must refuse it -- in load, in event callbacks, with
 // another page in submit, nested inside send_page and from a thread -- and logs each answer as
 // "refused: page-via-<where> <hr>".
+//
+// stamp = true makes its event callback log "stamp <event type> <CLOCK_MONOTONIC ns>" on entry
+// (the benchmarks' one-way latency); stamp = <status> does so only for a MY_STATUS_CHANGE to that
+// status (the last event of a window: the rate without a log line per event).
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -64,6 +67,7 @@ struct State {
     unsigned long events = 0;
     bool post_bad = false;
     bool stamp = false;
+    std::int64_t stamp_status = 0;  // with stamp: 0 = every event, else only this status change
     std::string service_id = TEST_NAME;
     // Pages through services (ABI 1.3).
     std::vector<std::string> carries_pages;
@@ -154,7 +158,10 @@ msgr_hresult submit(void *state, const msgr_page_request *page) {
 
 msgr_hresult on_event(const msgr_event *ev, void *user) {
     auto *s = static_cast<State *>(user);
-    if (s->stamp) {  // first: the time it took the event to get here
+    const bool stamped =
+        s->stamp && (s->stamp_status == 0 ||
+                     (ev->type == MSGR_EVENT_MY_STATUS_CHANGE && ev->status == s->stamp_status));
+    if (stamped) {  // first: the time it took the event to get here
         timespec now{};
         clock_gettime(CLOCK_MONOTONIC, &now);
         char buf[64];
@@ -276,7 +283,7 @@ msgr_hresult load(const msgr_host *host, void **state) {
     get_bool(host->ctx, "fallback", &fallback);
     get_bool(host->ctx, "stamp", &stamp);
     s->post_bad = post_bad != 0;
-    s->stamp = stamp != 0;
+    s->stamp = stamp != 0 || h.config_int(host->ctx, "stamp", &s->stamp_status) == MSGR_S_OK;
     s->pages_via_service = via != 0;
     s->probe = probe != 0;
     s->fallback = fallback != 0;
