@@ -31,7 +31,10 @@ class Posts {
   private:
     std::mutex mutex_;
     core::wire::Channel channel_;
-    std::uint64_t count_ = 0;
+    // Frames written, read without the mutex: an answer on the call channel says how many, and
+    // must not wait for a thread that holds the mutex while the runtime does not read (its inbox
+    // is full until the owner thread, which waits for that answer, drains it).
+    std::atomic<std::uint64_t> count_{0};
     bool broken_ = false;
 };
 

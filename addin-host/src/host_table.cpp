@@ -27,6 +27,8 @@ constexpr std::size_t kServiceV3Size =  // ABI 1.3: send_page
     offsetof(msgr_contact_service, send_page) + sizeof(msgr_contact_service::send_page);
 constexpr std::size_t kPageRequestV1Size =
     offsetof(msgr_page_request, text_size) + sizeof(msgr_page_request::text_size);
+constexpr std::size_t kDrawerV1Size = offsetof(msgr_drawer, draw) + sizeof(msgr_drawer::draw);
+constexpr std::size_t kMaxDrawers = 8;                  // the runtime's limit (addin.h)
 constexpr std::size_t kMaxPostedText = wire::kMaxText;  // the runtime's 1 MiB
 
 // A bounded copy of a C string from the add-in.
@@ -179,14 +181,25 @@ msgr_hresult host_subscribe(msgr_host_ctx *ctx, msgr_event_type type, msgr_addin
     return MSGR_S_OK;
 }
 
-// Drawers draw with the host's ImGui, in the host's process: they cannot cross a process.
-msgr_hresult host_register_drawer(msgr_host_ctx *ctx, const msgr_drawer *) {
+// Drawers draw with the host's ImGui, in the host's process: they cannot cross a process. The
+// table is checked as the runtime checks it; a good one is refused with S_FALSE (a success: the
+// add-in's load goes on and the rest of it works, as the runtime's reason for it says), so that an
+// add-in that stops at a failed registration still runs isolated.
+msgr_hresult host_register_drawer(msgr_host_ctx *ctx, const msgr_drawer *d) {
     if (!registering(ctx)) return MSGR_E_UNEXPECTED;
+    if (d == nullptr || d->struct_size < kDrawerV1Size || d->draw == nullptr) {
+        set_load_error(ctx, "registered an invalid drawer table");
+        return MSGR_E_INVALIDARG;
+    }
+    if (ctx->registration.drawers_refused >= kMaxDrawers) {
+        set_load_error(ctx, "registered more than " + std::to_string(kMaxDrawers) + " drawers");
+        return MSGR_E_FAIL;
+    }
     ++ctx->registration.drawers_refused;
     log_line(*ctx, MSGR_LOG_WARNING,
              "drawers run in the host's process: set [addin." + ctx->stem +
                  "] isolation = \"in_process\" to draw");
-    return MSGR_E_NOTIMPL;
+    return MSGR_S_FALSE;
 }
 
 // Sends one report; MSGR_E_DISCONNECTED when the runtime's end is gone.

@@ -150,6 +150,9 @@ std::string harden(const Args &a) {
 #endif
     }
     if (::signal(SIGPIPE, SIG_IGN) == SIG_ERR) die("cannot ignore SIGPIPE");
+    // A file size limit inherited from the host makes a write fail with EFBIG, as in the host's
+    // process (which may ignore it too), instead of killing the add-in's process.
+    if (::signal(SIGXFSZ, SIG_IGN) == SIG_ERR) die("cannot ignore SIGXFSZ");
     return note;
 }
 
@@ -285,10 +288,11 @@ void serve_event(msgr_host_ctx &ctx, const wire::Event &e) {
     ctx.posts->send(failed);
 }
 
-[[noreturn]] void serve_unload(msgr_host_ctx &ctx) {
+[[noreturn]] void serve_unload(msgr_host_ctx &ctx, const wire::Unload &u) {
     const bool ran = ctx.phase.load() == msgr_host_ctx::Phase::running;
     ctx.phase = msgr_host_ctx::Phase::unloading;
-    ctx.accepting = false;
+    // As in the runtime: reports during the unload count only where the runtime still takes them.
+    if (!u.reports_taken) ctx.accepting = false;
     wire::UnloadReply r;
     if (ran) {
         guard(
@@ -323,8 +327,8 @@ void serve_event(msgr_host_ctx &ctx, const wire::Event &e) {
             unacknowledged = e->seq;
         } else if (const auto *l = std::get_if<wire::Load>(&f)) {
             serve_load(ctx, *l);
-        } else if (std::holds_alternative<wire::Unload>(f)) {
-            serve_unload(ctx);
+        } else if (const auto *u = std::get_if<wire::Unload>(&f)) {
+            serve_unload(ctx, *u);
         } else {
             call_channel_lost(wire::Channel::Status::malformed,
                               "an unexpected frame (type " +

@@ -24,8 +24,7 @@ bool Posts::send(const core::wire::Frame &f) {
 }
 
 std::uint64_t Posts::count() {
-    const std::lock_guard<std::mutex> lock(mutex_);
-    return count_;
+    return count_.load();  // a frame still being written is not counted: nothing waits for it
 }
 
 }  // namespace msgr::addin_host

@@ -189,8 +189,12 @@ void read_addins(const toml::table &t, const std::string &origin, Config &c) {
         const std::string stem(key.str());
         const auto *sub = node.as_table();
         if (sub == nullptr) {
-            throw Invalid{where(origin, node) + ": addin." + stem + " must be a table ([addin." +
-                          stem + "]: the settings of " + stem + ".so)"};
+            std::string why = where(origin, node);
+            why += ": addin." + stem;
+            why += " must be a table ([addin." + stem;
+            why += "]: the settings of " + stem;
+            why += ".so)";
+            throw Invalid{std::move(why)};
         }
         if (!valid_addin_name(stem)) {
             throw Invalid{where(origin, node) + ": [addin." + stem +

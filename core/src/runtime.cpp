@@ -123,6 +123,11 @@ Runtime::~Runtime() {
 }
 
 void Runtime::add_service(std::unique_ptr<Service> service) {
+    // The primary service back (its add-in restarted after a fault): the user signs in again.
+    if (primary_ == nullptr && !primary_gone_.empty() && service->id() == config_.primary_service) {
+        primary_ = service.get();
+        primary_gone_.clear();
+    }
     services_.push_back(std::move(service));
 }
 

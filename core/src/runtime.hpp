@@ -96,7 +96,8 @@ class Runtime {
     void add_service(std::unique_ptr<Service> service);
     // Takes a service out (its add-in was disabled or unloaded). If it is the primary service,
     // a session in progress ends: windows are dereferenced and OnSignout (or OnSignin, while
-    // signing in) reports MSGR_E_SERVER_UNAVAILABLE; later sign-ins fail with E_FAIL and `why`.
+    // signing in) reports MSGR_E_SERVER_UNAVAILABLE; later sign-ins fail with E_FAIL and `why`
+    // until a service with its id is added again (its add-in restarted): that one is primary.
     std::unique_ptr<Service> remove_service(Service *service, const std::string &why);
     // Whether the user is signed in or signing in.
     bool session_active() const noexcept { return state_ != State::offline; }

@@ -481,7 +481,7 @@ TEST(AddinProcess, UnloadLetsTheProcessExit) {
     ASSERT_EQ(f.load("service = true\n"), MSGR_S_OK);
     const pid_t pid = f.p->pid();
     std::string threw = "not yet";
-    f.p->unload(threw);
+    f.p->unload(threw, false);
     EXPECT_EQ(threw, "");
     EXPECT_EQ(f.p->pid(), 0) << "reaped";
     EXPECT_FALSE(process_exists(pid));

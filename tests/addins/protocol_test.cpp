@@ -52,8 +52,10 @@ std::vector<wire::Frame> sample_frames() {
     wire::EventsDone events_done{123456789012ull};
     wire::SlotFailed slot_failed{18, 6, -2147467259, "threw an exception: slot"};
 
-    return {hello, load_reply,     reply, page_via, unload_reply, load,        call,
-            event, page_via_reply, {},    log,      post,         events_done, slot_failed};
+    wire::Unload unload{true};
+
+    return {hello, load_reply,     reply,  page_via, unload_reply, load,        call,
+            event, page_via_reply, unload, log,      post,         events_done, slot_failed};
 }
 
 std::string body_of(const std::string &frame) {

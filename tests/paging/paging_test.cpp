@@ -6,9 +6,11 @@
 #include <fcntl.h>
 #include <httplib.h>
 #include <linux/capability.h>
+#include <linux/securebits.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -508,7 +510,15 @@ TEST(PagingOutbox, ShortWriteIsCutOffAgainAndThePageFails) {
         before += outbox_line(1024);
     write_file(outbox, before);
     LogCapture logs;
-    Host h(paging_config("retries = 3\nretry_backoff_ms = 1\n", outbox));
+    // In-process: the limit is this process's (set below, after the add-in started) and so is
+    // the SIGXFSZ it ignores; an add-in process of its own has neither (the write past the limit
+    // would kill it with SIGXFSZ). A short write that cuts the line off, and the page failed with
+    // MSGR_E_DISK_FULL, isolated too: PagingOutboxFs.FullDiskCutsTheLineOffAndFailsThePageWith...
+    Host h(
+        paging_config("retries = 3\nretry_backoff_ms = 1\n"
+                      "[addin.paging]\nisolation = \"in_process\"\n",
+                      outbox));
+    ASSERT_EQ(h.find("paging").isolation, MSGR_ADDIN_ISOLATION_IN_PROCESS);
     h.signin();
     std::size_t index = 0;
     msgr_message m{};
@@ -541,7 +551,9 @@ TEST(PagingOutbox, ShortWriteIsCutOffAgainAndThePageFails) {
 
 // Drops the capabilities that let root ignore file modes from this thread's effective set, and
 // so from the threads it starts meanwhile (the add-in's delivery thread): capabilities belong to
-// a thread in Linux. Restored at the end (they stay in the permitted set).
+// a thread in Linux. A program this thread starts meanwhile (an isolated add-in's process) would
+// get every capability back when exec'ed as root: SECBIT_NOROOT, for this thread too, keeps it
+// without any. Both restored at the end (the capabilities stay in the permitted set).
 class WithoutFileCapabilities {
   public:
     WithoutFileCapabilities() {
@@ -555,6 +567,12 @@ class WithoutFileCapabilities {
         std::memcpy(less, saved_, sizeof less);
         for (const int cap : {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER})
             less[cap / 32].effective &= ~(1u << (cap % 32));
+        const int bits = ::prctl(PR_GET_SECUREBITS);
+        if (bits < 0 || ::prctl(PR_SET_SECUREBITS, bits | SECBIT_NOROOT) != 0) {
+            error = std::string("PR_SET_SECUREBITS: ") + std::strerror(errno);
+            return;
+        }
+        saved_bits_ = bits;
         if (::syscall(SYS_capset, &hdr_, less) != 0) {
             error = std::string("capset: ") + std::strerror(errno);
             return;
@@ -563,6 +581,8 @@ class WithoutFileCapabilities {
     }
     ~WithoutFileCapabilities() {
         if (dropped_) (void)::syscall(SYS_capset, &hdr_, saved_);
+        // After the capabilities: setting securebits takes CAP_SETPCAP.
+        if (saved_bits_ >= 0) (void)::prctl(PR_SET_SECUREBITS, saved_bits_);
     }
     WithoutFileCapabilities(const WithoutFileCapabilities &) = delete;
     WithoutFileCapabilities &operator=(const WithoutFileCapabilities &) = delete;
@@ -571,6 +591,7 @@ class WithoutFileCapabilities {
   private:
     __user_cap_header_struct hdr_{};
     __user_cap_data_struct saved_[2]{};
+    int saved_bits_ = -1;
     bool dropped_ = false;
 };
 
@@ -853,7 +874,7 @@ TEST(PagingJournalFs, PagesTheJournalCannotTakeAtDestroyAreReportedFailedBeforeA
         h.rt = nullptr;
         msgr_window_release(w);
         const msgr_hresult want = read_only ? MSGR_E_WRITE_PROTECT : MSGR_E_DISK_FULL;
-        ASSERT_GE(events.seen.size(), 2u);
+        ASSERT_GE(events.seen.size(), 2u) << logs.all();
         std::size_t change = events.seen.size();
         for (std::size_t i = 0; i < events.seen.size(); ++i) {
             if (events.seen[i].type == MSGR_EVENT_DELIVERY_CHANGE && change == events.seen.size())

@@ -320,14 +320,9 @@ void AddinHost::open_in_process_of_its_own(msgr_host_ctx &ctx, const struct stat
         const msgr_addin_problem problem = fault ? fault.problem : MSGR_ADDIN_PROBLEM_NO_ADDIN_HOST;
         if (fault.state == MSGR_ADDIN_CRASHED || fault.state == MSGR_ADDIN_HUNG) {
             // Its process died (or hung) before it could say Hello: its static constructors or
-            // its entry point. Nothing of it runs any more; it is not restarted.
-            ctx.stage = fault.state == MSGR_ADDIN_CRASHED ? Stage::crashed : Stage::hung;
-            ctx.result = hr;
-            ctx.problem = problem;
-            ctx.signal = fault.signal;
-            ctx.exit_status = fault.exit_status;
-            ctx.reason = fault.reason;
-            report(ctx);
+            // its entry point. A fault like any other: restarted with backoff while restarts
+            // are left (a crash there may be as passing as one in its load).
+            record_fault(ctx, fault);
             return;
         }
         std::string reason = "cannot run it in a process of its own: " + fault.reason;

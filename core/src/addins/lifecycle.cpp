@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -112,8 +113,11 @@ void AddinHost::load_all() {
         for (const auto &ctx : addins_)
             found = found || ctx->stem == stem;
         if (!found) {
-            log(MSGR_LOG_WARNING, "[addin." + stem + "] in " + rt_.config().source_origin +
-                                      ": no add-in file is named \"" + stem + ".so\"");
+            std::string why = "[addin." + stem;
+            why += "] in " + rt_.config().source_origin;
+            why += ": no add-in file is named \"" + stem;
+            why += ".so\"";
+            log(MSGR_LOG_WARNING, why);
         }
     }
 }
@@ -332,6 +336,9 @@ void AddinHost::record_fault(msgr_host_ctx &ctx, const ProcessFault &fault) {
 void AddinHost::restart(msgr_host_ctx &ctx) {
     ctx.restart_at.reset();
     const std::string name = ctx.name;
+    // One that died before its descriptor was read is still listed under its file's name
+    // (add()): it has no name of its own to keep yet.
+    const bool named = name != std::filesystem::path(ctx.path).filename().string();
     // What it registered last time is gone with its process (withdraw): it registers anew.
     ctx.has_paging = false;
     ctx.paging = msgr_paging_provider{};
@@ -353,7 +360,7 @@ void AddinHost::restart(msgr_host_ctx &ctx) {
     ctx.stage = Stage::found;
     verify_and_open(ctx);  // the same checks as the first time: the file may have changed
     if (ctx.stage != Stage::verified) return;  // refused (reported) or faulted again
-    if (ctx.name != name) {
+    if (named && ctx.name != name) {
         refuse(ctx, MSGR_E_FAIL, MSGR_ADDIN_PROBLEM_BAD_DESCRIPTOR,
                "restarted, it names itself \"" + ctx.name + "\" instead of \"" + name + "\"");
         ctx.name = name;
@@ -409,7 +416,9 @@ void AddinHost::run_unload(msgr_host_ctx &ctx) {
         std::string threw;
         guard(
             [&] {
-                ctx.process->unload(threw);  // waits until its reports up to then are handled
+                // Waits until its reports up to then are handled; they count where it is still
+                // accepting (settle_paging), as in-process.
+                ctx.process->unload(threw, ctx.accepting.load());
                 return MSGR_S_OK;
             },
             threw);
@@ -512,8 +521,13 @@ void AddinHost::collect() {
                         f.threw ? MSGR_ADDIN_PROBLEM_THREW : MSGR_ADDIN_PROBLEM_CALL_FAILED,
                         f.reason);
             }
-        } else if (ctx.process && !ctx.loaded()) {
-            ctx.process->poll();  // a disabled one's process: reaped if it ended
+        }
+        if (ctx.process && ctx.stage == Stage::disabled_unload_owed) {
+            // Disabled (a call or slot failed): nothing of it is called again but its unload,
+            // which runs now, outside any call into it, so that its process ends (pid 0) rather
+            // than idle until the runtime is destroyed.
+            run_unload(ctx);
+            ctx.process.reset();
         }
         if (ctx.restart_at && now >= *ctx.restart_at) restart(ctx);
     }

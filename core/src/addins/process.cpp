@@ -53,6 +53,9 @@ constexpr int kCrashGraceMs = 20;
 constexpr int kStatusUnknown = 0x7f;
 // How long the owner thread waits for the reader thread when it lets go of a process.
 constexpr int kReaderJoinMs = 1000;
+// How long a dead process's post channel gets to be read to its end (what it wrote before it
+// died: its last log lines and reports), bounded in case the reader waits for a full inbox.
+constexpr int kDrainMs = 200;
 // How long the reader thread waits for a frame before it looks at its stop flag.
 constexpr int kReaderPollMs = 250;
 constexpr const char *kThrewPrefix = "threw an exception: ";
@@ -237,6 +240,15 @@ struct AddinProcess::Impl {
             fault.exit_status = code;
         }
     }
+    // Once the process is reaped and its group killed, nothing holds the other end of the post
+    // channel: lets the reader handle what is left in it (bounded), so that what the add-in
+    // wrote before it died is not lost with the fault the owner records next.
+    void drain_posts() {
+        if (!reader.joinable()) return;  // not started yet (before load), or retired
+        std::unique_lock<std::mutex> lock(mutex);
+        changed.wait_for(lock, std::chrono::milliseconds(kDrainMs),
+                         [&] { return post_closed || reader_done; });
+    }
     // Kills the group and reaps the leader (SIGKILL takes effect at once, even on a stopped
     // process; the wait is bounded all the same, and the destructor reaps what is left).
     void kill_and_reap() {
@@ -263,6 +275,7 @@ struct AddinProcess::Impl {
             if (status != kStatusUnknown && WIFSIGNALED(status)) {
                 ended(status, "");
                 kill_group();
+                drain_posts();
                 return;
             }
             kill_group();
@@ -275,6 +288,7 @@ struct AddinProcess::Impl {
         if (reap(kExitGraceMs, status)) {
             ended(status, when);
             kill_group();  // what it left behind in its group
+            drain_posts();
         } else {
             protocol("it closed its call channel" + when + " but did not exit");
         }
@@ -315,7 +329,7 @@ struct AddinProcess::Impl {
     msgr_hresult page_via(const wire::PageVia &pv);
     msgr_hresult service_call(const ServiceProxy &svc, wire::Call c, wire::Reply *reply = nullptr);
     bool register_proxies(msgr_hresult &hr);
-    void unload(std::string &threw);
+    void unload(std::string &threw, bool reports_taken);
     msgr_hresult load(const msgr_host &with, std::string_view config_toml,
                       std::string_view config_origin, std::string &threw);
 
@@ -1108,15 +1122,15 @@ msgr_hresult AddinProcess::Impl::load(const msgr_host &with, std::string_view co
     return hr;
 }
 
-void AddinProcess::unload(std::string &threw) {
+void AddinProcess::unload(std::string &threw, bool reports_taken) {
     try {
-        impl_->unload(threw);
+        impl_->unload(threw, reports_taken);
     } catch (...) {  // out of memory: the destructor kills what is left
         impl_->kill_and_reap();
     }
 }
 
-void AddinProcess::Impl::unload(std::string &threw) {
+void AddinProcess::Impl::unload(std::string &threw, bool reports_taken) {
     Impl &m = *this;
     threw.clear();
     if (!m.alive() || m.unloaded) return;
@@ -1127,7 +1141,7 @@ void AddinProcess::Impl::unload(std::string &threw) {
     Channel::Status st = Channel::Status::ok;
     if (m.flush_events(deadline) != Channel::Status::ok)
         m.queued.clear();  // it is going away: what it did not read does not matter
-    st = m.call.send(wire::Unload{}, ms_left(deadline), why);
+    st = m.call.send(wire::Unload{reports_taken}, ms_left(deadline), why);
     wire::Frame f;
     if (st == Channel::Status::ok) {
         // Events sent before Unload may be answered only on the post channel; on the call
@@ -1178,6 +1192,7 @@ bool AddinProcess::poll() {
         } else if (m.reap(0, status)) {
             m.ended(status, "");
             m.kill_group();
+            m.drain_posts();
         } else if (closed) {
             m.gone(" (its post channel)");
         } else {

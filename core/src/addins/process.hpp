@@ -65,8 +65,10 @@ class AddinProcess {
     msgr_hresult load(const msgr_host *host, std::string_view config_toml,
                       std::string_view config_origin, std::string &threw);
     // Runs the add-in's unload in the process, waits until its reports up to then are handled,
-    // and lets the process exit. Never throws; a fault is kept in fault().
-    void unload(std::string &threw);
+    // and lets the process exit. reports_taken: the runtime still takes its reports meanwhile
+    // (else the process refuses them, MSGR_E_DISCONNECTED, as the runtime would). Never throws;
+    // a fault is kept in fault().
+    void unload(std::string &threw, bool reports_taken);
 
     // Owner thread, at the start of a tick: takes in what the reader thread saw (the post channel
     // closed: the process died; a malformed report) and whether an event went unanswered past

@@ -229,7 +229,9 @@ void io(A &a, F &r) {
     a.i32(r.hr);
 }
 template <class A, Is<Unload> F>
-void io(A &, F &) {}
+void io(A &a, F &u) {
+    a.u8(u.reports_taken);
+}
 template <class A, Is<UnloadReply> F>
 void io(A &a, F &r) {
     a.str(r.threw, kMaxShort);

@@ -164,7 +164,11 @@ struct PageViaReply {
     std::int32_t hr = 0;
 };
 
-struct Unload {};
+struct Unload {
+    // The runtime still takes the add-in's reports while it unloads (the paging add-in at the
+    // runtime's destroy reports the pages it cannot keep); otherwise they are refused at once.
+    bool reports_taken = false;
+};
 struct UnloadReply {
     std::string threw;
     std::uint64_t posts = 0;

@@ -385,7 +385,10 @@ typedef struct msgr_drawer {
 } msgr_drawer;
 
 /* Registers a drawer (at most 8 per add-in; they are called in registration order).
- * E_INVALIDARG for a bad table, E_UNEXPECTED outside load, E_FAIL past the limit. */
+ * E_INVALIDARG for a bad table, E_UNEXPECTED outside load, E_FAIL past the limit. An add-in
+ * running in a process of its own gets S_FALSE for a good table: drawers run only in the host's
+ * process, so this one is refused (never called; the add-in's reason says so) while the rest of
+ * the add-in loads and works. */
 #define MSGR_HOST_REGISTER_DRAWER "msgr_host_register_drawer"
 typedef msgr_hresult (*msgr_host_register_drawer_fn)(msgr_host_ctx *ctx, const msgr_drawer *drawer);
 
