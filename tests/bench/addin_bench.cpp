@@ -3,10 +3,11 @@
 // (isolated:1, [addin.<stem>] isolation = "process") next to the same add-in in the host's
 // process (isolated:0) in the same run.
 //
-//   BM_RuntimeCreate_*: msgr_runtime_create + destroy. NoAddins has only the loopback service
-//     (the primary; isolated:N applies to it); TestAddin and PagingAddin add one add-in
-//     (loopback in-process), so their difference to NoAddins/isolated:0 is what one add-in
-//     costs: with isolated:1, its process started, the handshake, load and unload.
+//   BM_RuntimeCreate_*: msgr_runtime_create (the time) + destroy (counter destroy_us). NoAddins
+//     has only the loopback service (the primary; isolated:N applies to it); TestAddin and
+//     PagingAddin add one add-in (loopback in-process), so their difference to
+//     NoAddins/isolated:0 is what one add-in costs: with isolated:1, its process started, the
+//     handshake and its load (destroy_us: its unload, exit and reaping).
 //   BM_AddinEvent_Latency: one MY_STATUS_CHANGE per tick into the test add-in, whose event
 //     callback logs a CLOCK_MONOTONIC stamp on entry (tests/addins/test_addin.cpp, stamp =
 //     true). p50_us/p99_us = stamp - the time just before the tick that dispatched the event.
@@ -103,14 +104,24 @@ void create_destroy(benchmark::State &state, const std::string &text, const std:
         msgr_runtime_destroy(rt);
         if (!ok) return;
     }
+    // The time is the create (for an isolated add-in: its process started, the handshake, its
+    // load); destroy_us is the destroy (its unload, the process's exit and reaping).
+    double destroy_s = 0;
     for (auto _ : state) {
         msgr_runtime *rt = nullptr;
+        const auto t0 = std::chrono::steady_clock::now();
         if (msgr_runtime_create(path.c_str(), &rt) != MSGR_S_OK) {
             fail(state, std::string("create: ") + msgr_last_error());
             break;
         }
+        const auto t1 = std::chrono::steady_clock::now();
         msgr_runtime_destroy(rt);
+        const auto t2 = std::chrono::steady_clock::now();
+        state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+        destroy_s += std::chrono::duration<double>(t2 - t1).count();
     }
+    state.counters["destroy_us"] =
+        state.iterations() > 0 ? destroy_s * 1e6 / static_cast<double>(state.iterations()) : 0;
     label(state, isolated);
 }
 
@@ -125,6 +136,7 @@ BENCHMARK(BM_RuntimeCreate_NoAddins)
     ->Arg(0)
     ->Arg(1)
     ->ArgName("isolated")
+    ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 
 // One more add-in that registers nothing: its start (and with isolation, its process and
@@ -140,6 +152,7 @@ BENCHMARK(BM_RuntimeCreate_TestAddin)
     ->Arg(0)
     ->Arg(1)
     ->ArgName("isolated")
+    ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 
 // The paging add-in found, verified, loaded (its thread started), then unloaded.
@@ -156,6 +169,7 @@ BENCHMARK(BM_RuntimeCreate_PagingAddin)
     ->Arg(0)
     ->Arg(1)
     ->ArgName("isolated")
+    ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 
 // The verification alone (no code of the add-in runs): the bounds-checked ELF reading plus
