@@ -28,11 +28,16 @@
 // msgr_host_page_via_service where the host must refuse it -- in load, in event callbacks, with
 // another page in submit, nested inside send_page and from a thread -- and logs each answer as
 // "refused: page-via-<where> <hr>".
+//
+// stamp = true makes its event callback log "stamp <event type> <CLOCK_MONOTONIC ns>" on entry
+// (the benchmarks' one-way latency); stamp = <status> does so only for a MY_STATUS_CHANGE to that
+// status (the last event of a window: the rate without a log line per event).
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -65,6 +70,8 @@ struct State {
     std::vector<std::string> throws, fails;
     unsigned long events = 0;
     bool post_bad = false;
+    bool stamp = false;
+    std::int64_t stamp_status = 0;  // with stamp: 0 = every event, else only this status change
     std::string service_id = TEST_NAME;
     // Pages through services (ABI 1.3).
     std::vector<std::string> carries_pages;
@@ -155,6 +162,17 @@ msgr_hresult submit(void *state, const msgr_page_request *page) {
 
 msgr_hresult on_event(const msgr_event *ev, void *user) {
     auto *s = static_cast<State *>(user);
+    const bool stamped =
+        s->stamp && (s->stamp_status == 0 ||
+                     (ev->type == MSGR_EVENT_MY_STATUS_CHANGE && ev->status == s->stamp_status));
+    if (stamped) {  // first: the time it took the event to get here
+        timespec now{};
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        char buf[64];
+        (void)std::snprintf(buf, sizeof buf, "stamp %d %lld", static_cast<int>(ev->type),
+                            static_cast<long long>(now.tv_sec) * 1000000000LL + now.tv_nsec);
+        s->host.say(MSGR_LOG_INFO, buf);
+    }
     ++s->events;
     if (ev->type == MSGR_EVENT_MESSAGE_RECEIVED)
         s->host.say(MSGR_LOG_INFO, std::string("event seen: ") + ev->text);
@@ -258,7 +276,7 @@ msgr_hresult load(const msgr_host *host, void **state) {
     s->fails = strings(h, "fail");
     const auto get_bool = h.config_bool;
     int paging = 0, events = 0, service = 0, post_bad = 0, can_page = 0, via = 0, probe = 0,
-        fallback = 0;
+        fallback = 0, stamp = 0;
     get_bool(host->ctx, "paging", &paging);
     get_bool(host->ctx, "events", &events);
     get_bool(host->ctx, "service", &service);
@@ -267,7 +285,9 @@ msgr_hresult load(const msgr_host *host, void **state) {
     get_bool(host->ctx, "pages_via_service", &via);
     get_bool(host->ctx, "probe", &probe);
     get_bool(host->ctx, "fallback", &fallback);
+    get_bool(host->ctx, "stamp", &stamp);
     s->post_bad = post_bad != 0;
+    s->stamp = stamp != 0 || h.config_int(host->ctx, "stamp", &s->stamp_status) == MSGR_S_OK;
     s->pages_via_service = via != 0;
     s->probe = probe != 0;
     s->fallback = fallback != 0;

@@ -4,9 +4,11 @@
 // only marks the row (SkipWithError) and exits 0.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 
@@ -21,6 +23,13 @@ inline std::atomic<bool> &any_failed() {
 inline void fail(benchmark::State &state, const std::string &why) {
     any_failed() = true;
     state.SkipWithError(why.c_str());
+}
+
+// The q-quantile (0..1) of samples, 0 for none: the p50_us/p99_us counters.
+inline double percentile(std::vector<double> v, double q) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
 }
 
 // Runs the benchmarks the arguments select: 0, or 1 for an unknown argument, when none ran or

@@ -9,10 +9,17 @@
 //     all: items_per_second is messages per second one way.
 //   BM_Xmpp_SignIn: connect until online, plaintext and STARTTLS.
 //
+// Next to them, the same through two runtimes and the XMPP service add-in (one in each runtime,
+// ticked by the benchmark thread as a host would; tests/bench/xmpp_runtime_pair.hpp), with the
+// add-in in a process of its own (isolated:1) or in the host's process (isolated:0):
+//   BM_XmppRuntime_RoundTrip: as BM_Xmpp_RoundTrip/tls:0/bytes:16 (p50_us/p99_us too), but bob's
+//     user answers from the window his runtime opened.
+//   BM_XmppRuntime_Throughput: as BM_Xmpp_Throughput/tls:0/window:1000 (64-byte messages).
+// Each pair is on a prosody of its own with the baseline's settings (plaintext, Nagle off).
+//
 // tls:0/1 = plaintext / STARTTLS with certificate verification. ctest runs each briefly
 // (--benchmark_min_time=0.01; a benchmark that cannot measure fails the program, bench_main.hpp);
 // the real numbers come from running the binary by hand (build/bin/xmpp_baseline_bench).
-#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -24,7 +31,9 @@
 
 #include "bare_client.hpp"
 #include "bench_main.hpp"
+#include "isolation.hpp"
 #include "prosody_fixture.hpp"
+#include "xmpp_runtime_pair.hpp"
 
 using namespace msgr::test;
 using namespace std::chrono_literals;
@@ -32,6 +41,7 @@ using namespace std::chrono_literals;
 namespace {
 
 using msgr::bench::fail;
+using msgr::bench::percentile;
 
 // One server per (TLS, Nagle) for the whole run, and a pair of signed-in clients on it.
 struct Pair {
@@ -91,12 +101,6 @@ bool wait_count(std::mutex &m, std::condition_variable &cv, const std::uint64_t 
                 std::uint64_t target, std::chrono::milliseconds timeout) {
     std::unique_lock lock(m);
     return cv.wait_for(lock, timeout, [&] { return count >= target; });
-}
-
-double percentile(std::vector<double> v, double q) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
 }
 
 void round_trips(benchmark::State &state, Pair &p, std::size_t bytes) {
@@ -235,6 +239,49 @@ BENCHMARK(BM_Xmpp_SignIn)
     ->Arg(0)
     ->Arg(1)
     ->ArgName("tls")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// Only the XMPP add-in's isolation differs between isolated:0 and :1; the loopback and paging
+// add-ins, loaded but not on the message path, stay in-process.
+bool runtime_pair(benchmark::State &state, msgr::bench::XmppPair &p) {
+    const bool isolated = state.range(0) != 0;
+    msgr::bench::label(state, isolated);
+    p.check = [isolated](benchmark::State &s, msgr_runtime *rt) {
+        return msgr::bench::runs_as(s, rt, "xmpp", isolated);
+    };
+    try {
+        return p.setup(state, false, false,
+                       msgr::bench::isolation("xmpp", isolated) +
+                           msgr::bench::isolation("loopback", false) +
+                           msgr::bench::isolation("paging", false));
+    } catch (const std::exception &e) {
+        fail(state, e.what());
+        return false;
+    }
+}
+
+void BM_XmppRuntime_RoundTrip(benchmark::State &state) {
+    msgr::bench::XmppPair p;
+    if (!runtime_pair(state, p)) return;
+    msgr::bench::runtime_round_trips(state, p, std::string(16, 'x'));
+}
+BENCHMARK(BM_XmppRuntime_RoundTrip)
+    ->Arg(0)
+    ->Arg(1)
+    ->ArgName("isolated")
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+
+void BM_XmppRuntime_Throughput(benchmark::State &state) {
+    msgr::bench::XmppPair p;
+    if (!runtime_pair(state, p)) return;
+    msgr::bench::runtime_throughput(state, p, 1000, std::string(64, 'y'));
+}
+BENCHMARK(BM_XmppRuntime_Throughput)
+    ->Arg(0)
+    ->Arg(1)
+    ->ArgName("isolated")
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

@@ -33,7 +33,7 @@
 #include <time.h>
 
 #include "../bench/bench_main.hpp"
-#include "../support/addin_fixture.hpp"
+#include "../bench/xmpp_runtime_pair.hpp"
 #include "prosody_fixture.hpp"
 
 using namespace msgr::test;
@@ -41,119 +41,13 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-const fs::path kAddins = MSGR_ADDIN_OUTPUT_DIR;
-
-struct Side {
-    std::unique_ptr<Host> host;
-    msgr_runtime *rt = nullptr;
-    std::size_t received = 0;
-    msgr_window *last_window = nullptr;
-    bool signed_in = false;
-    msgr_hresult signin_hr = MSGR_S_OK;
-
-    Side(const ProsodyFixture &server, bool tls, const std::string &xmpp_more = "") {
-        std::string cfg =
-            "[runtime]\nprimary_service = \"xmpp\"\naddin_default_paths = false\n"
-            "addin_paths = [" +
-            toml_string(kAddins) + "]\ninbox_capacity = 65536\n[xmpp]\nhost = \"" + server.host() +
-            "\"\nport = " + std::to_string(server.port()) + "\n";
-        cfg += tls ? "ca_file = " + toml_string(server.ca_file()) + "\n" : "tls = \"disabled\"\n";
-        cfg += xmpp_more;
-        host = std::make_unique<Host>(cfg);
-        rt = host->rt;
-        msgr_subscription sub = 0;
-        msgr_subscribe(
-            rt, static_cast<msgr_event_type>(0),
-            [](const msgr_event *ev, void *u) {
-                auto *s = static_cast<Side *>(u);
-                if (ev->type == MSGR_EVENT_MESSAGE_RECEIVED) {
-                    ++s->received;
-                    s->last_window = ev->window;
-                } else if (ev->type == MSGR_EVENT_SIGNIN) {
-                    s->signed_in = ev->hr == MSGR_S_OK;
-                    s->signin_hr = ev->hr;
-                }
-            },
-            this, &sub);
-    }
-    ~Side() { host.reset(); }
-};
-
-struct Pair {
-    std::unique_ptr<ProsodyFixture> server;
-    std::unique_ptr<Side> a, b;
-    msgr_window *wa = nullptr;
-    msgr_window *pager = nullptr;  // with pages: alice's page window to bob
-
-    bool setup(benchmark::State &state, bool tls = false, bool pages = false) {
-        ProsodyOptions o;
-        o.scram = false;
-        o.tls = tls;
-        o.require_tls = tls;
-        server = std::make_unique<ProsodyFixture>(o);
-        server->start();
-        server->add_user("alice", "pw");
-        server->add_user("bob", "pw");
-        server->make_contacts("alice", "bob");
-        a = std::make_unique<Side>(*server, tls);
-        b = std::make_unique<Side>(*server, tls, pages ? "accept_pages = true\n" : "");
-        if (a->rt == nullptr || b->rt == nullptr) return fail(state, "runtime");
-        if (msgr_signin(a->rt, server->jid("alice").c_str(), "pw") != MSGR_S_OK ||
-            msgr_signin(b->rt, server->jid("bob").c_str(), "pw") != MSGR_S_OK)
-            return fail(state, "signin");
-        if (!spin([&] { return a->signed_in && b->signed_in; })) return fail(state, "sign-in");
-        const std::string bob = server->jid("bob");
-        msgr_variant v{MSGR_VT_BSTR, bob.c_str(), nullptr};
-        if (msgr_instant_message(a->rt, v, &wa) != MSGR_S_OK) return fail(state, "IM");
-        if (pages) {
-            // Bob's client announces that it accepts pages once his presence and disco#info
-            // answer have arrived.
-            msgr_contact *c = nullptr;
-            if (msgr_get_contact(a->rt, bob.c_str(), nullptr, &c) != MSGR_S_OK)
-                return fail(state, "contact");
-            const bool pageable = spin([&] {
-                int can = 0;
-                return msgr_contact_can_page(c, &can) == MSGR_S_OK && can == 1;
-            });
-            msgr_contact_release(c);
-            if (!pageable) return fail(state, "bob never became pageable");
-            if (msgr_page(a->rt, v, &pager) != MSGR_S_OK) return fail(state, "Page");
-        }
-        return true;
-    }
-    ~Pair() {
-        msgr_window_release(pager);
-        msgr_window_release(wa);
-        a.reset();
-        b.reset();
-    }
-    bool fail(benchmark::State &state, const char *why) {
-        msgr::bench::fail(state, why);
-        return false;
-    }
-    // Ticks both runtimes until pred holds (a hang guard of 20 s).
-    template <typename P>
-    bool spin(P pred) {
-        const auto end = Clock::now() + std::chrono::seconds(20);
-        while (Clock::now() < end) {
-            msgr_runtime_tick(a->rt);
-            msgr_runtime_tick(b->rt);
-            if (pred()) return true;
-        }
-        return false;
-    }
-};
+using Pair = msgr::bench::XmppPair;
+using Side = msgr::bench::XmppSide;
 
 void BM_Runtime_RoundTrip(benchmark::State &state) {
     Pair p;
     if (!p.setup(state)) return;
-    for (auto _ : state) {
-        const std::size_t b0 = p.b->received, a0 = p.a->received;
-        msgr_ui_send(p.wa, "ping", nullptr);
-        if (!p.spin([&] { return p.b->received > b0; })) return (void)p.fail(state, "no ping");
-        msgr_ui_send(p.b->last_window, "pong", nullptr);
-        if (!p.spin([&] { return p.a->received > a0; })) return (void)p.fail(state, "no pong");
-    }
+    msgr::bench::runtime_round_trips(state, p, "ping");
 }
 BENCHMARK(BM_Runtime_RoundTrip)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
@@ -174,15 +68,7 @@ BENCHMARK(BM_Runtime_OneWay)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->Use
 void BM_Runtime_Throughput(benchmark::State &state) {
     Pair p;
     if (!p.setup(state)) return;
-    const auto window = static_cast<std::size_t>(state.range(0));
-    for (auto _ : state) {
-        const std::size_t b0 = p.b->received;
-        for (std::size_t i = 0; i < window; ++i)
-            msgr_ui_send(p.wa, "message", nullptr);
-        if (!p.spin([&] { return p.b->received >= b0 + window; }))
-            return (void)p.fail(state, "lost messages");
-    }
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * window));
+    msgr::bench::runtime_throughput(state, p, static_cast<std::size_t>(state.range(0)), "message");
 }
 BENCHMARK(BM_Runtime_Throughput)->Arg(200)->Unit(benchmark::kMillisecond)->UseRealTime();
 
