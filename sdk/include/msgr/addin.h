@@ -468,14 +468,14 @@ typedef enum msgr_addin_problem {
     MSGR_ADDIN_PROBLEM_CRASHED = 12,           /* its process was killed by a signal */
     MSGR_ADDIN_PROBLEM_EXITED = 13,            /* its process exited on its own */
     MSGR_ADDIN_PROBLEM_HUNG = 14,              /* no answer within the deadline */
-    MSGR_ADDIN_PROBLEM_PROTOCOL = 15,          /* its process sent a malformed or unexpected frame */
-    MSGR_ADDIN_PROBLEM_NO_ADDIN_HOST = 16,     /* the add-in host program cannot be started */
+    MSGR_ADDIN_PROBLEM_PROTOCOL = 15,      /* its process sent a malformed or unexpected frame */
+    MSGR_ADDIN_PROBLEM_NO_ADDIN_HOST = 16, /* the add-in host program cannot be started */
     MSGR_ADDIN_PROBLEM_DISABLED_BY_CONFIG = 17 /* runtime.disabled_addins lists it */
 } msgr_addin_problem;
 
 /* How an add-in runs ([addin.<name>] isolation). */
 typedef enum msgr_addin_isolation {
-    MSGR_ADDIN_ISOLATION_PROCESS = 1,  /* in a process of its own (lib/msgr/msgr-addin-host) */
+    MSGR_ADDIN_ISOLATION_PROCESS = 1,   /* in a process of its own (lib/msgr/msgr-addin-host) */
     MSGR_ADDIN_ISOLATION_IN_PROCESS = 2 /* in the host's process: trusted by the host */
 } msgr_addin_isolation;
 
@@ -497,7 +497,7 @@ typedef struct msgr_addin_info {
     /* why it is refused, disabled, crashed or hung; when loaded: "", or a note on what of it was
      * refused (an isolated add-in's drawers) */
     const char *reason;
-    uint16_t abi_major;      /* from the descriptor (0 until read) */
+    uint16_t abi_major; /* from the descriptor (0 until read) */
     uint16_t abi_minor;
     /* 0.2: read only when struct_size covers them */
     msgr_addin_problem problem;     /* the kind behind state and reason */
