@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "addin.hpp"
+#include "addins/abi_rules.hpp"
 #include "addins/config_view.hpp"
 #include "addins/descriptor.hpp"
 #include "c_enum.hpp"
@@ -19,23 +20,14 @@ namespace wire = core::wire;
 
 namespace {
 
-constexpr std::size_t kPagingV1Size =
-    offsetof(msgr_paging_provider, submit) + sizeof(msgr_paging_provider::submit);
-constexpr std::size_t kServiceV1Size =
-    offsetof(msgr_contact_service, send_message) + sizeof(msgr_contact_service::send_message);
-constexpr std::size_t kServiceV3Size =  // ABI 1.3: send_page
-    offsetof(msgr_contact_service, send_page) + sizeof(msgr_contact_service::send_page);
-constexpr std::size_t kPageRequestV1Size =
-    offsetof(msgr_page_request, text_size) + sizeof(msgr_page_request::text_size);
-constexpr std::size_t kDrawerV1Size = offsetof(msgr_drawer, draw) + sizeof(msgr_drawer::draw);
-constexpr std::size_t kMaxDrawers = 8;                  // the runtime's limit (addin.h)
-constexpr std::size_t kMaxPostedText = wire::kMaxText;  // the runtime's 1 MiB
-
-// A bounded copy of a C string from the add-in.
-std::string bounded(const char *s, std::size_t max) {
-    if (s == nullptr) return {};
-    return std::string(s, strnlen(s, max));
-}
+using core::bounded;
+using core::kDrawerV1Size;
+using core::kMaxDrawers;
+using core::kMaxPostedText;
+using core::known_status;
+using core::kPagingV1Size;
+using core::kServiceV1Size;
+using core::kServiceV3Size;
 
 bool on_main(const msgr_host_ctx *ctx) {
     return ctx != nullptr && std::this_thread::get_id() == ctx->main_thread;
@@ -245,11 +237,6 @@ bool valid_signin(const char *name) {
     return core::check_signin_name(name, &why) == MSGR_S_OK;
 }
 
-bool known_status(std::int32_t status) {
-    return status != MSGR_STATUS_UNKNOWN &&
-           std::strcmp(msgr_status_name(status), "UNKNOWN_STATUS") != 0;
-}
-
 wire::Post service_post(wire::PostKind kind, const char *service, std::uint64_t session) {
     wire::Post p;
     p.kind = kind;
@@ -326,20 +313,6 @@ msgr_hresult host_post_page(msgr_host_ctx *ctx, const char *service, std::uint64
     return post_arrival(ctx, service, session, from, text, text_size, true);
 }
 
-// Whether the add-in's request is the page being submitted, field by field (the runtime's
-// same_page): the paging provider may hand a service that page and no other.
-bool same_page(const msgr_page_request *page, const wire::Call &mine) {
-    if (page == nullptr || page->struct_size < kPageRequestV1Size) return false;
-    if (page->from == nullptr || page->to == nullptr || page->to_service == nullptr ||
-        page->text == nullptr) {
-        return false;
-    }
-    return page->message_id == mine.id && std::strcmp(page->from, mine.a.c_str()) == 0 &&
-           std::strcmp(page->to, mine.b.c_str()) == 0 &&
-           std::strcmp(page->to_service, mine.c.c_str()) == 0 && page->text_size == mine.d.size() &&
-           std::memcmp(page->text, mine.d.data(), mine.d.size()) == 0;
-}
-
 // The paging provider hands the page it is submitting to the contact's service: the runtime
 // decides (PageVia on the call channel). While it does, a Call may come in: the runtime handing
 // the page to a service of this same add-in.
@@ -350,7 +323,7 @@ msgr_hresult host_page_via_service(msgr_host_ctx *ctx, const msgr_page_request *
         return MSGR_E_UNEXPECTED;
     }
     const wire::Call &mine = *ctx->submitting;
-    if (!same_page(page, mine)) return MSGR_E_INVALIDARG;
+    if (!core::same_page(page, mine.id, mine.a, mine.b, mine.c, mine.d)) return MSGR_E_INVALIDARG;
     {
         const std::lock_guard<std::mutex> lock(ctx->mutex);
         if (ctx->owed.count(mine.id) == 0) return MSGR_E_INVALIDARG;  // reported already
@@ -391,42 +364,9 @@ msgr_hresult host_page_via_service(msgr_host_ctx *ctx, const msgr_page_request *
 }
 
 msgr_proc host_get_proc(const char *name) {
-    if (name == nullptr) return nullptr;
-    struct Entry {
-        const char *name;
-        msgr_proc fn;
-    };
-#define MSGR_PROC(n, f) \
-    { n, reinterpret_cast<msgr_proc>(&(f)) }
-    static const Entry table[] = {
-        MSGR_PROC(MSGR_HOST_LOG, host_log),
-        MSGR_PROC(MSGR_HOST_SET_ERROR, host_set_error),
-        MSGR_PROC(MSGR_HOST_CONFIG_STRING, host_config_string),
-        MSGR_PROC(MSGR_HOST_CONFIG_INT, host_config_int),
-        MSGR_PROC(MSGR_HOST_CONFIG_BOOL, host_config_bool),
-        MSGR_PROC(MSGR_HOST_CONFIG_ARRAY_SIZE, host_config_array_size),
-        MSGR_PROC(MSGR_HOST_CONFIG_ARRAY_STRING, host_config_array_string),
-        MSGR_PROC(MSGR_HOST_CONFIG_KEY, host_config_key),
-        MSGR_PROC(MSGR_HOST_CONFIG_KEY_AT, host_config_key_at),
-        MSGR_PROC(MSGR_HOST_CONFIG_ORIGIN, host_config_origin),
-        MSGR_PROC(MSGR_HOST_REGISTER_PAGING, host_register_paging),
-        MSGR_PROC(MSGR_HOST_SUBSCRIBE, host_subscribe),
-        MSGR_PROC(MSGR_HOST_POST_DELIVERY, host_post_delivery),
-        MSGR_PROC(MSGR_HOST_REGISTER_SERVICE, host_register_service),
-        MSGR_PROC(MSGR_HOST_POST_SIGNIN, host_post_signin),
-        MSGR_PROC(MSGR_HOST_POST_OFFLINE, host_post_offline),
-        MSGR_PROC(MSGR_HOST_POST_CONTACT, host_post_contact),
-        MSGR_PROC(MSGR_HOST_POST_STATUS, host_post_status),
-        MSGR_PROC(MSGR_HOST_POST_MESSAGE, host_post_message),
-        MSGR_PROC(MSGR_HOST_POST_PAGE, host_post_page),
-        MSGR_PROC(MSGR_HOST_REGISTER_DRAWER, host_register_drawer),
-        MSGR_PROC(MSGR_HOST_PAGE_VIA_SERVICE, host_page_via_service),
-    };
-#undef MSGR_PROC
-    for (const auto &e : table) {
-        if (std::strcmp(e.name, name) == 0) return e.fn;
-    }
-    return nullptr;
+    using core::ProcEntry;
+    static const ProcEntry table[] = {MSGR_ADDIN_HOST_FUNCTIONS(MSGR_ADDIN_PROC_ENTRY)};
+    return core::find_proc(table, name);
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include <boost/dll/shared_library.hpp>
 #include <boost/signals2/connection.hpp>
 
+#include "abi_rules.hpp"
 #include "addin_host.hpp"
 #include "capabilities.hpp"
 #include "code_running.hpp"
@@ -94,18 +95,6 @@ inline const char *state_name(Stage s) noexcept {
     return state_name(public_state(s));
 }
 
-inline std::string hr_text(msgr_hresult hr) {
-    char buf[16];
-    (void)std::snprintf(buf, sizeof buf, "0x%08X", static_cast<unsigned>(hr));
-    return std::string(msgr_hresult_name(hr)) + " (" + buf + ")";
-}
-
-// A bounded copy of a C string from an add-in.
-inline std::string bounded(const char *s, std::size_t max = 256) {
-    if (s == nullptr) return {};
-    return std::string(s, strnlen(s, max));
-}
-
 // Runs a call into add-in code (owner thread); on an exception, says what it was. While it
 // runs, add-in code is marked running (code_running.hpp): the UI functions refuse it.
 template <typename F>
@@ -136,7 +125,6 @@ inline msgr_addin_problem call_problem(const std::string &threw) noexcept {
 
 // The host functions (host_functions.cpp): what msgr_host.get_proc returns.
 msgr_proc host_get_proc(const char *name);
-bool known_status(std::int32_t status);
 
 // The runtime's view of what an add-in registered (adapters.cpp).
 std::unique_ptr<PagingProvider> make_paging_adapter(msgr_host_ctx &ctx);

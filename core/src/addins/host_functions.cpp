@@ -21,18 +21,6 @@ namespace msgr::core {
 
 namespace {
 
-constexpr std::size_t kPagingV1Size =
-    offsetof(msgr_paging_provider, submit) + sizeof(msgr_paging_provider::submit);
-constexpr std::size_t kServiceV1Size =
-    offsetof(msgr_contact_service, send_message) + sizeof(msgr_contact_service::send_message);
-constexpr std::size_t kServiceV3Size =  // ABI 1.3: send_page
-    offsetof(msgr_contact_service, send_page) + sizeof(msgr_contact_service::send_page);
-constexpr std::size_t kPageRequestV1Size =
-    offsetof(msgr_page_request, text_size) + sizeof(msgr_page_request::text_size);
-constexpr std::size_t kDrawerV1Size = offsetof(msgr_drawer, draw) + sizeof(msgr_drawer::draw);
-constexpr std::size_t kMaxDrawers = 8;
-constexpr std::size_t kMaxPostedText = 1u << 20;
-
 bool on_owner(msgr_host_ctx *ctx) {
     return ctx != nullptr && !ctx->retired.load() && ctx->host->runtime().on_owner_thread();
 }
@@ -311,23 +299,6 @@ msgr_hresult host_post_page(msgr_host_ctx *ctx, const char *service, std::uint64
     return post_arrival(ctx, service, session, from, text, text_size, true);
 }
 
-// Whether the add-in's request is the page `mine` (the one its submit is running for), field
-// by field: the paging provider may hand a service that page and no other, so that no add-in
-// can make a service send text of its choosing (only the user sends).
-bool same_page(const msgr_page_request *page, const PageRequest &mine) {
-    if (page == nullptr || page->struct_size < kPageRequestV1Size) return false;
-    if (page->from == nullptr || page->to == nullptr || page->to_service == nullptr ||
-        page->text == nullptr) {
-        return false;
-    }
-    // strcmp reads the add-in's strings no further than the length of ours plus one.
-    return page->message_id == mine.message_id && std::strcmp(page->from, mine.from.c_str()) == 0 &&
-           std::strcmp(page->to, mine.to.c_str()) == 0 &&
-           std::strcmp(page->to_service, mine.to_service.c_str()) == 0 &&
-           page->text_size == mine.text.size() &&
-           std::memcmp(page->text, mine.text.data(), mine.text.size()) == 0;
-}
-
 // The paging provider hands the page it is submitting to the contact's own service (ABI 1.3).
 // On S_OK the service owes the page's delivery report, and the paging provider no longer does.
 msgr_hresult host_page_via_service(msgr_host_ctx *ctx, const msgr_page_request *page) {
@@ -336,7 +307,8 @@ msgr_hresult host_page_via_service(msgr_host_ctx *ctx, const msgr_page_request *
     // service is called, so that nothing the service does can nest a call.
     if (!on_owner(ctx) || ctx->submitting == nullptr || !ctx->loaded()) return MSGR_E_UNEXPECTED;
     const PageRequest &mine = *ctx->submitting;
-    if (!same_page(page, mine)) return MSGR_E_INVALIDARG;  // another page
+    if (!same_page(page, mine.message_id, mine.from, mine.to, mine.to_service, mine.text))
+        return MSGR_E_INVALIDARG;  // another page
     {
         const std::lock_guard<std::mutex> lock(ctx->owed_mutex);
         if (ctx->owed.count(mine.message_id) == 0) return MSGR_E_INVALIDARG;  // reported already
@@ -360,48 +332,9 @@ msgr_hresult host_page_via_service(msgr_host_ctx *ctx, const msgr_page_request *
 
 }  // namespace
 
-bool known_status(std::int32_t status) {
-    return status != MSGR_STATUS_UNKNOWN &&
-           std::strcmp(msgr_status_name(status), "UNKNOWN_STATUS") != 0;
-}
-
 msgr_proc host_get_proc(const char *name) {
-    if (name == nullptr) return nullptr;
-    struct Entry {
-        const char *name;
-        msgr_proc fn;
-    };
-#define MSGR_PROC(n, f) \
-    { n, reinterpret_cast<msgr_proc>(&(f)) }
-    static const Entry table[] = {
-        MSGR_PROC(MSGR_HOST_LOG, host_log),
-        MSGR_PROC(MSGR_HOST_SET_ERROR, host_set_error),
-        MSGR_PROC(MSGR_HOST_CONFIG_STRING, host_config_string),
-        MSGR_PROC(MSGR_HOST_CONFIG_INT, host_config_int),
-        MSGR_PROC(MSGR_HOST_CONFIG_BOOL, host_config_bool),
-        MSGR_PROC(MSGR_HOST_CONFIG_ARRAY_SIZE, host_config_array_size),
-        MSGR_PROC(MSGR_HOST_CONFIG_ARRAY_STRING, host_config_array_string),
-        MSGR_PROC(MSGR_HOST_CONFIG_KEY, host_config_key),
-        MSGR_PROC(MSGR_HOST_CONFIG_KEY_AT, host_config_key_at),
-        MSGR_PROC(MSGR_HOST_CONFIG_ORIGIN, host_config_origin),
-        MSGR_PROC(MSGR_HOST_REGISTER_PAGING, host_register_paging),
-        MSGR_PROC(MSGR_HOST_SUBSCRIBE, host_subscribe),
-        MSGR_PROC(MSGR_HOST_POST_DELIVERY, host_post_delivery),
-        MSGR_PROC(MSGR_HOST_REGISTER_SERVICE, host_register_service),
-        MSGR_PROC(MSGR_HOST_POST_SIGNIN, host_post_signin),
-        MSGR_PROC(MSGR_HOST_POST_OFFLINE, host_post_offline),
-        MSGR_PROC(MSGR_HOST_POST_CONTACT, host_post_contact),
-        MSGR_PROC(MSGR_HOST_POST_STATUS, host_post_status),
-        MSGR_PROC(MSGR_HOST_POST_MESSAGE, host_post_message),
-        MSGR_PROC(MSGR_HOST_POST_PAGE, host_post_page),
-        MSGR_PROC(MSGR_HOST_REGISTER_DRAWER, host_register_drawer),
-        MSGR_PROC(MSGR_HOST_PAGE_VIA_SERVICE, host_page_via_service),
-    };
-#undef MSGR_PROC
-    for (const auto &e : table) {
-        if (std::strcmp(e.name, name) == 0) return e.fn;
-    }
-    return nullptr;
+    static const ProcEntry table[] = {MSGR_ADDIN_HOST_FUNCTIONS(MSGR_ADDIN_PROC_ENTRY)};
+    return find_proc(table, name);
 }
 
 }  // namespace msgr::core

@@ -33,6 +33,8 @@
 #include <thread>
 #include <vector>
 
+#include "abi_rules.hpp"
+
 extern char **environ;
 
 namespace msgr::core {
@@ -62,12 +64,6 @@ constexpr int kDrainMs = 200;
 // How long the reader thread waits for a frame before it looks at its stop flag.
 constexpr int kReaderPollMs = 250;
 constexpr const char *kThrewPrefix = "threw an exception: ";
-
-std::string hr_text(msgr_hresult hr) {
-    char buf[16];
-    (void)std::snprintf(buf, sizeof buf, "0x%08X", static_cast<unsigned>(hr));
-    return std::string(msgr_hresult_name(hr)) + " (" + buf + ")";
-}
 
 std::string signal_text(int sig) {
     const char *abbrev = ::sigabbrev_np(sig);
