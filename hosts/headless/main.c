@@ -216,9 +216,13 @@ int main(int argc, char **argv) {
             memset(&info, 0, sizeof info);
             info.struct_size = sizeof info;
             if (msgr_addin_get_info(rt, i, &info) != MSGR_S_OK) continue;
-            printf("  add-in %s %s (%s): %s%s%s\n", info.name, info.version, info.path,
-                   info.state == MSGR_ADDIN_LOADED ? "loaded" : "not loaded",
-                   info.reason[0] ? ": " : "", info.reason);
+            printf("  add-in %s %s (%s): %s", info.name, info.version, info.path,
+                   info.state == MSGR_ADDIN_LOADED ? "loaded" : "not loaded");
+            if (info.state == MSGR_ADDIN_LOADED && info.isolation == MSGR_ADDIN_ISOLATION_PROCESS)
+                printf(", in its own process (pid %d)", (int)info.pid);
+            else if (info.state == MSGR_ADDIN_LOADED)
+                printf(", in this process");
+            printf("%s%s\n", info.reason[0] ? ": " : "", info.reason);
             if (info.state == MSGR_ADDIN_LOADED && (info.provides & MSGR_ADDIN_PROVIDES_PAGING))
                 paging = 1;
         }

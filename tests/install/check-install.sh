@@ -22,7 +22,7 @@ rm -rf "$work/first"
 prefix=$work/prefix
 for f in include/msgr/msgr.h include/msgr/ui.h include/msgr/addin.h include/msgr/msgr.hpp \
          include/msgr/render/overlay.hpp lib/libmsgr.so lib/libmsgr_addin.a lib/libmsgr_render.a \
-         lib/msgr/addins/loopback.so lib/msgr/addins/paging.so \
+         lib/msgr/addins/loopback.so lib/msgr/addins/paging.so lib/msgr/msgr-addin-host \
          lib/pkgconfig/msgr.pc lib/pkgconfig/msgr-addin.pc lib/pkgconfig/msgr-render.pc \
          lib/cmake/msgr/msgrConfig.cmake share/msgr/examples/hello-addin/hello.c \
          share/msgr/examples/hello-addin/CMakeLists.txt share/msgr/examples/python/quickstart.py \
@@ -40,7 +40,13 @@ if ldd "$prefix"/bin/* | grep 'not found'; then
   exit 1
 fi
 "$prefix/bin/msgr-headless" >"$work/headless.log" || { cat "$work/headless.log"; exit 1; }
-echo "bin/msgr-headless: session ran"
+# Its add-ins ran isolated (the default): the copied prefix's lib/msgr/msgr-addin-host was found.
+for a in loopback paging; do
+  grep -q "add-in $a .*: loaded, in its own process (pid [0-9]*)" "$work/headless.log" \
+    || { echo "the installed $a add-in did not run in a process of its own:"; \
+         grep 'add-in ' "$work/headless.log"; exit 1; }
+done
+echo "bin/msgr-headless: session ran, its add-ins each in a process of its own"
 SDL_VIDEODRIVER=offscreen "$prefix/bin/msgr-sdl2-demo" --script --out "$work/demo" >/dev/null \
   || { cat "$work/demo/transcript.txt"; exit 1; }
 grep -q '^PASSED' "$work/demo/transcript.txt"
