@@ -55,8 +55,17 @@ static int64_t stray_ms;
 
 static pthread_t actor;
 static int actor_started;
-static volatile int actor_asked;
-static volatile int stopping;
+static int actor_asked; /* read and written with flag_get / flag_set (threads) */
+static int stopping;
+
+/* Flags shared by the add-in's threads: atomic, so that a race of the test's own making never
+ * turns into a sanitizer's report (and exit status) where the test expects the real fault. */
+static int flag_get(int *flag) {
+    return __atomic_load_n(flag, __ATOMIC_SEQ_CST);
+}
+static void flag_set(int *flag, int value) {
+    __atomic_store_n(flag, value, __ATOMIC_SEQ_CST);
+}
 
 static void say(const char *text) {
     if (host_log != NULL) host_log(ctx, MSGR_LOG_INFO, text);
@@ -121,11 +130,12 @@ static msgr_hresult act(const char *in, const msgr_event *ev) {
 static void *actor_main(void *arg) {
     long waited = 0;
     (void)arg;
-    while (!stopping && !actor_asked && (after_ms == 0 || waited < after_ms)) {
+    while (!flag_get(&stopping) && !flag_get(&actor_asked) &&
+           (after_ms == 0 || waited < after_ms)) {
         sleep_ms(1);
         ++waited;
     }
-    if (!stopping) act("thread", NULL);
+    if (!flag_get(&stopping)) act("thread", NULL);
     return NULL;
 }
 
@@ -144,7 +154,7 @@ static msgr_hresult on_event(const msgr_event *ev, void *user) {
     if (ev->type != MSGR_EVENT_MESSAGE_RECEIVED || ev->text == NULL ||
         strstr(ev->text, trigger) == NULL)
         return MSGR_S_OK;
-    actor_asked = 1;
+    flag_set(&actor_asked, 1);
     return act("slot", ev);
 }
 
@@ -216,8 +226,8 @@ static msgr_hresult hostile_load(const msgr_host *host, void **state) {
     config_text(host, "trigger", trigger, sizeof trigger);
     get_int(host->ctx, "after_ms", &after_ms);
     get_int(host->ctx, "stray_ms", &stray_ms);
-    stopping = 0;
-    actor_asked = 0;
+    flag_set(&stopping, 0);
+    flag_set(&actor_asked, 0);
     *state = NULL;
 
     hr = act("load", NULL);
@@ -253,7 +263,7 @@ static msgr_hresult hostile_load(const msgr_host *host, void **state) {
 
 static void hostile_unload(void *state) {
     (void)state;
-    stopping = 1;
+    flag_set(&stopping, 1);
     if (actor_started) (void)pthread_join(actor, NULL);
     actor_started = 0;
 }
