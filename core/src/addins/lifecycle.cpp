@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <new>
 #include <sstream>
 #include <string>
 #include <unordered_set>
@@ -63,14 +64,26 @@ AddinHost::~AddinHost() {
     // The contexts of in-process add-ins whose code ran outlive the runtime, retired (see
     // msgr_host_ctx::retired): a thread one left running may still call a host function with
     // its context. Kept where the leak checker sees them reachable, never freed.
-    static auto *const retired = new std::vector<std::unique_ptr<msgr_host_ctx>>();
+    // (Out of memory, one is let go unreferenced instead: leaked, never freed under a thread.)
+    static auto *const retired = []() -> std::vector<std::unique_ptr<msgr_host_ctx>> * {
+        try {
+            return new std::vector<std::unique_ptr<msgr_host_ctx>>();
+        } catch (...) {
+            return nullptr;
+        }
+    }();
     static std::mutex retired_mutex;
     const std::lock_guard<std::mutex> lock(retired_mutex);
     for (auto &ctx : addins_) {
         if (!ctx->code_ran) continue;
         ctx->accepting = false;
         ctx->retired = true;
-        retired->push_back(std::move(ctx));
+        try {
+            if (retired == nullptr) throw std::bad_alloc();
+            retired->push_back(std::move(ctx));
+        } catch (...) {
+            (void)ctx.release();
+        }
     }
 }
 
