@@ -152,9 +152,12 @@ void send_to_echo(msgr_runtime *rt, const std::string &draft, const std::string 
 
 }  // namespace
 
-// The default service is the loopback add-in: the runtime finds it in the test folder.
+// The default service is the loopback add-in: the runtime finds it in the test folder. It runs
+// in-process here: the fuzzer creates a runtime per input, and what it fuzzes is the runtime's
+// argument checks, not the add-in process (fuzz_protocol fuzzes that boundary).
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
     FUZZ_CHECK(setenv("MSGR_ADDIN_PATH", MSGR_LOOPBACK_ONLY_DIR, 1) == 0);
+    FUZZ_CHECK(setenv("MSGR_ADDIN_ISOLATION", "in_process", 1) == 0);
     return 0;
 }
 
