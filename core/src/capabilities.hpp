@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -43,9 +44,36 @@ struct ContactStatusChange {
 struct MessageArrived {
     std::string service;
     std::uint64_t session = 0;
-    std::string from;
+    std::string from;  // the peer: the sender, or for from_me the recipient
     std::string text;
     bool page = false;  // a page from the contact (msgr_host_post_page), not a chat line
+    // ---- add-in ABI 1.4 (msgr_host_post_message_ex); the defaults are a live chat line ----
+    bool from_me = false;           // MSGR_INCOMING_FROM_ME: the user sent it, elsewhere
+    bool archived = false;          // MSGR_INCOMING_ARCHIVED
+    bool older = false;             // MSGR_INCOMING_OLDER: an answer to fetch_older
+    std::int64_t time_unix_ms = 0;  // 0: when it is applied
+    std::string origin_id{};        // "" none: dedup key (XEP-0359 origin-id / stanza id)
+    std::string archive_id{};       // "" none: dedup key and fetch_older's anchor
+    std::string receipt_id{};       // "" none: what send_displayed names
+};
+struct ReceiptArrived {  // DELIVERED or READ for the outgoing message with origin_id
+    std::string service;
+    std::uint64_t session = 0;
+    std::string peer;
+    std::string origin_id;
+    msgr_delivery_state state = MSGR_DELIVERY_DELIVERED;
+};
+struct ChatStateChange {  // the contact's chat state (typing)
+    std::string service;
+    std::uint64_t session = 0;
+    std::string peer;
+    msgr_chat_state state = MSGR_CHAT_STATE_NONE;
+};
+struct HistoryEnd {  // the answer to fetch_older(peer) is complete
+    std::string service;
+    std::uint64_t session = 0;
+    std::string peer;
+    bool complete = false;  // the archive holds nothing older
 };
 struct DeliveryDone {  // the fate of a message or page handed to a service or gateway
     std::uint64_t message_id = 0;
@@ -55,8 +83,16 @@ struct DeliveryDone {  // the fate of a message or page handed to a service or g
     std::string reason{};
 };
 
-using InboxItem = std::variant<SigninDone, WentOffline, ContactListChange, ContactStatusChange,
-                               MessageArrived, DeliveryDone>;
+// What the history store's own thread reports (core/src/history/): it posts a closure that the
+// tick runs on the owner thread, so the store's results (a search's hits, a retention pass)
+// reach the runtime the same way every other report does. Not for providers.
+struct StoreReport {
+    std::function<void()> apply;
+};
+
+using InboxItem =
+    std::variant<SigninDone, WentOffline, ContactListChange, ContactStatusChange, MessageArrived,
+                 DeliveryDone, ReceiptArrived, ChatStateChange, HistoryEnd, StoreReport>;
 using RuntimeInbox = Inbox<InboxItem>;
 
 // ---- Contact services -----------------------------------------------------------------------
@@ -106,6 +142,35 @@ class Service {
     // delivers it through its own gateway); a failure when the service broke. Only the paging
     // provider asks, from inside its submit for this page (msgr_host_page_via_service).
     virtual msgr_hresult send_page(const PageRequest &page) = 0;
+
+    // ---- add-in ABI 1.4 ----
+    // A message with its origin id (stable across resends and restarts); a resend may have gone
+    // out before. An add-in without send_message_ex gets send_message (origin id unknown to it).
+    struct Outgoing {
+        std::uint64_t message_id = 0;
+        std::string to;
+        std::string text;
+        std::string origin_id;
+        bool resend = false;
+        std::int64_t time_unix_ms = 0;
+    };
+    virtual msgr_hresult send_message_ex(const Outgoing &m) {
+        return send_message(m.message_id, m.to, m.text);
+    }
+    // Whether the service has an archive fetch_older can page through (MSGR_SERVICE_HAS_ARCHIVE).
+    virtual bool has_archive() const { return false; }
+    // Each answers S_FALSE when the add-in does not support it (a table without the function).
+    virtual msgr_hresult send_chat_state(const std::string & /*to*/, msgr_chat_state /*state*/) {
+        return MSGR_S_FALSE;
+    }
+    virtual msgr_hresult send_displayed(const std::string & /*to*/,
+                                        const std::string & /*receipt_id*/) {
+        return MSGR_S_FALSE;
+    }
+    virtual msgr_hresult fetch_older(const std::string & /*peer*/,
+                                     const std::string & /*archive_id*/, std::uint32_t /*max*/) {
+        return MSGR_S_FALSE;
+    }
 };
 
 // ---- Paging ---------------------------------------------------------------------------------

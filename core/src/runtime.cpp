@@ -640,6 +640,8 @@ void Runtime::apply(InboxItem &item) {
                     raise({MSGR_EVENT_DELIVERY_CHANGE, m.hr, 0, w->contact, w, {}, i});
                     break;
                 }
+            } else if constexpr (std::is_same_v<T, StoreReport>) {
+                if (m.apply) m.apply();
             } else {
                 // Everything else belongs to a session: a report from an old one is stale.
                 if (m.session != session_) return;

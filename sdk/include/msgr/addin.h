@@ -82,7 +82,7 @@ extern "C" {
 /* An add-in built for another major is refused; an add-in whose minor is newer than the
  * runtime's is refused (it may rely on something this runtime does not have). */
 #define MSGR_ADDIN_ABI_MAJOR 1
-#define MSGR_ADDIN_ABI_MINOR 3
+#define MSGR_ADDIN_ABI_MINOR 4
 /* Minor versions:
  *  0  paging providers, event subscribers, configuration, log.
  *  1  contact services (msgr_host_register_service and the msgr_host_post_* functions for
@@ -91,7 +91,11 @@ extern "C" {
  *     (msgr_host_register_drawer, msgr_draw_context); MSGR_ADDIN_PROVIDES_DRAWING.
  *  3  services that carry pages themselves (msgr_contact_service.send_page) and
  *     msgr_host_page_via_service, with which the paging provider hands them a page;
- *     msgr_host_post_page for pages that arrive. */
+ *     msgr_host_post_page for pages that arrive.
+ *  4  conversations that last: msgr_contact_service.send_message_ex (origin ids, resends),
+ *     send_chat_state, send_displayed and fetch_older; msgr_host_post_message_ex (time, ids,
+ *     carbons, archive), msgr_host_post_receipt (DELIVERED, READ), msgr_host_post_chat_state,
+ *     msgr_host_post_history_end; MSGR_SERVICE_HAS_ARCHIVE. */
 
 /* The name of the exported entry point. */
 #define MSGR_ADDIN_ENTRY_SYMBOL "msgr_addin_entry"
@@ -237,6 +241,26 @@ typedef struct msgr_contact_info {
 /* A service can carry pages to its contacts (Page's "E_FAIL: the contact's service does not
  * support paging" when not set; the Exchange case in the Page remarks). */
 #define MSGR_SERVICE_CAN_PAGE 0x1u
+/* The service keeps an archive it can page back through (XMPP MAM): fetch_older works (ABI 1.4). */
+#define MSGR_SERVICE_HAS_ARCHIVE 0x2u
+
+/* A message for a service to carry (ABI 1.4: send_message_ex). Borrowed for the call. */
+typedef struct msgr_outgoing_message {
+    uint32_t
+        struct_size;     /* the runtime's sizeof(msgr_outgoing_message): read only what it covers */
+    uint64_t message_id; /* report its fate with msgr_host_post_delivery_fn(message_id, ...) */
+    const char *to;      /* the contact's sign-in name */
+    const char *text;    /* valid UTF-8, at most max_message_bytes */
+    size_t text_size;
+    /* The runtime's id for this message: unique, the same for every resend of it, also after a
+     * restart (use it as the XMPP stanza id and XEP-0359 origin-id). Receipts and read markers
+     * for it are reported with it (msgr_host_post_receipt). 1-64 bytes of [A-Za-z0-9_-]. */
+    const char *origin_id;
+    /* 1: it may have been sent before (the runtime stopped, or the service went offline, before
+     * its fate was known): send it again under the same origin_id; the receiver deduplicates. */
+    int resend;
+    int64_t time_unix_ms; /* when the user sent it (a resend: the first time) */
+} msgr_outgoing_message;
 
 /* The contact service capability. The table is copied at registration (struct_size bytes). */
 typedef struct msgr_contact_service {
@@ -277,6 +301,20 @@ typedef struct msgr_contact_service {
      * owner thread. A failed result disables the add-in, as for every call. */
     msgr_hresult (*send_page)(void *state, uint64_t message_id, const char *to, const char *text,
                               size_t text_size);
+    /* ---- ABI 1.4; each optional (NULL, or a table from an older add-in: not supported) ---- */
+    /* Takes a message for delivery, as send_message, with its origin id and whether it is a
+     * resend. When set, the runtime calls it instead of send_message. */
+    msgr_hresult (*send_message_ex)(void *state, const msgr_outgoing_message *message);
+    /* The user's chat state in the conversation with `to` changed (XEP-0085). */
+    msgr_hresult (*send_chat_state)(void *state, const char *to, msgr_chat_state chat_state);
+    /* The user saw the contact's messages up to the one the service gave receipt_id in
+     * msgr_host_post_message_ex (XEP-0333 displayed). Once per id. */
+    msgr_hresult (*send_displayed)(void *state, const char *to, const char *receipt_id);
+    /* Fetch up to max (1..500) messages with `peer` older than the one with archive_id (""
+     * when none is stored: the newest). Return at once; post them with MSGR_INCOMING_OLDER,
+     * newest first, then msgr_host_post_history_end_fn. Only with MSGR_SERVICE_HAS_ARCHIVE. */
+    msgr_hresult (*fetch_older)(void *state, const char *peer, const char *archive_id,
+                                uint32_t max);
 } msgr_contact_service;
 
 /* Registers a contact service (an add-in may register several, with different ids).
@@ -322,6 +360,62 @@ typedef msgr_hresult (*msgr_host_post_message_fn)(msgr_host_ctx *ctx, const char
  * signature as msgr_host_post_message_fn.) */
 #define MSGR_HOST_POST_PAGE "msgr_host_post_page"
 typedef msgr_host_post_message_fn msgr_host_post_page_fn;
+
+/* ---- What a service reports about conversations (ABI 1.4) -------------------------------- */
+
+/* A message in a conversation, with what the network said about it. Borrowed for the call. */
+typedef struct msgr_incoming_message {
+    uint32_t struct_size; /* sizeof(msgr_incoming_message) the add-in was built with */
+    const char *service;
+    uint64_t session;
+    /* The contact the conversation is with: the sender, or for MSGR_INCOMING_FROM_ME the
+     * recipient. */
+    const char *peer;
+    const char *text; /* UTF-8 (invalid sequences are replaced), at most 1 MiB */
+    size_t text_size;
+    uint32_t flags;       /* MSGR_INCOMING_* */
+    int64_t time_unix_ms; /* when it was sent (XEP-0203 delay); 0: now */
+    /* The sender's id for it (XEP-0359 origin-id, else the stanza's id); NULL or "" when none.
+     * A message whose origin_id or archive_id the conversation already holds is dropped (MAM,
+     * carbons and offline storage never show a message twice). At most 256 bytes each. */
+    const char *origin_id;
+    /* The user's server's id for it (XEP-0359 stanza-id, MAM's archive id); NULL or "": none.
+     * fetch_older names the oldest stored message by it. */
+    const char *archive_id;
+    /* What send_displayed should name when the user has seen it (XMPP: the stanza's id);
+     * NULL or "": the service takes no read markers for it. */
+    const char *receipt_id;
+} msgr_incoming_message;
+#define MSGR_INCOMING_PAGE 0x1u /* a page, as msgr_host_post_page */
+#define MSGR_INCOMING_FROM_ME                                                                  \
+    0x2u                            /* the user sent it, from another device (a carbon) or the \
+                                       archive: an outgoing entry, MSGR_MESSAGE_OTHER_DEVICE */
+#define MSGR_INCOMING_ARCHIVED 0x4u /* from the archive or offline storage, not live */
+#define MSGR_INCOMING_OLDER 0x8u    /* an answer to fetch_older: goes in front of the history */
+
+/* Reports a message (as msgr_host_post_message, with more). E_INVALIDARG for a bad struct
+ * (struct_size below the first version's, NULL peer or text, an id too long). */
+#define MSGR_HOST_POST_MESSAGE_EX "msgr_host_post_message_ex"
+typedef msgr_hresult (*msgr_host_post_message_ex_fn)(msgr_host_ctx *ctx,
+                                                     const msgr_incoming_message *message);
+/* The contact's client received (MSGR_DELIVERY_DELIVERED: XEP-0184) or displayed
+ * (MSGR_DELIVERY_READ: XEP-0333; it covers every earlier message to them) the message the
+ * runtime gave origin_id. E_INVALIDARG for another state. */
+#define MSGR_HOST_POST_RECEIPT "msgr_host_post_receipt"
+typedef msgr_hresult (*msgr_host_post_receipt_fn)(msgr_host_ctx *ctx, const char *service,
+                                                  uint64_t session, const char *peer,
+                                                  const char *origin_id, msgr_delivery_state state);
+/* The contact's chat state changed (XEP-0085): MSGR_EVENT_TYPING. */
+#define MSGR_HOST_POST_CHAT_STATE "msgr_host_post_chat_state"
+typedef msgr_hresult (*msgr_host_post_chat_state_fn)(msgr_host_ctx *ctx, const char *service,
+                                                     uint64_t session, const char *peer,
+                                                     msgr_chat_state chat_state);
+/* The answer to fetch_older(peer) is complete (its messages were posted before this);
+ * complete = 1 when the archive holds nothing older. MSGR_EVENT_HISTORY_PREPENDED. */
+#define MSGR_HOST_POST_HISTORY_END "msgr_host_post_history_end"
+typedef msgr_hresult (*msgr_host_post_history_end_fn)(msgr_host_ctx *ctx, const char *service,
+                                                      uint64_t session, const char *peer,
+                                                      int complete);
 
 /* An event callback: the event is borrowed for the call (msgr.h's msgr_event; read only the
  * fields within its struct_size). Runs on the runtime's owner thread, inside msgr_runtime_tick.

@@ -323,8 +323,13 @@ typedef enum msgr_message_direction {
 typedef enum msgr_delivery_state {
     MSGR_DELIVERY_NONE = 0,    /* incoming messages */
     MSGR_DELIVERY_PENDING = 1, /* handed to the service or gateway, no answer yet */
-    MSGR_DELIVERY_SENT = 2,
-    MSGR_DELIVERY_FAILED = 3
+    MSGR_DELIVERY_SENT = 2,    /* the service took it (XMPP: the server acknowledged it) */
+    MSGR_DELIVERY_FAILED = 3,  /* it will not be delivered: delivery_result and delivery_reason */
+    /* 0.2. A caller whose msgr_message.struct_size does not cover stored_id (built before these
+     * were added) is told MSGR_DELIVERY_SENT for both, so it never meets a value it does not know.
+     * A state only moves forward: PENDING -> SENT -> DELIVERED -> READ, or to FAILED. */
+    MSGR_DELIVERY_DELIVERED = 4, /* the contact's client received it (XMPP: a XEP-0184 receipt) */
+    MSGR_DELIVERY_READ = 5       /* the contact saw it (XMPP: a XEP-0333 displayed marker) */
 } msgr_delivery_state;
 typedef struct msgr_message {
     uint32_t struct_size; /* set by the caller to sizeof(msgr_message); kept as set */
@@ -340,12 +345,82 @@ typedef struct msgr_message {
      * words a user can read ("the paging add-in \"paging\" crashed: killed by signal 11
      * (SIGSEGV)"); "" when it did not fail or no reason is known. Valid as text is. */
     const char *delivery_reason;
+    /* 0.2 (read it only when the struct_size you passed covers it): the message's id in the
+     * history store, unique within the account and stable across restarts (what a search
+     * result names); 0 while history is off ([history] enabled = false). */
+    int64_t stored_id;
 } msgr_message;
 /* A page rather than a chat line: every message of a page window, and a page that arrived from a
  * contact (a client of theirs paged this user; it is shown in the conversation window). */
 #define MSGR_MESSAGE_PAGE 0x1u
+/* 0.2: an incoming message the user has seen (the overlay showed it: msgr_ui_history_seen). */
+#define MSGR_MESSAGE_SEEN 0x2u
+/* 0.2: an outgoing message the user sent from another device or client of theirs (XMPP carbons,
+ * or the archive); it was never handed to a service by this runtime. */
+#define MSGR_MESSAGE_OTHER_DEVICE 0x4u
+/* 0.2: it came from the service's archive or offline storage (XMPP MAM), not live. */
+#define MSGR_MESSAGE_ARCHIVED 0x8u
+/* The conversation's history (IMessengerConversationWnd::History), oldest first: the whole
+ * stored conversation with the window's contact (history.enabled, the default), not only what
+ * this window saw. The window keeps the most recent part in memory (history.memory_messages);
+ * an older entry is read from the store when asked for. An entry's index is stable until
+ * older entries are added in front of it (an archive page the service fetched: see
+ * MSGR_EVENT_HISTORY_PREPENDED) or the conversation is forgotten. */
 MSGR_API msgr_hresult msgr_window_history_count(msgr_window *w, size_t *out);
 MSGR_API msgr_hresult msgr_window_history_get(msgr_window *w, size_t index, msgr_message *out);
+/* Asks the contact's service for older messages than the oldest stored (XMPP: a MAM page
+ * before it). S_OK when asked: they arrive later, raised as MSGR_EVENT_HISTORY_PREPENDED;
+ * S_FALSE when there is nothing older to fetch (the archive's start was reached, or the service
+ * keeps no archive). The overlay calls it when the user scrolls to the top. */
+MSGR_API msgr_hresult msgr_window_fetch_older(msgr_window *w);
+
+/* ---- History: search and forgetting (history.enabled) -------------------------------------
+ *
+ * The signed-in account's history lives in one SQLite database per account
+ * ($XDG_DATA_HOME/msgr/history/, mode 0600; history.path to move it). A search runs on the
+ * store's own thread, never on the caller's: msgr_history_search starts it and returns at once,
+ * and MSGR_EVENT_SEARCH_DONE (index: the search id; hr) says when its results can be read. */
+
+/* One search hit. Set struct_size to sizeof(msgr_search_result) (msgr.h, "struct_size"). */
+typedef struct msgr_search_result {
+    uint32_t struct_size;
+    msgr_contact *contact; /* borrowed: valid until the search is released */
+    msgr_window_kind kind; /* the conversation's kind: a chat or a page conversation */
+    msgr_message_direction direction;
+    int64_t stored_id;    /* as msgr_message.stored_id */
+    int64_t time_unix_ms; /* when it was sent or received */
+    const char *text;     /* the whole message; valid until the search is released */
+    size_t text_size;
+    /* the message's text around the match, with the matched words between "\x02" and "\x03"
+     * (STX/ETX: never in a chat line, so a drawing layer can highlight them); valid as text */
+    const char *snippet;
+    size_t snippet_size;
+} msgr_search_result;
+/* Starts a full-text search of the account's history (every conversation). query: words, all
+ * of which must occur (prefix matching for the last: "hel" finds "hello"; case- and
+ * accent-insensitive); at most max_results hits (1..1000), newest first. E_INVALIDARG for an
+ * empty or invalid query; MSGR_E_NOT_LOGGED_ON when not signed in; E_FAIL (with the reason)
+ * when history is off. *out_search: the search's id (never 0), for the calls below. */
+MSGR_API msgr_hresult msgr_history_search(msgr_runtime *rt, const char *query, size_t max_results,
+                                          uint64_t *out_search);
+/* After MSGR_EVENT_SEARCH_DONE: how many hits, and one of them. Before it: MSGR_E_BUSY. */
+MSGR_API msgr_hresult msgr_search_result_count(msgr_runtime *rt, uint64_t search, size_t *out);
+MSGR_API msgr_hresult msgr_search_result_get(msgr_runtime *rt, uint64_t search, size_t index,
+                                             msgr_search_result *out);
+/* Opens the conversation of hit `index` scrolled to that message: the window as InstantMessage
+ * (or Page, for a page conversation) gives it, with the same results, and the drawing layer is
+ * told the entry to show (msgr_ui_window_info.scroll_serial / scroll_index). */
+MSGR_API msgr_hresult msgr_search_open(msgr_runtime *rt, uint64_t search, size_t index,
+                                       msgr_window **out);
+/* Gives back a search's results (a search still running is cancelled). */
+MSGR_API msgr_hresult msgr_search_release(msgr_runtime *rt, uint64_t search);
+/* Forgets every stored message with this contact (chat and pages): from the store, from every
+ * open window's history (history_serial is raised), and from search results not yet read.
+ * Signed in; S_OK. */
+MSGR_API msgr_hresult msgr_history_forget_contact(msgr_contact *c);
+/* Forgets the whole history of the signed-in account, as msgr_history_forget_contact for every
+ * contact. */
+MSGR_API msgr_hresult msgr_history_forget_all(msgr_runtime *rt);
 
 MSGR_API void msgr_window_add_ref(msgr_window *w);
 MSGR_API void msgr_window_release(msgr_window *w);
@@ -361,14 +436,34 @@ typedef enum msgr_event_type {
     MSGR_EVENT_CONTACT_LIST_REMOVE = 6,   /* hr, contact */
     MSGR_EVENT_IM_WINDOW_CREATED = 7,     /* window (conversation or page) */
     MSGR_EVENT_IM_WINDOW_DESTROYED = 8,   /* window */
-    MSGR_EVENT_MESSAGE_RECEIVED = 9,      /* window, contact, text */
-    MSGR_EVENT_DELIVERY_CHANGE = 10,      /* window, hr, index (of the history entry) */
-    MSGR_EVENT_APP_SHUTDOWN = 11,         /* raised by msgr_runtime_destroy */
+    MSGR_EVENT_MESSAGE_RECEIVED = 9,      /* window, contact, text, index (of the history entry) */
+    /* window, hr, index (of the history entry); status (0.2): the new msgr_delivery_state */
+    MSGR_EVENT_DELIVERY_CHANGE = 10,
+    MSGR_EVENT_APP_SHUTDOWN = 11, /* raised by msgr_runtime_destroy */
     /* An add-in was refused, disabled, loaded or unloaded (msgr/addin.h). index: the add-in's
      * index for msgr_addin_get_info; hr: the result behind a refusal; text: "name: reason". */
     MSGR_EVENT_ADDIN_STATE_CHANGE = 12,
-    MSGR_EVENT_TYPE_COUNT_ = 13
+    /* 0.2. A contact's chat state changed (typing): contact, window (their conversation window,
+     * or NULL when none is open), status: the msgr_chat_state. */
+    MSGR_EVENT_TYPING = 13,
+    /* 0.2. A search finished: index: the search id; hr: S_OK, or why it failed. */
+    MSGR_EVENT_SEARCH_DONE = 14,
+    /* 0.2. Older messages were added in front of a window's history (msgr_window_fetch_older
+     * answered): window, index: how many (every index the window had moved up by that many);
+     * hr: S_FALSE when the archive's start was reached with this page. */
+    MSGR_EVENT_HISTORY_PREPENDED = 15,
+    MSGR_EVENT_TYPE_COUNT_ = 16
 } msgr_event_type;
+
+/* A contact's (or the user's own) chat state, as XEP-0085 names them. */
+typedef enum msgr_chat_state {
+    MSGR_CHAT_STATE_NONE = 0,      /* not known */
+    MSGR_CHAT_STATE_ACTIVE = 1,    /* paying attention to the conversation */
+    MSGR_CHAT_STATE_COMPOSING = 2, /* typing */
+    MSGR_CHAT_STATE_PAUSED = 3,    /* was typing, stopped for a while */
+    MSGR_CHAT_STATE_INACTIVE = 4,  /* not paying attention */
+    MSGR_CHAT_STATE_GONE = 5       /* left the conversation */
+} msgr_chat_state;
 
 /* The name of an event type ("MSGR_EVENT_SIGNIN"). Never NULL. */
 MSGR_API const char *msgr_event_type_name(msgr_event_type type);

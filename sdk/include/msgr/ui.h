@@ -55,7 +55,28 @@ typedef struct msgr_ui_window_info {
     /* Raised each time the history gains an entry or an entry's delivery state changes. */
     uint64_t history_serial;
     size_t history_count;
+    /* 0.2 (read them only when the struct_size you passed covers them) */
+    /* Raised each time something asked for the window to show one entry (a search result
+     * opened, msgr_search_open): when it changed, scroll to history entry scroll_index. */
+    uint64_t scroll_serial;
+    size_t scroll_index;
+    /* The contact's chat state in this conversation (typing: MSGR_CHAT_STATE_COMPOSING) and the
+     * count of the history's incoming entries the user has not seen yet. */
+    msgr_chat_state peer_chat_state;
+    size_t unseen_count;
 } msgr_ui_window_info;
+
+/* 0.2. The user has seen the window's history up to entry last_index (the overlay drew it while
+ * the window was visible): every incoming entry up to it gains MSGR_MESSAGE_SEEN, and the
+ * contact's service is told they were read (XMPP: a XEP-0333 displayed marker for the last of
+ * them), once. Only the overlay calls it, on what the player really saw: an add-in cannot mark
+ * messages read. E_INVALIDARG past the end; E_FAIL on a closed window. */
+MSGR_API msgr_hresult msgr_ui_history_seen(msgr_window *w, size_t last_index);
+/* 0.2. The user's own chat state in the window (the overlay: COMPOSING while they type in its
+ * input, PAUSED when they stopped a while, ACTIVE after a send or on focus, INACTIVE when the
+ * overlay closes, GONE when the window closes); the contact's service is told when it changed.
+ * E_INVALIDARG for a value that is not a msgr_chat_state; E_FAIL on a closed window. */
+MSGR_API msgr_hresult msgr_ui_set_chat_state(msgr_window *w, msgr_chat_state state);
 
 /* The number of open windows (conversation and page). */
 MSGR_API msgr_hresult msgr_ui_window_count(msgr_runtime *rt, size_t *out);
