@@ -816,7 +816,8 @@ msgr_hresult msgr_search_result_get(msgr_runtime *rt, uint64_t search, size_t in
         msgr_search_result full{};
         full.struct_size = sizeof full;
         msgr_hresult hr = r.search_get(search, index, full);
-        if (MSGR_SUCCEEDED(hr)) hr = fill_struct(out, full, sizeof(msgr_search_result), "msgr_search_result");
+        if (MSGR_SUCCEEDED(hr))
+            hr = fill_struct(out, full, sizeof(msgr_search_result), "msgr_search_result");
         if (MSGR_FAILED(hr)) clear_struct(out);
         return hr;
     });
@@ -838,9 +839,8 @@ msgr_hresult msgr_search_release(msgr_runtime *rt, uint64_t search) {
 }
 
 msgr_hresult msgr_history_forget_contact(msgr_contact *c) {
-    return with_contact(c, [&](msgr_contact &contact, Runtime &r) {
-        return r.forget_contact(contact);
-    });
+    return with_contact(
+        c, [&](msgr_contact &contact, Runtime &r) { return r.forget_contact(contact); });
 }
 
 msgr_hresult msgr_history_forget_all(msgr_runtime *rt) {
@@ -885,9 +885,8 @@ msgr_hresult msgr_ui_send(msgr_window *w, const char *text, size_t *out_index) {
 msgr_hresult msgr_ui_history_seen(msgr_window *w, size_t last_index) {
     if (msgr::core::addin_code_running())
         return refuse_addin_code("msgr_ui_history_seen", "only the user reads");
-    return with_open_window(w, [&](msgr_window &win, Runtime &r) {
-        return r.history_seen(win, last_index);
-    });
+    return with_open_window(
+        w, [&](msgr_window &win, Runtime &r) { return r.history_seen(win, last_index); });
 }
 
 msgr_hresult msgr_ui_set_chat_state(msgr_window *w, msgr_chat_state state) {

@@ -588,8 +588,8 @@ msgr_hresult Runtime::send(msgr_window &w, const char *text, std::size_t *out_in
         // Not lost: the message stays in the history, marked as failed, and the caller is told.
         in_flight_.erase(id);
         const std::string why = last_error();  // what the failing call said
-        change_delivery(w.contact, w.kind, WindowRef(&w), seq, stored_id, id,
-                        MSGR_DELIVERY_FAILED, hr, why);
+        change_delivery(w.contact, w.kind, WindowRef(&w), seq, stored_id, id, MSGR_DELIVERY_FAILED,
+                        hr, why);
         (void)fail(hr, why);
         return hr;
     }

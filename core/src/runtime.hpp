@@ -62,6 +62,8 @@ class Runtime {
     msgr_hresult set_my_status(std::int32_t status);
     std::int32_t my_status() const noexcept { return my_status_; }
     bool signed_in() const noexcept { return state_ == State::online; }
+    // The current sign-in's serial: what a provider's reports carry (tests push reports with it).
+    std::uint64_t session() const noexcept { return session_; }
     const std::string &my_signin_name() const noexcept { return my_name_; }
     const std::string &primary_service_id() const noexcept { return config_.primary_service; }
 
@@ -103,7 +105,9 @@ class Runtime {
     msgr_hresult forget_all();
     // The signed-in account's store: null while history is off, not signed in, or it failed to
     // open (store_failure says why). For tests and benchmarks.
-    history::Store *store() noexcept { return store_state_ == StoreState::open ? store_.get() : nullptr; }
+    history::Store *store() noexcept {
+        return store_state_ == StoreState::open ? store_.get() : nullptr;
+    }
     const std::string &store_failure() const noexcept { return store_why_; }
 
     // ---- the drawing layer's view of the windows (ui.h; runtime_ui.cpp) ----

@@ -47,13 +47,15 @@ int rank(msgr_delivery_state s) {
 // PENDING -> SENT -> DELIVERED -> READ, or (from PENDING or SENT) FAILED; never back.
 bool moves_forward(msgr_delivery_state from, msgr_delivery_state to) {
     if (from == MSGR_DELIVERY_FAILED || from == MSGR_DELIVERY_READ) return false;
-    if (to == MSGR_DELIVERY_FAILED) return from == MSGR_DELIVERY_PENDING || from == MSGR_DELIVERY_SENT;
+    if (to == MSGR_DELIVERY_FAILED)
+        return from == MSGR_DELIVERY_PENDING || from == MSGR_DELIVERY_SENT;
     return rank(to) > rank(from);
 }
 
 msgr_window::Entry entry_of(history::Record &&r) {
-    msgr_window::Entry e{r.direction,      r.delivery,        r.delivery_result, 0,
-                         r.time_unix_ms,   std::move(r.text), r.flags,           std::move(r.delivery_reason)};
+    msgr_window::Entry e{
+        r.direction,    r.delivery,        r.delivery_result, 0,
+        r.time_unix_ms, std::move(r.text), r.flags,           std::move(r.delivery_reason)};
     e.seq = r.seq;
     e.stored_id = r.id;
     e.origin_id = std::move(r.origin_id);
@@ -161,8 +163,8 @@ void Runtime::store_opened(msgr_hresult hr, std::string why) {
         inbox_.push(StoreReport{std::move(r)});
     if (MSGR_FAILED(hr)) {
         store_state_ = StoreState::failed;
-        store_why_ = "the history store could not be opened (" + std::string(msgr_hresult_name(hr)) +
-                     "): " + why;
+        store_why_ = "the history store could not be opened (" +
+                     std::string(msgr_hresult_name(hr)) + "): " + why;
         log(MSGR_LOG_ERROR, store_why_ + "; this session's history stays in memory");
     } else {
         store_state_ = StoreState::open;
@@ -184,8 +186,8 @@ void Runtime::recover_unfinished() {
     if (store() == nullptr) return;
     std::vector<history::Unfinished> list;
     if (MSGR_FAILED(store_->unfinished(list))) {
-        log(MSGR_LOG_ERROR, std::string("the history's unfinished messages could not be read: ") +
-                                last_error());
+        log(MSGR_LOG_ERROR,
+            std::string("the history's unfinished messages could not be read: ") + last_error());
         return;
     }
     for (auto &u : list) {
@@ -250,9 +252,10 @@ void Runtime::load_history(msgr_window &w) {
                                static_cast<std::size_t>(std::max<std::int64_t>(span.count, 0))}));
     if (n == 0) return;
     std::vector<history::Record> records;
-    if (MSGR_FAILED(store_->read(w.conversation, w.end_seq - n, static_cast<std::size_t>(n), records))) {
-        log(MSGR_LOG_ERROR, "the history of " + w.contact->signin + " could not be read: " +
-                                last_error());
+    if (MSGR_FAILED(
+            store_->read(w.conversation, w.end_seq - n, static_cast<std::size_t>(n), records))) {
+        log(MSGR_LOG_ERROR,
+            "the history of " + w.contact->signin + " could not be read: " + last_error());
         return;
     }
     for (auto &r : records) {
@@ -353,10 +356,10 @@ void Runtime::change_delivery(const ContactRef &contact, msgr_window_kind kind,
                               std::uint64_t message_id, msgr_delivery_state state, msgr_hresult hr,
                               const std::string &reason) {
     const WindowRef open = contact != nullptr ? find_window(kind, *contact) : nullptr;
-    msgr_window::Entry *in_from = from != nullptr ? entry_at_seq(*from, seq, stored_id, message_id) : nullptr;
-    msgr_window::Entry *in_open = open != nullptr && open != from
-                                      ? entry_at_seq(*open, seq, stored_id, message_id)
-                                      : nullptr;
+    msgr_window::Entry *in_from =
+        from != nullptr ? entry_at_seq(*from, seq, stored_id, message_id) : nullptr;
+    msgr_window::Entry *in_open =
+        open != nullptr && open != from ? entry_at_seq(*open, seq, stored_id, message_id) : nullptr;
     // The state it is in: from memory, else what the store says. Without either (history off
     // and its window gone) there is nothing left to change.
     std::optional<msgr_delivery_state> current;
@@ -373,7 +376,8 @@ void Runtime::change_delivery(const ContactRef &contact, msgr_window_kind kind,
     if (current && !moves_forward(*current, state)) return;
     if (stored_id != 0 && store() != nullptr) {
         if (MSGR_FAILED(store_->set_delivery(stored_id, state, hr, reason))) {
-            log(MSGR_LOG_ERROR, std::string("a delivery state could not be stored: ") + last_error());
+            log(MSGR_LOG_ERROR,
+                std::string("a delivery state could not be stored: ") + last_error());
         }
     }
     for (auto *e : {in_from, in_open}) {
@@ -385,10 +389,10 @@ void Runtime::change_delivery(const ContactRef &contact, msgr_window_kind kind,
     if (in_from != nullptr) ++from->history_serial;
     if (in_open != nullptr) ++open->history_serial;
     const WindowRef &to = from != nullptr ? from : open;
-    const std::size_t index = to != nullptr && seq >= to->first_seq
-                                  ? static_cast<std::size_t>(seq - to->first_seq)
-                                  : 0;
-    raise({MSGR_EVENT_DELIVERY_CHANGE, hr, static_cast<std::int32_t>(state), contact, to, {}, index});
+    const std::size_t index =
+        to != nullptr && seq >= to->first_seq ? static_cast<std::size_t>(seq - to->first_seq) : 0;
+    raise(
+        {MSGR_EVENT_DELIVERY_CHANGE, hr, static_cast<std::int32_t>(state), contact, to, {}, index});
 }
 
 // ---- what services report ---------------------------------------------------------------------
@@ -398,7 +402,8 @@ void Runtime::receive(Service &service, MessageArrived &m) {
     ContactRef c = contact_for(service, m.from);
     if (state_ != State::online) return;  // the service failed describing it
     WindowRef w = find_window(MSGR_WINDOW_CONVERSATION, *c);
-    const std::int64_t cid = w != nullptr ? w->conversation : conversation_of(*c, MSGR_WINDOW_CONVERSATION);
+    const std::int64_t cid =
+        w != nullptr ? w->conversation : conversation_of(*c, MSGR_WINDOW_CONVERSATION);
     // The same message twice (a resend after a reconnect, the archive and carbons): once.
     if (cid != 0) {
         if (store_->holds(cid, m.origin_id, m.archive_id)) return;
@@ -439,8 +444,8 @@ void Runtime::receive(Service &service, MessageArrived &m) {
         // own (HISTORY_PREPENDED comes with its HistoryEnd).
         if (cid != 0) {
             if (MSGR_FAILED(store_->prepend(cid, r))) {
-                log(MSGR_LOG_ERROR, std::string("an archived message could not be stored: ") +
-                                        last_error());
+                log(MSGR_LOG_ERROR,
+                    std::string("an archived message could not be stored: ") + last_error());
                 return;
             }
             if (w != nullptr) w->first_seq = store_->span(cid).first_seq;
@@ -488,7 +493,8 @@ void Runtime::receipt(Service &service, const ReceiptArrived &m) {
     std::int64_t seq = 0;
     std::int64_t stored_id = 0;
     std::uint64_t message_id = 0;
-    const std::int64_t cid = w != nullptr ? w->conversation : conversation_of(*c, MSGR_WINDOW_CONVERSATION);
+    const std::int64_t cid =
+        w != nullptr ? w->conversation : conversation_of(*c, MSGR_WINDOW_CONVERSATION);
     if (cid != 0) {
         const std::optional<history::Record> r = store_->outgoing_by_origin(cid, m.origin_id);
         if (!r) return;
@@ -548,7 +554,12 @@ void Runtime::history_end(Service &service, const HistoryEnd &m) {
     const std::uint64_t n = w->prepended;
     w->prepended = 0;
     w->archive_start = m.complete;
-    raise({MSGR_EVENT_HISTORY_PREPENDED, m.complete ? MSGR_S_FALSE : MSGR_S_OK, 0, c, w, {},
+    raise({MSGR_EVENT_HISTORY_PREPENDED,
+           m.complete ? MSGR_S_FALSE : MSGR_S_OK,
+           0,
+           c,
+           w,
+           {},
            static_cast<std::size_t>(n)});
 }
 
@@ -633,20 +644,21 @@ msgr_hresult Runtime::search(const char *query, std::size_t max_results, std::ui
     if (state_ != State::online) return fail(MSGR_E_NOT_LOGGED_ON, "not signed in");
     if (store() == nullptr) return fail(MSGR_E_FAIL, "no history to search: " + store_why_);
     auto id = std::make_shared<std::uint64_t>(0);
-    *id = store_->search(q, max_results, [this, id](msgr_hresult hr, std::vector<history::Hit> hits) {
-        auto it = searches_.find(*id);
-        if (it == searches_.end()) return;  // released meanwhile
-        Search &s = it->second;
-        s.done = true;
-        s.hr = hr;
-        s.hits = std::move(hits);
-        for (const auto &h : s.hits) {
-            Service *service = find_service(h.conversation.service);
-            s.contacts.push_back(service != nullptr ? contact_for(*service, h.conversation.peer)
-                                                    : nullptr);
-        }
-        raise({MSGR_EVENT_SEARCH_DONE, hr, 0, {}, {}, {}, static_cast<std::size_t>(*id)});
-    });
+    *id =
+        store_->search(q, max_results, [this, id](msgr_hresult hr, std::vector<history::Hit> hits) {
+            auto it = searches_.find(*id);
+            if (it == searches_.end()) return;  // released meanwhile
+            Search &s = it->second;
+            s.done = true;
+            s.hr = hr;
+            s.hits = std::move(hits);
+            for (const auto &h : s.hits) {
+                Service *service = find_service(h.conversation.service);
+                s.contacts.push_back(service != nullptr ? contact_for(*service, h.conversation.peer)
+                                                        : nullptr);
+            }
+            raise({MSGR_EVENT_SEARCH_DONE, hr, 0, {}, {}, {}, static_cast<std::size_t>(*id)});
+        });
     searches_.emplace(*id, Search{});
     out = *id;
     return MSGR_S_OK;
@@ -701,7 +713,8 @@ msgr_hresult Runtime::search_open(std::uint64_t search, std::size_t index, Windo
     msgr_variant v{};
     v.vt = MSGR_VT_DISPATCH;
     v.contact = c.get();
-    hr = s.hits[index].conversation.kind == MSGR_WINDOW_PAGE ? page(v, out) : instant_message(v, out);
+    hr = s.hits[index].conversation.kind == MSGR_WINDOW_PAGE ? page(v, out)
+                                                             : instant_message(v, out);
     if (MSGR_FAILED(hr)) return hr;
     out->scroll_index = seq >= out->first_seq ? static_cast<std::size_t>(seq - out->first_seq) : 0;
     ++out->scroll_serial;
