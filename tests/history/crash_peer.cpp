@@ -49,8 +49,9 @@ void write_line(const std::string &line) {
 
 int main(int argc, char **argv) {
     if (argc != 6) {
-        std::fprintf(stderr, "usage: crash_peer <config|-> <signin> <contact> send <prefix> | "
-                             "crash_peer <config|-> <signin> <contact> settle -\n");
+        std::fprintf(stderr,
+                     "usage: crash_peer <config|-> <signin> <contact> send <prefix> | "
+                     "crash_peer <config|-> <signin> <contact> settle -\n");
         return 2;
     }
     const char *config = std::strcmp(argv[1], "-") == 0 ? nullptr : argv[1];
