@@ -607,22 +607,22 @@ msgr_hresult Runtime::tick() {
     run_early_store_reports(false);
     const std::size_t left = inbox_.drain(drained_, config_.max_items_per_tick);
     // The tick's appends are one transaction (one WAL write), committed before any event.
-    const bool batch = store() != nullptr && !drained_.empty();
-    if (batch) {
+    if (store() != nullptr && !drained_.empty()) {
         store_->begin_batch();
+        in_batch_ = true;
     }
     for (auto &item : drained_)
         apply(item);
     drained_.clear();
-    if (batch && store_ != nullptr) {
-        const msgr_hresult bhr = store_->end_batch();
-        if (MSGR_FAILED(bhr)) {
-            log(MSGR_LOG_ERROR, std::string("the history store could not record this tick's "
-                                            "messages: ") +
-                                    last_error());
+    if (in_batch_ && store_ != nullptr) {
+        in_batch_ = false;
+        if (MSGR_FAILED(store_->end_batch())) {
+            log(MSGR_LOG_ERROR,
+                std::string("the history store could not record this tick's messages: ") +
+                    last_error());
         }
     }
-
+    in_batch_ = false;
     // Events that callbacks cause are raised in this same tick, in order.
     while (!events_.empty()) {
         dispatching_.swap(events_);

@@ -262,6 +262,7 @@ class Runtime {
     StoreState store_state_ = StoreState::none;
     std::string store_why_;           // why the store is not there
     bool service_signed_in_ = false;  // the primary's SigninDone came; OnSignin waits for the store
+    bool in_batch_ = false;           // the tick's appends are one store transaction
     std::map<std::uint64_t, Search> searches_;
     std::random_device origin_random_;  // origin ids: 128 random bits each
 

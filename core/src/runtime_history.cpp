@@ -125,6 +125,10 @@ void Runtime::start_store() {
 
 void Runtime::stop_store() {
     if (store_ != nullptr) {
+        // What this tick recorded so far is committed before the store goes (a sign-out or a
+        // lost connection in the middle of a tick).
+        if (in_batch_) (void)store_->end_batch();
+        in_batch_ = false;
         // Its thread may be waiting for room in a full inbox that nobody drains meanwhile.
         inbox_.set_bounded(false);
         store_.reset();  // joins the store's thread: a last checkpoint
@@ -268,9 +272,14 @@ void Runtime::load_history(msgr_window &w) {
 // Adds an entry at the end of the window's memory, which keeps at most memory_messages of them
 // when the store holds the rest (a deque: the front goes without moving the others).
 void Runtime::remember(msgr_window &w, msgr_window::Entry e) {
-    w.end_seq = std::max(w.end_seq, e.seq + 1);
     w.recent.push_back(std::move(e));
-    if (w.conversation == 0) return;
+    if (w.conversation == 0 || store() == nullptr) {
+        w.end_seq = std::max(w.end_seq, w.recent.back().seq + 1);
+        return;
+    }
+    const history::Store::Span span = store_->span(w.conversation);  // cached: no statement
+    w.first_seq = span.first_seq;
+    w.end_seq = span.first_seq + span.count;
     while (w.recent.size() > config_.history.memory_messages)
         w.recent.pop_front();
 }
@@ -406,7 +415,9 @@ void Runtime::receive(Service &service, MessageArrived &m) {
         w != nullptr ? w->conversation : conversation_of(*c, MSGR_WINDOW_CONVERSATION);
     // The same message twice (a resend after a reconnect, the archive and carbons): once.
     if (cid != 0) {
-        if (store_->holds(cid, m.origin_id, m.archive_id)) return;
+        if ((!m.origin_id.empty() || !m.archive_id.empty()) &&
+            store_->holds(cid, m.origin_id, m.archive_id))
+            return;
     } else if (w != nullptr && (!m.origin_id.empty() || !m.archive_id.empty())) {
         std::size_t looked = 0;
         for (auto it = w->recent.rbegin(); it != w->recent.rend() && looked < kMemoryDedupDepth;

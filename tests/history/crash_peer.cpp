@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "msgr/msgr.h"
+#include "msgr/ui.h"
 
 namespace {
 
