@@ -31,14 +31,19 @@ std::string hex(msgr_hresult hr) {
     return buf;
 }
 
-// A runtime whose primary service is the test add-in `name` with the 1.4 functions (`more`:
-// further settings of its table), signed in as me@test.
+// The configuration of a runtime whose primary service is the test add-in `name` with the 1.4
+// functions (`more`: further settings of its table).
+std::string test_service(const std::string &more = "", const std::string &name = "misbehave") {
+    return addin_config({kTestAddins / name},
+                        "[" + name + "]\nservice = true\nconversation = true\n" + more,
+                        "primary_service = \"" + name + "\"");
+}
+
+// A runtime made from `config` whose primary service `id` is under test.
 struct Conversation {
-    explicit Conversation(const std::string &more = "", const std::string &name = "misbehave")
-        : h(addin_config({kTestAddins / name},
-                         "[" + name + "]\nservice = true\nconversation = true\n" + more,
-                         "primary_service = \"" + name + "\"")),
-          id(name) {}
+    explicit Conversation(const std::string &config = test_service(),
+                          const std::string &service_id = "misbehave")
+        : h(config), id(service_id) {}
 
     // Signs in (ticking until online; the session is the one its SigninDone names), then
     // empties the inbox.
@@ -131,7 +136,7 @@ TEST(AddinConversation, SendMessageExCarriesTheOriginIdAndTheReportsArriveWhole)
 }
 
 TEST(AddinConversation, ChatStatesReadMarkersAndOlderHistoryCross) {
-    Conversation c("archive = true\n");
+    Conversation c(test_service("archive = true\n"));
     ASSERT_EQ(c.h.create_hr, MSGR_S_OK) << msgr_last_error();
     c.signin();
     Service &s = c.service();
@@ -198,7 +203,7 @@ TEST(AddinConversation, WithoutAnArchiveFetchOlderIsNotCalled) {
 // back to send_message and answers the rest S_FALSE, though the functions are set beyond the
 // table's struct_size.
 TEST(AddinConversation, ATableOfABI13LoadsUnchanged) {
-    Conversation c("archive = true\n", "v13_table");
+    Conversation c(test_service("archive = true\n", "v13_table"), "v13_table");
     ASSERT_EQ(c.h.create_hr, MSGR_S_OK) << msgr_last_error();
     EXPECT_EQ(c.h.find("v13_table").state, MSGR_ADDIN_LOADED);
     c.signin();
@@ -234,7 +239,7 @@ TEST(AddinConversation, AFailingNewCallDisablesTheAddin) {
                           Case{"archive = true\nthrow = [\"fetch_older\"]\n", "fetch_older threw"},
                           Case{"fail = [\"send_message_ex\"]\n", "send_message_ex returned"}}) {
         SCOPED_TRACE(k.table);
-        Conversation c(k.table);
+        Conversation c(test_service(k.table));
         ASSERT_EQ(c.h.create_hr, MSGR_S_OK) << msgr_last_error();
         c.signin();
         Service &s = c.service();
@@ -259,7 +264,7 @@ TEST(AddinConversation, AFailingNewCallDisablesTheAddin) {
 
 // Every malformed 1.4 report is refused with E_INVALIDARG, and none of them reaches the inbox.
 TEST(AddinConversation, MalformedReportsAreRefusedAndNothingIsPosted) {
-    Conversation c("post_bad = true\n");
+    Conversation c(test_service("post_bad = true\n"));
     ASSERT_EQ(c.h.create_hr, MSGR_S_OK) << msgr_last_error();
     // Its sign-in makes the bad reports, then reports the sign-in: of it, the inbox holds that
     // alone.
@@ -307,4 +312,66 @@ TEST(AddinConversation, MalformedReportsAreRefusedAndNothingIsPosted) {
     // logs a report its own check refuses).
     EXPECT_EQ(c.logs.count("the runtime refused its"), 0u) << c.logs.all();
     EXPECT_EQ(c.h.find("misbehave").state, MSGR_ADDIN_LOADED);
+}
+
+// The loopback service, the embedded default, emulates what a contact's client does with a
+// message sent with its origin id (the contract's "Loopback emulation"): SENT, a DELIVERED
+// receipt, typing, the answer with ids of its own, attention again, then a READ receipt.
+TEST(AddinConversation, TheLoopbackEchoDeliversTypesAnswersAndReads) {
+    Conversation c(addin_config({}), "loopback");
+    ASSERT_EQ(c.h.create_hr, MSGR_S_OK) << msgr_last_error();
+    c.signin();
+    Service &s = c.service();
+    EXPECT_FALSE(s.has_archive());
+    EXPECT_EQ(s.fetch_older("echo@loopback", "", 10), MSGR_S_FALSE);
+    EXPECT_EQ(s.send_chat_state("echo@loopback", MSGR_CHAT_STATE_COMPOSING), MSGR_S_OK);
+    EXPECT_EQ(s.send_displayed("echo@loopback", "echo-x"), MSGR_S_OK);
+    EXPECT_TRUE(c.drain().empty());  // taken: nobody on the loopback network reads them
+
+    Service::Outgoing m;
+    m.message_id = 31;
+    m.to = "Echo@Loopback";  // sign-in names compare case-insensitively
+    m.text = "ping 🏓";
+    m.origin_id = "k3v9q2";
+    ASSERT_EQ(s.send_message_ex(m), MSGR_S_OK) << msgr_last_error();
+    const auto items = c.drain();
+    ASSERT_EQ(items.size(), 6u);
+    const auto *sent = item<DeliveryDone>(items, 0);
+    ASSERT_NE(sent, nullptr);
+    EXPECT_EQ(sent->message_id, 31u);
+    EXPECT_EQ(sent->state, MSGR_DELIVERY_SENT);
+    const auto *delivered = item<ReceiptArrived>(items, 1);
+    ASSERT_NE(delivered, nullptr);
+    EXPECT_EQ(delivered->origin_id, "k3v9q2");
+    EXPECT_EQ(delivered->state, MSGR_DELIVERY_DELIVERED);
+    EXPECT_EQ(delivered->session, c.session());
+    const auto *typing = item<ChatStateChange>(items, 2);
+    ASSERT_NE(typing, nullptr);
+    EXPECT_EQ(typing->state, MSGR_CHAT_STATE_COMPOSING);
+    const auto *answer = item<MessageArrived>(items, 3);
+    ASSERT_NE(answer, nullptr);
+    EXPECT_EQ(answer->from, "Echo@Loopback");
+    EXPECT_EQ(answer->text, "ping 🏓");
+    EXPECT_EQ(answer->origin_id, "echo-k3v9q2");  // a resend's echo is the same message
+    EXPECT_EQ(answer->receipt_id, "echo-k3v9q2");
+    EXPECT_FALSE(answer->from_me || answer->archived || answer->older || answer->page);
+    const auto *active = item<ChatStateChange>(items, 4);
+    ASSERT_NE(active, nullptr);
+    EXPECT_EQ(active->state, MSGR_CHAT_STATE_ACTIVE);
+    const auto *read = item<ReceiptArrived>(items, 5);
+    ASSERT_NE(read, nullptr);
+    EXPECT_EQ(read->origin_id, "k3v9q2");
+    EXPECT_EQ(read->state, MSGR_DELIVERY_READ);
+    for (const std::string *service : {&delivered->service, &typing->service, &answer->service,
+                                       &active->service, &read->service})
+        EXPECT_EQ(*service, "loopback");
+
+    // Anybody else: SENT, and nothing more (nobody answers).
+    m.message_id = 32;
+    m.to = "nobody@loopback";
+    ASSERT_EQ(s.send_message_ex(m), MSGR_S_OK);
+    const auto rest = c.drain();
+    ASSERT_EQ(rest.size(), 1u);
+    ASSERT_NE(item<DeliveryDone>(rest, 0), nullptr);
+    EXPECT_EQ(item<DeliveryDone>(rest, 0)->message_id, 32u);
 }
