@@ -922,9 +922,10 @@ void Overlay::Impl::draw_forget(WindowView &v, const msgr_ui_window_info &info) 
         v.forget_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
     }
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("Forget this conversation");
-    if (asked) ImGui::OpenPopup("forget");
+    static constexpr const char *kForgetTitle = "Forget this conversation?###forget";
+    if (asked) ImGui::OpenPopup(kForgetTitle);  // the same string: the same ID as below
     if (!ImGui::BeginPopupModal(
-            "Forget this conversation?###forget", nullptr,
+            kForgetTitle, nullptr,
             ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings))
         return;
     const char *name = nullptr;

@@ -189,7 +189,9 @@ class [[nodiscard]] Result {
         if (!ok()) detail::throw_error(hr_);
         return value_;
     }
-    T &&value() && {
+    // By value from a temporary Result: `for (auto &x : call().value())` then iterates a value
+    // whose life the loop extends, not a reference into the Result that died.
+    T value() && {
         if (!ok()) detail::throw_error(hr_);
         return std::move(value_);
     }
@@ -205,7 +207,7 @@ class [[nodiscard]] Result {
 
     T &operator*() &noexcept { return value_; }
     const T &operator*() const &noexcept { return value_; }
-    T &&operator*() &&noexcept { return std::move(value_); }
+    T operator*() &&noexcept(std::is_nothrow_move_constructible_v<T>) { return std::move(value_); }
     T *operator->() noexcept { return &value_; }
     const T *operator->() const noexcept { return &value_; }
 
@@ -684,9 +686,9 @@ class Events {
     /// A message arrived in `window` from `from`. The text is valid for the call only; it is every
     /// byte the network sent (its size is the event's text_size: it may hold NULs).
     signal<void(const Window &, const Contact &, std::string_view)> on_message_received;
-    /// The fate of a sent message changed: `index` is its entry in window.history(), whose
-    /// delivery is the new state (PENDING, SENT, DELIVERED, READ or FAILED).
-    signal<void(const Window &, msgr_hresult, std::size_t)> on_delivery_change;
+    /// The fate of a sent message changed: `index` is its entry in window.history(), `state`
+    /// the new one (SENT, DELIVERED, READ or FAILED: only forward), hr why it failed.
+    signal<void(const Window &, msgr_hresult, std::size_t, msgr_delivery_state)> on_delivery_change;
     /// A contact's chat state changed (COMPOSING: typing). The window is their conversation
     /// window, or an empty handle when none is open.
     signal<void(const Contact &, const Window &, msgr_chat_state)> on_typing;
@@ -759,6 +761,16 @@ class Events {
 #endif
     }
 
+    // The state a DELIVERY_CHANGE reports (its status, 0.2); a runtime that leaves status 0
+    // has the entry's current state.
+    static msgr_delivery_state delivery_state(msgr_window *w, std::size_t index,
+                                              std::int32_t status) noexcept {
+        if (status != 0) return static_cast<msgr_delivery_state>(status);
+        msgr_message m{};
+        m.struct_size = sizeof m;
+        return msgr_window_history_get(w, index, &m) == MSGR_S_OK ? m.delivery : MSGR_DELIVERY_NONE;
+    }
+
     void dispatch(const msgr_event &ev) {
         // Fields past the end of an older runtime's msgr_event read as zero.
         const auto has = [&](std::size_t end) { return ev.struct_size >= end; };
@@ -811,7 +823,7 @@ class Events {
                 on_message_received(Window::borrow(w), Contact::borrow(c), text_view);
                 break;
             case MSGR_EVENT_DELIVERY_CHANGE:
-                on_delivery_change(Window::borrow(w), hr, index);
+                on_delivery_change(Window::borrow(w), hr, index, delivery_state(w, index, status));
                 break;
             case MSGR_EVENT_APP_SHUTDOWN:
                 on_app_shutdown();
