@@ -4,7 +4,8 @@
 // configuration file describes (--config: an XMPP account, for instance; --signin fills the
 // sign-in dialog's name).
 //
-// With a display it is interactive: Shift+Tab opens the overlay, Esc quits while it is closed.
+// With a display it is interactive: Shift+Tab opens the overlay, F3 searches the history (which
+// persists across runs), Esc quits while the overlay is closed.
 // Without one (no DISPLAY / WAYLAND_DISPLAY), or with --script, it renders offscreen through
 // SDL's offscreen driver (EGL on Mesa's llvmpipe), plays a scripted session of input events,
 // writes PNG screenshots and a transcript into --out (default ./msgr-demo-out) and exits 0 when
@@ -219,7 +220,8 @@ int main(int argc, char **argv) {
                 "  --script        play a scripted session (always, without a display)\n"
                 "  --peer CONTACT  the script signs in (password: $MSGR_PASSWORD), chats with\n"
                 "                  CONTACT and waits for an answer, instead of the loopback tour\n"
-                "  Shift+Tab opens the overlay; Esc quits while it is closed.\n");
+                "  Shift+Tab opens the overlay; F3 searches the history (kept across runs);\n"
+                "  Esc quits while the overlay is closed.\n");
             return 2;
         }
     }
@@ -298,6 +300,9 @@ int main(int argc, char **argv) {
         input.window = window;
         msgr_window *chat = nullptr;   // the conversation the script opens (a reference)
         msgr_window *pager = nullptr;  // the page window, when a paging add-in is installed
+        // History persists across runs (the history store): what the conversations held when
+        // the script opened them, so that its checks count only this run's messages.
+        std::size_t chat_base = 0, pager_base = 0;
         // Unique per run, so that finding it in the outbox proves this run delivered it.
         const std::string page_text = "Page from the demo, run " + std::to_string(::getpid());
         std::int32_t left_before = 0, top_before = 0;
@@ -327,7 +332,7 @@ int main(int argc, char **argv) {
         auto answered = [&] {
             std::size_t n = 0;
             msgr_window_history_count(chat, &n);
-            for (std::size_t i = 0; i < n; ++i) {
+            for (std::size_t i = chat_base; i < n; ++i) {
                 msgr_message m{};
                 m.struct_size = sizeof m;
                 if (msgr_window_history_get(chat, i, &m) == MSGR_S_OK &&
@@ -369,6 +374,8 @@ int main(int argc, char **argv) {
                               "one window open");
                      chat = info.window;
                      msgr_window_add_ref(chat);
+                     msgr_window_history_count(chat, &chat_base);
+                     tr.line("the conversation holds %zu message(s) from earlier runs", chat_base);
                      tr.line("status line: %s", overlay.status_line());
                  }}};
         };
@@ -480,15 +487,16 @@ int main(int argc, char **argv) {
                          msgr_window_history_count(chat, &n);
                          msgr_message m{};
                          m.struct_size = sizeof m;
-                         const bool ok = n == 2 &&
-                                         msgr_window_history_get(chat, 1, &m) == MSGR_S_OK &&
-                                         m.direction == MSGR_MESSAGE_INCOMING &&
-                                         std::strcmp(m.text, "Hello from the demo!") == 0;
+                         const bool ok =
+                             n == chat_base + 2 &&
+                             msgr_window_history_get(chat, chat_base + 1, &m) == MSGR_S_OK &&
+                             m.direction == MSGR_MESSAGE_INCOMING &&
+                             std::strcmp(m.text, "Hello from the demo!") == 0;
                          tr.check(ok, "the echo's reply is in the history");
                          DrawnRect w, reply;
                          if (overlay.window_rect(chat, w))
                              tr.line("window %.0f %.0f %.0f %.0f", w.x, w.y, w.w, w.h);
-                         if (overlay.drawn_rect(chat, 1, reply))
+                         if (overlay.drawn_rect(chat, chat_base + 1, reply))
                              tr.line("reply %.0f %.0f %.0f %.0f", reply.x, reply.y, reply.w,
                                      reply.h);
                          pending_shot = "03-chat.png";
@@ -503,7 +511,20 @@ int main(int argc, char **argv) {
                      [&] {
                          std::size_t n = 0;
                          msgr_window_history_count(chat, &n);
-                         tr.check(n == 4, "Enter sent the second message and the echo answered");
+                         tr.check(n == chat_base + 4,
+                                  "Enter sent the second message and the echo answered");
+                     }},
+                    {"the echo read it", 2, [] {},
+                     [&] {
+                         const char *mark = overlay.drawn_mark(chat, chat_base + 2);
+                         return mark != nullptr && std::strcmp(mark, "read") == 0;
+                     }},
+                    {"read marks", 1,
+                     [&] {
+                         const char *mark = overlay.drawn_mark(chat, chat_base);
+                         tr.line("the first message's mark: %s", mark != nullptr ? mark : "none");
+                         tr.check(mark != nullptr && std::strcmp(mark, "read") == 0,
+                                  "the overlay shows the echo read the message");
                      }},
                     {"point at Page for mobile@loopback", 2,
                      [&] {
@@ -531,6 +552,7 @@ int main(int argc, char **argv) {
                              info.kind == MSGR_WINDOW_PAGE) {
                              pager = info.window;
                              msgr_window_add_ref(pager);
+                             msgr_window_history_count(pager, &pager_base);
                          }
                          pending_shot = "04-page.png";
                      }},
@@ -562,13 +584,15 @@ int main(int argc, char **argv) {
                          // until the delivery is reported (at most 10 s).
                          for (int i = 0; i < 1000; ++i) {
                              msgr_window_history_count(pager, &n);
-                             if (n == 1 && msgr_window_history_get(pager, 0, &m) == MSGR_S_OK &&
+                             if (n == pager_base + 1 &&
+                                 msgr_window_history_get(pager, pager_base, &m) == MSGR_S_OK &&
                                  m.delivery != MSGR_DELIVERY_PENDING)
                                  break;
                              SDL_Delay(10);
                              msgr_runtime_tick(rt);
                          }
-                         tr.check(n == 1 && msgr_window_history_get(pager, 0, &m) == MSGR_S_OK &&
+                         tr.check(n == pager_base + 1 &&
+                                      msgr_window_history_get(pager, pager_base, &m) == MSGR_S_OK &&
                                       m.delivery == MSGR_DELIVERY_SENT,
                                   "the page was sent from the UI and delivered");
                          std::string outbox;
@@ -627,6 +651,28 @@ int main(int argc, char **argv) {
                               tr.check(!overlay.is_open(), "the overlay is closed");
                               pending_shot = "06-closed.png";
                           }}});
+            // The history is searchable: F3 opens the search window (and the overlay).
+            then(steps, {
+                            {"press F3", 1, [&] { input.key(SDL_SCANCODE_F3, true); }},
+                            {"release F3", 4, [&] { input.key(SDL_SCANCODE_F3, false); }},
+                            {"search for what Enter sent", 1,
+                             [&] {
+                                 tr.check(overlay.is_open(), "F3 opened the overlay");
+                                 input.text("Enter sends");
+                                 input.key(SDL_SCANCODE_RETURN, true);
+                             }},
+                            {"release Enter", 2, [&] { input.key(SDL_SCANCODE_RETURN, false); },
+                             [&] { return overlay.search_hits_shown() > 0; }},
+                            {"the hits", 2,
+                             [&] {
+                                 tr.line("search: %s", overlay.search_status());
+                                 // This run's message and its echo, and those of earlier runs.
+                                 tr.check(overlay.search_hits_shown() >= 2,
+                                          "the search found the message and its echo");
+                                 pending_shot = "07-search.png";
+                             }},
+                        });
+            then(steps, toggle_overlay("close the overlay with Shift+Tab"));
         }
 
         std::size_t next_step = 0;
@@ -674,6 +720,9 @@ int main(int argc, char **argv) {
                 if (ev.type == SDL_KEYDOWN && ev.key.keysym.sym == SDLK_ESCAPE &&
                     !overlay.wants_keyboard())
                     running = false;
+                // F3: search the history (it opens the overlay).
+                if (ev.type == SDL_KEYDOWN && ev.key.keysym.sym == SDLK_F3 && ev.key.repeat == 0)
+                    overlay.show_search();
             }
             msgr_runtime_tick(rt);
             ImGui_ImplOpenGL3_NewFrame();

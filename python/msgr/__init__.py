@@ -39,13 +39,14 @@ Conventions:
 """
 
 from . import _abi
-from ._core import (AddinInfo, Contact, Error, Event, Message, Runtime, Subscription, Window,
-                    event_type_name, failed, hresult_hex, hresult_name, last_error,
-                    set_log_handler, status_name, succeeded, version)
+from ._core import (AddinInfo, Contact, Error, Event, Message, Runtime, Search, SearchHit,
+                    Subscription, Window, event_type_name, failed, hresult_hex, hresult_name,
+                    last_error, set_log_handler, status_name, succeeded, version)
 from . import ui
 
 # Tracebacks and reprs say msgr.Error, msgr.Window, ... (where users meet them), not _core.
-for _cls in (AddinInfo, Contact, Error, Event, Message, Runtime, Subscription, Window):
+for _cls in (AddinInfo, Contact, Error, Event, Message, Runtime, Search, SearchHit, Subscription,
+             Window):
     _cls.__module__ = __name__
 del _cls
 
@@ -58,12 +59,16 @@ for _name, _value in list(_abi.HRESULTS.items()) + list(_abi.STATUSES.items()):
     globals()[_name[len("MSGR_"):]] = _value
 del _name, _value
 
-MESSAGE_PAGE = _abi.MESSAGE_PAGE
-"""Message.flags bit: a page rather than a chat line."""
+# Message.flags bits, named as in msgr.h without the MSGR_ prefix (msgr.MESSAGE_PAGE: a page
+# rather than a chat line; MESSAGE_SEEN, MESSAGE_OTHER_DEVICE, MESSAGE_ARCHIVED).
+for _name, _value in _abi.MESSAGE_FLAGS.items():
+    globals()[_name[len("MSGR_"):]] = _value
+del _name, _value
 
 __all__ = [
-    "AddinInfo", "Contact", "Error", "Event", "Message", "Runtime", "Subscription", "Window",
-    "event_type_name", "failed", "hresult_hex", "hresult_name", "last_error", "library_path",
-    "set_log_handler", "status_name", "succeeded", "ui", "version", "MESSAGE_PAGE"
+    "AddinInfo", "Contact", "Error", "Event", "Message", "Runtime", "Search", "SearchHit",
+    "Subscription", "Window", "event_type_name", "failed", "hresult_hex", "hresult_name",
+    "last_error", "library_path", "set_log_handler", "status_name", "succeeded", "ui", "version"
 ]
-__all__.extend(n[len("MSGR_"):] for n in list(_abi.HRESULTS) + list(_abi.STATUSES))
+__all__.extend(n[len("MSGR_"):] for n in
+               list(_abi.HRESULTS) + list(_abi.STATUSES) + list(_abi.MESSAGE_FLAGS))

@@ -141,10 +141,26 @@ DELIVERY_STATES = {
     1: "MSGR_DELIVERY_PENDING",
     2: "MSGR_DELIVERY_SENT",
     3: "MSGR_DELIVERY_FAILED",
+    4: "MSGR_DELIVERY_DELIVERED",
+    5: "MSGR_DELIVERY_READ",
 }
 MESSAGE_PAGE = 0x1
+MESSAGE_SEEN = 0x2  # 0.2: an incoming message the user has seen
+MESSAGE_OTHER_DEVICE = 0x4  # 0.2: sent by the user from another device or client
+MESSAGE_ARCHIVED = 0x8  # 0.2: from the service's archive (XMPP MAM), not live
+MESSAGE_FLAGS = {"MSGR_MESSAGE_PAGE": MESSAGE_PAGE, "MSGR_MESSAGE_SEEN": MESSAGE_SEEN,
+                 "MSGR_MESSAGE_OTHER_DEVICE": MESSAGE_OTHER_DEVICE,
+                 "MSGR_MESSAGE_ARCHIVED": MESSAGE_ARCHIVED}
+CHAT_STATES = {
+    0: "MSGR_CHAT_STATE_NONE",
+    1: "MSGR_CHAT_STATE_ACTIVE",
+    2: "MSGR_CHAT_STATE_COMPOSING",
+    3: "MSGR_CHAT_STATE_PAUSED",
+    4: "MSGR_CHAT_STATE_INACTIVE",
+    5: "MSGR_CHAT_STATE_GONE",
+}
 
-EVENT_TYPE_COUNT = 13  # MSGR_EVENT_TYPE_COUNT_ of this header; names come from the library
+EVENT_TYPE_COUNT = 16  # MSGR_EVENT_TYPE_COUNT_ of this header; names come from the library
 
 ADDIN_STATES = {
     1: "MSGR_ADDIN_LOADED",
@@ -214,6 +230,7 @@ class msgr_message(ctypes.Structure):
         ("time_unix_ms", ctypes.c_int64),
         ("flags", ctypes.c_uint32),  # added in 0.1: valid when struct_size covers it
         ("delivery_reason", ctypes.c_char_p),  # added in 0.2: why a delivery failed, in words
+        ("stored_id", ctypes.c_int64),  # added in 0.2: the id in the history store (0: none)
     ]
 
 
@@ -256,6 +273,11 @@ class msgr_ui_window_info(ctypes.Structure):
         ("draft_serial", ctypes.c_uint64),
         ("history_serial", ctypes.c_uint64),
         ("history_count", ctypes.c_size_t),
+        # added in 0.2: valid when struct_size covers them
+        ("scroll_serial", ctypes.c_uint64),
+        ("scroll_index", ctypes.c_size_t),
+        ("peer_chat_state", c_enum),
+        ("unseen_count", ctypes.c_size_t),
     ]
 
 
@@ -282,8 +304,24 @@ class msgr_addin_info(ctypes.Structure):
     ]
 
 
+class msgr_search_result(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", ctypes.c_uint32),
+        ("contact", contact_p),  # borrowed until the search is released
+        ("kind", c_enum),
+        ("direction", c_enum),
+        ("stored_id", ctypes.c_int64),
+        ("time_unix_ms", ctypes.c_int64),
+        ("text", ctypes.c_void_p),  # read with text_size
+        ("text_size", ctypes.c_size_t),
+        ("snippet", ctypes.c_void_p),  # read with snippet_size; matches between STX and ETX
+        ("snippet_size", ctypes.c_size_t),
+    ]
+
+
 # The structs this binding mirrors, for the layout test (tests/python/test_abi_layout.py).
-STRUCTS = (msgr_variant, msgr_message, msgr_event, msgr_ui_window_info, msgr_addin_info)
+STRUCTS = (msgr_variant, msgr_message, msgr_event, msgr_ui_window_info, msgr_addin_info,
+           msgr_search_result)
 
 event_fn = ctypes.CFUNCTYPE(None, ctypes.POINTER(msgr_event), ctypes.c_void_p)
 log_fn = ctypes.CFUNCTYPE(None, c_enum, ctypes.c_char_p, ctypes.c_void_p)
@@ -351,7 +389,19 @@ _declare("msgr_window_set_draft", hresult, window_p, ctypes.c_char_p)
 _declare("msgr_window_get_draft", hresult, window_p, _str_out)
 _declare("msgr_window_history_count", hresult, window_p, _P(ctypes.c_size_t))
 _declare("msgr_window_history_get", hresult, window_p, ctypes.c_size_t, _P(msgr_message))
+_declare("msgr_window_fetch_older", hresult, window_p)
 _declare("msgr_window_add_ref", None, window_p)
+
+_declare("msgr_history_search", hresult, runtime_p, ctypes.c_char_p, ctypes.c_size_t,
+         _P(ctypes.c_uint64))
+_declare("msgr_search_result_count", hresult, runtime_p, ctypes.c_uint64, _P(ctypes.c_size_t))
+_declare("msgr_search_result_get", hresult, runtime_p, ctypes.c_uint64, ctypes.c_size_t,
+         _P(msgr_search_result))
+_declare("msgr_search_open", hresult, runtime_p, ctypes.c_uint64, ctypes.c_size_t,
+         _P(window_p))
+_declare("msgr_search_release", hresult, runtime_p, ctypes.c_uint64)
+_declare("msgr_history_forget_contact", hresult, contact_p)
+_declare("msgr_history_forget_all", hresult, runtime_p)
 _declare("msgr_window_release", None, window_p)
 
 _declare("msgr_subscribe", hresult, runtime_p, c_enum, event_fn, ctypes.c_void_p,
@@ -365,6 +415,8 @@ _declare("msgr_ui_window_get", hresult, runtime_p, ctypes.c_size_t, _P(msgr_ui_w
 _declare("msgr_ui_window_moved", hresult, window_p, ctypes.c_int32, ctypes.c_int32,
          ctypes.c_int32, ctypes.c_int32)
 _declare("msgr_ui_window_activated", hresult, window_p)
+_declare("msgr_ui_history_seen", hresult, window_p, ctypes.c_size_t)
+_declare("msgr_ui_set_chat_state", hresult, window_p, c_enum)
 
 _declare("msgr_addin_count", hresult, runtime_p, _P(ctypes.c_size_t))
 _declare("msgr_addin_get_info", hresult, runtime_p, ctypes.c_size_t, _P(msgr_addin_info))

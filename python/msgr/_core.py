@@ -287,14 +287,22 @@ class Contact(_Handle):
         has mobile services)."""
         return bool(_int_out(_abi.msgr_contact_can_page, self._ptr(), ctypes.c_int))
 
+    def forget_history(self):
+        """Forgets every stored message with this contact (chat and pages): from the store and
+        from every open window's history. Signed in."""
+        _check(_abi.msgr_history_forget_contact(self._ptr()))
+
 
 class Message:
     """One entry of a window's history, copied out of the runtime (valid as long as you like).
     direction: "MSGR_MESSAGE_INCOMING" or "MSGR_MESSAGE_OUTGOING"; delivery: "MSGR_DELIVERY_NONE"
-    (incoming), "..._PENDING", "..._SENT" or "..._FAILED"; delivery_result: the result code behind
-    a failure and delivery_reason: why, in words ("" when not known); text: str (may contain NUL
-    characters); time: a UTC datetime (time_unix_ms: the same in milliseconds); flags:
-    MSGR_MESSAGE_* bits (msgr.MESSAGE_PAGE: a page)."""
+    (incoming), "..._PENDING", "..._SENT", "..._DELIVERED", "..._READ" or "..._FAILED" (a state only
+    moves forward); delivery_result: the result code behind a failure and delivery_reason: why,
+    in words ("" when not known); text: str (may contain NUL characters); time: a UTC datetime
+    (time_unix_ms: the same in milliseconds); flags: MSGR_MESSAGE_* bits (msgr.MESSAGE_PAGE: a
+    page; MESSAGE_SEEN: the user saw it; MESSAGE_OTHER_DEVICE: the user sent it from another
+    client; MESSAGE_ARCHIVED: from the service's archive); stored_id: its id in the history
+    store (0 with history off)."""
 
     __slots__ = (
         "direction",
@@ -304,6 +312,7 @@ class Message:
         "text",
         "time_unix_ms",
         "flags",
+        "stored_id",
     )
 
     def __init__(self, m):
@@ -317,6 +326,8 @@ class Message:
         reason_present = m.struct_size >= _abi.field_end(_abi.msgr_message, "delivery_reason")
         reason = m.delivery_reason if reason_present else None
         self.delivery_reason = reason.decode("utf-8", "replace") if reason else ""
+        stored_present = m.struct_size >= _abi.field_end(_abi.msgr_message, "stored_id")
+        self.stored_id = m.stored_id if stored_present else 0
 
     @property
     def time(self):
@@ -399,10 +410,30 @@ class Window(_Handle):
 
     @property
     def history(self):
-        """The conversation's history, oldest first: a list of Message (copies)."""
+        """The conversation's whole stored history, oldest first: a list of Message (copies).
+        For a long conversation read history_count and message(index) instead."""
         return [Message(m) for m in _structs(_abi.msgr_window_history_count,
                                              _abi.msgr_window_history_get, self._ptr(),
                                              _abi.msgr_message)]
+
+    @property
+    def history_count(self):
+        """How many messages the conversation holds (the whole stored conversation)."""
+        return _int_out(_abi.msgr_window_history_count, self._ptr(), ctypes.c_size_t)
+
+    def message(self, index):
+        """History entry `index` (0: the oldest) as a Message; Error MSGR_E_INVALIDARG past the
+        end."""
+        m = _abi.msgr_message()
+        m.struct_size = ctypes.sizeof(m)
+        _check(_abi.msgr_window_history_get(self._ptr(), int(index), ctypes.byref(m)))
+        return Message(m)
+
+    def fetch_older(self):
+        """Asks the contact's service for messages older than the oldest stored: True when asked
+        (MSGR_EVENT_HISTORY_PREPENDED reports them), False (S_FALSE) when there is nothing older
+        to fetch."""
+        return self._call(_abi.msgr_window_fetch_older) == _abi.S_OK
 
 
 # ---- Events ----------------------------------------------------------------------------------
@@ -410,10 +441,13 @@ class Window(_Handle):
 
 class Event:
     """One event, as a callback gets it. type: its name ("MSGR_EVENT_MESSAGE_RECEIVED"; type_id
-    the number); hr: the result it reports (hr_name names it); status: a MISTATUS value; text:
-    str or None; index: the history index (DELIVERY_CHANGE) or the add-in's index
-    (ADDIN_STATE_CHANGE); window, contact: Window / Contact or None, borrowed for the callback
-    (keep() holds one past it). The other fields are plain values, valid as long as you like."""
+    the number); hr: the result it reports (hr_name names it); status: a MISTATUS value, the new
+    delivery state (DELIVERY_CHANGE) or the contact's chat state (TYPING) -- state names the
+    last two; text: str or None; index: the history index (MESSAGE_RECEIVED, DELIVERY_CHANGE),
+    the add-in's index (ADDIN_STATE_CHANGE), the search id (SEARCH_DONE) or how many messages
+    were added in front (HISTORY_PREPENDED); window, contact: Window / Contact or None, borrowed
+    for the callback (keep() holds one past it). The other fields are plain values, valid as
+    long as you like."""
 
     __slots__ = ("type", "type_id", "hr", "status", "text", "index", "window", "contact")
 
@@ -436,6 +470,16 @@ class Event:
     @property
     def hr_name(self):
         return hresult_name(self.hr)
+
+    @property
+    def state(self):
+        """The status as a name: "MSGR_DELIVERY_READ" for DELIVERY_CHANGE, "MSGR_CHAT_STATE_..."
+        for TYPING; None for the other events."""
+        if self.type == "MSGR_EVENT_DELIVERY_CHANGE":
+            return _abi.DELIVERY_STATES.get(self.status, "UNKNOWN_DELIVERY")
+        if self.type == "MSGR_EVENT_TYPING":
+            return _abi.CHAT_STATES.get(self.status, "UNKNOWN_CHAT_STATE")
+        return None
 
     def __repr__(self):
         return "<msgr.Event %s %s text=%r>" % (self.type, self.hr_name, self.text)
@@ -464,6 +508,91 @@ class Subscription:
     def __exit__(self, *exc):
         self.cancel()
         return False
+
+
+class SearchHit:
+    """One hit of a Search (msgr_search_result, copied). contact: a Contact of your own; kind:
+    "MSGR_WINDOW_CONVERSATION" or "MSGR_WINDOW_PAGE"; direction; stored_id (as
+    Message.stored_id); time_unix_ms; text: the whole message; snippet: the text around the
+    match, the matched words between "\\x02" and "\\x03" (STX / ETX)."""
+
+    __slots__ = ("contact", "kind", "direction", "stored_id", "time_unix_ms", "text", "snippet")
+
+    def __init__(self, runtime, r):
+        self.contact = None
+        if r.contact:
+            _abi.msgr_contact_add_ref(r.contact)  # borrowed until release: take one of our own
+            self.contact = runtime._adopt(Contact, r.contact)
+        self.kind = _abi.WINDOW_KINDS.get(r.kind, "UNKNOWN_WINDOW_KIND")
+        self.direction = _abi.MESSAGE_DIRECTIONS.get(r.direction, "UNKNOWN_DIRECTION")
+        self.stored_id = r.stored_id
+        self.time_unix_ms = r.time_unix_ms
+        self.text = ctypes.string_at(r.text, r.text_size).decode("utf-8") if r.text else ""
+        self.snippet = (ctypes.string_at(r.snippet, r.snippet_size).decode("utf-8", "replace")
+                        if r.snippet else "")
+
+    def __repr__(self):
+        return "<msgr.SearchHit %s %r>" % (self.direction, self.snippet)
+
+
+class Search:
+    """A history search, started by Runtime.search(): it runs on the store's thread and
+    MSGR_EVENT_SEARCH_DONE (index == search.id) says when its hits can be read; before that
+    hits raises Error MSGR_E_BUSY. release() (or leaving a with block) gives its results back
+    (a search still running is cancelled); closing the Runtime does so too."""
+
+    __slots__ = ("_runtime", "id")
+
+    def __init__(self, runtime, search_id):
+        self._runtime = runtime
+        self.id = search_id
+
+    @property
+    def released(self):
+        return self.id == 0
+
+    def _sid(self):
+        if self.id == 0:
+            raise Error(_abi.E_INVALIDARG, "this msgr.Search was released")
+        return self.id
+
+    @property
+    def hits(self):
+        """Every hit, newest first: a list of SearchHit."""
+        rt = self._runtime._rt()
+        sid = self._sid()
+        count = ctypes.c_size_t()
+        _check(_abi.msgr_search_result_count(rt, sid, ctypes.byref(count)))
+        hits = []
+        for index in range(count.value):
+            r = _abi.msgr_search_result()
+            r.struct_size = ctypes.sizeof(r)
+            _check(_abi.msgr_search_result_get(rt, sid, index, ctypes.byref(r)))
+            hits.append(SearchHit(self._runtime, r))
+        return hits
+
+    def open(self, index):
+        """Opens hit `index`'s conversation scrolled to that message (as instant_message, or page
+        for a page conversation) and returns its Window."""
+        out = _abi.window_p()
+        self._runtime._call(_abi.msgr_search_open, self._sid(), int(index), ctypes.byref(out))
+        return self._runtime._adopt(Window, out.value)
+
+    def release(self):
+        """Gives the results back. Idempotent; nothing to do once the Runtime is closed."""
+        sid, self.id = self.id, 0
+        if sid != 0 and not self._runtime.closed and self._runtime._raw is not None:
+            _abi.msgr_search_release(self._runtime._raw, sid)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+        return False
+
+    def __repr__(self):
+        return "<msgr.Search %d>" % self.id
 
 
 class AddinInfo:
@@ -818,6 +947,22 @@ class Runtime:
         raises Error MSGR_E_NOTIMPL, as the Page documentation says it does for scripts."""
         return self._window(_abi.msgr_script_invoke, _arg(method, "the method name"),
                             self._variant(contact))
+
+    def search(self, query, max_results=100):
+        """Starts a full-text search of the account's history: every word of query must occur
+        (the last as a prefix; case- and accent-insensitive), at most max_results hits
+        (1..1000), newest first. Returns a Search at once; its hits can be read after
+        MSGR_EVENT_SEARCH_DONE. Error MSGR_E_INVALIDARG for an empty query,
+        MSGR_E_NOT_LOGGED_ON, MSGR_E_FAIL when history is off."""
+        out = ctypes.c_uint64()
+        self._call(_abi.msgr_history_search, _arg(query, "the query"), int(max_results),
+                   ctypes.byref(out))
+        return Search(self, out.value)
+
+    def forget_all_history(self):
+        """Forgets the signed-in account's whole history (every conversation, store and open
+        windows)."""
+        self._call(_abi.msgr_history_forget_all)
 
     def __repr__(self):
         return "<msgr.Runtime%s>" % (" (closed)" if self._closed else "")

@@ -34,7 +34,8 @@ class WindowInfo:
 
     __slots__ = ("window", "contact", "kind", "left", "top", "width", "height",
                  "geometry_serial", "focus_serial", "draft_serial", "history_serial",
-                 "history_count")
+                 "history_count", "scroll_serial", "scroll_index", "peer_chat_state",
+                 "unseen_count")
 
     def __init__(self, runtime, info):
         self.window = runtime._borrow(Window, info.window)
@@ -46,6 +47,14 @@ class WindowInfo:
         self.draft_serial = info.draft_serial
         self.history_serial = info.history_serial
         self.history_count = info.history_count
+        # 0.2: scroll to entry scroll_index when scroll_serial changed (a search hit opened);
+        # the contact's chat state ("MSGR_CHAT_STATE_COMPOSING": typing); unseen incoming
+        present = info.struct_size >= _abi.field_end(_abi.msgr_ui_window_info, "unseen_count")
+        self.scroll_serial = info.scroll_serial if present else 0
+        self.scroll_index = info.scroll_index if present else 0
+        self.peer_chat_state = _abi.CHAT_STATES.get(info.peer_chat_state if present else 0,
+                                                    "UNKNOWN_CHAT_STATE")
+        self.unseen_count = info.unseen_count if present else 0
 
 
 def windows(runtime):
@@ -58,6 +67,25 @@ def windows(runtime):
 def window_moved(window, left, top, width, height):
     """The user moved or resized the drawn window: the getters answer the new geometry."""
     window._call(_abi.msgr_ui_window_moved, int(left), int(top), int(width), int(height))
+
+
+def history_seen(window, last_index):
+    """The user has seen window's history up to entry last_index (your drawing showed it while
+    the window was visible): incoming entries up to it gain msgr.MESSAGE_SEEN and the contact
+    is told they were read. Error MSGR_E_INVALIDARG past the end."""
+    window._call(_abi.msgr_ui_history_seen, int(last_index))
+
+
+def set_chat_state(window, state):
+    """The user's own chat state in window, a name ("MSGR_CHAT_STATE_COMPOSING" while typing,
+    "..._PAUSED", "..._ACTIVE" after a send, "..._INACTIVE", "..._GONE") or its number; the
+    contact is told when it changed."""
+    if isinstance(state, str):
+        values = {name: value for value, name in _abi.CHAT_STATES.items()}
+        if state not in values:
+            raise ValueError("unknown chat state %r" % state)
+        state = values[state]
+    window._call(_abi.msgr_ui_set_chat_state, int(state))
 
 
 def window_activated(window):

@@ -15,6 +15,7 @@
 #include <array>
 #include <cmath>
 #include <cstdarg>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <string_view>
@@ -33,6 +34,10 @@ constexpr std::size_t kConversationInput = 64 * 1024 + 1;  // the loopback servi
 constexpr std::size_t kPageInput = 4096;
 constexpr std::size_t kMaxDrawnRows = 128;  // rows whose rectangles are kept for drawn_rect()
 constexpr int kToasts = 4;
+constexpr std::size_t kExtendBy = 256;  // messages laid out above when the user reaches the top
+constexpr float kPausedAfterSeconds = 5.0f;  // COMPOSING turns PAUSED after this long idle
+constexpr std::size_t kSearchHits = 50;      // what the search window asks for and shows
+constexpr std::size_t kNone = HistoryLayout::npos;
 
 constexpr ImU32 kIncomingText = IM_COL32(150, 205, 255, 255);
 constexpr ImU32 kOutgoingText = IM_COL32(235, 235, 235, 255);
@@ -42,7 +47,9 @@ constexpr ImU32 kIncomingBar = IM_COL32(90, 160, 255, 255);
 constexpr ImU32 kPageText = IM_COL32(255, 205, 120, 255);
 constexpr ImU32 kPageBar = IM_COL32(240, 170, 40, 255);
 constexpr ImU32 kSentBar = IM_COL32(110, 200, 110, 255);
+constexpr ImU32 kReadBar = IM_COL32(90, 160, 255, 255);
 constexpr ImU32 kPendingBar = IM_COL32(150, 150, 150, 255);
+constexpr ImU32 kHighlight = IM_COL32(255, 225, 90, 255);  // a search's matched words
 constexpr ImU32 kFailedBar = IM_COL32(230, 80, 80, 255);
 constexpr ImU32 kErrorText = IM_COL32(255, 120, 120, 255);
 constexpr ImU32 kDimText = IM_COL32(170, 170, 170, 255);
@@ -189,16 +196,35 @@ std::size_t utf16_units(const char *s) {
     return units;
 }
 
+// The mark an outgoing entry shows (and the word the page window's status uses).
 const char *delivery_word(msgr_delivery_state d) {
     switch (d) {
         case MSGR_DELIVERY_PENDING:
             return "pending";
         case MSGR_DELIVERY_SENT:
+            return "sent";
+        case MSGR_DELIVERY_DELIVERED:
             return "delivered";
+        case MSGR_DELIVERY_READ:
+            return "read";
         case MSGR_DELIVERY_FAILED:
             return "failed";
         default:
             return "";
+    }
+}
+
+ImU32 delivery_bar(msgr_delivery_state d) {
+    switch (d) {
+        case MSGR_DELIVERY_FAILED:
+            return kFailedBar;
+        case MSGR_DELIVERY_READ:
+            return kReadBar;
+        case MSGR_DELIVERY_SENT:
+        case MSGR_DELIVERY_DELIVERED:
+            return kSentBar;
+        default:
+            return kPendingBar;
     }
 }
 
@@ -309,8 +335,28 @@ struct WindowView {
     int display_index = -1;
     bool occluded = false;
     bool geometry_pending = false;
-    std::array<std::pair<std::size_t, DrawnRect>, kMaxDrawnRows> drawn_rows{};
+    struct DrawnRow {
+        std::size_t index = 0;
+        DrawnRect rect;
+        const char *mark = nullptr;  // the delivery mark drawn with it; nullptr for incoming
+    };
+    std::array<DrawnRow, kMaxDrawnRows> drawn_rows{};
     std::size_t drawn_row_count = 0;
+
+    // Long histories: a scroll request (a search hit) applied, the entry still to scroll to,
+    // whether older messages were asked of the service and whether it has no more.
+    std::uint64_t seen_scroll = 0;
+    std::size_t scroll_to = kNone;
+    bool fetching = false;
+    bool archive_done = false;
+    // The last entry reported seen (msgr_ui_history_seen); kNone: none yet.
+    std::size_t seen_upto = kNone;
+    // The user's own chat state as last told to the runtime, and how long the input is idle.
+    msgr_chat_state my_state = MSGR_CHAT_STATE_NONE;
+    float idle_seconds = 0.0f;
+    bool typing_drawn = false;
+    DrawnRect forget_rect, forget_confirm_rect;
+    std::uint64_t forget_confirm_frame = 0;
 
     WindowView() = default;
     WindowView(const WindowView &) = delete;
@@ -357,6 +403,23 @@ struct Overlay::Impl {
 
     std::array<Toast, kToasts> toasts{};
 
+    // the search window
+    struct SearchRow {
+        char who[96] = "";
+        // the snippet with its control characters made spaces, except STX / ETX (the match)
+        char snippet[256] = "";
+        DrawnRect rect;
+    };
+    bool search_visible = false;
+    bool search_focus = false;
+    char search_query[256] = "";
+    std::uint64_t search_id = 0;  // the runtime's search whose results are shown (0: none)
+    bool search_running = false;
+    std::vector<SearchRow> search_rows;  // sized when a search finishes
+    char search_status[320] = "";
+    DrawnRect search_query_rect, search_button_rect;
+    std::uint64_t search_frame = 0;
+
     // where controls were drawn (control_rect)
     static constexpr std::size_t kContactRects = 16;
     DrawnRect signin_rect;
@@ -372,12 +435,39 @@ struct Overlay::Impl {
     ~Impl() {
         for (auto &t : toasts)
             drop_toast(t);
+        release_search();
     }
 
     void set_open(bool value) {
         if (value == open) return;
         open = value;
+        // Closing the overlay: the user no longer pays attention to their conversations.
+        if (!open && !runtime_gone) {
+            for (auto &v : views) {
+                if (v->my_state != MSGR_CHAT_STATE_NONE && v->my_state != MSGR_CHAT_STATE_GONE)
+                    set_chat_state(*v, MSGR_CHAT_STATE_INACTIVE);
+            }
+        }
         if (activated != nullptr) activated(open, activated_user);
+    }
+
+    // Tells the runtime the user's chat state in a window when it changed.
+    static void set_chat_state(WindowView &v, msgr_chat_state state) {
+        if (v.my_state == state) return;
+        v.my_state = state;
+        (void)msgr_ui_set_chat_state(v.w, state);
+    }
+
+    void show_search() {
+        search_visible = true;
+        search_focus = true;
+    }
+
+    void release_search() {
+        if (search_id != 0 && !runtime_gone) (void)msgr_search_release(rt, search_id);
+        search_id = 0;
+        search_running = false;
+        search_rows.clear();
     }
 
     // ---- events (raised from msgr_runtime_tick, before the frame) ----
@@ -394,6 +484,25 @@ struct Overlay::Impl {
             case MSGR_EVENT_SIGNIN:
                 last_signin_hr = ev.hr;
                 break;
+            case MSGR_EVENT_SIGNOUT:
+                search_id = 0;  // the runtime gave every search back
+                search_running = false;
+                search_rows.clear();
+                search_status[0] = '\0';
+                break;
+            case MSGR_EVENT_SEARCH_DONE:
+                if (ev.index == search_id && search_id != 0) search_done(ev.hr);
+                break;
+            case MSGR_EVENT_HISTORY_PREPENDED: {
+                WindowView *v = find_view(ev.window);
+                if (v == nullptr) break;
+                // Older entries came in front: what is laid out moved down by that many.
+                v->layout.shift(ev.index);
+                if (v->seen_upto != kNone) v->seen_upto += ev.index;
+                v->fetching = false;
+                if (ev.hr != MSGR_S_OK) v->archive_done = true;  // its start, or it failed
+                break;
+            }
             case MSGR_EVENT_MESSAGE_RECEIVED:
                 if (open && ev.window == focused_window) break;  // the user is looking at it
                 add_toast(ev.window, ev.contact, ev.text, kIncomingText, "");
@@ -463,8 +572,13 @@ struct Overlay::Impl {
     void draw_input(WindowView &v, const msgr_ui_window_info &info);
     void send(WindowView &v);
     void load_draft(WindowView &v);
+    void draw_typing(WindowView &v, const msgr_ui_window_info &info);
+    void draw_forget(WindowView &v, const msgr_ui_window_info &info);
     void draw_signin(std::int32_t my_status);
     void draw_contacts(std::int32_t my_status);
+    void draw_search();
+    void start_search();
+    void search_done(msgr_hresult hr);
     void draw_toasts();
     void draw_addins();
     void report(const char *what, const char *name, msgr_hresult hr);
@@ -518,6 +632,7 @@ void Overlay::Impl::draw() {
     sync_windows(my_status);
     draw_signin(my_status);
     if (open && signed_in_status(my_status)) draw_contacts(my_status);
+    if (open && signed_in_status(my_status)) draw_search();
     draw_addins();
     draw_toasts();
 }
@@ -734,6 +849,11 @@ void Overlay::Impl::draw_window(WindowView &v, const msgr_ui_window_info &info) 
     }
     const bool focused = ImGui::IsWindowFocused(ImGuiFocusedFlags_RootAndChildWindows);
     if (focused && !v.was_focused && !focus_request) msgr_ui_window_activated(v.w);
+    // Coming back to a conversation: the user pays attention to it again (not while typing).
+    if (focused && !v.was_focused && v.my_state != MSGR_CHAT_STATE_COMPOSING &&
+        v.my_state != MSGR_CHAT_STATE_PAUSED) {
+        set_chat_state(v, MSGR_CHAT_STATE_ACTIVE);
+    }
     v.was_focused = focused;
     if (focused) focused_window = v.w;
 
@@ -752,25 +872,102 @@ void Overlay::Impl::draw_window(WindowView &v, const msgr_ui_window_info &info) 
             if (info.contact != nullptr) msgr_contact_status(info.contact, &st);
             text_coloured(status_colour(st), status_word(st));
         }
+        draw_forget(v, info);
         const ImGuiStyle &style = ImGui::GetStyle();
         const float line = ImGui::GetTextLineHeightWithSpacing();
         const float input_h = v.kind == MSGR_WINDOW_PAGE ? line * 3.0f : line * 3.5f;
+        // Below the history: the typing line, the input, and the error (and a page's counter).
         const float below =
-            input_h + style.ItemSpacing.y + line * (v.kind == MSGR_WINDOW_PAGE ? 2.0f : 1.0f);
+            input_h + style.ItemSpacing.y + line * (v.kind == MSGR_WINDOW_PAGE ? 3.0f : 2.0f);
         const float history_h = std::max(ImGui::GetContentRegionAvail().y - below, line * 2);
         draw_history(v, info, history_h);
+        draw_typing(v, info);
         draw_input(v, info);
     }
     ImGui::End();
-    if (!keep_open) msgr_window_close(v.w);  // the user's close: OnIMWindowDestroyed
+    if (!keep_open) {
+        set_chat_state(v, MSGR_CHAT_STATE_GONE);  // the user left the conversation
+        msgr_window_close(v.w);                   // the user's close: OnIMWindowDestroyed
+    }
+}
+
+// "typing..." under the history while the contact composes; the line is always there, so the
+// history does not jump when it comes and goes.
+void Overlay::Impl::draw_typing(WindowView &v, const msgr_ui_window_info &info) {
+    const bool present =
+        info.struct_size >= offsetof(msgr_ui_window_info, unseen_count) + sizeof info.unseen_count;
+    v.typing_drawn = present && info.peer_chat_state == MSGR_CHAT_STATE_COMPOSING;
+    if (!v.typing_drawn) {
+        ImGui::Dummy(ImVec2(1.0f, ImGui::GetTextLineHeight()));
+        return;
+    }
+    ++stats.typing_drawn;
+    const char *name = nullptr;
+    if (info.contact == nullptr || msgr_contact_friendly_name(info.contact, &name) != MSGR_S_OK)
+        name = "";
+    char label[96];
+    copy_label(label, sizeof label, name);
+    char line[128];
+    (void)std::snprintf(line, sizeof line, "%s is typing...", label);
+    text_coloured(kDimText, line);
+}
+
+// "Forget" next to the contact's status, with a confirmation: every stored message with the
+// contact goes (msgr_history_forget_contact), from this window and from the store.
+void Overlay::Impl::draw_forget(WindowView &v, const msgr_ui_window_info &info) {
+    ImGui::SameLine();
+    const bool asked = ImGui::SmallButton("Forget");
+    {
+        const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+        v.forget_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
+    }
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Forget this conversation");
+    static constexpr const char *kForgetTitle = "Forget this conversation?###forget";
+    if (asked) ImGui::OpenPopup(kForgetTitle);  // the same string: the same ID as below
+    if (!ImGui::BeginPopupModal(
+            kForgetTitle, nullptr,
+            ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings))
+        return;
+    const char *name = nullptr;
+    if (info.contact == nullptr || msgr_contact_friendly_name(info.contact, &name) != MSGR_S_OK)
+        name = "";
+    char label[96];
+    copy_label(label, sizeof label, name);
+    char line[200];
+    (void)std::snprintf(line, sizeof line, "Every message with %s is deleted from this device.",
+                        label);
+    ImGui::TextUnformatted(line);
+    ImGui::TextUnformatted("This cannot be undone.");
+    const bool yes = ImGui::Button("Forget", ImVec2(120, 0));
+    {
+        const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+        v.forget_confirm_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
+        v.forget_confirm_frame = frame;
+    }
+    ImGui::SameLine();
+    const bool no = ImGui::Button("Cancel", ImVec2(120, 0));
+    if (yes) {
+        const msgr_hresult hr = msgr_history_forget_contact(info.contact);
+        if (MSGR_FAILED(hr)) {
+            (void)std::snprintf(v.error, sizeof v.error, "Not forgotten: %s: %s",
+                                msgr_hresult_name(hr), msgr_last_error());
+        }
+    }
+    if (yes || no) ImGui::CloseCurrentPopup();
+    ImGui::EndPopup();
 }
 
 void Overlay::Impl::draw_history(WindowView &v, const msgr_ui_window_info &info, float height) {
     ImGui::BeginChild("history", ImVec2(0, height), true, ImGuiWindowFlags_AlwaysVerticalScrollbar);
-    const float scroll_y = ImGui::GetScrollY();
-    const bool was_at_bottom = scroll_y >= ImGui::GetScrollMaxY() - 1.0f;
+    ImGuiWindow *child = ImGui::GetCurrentWindow();
+    float scroll_y = ImGui::GetScrollY();
+    const float scroll_max = ImGui::GetScrollMaxY();
+    const bool was_at_bottom = scroll_y >= scroll_max - 1.0f;
     const ImVec2 start = ImGui::GetCursorPos();
-    const float wrap = std::max(ImGui::GetContentRegionAvail().x - kGutter, 1.0f);
+    const ImGuiStyle &style = ImGui::GetStyle();
+    // The delivery mark's column, right of the text.
+    const float mark_w = ImGui::CalcTextSize("delivered").x + style.ItemSpacing.x;
+    const float wrap = std::max(ImGui::GetContentRegionAvail().x - kGutter - mark_w, 1.0f);
 
     ImFont *font = ImGui::GetFont();
     const float font_size = ImGui::GetFontSize();
@@ -788,37 +985,92 @@ void Overlay::Impl::draw_history(WindowView &v, const msgr_ui_window_info &info,
     auto wrapped = [&](const char *b, const char *e, float width) -> float {
         return font->CalcTextSizeA(font_size, FLT_MAX, width, b, e).y;
     };
-    const std::size_t before = v.layout.row_count();
-    stats.rows_measured +=
-        v.layout.update(info.history_count, wrap, font_size, ImGui::GetStyle().ItemSpacing.y,
-                        text_of, natural, wrapped);
-    const bool grew = v.layout.row_count() != before;
+    if (info.history_count < v.layout.message_count()) {
+        // Forgotten: nothing seen, and the archive may be asked again.
+        v.seen_upto = kNone;
+        v.archive_done = false;
+        v.stick_to_bottom = true;
+    }
+    const std::size_t end_before = v.layout.end_message();
+    const std::size_t rows_before = v.layout.row_count();
+    stats.rows_measured += v.layout.update(info.history_count, wrap, font_size, style.ItemSpacing.y,
+                                           text_of, natural, wrapped);
+    const bool grew = v.layout.end_message() != end_before || v.layout.row_count() != rows_before;
+
+    // A search hit to show: lay out the history around it and scroll there (below).
+    if (info.scroll_serial != v.seen_scroll) {
+        v.seen_scroll = info.scroll_serial;
+        if (info.scroll_serial != 0 && info.scroll_index < info.history_count) {
+            const std::size_t before = v.layout.row_count();
+            v.layout.center_on(info.scroll_index, info.history_count, text_of, natural, wrapped);
+            if (v.layout.row_count() != before) stats.rows_measured += v.layout.row_count();
+            (void)v.layout.take_front_delta();
+            v.scroll_to = info.scroll_index;
+            v.stick_to_bottom = false;
+        }
+    }
+    // The user scrolled to the top: lay out older entries above, or, at the store's start, ask
+    // the service for older ones (they come as MSGR_EVENT_HISTORY_PREPENDED). A history too
+    // short to scroll asks when the wheel turns up over it.
+    const bool wheel_up = ImGui::IsWindowHovered() && ImGui::GetIO().MouseWheel > 0.0f;
+    const bool at_top = scroll_max > 0.0f ? (!v.stick_to_bottom && scroll_y <= 0.5f) : wheel_up;
+    if (at_top && v.scroll_to == kNone) {
+        if (v.layout.first_message() > 0) {
+            stats.rows_measured += v.layout.extend_up(kExtendBy, text_of, natural, wrapped);
+        } else if (!v.fetching && !v.archive_done) {
+            const msgr_hresult hr = msgr_window_fetch_older(v.w);
+            v.fetching = hr == MSGR_S_OK;
+            v.archive_done = hr != MSGR_S_OK;  // S_FALSE: nothing older; a failure: no retry
+        }
+    }
+    // The bottom of a window that does not end at the newest: lay out what follows.
+    if (!v.layout.at_end() && scroll_max > 0.0f && scroll_y >= scroll_max - 0.5f &&
+        v.scroll_to == kNone) {
+        stats.rows_measured += v.layout.extend_down(kExtendBy, text_of, natural, wrapped);
+    }
+    // Rows added or dropped above: keep what the user looks at where it is. The scroll is set
+    // on the child directly, before any row is placed, so this frame already draws it there.
+    const float delta = v.layout.take_front_delta();
+    if (delta != 0.0f && !v.stick_to_bottom) {
+        scroll_y = std::max(0.0f, scroll_y + delta);
+        child->Scroll.y = scroll_y;
+    }
+    const float view_h = ImGui::GetWindowHeight();
+    if (v.scroll_to != kNone) {
+        const std::size_t r = v.layout.row_of(v.scroll_to);
+        if (r != kNone) {
+            scroll_y = std::max(0.0f, v.layout.top(r) - view_h * 0.3f);
+            child->Scroll.y = scroll_y;
+        }
+        v.scroll_to = kNone;
+    }
     stats.rows_total += v.layout.row_count();
 
-    const float view_h = ImGui::GetWindowHeight();
     const auto [first, last] = v.layout.visible(scroll_y - start.y, scroll_y - start.y + view_h);
     ImDrawList *dl = ImGui::GetWindowDrawList();
+    const float line_h = ImGui::GetTextLineHeight();
+    std::size_t last_seen = kNone;  // the newest entry that is really on screen
     for (std::size_t r = first; r < last; ++r) {
         const HistoryLayout::Row &row = v.layout.row(r);
+        const std::size_t index = v.layout.message_of(r);
         msgr_message m{};
         m.struct_size = sizeof m;
-        if (msgr_window_history_get(w, row.message, &m) != MSGR_S_OK || m.text == nullptr) continue;
+        if (msgr_window_history_get(w, index, &m) != MSGR_S_OK || m.text == nullptr) continue;
         const std::size_t b = std::min<std::size_t>(row.begin, m.text_size);
         const std::size_t e = std::min<std::size_t>(row.end, m.text_size);
         ImGui::SetCursorPos(ImVec2(start.x + kGutter, start.y + v.layout.top(r)));
         const ImVec2 p = ImGui::GetCursorScreenPos();
-        const float h = v.layout.height(r) - ImGui::GetStyle().ItemSpacing.y;
+        const float h = v.layout.height(r) - style.ItemSpacing.y;
         const bool page_in = (m.flags & MSGR_MESSAGE_PAGE) != 0;
+        const bool outgoing = m.direction == MSGR_MESSAGE_OUTGOING;
         ImU32 bar = page_in ? kPageBar : kIncomingBar;
         ImU32 colour = page_in ? kPageText : kIncomingText;
-        if (m.direction == MSGR_MESSAGE_OUTGOING) {
+        if (outgoing) {
             colour = m.delivery == MSGR_DELIVERY_FAILED ? kFailedText : kOutgoingText;
-            bar = m.delivery == MSGR_DELIVERY_FAILED ? kFailedBar
-                  : m.delivery == MSGR_DELIVERY_SENT ? kSentBar
-                                                     : kPendingBar;
+            bar = delivery_bar(m.delivery);
         }
         dl->AddRectFilled(ImVec2(p.x - kGutter, p.y), ImVec2(p.x - kGutter + 3.0f, p.y + h), bar);
-        ImGui::PushTextWrapPos(0.0f);
+        ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + wrap);
         text_coloured(colour, m.text + b, m.text + e);
         ImGui::PopTextWrapPos();
         // A failed message says why, in words, when the pointer rests on it.
@@ -828,19 +1080,45 @@ void Overlay::Impl::draw_history(WindowView &v, const msgr_ui_window_info &info,
                                   : msgr_hresult_name(m.delivery_result);
             ImGui::SetTooltip("Not delivered: %s", why);
         }
+        // The delivery mark, on the first row of an outgoing entry.
+        const char *mark = nullptr;
+        if (outgoing && row.begin == 0) {
+            mark = delivery_word(m.delivery);
+            ImGui::SetCursorScreenPos(ImVec2(p.x + wrap + style.ItemSpacing.x, p.y));
+            text_coloured(m.delivery == MSGR_DELIVERY_FAILED ? kErrorText : kDimText, mark);
+            if (m.delivery == MSGR_DELIVERY_FAILED && ImGui::IsItemHovered()) {
+                const char *why = m.delivery_reason != nullptr && m.delivery_reason[0] != '\0'
+                                      ? m.delivery_reason
+                                      : msgr_hresult_name(m.delivery_result);
+                ImGui::SetTooltip("Not delivered: %s", why);
+            }
+        }
+        // On screen when its first line is inside the view.
+        const float top_in_view = start.y + v.layout.top(r) - scroll_y;
+        if (top_in_view >= -0.5f && top_in_view + line_h <= view_h + 0.5f) last_seen = index;
         ++stats.rows_drawn;
         if (v.drawn_row_count < v.drawn_rows.size()) {
-            v.drawn_rows[v.drawn_row_count++] = {row.message, DrawnRect{p.x, p.y, wrap, h}};
+            v.drawn_rows[v.drawn_row_count++] = {index, DrawnRect{p.x, p.y, wrap, h}, mark};
         }
     }
-    // The content's full height, so that the scrollbar covers the whole history.
+    // The content's full height, so that the scrollbar covers the whole window.
     ImGui::SetCursorPos(ImVec2(start.x, start.y + v.layout.total_height()));
     ImGui::Dummy(ImVec2(1.0f, 0.0f));
     // Follow the conversation: to the bottom when something arrives while the user is there,
     // and after the user's own send, until the scroll got there.
-    if (v.stick_to_bottom || (grew && was_at_bottom)) ImGui::SetScrollHereY(1.0f);
+    if (v.stick_to_bottom || (grew && was_at_bottom && v.layout.at_end()))
+        ImGui::SetScrollHereY(1.0f);
     if (was_at_bottom && !grew && ImGui::GetScrollMaxY() > 0.0f) v.stick_to_bottom = false;
     ImGui::EndChild();
+
+    // What the user really saw (the overlay is open and this window's content was drawn): the
+    // runtime marks it seen and tells the contact, once per newer entry.
+    const bool present =
+        info.struct_size >= offsetof(msgr_ui_window_info, unseen_count) + sizeof info.unseen_count;
+    if (present && info.unseen_count > 0 && last_seen != kNone &&
+        (v.seen_upto == kNone || last_seen > v.seen_upto)) {
+        if (msgr_ui_history_seen(v.w, last_seen) == MSGR_S_OK) v.seen_upto = last_seen;
+    }
 }
 
 void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
@@ -872,6 +1150,15 @@ void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
     if (v.edited) {
         v.input_units = utf16_units(v.input.data());
         msgr_window_set_draft(v.w, v.input.data());  // automation can read what is typed
+        v.idle_seconds = 0.0f;
+        if (!page) {
+            set_chat_state(v,
+                           v.input[0] != '\0' ? MSGR_CHAT_STATE_COMPOSING : MSGR_CHAT_STATE_ACTIVE);
+        }
+    } else {
+        v.idle_seconds += ImGui::GetIO().DeltaTime;
+        if (v.my_state == MSGR_CHAT_STATE_COMPOSING && v.idle_seconds > kPausedAfterSeconds)
+            set_chat_state(v, MSGR_CHAT_STATE_PAUSED);
     }
     ImGui::SameLine();
     const bool over = page && (v.page_max == 0 || v.input_units > v.page_max);
@@ -932,6 +1219,7 @@ void Overlay::Impl::send(WindowView &v) {
     v.input[0] = '\0';
     v.input_units = 0;
     v.stick_to_bottom = true;
+    if (v.kind == MSGR_WINDOW_CONVERSATION) set_chat_state(v, MSGR_CHAT_STATE_ACTIVE);
 }
 
 void Overlay::Impl::draw_signin(std::int32_t my_status) {
@@ -1024,6 +1312,8 @@ void Overlay::Impl::draw_contacts(std::int32_t my_status) {
         }
         ImGui::SameLine();
         if (ImGui::Button("Sign out")) msgr_signout(rt);
+        ImGui::SameLine();
+        if (ImGui::Button("Search")) show_search();
         ImGui::Separator();
 
         std::size_t n = 0;
@@ -1100,6 +1390,148 @@ void Overlay::Impl::draw_contacts(std::int32_t my_status) {
         }
     }
     ImGui::End();
+}
+
+// The search window: a query field, msgr_history_search on Enter, the hits when
+// MSGR_EVENT_SEARCH_DONE comes (snippets with the matched words highlighted), a click opens the
+// conversation at that message (msgr_search_open).
+void Overlay::Impl::draw_search() {
+    if (!search_visible) return;
+    const ImGuiIO &io = ImGui::GetIO();
+    ImGui::SetNextWindowPos(ImVec2(io.DisplaySize.x * 0.5f, io.DisplaySize.y * 0.3f),
+                            ImGuiCond_Appearing, ImVec2(0.5f, 0.0f));
+    ImGui::SetNextWindowSize(ImVec2(460, 380), ImGuiCond_Appearing);
+    if (search_focus) ImGui::SetNextWindowFocus();
+    bool keep = true;
+    if (ImGui::Begin("Search history###msgr-search", &keep, ImGuiWindowFlags_NoSavedSettings)) {
+        if (search_focus) ImGui::SetKeyboardFocusHere();
+        search_focus = false;
+        ImGui::SetNextItemWidth(-80.0f);
+        bool go = ImGui::InputText("##query", search_query, sizeof search_query,
+                                   ImGuiInputTextFlags_EnterReturnsTrue);
+        {
+            const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+            search_query_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
+        }
+        ImGui::SameLine();
+        go |= ImGui::Button("Search", ImVec2(-1.0f, 0.0f));
+        {
+            const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+            search_button_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
+        }
+        search_frame = frame;
+        if (go && search_query[0] != '\0') {
+            start_search();
+            search_focus = true;  // Enter let go of the field: keep typing there
+        }
+        if (search_status[0] != '\0') {
+            ImGui::PushTextWrapPos(0.0f);
+            text_coloured(kDimText, search_status);
+            ImGui::PopTextWrapPos();
+        }
+        ImGui::BeginChild("hits", ImVec2(0, 0), true);
+        const float line = ImGui::GetTextLineHeightWithSpacing();
+        for (std::size_t i = 0; i < search_rows.size(); ++i) {
+            SearchRow &row = search_rows[i];
+            ImGui::PushID(static_cast<int>(i));
+            const ImVec2 at = ImGui::GetCursorScreenPos();
+            const bool clicked = ImGui::Selectable("##hit", false, 0, ImVec2(0, line * 2.0f));
+            {
+                const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+                row.rect = {a.x, a.y, b.x - a.x, b.y - a.y};
+            }
+            ImGui::SetCursorScreenPos(at);
+            text_coloured(kDimText, row.who);
+            // The snippet: plain text, and the matched words (between STX and ETX) highlighted.
+            bool match = false;
+            const char *seg = row.snippet;
+            for (const char *p = row.snippet;; ++p) {
+                if (*p == '\x02' || *p == '\x03' || *p == '\0') {
+                    if (p > seg) {
+                        if (seg != row.snippet || match) ImGui::SameLine(0.0f, 0.0f);
+                        text_coloured(match ? kHighlight : kOutgoingText, seg, p);
+                    }
+                    if (*p == '\0') break;
+                    match = *p == '\x02';
+                    seg = p + 1;
+                }
+            }
+            ImGui::SetCursorScreenPos(ImVec2(at.x, at.y + line * 2.0f));
+            ImGui::Dummy(ImVec2(0.0f, 0.0f));
+            if (clicked) {
+                msgr_window *w = nullptr;
+                const msgr_hresult hr = msgr_search_open(rt, search_id, i, &w);
+                if (MSGR_FAILED(hr)) {
+                    (void)std::snprintf(search_status, sizeof search_status,
+                                        "Could not open it: %s: %s", msgr_hresult_name(hr),
+                                        msgr_last_error());
+                }
+                msgr_window_release(w);  // the window stays open: the overlay draws it
+            }
+            ImGui::PopID();
+        }
+        ImGui::EndChild();
+    }
+    ImGui::End();
+    if (!keep) {
+        search_visible = false;
+        release_search();
+        search_status[0] = '\0';
+    }
+}
+
+void Overlay::Impl::start_search() {
+    release_search();
+    std::uint64_t id = 0;
+    const msgr_hresult hr = msgr_history_search(rt, search_query, kSearchHits, &id);
+    if (MSGR_FAILED(hr)) {
+        (void)std::snprintf(search_status, sizeof search_status, "Search failed: %s: %s",
+                            msgr_hresult_name(hr), msgr_last_error());
+        return;
+    }
+    search_id = id;
+    search_running = true;
+    (void)std::snprintf(search_status, sizeof search_status, "Searching...");
+}
+
+void Overlay::Impl::search_done(msgr_hresult hr) {
+    search_running = false;
+    search_rows.clear();
+    std::size_t n = 0;
+    if (MSGR_SUCCEEDED(hr)) hr = msgr_search_result_count(rt, search_id, &n);
+    if (MSGR_FAILED(hr)) {
+        (void)std::snprintf(search_status, sizeof search_status, "Search failed: %s: %s",
+                            msgr_hresult_name(hr), msgr_last_error());
+        return;
+    }
+    search_rows.resize(std::min(n, kSearchHits));
+    for (std::size_t i = 0; i < search_rows.size(); ++i) {
+        msgr_search_result r{};
+        r.struct_size = sizeof r;
+        if (msgr_search_result_get(rt, search_id, i, &r) != MSGR_S_OK) continue;
+        SearchRow &row = search_rows[i];
+        const char *name = nullptr;
+        if (r.contact == nullptr || msgr_contact_friendly_name(r.contact, &name) != MSGR_S_OK)
+            name = "";
+        char label[80];
+        copy_label(label, sizeof label, name);
+        (void)std::snprintf(row.who, sizeof row.who, "%s%s",
+                            r.direction == MSGR_MESSAGE_OUTGOING ? "You to " : "", label);
+        // Control characters become spaces (one line), except the match markers STX / ETX.
+        std::size_t len = std::min(r.snippet_size, sizeof row.snippet - 1);
+        if (r.snippet == nullptr) len = 0;
+        while (len > 0 && len < r.snippet_size &&
+               (static_cast<unsigned char>(r.snippet[len]) & 0xC0) == 0x80)
+            --len;
+        for (std::size_t k = 0; k < len; ++k) {
+            const auto c = static_cast<unsigned char>(r.snippet[k]);
+            const bool marker = c == 0x02 || c == 0x03;
+            row.snippet[k] = (!marker && (c < 0x20 || c == 0x7F)) ? ' ' : static_cast<char>(c);
+        }
+        row.snippet[len] = '\0';
+    }
+    (void)std::snprintf(search_status, sizeof search_status, "%zu message%s found", n,
+                        n == 1 ? "" : "s");
 }
 
 void Overlay::Impl::draw_toasts() {
@@ -1190,17 +1622,42 @@ const OverlayStats &Overlay::stats() const noexcept {
 const char *Overlay::status_line() const noexcept {
     return impl_->status_line;
 }
+void Overlay::show_search() {
+    impl_->set_open(true);
+    impl_->show_search();
+}
+const char *Overlay::search_status() const noexcept {
+    return impl_->search_status;
+}
+std::size_t Overlay::search_hits_shown() const noexcept {
+    return impl_->search_rows.size();
+}
 
 bool Overlay::drawn_rect(const msgr_window *w, std::size_t index, DrawnRect &out) const noexcept {
     const WindowView *v = impl_->find_view(w);
     if (v == nullptr || v->drawn_frame != impl_->frame) return false;
     for (std::size_t i = 0; i < v->drawn_row_count; ++i) {
-        if (v->drawn_rows[i].first == index) {
-            out = v->drawn_rows[i].second;
+        if (v->drawn_rows[i].index == index) {
+            out = v->drawn_rows[i].rect;
             return true;
         }
     }
     return false;
+}
+
+const char *Overlay::drawn_mark(const msgr_window *w, std::size_t index) const noexcept {
+    const WindowView *v = impl_->find_view(w);
+    if (v == nullptr || v->drawn_frame != impl_->frame) return nullptr;
+    for (std::size_t i = 0; i < v->drawn_row_count; ++i) {
+        if (v->drawn_rows[i].index == index && v->drawn_rows[i].mark != nullptr)
+            return v->drawn_rows[i].mark;
+    }
+    return nullptr;
+}
+
+bool Overlay::typing_shown(const msgr_window *w) const noexcept {
+    const WindowView *v = impl_->find_view(w);
+    return v != nullptr && v->content_frame == impl_->frame && v->typing_drawn;
 }
 
 bool Overlay::window_rect(const msgr_window *w, DrawnRect &out) const noexcept {
@@ -1227,6 +1684,15 @@ bool Overlay::control_rect(Control control, const msgr_window *w, std::size_t in
             if (im.contacts_frame != im.frame || index >= im.contact_rects) return false;
             out = control == Control::contact_chat ? im.chat_rects[index] : im.page_rects[index];
             return true;
+        case Control::search_query:
+        case Control::search_button:
+            if (im.search_frame != im.frame || !im.search_visible) return false;
+            out = control == Control::search_query ? im.search_query_rect : im.search_button_rect;
+            return true;
+        case Control::search_hit:
+            if (im.search_frame != im.frame || index >= im.search_rows.size()) return false;
+            out = im.search_rows[index].rect;
+            return true;
         default:
             break;
     }
@@ -1243,6 +1709,14 @@ bool Overlay::control_rect(Control control, const msgr_window *w, std::size_t in
             break;
         case Control::title_bar:
             out = v->title_rect;
+            break;
+        case Control::forget:
+            if (v->content_frame != im.frame) return false;
+            out = v->forget_rect;
+            break;
+        case Control::forget_confirm:
+            if (v->forget_confirm_frame != im.frame) return false;
+            out = v->forget_confirm_rect;
             break;
         default:
             out = v->close_rect;

@@ -20,7 +20,7 @@ NEW_FIELDS = {("msgr_event", "text_size")}
 # The enums the binding names itself (the library has no name helper for them): value -> name.
 ENUM_TABLES = (_abi.VARTYPES, _abi.LOG_LEVELS, _abi.WINDOW_KINDS, _abi.MESSAGE_DIRECTIONS,
                _abi.DELIVERY_STATES, _abi.ADDIN_STATES, _abi.ADDIN_PROBLEMS,
-               _abi.ADDIN_ISOLATIONS)
+               _abi.ADDIN_ISOLATIONS, _abi.CHAT_STATES)
 
 
 def c_program(with_new_fields):
@@ -38,7 +38,7 @@ def c_program(with_new_fields):
                          % (name, field, name, field))
     for enum in ("msgr_vartype", "msgr_log_level", "msgr_window_kind",
                  "msgr_message_direction", "msgr_delivery_state", "msgr_event_type",
-                 "msgr_addin_state"):
+                 "msgr_addin_state", "msgr_chat_state"):
         lines.append('printf("%s %%zu\\n", sizeof(%s));' % (enum, enum))
     for name in list(_abi.HRESULTS) + list(_abi.STATUSES):
         lines.append('printf("%s %%lld\\n", (long long)%s);' % (name, name))
@@ -48,7 +48,8 @@ def c_program(with_new_fields):
     for name in _abi.ADDIN_PROVIDES:
         lines.append('printf("%s %%u\\n", (unsigned)%s);' % (name, name))
     lines.append('printf("MSGR_EVENT_TYPE_COUNT_ %d\\n", (int)MSGR_EVENT_TYPE_COUNT_);')
-    lines.append('printf("MSGR_MESSAGE_PAGE %u\\n", (unsigned)MSGR_MESSAGE_PAGE);')
+    for name in _abi.MESSAGE_FLAGS:
+        lines.append('printf("%s %%u\\n", (unsigned)%s);' % (name, name))
     lines.append("return 0; }")
     return "\n".join(lines) + "\n"
 
@@ -98,7 +99,7 @@ def test_struct_layout_is_the_c_layout(c_layout, struct):
 def test_enums_are_four_bytes_as_declared(c_layout):
     values, _ = c_layout
     for enum in ("msgr_vartype", "msgr_log_level", "msgr_window_kind", "msgr_message_direction",
-                 "msgr_delivery_state", "msgr_event_type", "msgr_addin_state"):
+                 "msgr_delivery_state", "msgr_event_type", "msgr_addin_state", "msgr_chat_state"):
         assert int(values[enum]) == ctypes.sizeof(_abi.c_enum), enum
 
 
@@ -110,7 +111,9 @@ def test_result_codes_and_statuses_have_the_c_values(c_layout):
     for name, value in _abi.HRESULTS.items():
         assert msgr.hresult_name(value) == name
     assert int(values["MSGR_EVENT_TYPE_COUNT_"]) >= _abi.EVENT_TYPE_COUNT
-    assert int(values["MSGR_MESSAGE_PAGE"]) == msgr.MESSAGE_PAGE
+    for name, value in _abi.MESSAGE_FLAGS.items():
+        assert int(values[name]) == value, name
+        assert getattr(msgr, name[len("MSGR_"):]) == value
 
 
 def test_the_package_loaded_the_build_trees_library():
@@ -145,6 +148,8 @@ def test_the_binding_names_every_code_and_enum_value_of_the_headers():
     include = pathlib.Path(source_dir()) / "sdk" / "include" / "msgr"
     text = "".join((include / h).read_text() for h in ("msgr.h", "ui.h", "addin.h"))
     codes = set(re.findall(r"#define (MSGR_\w+) MSGR_HR\(", text))
+    flags = set(re.findall(r"#define (MSGR_MESSAGE_\w+) 0x", text))
+    assert flags and flags <= set(_abi.MESSAGE_FLAGS), sorted(flags - set(_abi.MESSAGE_FLAGS))
     assert codes, "no result codes found in msgr.h"
     assert codes <= set(_abi.HRESULTS), sorted(codes - set(_abi.HRESULTS))
     named = set()
@@ -152,7 +157,7 @@ def test_the_binding_names_every_code_and_enum_value_of_the_headers():
         named |= set(table.values())
     for enum in ("msgr_vartype", "msgr_log_level", "msgr_window_kind", "msgr_message_direction",
                  "msgr_delivery_state", "msgr_addin_state", "msgr_addin_problem",
-                 "msgr_addin_isolation"):
+                 "msgr_addin_isolation", "msgr_chat_state"):
         body = re.search(r"typedef enum %s \{(.*?)\}" % enum, text, re.S)
         assert body, enum
         members = set(re.findall(r"\b(MSGR_[A-Z0-9_]+)\s*=", body.group(1)))

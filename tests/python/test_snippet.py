@@ -54,12 +54,13 @@ def test_event_fields_for_a_received_message_and_its_delivery(signed_in):
     w = rt.instant_message("echo@loopback")
     index = msgr.ui.send(w, "ping")
     tick_until(rt, lambda: any(g[0] == "MSGR_EVENT_MESSAGE_RECEIVED" for g in got))
-    assert got == [
-        ("MSGR_EVENT_DELIVERY_CHANGE", "MSGR_S_OK", None, index, "MSGR_WINDOW_CONVERSATION",
-         "echo@loopback"),
-        ("MSGR_EVENT_MESSAGE_RECEIVED", "MSGR_S_OK", "ping", index + 1,
-         "MSGR_WINDOW_CONVERSATION", "echo@loopback"),
-    ]
+    # SENT first; the echo's receipts (DELIVERED, READ) come around its reply.
+    assert got[0] == ("MSGR_EVENT_DELIVERY_CHANGE", "MSGR_S_OK", None, index,
+                      "MSGR_WINDOW_CONVERSATION", "echo@loopback")
+    received = [g for g in got if g[0] == "MSGR_EVENT_MESSAGE_RECEIVED"]
+    assert received == [("MSGR_EVENT_MESSAGE_RECEIVED", "MSGR_S_OK", "ping", index + 1,
+                         "MSGR_WINDOW_CONVERSATION", "echo@loopback")]
+    assert all(g[3] == index for g in got if g[0] == "MSGR_EVENT_DELIVERY_CHANGE")
 
 
 def test_history_fields(signed_in):
@@ -67,10 +68,10 @@ def test_history_fields(signed_in):
     before = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=5)
     w = rt.instant_message("echo@loopback")
     msgr.ui.send(w, "one")
-    tick_until(rt, lambda: len(w.history) == 2 and w.history[0].delivery == "MSGR_DELIVERY_SENT")
+    tick_until(rt, lambda: len(w.history) == 2 and w.history[0].delivery == "MSGR_DELIVERY_READ")
     sent, echoed = w.history
     assert sent.direction == "MSGR_MESSAGE_OUTGOING"
-    assert sent.delivery == "MSGR_DELIVERY_SENT"
+    assert sent.delivery == "MSGR_DELIVERY_READ"  # the echo read it
     assert sent.delivery_result == msgr.S_OK
     assert echoed.direction == "MSGR_MESSAGE_INCOMING"
     assert echoed.delivery == "MSGR_DELIVERY_NONE"

@@ -41,6 +41,7 @@ TEST_F(ViewTest, ASteadyFrameAllocatesNothing) {
     ASSERT_EQ(msgr_instant_message(rt, by_name("friend@loopback"), other.out()), MSGR_S_OK);
     for (int i = 0; i < 2000; ++i)
         inject(chat, "line " + std::to_string(i) + (i % 5 ? "" : std::string(200, 'x')));
+    drain();
     EXPECT_EQ(loopback_control("say friend@loopback a-toast"), "ok");
     frame(10);  // warm up: views, layouts, ImGui's windows and buffers
     ImGui::GetIO().MousePos = ImVec2(640, 360);

@@ -49,7 +49,7 @@ TEST(HistoryLayout, HeightsDifferAndTheVisibleRangeMatchesALinearScan) {
     Mono m;
     for (int i = 0; i < 1000; ++i)
         m.msgs.emplace_back(static_cast<std::size_t>((i * 37) % 95 + 1), 'x');
-    HistoryLayout l;
+    HistoryLayout l(1000, 1000);
     const std::size_t measured = m.update(l, 300.0f);
     EXPECT_EQ(measured, 1000u + static_cast<std::size_t>(m.wrapped_calls));
     EXPECT_GT(m.wrapped_calls, 0);
@@ -136,4 +136,100 @@ TEST(HistoryLayout, EmptyHistoryAndEmptyMessages) {
     m.update(l, 100.0f);
     ASSERT_EQ(l.row_count(), 1u);
     EXPECT_EQ(l.height(0), 24.0f);
+}
+
+// Long histories: only a window is laid out, it follows the newest, grows upward and downward
+// within its limit, re-centres on an entry, and reports what changed above it.
+TEST(HistoryLayout, OnlyAWindowEndingAtTheNewestIsLaidOut) {
+    Mono m;
+    for (int i = 0; i < 10000; ++i)
+        m.msgs.push_back("m" + std::to_string(i));
+    HistoryLayout l(100, 20);
+    m.natural_calls = 0;
+    m.update(l, 1000.0f);
+    EXPECT_EQ(m.natural_calls, 20);  // the texts of only the newest 20 were read
+    EXPECT_EQ(l.first_message(), 9980u);
+    EXPECT_EQ(l.end_message(), 10000u);
+    EXPECT_EQ(l.message_of(0), 9980u);
+    EXPECT_TRUE(l.at_end());
+    // New messages follow while it ends at the newest; past 100 its oldest go, and the height
+    // removed above is reported.
+    for (int i = 0; i < 90; ++i)
+        m.msgs.emplace_back("n");
+    m.update(l, 1000.0f);
+    EXPECT_EQ(l.end_message(), 10090u);
+    EXPECT_EQ(l.first_message(), 9990u);
+    EXPECT_EQ(l.take_front_delta(), -10 * 24.0f);
+    EXPECT_EQ(l.take_front_delta(), 0.0f);
+}
+
+TEST(HistoryLayout, ExtendingUpAddsAboveAndDropsBelowPastTheLimit) {
+    Mono m;
+    for (int i = 0; i < 1000; ++i)
+        m.msgs.push_back(std::string(static_cast<std::size_t>(i % 3 + 1), 'x'));
+    HistoryLayout l(50, 20);
+    m.update(l, 1000.0f);
+    ASSERT_EQ(l.first_message(), 980u);
+    EXPECT_EQ(l.extend_up(
+                  10, [&](std::size_t i) { return std::string_view(m.msgs[i]); },
+                  [](const char *b, const char *e) { return static_cast<float>(e - b) * 10.0f; },
+                  [](const char *, const char *, float) { return 20.0f; }),
+              10u);
+    EXPECT_EQ(l.first_message(), 970u);
+    EXPECT_EQ(l.row_count(), 30u);
+    EXPECT_EQ(l.message_of(0), 970u);
+    EXPECT_EQ(l.message_of(29), 999u);
+    EXPECT_EQ(l.take_front_delta(), 10 * 24.0f);
+    EXPECT_EQ(l.top(10), 10 * 24.0f);
+    // Up by 40 more: the window holds 50 at most, so the newest 20 go; it no longer ends at
+    // the newest, and a new message is counted but not laid out.
+    auto text = [&](std::size_t i) { return std::string_view(m.msgs[i]); };
+    auto natural = [](const char *b, const char *e) { return static_cast<float>(e - b) * 10.0f; };
+    auto wrapped = [](const char *, const char *, float) { return 20.0f; };
+    EXPECT_EQ(l.extend_up(40, text, natural, wrapped), 40u);
+    EXPECT_EQ(l.first_message(), 930u);
+    EXPECT_EQ(l.end_message(), 980u);
+    EXPECT_FALSE(l.at_end());
+    m.msgs.emplace_back("new");
+    m.update(l, 1000.0f);
+    EXPECT_EQ(l.message_count(), 1001u);
+    EXPECT_EQ(l.end_message(), 980u);
+    // Down again: what follows is laid out, the oldest go.
+    EXPECT_EQ(l.extend_down(30, text, natural, wrapped), 21u);
+    EXPECT_TRUE(l.at_end());
+    EXPECT_EQ(l.end_message(), 1001u);
+    EXPECT_EQ(l.first_message(), 951u);
+    (void)l.take_front_delta();
+    // The top of the history: nothing more to add.
+    EXPECT_EQ(l.row_of(951), 0u);
+    EXPECT_EQ(l.row_of(950), HistoryLayout::npos);
+    EXPECT_EQ(l.row_of(1000), 49u);
+}
+
+TEST(HistoryLayout, CenteringOnAnEntryAndOlderEntriesInFront) {
+    Mono m;
+    for (int i = 0; i < 1000; ++i)
+        m.msgs.push_back("m" + std::to_string(i));
+    HistoryLayout l(100, 20);
+    m.update(l, 1000.0f);
+    auto text = [&](std::size_t i) { return std::string_view(m.msgs[i]); };
+    auto natural = [](const char *b, const char *e) { return static_cast<float>(e - b) * 10.0f; };
+    auto wrapped = [](const char *, const char *, float) { return 20.0f; };
+    l.center_on(500, m.msgs.size(), text, natural, wrapped);
+    EXPECT_EQ(l.first_message(), 490u);
+    EXPECT_EQ(l.end_message(), 510u);
+    ASSERT_NE(l.row_of(500), HistoryLayout::npos);
+    EXPECT_EQ(l.message_of(l.row_of(500)), 500u);
+    // 7 older entries arrive in front (an archive page): the same rows, 7 places further.
+    m.msgs.insert(m.msgs.begin(), 7, "old");
+    l.shift(7);
+    EXPECT_EQ(m.update(l, 1000.0f), 0u);
+    EXPECT_EQ(l.first_message(), 497u);
+    EXPECT_EQ(l.message_of(l.row_of(507)), 507u);
+    EXPECT_EQ(text(507), "m500");
+    // Forgotten (the history shrank): laid out again from the newest.
+    m.msgs.resize(3);
+    m.update(l, 1000.0f);
+    EXPECT_EQ(l.first_message(), 0u);
+    EXPECT_EQ(l.end_message(), 3u);
 }

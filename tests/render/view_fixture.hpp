@@ -151,20 +151,44 @@ class ViewTest : public Session {
         return nullptr;
     }
 
+    // The child window that draws w's history.
+    ImGuiWindow *history_child(msgr_window *w) {
+        ImGuiWindow *win = imgui_window_of(w);
+        if (win == nullptr) return nullptr;
+        for (ImGuiWindow *c : ctx_->Windows) {
+            if (c->ParentWindow == win && std::strstr(c->Name, "/history") != nullptr) return c;
+        }
+        return nullptr;
+    }
+
     std::size_t history_count(msgr_window *w) {
         std::size_t n = 0;
         EXPECT_EQ(msgr_window_history_count(w, &n), MSGR_S_OK);
         return n;
     }
 
-    // Appends entries straight into a window's history (bypassing the services' checks), as a
-    // hostile or very busy network would leave it.
+    // Posts a message of the window's contact (or, outgoing, one the user sent from another
+    // device) into the runtime's inbox as the primary service would, bypassing the add-in
+    // boundary's checks: what a hostile or very busy network leaves in a history. It is applied
+    // (and stored) by the next tick; drain() applies everything posted.
     void inject(msgr_window *w, const std::string &text,
                 msgr_message_direction dir = MSGR_MESSAGE_INCOMING) {
-        w->history.push_back(
-            {dir, dir == MSGR_MESSAGE_INCOMING ? MSGR_DELIVERY_NONE : MSGR_DELIVERY_SENT, MSGR_S_OK,
-             0, 0, text});
-        ++w->history_serial;
+        msgr_contact *c = nullptr;
+        ASSERT_EQ(msgr_window_contact(w, &c), MSGR_S_OK);
+        const char *name = nullptr;
+        ASSERT_EQ(msgr_contact_signin_name(c, &name), MSGR_S_OK);
+        msgr::core::MessageArrived m;
+        m.service = core().primary_service_id();
+        m.session = core().session();
+        m.from = name;
+        m.text = text;
+        m.from_me = dir == MSGR_MESSAGE_OUTGOING;
+        msgr_contact_release(c);
+        ASSERT_TRUE(core().inbox().push(std::move(m)));
+    }
+    void drain() {
+        for (int i = 0; i < 100000 && msgr_runtime_tick(rt) == MSGR_S_FALSE; ++i) {
+        }
     }
 
     ImGuiContext *ctx_ = nullptr;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "history_layout.hpp"
 #include "support/test_pager.hpp"
 #include "view_fixture.hpp"
 
@@ -291,14 +292,18 @@ TEST_F(ViewTest, LongHistoriesDrawOnlyWhatIsVisible) {
     signin_and_open();
     HeldWindow w;
     ASSERT_EQ(msgr_instant_message(rt, by_name("echo@loopback"), w.out()), MSGR_S_OK);
-    for (int i = 0; i < 100000; ++i) {
+    constexpr std::size_t kMessages = 20000;
+    for (std::size_t i = 0; i < kMessages; ++i) {
         // Heights differ: every seventh message wraps over several lines.
         std::string text = "message " + std::to_string(i);
         if (i % 7 == 0) text += std::string(300, 'w') + " end";
         inject(w, text, i % 2 ? MSGR_MESSAGE_OUTGOING : MSGR_MESSAGE_INCOMING);
     }
+    drain();
+    ASSERT_EQ(history_count(w), kMessages);
     frame();
-    EXPECT_EQ(overlay->stats().rows_total, 100000u);
+    // Only a window ending at the newest is laid out, never the whole history.
+    EXPECT_EQ(overlay->stats().rows_total, msgr::render::HistoryLayout::kInitialMessages);
     EXPECT_GT(overlay->stats().rows_drawn, 0u);
     EXPECT_LT(overlay->stats().rows_drawn, 60u);
     frame(2);
@@ -306,24 +311,32 @@ TEST_F(ViewTest, LongHistoriesDrawOnlyWhatIsVisible) {
     EXPECT_LT(overlay->stats().rows_drawn, 60u);
     // At the bottom: the newest message is on screen, and the drawn rows do not overlap.
     msgr::render::DrawnRect last, prev;
-    ASSERT_TRUE(overlay->drawn_rect(w, 99999, last));
-    ASSERT_TRUE(overlay->drawn_rect(w, 99998, prev));
+    ASSERT_TRUE(overlay->drawn_rect(w, kMessages - 1, last));
+    ASSERT_TRUE(overlay->drawn_rect(w, kMessages - 2, prev));
     EXPECT_GE(last.y, prev.y + prev.h);
-    // Scroll to the middle: the rows drawn are from the middle.
-    ImGuiWindow *win = imgui_window_of(w);
-    ASSERT_NE(win, nullptr);
-    ImGuiWindow *child = nullptr;
-    for (ImGuiWindow *c : ctx_->Windows) {
-        if (c->ParentWindow == win && std::strstr(c->Name, "/history") != nullptr) child = c;
-    }
+    // Scrolled to the top, again and again: older entries are laid out above, the entry the
+    // user looked at stays where it was, and the window never holds more than its limit.
+    ImGuiWindow *child = history_child(w);
     ASSERT_NE(child, nullptr);
-    ImGui::SetScrollY(child, child->ScrollMax.y * 0.5f);
-    frame(2);
-    bool middle = false;
-    for (std::size_t i = 49000; i < 51000 && !middle; ++i)
-        middle = overlay->drawn_rect(w, i, last);
-    EXPECT_TRUE(middle);
-    EXPECT_LT(overlay->stats().rows_drawn, 60u);
+    std::size_t oldest_drawn = kMessages;
+    for (int step = 0; step < 12; ++step) {
+        ImGui::SetScrollY(child, 1.0f);
+        frame();  // near the top, not at it
+        std::size_t top_index = kMessages;
+        for (std::size_t i = 0; i < kMessages && top_index == kMessages; ++i) {
+            if (overlay->drawn_rect(w, i, last)) top_index = i;
+        }
+        ASSERT_LT(top_index, kMessages);
+        ASSERT_TRUE(overlay->drawn_rect(w, top_index, prev));
+        ImGui::SetScrollY(child, 0.0f);
+        frame();  // at the top: 256 more laid out above it, in this very frame
+        ASSERT_TRUE(overlay->drawn_rect(w, top_index, last)) << "the entry at the top moved away";
+        EXPECT_NEAR(last.y, prev.y + 1.0f, 1.0f);  // where the one pixel of scrolling put it
+        EXPECT_LE(overlay->stats().rows_total, msgr::render::HistoryLayout::kWindowMessages + 64u);
+        EXPECT_LT(overlay->stats().rows_drawn, 60u);
+        oldest_drawn = std::min(oldest_drawn, top_index);
+    }
+    EXPECT_LT(oldest_drawn, kMessages - msgr::render::HistoryLayout::kWindowMessages);
 }
 
 TEST_F(ViewTest, HostileTextIsDrawnWithoutHarm) {
@@ -341,18 +354,14 @@ TEST_F(ViewTest, HostileTextIsDrawnWithoutHarm) {
         spaced += "word\xE2\x80\x8F ";  // 1 MB of words with RTL marks
     inject(w, spaced);
     inject(w, "after all that");
+    drain();
     frame(3);
     msgr::render::DrawnRect r;
     EXPECT_TRUE(overlay->drawn_rect(w, 7, r));
     EXPECT_GT(overlay->stats().rows_total, 900u);  // the big ones are split into rows
     EXPECT_LT(overlay->stats().rows_drawn, 80u);
     // Scroll through everything: no frame draws more than a screenful.
-    ImGuiWindow *win = imgui_window_of(w);
-    ASSERT_NE(win, nullptr);
-    ImGuiWindow *child = nullptr;
-    for (ImGuiWindow *c : ctx_->Windows) {
-        if (c->ParentWindow == win && std::strstr(c->Name, "/history") != nullptr) child = c;
-    }
+    ImGuiWindow *child = history_child(w);
     ASSERT_NE(child, nullptr);
     for (int step = 0; step <= 10; ++step) {
         ImGui::SetScrollY(child, child->ScrollMax.y * static_cast<float>(step) / 10.0f);

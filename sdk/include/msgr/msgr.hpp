@@ -189,7 +189,9 @@ class [[nodiscard]] Result {
         if (!ok()) detail::throw_error(hr_);
         return value_;
     }
-    T &&value() && {
+    // By value from a temporary Result: `for (auto &x : call().value())` then iterates a value
+    // whose life the loop extends, not a reference into the Result that died.
+    T value() && {
         if (!ok()) detail::throw_error(hr_);
         return std::move(value_);
     }
@@ -205,7 +207,7 @@ class [[nodiscard]] Result {
 
     T &operator*() &noexcept { return value_; }
     const T &operator*() const &noexcept { return value_; }
-    T &&operator*() &&noexcept { return std::move(value_); }
+    T operator*() &&noexcept(std::is_nothrow_move_constructible_v<T>) { return std::move(value_); }
     T *operator->() noexcept { return &value_; }
     const T *operator->() const noexcept { return &value_; }
 
@@ -314,6 +316,9 @@ class Contact {
     Result<bool> is_self() const { return flag_(msgr_contact_is_self); }
     /// Whether the contact can be paged (paging add-in installed, mobile services enabled).
     Result<bool> can_page() const { return flag_(msgr_contact_can_page); }
+    /// Forgets every stored message with this contact (chat and pages), in the store and in
+    /// open windows. Signed in.
+    Result<> forget_history() const noexcept { return msgr_history_forget_contact(c_); }
 
     friend bool operator==(const Contact &a, const Contact &b) noexcept { return a.c_ == b.c_; }
     friend bool operator!=(const Contact &a, const Contact &b) noexcept { return a.c_ != b.c_; }
@@ -337,11 +342,16 @@ class Contact {
 /// One entry of a conversation's history (msgr_message, with its text copied).
 struct Message {
     msgr_message_direction direction = MSGR_MESSAGE_INCOMING;
+    /// PENDING -> SENT -> DELIVERED -> READ, or FAILED (outgoing); NONE for incoming messages.
     msgr_delivery_state delivery = MSGR_DELIVERY_NONE;
     msgr_hresult delivery_result = MSGR_S_OK;  // why it failed, when delivery is FAILED
+    std::string delivery_reason;               // the same in words; empty when none is known
     std::string text;  // every byte: network text may hold NULs (msgr_message.text_size)
     std::int64_t time_unix_ms = 0;
-    std::uint32_t flags = 0;  // MSGR_MESSAGE_* (MSGR_MESSAGE_PAGE: a page)
+    /// MSGR_MESSAGE_*: PAGE, SEEN (the user saw it), OTHER_DEVICE (sent from another client of
+    /// the user's), ARCHIVED (from the service's archive).
+    std::uint32_t flags = 0;
+    std::int64_t stored_id = 0;  // the message's id in the history store; 0 with history off
 };
 
 /// One add-in the runtime found, loaded or not (msgr_addin_info, with its strings copied).
@@ -456,12 +466,18 @@ class Window {
             out.direction = m.direction;
             out.delivery = m.delivery;
             out.delivery_result = m.delivery_result;
+            if (m.delivery_reason != nullptr) out.delivery_reason = m.delivery_reason;
             if (m.text != nullptr) out.text.assign(m.text, m.text_size);
             out.time_unix_ms = m.time_unix_ms;
             out.flags = m.flags;
+            out.stored_id = m.stored_id;
         }
         return {hr, std::move(out)};
     }
+    /// Asks the contact's service for messages older than the oldest stored: MSGR_S_OK when
+    /// asked (Events::on_history_prepended reports them), MSGR_S_FALSE when there is nothing
+    /// older to fetch.
+    Result<> fetch_older() const noexcept { return msgr_window_fetch_older(w_); }
 
     friend bool operator==(const Window &a, const Window &b) noexcept { return a.w_ == b.w_; }
     friend bool operator!=(const Window &a, const Window &b) noexcept { return a.w_ != b.w_; }
@@ -512,6 +528,107 @@ class ContactArg {
 };
 
 // ---- Events ---------------------------------------------------------------------------------
+
+// ---- History search -------------------------------------------------------------------------
+
+/// One hit of a history search (msgr_search_result, with its strings copied).
+struct SearchHit {
+    Contact contact;  // the conversation's contact
+    msgr_window_kind kind = MSGR_WINDOW_CONVERSATION;
+    msgr_message_direction direction = MSGR_MESSAGE_INCOMING;
+    std::int64_t stored_id = 0;  // as Message::stored_id
+    std::int64_t time_unix_ms = 0;
+    std::string text;  // the whole message
+    /// The text around the match, the matched words between "\x02" and "\x03" (STX / ETX).
+    std::string snippet;
+};
+
+/// A history search (msgr_history_search), made by Runtime::search. It runs on the store's
+/// thread; Events::on_search_done(id(), hr) says when its hits can be read (before that,
+/// size() answers MSGR_E_BUSY). Owns the runtime's results: destroying the Search (or reset())
+/// gives them back (msgr_search_release), cancelling a search still running. Movable, not
+/// copyable; safe to destroy after its Runtime (then there is nothing left to give back).
+class Search {
+  public:
+    Search() noexcept = default;
+    Search(const Search &) = delete;
+    Search &operator=(const Search &) = delete;
+    Search(Search &&o) noexcept : live_(std::move(o.live_)), id_(std::exchange(o.id_, 0)) {}
+    Search &operator=(Search &&o) noexcept {
+        if (this != &o) {
+            reset();
+            live_ = std::move(o.live_);
+            id_ = std::exchange(o.id_, 0);
+        }
+        return *this;
+    }
+    ~Search() { reset(); }
+
+    /// The search's id, as on_search_done names it (0 for an empty Search).
+    std::uint64_t id() const noexcept { return id_; }
+    explicit operator bool() const noexcept { return id_ != 0; }
+
+    /// How many hits; MSGR_E_BUSY while it runs; MSGR_E_INVALIDARG once released.
+    Result<std::size_t> size() const {
+        std::size_t n = 0;
+        const msgr_hresult hr = msgr_search_result_count(rt_(), id_, &n);
+        return {hr, n};
+    }
+    /// Hit `index`, newest first.
+    Result<SearchHit> hit(std::size_t index) const {
+        msgr_search_result r{};
+        r.struct_size = sizeof r;
+        const msgr_hresult hr = msgr_search_result_get(rt_(), id_, index, &r);
+        SearchHit out;
+        if (succeeded(hr)) {
+            out.contact = Contact::borrow(r.contact);
+            out.kind = r.kind;
+            out.direction = r.direction;
+            out.stored_id = r.stored_id;
+            out.time_unix_ms = r.time_unix_ms;
+            if (r.text != nullptr) out.text.assign(r.text, r.text_size);
+            if (r.snippet != nullptr) out.snippet.assign(r.snippet, r.snippet_size);
+        }
+        return {hr, std::move(out)};
+    }
+    /// Every hit (MSGR_E_BUSY while it runs).
+    Result<std::vector<SearchHit>> hits() const {
+        const Result<std::size_t> n = size();
+        std::vector<SearchHit> out;
+        if (!n) return {n.hr(), std::move(out)};
+        out.reserve(*n);
+        for (std::size_t i = 0; i < *n; ++i) {
+            Result<SearchHit> h = hit(i);
+            if (!h) return {h.hr(), std::vector<SearchHit>()};
+            out.push_back(std::move(*h));
+        }
+        return {MSGR_S_OK, std::move(out)};
+    }
+    /// Opens hit `index`'s conversation scrolled to it, with InstantMessage's (or Page's)
+    /// results.
+    Result<Window> open(std::size_t index) const {
+        msgr_window *w = nullptr;
+        const msgr_hresult hr = msgr_search_open(rt_(), id_, index, &w);
+        return {hr, Window::adopt(w)};
+    }
+    /// Gives the results back now; the Search is empty afterwards.
+    void reset() noexcept {
+        const std::uint64_t id = std::exchange(id_, 0);
+        msgr_runtime *const rt = rt_();
+        live_.reset();
+        if (id != 0 && rt != nullptr) (void)msgr_search_release(rt, id);
+    }
+
+  private:
+    friend class Runtime;
+    Search(std::shared_ptr<msgr_runtime *> live, std::uint64_t id) noexcept
+        : live_(std::move(live)), id_(id) {}
+    // NULL once the Runtime is gone (then every call answers MSGR_E_INVALIDARG).
+    msgr_runtime *rt_() const noexcept { return live_ ? *live_ : nullptr; }
+
+    std::shared_ptr<msgr_runtime *> live_;  // the Runtime's handle, cleared when it goes
+    std::uint64_t id_ = 0;
+};
 
 class Runtime;
 class Events;
@@ -569,8 +686,17 @@ class Events {
     /// A message arrived in `window` from `from`. The text is valid for the call only; it is every
     /// byte the network sent (its size is the event's text_size: it may hold NULs).
     signal<void(const Window &, const Contact &, std::string_view)> on_message_received;
-    /// The fate of a sent message changed: `index` is its entry in window.history().
-    signal<void(const Window &, msgr_hresult, std::size_t)> on_delivery_change;
+    /// The fate of a sent message changed: `index` is its entry in window.history(), `state`
+    /// the new one (SENT, DELIVERED, READ or FAILED: only forward), hr why it failed.
+    signal<void(const Window &, msgr_hresult, std::size_t, msgr_delivery_state)> on_delivery_change;
+    /// A contact's chat state changed (COMPOSING: typing). The window is their conversation
+    /// window, or an empty handle when none is open.
+    signal<void(const Contact &, const Window &, msgr_chat_state)> on_typing;
+    /// A Search finished (Search::id()); hr says whether its hits can be read.
+    signal<void(std::uint64_t, msgr_hresult)> on_search_done;
+    /// `count` older messages were added in front of the window's history (fetch_older
+    /// answered; every index moved up by count); hr is MSGR_S_FALSE when that was the start.
+    signal<void(const Window &, std::size_t, msgr_hresult)> on_history_prepended;
     /// OnAppShutdown: the Runtime is being destroyed. Its handles still work for the call.
     signal<void()> on_app_shutdown;
     /// An add-in was refused, disabled, loaded or unloaded: its index for Runtime::addins(),
@@ -601,6 +727,9 @@ class Events {
           on_im_window_destroyed(guard()),
           on_message_received(guard()),
           on_delivery_change(guard()),
+          on_typing(guard()),
+          on_search_done(guard()),
+          on_history_prepended(guard()),
           on_app_shutdown(guard()),
           on_addin_state_change(guard()) {}
     ~Events() = default;
@@ -630,6 +759,16 @@ class Events {
 #else
         (void)e;
 #endif
+    }
+
+    // The state a DELIVERY_CHANGE reports (its status, 0.2); a runtime that leaves status 0
+    // has the entry's current state.
+    static msgr_delivery_state delivery_state(msgr_window *w, std::size_t index,
+                                              std::int32_t status) noexcept {
+        if (status != 0) return static_cast<msgr_delivery_state>(status);
+        msgr_message m{};
+        m.struct_size = sizeof m;
+        return msgr_window_history_get(w, index, &m) == MSGR_S_OK ? m.delivery : MSGR_DELIVERY_NONE;
     }
 
     void dispatch(const msgr_event &ev) {
@@ -684,13 +823,23 @@ class Events {
                 on_message_received(Window::borrow(w), Contact::borrow(c), text_view);
                 break;
             case MSGR_EVENT_DELIVERY_CHANGE:
-                on_delivery_change(Window::borrow(w), hr, index);
+                on_delivery_change(Window::borrow(w), hr, index, delivery_state(w, index, status));
                 break;
             case MSGR_EVENT_APP_SHUTDOWN:
                 on_app_shutdown();
                 break;
             case MSGR_EVENT_ADDIN_STATE_CHANGE:
                 on_addin_state_change(index, hr, text_view);
+                break;
+            case MSGR_EVENT_TYPING:
+                on_typing(Contact::borrow(c), w != nullptr ? Window::borrow(w) : Window(),
+                          static_cast<msgr_chat_state>(status));
+                break;
+            case MSGR_EVENT_SEARCH_DONE:
+                on_search_done(static_cast<std::uint64_t>(index), hr);
+                break;
+            case MSGR_EVENT_HISTORY_PREPENDED:
+                on_history_prepended(Window::borrow(w), index, hr);
                 break;
             case MSGR_EVENT_TYPE_COUNT_:
             default:
@@ -769,6 +918,7 @@ class Runtime {
         if (failed(hr)) return Result<Runtime>(hr);
         Runtime rt;
         rt.rt_ = raw;
+        rt.live_ = std::make_shared<msgr_runtime *>(raw);
         rt.events_ = new Events();
         msgr_subscription sub = 0;
         hr = msgr_subscribe(raw, static_cast<msgr_event_type>(0), &Events::c_callback, rt.events_,
@@ -780,11 +930,14 @@ class Runtime {
     Runtime(const Runtime &) = delete;
     Runtime &operator=(const Runtime &) = delete;
     Runtime(Runtime &&o) noexcept
-        : rt_(std::exchange(o.rt_, nullptr)), events_(std::exchange(o.events_, nullptr)) {}
+        : rt_(std::exchange(o.rt_, nullptr)),
+          live_(std::move(o.live_)),
+          events_(std::exchange(o.events_, nullptr)) {}
     Runtime &operator=(Runtime &&o) noexcept {
         if (this != &o) {
             reset();
             rt_ = std::exchange(o.rt_, nullptr);
+            live_ = std::move(o.live_);
             events_ = std::exchange(o.events_, nullptr);
         }
         return *this;
@@ -796,6 +949,8 @@ class Runtime {
         if (rt_ == nullptr) return;
         msgr_runtime *const rt = std::exchange(rt_, nullptr);
         Events *const events = std::exchange(events_, nullptr);
+        if (live_) *live_ = nullptr;  // a Search that outlives us has nothing to give back
+        live_.reset();
         if (events->depth_ > 0) {
             // Inside one of our own slots: the C runtime defers the destruction until the
             // tick returns and raises AppShutdown then, so the signals must outlive us.
@@ -937,6 +1092,23 @@ class Runtime {
         return {hr, Window::adopt(w)};
     }
 
+    /// Starts a full-text search of the account's history (every word must occur; the last
+    /// one as a prefix; case- and accent-insensitive), at most max_results hits (1..1000),
+    /// newest first. Its hits can be read after Events::on_search_done(search.id(), hr).
+    /// MSGR_E_INVALIDARG for an empty query, MSGR_E_NOT_LOGGED_ON, MSGR_E_FAIL with history off.
+    Result<Search> search(const StringArg &query, std::size_t max_results = 100) {
+        if (!query.valid()) {
+            return Result<Search>(
+                detail::refuse(MSGR_E_INVALIDARG, "the search query holds an embedded NUL"));
+        }
+        std::uint64_t id = 0;
+        const msgr_hresult hr = msgr_history_search(rt_, query.c_str(), max_results, &id);
+        if (failed(hr)) return Result<Search>(hr);
+        return {hr, Search(live_, id)};
+    }
+    /// Forgets the signed-in account's whole history (every conversation, store and windows).
+    Result<> forget_all_history() noexcept { return msgr_history_forget_all(rt_); }
+
   private:
     Result<std::string> string_(msgr_hresult (*fn)(msgr_runtime *, const char **)) const {
         const char *s = nullptr;
@@ -955,7 +1127,8 @@ class Runtime {
     }
 
     msgr_runtime *rt_ = nullptr;
-    Events *events_ = nullptr;  // heap: the C subscription's user pointer must not move
+    std::shared_ptr<msgr_runtime *> live_;  // shared with every Search; cleared at reset()
+    Events *events_ = nullptr;              // heap: the C subscription's user pointer must not move
 };
 
 // ---- Logging --------------------------------------------------------------------------------
@@ -1016,6 +1189,17 @@ inline Result<std::size_t> send(const Window &window, const StringArg &text) {
     std::size_t index = 0;
     const msgr_hresult hr = msgr_ui_send(window.get(), text.c_str(), &index);
     return {hr, index};
+}
+/// The user saw the window's history up to entry last_index (the drawing layer drew it while
+/// the window was visible): incoming entries up to it become MSGR_MESSAGE_SEEN and the contact
+/// is told they were read.
+inline Result<> history_seen(const Window &window, std::size_t last_index) noexcept {
+    return msgr_ui_history_seen(window.get(), last_index);
+}
+/// The user's own chat state in the window (COMPOSING while typing, PAUSED, ACTIVE, INACTIVE,
+/// GONE); the contact is told when it changed.
+inline Result<> set_chat_state(const Window &window, msgr_chat_state state) noexcept {
+    return msgr_ui_set_chat_state(window.get(), state);
 }
 /// The longest page the paging add-in accepts, in UTF-16 units; MSGR_E_NOTIMPL without one.
 inline Result<std::size_t> max_page_length(const Runtime &rt) {

@@ -45,8 +45,10 @@ struct OverlayStats {
     int windows_drawn = 0;          // conversation and page windows
     std::size_t rows_drawn = 0;     // history rows submitted (the visible ones only)
     std::size_t rows_measured = 0;  // history rows whose wrapped height was computed
-    std::size_t rows_total = 0;     // history rows of all drawn windows
+    std::size_t rows_total = 0;     // history rows laid out in all drawn windows (a window of
+                                    // each history: never more than a few thousand a window)
     int toasts_drawn = 0;
+    int typing_drawn = 0;  // windows that showed "... is typing..."
 };
 
 // Where a history entry was drawn in the last frame, in screen pixels.
@@ -102,11 +104,40 @@ class Overlay {
     // Where a control was drawn in the last frame, for scripted input (the demo's session, tests)
     // and a host's tutorials: false when it was not drawn. `w` names the window for the window
     // controls; `index` the contact (as msgr_my_contacts_get counts) for the contact controls.
-    enum class Control { input, send, title_bar, close, signin, contact_chat, contact_page };
+    //   forget, forget_confirm: a conversation's "Forget" and its confirmation's button;
+    //   search_query, search_button: the search window's field and button (w unused);
+    //   search_hit: the search window's hit `index`.
+    enum class Control {
+        input,
+        send,
+        title_bar,
+        close,
+        signin,
+        contact_chat,
+        contact_page,
+        forget,
+        forget_confirm,
+        search_query,
+        search_button,
+        search_hit
+    };
     bool control_rect(Control control, const msgr_window *w, std::size_t index,
                       DrawnRect &out) const noexcept;
     // The last message shown in the overlay's status line ("Page: E_NOTIMPL ..."); never NULL.
     const char *status_line() const noexcept;
+    // The delivery mark drawn with outgoing history entry `index` of w in the last frame
+    // ("pending", "sent", "delivered", "read", "failed"); NULL when none was drawn.
+    const char *drawn_mark(const msgr_window *w, std::size_t index) const noexcept;
+    // Whether w showed "<contact> is typing..." in the last frame.
+    bool typing_shown(const msgr_window *w) const noexcept;
+
+    // Opens the overlay and its search window with the keyboard in the query field (the
+    // contact list's "Search" button does the same; a host may bind a key to it).
+    void show_search();
+    // The search window's status ("Searching...", "3 messages found", why it failed) and how
+    // many hits it lists; "" and 0 before a search.
+    const char *search_status() const noexcept;
+    std::size_t search_hits_shown() const noexcept;
 
     struct Impl;
 
