@@ -286,6 +286,28 @@ TEST_F(HistoryStore, CorruptFileIsMovedAsideAndAFreshOneMade) {
     EXPECT_EQ(s->append(conv(*s, "bob"), r), MSGR_S_OK);
 }
 
+// Ours, but its schema page overwritten: SQLite finds it corrupt.
+TEST_F(HistoryStore, OurDatabaseCorruptedIsMovedAside) {
+    {
+        auto s = open();
+        Record r = message("lost to the corruption");
+        ASSERT_EQ(s->append(conv(*s, "bob"), r), MSGR_S_OK);
+    }
+    ASSERT_FALSE(fs::exists(path_ + "-wal"));  // the last close checkpointed it into the file
+    {
+        std::fstream f(path_, std::ios::binary | std::ios::in | std::ios::out);
+        f.seekp(100);  // past the header (application_id and user_version stay)
+        const std::string junk(4096 - 100, '\xA5');
+        f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+    }
+    auto s = open();
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(owner_.logged(MSGR_LOG_ERROR, "or is corrupt"), 1u);
+    EXPECT_EQ(s->span(conv(*s, "bob")).count, 0);
+    Record r = message("a fresh start");
+    EXPECT_EQ(s->append(conv(*s, "bob"), r), MSGR_S_OK);
+}
+
 TEST_F(HistoryStore, AnotherProgramsDatabaseIsMovedAside) {
     run_sql(path_, "CREATE TABLE theirs (x); INSERT INTO theirs VALUES (42);");
     auto s = open();

@@ -98,39 +98,33 @@ msgr_hresult Worker::open_file(Found &found) {
     return inspect(db_.get(), found);
 }
 
-msgr_hresult Worker::open(std::string &why) {
+// One try: what the file is, then WAL, the schema, the statements, retention. `unreadable`:
+// the file is not a msgr history database, or SQLite found it corrupt on the way.
+msgr_hresult Worker::open_once(bool &unreadable) {
+    unreadable = false;
     Found found = Found::fresh;
     msgr_hresult hr = open_file(found);
-    if (hr == MSGR_S_OK && found == Found::not_ours) {
-        db_.reset();
-        std::string moved_to;
-        hr = move_aside(path_, unix_ms_now(), moved_to);
-        if (hr == MSGR_S_OK) {
-            log(MSGR_LOG_ERROR, path_ + " is not a msgr history database or is corrupt: moved to " +
-                                    moved_to + ", starting a new one");
-            hr = open_file(found);
-        }
+    if (hr != MSGR_S_OK) return hr;
+    if (found == Found::not_ours) {
+        unreadable = true;
+        return fail(MSGR_E_FAIL, "not a msgr history database, or corrupt");
     }
-    if (hr == MSGR_S_OK && found == Found::newer) {
+    if (found == Found::newer) {
         db_.reset();
-        hr = fail(MSGR_E_SERVER_VERSION,
-                  path_ + " has a newer history schema than this build knows (left untouched)");
-    }
-    if (hr == MSGR_S_OK && found == Found::not_ours) {
-        hr = fail(MSGR_E_FAIL, path_ + " is still not a database after it was moved aside");
+        return fail(MSGR_E_SERVER_VERSION,
+                    path_ + " has a newer history schema than this build knows (left untouched)");
     }
     // WAL (kept in the file), and this connection checkpoints by itself (wal_autocheckpoint=0
     // on both connections).
-    if (hr == MSGR_S_OK) {
-        hr = exec(db_.get(),
-                  "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-                  "PRAGMA wal_autocheckpoint = 0");
-    }
+    hr = exec(db_.get(),
+              "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+              "PRAGMA wal_autocheckpoint = 0");
     if (hr == MSGR_S_OK) hr = migrate(db_.get());
     if (hr == MSGR_S_OK) hr = prepare();
-    if (hr == MSGR_S_OK)
+    if (hr == MSGR_S_OK) {
         hr = query_int(db_.get(), "SELECT value FROM meta WHERE key = 'indexed_upto'",
                        indexed_upto_);
+    }
     if (hr == MSGR_S_OK) hr = apply_retention(false);
     // Deletions a previous run left unfinished (forgotten or retained rows still there).
     if (hr == MSGR_S_OK) {
@@ -140,6 +134,28 @@ msgr_hresult Worker::open(std::string &why) {
                           "WHERE m.conv = c.id AND m.seq < c.forgotten_below)");
         while (hr == MSGR_S_OK && left.step() == SQLITE_ROW)
             purging_.insert(left.column_int(0));
+    }
+    if (hr != MSGR_S_OK) {
+        const int rc = sqlite3_errcode(db_.get()) & 0xFF;
+        unreadable = rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB;
+    }
+    return hr;
+}
+
+msgr_hresult Worker::open(std::string &why) {
+    bool unreadable = false;
+    msgr_hresult hr = open_once(unreadable);
+    if (unreadable) {
+        const std::string reason = last_error();
+        db_.reset();
+        purging_.clear();
+        std::string moved_to;
+        hr = move_aside(path_, unix_ms_now(), moved_to);
+        if (hr == MSGR_S_OK) {
+            log(MSGR_LOG_ERROR, path_ + " is not a msgr history database or is corrupt (" + reason +
+                                    "): moved to " + moved_to + ", starting a new one");
+            hr = open_once(unreadable);
+        }
     }
     if (hr != MSGR_S_OK) {
         why = last_error();

@@ -67,6 +67,7 @@ class Worker {
 
     void run();
     msgr_hresult open(std::string &why);
+    msgr_hresult open_once(bool &unreadable);
     msgr_hresult open_file(Found &found);
     msgr_hresult prepare();
     void log(msgr_log_level level, const std::string &line) const;
