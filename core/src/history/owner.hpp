@@ -22,6 +22,7 @@ class Owner {
     // Opens the owner's connection to a database the store's thread has made and migrated, and
     // reads the conversations' spans. Runs on the store's thread, before the room is handed over.
     static msgr_hresult open(const std::string &path, std::unique_ptr<Owner> &out);
+    sqlite3 *db() const noexcept { return db_.get(); }
 
     msgr_hresult conversation(const ConversationKey &key, ConversationId &out);
     Store::Span span(ConversationId id) const;

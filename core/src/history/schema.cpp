@@ -18,7 +18,11 @@ namespace {
 //    runtime name messages by it). text is a BLOB: exactly the bytes, NULs included. The ids
 //    are NULL when absent, so the partial indexes hold only the rows that have one.
 //  - messages_fts: the full-text index, external content (the text is stored once), filled by
-//    the store's thread from meta.indexed_upto, so that an append does not pay for it.
+//    the store's thread from meta.indexed_upto, so that an append does not pay for it. Its
+//    segments are merged by the store's thread in small steps ('merge'), not by FTS5 itself
+//    inside whichever transaction reaches a threshold (automerge 0): a big merge would hold
+//    the write lock, and the owner thread's next append would wait for it. crisismerge is the
+//    backstop should the small steps ever fall behind.
 constexpr const char *kV1 = R"sql(
 CREATE TABLE conversations (
     id INTEGER PRIMARY KEY,
@@ -54,6 +58,8 @@ CREATE VIRTUAL TABLE messages_fts USING fts5(
     text, content = 'messages', content_rowid = 'id',
     tokenize = 'unicode61 remove_diacritics 2'
 );
+INSERT INTO messages_fts (messages_fts, rank) VALUES ('automerge', 0);
+INSERT INTO messages_fts (messages_fts, rank) VALUES ('crisismerge', 64);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 INSERT INTO meta (key, value) VALUES ('indexed_upto', 0);
 )sql";

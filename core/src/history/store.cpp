@@ -32,9 +32,11 @@ msgr_hresult Owner::open(const std::string &path, std::unique_ptr<Owner> &out) {
     auto owner = std::make_unique<Owner>();
     if (const msgr_hresult hr = open_db(path, owner->db_); hr != MSGR_S_OK) return hr;
     // synchronous=NORMAL: a commit is written to the WAL (the OS has it: a killed process loses
-    // nothing) without an fsync; wal_autocheckpoint=0: the store's thread checkpoints.
-    if (const msgr_hresult hr =
-            exec(owner->db_.get(), "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0");
+    // nothing) without an fsync; wal_autocheckpoint=0: the store's thread checkpoints;
+    // journal_size_limit: a WAL that grew long shrinks back to 4 MB when it starts over.
+    if (const msgr_hresult hr = exec(owner->db_.get(),
+                                     "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; "
+                                     "PRAGMA journal_size_limit = 4194304");
         hr != MSGR_S_OK) {
         return hr;
     }
@@ -449,6 +451,8 @@ struct Store::Impl {
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Store::~Store() {
+    // The owner's connection reports its commits to the worker (Worker::watch): no more.
+    if (Owner *o = impl_->owner()) sqlite3_wal_hook(o->db(), nullptr, nullptr);
     impl_->worker.reset();  // joins the store's thread before the owner's connection closes
 }
 

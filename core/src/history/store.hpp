@@ -97,8 +97,9 @@ class Store {
     // E_WRITE_PROTECT) with why.
     static std::unique_ptr<Store> start(
         Options options, std::function<void(msgr_hresult hr, std::string why)> opened);
-    // Stops the thread after what it was doing (a search is cancelled, queued indexing and a
-    // last checkpoint finish) and closes both connections.
+    // Stops the thread after the step it was in (a search is cancelled; rows not yet indexed
+    // are indexed at the next start, so that a long backlog never holds up the owner thread
+    // here; a last passive checkpoint runs) and closes both connections.
     ~Store();
     Store(const Store &) = delete;
     Store &operator=(const Store &) = delete;

@@ -17,6 +17,13 @@ namespace {
 // thread call that meets it waits at most that long.
 constexpr std::int64_t kIndexRows = 256;
 constexpr std::int64_t kPurgeRows = 128;
+constexpr int kMergePages = 64;  // per 'merge' step of the full-text index
+// A WAL this long (frames of 4 KB) is checkpointed at once, not a second later (the owner's
+// commits report their length: on_owner_commit).
+constexpr int kCheckpointFrames = 1024;
+// From this length on, checkpoint passes follow each other (see checkpoint()), at most this many.
+constexpr int kRestartFrames = 4096;
+constexpr int kCheckpointPasses = 4;
 constexpr auto kCheckpointDelay = std::chrono::seconds(1);
 constexpr auto kRetentionEvery = std::chrono::hours(24);
 constexpr auto kRetryAfter = std::chrono::seconds(1);
@@ -54,6 +61,19 @@ Worker::~Worker() {
 
 void Worker::log(msgr_log_level level, const std::string &line) const {
     if (hooks_.log) hooks_.log(level, line);
+}
+
+int Worker::on_owner_commit(void *worker, sqlite3 * /*db*/, const char * /*name*/, int frames) {
+    auto *self = static_cast<Worker *>(worker);
+    if (frames >= kCheckpointFrames && !self->checkpoint_asked_.exchange(true)) {
+        const std::lock_guard<std::mutex> lock(self->mu_);
+        self->cv_.notify_one();
+    }
+    return SQLITE_OK;
+}
+
+void Worker::watch(sqlite3 *owner_db) {
+    sqlite3_wal_hook(owner_db, &Worker::on_owner_commit, this);
 }
 
 void Worker::appended() {
@@ -98,39 +118,33 @@ msgr_hresult Worker::open_file(Found &found) {
     return inspect(db_.get(), found);
 }
 
-msgr_hresult Worker::open(std::string &why) {
+// One try: what the file is, then WAL, the schema, the statements, retention. `unreadable`:
+// the file is not a msgr history database, or SQLite found it corrupt on the way.
+msgr_hresult Worker::open_once(bool &unreadable) {
+    unreadable = false;
     Found found = Found::fresh;
     msgr_hresult hr = open_file(found);
-    if (hr == MSGR_S_OK && found == Found::not_ours) {
-        db_.reset();
-        std::string moved_to;
-        hr = move_aside(path_, unix_ms_now(), moved_to);
-        if (hr == MSGR_S_OK) {
-            log(MSGR_LOG_ERROR, path_ + " is not a msgr history database or is corrupt: moved to " +
-                                    moved_to + ", starting a new one");
-            hr = open_file(found);
-        }
+    if (hr != MSGR_S_OK) return hr;
+    if (found == Found::not_ours) {
+        unreadable = true;
+        return fail(MSGR_E_FAIL, "not a msgr history database, or corrupt");
     }
-    if (hr == MSGR_S_OK && found == Found::newer) {
+    if (found == Found::newer) {
         db_.reset();
-        hr = fail(MSGR_E_SERVER_VERSION,
-                  path_ + " has a newer history schema than this build knows (left untouched)");
-    }
-    if (hr == MSGR_S_OK && found == Found::not_ours) {
-        hr = fail(MSGR_E_FAIL, path_ + " is still not a database after it was moved aside");
+        return fail(MSGR_E_SERVER_VERSION,
+                    path_ + " has a newer history schema than this build knows (left untouched)");
     }
     // WAL (kept in the file), and this connection checkpoints by itself (wal_autocheckpoint=0
     // on both connections).
-    if (hr == MSGR_S_OK) {
-        hr = exec(db_.get(),
-                  "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-                  "PRAGMA wal_autocheckpoint = 0");
-    }
+    hr = exec(db_.get(),
+              "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+              "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 4194304");
     if (hr == MSGR_S_OK) hr = migrate(db_.get());
     if (hr == MSGR_S_OK) hr = prepare();
-    if (hr == MSGR_S_OK)
+    if (hr == MSGR_S_OK) {
         hr = query_int(db_.get(), "SELECT value FROM meta WHERE key = 'indexed_upto'",
                        indexed_upto_);
+    }
     if (hr == MSGR_S_OK) hr = apply_retention(false);
     // Deletions a previous run left unfinished (forgotten or retained rows still there).
     if (hr == MSGR_S_OK) {
@@ -140,6 +154,28 @@ msgr_hresult Worker::open(std::string &why) {
                           "WHERE m.conv = c.id AND m.seq < c.forgotten_below)");
         while (hr == MSGR_S_OK && left.step() == SQLITE_ROW)
             purging_.insert(left.column_int(0));
+    }
+    if (hr != MSGR_S_OK) {
+        const int rc = sqlite3_errcode(db_.get()) & 0xFF;
+        unreadable = rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB;
+    }
+    return hr;
+}
+
+msgr_hresult Worker::open(std::string &why) {
+    bool unreadable = false;
+    msgr_hresult hr = open_once(unreadable);
+    if (unreadable) {
+        const std::string reason = last_error();
+        db_.reset();
+        purging_.clear();
+        std::string moved_to;
+        hr = move_aside(path_, unix_ms_now(), moved_to);
+        if (hr == MSGR_S_OK) {
+            log(MSGR_LOG_ERROR, path_ + " is not a msgr history database or is corrupt (" + reason +
+                                    "): moved to " + moved_to + ", starting a new one");
+            hr = open_once(unreadable);
+        }
     }
     if (hr != MSGR_S_OK) {
         why = last_error();
@@ -169,6 +205,7 @@ msgr_hresult Worker::prepare() {
          "INSERT INTO messages_fts (messages_fts, rowid, text) SELECT 'delete', id, "
          "CAST(text AS TEXT) FROM messages WHERE id = ?1"},
         {&delete_message_, "DELETE FROM messages WHERE id = ?1"},
+        {&merge_, "INSERT INTO messages_fts (messages_fts, rank) VALUES ('merge', ?1)"},
         // Newest first straight from the index (FTS5 walks its rowids backwards).
         {&search_,
          "SELECT rowid, snippet(messages_fts, 0, char(2), char(3), '…', 16) FROM messages_fts "
@@ -192,6 +229,7 @@ void Worker::run() {
         std::unique_ptr<Owner> made;
         open_hr_ = Owner::open(path_, made);
         if (open_hr_ == MSGR_S_OK) {
+            watch(made->db());
             owner = std::move(made);
         } else {
             open_why_ = last_error();
@@ -225,7 +263,8 @@ void Worker::run() {
                     if (now < retry_at_) until = std::min(until, retry_at_);
                 }
                 cv_.wait_until(lock, until, [this]() {
-                    return stop_ || !tasks_.empty() || appended_.load() || !purge_requests_.empty();
+                    return stop_ || !tasks_.empty() || appended_.load() ||
+                           !purge_requests_.empty() || checkpoint_asked_.load();
                 });
                 continue;  // re-evaluates what there is to do
             }
@@ -254,7 +293,7 @@ void Worker::run() {
     for (Task &t : left) {
         if (t.idle != nullptr) t.idle->set_value();
     }
-    if (db_ != nullptr) checkpoint(SQLITE_CHECKPOINT_PASSIVE);
+    if (db_ != nullptr) checkpoint();
     db_.reset();
 }
 
@@ -266,13 +305,14 @@ bool Worker::step() {
         if (apply_retention(true) != MSGR_S_OK) background_failed("apply the retention");
         return true;
     }
-    if (checkpoint_pending_ && now >= checkpoint_at_) {
-        checkpoint(SQLITE_CHECKPOINT_PASSIVE);
+    if (checkpoint_asked_ || (checkpoint_pending_ && now >= checkpoint_at_)) {
+        checkpoint();
         return true;
     }
     if (now < retry_at_) return false;
     if (appended_.exchange(false)) index_more_ = true;
     if (index_more_ && index_batch()) return true;
+    if (merge_more_ && merge_step()) return true;
     if (!purging_.empty() && purge_chunk()) return true;
     return false;
 }
@@ -292,7 +332,9 @@ void Worker::drain() {
     }
     while (!purging_.empty() && purge_chunk()) {
     }
-    checkpoint(SQLITE_CHECKPOINT_PASSIVE);
+    while (merge_more_ && merge_step()) {
+    }
+    checkpoint();
 }
 
 void Worker::background_failed(const char *what) {
@@ -301,12 +343,27 @@ void Worker::background_failed(const char *what) {
     retry_at_ = Clock::now() + kRetryAfter;
 }
 
-void Worker::checkpoint(int mode) {
+// Passive only: it copies what it can without ever holding the write lock, so an append never
+// waits for its fsyncs (a RESTART checkpoint would hold the lock through one: milliseconds).
+// The WAL starts over at the first append after a checkpoint that copied all of it, so while
+// the WAL is long, passes follow each other, each copying what was appended during the last,
+// until one finds nothing new (under an unbroken stream of appends that happens when the
+// stream pauses; journal_size_limit then shrinks the file back).
+void Worker::checkpoint() {
     checkpoint_pending_ = false;
-    const int rc = sqlite3_wal_checkpoint_v2(db_.get(), nullptr, mode, nullptr, nullptr);
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-        sqlite_fail(db_.get(), rc, "checkpoint");
-        background_failed("checkpoint");
+    checkpoint_asked_ = false;
+    for (int pass = 0; pass < kCheckpointPasses; ++pass) {
+        int frames = 0;
+        int copied = 0;
+        const int rc = sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                                 &frames, &copied);
+        if (rc == SQLITE_BUSY) return;  // a checkpoint of another connection is running
+        if (rc != SQLITE_OK) {
+            sqlite_fail(db_.get(), rc, "checkpoint");
+            background_failed("checkpoint");
+            return;
+        }
+        if (copied >= frames || frames < kRestartFrames) return;
     }
 }
 
@@ -346,9 +403,26 @@ bool Worker::index_batch() {
         return false;
     }
     indexed_upto_ = upto;
+    merge_more_ = true;
     if (!checkpoint_pending_) {
         checkpoint_pending_ = true;
         checkpoint_at_ = Clock::now() + kCheckpointDelay;
+    }
+    return true;
+}
+
+// One bounded step of merging the index's segments (see schema.cpp); true when it merged any.
+bool Worker::merge_step() {
+    const int before = sqlite3_total_changes(db_.get());
+    merge_.bind(1, kMergePages);
+    if (merge_.run("merge the index") != MSGR_S_OK) {
+        background_failed("merge the full-text index");
+        return false;
+    }
+    // FTS5's way of saying it found nothing to merge: fewer than two rows changed.
+    if (sqlite3_total_changes(db_.get()) - before < 2) {
+        merge_more_ = false;
+        return false;
     }
     return true;
 }
@@ -390,6 +464,7 @@ bool Worker::purge_chunk() {
         return false;
     }
     if (static_cast<std::int64_t>(ids.size()) < kPurgeRows) purging_.erase(conv);
+    if (!ids.empty()) merge_more_ = true;  // deletions are segments too
     if (!ids.empty() && !checkpoint_pending_) {
         checkpoint_pending_ = true;
         checkpoint_at_ = Clock::now() + kCheckpointDelay;

@@ -57,6 +57,9 @@ class Worker {
     void search(std::shared_ptr<SearchTask> task);
     // Blocks until everything asked so far is indexed, deleted and checkpointed.
     void wait_idle();
+    // Checkpoints as soon as the owner's connection has made the WAL long (its commits report
+    // the WAL's length through sqlite3_wal_hook). Before the owner's connection is handed over.
+    void watch(sqlite3 *owner_db);
 
   private:
     using Clock = std::chrono::steady_clock;
@@ -65,8 +68,10 @@ class Worker {
         std::promise<void> *idle = nullptr;  // wait_idle's
     };
 
+    static int on_owner_commit(void *worker, sqlite3 *db, const char *name, int frames);
     void run();
     msgr_hresult open(std::string &why);
+    msgr_hresult open_once(bool &unreadable);
     msgr_hresult open_file(Found &found);
     msgr_hresult prepare();
     void log(msgr_log_level level, const std::string &line) const;
@@ -76,7 +81,8 @@ class Worker {
     // The background steps; each returns true when it did something.
     bool index_batch();
     bool purge_chunk();
-    void checkpoint(int mode);
+    void checkpoint();
+    bool merge_step();
     msgr_hresult apply_retention(bool report);
     void run_search(SearchTask &task);
     void drain();
@@ -95,6 +101,7 @@ class Worker {
     std::deque<Task> tasks_;
     std::vector<ConversationId> purge_requests_;
     std::atomic<bool> appended_{false};
+    std::atomic<bool> checkpoint_asked_{false};
 
     // The thread's own.
     DbHandle db_;
@@ -102,13 +109,14 @@ class Worker {
     std::string open_why_;
     std::int64_t indexed_upto_ = 0;
     bool index_more_ = true;
+    bool merge_more_ = true;
     std::set<ConversationId> purging_;
     bool checkpoint_pending_ = false;
     Clock::time_point checkpoint_at_{};
     Clock::time_point retention_at_{};
     Clock::time_point retry_at_{};
     Stmt any_unindexed_, index_upto_, index_, set_indexed_, floor_of_, purge_ids_, fts_delete_,
-        delete_message_, search_, message_, begin_, commit_, rollback_;
+        delete_message_, merge_, search_, message_, begin_, commit_, rollback_;
 
     std::thread thread_;  // last: started once everything above is made
 };
