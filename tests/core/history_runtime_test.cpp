@@ -359,6 +359,7 @@ TEST_F(History, AStoreThatCannotOpenLeavesHistoryInMemoryAndSearchSaysWhy) {
 // ---- recovery at sign-in ----
 
 TEST_F(History, WhatTheLastRunLeftPendingIsSentAgainAtSignin) {
+    msgr_set_log_handler([](msgr_log_level, const char *m, void *) { std::fprintf(stderr, "LOG %s\n", m); }, nullptr);
     ASSERT_EQ(signin(), MSGR_S_OK);
     std::int64_t stored = 0;
     {
@@ -378,7 +379,7 @@ TEST_F(History, WhatTheLastRunLeftPendingIsSentAgainAtSignin) {
     ASSERT_TRUE(tick_until([&] { return count(MSGR_EVENT_IM_WINDOW_CREATED) == 1; }));
     HeldWindow w;
     open("echo@loopback", w);
-    ASSERT_TRUE(tick_until([&] { return count(w) == 2; }));
+    ASSERT_TRUE(tick_until([&] { return count(w) == 2; })) << count(w) << " " << text(w, 0);
     const msgr_message m = get(w, 0);
     EXPECT_EQ(m.stored_id, stored);
     EXPECT_EQ(std::string(m.text, m.text_size), "across the crash");
