@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "error.hpp"
+#include "history/sqlite.hpp"
 #include "history/store.hpp"
 
 namespace msgr::core::history {
@@ -65,11 +66,7 @@ msgr_hresult make_dirs(const std::string &dir) {
 }  // namespace
 
 msgr_hresult errno_fail(int err, const std::string &what) {
-    msgr_hresult hr = MSGR_E_FAIL;
-    if (err == EACCES || err == EPERM) hr = MSGR_E_ACCESSDENIED;
-    if (err == EROFS) hr = MSGR_E_WRITE_PROTECT;
-    if (err == ENOSPC || err == EDQUOT) hr = MSGR_E_DISK_FULL;
-    return fail(hr, what + ": " + std::generic_category().message(err));
+    return fail(hresult_of_errno(err), what + ": " + std::generic_category().message(err));
 }
 
 std::string default_path(const std::string &dir, const std::string &service,

@@ -9,8 +9,7 @@
 
 namespace msgr::core::history {
 
-// The result code for an errno from the file system (EACCES/EPERM -> E_ACCESSDENIED, EROFS ->
-// E_WRITE_PROTECT, ENOSPC/EDQUOT -> E_DISK_FULL, else E_FAIL), recorded as "<what>: <strerror>".
+// Records a file system failure: hresult_of_errno(err) (sqlite.hpp), "<what>: <strerror>".
 msgr_hresult errno_fail(int err, const std::string &what);
 
 // Makes the file's missing parent directories (mode 0700) and, when it does not exist, the

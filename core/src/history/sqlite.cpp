@@ -1,6 +1,8 @@
 #include "history/sqlite.hpp"
 
+#include <cerrno>
 #include <chrono>
+#include <system_error>
 #include <thread>
 
 #include "error.hpp"
@@ -20,7 +22,23 @@ int busy_wait(void * /*unused*/, int attempts) {
 
 }  // namespace
 
-msgr_hresult hresult_of(int sqlite_rc) noexcept {
+msgr_hresult hresult_of_errno(int err) noexcept {
+    switch (err) {
+        case EACCES:
+        case EPERM:
+            return MSGR_E_ACCESSDENIED;
+        case EROFS:
+            return MSGR_E_WRITE_PROTECT;
+        case ENOSPC:
+        case EDQUOT:
+        case EFBIG:
+            return MSGR_E_DISK_FULL;
+        default:
+            return MSGR_E_FAIL;
+    }
+}
+
+msgr_hresult hresult_of(int sqlite_rc, int sys_errno) noexcept {
     switch (sqlite_rc & 0xFF) {  // the primary code of an extended one
         case SQLITE_FULL:
             return MSGR_E_DISK_FULL;
@@ -30,6 +48,8 @@ msgr_hresult hresult_of(int sqlite_rc) noexcept {
         case SQLITE_PERM:
         case SQLITE_AUTH:
             return MSGR_E_ACCESSDENIED;
+        case SQLITE_IOERR:
+            return hresult_of_errno(sys_errno);
         default:
             return MSGR_E_FAIL;
     }
@@ -37,7 +57,12 @@ msgr_hresult hresult_of(int sqlite_rc) noexcept {
 
 msgr_hresult sqlite_fail(sqlite3 *db, int rc, const std::string &what) {
     const char *msg = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    return fail(hresult_of(rc), what + ": " + msg);
+    const int sys_errno = db != nullptr ? sqlite3_system_errno(db) : 0;
+    std::string why = what + ": " + msg;
+    if (sys_errno != 0 && (rc & 0xFF) == SQLITE_IOERR) {
+        why += " (" + std::generic_category().message(sys_errno) + ")";
+    }
+    return fail(hresult_of(rc, sys_errno), why);
 }
 
 msgr_hresult open_db(const std::string &path, DbHandle &out) {

@@ -13,10 +13,16 @@
 
 namespace msgr::core::history {
 
+// The result code for an errno from the file system: EACCES/EPERM -> E_ACCESSDENIED, EROFS ->
+// E_WRITE_PROTECT, ENOSPC/EDQUOT/EFBIG (no room for the file to grow) -> E_DISK_FULL, else
+// E_FAIL.
+msgr_hresult hresult_of_errno(int err) noexcept;
 // The result code for an SQLite error: SQLITE_FULL -> E_DISK_FULL, SQLITE_READONLY ->
-// E_WRITE_PROTECT, SQLITE_CANTOPEN / PERM / AUTH -> E_ACCESSDENIED, anything else E_FAIL.
-msgr_hresult hresult_of(int sqlite_rc) noexcept;
-// Records the failure (msgr::core::fail): "<what>: <sqlite3_errmsg>" with hresult_of(rc).
+// E_WRITE_PROTECT, SQLITE_CANTOPEN / PERM / AUTH -> E_ACCESSDENIED; an I/O error by the errno
+// beneath it (SQLite reports a write that meets a file size limit as SQLITE_IOERR_WRITE);
+// anything else E_FAIL.
+msgr_hresult hresult_of(int sqlite_rc, int sys_errno) noexcept;
+// Records the failure (msgr::core::fail): "<what>: <sqlite3_errmsg>" with hresult_of.
 msgr_hresult sqlite_fail(sqlite3 *db, int rc, const std::string &what);
 
 struct DbClose {

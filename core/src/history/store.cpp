@@ -53,9 +53,11 @@ msgr_hresult Owner::prepare() {
     const std::string by_origin_sql =
         with_columns("SELECT ",
                      " FROM messages WHERE conv = ?1 AND origin_id = ?2 AND "
-                     "direction = 2 AND seq >= ?3 ORDER BY seq DESC LIMIT 1");
+                     "direction = 2 AND +seq >= ?3 ORDER BY id DESC LIMIT 1");
     const std::string unfinished_sql =
         with_columns("SELECT conv, ", " FROM messages WHERE delivery = 1 ORDER BY id");
+    // "+seq": the visibility check is not an index term, so the lookups by id use the partial
+    // indexes of the ids (SQLite, with no statistics, would otherwise take a range of seq).
     const std::pair<Stmt *, const char *> all[] = {
         {&begin_, "BEGIN"},
         {&commit_, "COMMIT"},
@@ -80,9 +82,9 @@ msgr_hresult Owner::prepare() {
          "AND direction = 1 AND (flags & ?4) != ?4"},
         {&read_, read_sql.c_str()},
         {&holds_origin_,
-         "SELECT 1 FROM messages WHERE conv = ?1 AND origin_id = ?2 AND seq >= ?3 LIMIT 1"},
+         "SELECT 1 FROM messages WHERE conv = ?1 AND origin_id = ?2 AND +seq >= ?3 LIMIT 1"},
         {&holds_archive_,
-         "SELECT 1 FROM messages WHERE conv = ?1 AND archive_id = ?2 AND seq >= ?3 LIMIT 1"},
+         "SELECT 1 FROM messages WHERE conv = ?1 AND archive_id = ?2 AND +seq >= ?3 LIMIT 1"},
         {&by_origin_, by_origin_sql.c_str()},
         {&oldest_archive_,
          "SELECT archive_id FROM messages WHERE conv = ?1 AND archive_id IS NOT NULL AND "

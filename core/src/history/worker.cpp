@@ -211,13 +211,19 @@ void Worker::run() {
             for (const ConversationId id : purge_requests_)
                 purging_.insert(id);
             purge_requests_.clear();
+            const Clock::time_point now = Clock::now();
             const bool ok = db_ != nullptr;
-            const bool work = ok && Clock::now() >= retry_at_ &&
-                              (appended_.load() || index_more_ || !purging_.empty());
+            const bool work =
+                ok &&
+                (now >= retention_at_ || (checkpoint_pending_ && now >= checkpoint_at_) ||
+                 (now >= retry_at_ && (appended_.load() || index_more_ || !purging_.empty())));
             if (!stop_ && tasks_.empty() && !work) {
-                Clock::time_point until = retention_at_;
-                if (checkpoint_pending_) until = std::min(until, checkpoint_at_);
-                if (ok && Clock::now() < retry_at_) until = std::min(until, retry_at_);
+                Clock::time_point until = now + kRetentionEvery;
+                if (ok) {
+                    until = retention_at_;
+                    if (checkpoint_pending_) until = std::min(until, checkpoint_at_);
+                    if (now < retry_at_) until = std::min(until, retry_at_);
+                }
                 cv_.wait_until(lock, until, [this]() {
                     return stop_ || !tasks_.empty() || appended_.load() || !purge_requests_.empty();
                 });
@@ -260,14 +266,14 @@ bool Worker::step() {
         if (apply_retention(true) != MSGR_S_OK) background_failed("apply the retention");
         return true;
     }
-    if (now < retry_at_) return false;
-    if (appended_.exchange(false)) index_more_ = true;
-    if (index_more_ && index_batch()) return true;
-    if (!purging_.empty() && purge_chunk()) return true;
     if (checkpoint_pending_ && now >= checkpoint_at_) {
         checkpoint(SQLITE_CHECKPOINT_PASSIVE);
         return true;
     }
+    if (now < retry_at_) return false;
+    if (appended_.exchange(false)) index_more_ = true;
+    if (index_more_ && index_batch()) return true;
+    if (!purging_.empty() && purge_chunk()) return true;
     return false;
 }
 

@@ -1,0 +1,380 @@
+// What the history store costs (core/src/history), on real files in a temporary directory.
+// Run build/bin/history_store_bench for the numbers; ctest only smoke-runs it on 1000 messages.
+//
+//   BM_Append_OwnerThread/messages:N  N appends one by one on the owner thread while the
+//     store's thread indexes them: p50_us/p99_us/max_us of one append (target: never > 1 ms),
+//     and rss_growth_mb: the resident set after the N appends (and the index caught up) minus
+//     before (target: <= 10 MB over 1,000,000).
+//   BM_Ingest_Batched/messages:N  N appends in batches of 256 (a catch-up from the server's
+//     archive): items_per_second on the owner thread, batch_max_us (the longest end_batch plus
+//     its appends), and index_tail_s: how long the store's thread took after the last batch to
+//     have indexed everything (it indexes during the ingest too).
+//   BM_Open/messages:N  opening a database whose one conversation holds N messages: start to
+//     opened (the store's thread; the owner thread only runs the opened callback), then span
+//     and the last page of 64 read on the owner thread (read_us).
+//   BM_Search/messages:N  a search over N messages (two words, the last a prefix, at most 50
+//     hits), from search() to done: p50_ms/p99_ms (target: p50 <= 20 ms over 1,000,000).
+//
+// The databases of BM_Open and BM_Search are built once per run (batched, then indexed).
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "bench_main.hpp"
+#include "history/store.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using msgr::bench::fail;
+using msgr::bench::percentile;
+using namespace msgr::core::history;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kBatch = 256;
+
+double us_since(Clock::time_point t0) {
+    return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
+}
+
+double rss_mb() {
+    std::ifstream statm("/proc/self/statm");
+    long pages = 0;
+    long resident = 0;
+    statm >> pages >> resident;
+    return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / 1e6;
+}
+
+// A temporary directory, removed with everything in it at the end of the run.
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        std::string tmpl = (fs::temp_directory_path() / "msgr-store-bench-XXXXXX").string();
+        if (::mkdtemp(tmpl.data()) != nullptr) path = tmpl;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    TempDir(const TempDir &) = delete;
+    TempDir &operator=(const TempDir &) = delete;
+};
+
+TempDir &temp() {
+    static TempDir dir;
+    return dir;
+}
+
+// The owner thread: runs what the store posts, as the runtime's tick does.
+class Owner {
+  public:
+    Options options(const std::string &path) {
+        Options o;
+        o.path = path;
+        o.post = [this](std::function<void()> fn) {
+            const std::lock_guard<std::mutex> lock(mu_);
+            posted_.push_back(std::move(fn));
+        };
+        return o;
+    }
+    void pump() {
+        std::deque<std::function<void()>> now;
+        {
+            const std::lock_guard<std::mutex> lock(mu_);
+            now.swap(posted_);
+        }
+        for (auto &fn : now)
+            fn();
+    }
+    bool pump_until(const std::function<bool()> &done) {
+        const auto deadline = Clock::now() + std::chrono::minutes(5);
+        while (!done()) {
+            if (Clock::now() > deadline) return false;
+            pump();
+            std::this_thread::yield();
+        }
+        return true;
+    }
+    // Starts a store and waits for opened; null (and the benchmark failed) when it did not open.
+    std::unique_ptr<Store> open(benchmark::State &state, const std::string &path) {
+        bool done = false;
+        msgr_hresult hr = MSGR_E_FAIL;
+        std::string why;
+        auto store = Store::start(options(path), [&](msgr_hresult h, std::string w) {
+            hr = h;
+            why = std::move(w);
+            done = true;
+        });
+        if (!pump_until([&] { return done; }) || hr != MSGR_S_OK) {
+            fail(state, "the store did not open: " + why);
+            return nullptr;
+        }
+        return store;
+    }
+
+  private:
+    std::mutex mu_;
+    std::deque<std::function<void()>> posted_;
+};
+
+// Chat-like text: 4..14 words from a vocabulary of 20,000 made-up words, the common ones far
+// more often than the rare ones (roughly Zipf), so that a search meets long and short lists.
+class Text {
+  public:
+    Text() : rng_(12345) {
+        static const char *const kSyllables[] = {"ka", "lo", "mi", "ne", "ru", "sa", "to", "vi",
+                                                 "ze", "pa", "qu", "do", "fe", "gi", "ho", "ju"};
+        for (int i = 0; i < 20000; ++i) {
+            std::string w;
+            int n = i;
+            do {
+                w += kSyllables[n % 16];
+                n /= 16;
+            } while (n > 0);
+            words_.push_back(w + kSyllables[(i * 7) % 16]);
+        }
+    }
+    const std::string &word() {
+        // u^3 puts most draws near the start of the vocabulary.
+        const double u = std::uniform_real_distribution<double>(0, 1)(rng_);
+        return words_[static_cast<std::size_t>(u * u * u * static_cast<double>(words_.size()))];
+    }
+    std::string message() {
+        std::string out;
+        const int n = std::uniform_int_distribution<int>(4, 14)(rng_);
+        for (int i = 0; i < n; ++i) {
+            if (i > 0) out += ' ';
+            out += word();
+        }
+        return out;
+    }
+    // Two words of a message-like draw, the second cut to a prefix of 3+ characters.
+    std::string query() {
+        const std::string a = word();
+        const std::string b = word();
+        const std::size_t keep = std::max<std::size_t>(3, b.size() - 2);
+        return a + " " + b.substr(0, keep);
+    }
+
+  private:
+    std::mt19937 rng_;
+    std::vector<std::string> words_;
+};
+
+Record incoming(std::string text, std::int64_t time) {
+    Record r;
+    r.direction = MSGR_MESSAGE_INCOMING;
+    r.time_unix_ms = time;
+    r.text = std::move(text);
+    return r;
+}
+
+// Appends n messages to the conversation in batches; false (and the benchmark failed) on error.
+bool ingest(benchmark::State &state, Store &s, ConversationId id, std::size_t n, Text &text,
+            double *batch_max_us) {
+    for (std::size_t done = 0; done < n;) {
+        const Clock::time_point t0 = Clock::now();
+        s.begin_batch();
+        for (std::size_t i = 0; i < kBatch && done < n; ++i, ++done) {
+            Record r = incoming(text.message(), static_cast<std::int64_t>(done));
+            if (s.append(id, r) != MSGR_S_OK) {
+                fail(state, "append failed");
+                return false;
+            }
+        }
+        if (s.end_batch() != MSGR_S_OK) {
+            fail(state, "end_batch failed");
+            return false;
+        }
+        if (batch_max_us != nullptr) *batch_max_us = std::max(*batch_max_us, us_since(t0));
+    }
+    return true;
+}
+
+// The database of BM_Open and BM_Search: n messages in one conversation, indexed.
+std::string built_database(benchmark::State &state, std::size_t n) {
+    static std::map<std::size_t, std::string> built;
+    if (const auto it = built.find(n); it != built.end()) return it->second;
+    const std::string path = (temp().path / ("built-" + std::to_string(n) + ".sqlite3")).string();
+    Owner owner;
+    auto s = owner.open(state, path);
+    if (!s) return {};
+    ConversationId id = 0;
+    Text text;
+    if (s->conversation({"loopback", "bob", MSGR_WINDOW_CONVERSATION}, id) != MSGR_S_OK ||
+        !ingest(state, *s, id, n, text, nullptr)) {
+        return {};
+    }
+    s->wait_idle();
+    built[n] = path;
+    return path;
+}
+
+void BM_Append_OwnerThread(benchmark::State &state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    const std::string path = (temp().path / ("append-" + std::to_string(n) + ".sqlite3")).string();
+    Owner owner;
+    auto s = owner.open(state, path);
+    if (!s) return;
+    ConversationId id = 0;
+    if (s->conversation({"loopback", "echo", MSGR_WINDOW_CONVERSATION}, id) != MSGR_S_OK) {
+        return fail(state, "conversation failed");
+    }
+    Text text;
+    std::vector<std::string> texts;
+    texts.reserve(4096);
+    for (int i = 0; i < 4096; ++i)
+        texts.push_back(text.message());
+    std::vector<double> us;
+    us.reserve(n);
+    const double rss_before = rss_mb();
+    for (auto _ : state) {
+        for (std::size_t i = 0; i < n; ++i) {
+            Record r = incoming(texts[i % texts.size()], static_cast<std::int64_t>(i));
+            const Clock::time_point t0 = Clock::now();
+            const msgr_hresult hr = s->append(id, r);
+            us.push_back(us_since(t0));
+            if (hr != MSGR_S_OK) return fail(state, "append failed");
+            // A real owner thread runs its inbox every frame (the store posts nothing here).
+            if (i % 1024 == 0) owner.pump();
+        }
+    }
+    s->wait_idle();
+    const double rss_after = rss_mb();
+    state.counters["p50_us"] = percentile(us, 0.50);
+    state.counters["p99_us"] = percentile(us, 0.99);
+    state.counters["max_us"] = percentile(us, 1.0);
+    state.counters["rss_growth_mb"] = rss_after - rss_before;
+}
+BENCHMARK(BM_Append_OwnerThread)
+    ->ArgName("messages")
+    ->Arg(1000)
+    ->Arg(1000000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+void BM_Ingest_Batched(benchmark::State &state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    std::size_t round = 0;
+    double batch_max_us = 0;
+    double index_seconds = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        const std::string path = (temp().path / ("ingest-" + std::to_string(n) + "-" +
+                                                 std::to_string(round++) + ".sqlite3"))
+                                     .string();
+        Owner owner;
+        auto s = owner.open(state, path);
+        if (!s) return;
+        ConversationId id = 0;
+        (void)s->conversation({"xmpp", "carol", MSGR_WINDOW_CONVERSATION}, id);
+        Text text;
+        state.ResumeTiming();
+        if (!ingest(state, *s, id, n, text, &batch_max_us)) return;
+        state.PauseTiming();
+        const Clock::time_point t0 = Clock::now();
+        s->wait_idle();
+        index_seconds += us_since(t0) / 1e6;
+        s.reset();
+        std::error_code ec;
+        fs::remove(path, ec);
+        state.ResumeTiming();
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
+    state.counters["batch_max_us"] = batch_max_us;
+    // The index caught up this long after the last batch (it was indexing during it too).
+    state.counters["index_tail_s"] = index_seconds / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_Ingest_Batched)
+    ->ArgName("messages")
+    ->Arg(1000)
+    ->Arg(1000000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+void BM_Open(benchmark::State &state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    const std::string path = built_database(state, n);
+    if (path.empty()) return;
+    std::vector<double> read_us;
+    std::size_t rows = 0;
+    for (auto _ : state) {
+        Owner owner;
+        auto s = owner.open(state, path);
+        if (!s) return;
+        ConversationId id = 0;
+        const Clock::time_point t0 = Clock::now();
+        if (s->conversation({"loopback", "bob", MSGR_WINDOW_CONVERSATION}, id) != MSGR_S_OK) {
+            return fail(state, "conversation failed");
+        }
+        const Store::Span span = s->span(id);
+        std::vector<Record> page;
+        if (s->read(id, span.first_seq + span.count - 64, 64, page) != MSGR_S_OK) {
+            return fail(state, "read failed");
+        }
+        read_us.push_back(us_since(t0));
+        rows = static_cast<std::size_t>(span.count);
+        state.PauseTiming();
+        s.reset();
+        state.ResumeTiming();
+    }
+    if (rows != n) return fail(state, "the conversation has " + std::to_string(rows));
+    state.counters["read_us"] = percentile(read_us, 0.5);
+}
+BENCHMARK(BM_Open)->ArgName("messages")->Arg(1000)->Arg(1000000)->Unit(benchmark::kMillisecond);
+
+void BM_Search(benchmark::State &state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    const std::string path = built_database(state, n);
+    if (path.empty()) return;
+    Owner owner;
+    auto s = owner.open(state, path);
+    if (!s) return;
+    Text text;
+    std::vector<double> ms;
+    std::size_t hits = 0;
+    for (auto _ : state) {
+        bool done = false;
+        msgr_hresult hr = MSGR_E_FAIL;
+        const Clock::time_point t0 = Clock::now();
+        s->search(text.query(), 50, [&](msgr_hresult h, const std::vector<Hit> &found) {
+            hr = h;
+            hits += found.size();
+            done = true;
+        });
+        if (!owner.pump_until([&] { return done; }) || hr != MSGR_S_OK) {
+            return fail(state, "the search failed");
+        }
+        ms.push_back(us_since(t0) / 1000);
+    }
+    state.counters["p50_ms"] = percentile(ms, 0.50);
+    state.counters["p99_ms"] = percentile(ms, 0.99);
+    state.counters["hits_avg"] = static_cast<double>(hits) / static_cast<double>(ms.size());
+}
+BENCHMARK(BM_Search)->ArgName("messages")->Arg(1000)->Arg(1000000)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    if (temp().path.empty()) {
+        std::fprintf(stderr, "history_store_bench: cannot make a temporary directory\n");
+        return 1;
+    }
+    return msgr::bench::run(argc, argv);
+}
