@@ -359,7 +359,6 @@ TEST_F(History, AStoreThatCannotOpenLeavesHistoryInMemoryAndSearchSaysWhy) {
 // ---- recovery at sign-in ----
 
 TEST_F(History, WhatTheLastRunLeftPendingIsSentAgainAtSignin) {
-    msgr_set_log_handler([](msgr_log_level, const char *m, void *) { std::fprintf(stderr, "LOG %s\n", m); }, nullptr);
     ASSERT_EQ(signin(), MSGR_S_OK);
     std::int64_t stored = 0;
     {
