@@ -91,13 +91,18 @@ void BM_TickAndOverlay(benchmark::State &state) {
             return;
         }
         // A history as a long chat leaves it: mostly short lines, some that wrap.
-        w->history.reserve(static_cast<std::size_t>(messages));
+        // Straight into the window's memory (objects.hpp): the store is not asked.
         for (int m = 0; m < messages; ++m) {
             std::string text = "message " + std::to_string(m);
             if (m % 9 == 0) text += " that is long enough to wrap over more than one line here";
-            w->history.push_back({m % 2 ? MSGR_MESSAGE_OUTGOING : MSGR_MESSAGE_INCOMING,
-                                  m % 2 ? MSGR_DELIVERY_SENT : MSGR_DELIVERY_NONE, MSGR_S_OK, 0, 0,
-                                  std::move(text)});
+            msgr_window::Entry e{m % 2 ? MSGR_MESSAGE_OUTGOING : MSGR_MESSAGE_INCOMING,
+                                 m % 2 ? MSGR_DELIVERY_SENT : MSGR_DELIVERY_NONE,
+                                 MSGR_S_OK,
+                                 0,
+                                 0,
+                                 std::move(text)};
+            e.seq = w->end_seq++;
+            w->recent.push_back(std::move(e));
         }
         ++w->history_serial;
         open.push_back(w);

@@ -161,9 +161,12 @@ class ViewTest : public Session {
     // hostile or very busy network would leave it.
     void inject(msgr_window *w, const std::string &text,
                 msgr_message_direction dir = MSGR_MESSAGE_INCOMING) {
-        w->history.push_back(
-            {dir, dir == MSGR_MESSAGE_INCOMING ? MSGR_DELIVERY_NONE : MSGR_DELIVERY_SENT, MSGR_S_OK,
-             0, 0, text});
+        msgr_window::Entry e{
+            dir,       dir == MSGR_MESSAGE_INCOMING ? MSGR_DELIVERY_NONE : MSGR_DELIVERY_SENT,
+            MSGR_S_OK, 0,
+            0,         text};
+        e.seq = w->end_seq++;  // the window's memory only (objects.hpp): the store is not asked
+        w->recent.push_back(std::move(e));
         ++w->history_serial;
     }
 
