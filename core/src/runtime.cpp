@@ -696,7 +696,8 @@ void Runtime::apply(InboxItem &item) {
                     // OnSignin once the store opened too: a one-off wait for it here (it
                     // opened while the service signed in), else when its report comes.
                     if (store_state_ == StoreState::opening) run_early_store_reports(true);
-                    if (store_state_ != StoreState::opening) finish_signin();
+                    if (store_state_ != StoreState::opening && state_ == State::connecting)
+                        finish_signin();
                 } else if constexpr (std::is_same_v<T, WentOffline>) {
                     if (!primary || state_ == State::offline) return;
                     end_session(msgr_window::State::disconnected,

@@ -193,11 +193,27 @@ class Runtime {
         std::vector<std::function<void()>> early;
         bool to_inbox = false;
     };
+    // A contact a search result lends the host until the search is released: it counts as one
+    // of the host's references meanwhile (objects.hpp), so the C ABI accepts it until then.
+    class LentContact {
+      public:
+        explicit LentContact(ContactRef c) noexcept;
+        LentContact(LentContact &&o) noexcept : c_(std::move(o.c_)) {}
+        LentContact &operator=(LentContact &&o) noexcept;
+        LentContact(const LentContact &) = delete;
+        LentContact &operator=(const LentContact &) = delete;
+        ~LentContact() { give_back(); }
+        msgr_contact *get() const noexcept { return c_.get(); }
+
+      private:
+        void give_back() noexcept;
+        ContactRef c_;
+    };
     struct Search {
         bool done = false;
         msgr_hresult hr = MSGR_S_OK;
         std::vector<history::Hit> hits;
-        std::vector<ContactRef> contacts;  // hits[i]'s contact (null when its service is gone)
+        std::vector<LentContact> contacts;  // hits[i]'s contact (null when its service is gone)
     };
     // An outgoing message handed to a service or the paging provider, until its DeliveryDone.
     struct InFlight {

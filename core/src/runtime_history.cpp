@@ -643,6 +643,29 @@ msgr_hresult Runtime::set_chat_state(msgr_window &w, msgr_chat_state state) {
 
 // ---- search -----------------------------------------------------------------------------------
 
+Runtime::LentContact::LentContact(ContactRef c) noexcept : c_(std::move(c)) {
+    if (c_ != nullptr && c_->host_refs.fetch_add(1, std::memory_order_acq_rel) == 0)
+        intrusive_ptr_add_ref(c_.get());  // the reference that stands for all of the host's
+}
+
+Runtime::LentContact &Runtime::LentContact::operator=(LentContact &&o) noexcept {
+    if (this != &o) {
+        give_back();
+        c_ = std::move(o.c_);
+    }
+    return *this;
+}
+
+void Runtime::LentContact::give_back() noexcept {
+    if (c_ == nullptr) return;
+    // Never below 0: a host that released it once too often took this share already.
+    std::uint32_t n = c_->host_refs.load(std::memory_order_relaxed);
+    while (n > 0 && !c_->host_refs.compare_exchange_weak(n, n - 1, std::memory_order_acq_rel)) {
+    }
+    if (n == 1) intrusive_ptr_release(c_.get());
+    c_.reset();
+}
+
 msgr_hresult Runtime::search(const char *query, std::size_t max_results, std::uint64_t &out) {
     if (query == nullptr) return fail(MSGR_E_INVALIDARG, "the query is NULL");
     const std::string q(query);
@@ -665,8 +688,8 @@ msgr_hresult Runtime::search(const char *query, std::size_t max_results, std::ui
             s.hits = std::move(hits);
             for (const auto &h : s.hits) {
                 Service *service = find_service(h.conversation.service);
-                s.contacts.push_back(service != nullptr ? contact_for(*service, h.conversation.peer)
-                                                        : nullptr);
+                s.contacts.emplace_back(
+                    service != nullptr ? contact_for(*service, h.conversation.peer) : nullptr);
             }
             raise({MSGR_EVENT_SEARCH_DONE, hr, 0, {}, {}, {}, static_cast<std::size_t>(*id)});
         });
@@ -715,7 +738,7 @@ msgr_hresult Runtime::search_open(std::uint64_t search, std::size_t index, Windo
     if (MSGR_FAILED(hr)) return hr;
     if (index >= n) return fail(MSGR_E_INVALIDARG, "index out of range");
     const Search &s = searches_.at(search);
-    const ContactRef c = s.contacts[index];
+    const ContactRef c(s.contacts[index].get());
     if (c == nullptr) {
         return fail(MSGR_E_FAIL, "the service \"" + s.hits[index].conversation.service +
                                      "\" of this conversation is gone");

@@ -458,7 +458,7 @@ TEST(ConfigHistory, ReadsEveryKeyAndARelativePathIsTheFilesDirectory) {
 
 TEST(ConfigHistory, BadKeysTypesAndRangesAreErrorsWithTheirPlace) {
     const std::pair<const char *, const char *> cases[] = {
-        {"[history]\nenabeld = true\n", "t.toml:2:1: unknown key history.enabeld in [history]"},
+        {"[history]\nenabeld = true\n", "t.toml:2:11: unknown key history.enabeld in [history]"},
         {"[history]\nenabled = 1\n", "t.toml:2:11: history.enabled must be true or false"},
         {"[history]\npath = 3\n", "history.path must be a string"},
         {"[history]\nretain_days = -1\n", "history.retain_days must be an integer from 0"},

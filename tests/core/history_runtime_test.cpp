@@ -378,7 +378,7 @@ TEST_F(History, WhatTheLastRunLeftPendingIsSentAgainAtSignin) {
     ASSERT_TRUE(tick_until([&] { return count(MSGR_EVENT_IM_WINDOW_CREATED) == 1; }));
     HeldWindow w;
     open("echo@loopback", w);
-    ASSERT_TRUE(tick_until([&] { return count(w) == 2; }));
+    ASSERT_TRUE(tick_until([&] { return count(w) == 2; })) << count(w) << " " << text(w, 0);
     const msgr_message m = get(w, 0);
     EXPECT_EQ(m.stored_id, stored);
     EXPECT_EQ(std::string(m.text, m.text_size), "across the crash");

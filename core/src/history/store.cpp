@@ -61,7 +61,9 @@ msgr_hresult Owner::prepare() {
     // "+seq": the visibility check is not an index term, so the lookups by id use the partial
     // indexes of the ids (SQLite, with no statistics, would otherwise take a range of seq).
     const std::pair<Stmt *, const char *> all[] = {
-        {&begin_, "BEGIN"},
+        // IMMEDIATE: a deferred batch that reads first cannot upgrade to a write once the store's
+        // thread committed meanwhile (SQLITE_BUSY_SNAPSHOT, which no busy wait helps).
+        {&begin_, "BEGIN IMMEDIATE"},
         {&commit_, "COMMIT"},
         {&rollback_, "ROLLBACK"},
         {&insert_conversation_,
