@@ -578,21 +578,31 @@ msgr_hresult Runtime::send(msgr_window &w, const char *text, std::size_t *out_in
     ++w.draft_serial;
     ++w.history_serial;
     in_flight_.emplace(id, InFlight{WindowRef(&w), w.contact, w.kind, seq, stored_id});
+    history::Store *appended_to = stored_id != 0 ? store_.get() : nullptr;
     msgr_hresult hr;
+    ++sends_;
     if (w.kind == MSGR_WINDOW_PAGE) {
         hr = paging_->submit({id, my_name_, w.contact->signin, w.contact->service, body});
     } else {
         hr = service->send_message_ex({id, w.contact->signin, body, origin_id, false, sent_at});
     }
+    --sends_;
     if (MSGR_FAILED(hr)) {
         // Not lost: the message stays in the history, marked as failed, and the caller is told.
         in_flight_.erase(id);
         const std::string why = last_error();  // what the failing call said
+        if (appended_to != nullptr && appended_to == parked_store_.get()) {
+            // The session ended inside the call: the store it was appended to records it (a
+            // later sign-in must not send again what the user was told failed).
+            (void)appended_to->set_delivery(stored_id, MSGR_DELIVERY_FAILED, hr, why);
+        }
         change_delivery(w.contact, w.kind, WindowRef(&w), seq, stored_id, id, MSGR_DELIVERY_FAILED,
                         hr, why);
+        if (sends_ == 0 && parked_store_ != nullptr) close_store(parked_store_);
         (void)fail(hr, why);
         return hr;
     }
+    if (sends_ == 0 && parked_store_ != nullptr) close_store(parked_store_);
     return MSGR_S_OK;
 }
 

@@ -225,6 +225,7 @@ class Runtime {
     };
     void start_store();
     void stop_store();
+    void close_store(std::unique_ptr<history::Store> &store);
     void run_early_store_reports(bool wait);
     void store_opened(msgr_hresult hr, std::string why);
     void finish_signin();
@@ -274,6 +275,11 @@ class Runtime {
     std::unordered_map<std::uint64_t, InFlight> in_flight_;  // by message id
 
     std::unique_ptr<history::Store> store_;
+    // A send waiting on its service while the session ends (the service's process died in the
+    // call) keeps the store it appended to until it has recorded the outcome: sends_ counts the
+    // sends in a service call, and stop_store parks the store here meanwhile.
+    int sends_ = 0;
+    std::unique_ptr<history::Store> parked_store_;
     std::shared_ptr<StoreMailbox> store_mail_;
     StoreState store_state_ = StoreState::none;
     std::string store_why_;           // why the store is not there

@@ -129,14 +129,22 @@ void Runtime::stop_store() {
         // lost connection in the middle of a tick).
         if (in_batch_) (void)store_->end_batch();
         in_batch_ = false;
-        // Its thread may be waiting for room in a full inbox that nobody drains meanwhile.
-        inbox_.set_bounded(false);
-        store_.reset();  // joins the store's thread: a last checkpoint
-        inbox_.set_bounded(true);
+        if (sends_ > 0) {
+            parked_store_ = std::move(store_);  // the send records its outcome, then it goes
+        } else {
+            close_store(store_);
+        }
     }
     store_mail_.reset();
     store_state_ = StoreState::none;
     service_signed_in_ = false;
+}
+
+void Runtime::close_store(std::unique_ptr<history::Store> &store) {
+    // Its thread may be waiting for room in a full inbox that nobody drains meanwhile.
+    inbox_.set_bounded(false);
+    store.reset();  // joins the store's thread: a last checkpoint
+    inbox_.set_bounded(true);
 }
 
 void Runtime::run_early_store_reports(bool wait) {

@@ -22,7 +22,7 @@ static void on_event(const msgr_event *ev, void *user) {
 }
 
 int main(void) {
-    static const int bad[] = {-1, 13, 16, 99, 1000, -2147483647 - 1};
+    static const int bad[] = {-1, 16, 17, 99, 1000, -2147483647 - 1};
     msgr_runtime *rt = NULL;
     msgr_window *w = NULL;
     msgr_subscription sub = 0;

@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
+#include <system_error>
 
 #include "fuzz_check.hpp"
 #include "msgr/msgr.h"
@@ -56,6 +58,8 @@ void signin(msgr_runtime *rt, const char *name, const char *password) {
     msgr_runtime_tick(rt);
     const char *me = nullptr;
     FUZZ_CHECK(msgr_my_signin_name(rt, &me) == MSGR_S_OK && std::strcmp(me, name) == 0);
+    // Each input starts from an empty history (the account's database is shared by every input).
+    FUZZ_CHECK(msgr_history_forget_all(rt) == MSGR_S_OK);
 }
 
 // InstantMessage or Page with a string vContact: the documented result, and the same window
@@ -155,7 +159,19 @@ void send_to_echo(msgr_runtime *rt, const std::string &draft, const std::string 
 // The default service is the loopback add-in: the runtime finds it in the test folder. It runs
 // in-process here: the fuzzer creates a runtime per input, and what it fuzzes is the runtime's
 // argument checks, not the add-in process (fuzz_protocol fuzzes that boundary).
+// The histories go to a directory of the fuzzer's own (removed at exit), never the user's.
+namespace {
+char g_data_home[] = "/tmp/msgr-fuzz-vcontact-XXXXXX";
+void remove_data_home() {
+    std::error_code ec;
+    std::filesystem::remove_all(g_data_home, ec);
+}
+}  // namespace
+
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
+    FUZZ_CHECK(mkdtemp(g_data_home) != nullptr);
+    FUZZ_CHECK(std::atexit(remove_data_home) == 0);
+    FUZZ_CHECK(setenv("XDG_DATA_HOME", g_data_home, 1) == 0);
     FUZZ_CHECK(setenv("MSGR_ADDIN_PATH", MSGR_LOOPBACK_ONLY_DIR, 1) == 0);
     FUZZ_CHECK(setenv("MSGR_ADDIN_ISOLATION", "in_process", 1) == 0);
     return 0;
