@@ -862,8 +862,7 @@ TEST(CppHistory, SeenAndChatStateGoThroughTheUiSurface) {
     EXPECT_NE(w.history(1).value().flags & MSGR_MESSAGE_SEEN, 0u);
     EXPECT_EQ(msgr::ui::history_seen(w, 2).hr(), MSGR_E_INVALIDARG);
     EXPECT_EQ(msgr::ui::set_chat_state(w, MSGR_CHAT_STATE_COMPOSING).hr(), MSGR_S_OK);
-    EXPECT_EQ(msgr::ui::set_chat_state(w, static_cast<msgr_chat_state>(42)).hr(),
-              MSGR_E_INVALIDARG);
+    // (A value outside the enum is undefined behaviour in C++: c_enum_test.c checks it in C.)
 }
 
 TEST(CppSearch, FindsBothSidesOpensTheHitAndReleasesItsResults) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "msgr/msgr.h"
+#include "msgr/ui.h"
 
 static int g_failed = 0;
 
@@ -43,6 +44,20 @@ int main(void) {
         CHECK(msgr_page(rt, v, &w) == MSGR_E_INVALIDARG && w == NULL);
     }
     CHECK(msgr_subscribe(rt, (msgr_event_type)0, on_event, NULL, &sub) == MSGR_S_OK);
+    {
+        /* The user's chat state: only a msgr_chat_state (0..5). */
+        static const int bad_state[] = {-1, 6, 42, -2147483647 - 1};
+        msgr_variant echo;
+        memset(&echo, 0, sizeof echo);
+        echo.vt = MSGR_VT_BSTR;
+        echo.bstr = "echo@loopback";
+        CHECK(msgr_instant_message(rt, echo, &w) == MSGR_S_OK && w != NULL);
+        for (i = 0; i < sizeof bad_state / sizeof bad_state[0]; ++i) {
+            CHECK(msgr_ui_set_chat_state(w, (msgr_chat_state)bad_state[i]) == MSGR_E_INVALIDARG);
+        }
+        CHECK(msgr_ui_set_chat_state(w, MSGR_CHAT_STATE_COMPOSING) == MSGR_S_OK);
+        msgr_window_release(w);
+    }
     msgr_runtime_destroy(rt);
     printf("%s\n", g_failed == 0 ? "ok" : "FAILED");
     return g_failed == 0 ? 0 : 1;

@@ -848,6 +848,17 @@ TEST_F(HistoryStore, SearchFindsOnlyWhatTheIndexHoldsAndUnicodeText) {
     EXPECT_EQ(tail.hits[0].record.text, r.text);
 }
 
+// A search indexes what was appended before it: the message just written is found at once.
+TEST_F(HistoryStore, SearchFindsWhatWasJustAppended) {
+    auto s = open();
+    const ConversationId bob = conv(*s, "bob");
+    for (int i = 0; i < 3; ++i) {
+        Record r = message("fresh news " + std::to_string(i));
+        ASSERT_EQ(s->append(bob, r), MSGR_S_OK);
+        EXPECT_EQ(search(*s, "fresh").hits.size(), static_cast<std::size_t>(i) + 1);
+    }
+}
+
 TEST_F(HistoryStore, CancelledSearchNeverCallsDone) {
     auto s = open();
     const ConversationId bob = conv(*s, "bob");

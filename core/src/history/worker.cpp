@@ -528,12 +528,19 @@ msgr_hresult Worker::apply_retention(bool report) {
 
 // ---- search -------------------------------------------------------------------------------
 
-// Only what the index holds so far is found: the rows appended in the last moments (before
-// this thread indexed them) are not.
+// At most this many index batches (of kIndexRows) run before a search.
+constexpr int kIndexBatchesBeforeSearch = 64;
+
+// What was appended before the search is indexed first (a bounded number of batches: after a
+// huge catch-up the index may still be behind, and what it has not reached is not found), so a
+// message the user just sent or received is found.
 void Worker::run_search(SearchTask &task) {
     if (db_ == nullptr) {
         task.finished(open_hr_ != MSGR_S_OK ? open_hr_ : MSGR_E_FAIL, {});
         return;
+    }
+    for (int batch = 0; batch < kIndexBatchesBeforeSearch && !task.cancelled && index_batch();
+         ++batch) {
     }
     if (const std::string why = check_query(task.query); !why.empty()) {
         task.finished(MSGR_E_INVALIDARG, {});
