@@ -153,8 +153,7 @@ TEST_F(ViewTest, ASearchHitOpensItsConversationScrolledToIt) {
     frame(2);
     type("needl");
     press(kEnter);
-    for (int i = 0; i < 200 && overlay->search_hits_shown() == 0; ++i)
-        frame();
+    frames_until([&] { return overlay->search_hits_shown() != 0; });
     ASSERT_EQ(overlay->search_hits_shown(), 1u) << overlay->search_status();
     EXPECT_STREQ(overlay->search_status(), "1 message found");
     click(centre(control(Control::search_hit, nullptr, 0)));

@@ -9,10 +9,12 @@
 #include <imgui_internal.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "msgr/render/overlay.hpp"
 #include "support/session.hpp"
@@ -186,6 +188,21 @@ class ViewTest : public Session {
         msgr_contact_release(c);
         ASSERT_TRUE(core().inbox().push(std::move(m)));
     }
+    // Frames until `done()` holds or `seconds` of wall-clock time pass: what the store's thread
+    // does (a search) takes time, not frames, and a loaded machine gives it less of it.
+    template <class Done>
+    bool frames_until(Done done, double seconds = 30.0) {
+        const auto end = std::chrono::steady_clock::now() +
+                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                             std::chrono::duration<double>(seconds));
+        while (!done()) {
+            if (std::chrono::steady_clock::now() > end) return false;
+            frame();
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        return true;
+    }
+
     void drain() {
         for (int i = 0; i < 100000 && msgr_runtime_tick(rt) == MSGR_S_FALSE; ++i) {
         }
