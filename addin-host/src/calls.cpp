@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "addin.hpp"
+#include "addins/abi_rules.hpp"
 
 namespace msgr::addin_host {
 
@@ -103,6 +104,56 @@ wire::Reply service_call(msgr_host_ctx &ctx, const wire::Call &c) {
             r = hand_over(ctx, c.id, true, [&] {
                 return t.send_page(t.state, c.id, c.a.c_str(), c.b.c_str(), c.b.size());
             });
+            break;
+        case wire::Method::SendMessageEx: {
+            if (t.send_message_ex == nullptr) {  // the runtime calls it only when registered
+                r.hr = MSGR_E_INVALIDARG;
+                break;
+            }
+            const msgr_outgoing_message m{sizeof(msgr_outgoing_message),
+                                          c.id,
+                                          c.a.c_str(),
+                                          c.b.c_str(),
+                                          c.b.size(),
+                                          c.c.c_str(),
+                                          c.i32 != 0 ? 1 : 0,
+                                          c.i64};
+            r = hand_over(ctx, c.id, false, [&] { return t.send_message_ex(t.state, &m); });
+            break;
+        }
+        case wire::Method::SendChatState:
+            // Only a state the ABI has is cast into the enumeration (the runtime sends no other).
+            if (t.send_chat_state == nullptr || !core::known_chat_state(c.i32)) {
+                r.hr = MSGR_E_INVALIDARG;
+                break;
+            }
+            r.hr = guard(
+                [&] {
+                    return t.send_chat_state(t.state, c.a.c_str(),
+                                             static_cast<msgr_chat_state>(c.i32));
+                },
+                r.threw);
+            break;
+        case wire::Method::SendDisplayed:
+            if (t.send_displayed == nullptr) {
+                r.hr = MSGR_E_INVALIDARG;
+                break;
+            }
+            r.hr =
+                guard([&] { return t.send_displayed(t.state, c.a.c_str(), c.c.c_str()); }, r.threw);
+            break;
+        case wire::Method::FetchOlder:
+            if (t.fetch_older == nullptr || c.i32 < 1 ||
+                static_cast<std::uint32_t>(c.i32) > core::kMaxFetchOlder) {
+                r.hr = MSGR_E_INVALIDARG;
+                break;
+            }
+            r.hr = guard(
+                [&] {
+                    return t.fetch_older(t.state, c.a.c_str(), c.c.c_str(),
+                                         static_cast<std::uint32_t>(c.i32));
+                },
+                r.threw);
             break;
         default:
             r.hr = MSGR_E_INVALIDARG;

@@ -24,10 +24,10 @@ using core::bounded;
 using core::kDrawerV1Size;
 using core::kMaxDrawers;
 using core::kMaxPostedText;
+using core::kMaxReportId;
 using core::known_status;
 using core::kPagingV1Size;
 using core::kServiceV1Size;
-using core::kServiceV3Size;
 
 bool on_main(const msgr_host_ctx *ctx) {
     return ctx != nullptr && std::this_thread::get_id() == ctx->main_thread;
@@ -142,15 +142,13 @@ msgr_hresult host_register_service(msgr_host_ctx *ctx, const msgr_contact_servic
         return MSGR_E_FAIL;
     }
     try {
-        // Zeroed: what an older add-in's table lacks stays NULL (send_page before ABI 1.3).
-        msgr_contact_service table{};
-        std::memcpy(&table, t, std::min<std::size_t>(t->struct_size, sizeof table));
-        if (t->struct_size < kServiceV3Size) table.send_page = nullptr;
-        table.struct_size = sizeof table;
+        msgr_contact_service table = core::copy_service_table(*t);  // what it lacks is NULL
         table.id = nullptr;  // the add-in's string is borrowed for this call: the copy is in id
         ctx->services.push_back(table);
         ctx->registration.services.push_back(
-            {id, table.flags, table.max_message_bytes, table.send_page != nullptr});
+            {id, table.flags, table.max_message_bytes, table.send_page != nullptr,
+             table.send_message_ex != nullptr, table.send_chat_state != nullptr,
+             table.send_displayed != nullptr, table.fetch_older != nullptr});
         const std::lock_guard<std::mutex> lock(ctx->mutex);
         ctx->service_ids.push_back(id);
     } catch (...) {
@@ -311,6 +309,79 @@ msgr_hresult host_post_message(msgr_host_ctx *ctx, const char *service, std::uin
 msgr_hresult host_post_page(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
                             const char *from, const char *text, std::size_t text_size) {
     return post_arrival(ctx, service, session, from, text, text_size, true);
+}
+
+// ---- ABI 1.4: what a service reports about conversations ----
+
+msgr_hresult host_post_message_ex(msgr_host_ctx *ctx, const msgr_incoming_message *message) {
+    msgr_incoming_message m{};
+    if (ctx == nullptr || !core::read_incoming(message, m)) return MSGR_E_INVALIDARG;
+    const msgr_hresult ok = check_report(ctx, m.service);
+    if (ok != MSGR_S_OK) return ok;
+    try {
+        wire::Post p = service_post(wire::PostKind::MessageEx, m.service, m.session);
+        p.who = m.peer;
+        p.text.assign(m.text, m.text_size);
+        p.i32 = static_cast<std::int32_t>(m.flags);  // checked: known flags only
+        p.i64 = m.time_unix_ms;
+        p.origin_id = bounded(m.origin_id, kMaxReportId);
+        p.archive_id = bounded(m.archive_id, kMaxReportId);
+        p.receipt_id = bounded(m.receipt_id, kMaxReportId);
+        return post(ctx, std::move(p));
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
+}
+
+msgr_hresult host_post_receipt(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                               const char *peer, const char *origin_id, msgr_delivery_state state) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    const int raw_state = core::raw_enum(state);  // from the add-in: any int
+    if (!valid_signin(peer) || !core::valid_report_id(origin_id, true) ||
+        !core::receipt_state(raw_state)) {
+        return MSGR_E_INVALIDARG;
+    }
+    try {
+        wire::Post p = service_post(wire::PostKind::Receipt, service, session);
+        p.who = peer;
+        p.origin_id = origin_id;
+        p.i32 = raw_state;
+        return post(ctx, std::move(p));
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
+}
+
+msgr_hresult host_post_chat_state(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                                  const char *peer, msgr_chat_state chat_state) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    const int raw_state = core::raw_enum(chat_state);
+    if (!valid_signin(peer) || !core::known_chat_state(raw_state)) return MSGR_E_INVALIDARG;
+    try {
+        wire::Post p = service_post(wire::PostKind::ChatState, service, session);
+        p.who = peer;
+        p.i32 = raw_state;
+        return post(ctx, std::move(p));
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
+}
+
+msgr_hresult host_post_history_end(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                                   const char *peer, int complete) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    if (!valid_signin(peer)) return MSGR_E_INVALIDARG;
+    try {
+        wire::Post p = service_post(wire::PostKind::HistoryEnd, service, session);
+        p.who = peer;
+        p.i32 = complete != 0 ? 1 : 0;
+        return post(ctx, std::move(p));
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
 }
 
 // The paging provider hands the page it is submitting to the contact's service: the runtime

@@ -731,28 +731,120 @@ msgr_hresult msgr_window_history_count(msgr_window *w, size_t *out) {
     clear_out(out);
     return with_window(w, [&](msgr_window &win, Runtime *) {
         if (out == nullptr) return null_out();
-        *out = win.history.size();
+        *out = Runtime::history_count(win);
         return MSGR_S_OK;
     });
 }
 
+namespace {
+// The first version of msgr_message ended before stored_id (0.2): a caller built against it
+// never meets the delivery states added with it, DELIVERED and READ, and is told SENT.
+constexpr std::size_t kMessageV2Size =
+    offsetof(msgr_message, stored_id) + sizeof(msgr_message::stored_id);
+}  // namespace
+
 msgr_hresult msgr_window_history_get(msgr_window *w, size_t index, msgr_message *out) {
     clear_struct(out);
-    return with_window(w, [&](msgr_window &win, Runtime *) {
+    return with_window(w, [&](msgr_window &win, Runtime *r) {
         if (out == nullptr) return null_out();
-        if (index >= win.history.size()) return fail(MSGR_E_INVALIDARG, "index out of range");
-        const auto &e = win.history[index];
+        const msgr_window::Entry *e = nullptr;
+        if (r == nullptr) {
+            // A closed window: what it still holds in memory (the store is the next window's).
+            if (index >= Runtime::history_count(win))
+                return fail(MSGR_E_INVALIDARG, "index out of range");
+            const std::int64_t seq = win.first_seq + static_cast<std::int64_t>(index);
+            if (win.recent.empty() || seq < win.recent.front().seq)
+                return fail(MSGR_E_FAIL,
+                            "the window is closed and this entry is in the store: open the "
+                            "conversation again to read it");
+            e = &win.recent[static_cast<std::size_t>(seq - win.recent.front().seq)];
+        } else {
+            const msgr_hresult hr = r->history_entry(win, index, e);
+            if (MSGR_FAILED(hr)) return hr;
+        }
         msgr_message m{};
-        m.direction = e.direction;
-        m.delivery = e.delivery;
-        m.delivery_result = e.delivery_result;
-        m.text = e.text.c_str();
-        m.text_size = e.text.size();
-        m.time_unix_ms = e.time_unix_ms;
-        m.flags = e.flags;
-        m.delivery_reason = e.delivery_reason.c_str();
+        m.direction = e->direction;
+        m.delivery = e->delivery;
+        if (out->struct_size < kMessageV2Size &&
+            (m.delivery == MSGR_DELIVERY_DELIVERED || m.delivery == MSGR_DELIVERY_READ))
+            m.delivery = MSGR_DELIVERY_SENT;
+        m.delivery_result = e->delivery_result;
+        m.text = e->text.c_str();
+        m.text_size = e->text.size();
+        m.time_unix_ms = e->time_unix_ms;
+        m.flags = e->flags;
+        m.delivery_reason = e->delivery_reason.c_str();
+        m.stored_id = e->stored_id;
         return fill_struct(out, m, offsetof(msgr_message, flags), "msgr_message");
     });
+}
+
+msgr_hresult msgr_window_fetch_older(msgr_window *w) {
+    return with_open_window(w, [&](msgr_window &win, Runtime &r) { return r.fetch_older(win); });
+}
+
+// ---- history: search and forgetting ----
+
+msgr_hresult msgr_history_search(msgr_runtime *rt, const char *query, size_t max_results,
+                                 uint64_t *out_search) {
+    clear_out(out_search);
+    return with_runtime(rt, [&](Runtime &r) {
+        if (out_search == nullptr) return null_out();
+        std::uint64_t id = 0;
+        const msgr_hresult hr = r.search(query, max_results, id);
+        if (MSGR_SUCCEEDED(hr)) *out_search = id;
+        return hr;
+    });
+}
+
+msgr_hresult msgr_search_result_count(msgr_runtime *rt, uint64_t search, size_t *out) {
+    clear_out(out);
+    return with_runtime(rt, [&](Runtime &r) {
+        if (out == nullptr) return null_out();
+        std::size_t n = 0;
+        const msgr_hresult hr = r.search_count(search, n);
+        if (MSGR_SUCCEEDED(hr)) *out = n;
+        return hr;
+    });
+}
+
+msgr_hresult msgr_search_result_get(msgr_runtime *rt, uint64_t search, size_t index,
+                                    msgr_search_result *out) {
+    clear_struct(out);
+    return with_runtime(rt, [&](Runtime &r) {
+        if (out == nullptr) return null_out();
+        msgr_search_result full{};
+        full.struct_size = sizeof full;
+        msgr_hresult hr = r.search_get(search, index, full);
+        if (MSGR_SUCCEEDED(hr))
+            hr = fill_struct(out, full, sizeof(msgr_search_result), "msgr_search_result");
+        if (MSGR_FAILED(hr)) clear_struct(out);
+        return hr;
+    });
+}
+
+msgr_hresult msgr_search_open(msgr_runtime *rt, uint64_t search, size_t index, msgr_window **out) {
+    clear_out(out);
+    return with_runtime(rt, [&](Runtime &r) {
+        if (out == nullptr) return null_out();
+        WindowRef w;
+        const msgr_hresult hr = r.search_open(search, index, w);
+        if (MSGR_SUCCEEDED(hr)) *out = hand_out(std::move(w));
+        return hr;
+    });
+}
+
+msgr_hresult msgr_search_release(msgr_runtime *rt, uint64_t search) {
+    return with_runtime(rt, [&](Runtime &r) { return r.search_release(search); });
+}
+
+msgr_hresult msgr_history_forget_contact(msgr_contact *c) {
+    return with_contact(
+        c, [&](msgr_contact &contact, Runtime &r) { return r.forget_contact(contact); });
+}
+
+msgr_hresult msgr_history_forget_all(msgr_runtime *rt) {
+    return with_runtime(rt, [&](Runtime &r) { return r.forget_all(); });
 }
 
 void msgr_window_add_ref(msgr_window *w) {
@@ -787,6 +879,24 @@ msgr_hresult msgr_ui_send(msgr_window *w, const char *text, size_t *out_index) {
         // with its MSGR_EVENT_DELIVERY_CHANGE.
         if (MSGR_FAILED(hr)) clear_out(out_index);
         return hr;
+    });
+}
+
+msgr_hresult msgr_ui_history_seen(msgr_window *w, size_t last_index) {
+    if (msgr::core::addin_code_running())
+        return refuse_addin_code("msgr_ui_history_seen", "only the user reads");
+    return with_open_window(
+        w, [&](msgr_window &win, Runtime &r) { return r.history_seen(win, last_index); });
+}
+
+msgr_hresult msgr_ui_set_chat_state(msgr_window *w, msgr_chat_state state) {
+    if (msgr::core::addin_code_running())
+        return refuse_addin_code("msgr_ui_set_chat_state", kTheUserInterfaceIsTheHosts);
+    const int s = msgr::core::raw_enum(state);  // from C: any int
+    if (s < MSGR_CHAT_STATE_NONE || s > MSGR_CHAT_STATE_GONE)
+        return fail(MSGR_E_INVALIDARG, "unknown chat state " + std::to_string(s));
+    return with_open_window(w, [&](msgr_window &win, Runtime &r) {
+        return r.set_chat_state(win, static_cast<msgr_chat_state>(s));
     });
 }
 
@@ -904,7 +1014,11 @@ msgr_hresult msgr_ui_window_get(msgr_runtime *rt, size_t z_index, msgr_ui_window
         info.focus_serial = w.focus_serial;
         info.draft_serial = w.draft_serial;
         info.history_serial = w.history_serial;
-        info.history_count = w.history.size();
+        info.history_count = Runtime::history_count(w);
+        info.scroll_serial = w.scroll_serial;
+        info.scroll_index = w.scroll_index;
+        info.peer_chat_state = w.peer_chat_state;
+        info.unseen_count = w.unseen_count;
         return fill_struct(out, info, kUiWindowInfoV1Size, "msgr_ui_window_info");
     });
 }

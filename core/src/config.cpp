@@ -183,6 +183,24 @@ void read_addin(const toml::table &t, const std::string &stem, const std::string
     r.finish();
 }
 
+void read_history(const toml::table &t, const std::string &origin, HistorySettings &h) {
+    TableReader r(t, "history", origin);
+    r.read("enabled", h.enabled);
+    r.read("path", h.path);
+    r.read_int("retain_days", h.retain_days, 0, 1000000);
+    r.read_int("retain_messages", h.retain_messages, 0, std::int64_t{1} << 40);
+    r.read_int("memory_messages", h.memory_messages, kMinMemoryMessages, kMaxMemoryMessages);
+    r.read("resend_after_restart", h.resend_after_restart);
+    r.finish();
+    // Relative to the configuration file, as runtime.addin_host is: where the file is, not
+    // where the host happened to start.
+    if (!h.path.empty() && h.path.front() != '/') {
+        const std::size_t slash = origin.rfind('/');
+        const std::string dir = slash == std::string::npos ? "." : origin.substr(0, slash);
+        h.path = dir + "/" + h.path;
+    }
+}
+
 // [addin]: a table of [addin.<stem>] tables, one per add-in file.
 void read_addins(const toml::table &t, const std::string &origin, Config &c) {
     for (const auto &[key, node] : t) {
@@ -418,7 +436,7 @@ msgr_hresult parse_config(std::string_view text, const std::string &origin, Conf
     try {
         const toml::table root = toml::parse(text, std::string_view(origin));
         for (const auto &[key, node] : root) {
-            if (key == "runtime" || key == "addin") {
+            if (key == "runtime" || key == "addin" || key == "history") {
                 if (!node.is_table())
                     return fail(
                         MSGR_E_INVALID_DATA,
@@ -427,6 +445,7 @@ msgr_hresult parse_config(std::string_view text, const std::string &origin, Conf
         }
         if (const auto *t = root["runtime"].as_table()) read_runtime(*t, origin, c);
         if (const auto *t = root["addin"].as_table()) read_addins(*t, origin, c);
+        if (const auto *t = root["history"].as_table()) read_history(*t, origin, c.history);
         // Other top-level tables belong to add-ins ([loopback], [paging], ...), which read and
         // check them themselves.
     } catch (const toml::parse_error &e) {

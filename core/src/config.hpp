@@ -32,6 +32,23 @@ struct AddinSettings {
 };
 constexpr std::uint32_t kMaxRestartBackoffMs = 30000;
 
+// [history]: the history store (core/src/history/store.hpp).
+struct HistorySettings {
+    bool enabled = true;
+    // The directory of the databases; "" = $XDG_DATA_HOME/msgr/history. A relative path is made
+    // relative to the configuration file's directory when the file is read (absolute here).
+    std::string path;
+    std::uint32_t retain_days = 0;      // 0: forever
+    std::uint64_t retain_messages = 0;  // per conversation; 0: all
+    // The recent part of a conversation a window keeps in memory; older entries are read from
+    // the store when asked for.
+    std::uint32_t memory_messages = 256;
+    // A message a previous run left PENDING is sent again at sign-in (false: marked FAILED).
+    bool resend_after_restart = true;
+};
+constexpr std::uint32_t kMinMemoryMessages = 16;
+constexpr std::uint32_t kMaxMemoryMessages = 1000000;
+
 struct Config {
     // [runtime]
     // The contact service InstantMessage and Page sign in to. Services come from add-ins; the
@@ -56,6 +73,8 @@ struct Config {
     // Where the add-in host program (msgr-addin-host) is; empty: looked for (MSGR_ADDIN_HOST,
     // then next to libmsgr.so). A relative path is relative to the configuration file.
     std::string addin_host;
+
+    HistorySettings history;
 
     // [addin.<stem>] tables, by stem. The top-level table [addin] is the runtime's.
     std::map<std::string, AddinSettings, std::less<>> addins;

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <thread>
 #include <vector>
@@ -71,13 +72,19 @@ struct msgr_window {
         msgr_message_direction direction;
         msgr_delivery_state delivery;
         msgr_hresult delivery_result;
-        std::uint64_t message_id;  // 0 for incoming messages
+        std::uint64_t message_id;  // 0 for incoming messages (and those of an earlier run)
         std::int64_t time_unix_ms;
         std::string text;
         std::uint32_t flags = 0;        // MSGR_MESSAGE_*
         std::string delivery_reason{};  // why it failed, in words; "" when not known
+        // Its position in the conversation (history index = seq - first_seq) and its id in the
+        // store (0 while history is off or the store could not be opened).
+        std::int64_t seq = 0;
+        std::int64_t stored_id = 0;
+        std::string origin_id{};   // the dedup key; ours for outgoing (receipts name it)
+        std::string archive_id{};  // the server's archive id (dedup, fetch_older's anchor)
+        std::string receipt_id{};  // what a read marker names
     };
-
     msgr_window() : generation(msgr::core::register_handle(this, msgr::core::HandleKind::window)) {}
     // The global allocator; delete unregisters the address before the memory goes back.
     static void *operator new(std::size_t n) { return ::operator new(n); }
@@ -97,12 +104,30 @@ struct msgr_window {
     std::int32_t left = 0, top = 0, width = 0, height = 0;
     std::uint64_t focus_serial = 0;  // raised by every successful Show / InstantMessage focus
     std::string draft;
-    std::vector<Entry> history;
+
+    // ---- the conversation's history (runtime_history.cpp) ----
+    // The conversation is [first_seq, end_seq). With the store (conversation != 0) `recent` holds
+    // its last entries, at most history.memory_messages, and `page` the last page read from the
+    // store; without it `recent` holds every entry. A deque: growing never moves the whole.
+    std::int64_t conversation = 0;  // the store's conversation id; 0: memory only
+    std::int64_t first_seq = 0;
+    std::int64_t end_seq = 0;
+    std::deque<Entry> recent;
+    std::vector<Entry> page;
+    std::int64_t page_seq = 0;  // the seq of page.front()
+    std::size_t unseen_count = 0;
+    std::string displayed_receipt;  // the last receipt id send_displayed was given
+    std::uint64_t prepended = 0;    // older entries added since the last HistoryEnd
+    bool archive_start = false;     // the service said its archive holds nothing older
+    msgr_chat_state peer_chat_state = MSGR_CHAT_STATE_NONE;
+    msgr_chat_state my_chat_state = MSGR_CHAT_STATE_NONE;
 
     // ---- for the drawing layer (msgr_ui_window_get in ui.h) ----
     std::uint64_t geometry_serial = 0;  // raised when automation sets Left/Top/Width/Height
     std::uint64_t draft_serial = 0;     // raised when the draft changes
     std::uint64_t history_serial = 0;   // raised when the history gains or changes an entry
+    std::uint64_t scroll_serial = 0;    // raised when something asks to show entry scroll_index
+    std::size_t scroll_index = 0;
 };
 
 // boost::intrusive_ptr hooks: an intrusive_ptr holds one reference.

@@ -105,6 +105,8 @@ void Runtime::announce_shutdown() {
 
 Runtime::~Runtime() {
     announce_shutdown();
+    // The store's thread posts to the inbox: it stops (its last checkpoint done) first.
+    stop_store();
     // Producers waiting on a full inbox wake up and give up before their services are joined.
     inbox_.close();
     paging_.reset();
@@ -196,8 +198,8 @@ bool Runtime::paging_in_use() const noexcept {
     for (const auto &w : windows_) {
         if (w->kind == MSGR_WINDOW_PAGE) return true;
     }
-    for (const auto &[id, w] : in_flight_) {
-        if (w->kind == MSGR_WINDOW_PAGE) return true;
+    for (const auto &[id, f] : in_flight_) {
+        if (f.kind == MSGR_WINDOW_PAGE) return true;
     }
     return false;
 }
@@ -258,6 +260,8 @@ msgr_hresult Runtime::signin(const char *name, const char *password) {
     my_name_ = name;
     my_key_ = fold_case(name);
     my_status_ = MSGR_STATUS_LOCAL_CONNECTING_TO_SERVER;
+    service_signed_in_ = false;
+    start_store();  // opens on its own thread, while the service signs in
     raise({MSGR_EVENT_MY_STATUS_CHANGE, MSGR_S_OK, my_status_});
     return MSGR_S_OK;
 }
@@ -279,12 +283,15 @@ void Runtime::end_session(msgr_window::State windows_become, msgr_hresult hr) {
     for (auto &w : windows) {
         w->state = windows_become;
         w->rt = nullptr;
+        w->conversation = 0;  // the store goes with the session
         if (windows_become == msgr_window::State::closed) {
             raise({MSGR_EVENT_IM_WINDOW_DESTROYED, MSGR_S_OK, 0, w->contact, w});
         }
     }
     state_ = State::offline;
     ++session_;  // whatever the old session still reports is stale from now on
+    stop_store();
+    searches_.clear();  // their ids are unknown from now on
     my_name_.clear();
     my_key_.clear();
     my_status_ = MSGR_STATUS_OFFLINE;
@@ -419,6 +426,7 @@ WindowRef Runtime::open_window(msgr_window_kind kind, ContactRef contact) {
     w->top = 60 + step;
     w->width = kind == MSGR_WINDOW_PAGE ? 340 : 380;
     w->height = kind == MSGR_WINDOW_PAGE ? 240 : 420;
+    load_history(*w);
     windows_.push_back(w);
     z_order_.push_back(w.get());  // a new window opens in front
     raise({MSGR_EVENT_IM_WINDOW_CREATED, MSGR_S_OK, 0, w->contact, w});
@@ -508,6 +516,7 @@ msgr_hresult Runtime::close(msgr_window &w) {
     std::erase(z_order_, &w);
     w.state = msgr_window::State::closed;
     w.rt = nullptr;
+    w.conversation = 0;  // what it keeps in memory stays readable; the rest is the next window's
     raise({MSGR_EVENT_IM_WINDOW_DESTROYED, MSGR_S_OK, 0, w.contact, keep});
     return MSGR_S_OK;
 }
@@ -532,35 +541,56 @@ msgr_hresult Runtime::send(msgr_window &w, const char *text, std::size_t *out_in
                                                  std::to_string(service->max_message_bytes()) +
                                                  " bytes");
     }
-    const std::uint64_t id = next_message_id_++;
-    w.history.push_back({MSGR_MESSAGE_OUTGOING,
+    msgr_window::Entry e{MSGR_MESSAGE_OUTGOING,
                          MSGR_DELIVERY_PENDING,
                          MSGR_S_OK,
-                         id,
+                         0,
                          now_unix_ms(),
                          body,
-                         w.kind == MSGR_WINDOW_PAGE ? MSGR_MESSAGE_PAGE : 0u,
-                         {}});
-    const std::size_t index = w.history.size() - 1;
+                         w.kind == MSGR_WINDOW_PAGE ? MSGR_MESSAGE_PAGE : 0u};
+    e.origin_id = new_origin_id();
+    e.seq = w.end_seq;
+    if (w.conversation != 0) {
+        // Durable before it is sent: a failed append is the call's failure, the draft stays
+        // and nothing goes out (the user still has the text).
+        history::Record r;
+        r.direction = e.direction;
+        r.delivery = e.delivery;
+        r.time_unix_ms = e.time_unix_ms;
+        r.flags = e.flags;
+        r.text = body;
+        r.origin_id = e.origin_id;
+        const msgr_hresult ahr = store_->append(w.conversation, r);
+        if (MSGR_FAILED(ahr)) return ahr;
+        e.seq = r.seq;
+        e.stored_id = r.id;
+    }
+    const std::uint64_t id = next_message_id_++;
+    e.message_id = id;
+    const std::int64_t seq = e.seq;
+    const std::int64_t stored_id = e.stored_id;
+    const std::string origin_id = e.origin_id;
+    const std::int64_t sent_at = e.time_unix_ms;
+    remember(w, std::move(e));
+    const auto index = static_cast<std::size_t>(seq - w.first_seq);
     if (out_index != nullptr) *out_index = index;
     w.draft.clear();
     ++w.draft_serial;
     ++w.history_serial;
-    in_flight_.emplace(id, WindowRef(&w));
+    in_flight_.emplace(id, InFlight{WindowRef(&w), w.contact, w.kind, seq, stored_id});
     msgr_hresult hr;
     if (w.kind == MSGR_WINDOW_PAGE) {
         hr = paging_->submit({id, my_name_, w.contact->signin, w.contact->service, body});
     } else {
-        hr = service->send_message(id, w.contact->signin, body);
+        hr = service->send_message_ex({id, w.contact->signin, body, origin_id, false, sent_at});
     }
     if (MSGR_FAILED(hr)) {
         // Not lost: the message stays in the history, marked as failed, and the caller is told.
         in_flight_.erase(id);
-        w.history[index].delivery = MSGR_DELIVERY_FAILED;
-        w.history[index].delivery_result = hr;
-        w.history[index].delivery_reason = last_error();  // what the failing call said
-        ++w.history_serial;
-        raise({MSGR_EVENT_DELIVERY_CHANGE, hr, 0, w.contact, WindowRef(&w), {}, index});
+        const std::string why = last_error();  // what the failing call said
+        change_delivery(w.contact, w.kind, WindowRef(&w), seq, stored_id, id, MSGR_DELIVERY_FAILED,
+                        hr, why);
+        (void)fail(hr, why);
         return hr;
     }
     return MSGR_S_OK;
@@ -574,10 +604,25 @@ msgr_hresult Runtime::tick() {
     }
     if (addins_) addins_->collect();
     next_tick();  // what the last tick lent the host is due back
+    run_early_store_reports(false);
     const std::size_t left = inbox_.drain(drained_, config_.max_items_per_tick);
+    // The tick's appends are one transaction (one WAL write), committed before any event.
+    if (store() != nullptr && !drained_.empty()) {
+        store_->begin_batch();
+        in_batch_ = true;
+    }
     for (auto &item : drained_)
         apply(item);
     drained_.clear();
+    if (in_batch_ && store_ != nullptr) {
+        in_batch_ = false;
+        if (MSGR_FAILED(store_->end_batch())) {
+            log(MSGR_LOG_ERROR,
+                std::string("the history store could not record this tick's messages: ") +
+                    last_error());
+        }
+    }
+    in_batch_ = false;
     // Events that callbacks cause are raised in this same tick, in order.
     while (!events_.empty()) {
         dispatching_.swap(events_);
@@ -628,18 +673,11 @@ void Runtime::apply(InboxItem &item) {
             if constexpr (std::is_same_v<T, DeliveryDone>) {
                 auto it = in_flight_.find(m.message_id);
                 if (it == in_flight_.end()) return;
-                WindowRef w = std::move(it->second);
+                const InFlight f = std::move(it->second);
                 in_flight_.erase(it);
-                for (std::size_t i = w->history.size(); i-- > 0;) {
-                    auto &e = w->history[i];
-                    if (e.message_id != m.message_id) continue;
-                    e.delivery = m.state;
-                    e.delivery_result = m.hr;
-                    e.delivery_reason = std::move(m.reason);
-                    ++w->history_serial;
-                    raise({MSGR_EVENT_DELIVERY_CHANGE, m.hr, 0, w->contact, w, {}, i});
-                    break;
-                }
+                // Forward only: a receipt may have come first (DELIVERED before the ack).
+                change_delivery(f.contact, f.kind, f.window, f.seq, f.stored_id, m.message_id,
+                                m.state, m.hr, m.reason);
             } else if constexpr (std::is_same_v<T, StoreReport>) {
                 if (m.apply) m.apply();
             } else {
@@ -654,10 +692,11 @@ void Runtime::apply(InboxItem &item) {
                         end_session(msgr_window::State::closed, m.hr);  // raises OnSignin(hr)
                         return;
                     }
-                    state_ = State::online;
-                    my_status_ = MSGR_STATUS_ONLINE;
-                    raise({MSGR_EVENT_SIGNIN, MSGR_S_OK});
-                    raise({MSGR_EVENT_MY_STATUS_CHANGE, MSGR_S_OK, my_status_});
+                    service_signed_in_ = true;
+                    // OnSignin once the store opened too: a one-off wait for it here (it
+                    // opened while the service signed in), else when its report comes.
+                    if (store_state_ == StoreState::opening) run_early_store_reports(true);
+                    if (store_state_ != StoreState::opening) finish_signin();
                 } else if constexpr (std::is_same_v<T, WentOffline>) {
                     if (!primary || state_ == State::offline) return;
                     end_session(msgr_window::State::disconnected,
@@ -679,25 +718,13 @@ void Runtime::apply(InboxItem &item) {
                     c->status = m.status;
                     raise({MSGR_EVENT_CONTACT_STATUS_CHANGE, MSGR_S_OK, m.status, c});
                 } else if constexpr (std::is_same_v<T, MessageArrived>) {
-                    if (state_ != State::online) return;
-                    ContactRef c = contact_for(*service, m.from);
-                    if (state_ != State::online) return;  // the service failed describing it
-                    // As Messenger did, a message from a contact with no window opens one; the
-                    // window cap does not apply, because refusing would lose the message.
-                    WindowRef w = find_window(MSGR_WINDOW_CONVERSATION, *c);
-                    if (w == nullptr) w = open_window(MSGR_WINDOW_CONVERSATION, c);
-                    std::string text = sanitize_utf8(m.text);
-                    w->history.push_back({MSGR_MESSAGE_INCOMING,
-                                          MSGR_DELIVERY_NONE,
-                                          MSGR_S_OK,
-                                          0,
-                                          now_unix_ms(),
-                                          text,
-                                          m.page ? MSGR_MESSAGE_PAGE : 0u,
-                                          {}});
-                    ++w->history_serial;
-                    raise({MSGR_EVENT_MESSAGE_RECEIVED, MSGR_S_OK, 0, c, w, std::move(text),
-                           w->history.size() - 1});
+                    receive(*service, m);
+                } else if constexpr (std::is_same_v<T, ReceiptArrived>) {
+                    receipt(*service, m);
+                } else if constexpr (std::is_same_v<T, ChatStateChange>) {
+                    chat_state(*service, m);
+                } else if constexpr (std::is_same_v<T, HistoryEnd>) {
+                    history_end(*service, m);
                 }
             }
         },

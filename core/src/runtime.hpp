@@ -6,22 +6,25 @@
 #pragma once
 
 #include <array>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <random>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
-#include <functional>
-
 #include <boost/signals2/signal.hpp>
 
 #include "addins/addin_host.hpp"
 #include "capabilities.hpp"
 #include "config.hpp"
+#include "history/store.hpp"
 #include "objects.hpp"
 
 namespace msgr::core {
@@ -59,6 +62,8 @@ class Runtime {
     msgr_hresult set_my_status(std::int32_t status);
     std::int32_t my_status() const noexcept { return my_status_; }
     bool signed_in() const noexcept { return state_ == State::online; }
+    // The current sign-in's serial: what a provider's reports carry (tests push reports with it).
+    std::uint64_t session() const noexcept { return session_; }
     const std::string &my_signin_name() const noexcept { return my_name_; }
     const std::string &primary_service_id() const noexcept { return config_.primary_service; }
 
@@ -79,6 +84,31 @@ class Runtime {
     // The UI surface: the user pressed Send. Records the message in the window's history
     // (index in *out_index) and hands it to the service or paging provider.
     msgr_hresult send(msgr_window &w, const char *text, std::size_t *out_index);
+
+    // ---- the conversation's history (runtime_history.cpp) ----
+    // The whole stored conversation's length (msgr_window_history_count).
+    static std::size_t history_count(const msgr_window &w) noexcept {
+        return static_cast<std::size_t>(w.end_seq - w.first_seq);
+    }
+    // The entry at index: from memory, else one page read from the store (the pointer stays
+    // valid until the window's history next changes or another page is read).
+    msgr_hresult history_entry(msgr_window &w, std::size_t index, const msgr_window::Entry *&out);
+    msgr_hresult fetch_older(msgr_window &w);
+    msgr_hresult history_seen(msgr_window &w, std::size_t last_index);
+    msgr_hresult set_chat_state(msgr_window &w, msgr_chat_state state);
+    msgr_hresult search(const char *query, std::size_t max_results, std::uint64_t &out);
+    msgr_hresult search_count(std::uint64_t search, std::size_t &out) const;
+    msgr_hresult search_get(std::uint64_t search, std::size_t index, msgr_search_result &out);
+    msgr_hresult search_open(std::uint64_t search, std::size_t index, WindowRef &out);
+    msgr_hresult search_release(std::uint64_t search);
+    msgr_hresult forget_contact(msgr_contact &c);
+    msgr_hresult forget_all();
+    // The signed-in account's store: null while history is off, not signed in, or it failed to
+    // open (store_failure says why). For tests and benchmarks.
+    history::Store *store() noexcept {
+        return store_state_ == StoreState::open ? store_.get() : nullptr;
+    }
+    const std::string &store_failure() const noexcept { return store_why_; }
 
     // ---- the drawing layer's view of the windows (ui.h; runtime_ui.cpp) ----
     // Open windows from back to front. Every open window is in it exactly once.
@@ -152,6 +182,51 @@ class Runtime {
     msgr_hresult focus(msgr_window &w);
     void end_session(msgr_window::State windows_become, msgr_hresult hr);
     void apply(InboxItem &item);
+
+    // ---- history (runtime_history.cpp) ----
+    enum class StoreState { none, opening, open, failed };
+    // What the store's thread posts: kept here until the store opened (so the tick that applies
+    // SigninDone can wait for the open without draining the inbox), then into the inbox.
+    struct StoreMailbox {
+        std::mutex mutex;
+        std::condition_variable cv;
+        std::vector<std::function<void()>> early;
+        bool to_inbox = false;
+    };
+    struct Search {
+        bool done = false;
+        msgr_hresult hr = MSGR_S_OK;
+        std::vector<history::Hit> hits;
+        std::vector<ContactRef> contacts;  // hits[i]'s contact (null when its service is gone)
+    };
+    // An outgoing message handed to a service or the paging provider, until its DeliveryDone.
+    struct InFlight {
+        WindowRef window;  // the window it was sent from (null: a resend at sign-in)
+        ContactRef contact;
+        msgr_window_kind kind = MSGR_WINDOW_CONVERSATION;
+        std::int64_t seq = 0;
+        std::int64_t stored_id = 0;
+    };
+    void start_store();
+    void stop_store();
+    void run_early_store_reports(bool wait);
+    void store_opened(msgr_hresult hr, std::string why);
+    void finish_signin();
+    void recover_unfinished();
+    std::int64_t conversation_of(const msgr_contact &c, msgr_window_kind kind);
+    void load_history(msgr_window &w);
+    void remember(msgr_window &w, msgr_window::Entry e);
+    msgr_window::Entry *entry_at_seq(msgr_window &w, std::int64_t seq, std::int64_t stored_id,
+                                     std::uint64_t message_id);
+    void change_delivery(const ContactRef &contact, msgr_window_kind kind, const WindowRef &from,
+                         std::int64_t seq, std::int64_t stored_id, std::uint64_t message_id,
+                         msgr_delivery_state state, msgr_hresult hr, const std::string &reason);
+    void receive(Service &service, MessageArrived &m);
+    void receipt(Service &service, const ReceiptArrived &m);
+    void chat_state(Service &service, const ChatStateChange &m);
+    void history_end(Service &service, const HistoryEnd &m);
+    void clear_history(msgr_window &w);
+    std::string new_origin_id();
     void raise(Pending p);
     void dispatch(const Pending &p);
 
@@ -180,7 +255,16 @@ class Runtime {
     std::uint64_t windows_created_ = 0;
     std::uint64_t focus_serial_ = 0;
     std::uint64_t next_message_id_ = 1;
-    std::unordered_map<std::uint64_t, WindowRef> in_flight_;  // message id -> its window
+    std::unordered_map<std::uint64_t, InFlight> in_flight_;  // by message id
+
+    std::unique_ptr<history::Store> store_;
+    std::shared_ptr<StoreMailbox> store_mail_;
+    StoreState store_state_ = StoreState::none;
+    std::string store_why_;           // why the store is not there
+    bool service_signed_in_ = false;  // the primary's SigninDone came; OnSignin waits for the store
+    bool in_batch_ = false;           // the tick's appends are one store transaction
+    std::map<std::uint64_t, Search> searches_;
+    std::random_device origin_random_;  // origin ids: 128 random bits each
 
     std::vector<Pending> events_;
     std::vector<Pending> dispatching_;

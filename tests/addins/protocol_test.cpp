@@ -8,11 +8,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
 
 #include <gtest/gtest.h>
+
+#include "msgr/addin.h"
 
 namespace wire = msgr::core::wire;
 
@@ -31,7 +34,8 @@ std::vector<wire::Frame> sample_frames() {
     load_reply.hr = 1;
     load_reply.load_error = "no server configured";
     load_reply.threw = "threw an exception: boom";
-    load_reply.registration.services = {{"loopback", 3, 65536, true}, {"other", 0, 0, false}};
+    load_reply.registration.services = {{"loopback", 3, 65536, true, true, false, true, false},
+                                        {"other", 0, 0, false, false, true, false, true}};
     load_reply.registration.paging = true;
     load_reply.registration.max_page_utf16 = 160;
     load_reply.registration.has_knows_mobile = true;
@@ -45,10 +49,22 @@ std::vector<wire::Frame> sample_frames() {
     wire::Load load{"[addin.x]\nkey = 1\n", "/etc/msgr.toml"};
     wire::Call call{5, wire::Method::Submit, 2, 99, -1, "from", "to", "svc", "text"};
     call.d += std::string("\0with nul\0", 10);  // texts may hold NULs
+    call.i64 = -1700000000123;
     wire::Event event{17, 2, 3, -5, 4, 1ull << 33, "hello, 世界"};
     wire::PageViaReply page_via_reply{-2147418113};
     wire::Log log{2, "a log line"};
-    wire::Post post{wire::PostKind::Message, "loopback", 8, 14, "friend@x", "hi", -7, 1};
+    wire::Post post{wire::PostKind::MessageEx,
+                    "loopback",
+                    8,
+                    14,
+                    "friend@x",
+                    "hi",
+                    -7,
+                    1,
+                    1700000000123,
+                    "origin",
+                    "archive",
+                    "receipt"};
     wire::EventsDone events_done{123456789012ull};
     wire::SlotFailed slot_failed{18, 6, -2147467259, "threw an exception: slot"};
 
@@ -88,7 +104,8 @@ TEST(WireCodec, EveryFrameTypeRoundTrips) {
 }
 
 TEST(WireCodec, FieldsSurviveTheTrip) {
-    wire::Call call{5, wire::Method::SendPage, 2, 99, -1, "a", std::string("b\0b", 3), "c", "d"};
+    wire::Call call{5,   wire::Method::SendPage, 2,   99,  -1,
+                    "a", std::string("b\0b", 3), "c", "d", -5};
     wire::Frame back;
     std::string why;
     ASSERT_TRUE(wire::decode(body_of(wire::encode(call)), back, why)) << why;
@@ -102,6 +119,48 @@ TEST(WireCodec, FieldsSurviveTheTrip) {
     EXPECT_EQ(c.b, std::string("b\0b", 3));
     EXPECT_EQ(c.c, "c");
     EXPECT_EQ(c.d, "d");
+    EXPECT_EQ(c.i64, -5);
+}
+
+// The frames of add-in ABI 1.4: a call for each new service function, a post for each new
+// report, and the registration of a 1.4 table, each with its fields intact.
+TEST(WireCodec, TheABI14CallsPostsAndRegistrationRoundTrip) {
+    for (const wire::Method m : {wire::Method::SendMessageEx, wire::Method::SendChatState,
+                                 wire::Method::SendDisplayed, wire::Method::FetchOlder}) {
+        const wire::Call call{7, m, 1, 42, 3, "you@x", "text", "origin-1", "", INT64_MIN};
+        wire::Frame back;
+        std::string why;
+        ASSERT_TRUE(wire::decode(body_of(wire::encode(call)), back, why)) << why;
+        const auto &c = std::get<wire::Call>(back);
+        EXPECT_EQ(c.method, m);
+        EXPECT_EQ(c.i32, 3);
+        EXPECT_EQ(c.c, "origin-1");
+        EXPECT_EQ(c.i64, INT64_MIN);
+    }
+    for (const wire::PostKind k : {wire::PostKind::MessageEx, wire::PostKind::Receipt,
+                                   wire::PostKind::ChatState, wire::PostKind::HistoryEnd}) {
+        const wire::Post post{k, "svc", 3, 0, "peer@x", "t", 0xf, 0, 99, "o", "a", "r"};
+        wire::Frame back;
+        std::string why;
+        ASSERT_TRUE(wire::decode(body_of(wire::encode(post)), back, why)) << why;
+        const auto &p = std::get<wire::Post>(back);
+        EXPECT_EQ(p.kind, k);
+        EXPECT_EQ(p.i32, 0xf);
+        EXPECT_EQ(p.i64, 99);
+        EXPECT_EQ(p.origin_id, "o");
+        EXPECT_EQ(p.archive_id, "a");
+        EXPECT_EQ(p.receipt_id, "r");
+    }
+    wire::LoadReply r;
+    r.registration.services = {
+        {"svc", MSGR_SERVICE_HAS_ARCHIVE, 10, false, true, true, true, true}};
+    wire::Frame back;
+    std::string why;
+    ASSERT_TRUE(wire::decode(body_of(wire::encode(r)), back, why)) << why;
+    const auto &s = std::get<wire::LoadReply>(back).registration.services.at(0);
+    EXPECT_FALSE(s.has_send_page);
+    EXPECT_TRUE(s.has_send_message_ex && s.has_send_chat_state && s.has_send_displayed &&
+                s.has_fetch_older);
 }
 
 TEST(WireCodec, EveryTruncationIsRefused) {
@@ -137,11 +196,17 @@ TEST(WireCodec, UnknownTypesMethodsAndFlagsAreRefused) {
     call[2 + 8] = 42;  // the method, after the type and the seq
     EXPECT_FALSE(wire::decode(call, out, why));
     EXPECT_NE(why.find("unknown call method"), std::string::npos) << why;
+    call[2 + 8] = 13;  // one past the last (FetchOlder)
+    EXPECT_FALSE(wire::decode(call, out, why));
+    EXPECT_NE(why.find("unknown call method 13"), std::string::npos) << why;
 
     std::string post = body_of(wire::encode(wire::Post{}));
     post[2] = 0;
     EXPECT_FALSE(wire::decode(post, out, why));
     EXPECT_NE(why.find("unknown post kind"), std::string::npos) << why;
+    post[2] = 12;  // one past the last (HistoryEnd)
+    EXPECT_FALSE(wire::decode(post, out, why));
+    EXPECT_NE(why.find("unknown post kind 12"), std::string::npos) << why;
 
     wire::LoadReply r;
     r.registration.paging = true;

@@ -10,6 +10,8 @@
 //   TEST_DEPENDS     the name of an add-in it depends on
 //   TEST_OLD_SERVICE_TABLE  registers its contact service with the ABI 1.2 table size (without
 //                    send_page, though the function is set beyond struct_size)
+//   TEST_V13_SERVICE_TABLE  registers it with the ABI 1.3 table size (without the conversation
+//                    functions of 1.4, though they are set beyond struct_size)
 // At run time it reads its table: throw = [...] and fail = [...] name the calls that throw or
 // return E_FAIL ("load", "knows_mobile", "submit", "event"); paging = true registers a paging
 // provider (delivering every page at once); events = true subscribes to every event;
@@ -28,6 +30,18 @@
 // msgr_host_page_via_service where the host must refuse it -- in load, in event callbacks, with
 // another page in submit, nested inside send_page and from a thread -- and logs each answer as
 // "refused: page-via-<where> <hr>".
+//
+// Conversations (ABI 1.4): conversation = true sets send_message_ex, send_chat_state,
+// send_displayed and fetch_older in its table (each can throw or fail by name; archive = true adds
+// MSGR_SERVICE_HAS_ARCHIVE). send_message_ex logs "send_message_ex <id> to <to> origin <origin>
+// resend <0/1> time <ms>: <text>", reports it SENT, posts a DELIVERED receipt for its origin id
+// and an answer from <to> with post_message_ex ("re: <text>", every field set: flags ARCHIVED,
+// time 1234567, ids "o-", "a-", "r-" + the origin id); send_chat_state logs "chat state <to> <n>"
+// and posts that state as <to>'s own; send_displayed logs "displayed <to> <receipt id>";
+// fetch_older logs "fetch_older <peer> '<archive id>' <max>" and posts min(max, 3) older
+// archived messages "old <k>" (archive ids "<archive id>-<k>", newest first), then the history
+// end (complete when it posted fewer than max). send_message logs "send_message <id>".
+// With post_bad, its sign-in also makes every malformed 1.4 report (logged "refused: ...").
 //
 // stamp = true makes its event callback log "stamp <event type> <CLOCK_MONOTONIC ns>" on entry
 // (the benchmarks' one-way latency); stamp = <status> does so only for a MY_STATUS_CHANGE to that
@@ -73,6 +87,7 @@ struct State {
     bool stamp = false;
     std::int64_t stamp_status = 0;  // with stamp: 0 = every event, else only this status change
     std::string service_id = TEST_NAME;
+    std::atomic<std::uint64_t> session{0};  // the last sign-in's (the 1.4 reports carry it)
     // Pages through services (ABI 1.3).
     std::vector<std::string> carries_pages;
     std::vector<std::string> mobile;
@@ -183,11 +198,86 @@ msgr_hresult on_event(const msgr_event *ev, void *user) {
     return misbehave(*s, "event");
 }
 
+// A well-formed 1.4 message report, for the malformed variants below.
+msgr_incoming_message some_incoming(const State &s, std::uint64_t session) {
+    msgr_incoming_message m{};
+    m.struct_size = sizeof m;
+    m.service = s.service_id.c_str();
+    m.session = session;
+    m.peer = "a@b";
+    m.text = "x";
+    m.text_size = 1;
+    return m;
+}
+
+// Every 1.4 report the host must refuse (E_INVALIDARG), each logged as "refused: <what> <hr>".
+void post_bad_conversation(State &s, std::uint64_t session) {
+    const msgr::addin::HostFunctions &h = s.host;
+    if (h.post_message_ex == nullptr) return;
+    const char *id = s.service_id.c_str();
+    static const std::string long_id(257, 'i');
+    static const std::string long_text((1u << 20) + 1, 't');
+    msgr_incoming_message m = some_incoming(s, session);
+    m.struct_size = offsetof(msgr_incoming_message, receipt_id);  // ends before the last field
+    log_refused(s, "ex-small", h.post_message_ex(h.ctx, &m));
+    log_refused(s, "ex-null", h.post_message_ex(h.ctx, nullptr));
+    m = some_incoming(s, session);
+    m.service = "not-mine";
+    log_refused(s, "ex-other-service", h.post_message_ex(h.ctx, &m));
+    m = some_incoming(s, session);
+    m.peer = " leading@space";
+    log_refused(s, "ex-bad-peer", h.post_message_ex(h.ctx, &m));
+    m = some_incoming(s, session);
+    m.text = nullptr;
+    log_refused(s, "ex-null-text", h.post_message_ex(h.ctx, &m));
+    m = some_incoming(s, session);
+    m.text = long_text.data();
+    m.text_size = long_text.size();
+    log_refused(s, "ex-long-text", h.post_message_ex(h.ctx, &m));
+    m = some_incoming(s, session);
+    m.flags = 0x100;
+    log_refused(s, "ex-flags", h.post_message_ex(h.ctx, &m));
+    m = some_incoming(s, session);
+    m.origin_id = long_id.c_str();
+    log_refused(s, "ex-long-origin", h.post_message_ex(h.ctx, &m));
+    m = some_incoming(s, session);
+    m.archive_id = "line\nbreak";
+    log_refused(s, "ex-control-archive", h.post_message_ex(h.ctx, &m));
+    m = some_incoming(s, session);
+    m.receipt_id = "\xff\xfe";
+    log_refused(s, "ex-utf8-receipt", h.post_message_ex(h.ctx, &m));
+    log_refused(s, "receipt-other-service",
+                h.post_receipt(h.ctx, "not-mine", session, "a@b", "o1", MSGR_DELIVERY_READ));
+    log_refused(s, "receipt-sent",
+                h.post_receipt(h.ctx, id, session, "a@b", "o1", MSGR_DELIVERY_SENT));
+    log_refused(
+        s, "receipt-99",
+        h.post_receipt(h.ctx, id, session, "a@b", "o1", static_cast<msgr_delivery_state>(99)));
+    log_refused(s, "receipt-no-id",
+                h.post_receipt(h.ctx, id, session, "a@b", nullptr, MSGR_DELIVERY_READ));
+    log_refused(s, "receipt-empty-id",
+                h.post_receipt(h.ctx, id, session, "a@b", "", MSGR_DELIVERY_READ));
+    log_refused(s, "receipt-long-id",
+                h.post_receipt(h.ctx, id, session, "a@b", long_id.c_str(), MSGR_DELIVERY_READ));
+    log_refused(s, "receipt-bad-peer",
+                h.post_receipt(h.ctx, id, session, nullptr, "o1", MSGR_DELIVERY_READ));
+    log_refused(s, "chat-other-service",
+                h.post_chat_state(h.ctx, "not-mine", session, "a@b", MSGR_CHAT_STATE_ACTIVE));
+    log_refused(s, "chat-none", h.post_chat_state(h.ctx, id, session, "a@b", MSGR_CHAT_STATE_NONE));
+    log_refused(s, "chat-99",
+                h.post_chat_state(h.ctx, id, session, "a@b", static_cast<msgr_chat_state>(99)));
+    log_refused(s, "chat-bad-peer",
+                h.post_chat_state(h.ctx, id, session, "", MSGR_CHAT_STATE_COMPOSING));
+    log_refused(s, "end-other-service", h.post_history_end(h.ctx, "not-mine", session, "a@b", 1));
+    log_refused(s, "end-bad-peer", h.post_history_end(h.ctx, id, session, "a\nb", 1));
+}
+
 msgr_hresult svc_signin(void *state, std::uint64_t session, const char *name,
                         const char *password) {
     auto *s = static_cast<State *>(state);
     const msgr_hresult hr = misbehave(*s, "signin");
     if (MSGR_FAILED(hr)) return hr;
+    s->session = session;
     // What it was given (the password's length only), for the tests of who gets the password.
     s->host.say(MSGR_LOG_INFO, s->service_id + ": signin as " + name + " with a password of " +
                                    std::to_string(std::strlen(password)) + " bytes");
@@ -203,6 +293,7 @@ msgr_hresult svc_signin(void *state, std::uint64_t session, const char *name,
         log_refused(
             *s, "null-text",
             s->host.post_message(s->host.ctx, s->service_id.c_str(), session, "a@b", nullptr, 0));
+        post_bad_conversation(*s, session);
     }
     return s->host.post_signin(s->host.ctx, s->service_id.c_str(), session, MSGR_S_OK);
 }
@@ -222,7 +313,81 @@ msgr_hresult svc_send(void *state, std::uint64_t id, const char *, const char *,
     auto *s = static_cast<State *>(state);
     const msgr_hresult hr = misbehave(*s, "send_message");
     if (MSGR_FAILED(hr)) return hr;
+    s->host.say(MSGR_LOG_INFO, "send_message " + std::to_string(id));
     return s->host.post_delivery(s->host.ctx, id, MSGR_DELIVERY_SENT, MSGR_S_OK);
+}
+
+// ---- ABI 1.4 ----
+
+msgr_hresult svc_send_ex(void *state, const msgr_outgoing_message *m) {
+    auto *s = static_cast<State *>(state);
+    const msgr_hresult hr = misbehave(*s, "send_message_ex");
+    if (MSGR_FAILED(hr)) return hr;
+    const msgr::addin::HostFunctions &h = s->host;
+    const std::string text(m->text, m->text_size);
+    const std::string origin = m->origin_id;
+    h.say(MSGR_LOG_INFO, "send_message_ex " + std::to_string(m->message_id) + " to " + m->to +
+                             " origin " + origin + " resend " + std::to_string(m->resend) +
+                             " time " + std::to_string(m->time_unix_ms) + ": " + text);
+    const char *id = s->service_id.c_str();
+    const std::uint64_t session = s->session.load();
+    h.post_delivery(h.ctx, m->message_id, MSGR_DELIVERY_SENT, MSGR_S_OK);
+    h.post_receipt(h.ctx, id, session, m->to, origin.c_str(), MSGR_DELIVERY_DELIVERED);
+    const std::string reply = "re: " + text, o = "o-" + origin, a = "a-" + origin,
+                      r = "r-" + origin;
+    msgr_incoming_message in = some_incoming(*s, session);
+    in.peer = m->to;
+    in.text = reply.data();
+    in.text_size = reply.size();
+    in.flags = MSGR_INCOMING_ARCHIVED;
+    in.time_unix_ms = 1234567;
+    in.origin_id = o.c_str();
+    in.archive_id = a.c_str();
+    in.receipt_id = r.c_str();
+    return h.post_message_ex(h.ctx, &in);
+}
+
+msgr_hresult svc_send_chat_state(void *state, const char *to, msgr_chat_state chat_state) {
+    auto *s = static_cast<State *>(state);
+    const msgr_hresult hr = misbehave(*s, "send_chat_state");
+    if (MSGR_FAILED(hr)) return hr;
+    s->host.say(MSGR_LOG_INFO, std::string("chat state ") + to + " " +
+                                   std::to_string(static_cast<int>(chat_state)));
+    return s->host.post_chat_state(s->host.ctx, s->service_id.c_str(), s->session.load(), to,
+                                   chat_state);
+}
+
+msgr_hresult svc_send_displayed(void *state, const char *to, const char *receipt_id) {
+    auto *s = static_cast<State *>(state);
+    const msgr_hresult hr = misbehave(*s, "send_displayed");
+    if (MSGR_FAILED(hr)) return hr;
+    s->host.say(MSGR_LOG_INFO, std::string("displayed ") + to + " " + receipt_id);
+    return MSGR_S_OK;
+}
+
+msgr_hresult svc_fetch_older(void *state, const char *peer, const char *archive_id,
+                             std::uint32_t max) {
+    auto *s = static_cast<State *>(state);
+    const msgr_hresult hr = misbehave(*s, "fetch_older");
+    if (MSGR_FAILED(hr)) return hr;
+    const msgr::addin::HostFunctions &h = s->host;
+    h.say(MSGR_LOG_INFO,
+          std::string("fetch_older ") + peer + " '" + archive_id + "' " + std::to_string(max));
+    const std::uint64_t session = s->session.load();
+    const std::uint32_t n = max < 3 ? max : 3;
+    for (std::uint32_t k = 1; k <= n; ++k) {
+        const std::string text = "old " + std::to_string(k);
+        const std::string archive = std::string(archive_id) + "-" + std::to_string(k);
+        msgr_incoming_message in = some_incoming(*s, session);
+        in.peer = peer;
+        in.text = text.data();
+        in.text_size = text.size();
+        in.flags = MSGR_INCOMING_OLDER | MSGR_INCOMING_ARCHIVED;
+        in.time_unix_ms = 1000 - static_cast<std::int64_t>(k);
+        in.archive_id = archive.c_str();
+        h.post_message_ex(h.ctx, &in);
+    }
+    return h.post_history_end(h.ctx, s->service_id.c_str(), session, peer, n < max ? 1 : 0);
 }
 
 // Reports a carried page sent from its own thread, after carry_delay_ms (cut short at unload).
@@ -276,7 +441,7 @@ msgr_hresult load(const msgr_host *host, void **state) {
     s->fails = strings(h, "fail");
     const auto get_bool = h.config_bool;
     int paging = 0, events = 0, service = 0, post_bad = 0, can_page = 0, via = 0, probe = 0,
-        fallback = 0, stamp = 0;
+        fallback = 0, stamp = 0, conversation = 0, archive = 0;
     get_bool(host->ctx, "paging", &paging);
     get_bool(host->ctx, "events", &events);
     get_bool(host->ctx, "service", &service);
@@ -286,6 +451,8 @@ msgr_hresult load(const msgr_host *host, void **state) {
     get_bool(host->ctx, "probe", &probe);
     get_bool(host->ctx, "fallback", &fallback);
     get_bool(host->ctx, "stamp", &stamp);
+    get_bool(host->ctx, "conversation", &conversation);
+    get_bool(host->ctx, "archive", &archive);
     s->post_bad = post_bad != 0;
     s->stamp = stamp != 0 || h.config_int(host->ctx, "stamp", &s->stamp_status) == MSGR_S_OK;
     s->pages_via_service = via != 0;
@@ -318,6 +485,8 @@ msgr_hresult load(const msgr_host *host, void **state) {
         msgr_contact_service t{};
 #ifdef TEST_OLD_SERVICE_TABLE
         t.struct_size = offsetof(msgr_contact_service, send_page);  // built for ABI 1.2
+#elif defined(TEST_V13_SERVICE_TABLE)
+        t.struct_size = offsetof(msgr_contact_service, send_message_ex);  // built for ABI 1.3
 #else
         t.struct_size = sizeof t;
 #endif
@@ -334,6 +503,13 @@ msgr_hresult load(const msgr_host *host, void **state) {
         t.describe = &svc_describe;
         t.send_message = &svc_send;
         t.send_page = &svc_send_page;  // beyond struct_size in TEST_OLD_SERVICE_TABLE: unread
+        if (conversation != 0) {       // beyond struct_size in the two old tables: unread
+            t.send_message_ex = &svc_send_ex;
+            t.send_chat_state = &svc_send_chat_state;
+            t.send_displayed = &svc_send_displayed;
+            t.fetch_older = &svc_fetch_older;
+            if (archive != 0) t.flags |= MSGR_SERVICE_HAS_ARCHIVE;
+        }
         hr = h.register_service(host->ctx, &t);
     }
     if (MSGR_SUCCEEDED(hr) && events) {

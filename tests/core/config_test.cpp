@@ -426,3 +426,55 @@ TEST(ConfigAddins, IsolationFromTheTableThenTheEnvironmentThenTheDefault) {
     EXPECT_NE(warning.find("MSGR_ADDIN_ISOLATION=sandbox is neither"), std::string::npos)
         << warning;
 }
+
+TEST(ConfigHistory, DefaultsAreOnWithTheDocumentedValues) {
+    Config c;
+    ASSERT_EQ(parse_config("", "t.toml", c), MSGR_S_OK);
+    EXPECT_TRUE(c.history.enabled);
+    EXPECT_EQ(c.history.path, "");
+    EXPECT_EQ(c.history.retain_days, 0u);
+    EXPECT_EQ(c.history.retain_messages, 0u);
+    EXPECT_EQ(c.history.memory_messages, 256u);
+    EXPECT_TRUE(c.history.resend_after_restart);
+}
+
+TEST(ConfigHistory, ReadsEveryKeyAndARelativePathIsTheFilesDirectory) {
+    Config c;
+    ASSERT_EQ(parse_config("[history]\nenabled = false\npath = \"hist\"\nretain_days = 30\n"
+                           "retain_messages = 1000\nmemory_messages = 16\n"
+                           "resend_after_restart = false\n",
+                           "/etc/msgr/msgr.toml", c),
+              MSGR_S_OK)
+        << msgr_last_error();
+    EXPECT_FALSE(c.history.enabled);
+    EXPECT_EQ(c.history.path, "/etc/msgr/hist");
+    EXPECT_EQ(c.history.retain_days, 30u);
+    EXPECT_EQ(c.history.retain_messages, 1000u);
+    EXPECT_EQ(c.history.memory_messages, 16u);
+    EXPECT_FALSE(c.history.resend_after_restart);
+    ASSERT_EQ(parse_config("[history]\npath = \"/var/h\"\n", "/etc/msgr/msgr.toml", c), MSGR_S_OK);
+    EXPECT_EQ(c.history.path, "/var/h");
+}
+
+TEST(ConfigHistory, BadKeysTypesAndRangesAreErrorsWithTheirPlace) {
+    const std::pair<const char *, const char *> cases[] = {
+        {"[history]\nenabeld = true\n", "t.toml:2:1: unknown key history.enabeld in [history]"},
+        {"[history]\nenabled = 1\n", "t.toml:2:11: history.enabled must be true or false"},
+        {"[history]\npath = 3\n", "history.path must be a string"},
+        {"[history]\nretain_days = -1\n", "history.retain_days must be an integer from 0"},
+        {"[history]\nretain_messages = -5\n", "history.retain_messages must be an integer from 0"},
+        {"[history]\nmemory_messages = 15\n",
+         "history.memory_messages must be an integer from 16 to 1000000"},
+        {"[history]\nmemory_messages = 1000001\n", "history.memory_messages must be an integer"},
+        {"[history]\nresend_after_restart = \"yes\"\n",
+         "history.resend_after_restart must be true or false"},
+        {"history = 3\n", "[history] must be a table"},
+    };
+    for (const auto &[text, want] : cases) {
+        Config c;
+        EXPECT_EQ(parse_config(text, "t.toml", c), MSGR_E_INVALID_DATA) << text;
+        EXPECT_NE(std::string(msgr_last_error()).find(want), std::string::npos)
+            << text << " -> " << msgr_last_error();
+        EXPECT_TRUE(c.history.enabled);  // untouched
+    }
+}

@@ -1,9 +1,11 @@
 // The add-in ABI's rules that both sides of an isolated add-in apply: the runtime's host
 // functions (host_functions.cpp) and the add-in host program's (addin-host/src/host_table.cpp)
 // check an add-in's tables, reports and pages by these same definitions, so that an add-in
-// meets one set of rules wherever it runs. Header only; depends on nothing but the SDK.
+// meets one set of rules wherever it runs. Header only; depends on the SDK and the text rules
+// (text.hpp, compiled into both sides).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -13,6 +15,7 @@
 
 #include "msgr/addin.h"
 #include "msgr/msgr.h"
+#include "text.hpp"
 
 namespace msgr::core {
 
@@ -23,11 +26,19 @@ constexpr std::size_t kServiceV1Size =
     offsetof(msgr_contact_service, send_message) + sizeof(msgr_contact_service::send_message);
 constexpr std::size_t kServiceV3Size =  // ABI 1.3: send_page
     offsetof(msgr_contact_service, send_page) + sizeof(msgr_contact_service::send_page);
+constexpr std::size_t kServiceV4Size =  // ABI 1.4: send_message_ex ... fetch_older
+    offsetof(msgr_contact_service, fetch_older) + sizeof(msgr_contact_service::fetch_older);
+constexpr std::size_t kIncomingV1Size =  // ABI 1.4: the first msgr_incoming_message
+    offsetof(msgr_incoming_message, receipt_id) + sizeof(msgr_incoming_message::receipt_id);
 constexpr std::size_t kPageRequestV1Size =
     offsetof(msgr_page_request, text_size) + sizeof(msgr_page_request::text_size);
 constexpr std::size_t kDrawerV1Size = offsetof(msgr_drawer, draw) + sizeof(msgr_drawer::draw);
 constexpr std::size_t kMaxDrawers = 8;            // per add-in (addin.h)
 constexpr std::size_t kMaxPostedText = 1u << 20;  // a message or page that arrives (addin.h)
+constexpr std::size_t kMaxReportId = 256;         // an origin, archive or receipt id (addin.h)
+constexpr std::uint32_t kIncomingFlags =
+    MSGR_INCOMING_PAGE | MSGR_INCOMING_FROM_ME | MSGR_INCOMING_ARCHIVED | MSGR_INCOMING_OLDER;
+constexpr std::uint32_t kMaxFetchOlder = 500;  // fetch_older's max (addin.h: 1..500)
 
 // A bounded copy of a C string from an add-in.
 inline std::string bounded(const char *s, std::size_t max = 256) {
@@ -46,6 +57,66 @@ inline std::string hr_text(msgr_hresult hr) {
 inline bool known_status(std::int32_t status) {
     return status != MSGR_STATUS_UNKNOWN &&
            std::strcmp(msgr_status_name(status), "UNKNOWN_STATUS") != 0;
+}
+
+// A chat state a report or the runtime may carry (NONE is not a state anybody is in).
+inline bool known_chat_state(int state) noexcept {
+    return state >= MSGR_CHAT_STATE_ACTIVE && state <= MSGR_CHAT_STATE_GONE;
+}
+
+// A state msgr_host_post_receipt may carry.
+inline bool receipt_state(int state) noexcept {
+    return state == MSGR_DELIVERY_DELIVERED || state == MSGR_DELIVERY_READ;
+}
+
+// An id in a report (origin, archive or receipt id): NULL or "" means none, which only an
+// optional id may be; else at most kMaxReportId bytes of valid UTF-8 without control characters
+// (ids are stored and compared as text, and a report may come from any network).
+inline bool valid_report_id(const char *id, bool required) noexcept {
+    if (id == nullptr || *id == '\0') return !required;
+    const std::size_t n = strnlen(id, kMaxReportId + 1);
+    if (n > kMaxReportId) return false;
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto c = static_cast<unsigned char>(id[i]);
+        if (c < 0x20 || c == 0x7f) return false;
+    }
+    return is_valid_utf8(std::string_view(id, n));
+}
+
+// The add-in's msgr_incoming_message, read within its struct_size into a zeroed copy (what an
+// older struct lacks stays NULL / 0), and checked: a sign-in name as peer, text not NULL and at
+// most kMaxPostedText bytes (invalid UTF-8 in it is replaced where it is applied, as for
+// msgr_host_post_message), known flags only, ids as valid_report_id says. False for a bad one.
+inline bool read_incoming(const msgr_incoming_message *m, msgr_incoming_message &out) noexcept {
+    out = msgr_incoming_message{};
+    if (m == nullptr || m->struct_size < kIncomingV1Size) return false;
+    std::memcpy(&out, m, std::min<std::size_t>(m->struct_size, sizeof out));
+    out.struct_size = sizeof out;
+    const char *why = nullptr;
+    return check_signin_name(out.peer, &why) == MSGR_S_OK && out.text != nullptr &&
+           out.text_size <= kMaxPostedText && (out.flags & ~kIncomingFlags) == 0 &&
+           valid_report_id(out.origin_id, false) && valid_report_id(out.archive_id, false) &&
+           valid_report_id(out.receipt_id, false);
+}
+
+// What msgr_host_register_service keeps of an add-in's table: the table, read within its
+// struct_size into a zeroed copy, so that what an older add-in's table lacks stays NULL (send_page
+// before ABI 1.3, the conversation functions before 1.4). A size that ends inside one of the
+// functions did not come from any header: that function is NULL too.
+inline msgr_contact_service copy_service_table(const msgr_contact_service &t) noexcept {
+    msgr_contact_service copy{};
+    std::memcpy(&copy, &t, std::min<std::size_t>(t.struct_size, sizeof copy));
+    if (t.struct_size < kServiceV3Size) copy.send_page = nullptr;
+    const auto covers = [&](std::size_t end) { return t.struct_size >= end; };
+    if (!covers(offsetof(msgr_contact_service, send_message_ex) + sizeof copy.send_message_ex))
+        copy.send_message_ex = nullptr;
+    if (!covers(offsetof(msgr_contact_service, send_chat_state) + sizeof copy.send_chat_state))
+        copy.send_chat_state = nullptr;
+    if (!covers(offsetof(msgr_contact_service, send_displayed) + sizeof copy.send_displayed))
+        copy.send_displayed = nullptr;
+    if (!covers(kServiceV4Size)) copy.fetch_older = nullptr;
+    copy.struct_size = sizeof copy;
+    return copy;
 }
 
 // Whether the add-in's request is exactly the page its submit is running for, field by field:
@@ -91,7 +162,11 @@ inline bool same_page(const msgr_page_request *page, std::uint64_t id, const std
     X(MSGR_HOST_POST_MESSAGE, host_post_message)               \
     X(MSGR_HOST_POST_PAGE, host_post_page)                     \
     X(MSGR_HOST_REGISTER_DRAWER, host_register_drawer)         \
-    X(MSGR_HOST_PAGE_VIA_SERVICE, host_page_via_service)
+    X(MSGR_HOST_PAGE_VIA_SERVICE, host_page_via_service)       \
+    X(MSGR_HOST_POST_MESSAGE_EX, host_post_message_ex)         \
+    X(MSGR_HOST_POST_RECEIPT, host_post_receipt)               \
+    X(MSGR_HOST_POST_CHAT_STATE, host_post_chat_state)         \
+    X(MSGR_HOST_POST_HISTORY_END, host_post_history_end)
 
 // One entry of a get_proc table, built with the list above:
 //     static const ProcEntry table[] = {MSGR_ADDIN_HOST_FUNCTIONS(MSGR_ADDIN_PROC_ENTRY)};

@@ -2,6 +2,7 @@
 // interfaces (PagingProvider, Service). Every call into the add-in goes through guard(); a
 // failure asks the add-in host to disable it (AddinHost::disable). It may touch the add-in's
 // record (owed ids, the page being submitted) and nothing else of the runtime.
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -141,6 +142,46 @@ class AddinService final : public Service {
         });
     }
 
+    // ---- ABI 1.4 ----
+    msgr_hresult send_message_ex(const Outgoing &m) override {
+        if (!alive()) return gone();
+        const msgr_contact_service &t = table();
+        if (t.send_message_ex == nullptr) return send_message(m.message_id, m.to, m.text);
+        msgr_outgoing_message out{};
+        out.struct_size = sizeof out;
+        out.message_id = m.message_id;
+        out.to = m.to.c_str();
+        out.text = m.text.c_str();
+        out.text_size = m.text.size();
+        out.origin_id = m.origin_id.c_str();
+        out.resend = m.resend ? 1 : 0;
+        out.time_unix_ms = m.time_unix_ms;
+        return hand_over("send_message_ex", m.message_id, false,
+                         [&] { return t.send_message_ex(t.state, &out); });
+    }
+    bool has_archive() const override {
+        return (table().flags & MSGR_SERVICE_HAS_ARCHIVE) != 0 && table().fetch_older != nullptr;
+    }
+    msgr_hresult send_chat_state(const std::string &to, msgr_chat_state state) override {
+        const msgr_contact_service &t = table();
+        return optional_call("send_chat_state", t.send_chat_state != nullptr,
+                             [&] { return t.send_chat_state(t.state, to.c_str(), state); });
+    }
+    msgr_hresult send_displayed(const std::string &to, const std::string &receipt_id) override {
+        const msgr_contact_service &t = table();
+        return optional_call("send_displayed", t.send_displayed != nullptr, [&] {
+            return t.send_displayed(t.state, to.c_str(), receipt_id.c_str());
+        });
+    }
+    msgr_hresult fetch_older(const std::string &peer, const std::string &archive_id,
+                             std::uint32_t max) override {
+        const msgr_contact_service &t = table();
+        const std::uint32_t n = std::clamp<std::uint32_t>(max, 1, kMaxFetchOlder);  // addin.h
+        return optional_call("fetch_older", has_archive(), [&] {
+            return t.fetch_older(t.state, peer.c_str(), archive_id.c_str(), n);
+        });
+    }
+
   private:
     const msgr_contact_service &table() const { return ctx_.services[index_].table; }
     bool alive() const { return ctx_.loaded(); }
@@ -161,6 +202,22 @@ class AddinService final : public Service {
             return fail(MSGR_E_FAIL, "the service add-in \"" + ctx_.name + "\" failed: " + why);
         }
         return MSGR_S_OK;
+    }
+
+    // A call the add-in may not have (a function of a newer ABI than its table's): S_FALSE
+    // when it has not (`present`), else the call, guarded as every call; its S_FALSE (or any
+    // other success but S_OK) passes on as S_FALSE: it did not do it.
+    template <typename F>
+    msgr_hresult optional_call(const char *what, bool present, F &&f) {
+        if (!alive()) return gone();
+        if (!present) return MSGR_S_FALSE;
+        msgr_hresult answer = MSGR_S_OK;
+        const msgr_hresult hr = call(what, [&] {
+            answer = f();
+            return answer;
+        });
+        if (MSGR_FAILED(hr)) return hr;
+        return answer == MSGR_S_OK ? MSGR_S_OK : MSGR_S_FALSE;
     }
 
     // Hands the add-in `id` to deliver (f makes the call and returns its answer). The id is

@@ -200,12 +200,7 @@ msgr_hresult host_register_service(msgr_host_ctx *ctx, const msgr_contact_servic
     try {
         msgr_host_ctx::ServiceReg reg;
         reg.id = id;
-        // reg.table is zeroed: what an older add-in's table lacks stays NULL (send_page of a
-        // table built for ABI 1.1 or 1.2: it carries no pages itself). A size that ends inside
-        // send_page did not come from any header; it has none either.
-        std::memcpy(&reg.table, t, std::min<std::size_t>(t->struct_size, sizeof reg.table));
-        if (t->struct_size < kServiceV3Size) reg.table.send_page = nullptr;
-        reg.table.struct_size = sizeof reg.table;
+        reg.table = copy_service_table(*t);  // what an older add-in's table lacks is NULL
         ctx->services.push_back(std::move(reg));
         const std::lock_guard<std::mutex> lock(ctx->owed_mutex);
         ctx->service_ids.push_back(id);
@@ -297,6 +292,76 @@ msgr_hresult host_post_message(msgr_host_ctx *ctx, const char *service, std::uin
 msgr_hresult host_post_page(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
                             const char *from, const char *text, std::size_t text_size) {
     return post_arrival(ctx, service, session, from, text, text_size, true);
+}
+
+// ---- ABI 1.4: what a service reports about conversations ----
+
+msgr_hresult host_post_message_ex(msgr_host_ctx *ctx, const msgr_incoming_message *message) {
+    msgr_incoming_message m{};
+    if (ctx == nullptr || !read_incoming(message, m)) return MSGR_E_INVALIDARG;
+    const msgr_hresult ok = check_report(ctx, m.service);
+    if (ok != MSGR_S_OK) return ok;
+    try {
+        MessageArrived item{m.service, m.session, m.peer, std::string(m.text, m.text_size),
+                            (m.flags & MSGR_INCOMING_PAGE) != 0};
+        item.from_me = (m.flags & MSGR_INCOMING_FROM_ME) != 0;
+        item.archived = (m.flags & MSGR_INCOMING_ARCHIVED) != 0;
+        item.older = (m.flags & MSGR_INCOMING_OLDER) != 0;
+        item.time_unix_ms = m.time_unix_ms;
+        item.origin_id = bounded(m.origin_id, kMaxReportId);
+        item.archive_id = bounded(m.archive_id, kMaxReportId);
+        item.receipt_id = bounded(m.receipt_id, kMaxReportId);
+        return post_item(ctx, std::move(item));
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
+}
+
+msgr_hresult host_post_receipt(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                               const char *peer, const char *origin_id, msgr_delivery_state state) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    const int raw_state = raw_enum(state);  // from the add-in: any int (see c_enum.hpp)
+    const char *why = nullptr;
+    if (check_signin_name(peer, &why) != MSGR_S_OK || !valid_report_id(origin_id, true) ||
+        !receipt_state(raw_state)) {
+        return MSGR_E_INVALIDARG;
+    }
+    try {
+        return post_item(ctx, ReceiptArrived{service, session, peer, origin_id,
+                                             static_cast<msgr_delivery_state>(raw_state)});
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
+}
+
+msgr_hresult host_post_chat_state(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                                  const char *peer, msgr_chat_state chat_state) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    const int raw_state = raw_enum(chat_state);
+    const char *why = nullptr;
+    if (check_signin_name(peer, &why) != MSGR_S_OK || !known_chat_state(raw_state))
+        return MSGR_E_INVALIDARG;
+    try {
+        return post_item(
+            ctx, ChatStateChange{service, session, peer, static_cast<msgr_chat_state>(raw_state)});
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
+}
+
+msgr_hresult host_post_history_end(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                                   const char *peer, int complete) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    const char *why = nullptr;
+    if (check_signin_name(peer, &why) != MSGR_S_OK) return MSGR_E_INVALIDARG;
+    try {
+        return post_item(ctx, HistoryEnd{service, session, peer, complete != 0});
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
 }
 
 // The paging provider hands the page it is submitting to the contact's own service (ABI 1.3).

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "abi_rules.hpp"
+#include "c_enum.hpp"
 
 extern char **environ;
 
@@ -96,6 +97,14 @@ const char *method_name(wire::Method m) {
             return "send_message";
         case wire::Method::SendPage:
             return "send_page";
+        case wire::Method::SendMessageEx:
+            return "send_message_ex";
+        case wire::Method::SendChatState:
+            return "send_chat_state";
+        case wire::Method::SendDisplayed:
+            return "send_displayed";
+        case wire::Method::FetchOlder:
+            return "fetch_older";
     }
     return "?";
 }
@@ -346,6 +355,11 @@ struct AddinProcess::Impl {
                                          const char *text, std::size_t text_size);
     static msgr_hresult svc_send_page(void *state, std::uint64_t id, const char *to,
                                       const char *text, std::size_t text_size);
+    static msgr_hresult svc_send_message_ex(void *state, const msgr_outgoing_message *m);
+    static msgr_hresult svc_send_chat_state(void *state, const char *to, msgr_chat_state s);
+    static msgr_hresult svc_send_displayed(void *state, const char *to, const char *receipt_id);
+    static msgr_hresult svc_fetch_older(void *state, const char *peer, const char *archive_id,
+                                        std::uint32_t max);
     static msgr_hresult paging_knows_mobile(void *state, const char *service, const char *signin,
                                             int *out);
     static msgr_hresult paging_submit(void *state, const msgr_page_request *page);
@@ -504,7 +518,9 @@ void AddinProcess::Impl::read_posts() {
 // (the process checked it already and told the add-in; a difference is logged).
 void AddinProcess::Impl::handle_post(const wire::Post &p) {
     // A C string cannot hold a NUL: a name with one is not the name the runtime would check.
-    if (p.service.find('\0') != std::string::npos || p.who.find('\0') != std::string::npos) {
+    const auto has_nul = [](const std::string &x) { return x.find('\0') != std::string::npos; };
+    if (has_nul(p.service) || has_nul(p.who) || has_nul(p.origin_id) || has_nul(p.archive_id) ||
+        has_nul(p.receipt_id)) {
         log(MSGR_LOG_WARNING, "its process sent a report with a NUL in a name; dropped");
         return;
     }
@@ -549,6 +565,43 @@ void AddinProcess::Impl::handle_post(const wire::Post &p) {
             if (p.i32 != MSGR_DELIVERY_SENT && p.i32 != MSGR_DELIVERY_FAILED) break;
             if (const auto fn = proc<msgr_host_post_delivery_fn>(MSGR_HOST_POST_DELIVERY))
                 hr = fn(host.ctx, p.id, static_cast<msgr_delivery_state>(p.i32), p.hr);
+            break;
+        case wire::PostKind::MessageEx: {
+            what = "post_message_ex";
+            msgr_incoming_message m{};
+            m.struct_size = sizeof m;
+            m.service = service;
+            m.session = p.session;
+            m.peer = who;
+            m.text = p.text.c_str();
+            m.text_size = p.text.size();
+            m.flags = static_cast<std::uint32_t>(p.i32);
+            m.time_unix_ms = p.i64;
+            m.origin_id = p.origin_id.c_str();
+            m.archive_id = p.archive_id.c_str();
+            m.receipt_id = p.receipt_id.c_str();
+            if (const auto fn = proc<msgr_host_post_message_ex_fn>(MSGR_HOST_POST_MESSAGE_EX))
+                hr = fn(host.ctx, &m);
+            break;
+        }
+        case wire::PostKind::Receipt:
+            what = "post_receipt";
+            if (!receipt_state(p.i32)) break;  // only a state a receipt may carry is cast
+            if (const auto fn = proc<msgr_host_post_receipt_fn>(MSGR_HOST_POST_RECEIPT)) {
+                hr = fn(host.ctx, service, p.session, who, p.origin_id.c_str(),
+                        static_cast<msgr_delivery_state>(p.i32));
+            }
+            break;
+        case wire::PostKind::ChatState:
+            what = "post_chat_state";
+            if (!known_chat_state(p.i32)) break;
+            if (const auto fn = proc<msgr_host_post_chat_state_fn>(MSGR_HOST_POST_CHAT_STATE))
+                hr = fn(host.ctx, service, p.session, who, static_cast<msgr_chat_state>(p.i32));
+            break;
+        case wire::PostKind::HistoryEnd:
+            what = "post_history_end";
+            if (const auto fn = proc<msgr_host_post_history_end_fn>(MSGR_HOST_POST_HISTORY_END))
+                hr = fn(host.ctx, service, p.session, who, p.i32);
             break;
     }
     if (hr != MSGR_S_OK && hr != MSGR_E_DISCONNECTED && !stopping.load())
@@ -828,6 +881,50 @@ msgr_hresult AddinProcess::Impl::svc_send_page(void *state, std::uint64_t id, co
     return svc.impl->service_call(svc, std::move(c));
 }
 
+msgr_hresult AddinProcess::Impl::svc_send_message_ex(void *state, const msgr_outgoing_message *m) {
+    const auto &svc = *static_cast<ServiceProxy *>(state);
+    wire::Call c;
+    c.method = wire::Method::SendMessageEx;
+    c.id = m->message_id;
+    c.a = m->to;
+    c.b.assign(m->text, m->text_size);
+    c.c = m->origin_id;
+    c.i32 = m->resend != 0 ? 1 : 0;
+    c.i64 = m->time_unix_ms;
+    return svc.impl->service_call(svc, std::move(c));
+}
+
+msgr_hresult AddinProcess::Impl::svc_send_chat_state(void *state, const char *to,
+                                                     msgr_chat_state s) {
+    const auto &svc = *static_cast<ServiceProxy *>(state);
+    wire::Call c;
+    c.method = wire::Method::SendChatState;
+    c.a = to;
+    c.i32 = raw_enum(s);
+    return svc.impl->service_call(svc, std::move(c));
+}
+
+msgr_hresult AddinProcess::Impl::svc_send_displayed(void *state, const char *to,
+                                                    const char *receipt_id) {
+    const auto &svc = *static_cast<ServiceProxy *>(state);
+    wire::Call c;
+    c.method = wire::Method::SendDisplayed;
+    c.a = to;
+    c.c = receipt_id;
+    return svc.impl->service_call(svc, std::move(c));
+}
+
+msgr_hresult AddinProcess::Impl::svc_fetch_older(void *state, const char *peer,
+                                                 const char *archive_id, std::uint32_t max) {
+    const auto &svc = *static_cast<ServiceProxy *>(state);
+    wire::Call c;
+    c.method = wire::Method::FetchOlder;
+    c.a = peer;
+    c.c = archive_id;
+    c.i32 = static_cast<std::int32_t>(std::min(max, kMaxFetchOlder));
+    return svc.impl->service_call(svc, std::move(c));
+}
+
 msgr_hresult AddinProcess::Impl::paging_knows_mobile(void *state, const char *service,
                                                      const char *signin, int *out) {
     Impl &impl = *static_cast<Impl *>(state);
@@ -898,6 +995,10 @@ bool AddinProcess::Impl::register_proxies(msgr_hresult &hr) {
         t.describe = &svc_describe;
         t.send_message = &svc_send_message;
         t.send_page = s.has_send_page ? &svc_send_page : nullptr;
+        t.send_message_ex = s.has_send_message_ex ? &svc_send_message_ex : nullptr;
+        t.send_chat_state = s.has_send_chat_state ? &svc_send_chat_state : nullptr;
+        t.send_displayed = s.has_send_displayed ? &svc_send_displayed : nullptr;
+        t.fetch_older = s.has_fetch_older ? &svc_fetch_older : nullptr;
         const auto fn = proc<msgr_host_register_service_fn>(MSGR_HOST_REGISTER_SERVICE);
         hr = fn != nullptr ? fn(host.ctx, &t) : MSGR_E_NOTIMPL;
         if (MSGR_FAILED(hr)) return false;

@@ -31,6 +31,7 @@ class Writer {
     void u32(const std::uint32_t &v) { put(v, 4); }
     void u64(const std::uint64_t &v) { put(v, 8); }
     void i32(const std::int32_t &v) { put(static_cast<std::uint32_t>(v), 4); }
+    void i64(const std::int64_t &v) { put(static_cast<std::uint64_t>(v), 8); }
     template <class E>
     void e16(const E &v) {
         u16(static_cast<std::uint16_t>(v));
@@ -83,6 +84,7 @@ class Reader {
     void i32(std::int32_t &v) {
         v = static_cast<std::int32_t>(static_cast<std::uint32_t>(take(4)));
     }
+    void i64(std::int64_t &v) { v = static_cast<std::int64_t>(take(8)); }
     template <class E>
     void e16(E &v) {
         v = static_cast<E>(take(2));
@@ -166,6 +168,10 @@ void io(A &a, F &s) {
     a.u32(s.flags);
     a.u32(s.max_message_bytes);
     a.u8(s.has_send_page);
+    a.u8(s.has_send_message_ex);
+    a.u8(s.has_send_chat_state);
+    a.u8(s.has_send_displayed);
+    a.u8(s.has_fetch_older);
 }
 template <class A, Is<Registration> F>
 void io(A &a, F &r) {
@@ -192,9 +198,10 @@ void io(A &a, F &c) {
     a.u64(c.id);
     a.i32(c.i32);
     a.str(c.a, kMaxShort);
-    a.str(c.b, kMaxText);  // a password, or the text of SendMessage / SendPage
-    a.str(c.c, kMaxShort);
-    a.str(c.d, kMaxText);  // Submit's text
+    a.str(c.b, kMaxText);   // a password, or the text of SendMessage / SendPage
+    a.str(c.c, kMaxShort);  // a page's service, an origin, receipt or archive id
+    a.str(c.d, kMaxText);   // Submit's text
+    a.i64(c.i64);
 }
 template <class A, Is<Reply> F>
 void io(A &a, F &r) {
@@ -252,6 +259,10 @@ void io(A &a, F &p) {
     a.str(p.text, kMaxText);
     a.i32(p.i32);
     a.i32(p.hr);
+    a.i64(p.i64);
+    a.str(p.origin_id, kMaxShort);
+    a.str(p.archive_id, kMaxShort);
+    a.str(p.receipt_id, kMaxShort);
 }
 template <class A, Is<EventsDone> F>
 void io(A &a, F &e) {
@@ -315,7 +326,7 @@ bool valid_enums(const Frame &f, std::string &why) {
     if (const auto *c = std::get_if<Call>(&f)) {
         const auto m = static_cast<std::uint16_t>(c->method);
         if (m < static_cast<std::uint16_t>(Method::KnowsMobile) ||
-            m > static_cast<std::uint16_t>(Method::SendPage)) {
+            m > static_cast<std::uint16_t>(Method::FetchOlder)) {
             why = "unknown call method " + std::to_string(m);
             return false;
         }
@@ -323,7 +334,7 @@ bool valid_enums(const Frame &f, std::string &why) {
     if (const auto *p = std::get_if<Post>(&f)) {
         const auto k = static_cast<std::uint16_t>(p->kind);
         if (k < static_cast<std::uint16_t>(PostKind::Signin) ||
-            k > static_cast<std::uint16_t>(PostKind::Delivery)) {
+            k > static_cast<std::uint16_t>(PostKind::HistoryEnd)) {
             why = "unknown post kind " + std::to_string(k);
             return false;
         }

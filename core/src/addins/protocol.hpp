@@ -38,7 +38,7 @@
 namespace msgr::core::wire {
 
 // Bumped on any change to a frame; the Hello carries it and the runtime refuses another.
-constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kVersion = 2;  // 2: add-in ABI 1.4 (conversations that last)
 // The largest frame body: a 1 MiB message or configuration text plus its fields.
 constexpr std::size_t kMaxFrame = (1u << 20) + (64u << 10);
 // Bounds the decoder enforces (bytes for strings, elements for lists).
@@ -97,6 +97,11 @@ struct ServiceRegistration {
     std::uint32_t flags = 0;
     std::uint32_t max_message_bytes = 0;
     bool has_send_page = false;
+    // ABI 1.4: which of the conversation functions its table has.
+    bool has_send_message_ex = false;
+    bool has_send_chat_state = false;
+    bool has_send_displayed = false;
+    bool has_fetch_older = false;
 };
 struct Registration {
     std::vector<ServiceRegistration> services;  // index = the `target` of service calls
@@ -124,6 +129,12 @@ enum class Method : std::uint16_t {
     Describe = 6,     // target, a = signin               -> Reply.out = status, mobile, friendly
     SendMessage = 7,  // target, id = message id, a = to, b = text
     SendPage = 8,     // target, id = message id, a = to, b = text
+    // ABI 1.4
+    SendMessageEx = 9,   // target, id = message id, a = to, b = text, c = origin id,
+                         // i32 = resend (0/1), i64 = time_unix_ms
+    SendChatState = 10,  // target, a = to, i32 = msgr_chat_state
+    SendDisplayed = 11,  // target, a = to, c = receipt id
+    FetchOlder = 12,     // target, a = peer, c = archive id, i32 = max
 };
 
 struct Call {
@@ -133,6 +144,7 @@ struct Call {
     std::uint64_t id = 0;
     std::int32_t i32 = 0;
     std::string a, b, c, d;
+    std::int64_t i64 = 0;
 };
 
 struct Reply {
@@ -187,6 +199,12 @@ enum class PostKind : std::uint16_t {
     Message = 5,   // service, session, who = from, text
     Page = 6,      // service, session, who = from, text
     Delivery = 7,  // id = message id, i32 = msgr_delivery_state, hr
+    // ABI 1.4
+    MessageEx = 8,    // service, session, who = peer, text, i32 = MSGR_INCOMING_* flags,
+                      // i64 = time_unix_ms, origin_id, archive_id, receipt_id
+    Receipt = 9,      // service, session, who = peer, origin_id, i32 = msgr_delivery_state
+    ChatState = 10,   // service, session, who = peer, i32 = msgr_chat_state
+    HistoryEnd = 11,  // service, session, who = peer, i32 = complete (0/1)
 };
 struct Post {
     PostKind kind = PostKind::Signin;
@@ -197,6 +215,8 @@ struct Post {
     std::string text;
     std::int32_t i32 = 0;
     std::int32_t hr = 0;
+    std::int64_t i64 = 0;
+    std::string origin_id, archive_id, receipt_id;  // MessageEx; Receipt: origin_id
 };
 
 // Every event with a seq up to this one has been handled (the process sends it when it has no

@@ -7,7 +7,12 @@
 //    with it: MSGR_E_INVALID_PASSWORD otherwise); the answer arrives on a later tick;
 //  - contacts exist on demand; the configured directory ([[loopback.contacts]]) supplies
 //    friendly names, presence and mobile flags, and is the contact list;
-//  - the echo contact ([loopback] echo) answers every message with the same text;
+//  - the echo contact ([loopback] echo) answers every message with the same text; a message
+//    sent with its origin id (ABI 1.4, send_message_ex) is answered as a contact's client
+//    would: a DELIVERED receipt, "typing" (COMPOSING), the answer (with ids), ACTIVE, then a
+//    READ receipt, so that the embedded default shows receipts, read markers and typing;
+//  - the user's chat states and read markers are taken (nobody on the loopback network reads
+//    them); it keeps no archive (no fetch_older);
 //  - [[loopback.services]] adds secondary loopback services (e.g. one that cannot page, like
 //    the Exchange service of the Page remarks);
 //  - the control contact ([loopback] control, "control@loopback" by default) makes the loopback
@@ -396,21 +401,45 @@ msgr_hresult svc_describe(void *state, const char *signin, msgr_contact_info *ou
     return MSGR_S_OK;
 }
 
-msgr_hresult svc_send(void *state, std::uint64_t message_id, const char *to, const char *text,
-                      std::size_t text_size) {
-    auto &s = *static_cast<Service *>(state);
+// Delivers one message of the user's. origin_id: the runtime's id for it (send_message_ex), or
+// NULL (send_message, or a runtime older than ABI 1.4).
+void deliver(Service &s, std::uint64_t message_id, const char *to, const char *text,
+             std::size_t text_size, const char *origin_id) {
     Addin &a = *s.addin;
     Host &h = a.host;
     const std::uint64_t session = current_session(s);
     if (session == 0) {
         h.post_delivery(h.ctx, message_id, MSGR_DELIVERY_FAILED, MSGR_E_NOT_LOGGED_ON);
-        return MSGR_S_OK;
+        return;
     }
     h.post_delivery(h.ctx, message_id, MSGR_DELIVERY_SENT, MSGR_S_OK);
     const bool first = a.services.front().get() == &s;
     const std::string key = fold(to);
+    const char *id = s.id.c_str();
     if (first && !a.echo_key.empty() && key == a.echo_key) {
-        h.post_message(h.ctx, s.id.c_str(), session, to, text, text_size);
+        if (origin_id == nullptr) {
+            h.post_message(h.ctx, id, session, to, text, text_size);
+            return;
+        }
+        // What a contact's client does (the embedded default shows all of it): it receives the
+        // message, types, answers, and reads the message. The answer's id derives from the
+        // user's message's, so that a resend's echo is the same message (deduplicated), also
+        // after a restart.
+        const std::string echo_id = std::string("echo-") + origin_id;
+        h.post_receipt(h.ctx, id, session, to, origin_id, MSGR_DELIVERY_DELIVERED);
+        h.post_chat_state(h.ctx, id, session, to, MSGR_CHAT_STATE_COMPOSING);
+        msgr_incoming_message m{};
+        m.struct_size = sizeof m;
+        m.service = id;
+        m.session = session;
+        m.peer = to;
+        m.text = text;
+        m.text_size = text_size;
+        m.origin_id = echo_id.c_str();
+        m.receipt_id = echo_id.c_str();
+        h.post_message_ex(h.ctx, &m);
+        h.post_chat_state(h.ctx, id, session, to, MSGR_CHAT_STATE_ACTIVE);
+        h.post_receipt(h.ctx, id, session, to, origin_id, MSGR_DELIVERY_READ);
     } else if (first && !a.control_key.empty() && key == a.control_key) {
         std::string answer;
         try {
@@ -418,8 +447,33 @@ msgr_hresult svc_send(void *state, std::uint64_t message_id, const char *to, con
         } catch (const std::exception &e) {
             answer = std::string("error: ") + e.what();
         }
-        h.post_message(h.ctx, s.id.c_str(), session, to, answer.c_str(), answer.size());
+        h.post_message(h.ctx, id, session, to, answer.c_str(), answer.size());
     }
+}
+
+msgr_hresult svc_send(void *state, std::uint64_t message_id, const char *to, const char *text,
+                      std::size_t text_size) {
+    deliver(*static_cast<Service *>(state), message_id, to, text, text_size, nullptr);
+    return MSGR_S_OK;
+}
+
+msgr_hresult svc_send_ex(void *state, const msgr_outgoing_message *m) {
+    deliver(*static_cast<Service *>(state), m->message_id, m->to, m->text, m->text_size,
+            m->origin_id);
+    return MSGR_S_OK;
+}
+
+// The user's read markers and chat states reach nobody on the loopback network: taken.
+msgr_hresult svc_send_chat_state(void *state, const char *to, msgr_chat_state chat_state) {
+    const Host &h = static_cast<Service *>(state)->addin->host;
+    h.say(MSGR_LOG_DEBUG,
+          "chat state " + std::to_string(static_cast<int>(chat_state)) + " to " + std::string(to));
+    return MSGR_S_OK;
+}
+
+msgr_hresult svc_send_displayed(void *state, const char *to, const char *receipt_id) {
+    const Host &h = static_cast<Service *>(state)->addin->host;
+    h.say(MSGR_LOG_DEBUG, "displayed " + std::string(receipt_id) + " to " + std::string(to));
     return MSGR_S_OK;
 }
 
@@ -544,6 +598,11 @@ msgr_hresult load(const msgr_host *host, void **state) {
             t.set_status = svc_set_status;
             t.describe = svc_describe;
             t.send_message = svc_send;
+            if (a->host.has_conversation_functions()) {  // ABI 1.4; no archive (no fetch_older)
+                t.send_message_ex = svc_send_ex;
+                t.send_chat_state = svc_send_chat_state;
+                t.send_displayed = svc_send_displayed;
+            }
             const msgr_hresult hr = a->host.register_service(host->ctx, &t);
             if (MSGR_FAILED(hr)) return hr;  // the host recorded why
         }

@@ -88,6 +88,15 @@ struct HostFunctions {
     /// A page arrived from a contact (a service's report, like post_message).
     msgr_host_post_page_fn post_page = nullptr;
 
+    // ---- ABI 1.4: conversations that last -------------------------------------------------
+    /// A message with its time, ids and flags (carbons, archive, older history); a receipt
+    /// (DELIVERED, READ) for a message the runtime sent; the contact's chat state; the end of
+    /// an answer to fetch_older. A service's reports, like post_message. Any thread.
+    msgr_host_post_message_ex_fn post_message_ex = nullptr;
+    msgr_host_post_receipt_fn post_receipt = nullptr;
+    msgr_host_post_chat_state_fn post_chat_state = nullptr;
+    msgr_host_post_history_end_fn post_history_end = nullptr;
+
     /// Nothing bound (every pointer null), to be assigned later.
     HostFunctions() = default;
 
@@ -117,6 +126,10 @@ struct HostFunctions {
         bind(host, MSGR_HOST_REGISTER_DRAWER, register_drawer);
         bind(host, MSGR_HOST_PAGE_VIA_SERVICE, page_via_service);
         bind(host, MSGR_HOST_POST_PAGE, post_page);
+        bind(host, MSGR_HOST_POST_MESSAGE_EX, post_message_ex);
+        bind(host, MSGR_HOST_POST_RECEIPT, post_receipt);
+        bind(host, MSGR_HOST_POST_CHAT_STATE, post_chat_state);
+        bind(host, MSGR_HOST_POST_HISTORY_END, post_history_end);
     }
 
     /// The configuration functions of ABI 1.0 (all but config_key_at): what an add-in that
@@ -135,6 +148,15 @@ struct HostFunctions {
         return set_error != nullptr && register_service != nullptr && post_signin != nullptr &&
                post_offline != nullptr && post_contact != nullptr && post_status != nullptr &&
                post_message != nullptr && post_delivery != nullptr && config_key_at != nullptr;
+    }
+
+    /// The conversation reports of ABI 1.4 (post_message_ex, post_receipt, post_chat_state,
+    /// post_history_end). A runtime without them is older: a service then reports messages
+    /// with post_message and registers a table without the 1.4 functions (its struct_size
+    /// then ends at send_page), or the runtime would call functions it cannot answer.
+    bool has_conversation_functions() const noexcept {
+        return post_message_ex != nullptr && post_receipt != nullptr &&
+               post_chat_state != nullptr && post_history_end != nullptr;
     }
 
     /// What a paging provider needs: register_paging, post_delivery to report each page, and

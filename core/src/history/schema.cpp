@@ -1,0 +1,150 @@
+#include "history/schema.hpp"
+
+#include <string>
+
+#include "error.hpp"
+#include "history/sqlite.hpp"
+
+namespace msgr::core::history {
+
+namespace {
+
+// Schema v1.
+//  - conversations: one per (service, peer, kind). Rows of it with seq < forgotten_below are
+//    forgotten (forget, retention) and deleted by the store's thread in chunks; base_seq is
+//    where appends start while it holds nothing (after a forget: far above what is forgotten,
+//    so the forgotten rows still being deleted never meet a new seq).
+//  - messages: AUTOINCREMENT so that a stored id is never used twice (search results and the
+//    runtime name messages by it). text is a BLOB: exactly the bytes, NULs included. The ids
+//    are NULL when absent, so the partial indexes hold only the rows that have one.
+//  - messages_fts: the full-text index, external content (the text is stored once), filled by
+//    the store's thread from meta.indexed_upto, so that an append does not pay for it.
+constexpr const char *kV1 = R"sql(
+CREATE TABLE conversations (
+    id INTEGER PRIMARY KEY,
+    service TEXT NOT NULL,
+    peer TEXT NOT NULL,
+    kind INTEGER NOT NULL,
+    base_seq INTEGER NOT NULL,
+    forgotten_below INTEGER NOT NULL,
+    UNIQUE (service, peer, kind)
+);
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    conv INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    direction INTEGER NOT NULL,
+    delivery INTEGER NOT NULL,
+    delivery_result INTEGER NOT NULL,
+    delivery_reason TEXT NOT NULL,
+    time_ms INTEGER NOT NULL,
+    flags INTEGER NOT NULL,
+    text BLOB NOT NULL,
+    origin_id TEXT,
+    archive_id TEXT,
+    receipt_id TEXT,
+    UNIQUE (conv, seq)
+);
+CREATE INDEX messages_origin ON messages (conv, origin_id) WHERE origin_id IS NOT NULL;
+CREATE INDEX messages_archive ON messages (conv, archive_id) WHERE archive_id IS NOT NULL;
+CREATE INDEX messages_archived ON messages (conv, seq) WHERE archive_id IS NOT NULL;
+CREATE INDEX messages_pending ON messages (id) WHERE delivery = 1;
+CREATE INDEX messages_unseen ON messages (conv, seq) WHERE direction = 1 AND (flags & 2) = 0;
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+    text, content = 'messages', content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('indexed_upto', 0);
+)sql";
+
+struct Migration {
+    std::int64_t to;  // the user_version it leaves
+    const char *sql;
+};
+// Each step takes the schema from the one before it; a new version appends a step.
+constexpr Migration kMigrations[] = {{1, kV1}};
+static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
+
+bool unreadable(int rc) {
+    rc &= 0xFF;
+    return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT;
+}
+
+}  // namespace
+
+const char *const kRecordColumns =
+    "id, seq, direction, delivery, delivery_result, delivery_reason, time_ms, flags, text, "
+    "origin_id, archive_id, receipt_id";
+
+Record read_record(const Stmt &s, int first) {
+    Record r;
+    r.id = s.column_int(first);
+    r.seq = s.column_int(first + 1);
+    r.direction = static_cast<msgr_message_direction>(s.column_int(first + 2));
+    r.delivery = static_cast<msgr_delivery_state>(s.column_int(first + 3));
+    r.delivery_result = static_cast<msgr_hresult>(s.column_int(first + 4));
+    r.delivery_reason = s.column_string(first + 5);
+    r.time_unix_ms = s.column_int(first + 6);
+    r.flags = static_cast<std::uint32_t>(s.column_int(first + 7));
+    r.text = s.column_string(first + 8);
+    r.origin_id = s.column_string(first + 9);
+    r.archive_id = s.column_string(first + 10);
+    r.receipt_id = s.column_string(first + 11);
+    return r;
+}
+
+msgr_hresult inspect(sqlite3 *db, Found &found) {
+    std::int64_t app = 0;
+    std::int64_t version = 0;
+    std::int64_t objects = 0;
+    const char *sql[] = {"PRAGMA application_id", "PRAGMA user_version",
+                         "SELECT count(*) FROM sqlite_master"};
+    std::int64_t *out[] = {&app, &version, &objects};
+    for (int i = 0; i < 3; ++i) {
+        // Not Stmt: the error code itself decides (unreadable or a real failure).
+        sqlite3_stmt *raw = nullptr;
+        int rc = sqlite3_prepare_v2(db, sql[i], -1, &raw, nullptr);
+        if (rc == SQLITE_OK) {
+            rc = sqlite3_step(raw);
+            if (rc == SQLITE_ROW) *out[i] = sqlite3_column_int64(raw, 0);
+        }
+        sqlite3_finalize(raw);
+        if (unreadable(rc)) {
+            found = Found::not_ours;
+            return MSGR_S_OK;
+        }
+        if (rc != SQLITE_ROW) return sqlite_fail(db, rc, std::string("cannot read the database"));
+    }
+    if (app == 0 && version == 0 && objects == 0) {
+        found = Found::fresh;
+    } else if (app != kApplicationId) {
+        found = Found::not_ours;
+    } else if (version > kSchemaVersion) {
+        found = Found::newer;
+    } else {
+        found = Found::ours;
+    }
+    return MSGR_S_OK;
+}
+
+msgr_hresult migrate(sqlite3 *db) {
+    std::int64_t version = 0;
+    if (const msgr_hresult hr = exec(db, "BEGIN IMMEDIATE"); hr != MSGR_S_OK) return hr;
+    msgr_hresult hr = query_int(db, "PRAGMA user_version", version);
+    for (const Migration &m : kMigrations) {
+        if (hr != MSGR_S_OK || m.to <= version) continue;
+        hr = exec(db, m.sql);
+        if (hr != MSGR_S_OK) break;
+        const std::string set = "PRAGMA user_version = " + std::to_string(m.to) +
+                                "; PRAGMA application_id = " + std::to_string(kApplicationId);
+        hr = exec(db, set.c_str());
+    }
+    if (hr != MSGR_S_OK) {
+        sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+        return hr;
+    }
+    return exec(db, "COMMIT");
+}
+
+}  // namespace msgr::core::history

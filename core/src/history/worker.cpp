@@ -1,0 +1,520 @@
+#include "history/worker.hpp"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "error.hpp"
+#include "history/owner.hpp"
+#include "history/paths.hpp"
+#include "history/query.hpp"
+
+namespace msgr::core::history {
+
+namespace {
+
+// Each write transaction of this thread is small (a fraction of a millisecond), so an owner
+// thread call that meets it waits at most that long.
+constexpr std::int64_t kIndexRows = 256;
+constexpr std::int64_t kPurgeRows = 128;
+constexpr auto kCheckpointDelay = std::chrono::seconds(1);
+constexpr auto kRetentionEvery = std::chrono::hours(24);
+constexpr auto kRetryAfter = std::chrono::seconds(1);
+constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
+
+std::int64_t unix_ms_now() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// Stops a search's statement between steps once it is cancelled (sqlite3_progress_handler).
+int stop_if_cancelled(void *task) {
+    return static_cast<SearchTask *>(task)->cancelled.load() ? 1 : 0;
+}
+
+}  // namespace
+
+Worker::Worker(std::string path, std::uint32_t retain_days, std::uint64_t retain_messages,
+               WorkerHooks hooks)
+    : path_(std::move(path)),
+      retain_days_(retain_days),
+      retain_messages_(retain_messages),
+      hooks_(std::move(hooks)),
+      thread_([this]() { run(); }) {}
+
+Worker::~Worker() {
+    {
+        const std::lock_guard<std::mutex> lock(mu_);
+        stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+}
+
+void Worker::log(msgr_log_level level, const std::string &line) const {
+    if (hooks_.log) hooks_.log(level, line);
+}
+
+void Worker::appended() {
+    if (appended_.exchange(true)) return;  // already told
+    const std::lock_guard<std::mutex> lock(mu_);
+    cv_.notify_one();
+}
+
+void Worker::purge(std::vector<ConversationId> ids) {
+    {
+        const std::lock_guard<std::mutex> lock(mu_);
+        purge_requests_.insert(purge_requests_.end(), ids.begin(), ids.end());
+    }
+    cv_.notify_one();
+}
+
+void Worker::search(std::shared_ptr<SearchTask> task) {
+    {
+        const std::lock_guard<std::mutex> lock(mu_);
+        tasks_.push_back(Task{std::move(task), nullptr});
+    }
+    cv_.notify_one();
+}
+
+void Worker::wait_idle() {
+    std::promise<void> idle;
+    std::future<void> done = idle.get_future();
+    {
+        const std::lock_guard<std::mutex> lock(mu_);
+        tasks_.push_back(Task{nullptr, &idle});
+    }
+    cv_.notify_one();
+    done.wait();
+}
+
+// ---- opening ------------------------------------------------------------------------------
+
+msgr_hresult Worker::open_file(Found &found) {
+    db_.reset();
+    if (const msgr_hresult hr = prepare_file(path_); hr != MSGR_S_OK) return hr;
+    if (const msgr_hresult hr = open_db(path_, db_); hr != MSGR_S_OK) return hr;
+    return inspect(db_.get(), found);
+}
+
+msgr_hresult Worker::open(std::string &why) {
+    Found found = Found::fresh;
+    msgr_hresult hr = open_file(found);
+    if (hr == MSGR_S_OK && found == Found::not_ours) {
+        db_.reset();
+        std::string moved_to;
+        hr = move_aside(path_, unix_ms_now(), moved_to);
+        if (hr == MSGR_S_OK) {
+            log(MSGR_LOG_ERROR, path_ + " is not a msgr history database or is corrupt: moved to " +
+                                    moved_to + ", starting a new one");
+            hr = open_file(found);
+        }
+    }
+    if (hr == MSGR_S_OK && found == Found::newer) {
+        db_.reset();
+        hr = fail(MSGR_E_SERVER_VERSION,
+                  path_ + " has a newer history schema than this build knows (left untouched)");
+    }
+    if (hr == MSGR_S_OK && found == Found::not_ours) {
+        hr = fail(MSGR_E_FAIL, path_ + " is still not a database after it was moved aside");
+    }
+    // WAL (kept in the file), and this connection checkpoints by itself (wal_autocheckpoint=0
+    // on both connections).
+    if (hr == MSGR_S_OK) {
+        hr = exec(db_.get(),
+                  "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                  "PRAGMA wal_autocheckpoint = 0");
+    }
+    if (hr == MSGR_S_OK) hr = migrate(db_.get());
+    if (hr == MSGR_S_OK) hr = prepare();
+    if (hr == MSGR_S_OK)
+        hr = query_int(db_.get(), "SELECT value FROM meta WHERE key = 'indexed_upto'",
+                       indexed_upto_);
+    if (hr == MSGR_S_OK) hr = apply_retention(false);
+    // Deletions a previous run left unfinished (forgotten or retained rows still there).
+    if (hr == MSGR_S_OK) {
+        Stmt left;
+        hr = left.prepare(db_.get(),
+                          "SELECT c.id FROM conversations c WHERE EXISTS (SELECT 1 FROM messages m "
+                          "WHERE m.conv = c.id AND m.seq < c.forgotten_below)");
+        while (hr == MSGR_S_OK && left.step() == SQLITE_ROW)
+            purging_.insert(left.column_int(0));
+    }
+    if (hr != MSGR_S_OK) {
+        why = last_error();
+        db_.reset();
+    }
+    return hr;
+}
+
+msgr_hresult Worker::prepare() {
+    const std::string message_sql =
+        std::string("SELECT conv, ") + kRecordColumns + " FROM messages WHERE id = ?1";
+    const std::pair<Stmt *, const char *> all[] = {
+        {&begin_, "BEGIN IMMEDIATE"},
+        {&commit_, "COMMIT"},
+        {&rollback_, "ROLLBACK"},
+        {&any_unindexed_, "SELECT EXISTS (SELECT 1 FROM messages WHERE id > ?1)"},
+        {&index_upto_,
+         "SELECT max(id) FROM (SELECT id FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2)"},
+        // The text as TEXT (it is stored as a BLOB): the same value the 'delete' below gives.
+        {&index_,
+         "INSERT INTO messages_fts (rowid, text) SELECT id, CAST(text AS TEXT) FROM messages "
+         "WHERE id > ?1 AND id <= ?2"},
+        {&set_indexed_, "UPDATE meta SET value = ?1 WHERE key = 'indexed_upto'"},
+        {&floor_of_, "SELECT forgotten_below FROM conversations WHERE id = ?1"},
+        {&purge_ids_, "SELECT id FROM messages WHERE conv = ?1 AND seq < ?2 ORDER BY seq LIMIT ?3"},
+        {&fts_delete_,
+         "INSERT INTO messages_fts (messages_fts, rowid, text) SELECT 'delete', id, "
+         "CAST(text AS TEXT) FROM messages WHERE id = ?1"},
+        {&delete_message_, "DELETE FROM messages WHERE id = ?1"},
+        // Newest first straight from the index (FTS5 walks its rowids backwards).
+        {&search_,
+         "SELECT rowid, snippet(messages_fts, 0, char(2), char(3), '…', 16) FROM messages_fts "
+         "WHERE messages_fts MATCH ?1 ORDER BY rowid DESC"},
+        {&message_, message_sql.c_str()},
+    };
+    for (const auto &[stmt, sql] : all) {
+        if (const msgr_hresult hr = stmt->prepare(db_.get(), sql); hr != MSGR_S_OK) return hr;
+    }
+    return MSGR_S_OK;
+}
+
+// ---- the loop -----------------------------------------------------------------------------
+
+void Worker::run() {
+    std::string why;
+    open_hr_ = open(why);
+    open_why_ = why;
+    std::shared_ptr<Owner> owner;
+    if (open_hr_ == MSGR_S_OK) {
+        std::unique_ptr<Owner> made;
+        open_hr_ = Owner::open(path_, made);
+        if (open_hr_ == MSGR_S_OK) {
+            owner = std::move(made);
+        } else {
+            open_why_ = last_error();
+        }
+    }
+    if (open_hr_ != MSGR_S_OK) {
+        log(MSGR_LOG_ERROR, "history store " + path_ + ": " + open_why_);
+        db_.reset();
+    }
+    retention_at_ = Clock::now() + kRetentionEvery;
+    if (hooks_.opened) hooks_.opened(open_hr_, open_why_, std::move(owner));
+
+    for (;;) {
+        Task task;
+        {
+            std::unique_lock<std::mutex> lock(mu_);
+            for (const ConversationId id : purge_requests_)
+                purging_.insert(id);
+            purge_requests_.clear();
+            const Clock::time_point now = Clock::now();
+            const bool ok = db_ != nullptr;
+            const bool work =
+                ok &&
+                (now >= retention_at_ || (checkpoint_pending_ && now >= checkpoint_at_) ||
+                 (now >= retry_at_ && (appended_.load() || index_more_ || !purging_.empty())));
+            if (!stop_ && tasks_.empty() && !work) {
+                Clock::time_point until = now + kRetentionEvery;
+                if (ok) {
+                    until = retention_at_;
+                    if (checkpoint_pending_) until = std::min(until, checkpoint_at_);
+                    if (now < retry_at_) until = std::min(until, retry_at_);
+                }
+                cv_.wait_until(lock, until, [this]() {
+                    return stop_ || !tasks_.empty() || appended_.load() || !purge_requests_.empty();
+                });
+                continue;  // re-evaluates what there is to do
+            }
+            if (stop_) break;
+            if (!tasks_.empty()) {
+                task = std::move(tasks_.front());
+                tasks_.pop_front();
+            }
+        }
+        if (task.search) {
+            if (!task.search->cancelled) run_search(*task.search);
+        } else if (task.idle != nullptr) {
+            drain();
+            task.idle->set_value();
+        } else {
+            step();
+        }
+    }
+
+    // Stopping: a queued search is dropped (its done is never called), a wait_idle returns.
+    std::deque<Task> left;
+    {
+        const std::lock_guard<std::mutex> lock(mu_);
+        left.swap(tasks_);
+    }
+    for (Task &t : left) {
+        if (t.idle != nullptr) t.idle->set_value();
+    }
+    if (db_ != nullptr) checkpoint(SQLITE_CHECKPOINT_PASSIVE);
+    db_.reset();
+}
+
+bool Worker::step() {
+    if (db_ == nullptr) return false;
+    const Clock::time_point now = Clock::now();
+    if (now >= retention_at_) {
+        retention_at_ = now + kRetentionEvery;
+        if (apply_retention(true) != MSGR_S_OK) background_failed("apply the retention");
+        return true;
+    }
+    if (checkpoint_pending_ && now >= checkpoint_at_) {
+        checkpoint(SQLITE_CHECKPOINT_PASSIVE);
+        return true;
+    }
+    if (now < retry_at_) return false;
+    if (appended_.exchange(false)) index_more_ = true;
+    if (index_more_ && index_batch()) return true;
+    if (!purging_.empty() && purge_chunk()) return true;
+    return false;
+}
+
+void Worker::drain() {
+    if (db_ == nullptr) return;
+    {
+        const std::lock_guard<std::mutex> lock(mu_);
+        for (const ConversationId id : purge_requests_)
+            purging_.insert(id);
+        purge_requests_.clear();
+    }
+    appended_ = false;
+    index_more_ = true;
+    retry_at_ = {};
+    while (index_more_ && index_batch()) {
+    }
+    while (!purging_.empty() && purge_chunk()) {
+    }
+    checkpoint(SQLITE_CHECKPOINT_PASSIVE);
+}
+
+void Worker::background_failed(const char *what) {
+    log(MSGR_LOG_WARNING, std::string("history store: cannot ") + what +
+                              " (tried again in a second): " + last_error());
+    retry_at_ = Clock::now() + kRetryAfter;
+}
+
+void Worker::checkpoint(int mode) {
+    checkpoint_pending_ = false;
+    const int rc = sqlite3_wal_checkpoint_v2(db_.get(), nullptr, mode, nullptr, nullptr);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+        sqlite_fail(db_.get(), rc, "checkpoint");
+        background_failed("checkpoint");
+    }
+}
+
+// ---- the full-text index ------------------------------------------------------------------
+
+bool Worker::index_batch() {
+    any_unindexed_.bind(1, indexed_upto_);
+    const bool any = any_unindexed_.step() == SQLITE_ROW && any_unindexed_.column_int(0) != 0;
+    any_unindexed_.reset();
+    if (!any) {
+        index_more_ = false;
+        return false;
+    }
+    msgr_hresult hr = begin_.run("begin indexing");
+    std::int64_t upto = indexed_upto_;
+    if (hr == MSGR_S_OK) {
+        index_upto_.bind(1, indexed_upto_);
+        index_upto_.bind(2, kIndexRows);
+        if (index_upto_.step() == SQLITE_ROW && !index_upto_.column_is_null(0)) {
+            upto = index_upto_.column_int(0);
+        }
+        index_upto_.reset();
+    }
+    if (hr == MSGR_S_OK && upto > indexed_upto_) {
+        index_.bind(1, indexed_upto_);
+        index_.bind(2, upto);
+        hr = index_.run("index messages");
+        if (hr == MSGR_S_OK) {
+            set_indexed_.bind(1, upto);
+            hr = set_indexed_.run("record the indexed messages");
+        }
+    }
+    if (hr == MSGR_S_OK) hr = commit_.run("commit indexing");
+    if (hr != MSGR_S_OK) {
+        if (sqlite3_get_autocommit(db_.get()) == 0) rollback_.run("roll back indexing");
+        background_failed("index new messages");
+        return false;
+    }
+    indexed_upto_ = upto;
+    if (!checkpoint_pending_) {
+        checkpoint_pending_ = true;
+        checkpoint_at_ = Clock::now() + kCheckpointDelay;
+    }
+    return true;
+}
+
+// ---- forgetting and retention -------------------------------------------------------------
+
+bool Worker::purge_chunk() {
+    const ConversationId conv = *purging_.begin();
+    msgr_hresult hr = begin_.run("begin deleting");
+    std::int64_t floor = kNoFloor;
+    std::vector<std::int64_t> ids;
+    if (hr == MSGR_S_OK) {
+        floor_of_.bind(1, conv);
+        if (floor_of_.step() == SQLITE_ROW) floor = floor_of_.column_int(0);
+        floor_of_.reset();
+        purge_ids_.bind(1, conv);
+        purge_ids_.bind(2, floor);
+        purge_ids_.bind(3, kPurgeRows);
+        while (purge_ids_.step() == SQLITE_ROW)
+            ids.push_back(purge_ids_.column_int(0));
+        purge_ids_.reset();
+    }
+    for (const std::int64_t id : ids) {
+        if (hr != MSGR_S_OK) break;
+        // External content: the index entry is deleted with the values it was made from.
+        if (id <= indexed_upto_) {
+            fts_delete_.bind(1, id);
+            hr = fts_delete_.run("delete from the index");
+        }
+        if (hr == MSGR_S_OK) {
+            delete_message_.bind(1, id);
+            hr = delete_message_.run("delete a message");
+        }
+    }
+    if (hr == MSGR_S_OK) hr = commit_.run("commit deleting");
+    if (hr != MSGR_S_OK) {
+        if (sqlite3_get_autocommit(db_.get()) == 0) rollback_.run("roll back deleting");
+        background_failed("delete forgotten messages");
+        return false;
+    }
+    if (static_cast<std::int64_t>(ids.size()) < kPurgeRows) purging_.erase(conv);
+    if (!ids.empty() && !checkpoint_pending_) {
+        checkpoint_pending_ = true;
+        checkpoint_at_ = Clock::now() + kCheckpointDelay;
+    }
+    return true;
+}
+
+// Raises each conversation's floor to what retention keeps: the newest retain_messages, and
+// nothing older than retain_days. By days it cuts the conversation's front up to its first
+// message inside the period (messages are in time order along seq; one with a newer time in
+// front keeps the older ones behind it, so what is visible stays one run of seqs).
+msgr_hresult Worker::apply_retention(bool report) {
+    if (retain_days_ == 0 && retain_messages_ == 0) return MSGR_S_OK;
+    sqlite3 *db = db_.get();
+    Stmt all, highest, walk, raise;
+    const std::pair<Stmt *, const char *> stmts[] = {
+        {&all, "SELECT id, forgotten_below FROM conversations"},
+        {&highest, "SELECT max(seq) FROM messages WHERE conv = ?1"},
+        {&walk, "SELECT seq, time_ms FROM messages WHERE conv = ?1 AND seq >= ?2 ORDER BY seq"},
+        {&raise,
+         "UPDATE conversations SET forgotten_below = max(forgotten_below, ?2) WHERE id = ?1"},
+    };
+    for (const auto &[stmt, sql] : stmts) {
+        if (const msgr_hresult hr = stmt->prepare(db, sql); hr != MSGR_S_OK) return hr;
+    }
+    std::map<ConversationId, std::int64_t> raised;
+    const std::int64_t oldest_kept_ms =
+        unix_ms_now() - static_cast<std::int64_t>(retain_days_) * kDayMs;
+    while (all.step() == SQLITE_ROW) {
+        const ConversationId id = all.column_int(0);
+        const std::int64_t floor = all.column_int(1);
+        std::int64_t cut = floor;
+        if (retain_messages_ > 0) {
+            highest.bind(1, id);
+            if (highest.step() == SQLITE_ROW && !highest.column_is_null(0)) {
+                cut = std::max(
+                    cut, highest.column_int(0) + 1 - static_cast<std::int64_t>(retain_messages_));
+            }
+            highest.reset();
+        }
+        if (retain_days_ > 0) {
+            walk.bind(1, id);
+            walk.bind(2, cut);
+            while (walk.step() == SQLITE_ROW && walk.column_int(1) < oldest_kept_ms) {
+                cut = std::max(cut, walk.column_int(0) + 1);
+            }
+            walk.reset();
+        }
+        if (cut > floor) raised[id] = cut;
+    }
+    all.reset();
+    for (const auto &[id, cut] : raised) {
+        raise.bind(1, id);
+        raise.bind(2, cut);
+        if (const msgr_hresult hr = raise.run("apply the retention"); hr != MSGR_S_OK) return hr;
+        purging_.insert(id);
+        if (report && hooks_.floor_raised) hooks_.floor_raised(id, cut);
+    }
+    return MSGR_S_OK;
+}
+
+// ---- search -------------------------------------------------------------------------------
+
+// Only what the index holds so far is found: the rows appended in the last moments (before
+// this thread indexed them) are not.
+void Worker::run_search(SearchTask &task) {
+    if (db_ == nullptr) {
+        task.finished(open_hr_ != MSGR_S_OK ? open_hr_ : MSGR_E_FAIL, {});
+        return;
+    }
+    if (const std::string why = check_query(task.query); !why.empty()) {
+        task.finished(MSGR_E_INVALIDARG, {});
+        return;
+    }
+    struct Conv {
+        ConversationKey key;
+        std::int64_t floor = 0;
+    };
+    std::map<ConversationId, Conv> convs;
+    {
+        Stmt all;
+        if (all.prepare(db_.get(),
+                        "SELECT id, service, peer, kind, forgotten_below FROM "
+                        "conversations") != MSGR_S_OK) {
+            task.finished(MSGR_E_FAIL, {});
+            return;
+        }
+        while (all.step() == SQLITE_ROW) {
+            Conv c;
+            c.key.service = all.column_string(1);
+            c.key.peer = all.column_string(2);
+            c.key.kind = static_cast<msgr_window_kind>(all.column_int(3));
+            c.floor = all.column_int(4);
+            convs[all.column_int(0)] = std::move(c);
+        }
+    }
+    std::vector<Hit> hits;
+    sqlite3_progress_handler(db_.get(), 1000, stop_if_cancelled, &task);
+    const StmtReset done(search_);
+    search_.bind_text(1, fts_query(task.query));
+    int rc = SQLITE_OK;
+    while (hits.size() < task.max && (rc = search_.step()) == SQLITE_ROW) {
+        const std::int64_t id = search_.column_int(0);
+        message_.bind(1, id);
+        if (message_.step() == SQLITE_ROW) {
+            const auto it = convs.find(message_.column_int(0));
+            if (it != convs.end() && message_.column_int(2) >= it->second.floor) {  // not forgotten
+                Hit h;
+                h.conversation = it->second.key;
+                h.record = read_record(message_, 1);
+                h.snippet = search_.column_string(1);
+                hits.push_back(std::move(h));
+            }
+        }
+        message_.reset();
+        if (task.cancelled) break;
+    }
+    sqlite3_progress_handler(db_.get(), 0, nullptr, nullptr);
+    if (task.cancelled) return;  // its done is never called
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE && rc != SQLITE_OK) {
+        const msgr_hresult hr = sqlite_fail(db_.get(), rc, "the search failed");
+        task.finished(hr, {});
+        return;
+    }
+    task.finished(MSGR_S_OK, std::move(hits));
+}
+
+}  // namespace msgr::core::history
