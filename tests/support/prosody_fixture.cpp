@@ -376,12 +376,20 @@ void ProsodyFixture::write_config() const {
       << "smacks_hibernation_time = " << options_.smacks_hibernation_seconds << "\n";
     c << "modules_enabled = { \"roster\", \"saslauth\", \"tls\", \"disco\", \"ping\"";
     if (options_.stream_management) c << ", \"smacks\"";
+    if (options_.mam) c << ", \"mam\"";
+    if (options_.carbons) c << ", \"carbons\"";
     for (const auto &m : options_.extra_modules)
         c << ", " << lua(m);
     c << " }\n";
     c << "modules_disabled = { \"s2s\", \"s2s_auth_certs\", \"dialback\"";
     if (!options_.offline_messages) c << ", \"offline\"";
     c << " }\n";
+    if (options_.mam) {
+        c << "default_archive_policy = true\n"
+          << "archive_expires_after = " << lua(options_.archive_expires_after) << "\n"
+          << "storage_archive_item_limit = " << options_.archive_item_limit << "\n"
+          << "max_archive_query_results = " << options_.max_archive_query_results << "\n";
+    }
     c << options_.extra_config << "\n";
     c << "VirtualHost " << lua(options_.domain) << "\n";
     if (options_.tls)

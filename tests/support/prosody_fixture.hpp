@@ -56,6 +56,16 @@ struct ProsodyOptions {
     int smacks_hibernation_seconds = 60;
     // Store messages to offline users (mod_offline, on by default in prosody).
     bool offline_messages = true;
+    // XEP-0313 message archive (mod_mam, every message archived: default_archive_policy =
+    // true), kept for archive_expires_after ("never", or prosody's "1w", "1d", ...), up to
+    // archive_item_limit messages per user (prosody's internal storage stops at 10,000), and
+    // pages of at most max_archive_query_results (prosody's default is 50).
+    bool mam = false;
+    std::string archive_expires_after = "never";
+    int archive_item_limit = 1000000;
+    int max_archive_query_results = 250;
+    // XEP-0280 message carbons (mod_carbons).
+    bool carbons = false;
     // More modules for modules_enabled, and raw Lua appended to the global section.
     std::vector<std::string> extra_modules;
     std::string extra_config;

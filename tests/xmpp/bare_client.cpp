@@ -157,11 +157,31 @@ struct BareClientCallbacks {
         m.to = str(xmpp_stanza_get_to(stanza));
         m.type = str(xmpp_stanza_get_type(stanza));
         m.id = str(xmpp_stanza_get_id(stanza));
+        const bool has_body = xmpp_stanza_get_child_by_name(stanza, "body") != nullptr;
         if (char *body = xmpp_message_get_body(stanza)) {
             m.body = body;
             xmpp_free(c->impl_->ctx, body);
-        } else {
-            return 1;  // chat states, receipts and the like: not a message for the tests
+        }
+        if (!has_body && !c->options_.all_messages) {
+            return 1;  // chat states, receipts and the like: not a message for most tests
+        }
+        {
+            char *buf = nullptr;
+            std::size_t len = 0;
+            if (xmpp_stanza_to_text(stanza, &buf, &len) == XMPP_EOK) {
+                m.xml.assign(buf, len);
+                xmpp_free(c->impl_->ctx, buf);
+            }
+        }
+        for (xmpp_stanza_t *e = xmpp_stanza_get_children(stanza); e; e = xmpp_stanza_get_next(e)) {
+            const std::string name = str(xmpp_stanza_get_name(e)), ns = str(xmpp_stanza_get_ns(e));
+            const std::string id = str(xmpp_stanza_get_attribute(e, "id"));
+            if (ns == "urn:xmpp:sid:0" && name == "origin-id") m.origin_id = id;
+            if (ns == "urn:xmpp:receipts" && name == "request") m.receipt_request = true;
+            if (ns == "urn:xmpp:receipts" && name == "received") m.receipt_for = id;
+            if (ns == "urn:xmpp:chat-markers:0" && name == "markable") m.markable = true;
+            if (ns == "urn:xmpp:chat-markers:0" && name == "displayed") m.displayed_for = id;
+            if (ns == "http://jabber.org/protocol/chatstates") m.chat_state = name;
         }
         m.received_at = Clock::now();
         BareClient::MessageHandler h;
@@ -414,6 +434,28 @@ void BareClient::send_presence(const std::string &show, const std::string &statu
         child("status", status);
         xmpp_send(im.conn, p);
         xmpp_stanza_release(p);
+    });
+}
+
+void BareClient::send_chat(const std::string &to, const std::string &body,
+                           const std::string &id) {
+    post([this, to, body, id] {
+        Impl &im = *impl_;
+        xmpp_stanza_t *m = xmpp_message_new(im.ctx, "chat", to.c_str(), id.c_str());
+        xmpp_message_set_body(m, body.c_str());
+        auto add = [&](const char *name, const char *ns) {
+            xmpp_stanza_t *e = xmpp_stanza_new(im.ctx);
+            xmpp_stanza_set_name(e, name);
+            xmpp_stanza_set_ns(e, ns);
+            xmpp_stanza_add_child(m, e);
+            xmpp_stanza_release(e);
+            return e;
+        };
+        xmpp_stanza_set_attribute(add("origin-id", "urn:xmpp:sid:0"), "id", id.c_str());
+        add("request", "urn:xmpp:receipts");
+        add("markable", "urn:xmpp:chat-markers:0");
+        xmpp_send(im.conn, m);
+        xmpp_stanza_release(m);
     });
 }
 

@@ -53,6 +53,9 @@ struct BareClientOptions {
     std::string ca_file;            // PEM CA to verify the server with (empty: system store)
     bool stream_management = true;  // XEP-0198 (libstrophe's built-in); false disables it
     bool initial_presence = true;   // send <presence/> once online
+    // Queue messages without a body too (receipts, read markers, chat states, carbons, archive
+    // results): what the XMPP add-in sends besides text, for tests that look at the stanzas.
+    bool all_messages = false;
     bool debug_log = false;         // libstrophe's debug log to stderr
 };
 
@@ -63,6 +66,14 @@ class BareClient {
     struct Message {
         std::string from, to, type, id, body;
         std::chrono::steady_clock::time_point received_at;
+        std::string xml;  // the whole stanza as received
+        // What it carries besides the body ("" / false when absent):
+        std::string origin_id;     // XEP-0359 <origin-id id/>
+        bool receipt_request = false;  // XEP-0184 <request/>
+        std::string receipt_for;   // XEP-0184 <received id/>
+        bool markable = false;     // XEP-0333 <markable/>
+        std::string displayed_for;  // XEP-0333 <displayed id/>
+        std::string chat_state;    // XEP-0085 element name (active, composing, ...)
     };
     struct Presence {
         std::string from, type, show, status;  // type "" = available
@@ -93,6 +104,9 @@ class BareClient {
     void send_presence(const std::string &show = {}, const std::string &status = {},
                        const std::string &type = {});
     void send_raw(const std::string &xml);  // sent as is, no checking
+    // A chat message as modern clients send it: origin-id = id (XEP-0359), a receipt request
+    // (XEP-0184) and <markable/> (XEP-0333).
+    void send_chat(const std::string &to, const std::string &body, const std::string &id);
 
     std::optional<Message> wait_message(std::chrono::milliseconds timeout);
     std::optional<Presence> wait_presence(std::chrono::milliseconds timeout);

@@ -29,19 +29,97 @@ std::string sanitize_utf8(std::string_view s);
 // At most max bytes of valid UTF-8 s, cut at a character boundary.
 std::string_view cut_utf8(std::string_view s, std::size_t max);
 
-struct Incoming {
-    bool deliver = false;
-    std::string from;  // bare JID
-    std::string text;  // valid UTF-8, at most kMaxBodyBytes plus the truncation mark
-    bool truncated = false;
-    bool page = false;  // it carries <page xmlns='urn:msgr:paging:0'/>: a page, not a chat
-    std::string why;    // when not delivered: why (for the log); "" for stanzas that carry no text
+// The namespaces of what a chat message carries besides its body.
+constexpr const char *kStanzaIdNs = "urn:xmpp:sid:0";                         // XEP-0359
+constexpr const char *kReceiptsNs = "urn:xmpp:receipts";                      // XEP-0184
+constexpr const char *kMarkersNs = "urn:xmpp:chat-markers:0";                 // XEP-0333
+constexpr const char *kChatStatesNs = "http://jabber.org/protocol/chatstates";  // XEP-0085
+constexpr const char *kCarbonsNs = "urn:xmpp:carbons:2";                      // XEP-0280
+constexpr const char *kForwardNs = "urn:xmpp:forward:0";                      // XEP-0297
+constexpr const char *kDelayNs = "urn:xmpp:delay";                            // XEP-0203
+constexpr const char *kMamNs = "urn:xmpp:mam:2";                              // XEP-0313
+constexpr const char *kRsmNs = "http://jabber.org/protocol/rsm";              // XEP-0059
+constexpr const char *kDataFormsNs = "jabber:x:data";                         // XEP-0004
+constexpr const char *kHintsNs = "urn:xmpp:hints";                            // XEP-0334
+
+// The longest id the add-in keeps from the network (origin-id, stanza-id, archive ids, receipt
+// ids): what msgr_incoming_message allows. A longer or malformed id is treated as absent.
+constexpr std::size_t kMaxIdBytes = 256;
+
+// An id from the network as the add-in keeps it: 1..kMaxIdBytes bytes of valid UTF-8 without
+// control characters; "" (absent) for anything else.
+std::string clean_id(const char *id);
+
+// An XEP-0082 date-time ("2026-12-02T10:00:00Z", fractions and offsets allowed) in Unix
+// milliseconds; 0 when it is not one (or outside the years 1970..9999).
+std::int64_t parse_datetime(std::string_view s);
+
+// A chat state (MSGR_CHAT_STATE_*, from msgr.h) named by an XEP-0085 element; 0 (NONE) when the
+// name is not one.
+int chat_state_of(std::string_view name);
+// The XEP-0085 element name of a chat state; nullptr for NONE or an unknown value.
+const char *chat_state_name(int state);
+
+// What wraps a message that the server forwards (XEP-0297): a carbon copy (XEP-0280) of one the
+// account received or sent on another device, or a result of an archive query (XEP-0313).
+enum class Envelope { none, received_carbon, sent_carbon, archive_result };
+
+struct Unwrapped {
+    Envelope envelope = Envelope::none;
+    // The message to read: the stanza itself (none) or the forwarded one (borrowed from it).
+    // nullptr when the envelope is refused (why says why).
+    xmpp_stanza_t *inner = nullptr;
+    std::string query_id;           // archive_result: its queryid
+    std::string archive_id;         // archive_result: the archive's id for the message
+    std::int64_t time_unix_ms = 0;  // the forwarded <delay/> (0: none)
+    std::string why;
 };
 
-// A <message/>: delivered when it is chat or normal (or has no type), has a body and a from,
-// and is not from the account itself.
+// Takes a <message/> apart. Carbons and archive results are accepted only from the account's
+// own bare JID (XEP-0280 section 11: a forged carbon from a contact is dropped; an archive
+// result may also come without a 'from', from the account's own server).
+Unwrapped unwrap(xmpp_stanza_t *message, std::string_view self_bare);
+
+struct Incoming {
+    bool deliver = false;  // there is a body to deliver (text)
+    std::string from;      // bare JID of the sender
+    std::string text;      // valid UTF-8, at most kMaxBodyBytes plus the truncation mark
+    bool truncated = false;
+    bool page = false;  // it carries <page xmlns='urn:msgr:paging:0'/>: a page, not a chat
+    std::string why;    // when nothing is used: why (for the log); "" for stanzas of no interest
+
+    // The conversation: the sender, or for a message the account sent itself (from_me, only
+    // where allowed: carbons and the archive) the recipient. Bare JID.
+    std::string peer;
+    bool from_me = false;
+    std::string from_full;   // the sender's full JID (receipts answer it)
+    std::string id;          // the stanza's id attribute (clean_id)
+    std::string origin_id;   // XEP-0359 origin-id, else the stanza's id
+    std::string archive_id;  // XEP-0359 stanza-id by the account's bare JID
+    std::int64_t time_unix_ms = 0;  // XEP-0203 delay (0: none)
+    bool wants_receipt = false;     // XEP-0184 <request/> (and an id to answer with)
+    bool markable = false;          // XEP-0333 <markable/> (and an id to name it by)
+    int chat_state = 0;             // XEP-0085, MSGR_CHAT_STATE_* (0: none)
+    std::string received_id;        // XEP-0184 <received id/> or XEP-0333 <received id/>
+    std::string displayed_id;       // XEP-0333 <displayed id/>
+};
+
+// A <message/> (the stanza itself, or what unwrap found inside one): used when it is chat or
+// normal (or has no type) and has a from; not from the account itself unless from_me_allowed
+// (a carbon or an archive result), and then never addressed to the account itself. deliver
+// when it has a body; chat states, receipts and markers are read with or without one.
 Incoming read_message(xmpp_ctx_t *ctx, xmpp_stanza_t *stanza, std::string_view self_bare,
-                      std::size_t max_body = kMaxBodyBytes);
+                      std::size_t max_body = kMaxBodyBytes, bool from_me_allowed = false);
+
+// ---- XEP-0313 archive queries -----------------------------------------------------------------
+
+// The end of an archive query's answer (the <iq type='result'/> with <fin/>).
+struct ArchiveFin {
+    bool ok = false;        // a result with a <fin/>
+    bool complete = false;  // fin complete='true': nothing beyond this page
+    std::string first, last;  // RSM first and last ids of the page ("" when empty)
+};
+ArchiveFin read_archive_fin(xmpp_stanza_t *iq);
 
 // A presence's MSGR_STATUS_*: unavailable -> OFFLINE; show chat or none -> ONLINE, away -> AWAY,
 // xa -> IDLE, dnd -> BUSY; an unknown show is still available (ONLINE), as RFC 6121 4.7.2.1

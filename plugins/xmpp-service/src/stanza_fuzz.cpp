@@ -61,6 +61,36 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         check(!in.from.empty() && in.from.find('/') == std::string::npos);
         check(in.from != kSelf);
     }
+    // Conversations: what a carbon or an archive result unwraps to, and every id, stamp and
+    // state read from it, stays within its bounds; a forwarded message is only taken from the
+    // account itself, and only then may it be the account's own.
+    const msgr_xmpp::Unwrapped u = msgr_xmpp::unwrap(st, kSelf);
+    if (u.envelope != msgr_xmpp::Envelope::none && u.inner != nullptr) {
+        const char *outer_from = xmpp_stanza_get_from(st);
+        check(outer_from == nullptr || std::string_view(outer_from) == kSelf ||
+              msgr_xmpp::bare_of(outer_from) == kSelf);
+        check(u.envelope == msgr_xmpp::Envelope::archive_result || outer_from != nullptr);
+        check(u.archive_id.size() <= msgr_xmpp::kMaxIdBytes);
+        check(u.envelope != msgr_xmpp::Envelope::archive_result || !u.archive_id.empty());
+    }
+    check(u.inner != nullptr || !u.why.empty());
+    if (u.inner != nullptr) {
+        const bool wrapped = u.envelope != msgr_xmpp::Envelope::none;
+        const msgr_xmpp::Incoming m =
+            msgr_xmpp::read_message(ctx, u.inner, kSelf, msgr_xmpp::kMaxBodyBytes, wrapped);
+        for (const std::string *id :
+             {&m.id, &m.origin_id, &m.archive_id, &m.received_id, &m.displayed_id}) {
+            check(id->size() <= msgr_xmpp::kMaxIdBytes);
+            check(msgr_xmpp::sanitize_utf8(*id) == *id);
+        }
+        check(m.chat_state >= 0 && m.chat_state <= 5);
+        check(m.time_unix_ms >= 0);
+        if (m.from_me) check(wrapped && m.peer != kSelf && !m.peer.empty());
+        if (m.deliver) check(m.peer.find('/') == std::string::npos && m.peer != kSelf);
+    }
+    const msgr_xmpp::ArchiveFin fin = msgr_xmpp::read_archive_fin(st);
+    check(fin.first.size() <= msgr_xmpp::kMaxIdBytes && fin.last.size() <= msgr_xmpp::kMaxIdBytes);
+    check(msgr_xmpp::parse_datetime(clean.substr(0, 80)) >= 0);
     const msgr_xmpp::Caps caps = msgr_xmpp::read_caps(st);
     for (const char ch : caps.ver)
         check(ch > 0x20 && ch < 0x7F);

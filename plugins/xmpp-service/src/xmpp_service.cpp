@@ -51,6 +51,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -66,9 +67,12 @@
 #include <thread>
 #include <vector>
 
+#include "archive_mark.hpp"
 #include "msgr/addin.h"
 #include "msgr/addin_host.hpp"
+#include "outgoing.hpp"
 #include "stanza.hpp"
+#include "stream_management.hpp"
 
 namespace {
 
@@ -114,6 +118,9 @@ struct Settings {
     bool accept_subscriptions = false;
     bool accept_pages = false;
     std::vector<std::string> subscribe;
+    // XEP-0313: how many of the newest archived messages the first sign-in of an account
+    // fetches (later sign-ins fetch everything after the last one fetched); 0: none.
+    std::int64_t mam_catch_up_max = 10000;
 };
 
 bool is_loopback_host(const std::string &h) {
@@ -140,7 +147,8 @@ Settings read_settings(const Host &h) {
                                             "reconnect_backoff_max_ms",
                                             "accept_subscriptions",
                                             "accept_pages",
-                                            "subscribe"};
+                                            "subscribe",
+                                            "mam_catch_up_max"};
     for (std::size_t i = 0;; ++i) {
         const char *k = nullptr;
         if (h.config_key(h.ctx, i, &k) != MSGR_S_OK) break;
@@ -201,6 +209,7 @@ Settings read_settings(const Host &h) {
     num("reconnect_grace_ms", s.reconnect_grace_ms, 0, 86400000);
     num("reconnect_backoff_ms", s.reconnect_backoff_ms, 10, 600000);
     num("reconnect_backoff_max_ms", s.reconnect_backoff_max_ms, 10, 3600000);
+    num("mam_catch_up_max", s.mam_catch_up_max, 0, 1000000);
     auto flag = [&](const char *key, bool &out) {
         int b = 0;
         const msgr_hresult hr = h.config_bool(h.ctx, key, &b);
@@ -264,16 +273,44 @@ struct Outgoing {
     std::string to;
     std::string text;
     bool page = false;  // a page (to the contact's resource that accepts pages), not a chat
+    // The stanza id and XEP-0359 origin-id: the runtime's origin id, or one the add-in made
+    // (a page, a runtime before ABI 1.4). The same on every resend, so the receiver dedups.
+    std::string stanza_id;
+};
+
+// A message on the wire that the server has not acknowledged yet (XEP-0198).
+struct Unacked {
+    std::uint64_t number = 0;  // its number on the stream (StreamCounter::sent)
+    Outgoing message;
 };
 
 struct Command {
-    enum Kind { signin, signout, status, send } kind;
+    enum Kind { signin, signout, status, send, chat_state, displayed, fetch_older } kind;
     explicit Command(Kind k) : kind(k) {}
     std::uint64_t session = 0;
     std::string name, password;
-    std::int32_t status_value = 0;
-    Outgoing message;
+    std::int32_t status_value = 0;  // status; chat_state: the msgr_chat_state
+    Outgoing message;               // send; chat_state, displayed, fetch_older: message.to
+    std::string id;                 // displayed: the receipt id; fetch_older: the archive id
+    std::uint32_t max = 0;          // fetch_older
 };
+
+// An archive query in progress (XEP-0313): the sign-in's catch-up or a fetch_older.
+struct ArchiveFetch {
+    enum Kind { catch_up_after, catch_up_newest, older } kind = catch_up_after;
+    std::string peer;    // older: the conversation
+    std::string iq_id;   // the current page's query
+    std::size_t wanted = 0;  // catch_up_newest, older: how many at most
+    // Results of the current page (catch_up_after posts them as they come); catch_up_newest
+    // gathers pages newest first until it has enough, then posts them oldest first.
+    std::vector<msgr_xmpp::Incoming> page;
+    std::deque<std::vector<msgr_xmpp::Incoming>> pages;
+    std::size_t gathered = 0;
+};
+
+// How many results one archive query asks for (a server may give fewer: prosody's default is
+// 50), and how many a fetch_older may ask for (ABI: 1..500).
+constexpr unsigned kArchivePage = 250;
 
 struct Resource {
     std::int32_t status = MSGR_STATUS_OFFLINE;
@@ -470,10 +507,7 @@ class Xmpp {
             disconnect_now();
         }
         fail_outbox(MSGR_E_DISCONNECTED);
-        if (sm_ != nullptr) {
-            xmpp_free_sm_state(sm_);
-            sm_ = nullptr;
-        }
+        flush_mark();
     }
 
     void handle(Command &c) {
@@ -482,9 +516,12 @@ class Xmpp {
             case Command::signin:
                 if (conn_ != nullptr) disconnect_now();
                 fail_outbox(MSGR_E_DISCONNECTED);
-                drop_sm();
+                flush_mark();
                 session_ = c.session;
                 jid_ = bare_of(c.name);
+                mark_path_ = msgr_xmpp::archive_mark_path(data_home(), jid_);
+                mark_ = msgr_xmpp::read_archive_mark(mark_path_);
+                pending_mark_.clear();
                 password_ = c.password.empty() ? s_.password : c.password;
                 my_status_ = MSGR_STATUS_ONLINE;
                 {
@@ -503,7 +540,7 @@ class Xmpp {
                     disconnect_now();
                 }
                 fail_outbox(MSGR_E_NOT_LOGGED_ON);
-                drop_sm();
+                flush_mark();
                 phase_ = Phase::idle;
                 session_ = 0;
                 break;
@@ -512,14 +549,28 @@ class Xmpp {
                 if (phase_ == Phase::online) send_presence(false);
                 break;
             case Command::send:
+                if (c.message.stanza_id.empty()) c.message.stanza_id = new_id("m-");
                 if (phase_ == Phase::online && conn_ != nullptr) {
                     send_out(c.message);
+                    ack_wanted_ = true;
                 } else if (phase_ == Phase::reconnecting) {
                     outbox_.push_back(std::move(c.message));
                 } else {
                     h_.post_delivery(h_.ctx, c.message.id, MSGR_DELIVERY_FAILED,
                                      MSGR_E_NOT_LOGGED_ON);
                 }
+                break;
+            case Command::chat_state:
+                // Chat states and read markers are of the moment: not kept for a reconnect.
+                if (phase_ == Phase::online && conn_ != nullptr)
+                    send(msgr_xmpp::chat_state_message(ctx_, c.message.to, c.status_value));
+                break;
+            case Command::displayed:
+                if (phase_ == Phase::online && conn_ != nullptr)
+                    send(msgr_xmpp::displayed_message(ctx_, c.message.to, c.id));
+                break;
+            case Command::fetch_older:
+                fetch_older(c.message.to, c.id, c.max);
                 break;
         }
     }
@@ -530,7 +581,8 @@ class Xmpp {
         const std::string full = jid_ + "/" + s_.resource;
         xmpp_conn_set_jid(conn_, full.c_str());
         xmpp_conn_set_pass(conn_, password_.c_str());
-        long flags = 0;
+        // Stream management is the add-in's own (stream_management.hpp says why).
+        long flags = XMPP_CONN_FLAG_DISABLE_SM;
         if (s_.tls == Tls::required) flags |= XMPP_CONN_FLAG_MANDATORY_TLS;
         if (s_.tls == Tls::disabled) flags |= XMPP_CONN_FLAG_DISABLE_TLS;
         xmpp_conn_set_flags(conn_, flags);
@@ -544,17 +596,17 @@ class Xmpp {
         auth_failed_ = false;
         parse_error_ = false;
         socket_error_ = 0;
-        if (sm_ != nullptr) {
-            if (xmpp_conn_set_sm_state(conn_, sm_) == XMPP_EOK) {
-                sm_ = nullptr;  // the connection owns it now
-            } else {
-                drop_sm();
-            }
-        }
+        sm_offered_ = false;
+        sm_ = msgr_xmpp::StreamCounter{};
+        // First: every stanza is counted for XEP-0198 before any other handler runs.
+        xmpp_handler_add(conn_, &Xmpp::on_any, nullptr, nullptr, nullptr, this);
+        xmpp_handler_add(conn_, &Xmpp::on_sm, msgr_xmpp::kStreamManagementNs, nullptr, nullptr,
+                         this);
         xmpp_handler_add(conn_, &Xmpp::on_message, nullptr, "message", nullptr, this);
         xmpp_handler_add(conn_, &Xmpp::on_presence, nullptr, "presence", nullptr, this);
         xmpp_handler_add(conn_, &Xmpp::on_iq, nullptr, "iq", nullptr, this);
         disco_queries_.clear();  // their handlers went with the old connection
+        end_fetches();
         const char *host = s_.host.empty() ? nullptr : s_.host.c_str();
         const auto port = static_cast<unsigned short>(s_.port);
         int rc = 0;
@@ -575,28 +627,31 @@ class Xmpp {
         xmpp_disconnect(conn_);
         for (int i = 0; i < 100 && !xmpp_conn_is_disconnected(conn_); ++i)
             xmpp_run_once(ctx_, 5);
-        release_conn(false);
+        release_conn();
     }
 
-    void release_conn(bool keep_sm) {
+    // Releases the connection. What the server had not acknowledged goes to the front of the
+    // outbox: it is sent again, under the same ids, on the next connection (or failed with the
+    // outbox when the add-in goes offline).
+    void release_conn() {
         if (conn_ == nullptr) return;
         if (debug_)
             (void)std::fprintf(stderr, "msgr-xmpp: release (phase %d)\n", static_cast<int>(phase_));
-        if (keep_sm && sm_ == nullptr) sm_ = xmpp_conn_get_sm_state(conn_);
         xmpp_conn_release(conn_);
         conn_ = nullptr;
         ended_ = false;
-    }
-
-    void drop_sm() {
-        if (sm_ != nullptr) xmpp_free_sm_state(sm_);
-        sm_ = nullptr;
+        while (!unacked_.empty()) {
+            outbox_.push_front(std::move(unacked_.back().message));
+            unacked_.pop_back();
+        }
+        end_fetches();
     }
 
     void finish_signin(msgr_hresult hr, const std::string &why) {
         if (hr != MSGR_S_OK) {
             h_.say(MSGR_LOG_WARNING, "sign-in as " + jid_ + " failed: " + why);
-            release_conn(false);
+            release_conn();
+            fail_outbox(MSGR_E_CONNECT);
             phase_ = Phase::idle;
         }
         h_.post_signin(h_.ctx, s_.service_id.c_str(), session_, hr);
@@ -648,16 +703,25 @@ class Xmpp {
             } else {
                 backoff_ = std::min(backoff_ * 2, milliseconds(s_.reconnect_backoff_max_ms));
             }
-            release_conn(true);
+            release_conn();
             phase_ = Phase::reconnecting;
             next_attempt_ = Clock::now() + backoff_;
             return;
         }
-        release_conn(false);
+        release_conn();
     }
 
     void timers() {
         const auto now = Clock::now();
+        if (phase_ == Phase::online && conn_ != nullptr && sm_.is_enabled()) {
+            // One <r/> after a burst of messages, and again while some stay unacknowledged.
+            if (ack_wanted_ || (!unacked_.empty() && now - last_r_ >= milliseconds(1000))) {
+                xmpp_send_raw_string(conn_, "<r xmlns='%s'/>", msgr_xmpp::kStreamManagementNs);
+                last_r_ = now;
+                ack_wanted_ = false;
+            }
+        }
+        if (!pending_mark_.empty() && now - last_mark_write_ >= milliseconds(500)) flush_mark();
         if (phase_ == Phase::connecting && now >= deadline_) {
             finish_signin(MSGR_E_LOGON_TIMEOUT, "no answer within [xmpp] logon_timeout_ms");
             return;
@@ -665,9 +729,9 @@ class Xmpp {
         if (phase_ != Phase::reconnecting) return;
         if (now >= grace_deadline_) {
             h_.say(MSGR_LOG_WARNING, "the XMPP server stayed unreachable; going offline");
-            release_conn(false);
-            drop_sm();
+            release_conn();
             fail_outbox(MSGR_E_DISCONNECTED);
+            flush_mark();
             h_.post_offline(h_.ctx, s_.service_id.c_str(), session_, MSGR_E_DISCONNECTED);
             phase_ = Phase::idle;
             session_ = 0;
@@ -709,16 +773,20 @@ class Xmpp {
                 return;
             }
         }
-        xmpp_stanza_t *msg =
-            xmpp_message_new(ctx_, m.page ? "normal" : "chat", to.c_str(), nullptr);
+        xmpp_stanza_t *msg = msgr_xmpp::chat_message(ctx_, to, m.stanza_id, m.text, m.page);
         if (msg == nullptr) {
             h_.post_delivery(h_.ctx, m.id, MSGR_DELIVERY_FAILED, MSGR_E_OUTOFMEMORY);
             return;
         }
-        xmpp_message_set_body(msg, m.text.c_str());
-        if (m.page) add_child(msg, "page", msgr_xmpp::kPagingNs);
-        send(msg);
-        h_.post_delivery(h_.ctx, m.id, MSGR_DELIVERY_SENT, MSGR_S_OK);
+        const std::uint64_t number = send(msg);
+        if (number == 0) {
+            // No stream management on this stream: handed to the connection is all we know.
+            h_.post_delivery(h_.ctx, m.id, MSGR_DELIVERY_SENT, MSGR_S_OK);
+            return;
+        }
+        // SENT once the server acknowledges it (on_sm); until then it is sent again after a
+        // reconnect.
+        unacked_.push_back({number, m});
     }
 
     // Adds a new element to parent and returns it (parent holds the only reference).
@@ -776,10 +844,12 @@ class Xmpp {
     }
 
     // Sends a stanza this thread built and releases it (nothing when building it failed).
-    void send(xmpp_stanza_t *stanza) {
-        if (stanza == nullptr) return;
+    // Returns its XEP-0198 number on this stream, 0 when stream management is not on.
+    std::uint64_t send(xmpp_stanza_t *stanza) {
+        if (stanza == nullptr) return 0;
         xmpp_send(conn_, stanza);
         xmpp_stanza_release(stanza);
+        return sm_.sent();
     }
 
     void reply_error(xmpp_stanza_t *iq, const char *type, const char *condition) {
@@ -898,6 +968,11 @@ class Xmpp {
         if (self->debug_) (void)std::fprintf(stderr, "libstrophe %s: %s\n", area, msg);
         if (msg == nullptr) return;
         if (std::strstr(msg, "connection successful") != nullptr) self->reached_ = true;
+        // libstrophe 0.12 tells no handler what the stream offers; it logs each element it
+        // receives. XEP-0198 is enabled only when the server offers it (an <enable/> it does
+        // not know would end the stream).
+        if (std::strncmp(msg, "RECV: <stream:features", 22) == 0)
+            self->sm_offered_ = std::strstr(msg, msgr_xmpp::kStreamManagementNs) != nullptr;
         if (const char *f = std::strstr(msg, "connection failed, error ")) {
             self->socket_error_ = static_cast<int>(
                 std::strtol(f + std::strlen("connection failed, error "), nullptr, 10));
@@ -938,23 +1013,33 @@ class Xmpp {
     }
 
     void on_connected() {
-        if (phase_ == Phase::connecting) {
-            phase_ = Phase::online;
-            request_roster();
-            send_presence(false);
+        const bool first = phase_ == Phase::connecting;
+        if (!first && phase_ != Phase::reconnecting) return;
+        phase_ = Phase::online;
+        // XEP-0198 first, so that every stanza after it is counted; then carbons (XEP-0280)
+        // so that this device sees what the user's others send and receive.
+        if (sm_offered_) {
+            xmpp_send_raw_string(conn_, "<enable xmlns='%s'/>", msgr_xmpp::kStreamManagementNs);
+            sm_.enable_sent();
+        }
+        send(msgr_xmpp::carbons_enable(ctx_, new_id("carbons-")));
+        request_roster();
+        send_presence(false);
+        if (first) {
             for (const auto &jid : s_.subscribe)
                 send_presence_to(jid, "subscribe");
             finish_signin(MSGR_S_OK, "");
-        } else if (phase_ == Phase::reconnecting) {
+        } else {
             h_.say(MSGR_LOG_INFO, "reconnected to the XMPP server");
-            phase_ = Phase::online;
-            request_roster();
-            send_presence(false);
-            std::deque<Outgoing> waiting;
-            waiting.swap(outbox_);
-            for (const auto &m : waiting)
-                send_out(m);
         }
+        // What waited (sent before and not acknowledged, or queued while the link was down)
+        // goes out now, under its first ids.
+        std::deque<Outgoing> waiting;
+        waiting.swap(outbox_);
+        for (const auto &m : waiting)
+            send_out(m);
+        ack_wanted_ = !waiting.empty();
+        start_catch_up();
     }
 
     static int on_certfail(const xmpp_tlscert_t *, const char *errormsg) {
@@ -968,31 +1053,344 @@ class Xmpp {
 
     // Bodies past msgr_xmpp::kMaxBodyBytes arrive cut and marked; messages that are not
     // delivered (from the account itself, without a sender, refused by the runtime) are logged.
+    // Carbons and archive results are unwrapped (only from the account's own server); archive
+    // results go to the query that asked for them.
     static int on_message(xmpp_conn_t *, xmpp_stanza_t *stanza, void *user) {
         auto *self = static_cast<Xmpp *>(user);
-        const msgr_xmpp::Incoming in = msgr_xmpp::read_message(self->ctx_, stanza, self->jid_);
-        if (!in.deliver) {
-            if (!in.why.empty()) self->h_.say(MSGR_LOG_INFO, "ignored " + in.why);
+        const msgr_xmpp::Unwrapped u = msgr_xmpp::unwrap(stanza, self->jid_);
+        if (u.inner == nullptr) {
+            self->h_.say(MSGR_LOG_WARNING, "dropped " + u.why);
             return 1;
         }
-        if (in.page) self->h_.say(MSGR_LOG_INFO, "a page from " + in.from);
-        if (in.truncated) {
-            self->h_.say(MSGR_LOG_WARNING, "a message from " + in.from + " was longer than " +
-                                               std::to_string(msgr_xmpp::kMaxBodyBytes) +
-                                               " bytes and was cut");
+        const bool wrapped = u.envelope != msgr_xmpp::Envelope::none;
+        msgr_xmpp::Incoming in = msgr_xmpp::read_message(self->ctx_, u.inner, self->jid_,
+                                                         msgr_xmpp::kMaxBodyBytes, wrapped);
+        if (u.envelope == msgr_xmpp::Envelope::archive_result) {
+            self->archive_result(u, std::move(in));
+            return 1;
         }
-        // A page is posted as one (marked in the window) where the runtime can take it.
-        const msgr_host_post_message_fn post =
-            in.page && self->h_.post_page != nullptr ? self->h_.post_page : self->h_.post_message;
-        const msgr_hresult hr = post(self->h_.ctx, self->s_.service_id.c_str(), self->session_,
-                                     in.from.c_str(), in.text.data(), in.text.size());
+        if (!in.why.empty()) self->h_.say(MSGR_LOG_INFO, "ignored " + in.why);
+        if (in.peer.empty()) return 1;
+        const bool live = u.envelope == msgr_xmpp::Envelope::none;
+        // What the contact's client says about the user's messages: to this device, or (a
+        // received carbon) to another device of the user's.
+        if (!in.from_me) {
+            if (!in.received_id.empty())
+                self->post_receipt(in.peer, in.received_id, MSGR_DELIVERY_DELIVERED);
+            if (!in.displayed_id.empty())
+                self->post_receipt(in.peer, in.displayed_id, MSGR_DELIVERY_READ);
+            if (in.chat_state != MSGR_CHAT_STATE_NONE && self->h_.post_chat_state != nullptr)
+                self->h_.post_chat_state(self->h_.ctx, self->s_.service_id.c_str(),
+                                         self->session_, in.peer.c_str(),
+                                         static_cast<msgr_chat_state>(in.chat_state));
+        }
+        if (!in.deliver) return 1;
+        // XEP-0184: the client that received the message answers (a carbon's original
+        // recipient does that itself).
+        if (live && in.wants_receipt)
+            self->send(msgr_xmpp::receipt_message(self->ctx_, in.from_full, in.id));
+        std::uint32_t flags = 0;
+        if (in.time_unix_ms != 0 && live) flags |= MSGR_INCOMING_ARCHIVED;  // offline storage
+        if (in.archive_id.empty() && u.time_unix_ms != 0) in.time_unix_ms = u.time_unix_ms;
+        self->post_incoming(in, flags);
+        // A live message's archive id is where the next catch-up starts (not while a catch-up
+        // is filling the gap before it).
+        if (!in.archive_id.empty() && self->catch_up_.empty()) self->pending_mark_ = in.archive_id;
+        return 1;
+    }
+
+    // Posts a message to the runtime (post_message_ex when it has it).
+    void post_incoming(const msgr_xmpp::Incoming &in, std::uint32_t flags) {
+        if (in.page) {
+            flags |= MSGR_INCOMING_PAGE;
+            h_.say(MSGR_LOG_INFO, "a page from " + in.peer);
+        }
+        if (in.from_me) flags |= MSGR_INCOMING_FROM_ME;
+        if (in.truncated) {
+            h_.say(MSGR_LOG_WARNING, "a message from " + in.peer + " was longer than " +
+                                         std::to_string(msgr_xmpp::kMaxBodyBytes) +
+                                         " bytes and was cut");
+        }
+        msgr_hresult hr = MSGR_S_OK;
+        if (h_.post_message_ex != nullptr) {
+            msgr_incoming_message m{};
+            m.struct_size = sizeof m;
+            m.service = s_.service_id.c_str();
+            m.session = session_;
+            m.peer = in.peer.c_str();
+            m.text = in.text.data();
+            m.text_size = in.text.size();
+            m.flags = flags;
+            m.time_unix_ms = in.time_unix_ms;
+            m.origin_id = in.origin_id.c_str();
+            m.archive_id = in.archive_id.c_str();
+            m.receipt_id = in.markable ? in.id.c_str() : "";
+            hr = h_.post_message_ex(h_.ctx, &m);
+        } else if (in.from_me || (flags & MSGR_INCOMING_OLDER) != 0) {
+            return;  // an older runtime has no place for these
+        } else {
+            const msgr_host_post_message_fn post =
+                in.page && h_.post_page != nullptr ? h_.post_page : h_.post_message;
+            hr = post(h_.ctx, s_.service_id.c_str(), session_, in.peer.c_str(), in.text.data(),
+                      in.text.size());
+        }
         if (hr != MSGR_S_OK) {
-            self->h_.say(MSGR_LOG_WARNING,
-                         "dropped a message the runtime refused (from " +
-                             msgr_xmpp::sanitize_utf8(std::string_view(in.from).substr(0, 200)) +
-                             ", " + std::to_string(in.text.size()) + " bytes)");
+            h_.say(MSGR_LOG_WARNING,
+                   "dropped a message the runtime refused (with " +
+                       msgr_xmpp::sanitize_utf8(std::string_view(in.peer).substr(0, 200)) + ", " +
+                       std::to_string(in.text.size()) + " bytes)");
+        }
+    }
+
+    void post_receipt(const std::string &peer, const std::string &origin_id,
+                      msgr_delivery_state state) {
+        if (h_.post_receipt == nullptr) return;
+        h_.post_receipt(h_.ctx, s_.service_id.c_str(), session_, peer.c_str(), origin_id.c_str(),
+                        state);
+    }
+
+    // ---- XEP-0198, the add-in's own ----
+
+    // Every stanza, before any other handler: the count the server's <r/> is answered with.
+    static int on_any(xmpp_conn_t *, xmpp_stanza_t *stanza, void *user) {
+        auto *self = static_cast<Xmpp *>(user);
+        const char *name = xmpp_stanza_get_name(stanza);
+        if (name != nullptr && (std::strcmp(name, "message") == 0 ||
+                                std::strcmp(name, "presence") == 0 || std::strcmp(name, "iq") == 0))
+            self->sm_.received();
+        return 1;
+    }
+
+    // <enabled/>, <failed/>, <r/> and <a h/> from the server.
+    static int on_sm(xmpp_conn_t *, xmpp_stanza_t *stanza, void *user) {
+        auto *self = static_cast<Xmpp *>(user);
+        const char *name = xmpp_stanza_get_name(stanza);
+        const char *ns = xmpp_stanza_get_ns(stanza);
+        if (name == nullptr || ns == nullptr ||
+            std::strcmp(ns, msgr_xmpp::kStreamManagementNs) != 0)
+            return 1;  // a stanza with a child of that namespace: not ours
+        if (std::strcmp(name, "enabled") == 0) {
+            self->sm_.enabled();
+        } else if (std::strcmp(name, "failed") == 0) {
+            // No stream management after all: what waited for an ack counts as sent.
+            self->h_.say(MSGR_LOG_INFO, "the XMPP server refused stream management (XEP-0198)");
+            self->sm_.failed();
+            for (const auto &u : self->unacked_)
+                self->h_.post_delivery(self->h_.ctx, u.message.id, MSGR_DELIVERY_SENT, MSGR_S_OK);
+            self->unacked_.clear();
+        } else if (std::strcmp(name, "r") == 0) {
+            if (self->sm_.is_enabled())
+                xmpp_send_raw_string(self->conn_, "<a xmlns='%s' h='%u'/>",
+                                     msgr_xmpp::kStreamManagementNs, self->sm_.handled());
+        } else if (std::strcmp(name, "a") == 0) {
+            const char *h = xmpp_stanza_get_attribute(stanza, "h");
+            std::uint32_t value = 0;
+            std::uint64_t upto = 0;
+            if (h == nullptr || !msgr_xmpp::parse_h(h, value) || !self->sm_.ack(value, &upto)) {
+                // XEP-0198 section 4: an impossible h breaks the stream.
+                self->h_.say(MSGR_LOG_WARNING,
+                             "the XMPP server acknowledged stanzas it was never sent; "
+                             "reconnecting");
+                xmpp_disconnect(self->conn_);
+                return 1;
+            }
+            while (!self->unacked_.empty() && self->unacked_.front().number <= upto) {
+                self->h_.post_delivery(self->h_.ctx, self->unacked_.front().message.id,
+                                       MSGR_DELIVERY_SENT, MSGR_S_OK);
+                self->unacked_.pop_front();
+            }
         }
         return 1;
+    }
+
+    // ---- XEP-0313, the archive ----
+
+    // The sign-in's catch-up: what arrived after the last archive id handed to the runtime, or
+    // on an account's first sign-in the newest [xmpp] mam_catch_up_max.
+    void start_catch_up() {
+        if (s_.mam_catch_up_max == 0 && mark_.empty()) return;
+        ArchiveFetch f;
+        f.kind = mark_.empty() ? ArchiveFetch::catch_up_newest : ArchiveFetch::catch_up_after;
+        f.wanted = static_cast<std::size_t>(s_.mam_catch_up_max);
+        catch_up_ = new_id("mam-");
+        fetches_[catch_up_] = std::move(f);
+        query_page(catch_up_, mark_, false, "");
+    }
+
+    // Fetch up to max older messages with peer, before archive_id ("": the newest).
+    void fetch_older(const std::string &peer, const std::string &archive_id, std::uint32_t max) {
+        if (phase_ != Phase::online || conn_ == nullptr) {
+            if (h_.post_history_end != nullptr)
+                h_.post_history_end(h_.ctx, s_.service_id.c_str(), session_, peer.c_str(), 0);
+            return;
+        }
+        ArchiveFetch f;
+        f.kind = ArchiveFetch::older;
+        f.peer = bare_of(peer);
+        f.wanted = std::min<std::size_t>(std::max<std::uint32_t>(max, 1), 500);
+        const std::string qid = new_id("old-");
+        fetches_[qid] = std::move(f);
+        query_page(qid, "", true, archive_id);
+    }
+
+    // Asks for one page of the query qid: after `after`, or (backward) before `before`.
+    void query_page(const std::string &qid, const std::string &after, bool backward,
+                    const std::string &before) {
+        ArchiveFetch &f = fetches_[qid];
+        msgr_xmpp::ArchiveQuery q;
+        q.query_id = qid;
+        q.with = f.peer;
+        if (f.kind == ArchiveFetch::catch_up_newest) backward = true;
+        q.after = backward ? "" : after;
+        q.before_set = backward;
+        q.before = before;
+        q.max = kArchivePage;
+        if (f.kind != ArchiveFetch::catch_up_after)
+            q.max = static_cast<unsigned>(std::min<std::size_t>(kArchivePage, f.wanted - f.gathered));
+        f.iq_id = new_id("mamq-");
+        f.page.clear();
+        xmpp_id_handler_add(conn_, &Xmpp::on_archive_fin, f.iq_id.c_str(), this);
+        send(msgr_xmpp::archive_query(ctx_, f.iq_id, q));
+    }
+
+    // A result of one of the add-in's queries (any other is dropped: a result nobody asked for).
+    void archive_result(const msgr_xmpp::Unwrapped &u, msgr_xmpp::Incoming in) {
+        auto it = fetches_.find(u.query_id);
+        if (it == fetches_.end()) {
+            h_.say(MSGR_LOG_INFO, "ignored an archive result for no query of this client");
+            return;
+        }
+        if (!in.deliver) return;  // chat states, receipts, markers: history only holds messages
+        in.archive_id = u.archive_id;
+        if (u.time_unix_ms != 0) in.time_unix_ms = u.time_unix_ms;
+        ArchiveFetch &f = it->second;
+        if (f.kind == ArchiveFetch::older && in.peer != f.peer) return;  // not what was asked
+        if (f.kind == ArchiveFetch::catch_up_after) {
+            post_incoming(in, MSGR_INCOMING_ARCHIVED);  // oldest first, as they come
+            pending_mark_ = in.archive_id;
+        } else if (f.page.size() < kArchivePage) {
+            f.page.push_back(std::move(in));
+        }
+    }
+
+    // The end of a page: the next one, or the end of the query.
+    static int on_archive_fin(xmpp_conn_t *, xmpp_stanza_t *stanza, void *user) {
+        auto *self = static_cast<Xmpp *>(user);
+        const char *id = xmpp_stanza_get_id(stanza);
+        const std::string iq_id = id != nullptr ? id : "";
+        auto it = std::find_if(self->fetches_.begin(), self->fetches_.end(),
+                               [&](const auto &e) { return e.second.iq_id == iq_id; });
+        if (it == self->fetches_.end()) return 0;
+        const std::string qid = it->first;
+        ArchiveFetch &f = it->second;
+        const msgr_xmpp::ArchiveFin fin = msgr_xmpp::read_archive_fin(stanza);
+        if (!fin.ok) {
+            const bool expired = f.kind == ArchiveFetch::catch_up_after;
+            self->h_.say(MSGR_LOG_WARNING, "the XMPP server's archive refused a query");
+            self->finish_fetch(qid, true);
+            // The id the catch-up started after is gone (expired): the newest, then.
+            if (expired && qid == self->catch_up_) {
+                self->mark_.clear();
+                self->start_catch_up();
+            }
+            return 0;
+        }
+        if (f.kind == ArchiveFetch::catch_up_after) {
+            self->flush_mark();
+            if (!fin.complete && !fin.last.empty()) {
+                self->query_page(qid, fin.last, false, "");
+                return 0;
+            }
+        } else {
+            f.gathered += f.page.size();
+            f.pages.push_front(std::move(f.page));
+            f.page.clear();
+            if (!fin.complete && !fin.first.empty() && f.gathered < f.wanted &&
+                f.kind == ArchiveFetch::catch_up_newest) {
+                self->query_page(qid, "", true, fin.first);
+                return 0;
+            }
+        }
+        self->finish_fetch(qid, fin.complete);
+        return 0;
+    }
+
+    // Posts what a query gathered and forgets it.
+    void finish_fetch(const std::string &qid, bool complete) {
+        auto it = fetches_.find(qid);
+        if (it == fetches_.end()) return;
+        ArchiveFetch f = std::move(it->second);
+        fetches_.erase(it);
+        if (f.kind == ArchiveFetch::catch_up_newest) {
+            std::string newest;
+            for (const auto &page : f.pages) {  // oldest page first, each oldest first
+                for (const auto &in : page) {
+                    post_incoming(in, MSGR_INCOMING_ARCHIVED);
+                    newest = in.archive_id;
+                }
+            }
+            if (!newest.empty()) pending_mark_ = newest;
+        } else if (f.kind == ArchiveFetch::older) {
+            for (auto page = f.pages.rbegin(); page != f.pages.rend(); ++page) {  // newest first
+                for (auto in = page->rbegin(); in != page->rend(); ++in)
+                    post_incoming(*in, MSGR_INCOMING_ARCHIVED | MSGR_INCOMING_OLDER);
+            }
+            if (h_.post_history_end != nullptr)
+                h_.post_history_end(h_.ctx, s_.service_id.c_str(), session_, f.peer.c_str(),
+                                    complete ? 1 : 0);
+        }
+        if (qid == catch_up_) {
+            catch_up_.clear();
+            flush_mark();
+        }
+    }
+
+    // The connection went: queries in progress end (a fetch_older with what it had, not
+    // complete; the catch-up starts again on the next connection).
+    void end_fetches() {
+        std::vector<std::string> ids;
+        for (const auto &[qid, f] : fetches_)
+            ids.push_back(qid);
+        for (const auto &qid : ids) {
+            auto it = fetches_.find(qid);
+            if (it != fetches_.end() && it->second.kind != ArchiveFetch::older) {
+                it->second.pages.clear();  // posted again by the next catch-up
+                it->second.kind = ArchiveFetch::catch_up_after;
+            }
+            finish_fetch(qid, false);
+        }
+        catch_up_.clear();
+    }
+
+    // Writes the pending archive id to the account's mark file.
+    void flush_mark() {
+        last_mark_write_ = Clock::now();
+        if (pending_mark_.empty() || pending_mark_ == mark_) return;
+        std::string why;
+        if (msgr_xmpp::write_archive_mark(mark_path_, pending_mark_, why)) {
+            mark_ = pending_mark_;
+        } else {
+            h_.say(MSGR_LOG_WARNING, "cannot keep where the archive catch-up resumes: " + why);
+        }
+        pending_mark_.clear();
+    }
+
+    static std::string data_home() {
+        const char *d = std::getenv("XDG_DATA_HOME");
+        return d != nullptr && d[0] == '/' ? std::string(d) : std::string();
+    }
+
+    // A fresh unique id (stanza ids, query ids).
+    std::string new_id(const char *prefix) {
+        char *uuid = xmpp_uuid_gen(ctx_);
+        std::string id = prefix;
+        if (uuid != nullptr) {
+            id += uuid;
+            xmpp_free(ctx_, uuid);
+        } else {
+            id += std::to_string(++id_counter_);
+        }
+        return id;
     }
 
     static int on_presence(xmpp_conn_t *, xmpp_stanza_t *stanza, void *user) {
@@ -1149,7 +1547,17 @@ class Xmpp {
 
     // Network thread only.
     xmpp_conn_t *conn_ = nullptr;
-    xmpp_sm_state_t *sm_ = nullptr;
+    msgr_xmpp::StreamCounter sm_;     // XEP-0198 on the current stream
+    bool sm_offered_ = false;         // the stream's features offer XEP-0198
+    std::deque<Unacked> unacked_;     // sent, not yet acknowledged, in order
+    bool ack_wanted_ = false;         // messages went out since the last <r/>
+    Clock::time_point last_r_{};
+    std::map<std::string, ArchiveFetch> fetches_;  // archive queries by queryid
+    std::string catch_up_;                         // the catch-up's queryid ("" : none running)
+    std::string mark_path_, mark_;  // the account's archive mark file and the id in it
+    std::string pending_mark_;      // a newer id to write there
+    Clock::time_point last_mark_write_{};
+    std::uint64_t id_counter_ = 0;
     Phase phase_ = Phase::idle;
     std::uint64_t session_ = 0;
     std::string jid_, password_;
@@ -1203,7 +1611,43 @@ msgr_hresult svc_describe(void *state, const char *signin, msgr_contact_info *ou
 msgr_hresult svc_send(void *state, std::uint64_t id, const char *to, const char *text,
                       std::size_t size) {
     Command c{Command::send};
-    c.message = {id, to, std::string(text, size), false};
+    c.message = {id, to, std::string(text, size), false, {}};
+    static_cast<Xmpp *>(state)->push(std::move(c));
+    return MSGR_S_OK;
+}
+
+// ABI 1.4: the runtime's origin id is the stanza id and XEP-0359 origin-id, on every resend.
+msgr_hresult svc_send_ex(void *state, const msgr_outgoing_message *m) {
+    Command c{Command::send};
+    c.message = {m->message_id, m->to, std::string(m->text, m->text_size), false,
+                 m->origin_id != nullptr ? m->origin_id : ""};
+    static_cast<Xmpp *>(state)->push(std::move(c));
+    return MSGR_S_OK;
+}
+
+msgr_hresult svc_send_chat_state(void *state, const char *to, msgr_chat_state chat_state) {
+    if (msgr_xmpp::chat_state_name(chat_state) == nullptr) return MSGR_S_OK;  // NONE: nothing
+    Command c{Command::chat_state};
+    c.message.to = to;
+    c.status_value = chat_state;
+    static_cast<Xmpp *>(state)->push(std::move(c));
+    return MSGR_S_OK;
+}
+
+msgr_hresult svc_send_displayed(void *state, const char *to, const char *receipt_id) {
+    Command c{Command::displayed};
+    c.message.to = to;
+    c.id = receipt_id;
+    static_cast<Xmpp *>(state)->push(std::move(c));
+    return MSGR_S_OK;
+}
+
+msgr_hresult svc_fetch_older(void *state, const char *peer, const char *archive_id,
+                             std::uint32_t max) {
+    Command c{Command::fetch_older};
+    c.message.to = peer;
+    c.id = archive_id != nullptr ? archive_id : "";
+    c.max = max;
     static_cast<Xmpp *>(state)->push(std::move(c));
     return MSGR_S_OK;
 }
@@ -1213,7 +1657,7 @@ msgr_hresult svc_send_page(void *state, std::uint64_t id, const char *to, const 
     auto *x = static_cast<Xmpp *>(state);
     if (!x->carries_pages_to(to)) return MSGR_S_FALSE;  // the paging add-in's gateway, then
     Command c{Command::send};
-    c.message = {id, to, std::string(text, size), true};
+    c.message = {id, to, std::string(text, size), true, {}};
     x->push(std::move(c));
     return MSGR_S_OK;
 }
@@ -1248,10 +1692,13 @@ msgr_hresult load(const msgr_host *host, void **state) {
         return MSGR_E_OUTOFMEMORY;
     }
     msgr_contact_service &t = x->table;
-    t.struct_size = sizeof t;
+    // A runtime before ABI 1.4 gets the table as it knew it (ending at send_page).
+    t.struct_size = h.has_conversation_functions()
+                        ? static_cast<std::uint32_t>(sizeof t)
+                        : static_cast<std::uint32_t>(offsetof(msgr_contact_service, send_message_ex));
     t.state = x.get();
     t.id = x->settings().service_id.c_str();
-    t.flags = MSGR_SERVICE_CAN_PAGE;
+    t.flags = MSGR_SERVICE_CAN_PAGE | MSGR_SERVICE_HAS_ARCHIVE;
     t.max_message_bytes = kMaxMessageBytes;
     t.signin = svc_signin;
     t.signout = svc_signout;
@@ -1259,6 +1706,10 @@ msgr_hresult load(const msgr_host *host, void **state) {
     t.describe = svc_describe;
     t.send_message = svc_send;
     t.send_page = svc_send_page;
+    t.send_message_ex = svc_send_ex;
+    t.send_chat_state = svc_send_chat_state;
+    t.send_displayed = svc_send_displayed;
+    t.fetch_older = svc_fetch_older;
     const msgr_hresult hr = h.register_service(host->ctx, &t);
     if (MSGR_FAILED(hr)) return hr;  // x stops its thread
     *state = x.release();
@@ -1276,7 +1727,8 @@ const msgr_addin_descriptor descriptor = {
     MSGR_ADDIN_ABI_MINOR,
     "xmpp",
     "0.1",
-    "the XMPP contact service (libstrophe): roster, presence, chat, stream management",
+    "the XMPP contact service (libstrophe): roster, presence, chat, stream management, "
+    "receipts, read markers, chat states, carbons, the archive",
     "xmpp",
     nullptr,
     load,

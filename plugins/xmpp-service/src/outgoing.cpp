@@ -1,0 +1,118 @@
+#include "outgoing.hpp"
+
+#include "stanza.hpp"
+
+namespace msgr_xmpp {
+
+namespace {
+
+// Adds a new element to parent and returns it (parent holds the only reference).
+xmpp_stanza_t *add(xmpp_ctx_t *ctx, xmpp_stanza_t *parent, const char *name,
+                   const char *ns = nullptr) {
+    xmpp_stanza_t *c = xmpp_stanza_new(ctx);
+    if (c == nullptr) return nullptr;
+    xmpp_stanza_set_name(c, name);
+    if (ns != nullptr) xmpp_stanza_set_ns(c, ns);
+    xmpp_stanza_add_child(parent, c);
+    xmpp_stanza_release(c);
+    return c;
+}
+
+// An element with text.
+void add_text(xmpp_ctx_t *ctx, xmpp_stanza_t *parent, const char *name, const std::string &text,
+              const char *ns = nullptr) {
+    xmpp_stanza_t *e = add(ctx, parent, name, ns);
+    if (e == nullptr) return;
+    xmpp_stanza_t *t = xmpp_stanza_new(ctx);
+    if (t == nullptr) return;
+    xmpp_stanza_set_text(t, text.c_str());
+    xmpp_stanza_add_child(e, t);
+    xmpp_stanza_release(t);
+}
+
+}  // namespace
+
+xmpp_stanza_t *chat_message(xmpp_ctx_t *ctx, const std::string &to, const std::string &id,
+                            const std::string &text, bool page) {
+    xmpp_stanza_t *m = xmpp_message_new(ctx, page ? "normal" : "chat", to.c_str(), id.c_str());
+    if (m == nullptr) return nullptr;
+    xmpp_message_set_body(m, text.c_str());
+    if (page) add(ctx, m, "page", kPagingNs);
+    if (xmpp_stanza_t *o = add(ctx, m, "origin-id", kStanzaIdNs))
+        xmpp_stanza_set_attribute(o, "id", id.c_str());
+    add(ctx, m, "request", kReceiptsNs);
+    add(ctx, m, "markable", kMarkersNs);
+    if (!page) add(ctx, m, "active", kChatStatesNs);
+    return m;
+}
+
+xmpp_stanza_t *chat_state_message(xmpp_ctx_t *ctx, const std::string &to, int state) {
+    const char *name = chat_state_name(state);
+    if (name == nullptr) return nullptr;
+    xmpp_stanza_t *m = xmpp_message_new(ctx, "chat", to.c_str(), nullptr);
+    if (m == nullptr) return nullptr;
+    add(ctx, m, name, kChatStatesNs);
+    add(ctx, m, "no-store", kHintsNs);
+    return m;
+}
+
+xmpp_stanza_t *displayed_message(xmpp_ctx_t *ctx, const std::string &to, const std::string &id) {
+    xmpp_stanza_t *m = xmpp_message_new(ctx, "chat", to.c_str(), nullptr);
+    if (m == nullptr) return nullptr;
+    if (xmpp_stanza_t *d = add(ctx, m, "displayed", kMarkersNs))
+        xmpp_stanza_set_attribute(d, "id", id.c_str());
+    add(ctx, m, "store", kHintsNs);  // the contact's other devices learn it from the archive
+    return m;
+}
+
+xmpp_stanza_t *receipt_message(xmpp_ctx_t *ctx, const std::string &to, const std::string &id) {
+    xmpp_stanza_t *m = xmpp_message_new(ctx, "chat", to.c_str(), nullptr);
+    if (m == nullptr) return nullptr;
+    if (xmpp_stanza_t *r = add(ctx, m, "received", kReceiptsNs))
+        xmpp_stanza_set_attribute(r, "id", id.c_str());
+    add(ctx, m, "no-store", kHintsNs);
+    return m;
+}
+
+xmpp_stanza_t *carbons_enable(xmpp_ctx_t *ctx, const std::string &iq_id) {
+    xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", iq_id.c_str());
+    if (iq == nullptr) return nullptr;
+    add(ctx, iq, "enable", kCarbonsNs);
+    return iq;
+}
+
+xmpp_stanza_t *archive_query(xmpp_ctx_t *ctx, const std::string &iq_id, const ArchiveQuery &q) {
+    xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", iq_id.c_str());
+    if (iq == nullptr) return nullptr;
+    xmpp_stanza_t *query = add(ctx, iq, "query", kMamNs);
+    if (query == nullptr) return iq;
+    xmpp_stanza_set_attribute(query, "queryid", q.query_id.c_str());
+    xmpp_stanza_t *x = add(ctx, query, "x", kDataFormsNs);
+    if (x != nullptr) {
+        xmpp_stanza_set_type(x, "submit");
+        auto field = [&](const char *var, const std::string &value, const char *type) {
+            xmpp_stanza_t *f = add(ctx, x, "field");
+            if (f == nullptr) return;
+            xmpp_stanza_set_attribute(f, "var", var);
+            if (type != nullptr) xmpp_stanza_set_type(f, type);
+            add_text(ctx, f, "value", value);
+        };
+        field("FORM_TYPE", kMamNs, "hidden");
+        if (!q.with.empty()) field("with", q.with, nullptr);
+    }
+    xmpp_stanza_t *set = add(ctx, query, "set", kRsmNs);
+    if (set != nullptr) {
+        add_text(ctx, set, "max", std::to_string(q.max));
+        if (!q.after.empty()) add_text(ctx, set, "after", q.after);
+        if (q.before_set) {
+            if (q.before.empty()) {
+                add(ctx, set, "before");
+            } else {
+                add_text(ctx, set, "before", q.before);
+            }
+        }
+    }
+    return iq;
+}
+
+}  // namespace msgr_xmpp
