@@ -110,14 +110,14 @@ wire::Reply service_call(msgr_host_ctx &ctx, const wire::Call &c) {
                 r.hr = MSGR_E_INVALIDARG;
                 break;
             }
-            const msgr_outgoing_message m{sizeof(msgr_outgoing_message),
-                                          c.id,
-                                          c.a.c_str(),
-                                          c.b.c_str(),
-                                          c.b.size(),
-                                          c.c.c_str(),
-                                          c.i32 != 0 ? 1 : 0,
-                                          c.i64};
+            const msgr_outgoing_message m{.struct_size = sizeof(msgr_outgoing_message),
+                                          .message_id = c.id,
+                                          .to = c.a.c_str(),
+                                          .text = c.b.c_str(),
+                                          .text_size = c.b.size(),
+                                          .origin_id = c.c.c_str(),
+                                          .resend = c.i32 != 0 ? 1 : 0,
+                                          .time_unix_ms = c.i64};
             r = hand_over(ctx, c.id, false, [&] { return t.send_message_ex(t.state, &m); });
             break;
         }

@@ -21,13 +21,9 @@ namespace wire = core::wire;
 namespace {
 
 using core::bounded;
-using core::kDrawerV1Size;
 using core::kMaxDrawers;
-using core::kMaxPostedText;
 using core::kMaxReportId;
 using core::known_status;
-using core::kPagingV1Size;
-using core::kServiceV1Size;
 
 bool on_main(const msgr_host_ctx *ctx) {
     return ctx != nullptr && std::this_thread::get_id() == ctx->main_thread;
@@ -96,9 +92,8 @@ const char *host_config_origin(msgr_host_ctx *ctx) {
 
 msgr_hresult host_register_paging(msgr_host_ctx *ctx, const msgr_paging_provider *p) {
     if (!registering(ctx)) return MSGR_E_UNEXPECTED;
-    if (p == nullptr || p->struct_size < kPagingV1Size || p->submit == nullptr ||
-        p->max_page_utf16 == 0) {
-        set_load_error(ctx, "registered an invalid paging provider table");
+    if (const char *problem = core::paging_table_problem(p)) {
+        set_load_error(ctx, problem);
         return MSGR_E_INVALIDARG;
     }
     if (ctx->registration.paging) {
@@ -106,9 +101,7 @@ msgr_hresult host_register_paging(msgr_host_ctx *ctx, const msgr_paging_provider
         return MSGR_E_FAIL;
     }
     // Whether another add-in provides paging is the runtime's to say (at the LoadReply).
-    std::memset(&ctx->paging, 0, sizeof ctx->paging);
-    std::memcpy(&ctx->paging, p, std::min<std::size_t>(p->struct_size, sizeof ctx->paging));
-    ctx->paging.struct_size = sizeof ctx->paging;
+    ctx->paging = core::copy_paging_table(*p);
     ctx->registration.paging = true;
     ctx->registration.max_page_utf16 = ctx->paging.max_page_utf16;
     ctx->registration.has_knows_mobile = ctx->paging.knows_mobile != nullptr;
@@ -117,17 +110,9 @@ msgr_hresult host_register_paging(msgr_host_ctx *ctx, const msgr_paging_provider
 
 msgr_hresult host_register_service(msgr_host_ctx *ctx, const msgr_contact_service *t) {
     if (!registering(ctx)) return MSGR_E_UNEXPECTED;
-    if (t == nullptr || t->struct_size < kServiceV1Size || t->signin == nullptr ||
-        t->signout == nullptr || t->set_status == nullptr || t->describe == nullptr ||
-        t->send_message == nullptr || t->max_message_bytes == 0) {
-        set_load_error(ctx, "registered an invalid contact service table");
-        return MSGR_E_INVALIDARG;
-    }
-    const std::string id = bounded(t->id, 65);
-    if (!core::valid_addin_name(id)) {
-        set_load_error(ctx,
-                       "registered a contact service whose id is missing or not 1-64 letters, "
-                       "digits, '-', '_', '.'");
+    std::string id;
+    if (const char *problem = core::service_table_problem(t, id)) {
+        set_load_error(ctx, problem);
         return MSGR_E_INVALIDARG;
     }
     for (const auto &s : ctx->registration.services) {
@@ -160,7 +145,7 @@ msgr_hresult host_register_service(msgr_host_ctx *ctx, const msgr_contact_servic
 msgr_hresult host_subscribe(msgr_host_ctx *ctx, msgr_event_type type, msgr_addin_event_fn fn,
                             void *user) {
     if (!registering(ctx)) return MSGR_E_UNEXPECTED;
-    if (fn == nullptr || !core::valid_event_type(type)) return MSGR_E_INVALIDARG;
+    if (!core::valid_subscription(type, fn)) return MSGR_E_INVALIDARG;
     if (ctx->subs.size() >= wire::kMaxList) return MSGR_E_FAIL;
     try {
         ctx->subs.push_back({fn, user});
@@ -177,8 +162,8 @@ msgr_hresult host_subscribe(msgr_host_ctx *ctx, msgr_event_type type, msgr_addin
 // add-in that stops at a failed registration still runs isolated.
 msgr_hresult host_register_drawer(msgr_host_ctx *ctx, const msgr_drawer *d) {
     if (!registering(ctx)) return MSGR_E_UNEXPECTED;
-    if (d == nullptr || d->struct_size < kDrawerV1Size || d->draw == nullptr) {
-        set_load_error(ctx, "registered an invalid drawer table");
+    if (const char *problem = core::drawer_table_problem(d)) {
+        set_load_error(ctx, problem);
         return MSGR_E_INVALIDARG;
     }
     if (ctx->registration.drawers_refused >= kMaxDrawers) {
@@ -208,13 +193,11 @@ msgr_hresult host_post_delivery(msgr_host_ctx *ctx, std::uint64_t message_id,
         const std::lock_guard<std::mutex> lock(ctx->mutex);
         if (ctx->owed.erase(message_id) == 0) return MSGR_E_INVALIDARG;
     }
-    if (raw_state == MSGR_DELIVERY_FAILED && MSGR_SUCCEEDED(hr)) hr = MSGR_E_FAIL;
-    if (raw_state == MSGR_DELIVERY_SENT) hr = MSGR_S_OK;
     wire::Post p;
     p.kind = wire::PostKind::Delivery;
     p.id = message_id;
     p.i32 = raw_state;
-    p.hr = hr;
+    p.hr = hr;  // the runtime's post_delivery takes it as in-process
     return post(ctx, std::move(p));
 }
 
@@ -230,57 +213,61 @@ msgr_hresult check_report(msgr_host_ctx *ctx, const char *service) {
     return MSGR_E_INVALIDARG;
 }
 
-bool valid_signin(const char *name) {
-    const char *why = nullptr;
-    return core::check_signin_name(name, &why) == MSGR_S_OK;
+// Sends one report of a service (checked: one of its ids); fill sets the fields beyond the
+// service's. A failed allocation is E_OUTOFMEMORY: no exception leaves a host function.
+template <typename Fill>
+msgr_hresult post_report(msgr_host_ctx *ctx, wire::PostKind kind, const char *service,
+                         std::uint64_t session, Fill &&fill) {
+    try {
+        wire::Post p;
+        p.kind = kind;
+        p.service = service;
+        p.session = session;
+        fill(p);
+        return post(ctx, std::move(p));
+    } catch (...) {
+        return MSGR_E_OUTOFMEMORY;
+    }
 }
 
-wire::Post service_post(wire::PostKind kind, const char *service, std::uint64_t session) {
-    wire::Post p;
-    p.kind = kind;
-    p.service = service;  // checked: one of its ids
-    p.session = session;
-    return p;
-}
-
+// The results travel as the add-in gave them: the runtime's post functions take them as they
+// take an in-process add-in's.
 msgr_hresult host_post_signin(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
                               msgr_hresult hr) {
     const msgr_hresult ok = check_report(ctx, service);
     if (ok != MSGR_S_OK) return ok;
-    wire::Post p = service_post(wire::PostKind::Signin, service, session);
-    p.hr = MSGR_SUCCEEDED(hr) ? MSGR_S_OK : hr;
-    return post(ctx, std::move(p));
+    return post_report(ctx, wire::PostKind::Signin, service, session,
+                       [&](wire::Post &p) { p.hr = hr; });
 }
 
 msgr_hresult host_post_offline(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
                                msgr_hresult hr) {
     const msgr_hresult ok = check_report(ctx, service);
     if (ok != MSGR_S_OK) return ok;
-    wire::Post p = service_post(wire::PostKind::Offline, service, session);
-    p.hr = MSGR_FAILED(hr) ? hr : MSGR_E_DISCONNECTED;
-    return post(ctx, std::move(p));
+    return post_report(ctx, wire::PostKind::Offline, service, session,
+                       [&](wire::Post &p) { p.hr = hr; });
 }
 
 msgr_hresult host_post_contact(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
                                const char *signin, int added) {
     const msgr_hresult ok = check_report(ctx, service);
     if (ok != MSGR_S_OK) return ok;
-    if (!valid_signin(signin)) return MSGR_E_INVALIDARG;
-    wire::Post p = service_post(wire::PostKind::Contact, service, session);
-    p.who = signin;
-    p.i32 = added != 0 ? 1 : 0;
-    return post(ctx, std::move(p));
+    if (!core::valid_name(signin)) return MSGR_E_INVALIDARG;
+    return post_report(ctx, wire::PostKind::Contact, service, session, [&](wire::Post &p) {
+        p.who = signin;
+        p.i32 = added != 0 ? 1 : 0;
+    });
 }
 
 msgr_hresult host_post_status(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
                               const char *signin, std::int32_t status) {
     const msgr_hresult ok = check_report(ctx, service);
     if (ok != MSGR_S_OK) return ok;
-    if (!valid_signin(signin) || !known_status(status)) return MSGR_E_INVALIDARG;
-    wire::Post p = service_post(wire::PostKind::Status, service, session);
-    p.who = signin;
-    p.i32 = status;
-    return post(ctx, std::move(p));
+    if (!core::valid_name(signin) || !known_status(status)) return MSGR_E_INVALIDARG;
+    return post_report(ctx, wire::PostKind::Status, service, session, [&](wire::Post &p) {
+        p.who = signin;
+        p.i32 = status;
+    });
 }
 
 // A message (or, with page, a page) from a contact.
@@ -288,17 +275,12 @@ msgr_hresult post_arrival(msgr_host_ctx *ctx, const char *service, std::uint64_t
                           const char *from, const char *text, std::size_t text_size, bool page) {
     const msgr_hresult ok = check_report(ctx, service);
     if (ok != MSGR_S_OK) return ok;
-    if (!valid_signin(from) || text == nullptr || text_size > kMaxPostedText)
-        return MSGR_E_INVALIDARG;
-    try {
-        wire::Post p =
-            service_post(page ? wire::PostKind::Page : wire::PostKind::Message, service, session);
+    if (!core::valid_arrival(from, text, text_size)) return MSGR_E_INVALIDARG;
+    const auto kind = page ? wire::PostKind::Page : wire::PostKind::Message;
+    return post_report(ctx, kind, service, session, [&](wire::Post &p) {
         p.who = from;
         p.text.assign(text, text_size);
-        return post(ctx, std::move(p));
-    } catch (...) {
-        return MSGR_E_OUTOFMEMORY;
-    }
+    });
 }
 
 msgr_hresult host_post_message(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
@@ -318,8 +300,7 @@ msgr_hresult host_post_message_ex(msgr_host_ctx *ctx, const msgr_incoming_messag
     if (ctx == nullptr || !core::read_incoming(message, m)) return MSGR_E_INVALIDARG;
     const msgr_hresult ok = check_report(ctx, m.service);
     if (ok != MSGR_S_OK) return ok;
-    try {
-        wire::Post p = service_post(wire::PostKind::MessageEx, m.service, m.session);
+    return post_report(ctx, wire::PostKind::MessageEx, m.service, m.session, [&](wire::Post &p) {
         p.who = m.peer;
         p.text.assign(m.text, m.text_size);
         p.i32 = static_cast<std::int32_t>(m.flags);  // checked: known flags only
@@ -327,10 +308,7 @@ msgr_hresult host_post_message_ex(msgr_host_ctx *ctx, const msgr_incoming_messag
         p.origin_id = bounded(m.origin_id, kMaxReportId);
         p.archive_id = bounded(m.archive_id, kMaxReportId);
         p.receipt_id = bounded(m.receipt_id, kMaxReportId);
-        return post(ctx, std::move(p));
-    } catch (...) {
-        return MSGR_E_OUTOFMEMORY;
-    }
+    });
 }
 
 msgr_hresult host_post_receipt(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
@@ -338,19 +316,12 @@ msgr_hresult host_post_receipt(msgr_host_ctx *ctx, const char *service, std::uin
     const msgr_hresult ok = check_report(ctx, service);
     if (ok != MSGR_S_OK) return ok;
     const int raw_state = core::raw_enum(state);  // from the add-in: any int
-    if (!valid_signin(peer) || !core::valid_report_id(origin_id, true) ||
-        !core::receipt_state(raw_state)) {
-        return MSGR_E_INVALIDARG;
-    }
-    try {
-        wire::Post p = service_post(wire::PostKind::Receipt, service, session);
+    if (!core::valid_receipt(peer, origin_id, raw_state)) return MSGR_E_INVALIDARG;
+    return post_report(ctx, wire::PostKind::Receipt, service, session, [&](wire::Post &p) {
         p.who = peer;
         p.origin_id = origin_id;
         p.i32 = raw_state;
-        return post(ctx, std::move(p));
-    } catch (...) {
-        return MSGR_E_OUTOFMEMORY;
-    }
+    });
 }
 
 msgr_hresult host_post_chat_state(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
@@ -358,30 +329,22 @@ msgr_hresult host_post_chat_state(msgr_host_ctx *ctx, const char *service, std::
     const msgr_hresult ok = check_report(ctx, service);
     if (ok != MSGR_S_OK) return ok;
     const int raw_state = core::raw_enum(chat_state);
-    if (!valid_signin(peer) || !core::known_chat_state(raw_state)) return MSGR_E_INVALIDARG;
-    try {
-        wire::Post p = service_post(wire::PostKind::ChatState, service, session);
+    if (!core::valid_chat_state_report(peer, raw_state)) return MSGR_E_INVALIDARG;
+    return post_report(ctx, wire::PostKind::ChatState, service, session, [&](wire::Post &p) {
         p.who = peer;
         p.i32 = raw_state;
-        return post(ctx, std::move(p));
-    } catch (...) {
-        return MSGR_E_OUTOFMEMORY;
-    }
+    });
 }
 
 msgr_hresult host_post_history_end(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
                                    const char *peer, int complete) {
     const msgr_hresult ok = check_report(ctx, service);
     if (ok != MSGR_S_OK) return ok;
-    if (!valid_signin(peer)) return MSGR_E_INVALIDARG;
-    try {
-        wire::Post p = service_post(wire::PostKind::HistoryEnd, service, session);
+    if (!core::valid_name(peer)) return MSGR_E_INVALIDARG;
+    return post_report(ctx, wire::PostKind::HistoryEnd, service, session, [&](wire::Post &p) {
         p.who = peer;
         p.i32 = complete != 0 ? 1 : 0;
-        return post(ctx, std::move(p));
-    } catch (...) {
-        return MSGR_E_OUTOFMEMORY;
-    }
+    });
 }
 
 // The paging provider hands the page it is submitting to the contact's service: the runtime

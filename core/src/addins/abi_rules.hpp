@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "c_enum.hpp"
+#include "descriptor.hpp"
 #include "msgr/addin.h"
 #include "msgr/msgr.h"
 #include "text.hpp"
@@ -59,6 +61,67 @@ inline bool known_status(std::int32_t status) {
            std::strcmp(msgr_status_name(status), "UNKNOWN_STATUS") != 0;
 }
 
+// ---- what an add-in registers during load ----
+
+// What is wrong with a paging provider table (its load_error), or nullptr when it is good.
+inline const char *paging_table_problem(const msgr_paging_provider *p) noexcept {
+    if (p == nullptr || p->struct_size < kPagingV1Size || p->submit == nullptr ||
+        p->max_page_utf16 == 0) {
+        return "registered an invalid paging provider table";
+    }
+    return nullptr;
+}
+
+// What the runtime keeps of a good paging table: read within its struct_size into a zeroed copy.
+inline msgr_paging_provider copy_paging_table(const msgr_paging_provider &p) noexcept {
+    msgr_paging_provider copy{};
+    std::memcpy(&copy, &p, std::min<std::size_t>(p.struct_size, sizeof copy));
+    copy.struct_size = sizeof copy;
+    return copy;
+}
+
+// What is wrong with a contact service table (its load_error), or nullptr when it is good: the
+// functions of ABI 1.1 set, a message size, an id of 1-64 name characters (out: a copy of it).
+inline const char *service_table_problem(const msgr_contact_service *t, std::string &id) {
+    if (t == nullptr || t->struct_size < kServiceV1Size || t->signin == nullptr ||
+        t->signout == nullptr || t->set_status == nullptr || t->describe == nullptr ||
+        t->send_message == nullptr || t->max_message_bytes == 0) {
+        return "registered an invalid contact service table";
+    }
+    id = bounded(t->id, 65);
+    if (!valid_addin_name(id)) {
+        return "registered a contact service whose id is missing or not 1-64 letters, digits, "
+               "'-', '_', '.'";
+    }
+    return nullptr;
+}
+
+// Whether an event subscription may be made: a callback, for a type there is (0: every type).
+inline bool valid_subscription(const msgr_event_type &type, msgr_addin_event_fn fn) noexcept {
+    return fn != nullptr && valid_event_type(type);
+}
+
+// What is wrong with a drawer table (its load_error), or nullptr when it is good.
+inline const char *drawer_table_problem(const msgr_drawer *d) noexcept {
+    if (d == nullptr || d->struct_size < kDrawerV1Size || d->draw == nullptr)
+        return "registered an invalid drawer table";
+    return nullptr;
+}
+
+// ---- what a service reports (after check_report: a live add-in, one of its services) ----
+
+// A sign-in name as vContact's rules check one (a contact, a sender, a peer).
+inline bool valid_name(const char *signin) noexcept {
+    const char *why = nullptr;
+    return check_signin_name(signin, &why) == MSGR_S_OK;
+}
+
+// msgr_host_post_message and _page: a sender, and text (invalid UTF-8 in it is replaced where
+// it is applied) of at most kMaxPostedText bytes.
+inline bool valid_arrival(const char *from, const char *text, std::size_t text_size) noexcept {
+    return valid_name(from) && text != nullptr && text_size <= kMaxPostedText;
+}
+
 // A chat state a report or the runtime may carry (NONE is not a state anybody is in).
 inline bool known_chat_state(int state) noexcept {
     return state >= MSGR_CHAT_STATE_ACTIVE && state <= MSGR_CHAT_STATE_GONE;
@@ -92,11 +155,19 @@ inline bool read_incoming(const msgr_incoming_message *m, msgr_incoming_message 
     if (m == nullptr || m->struct_size < kIncomingV1Size) return false;
     std::memcpy(&out, m, std::min<std::size_t>(m->struct_size, sizeof out));
     out.struct_size = sizeof out;
-    const char *why = nullptr;
-    return check_signin_name(out.peer, &why) == MSGR_S_OK && out.text != nullptr &&
-           out.text_size <= kMaxPostedText && (out.flags & ~kIncomingFlags) == 0 &&
+    return valid_arrival(out.peer, out.text, out.text_size) && (out.flags & ~kIncomingFlags) == 0 &&
            valid_report_id(out.origin_id, false) && valid_report_id(out.archive_id, false) &&
            valid_report_id(out.receipt_id, false);
+}
+
+// msgr_host_post_receipt: a peer, the runtime's origin id, DELIVERED or READ.
+inline bool valid_receipt(const char *peer, const char *origin_id, int state) noexcept {
+    return valid_name(peer) && valid_report_id(origin_id, true) && receipt_state(state);
+}
+
+// msgr_host_post_chat_state: a peer and a state there is.
+inline bool valid_chat_state_report(const char *peer, int state) noexcept {
+    return valid_name(peer) && known_chat_state(state);
 }
 
 // What msgr_host_register_service keeps of an add-in's table: the table, read within its

@@ -96,9 +96,8 @@ const char *host_config_origin(msgr_host_ctx *ctx) {
 
 msgr_hresult host_register_paging(msgr_host_ctx *ctx, const msgr_paging_provider *p) {
     if (!on_owner(ctx) || ctx->stage != Stage::loading) return MSGR_E_UNEXPECTED;
-    if (p == nullptr || p->struct_size < kPagingV1Size || p->submit == nullptr ||
-        p->max_page_utf16 == 0) {
-        ctx->load_error = "registered an invalid paging provider table";
+    if (const char *problem = paging_table_problem(p)) {
+        ctx->load_error = problem;
         return MSGR_E_INVALIDARG;
     }
     if (ctx->has_paging) {
@@ -111,16 +110,15 @@ msgr_hresult host_register_paging(msgr_host_ctx *ctx, const msgr_paging_provider
                           "\"; a runtime has one paging provider";
         return MSGR_E_FAIL;
     }
-    std::memset(&ctx->paging, 0, sizeof ctx->paging);
-    std::memcpy(&ctx->paging, p, std::min<std::size_t>(p->struct_size, sizeof ctx->paging));
+    ctx->paging = copy_paging_table(*p);
     ctx->has_paging = true;
     return MSGR_S_OK;
 }
 
 msgr_hresult host_register_drawer(msgr_host_ctx *ctx, const msgr_drawer *d) {
     if (!on_owner(ctx) || ctx->stage != Stage::loading) return MSGR_E_UNEXPECTED;
-    if (d == nullptr || d->struct_size < kDrawerV1Size || d->draw == nullptr) {
-        ctx->load_error = "registered an invalid drawer table";
+    if (const char *problem = drawer_table_problem(d)) {
+        ctx->load_error = problem;
         return MSGR_E_INVALIDARG;
     }
     if (ctx->drawers.size() >= kMaxDrawers) {
@@ -141,7 +139,7 @@ msgr_hresult host_register_drawer(msgr_host_ctx *ctx, const msgr_drawer *d) {
 msgr_hresult host_subscribe(msgr_host_ctx *ctx, msgr_event_type type, msgr_addin_event_fn fn,
                             void *user) {
     if (!on_owner(ctx) || ctx->stage != Stage::loading) return MSGR_E_UNEXPECTED;
-    if (fn == nullptr || !valid_event_type(type)) return MSGR_E_INVALIDARG;
+    if (!valid_subscription(type, fn)) return MSGR_E_INVALIDARG;
     try {
         ctx->subs.push_back({type, fn, user});
     } catch (...) {
@@ -173,17 +171,9 @@ msgr_hresult host_post_delivery(msgr_host_ctx *ctx, std::uint64_t message_id,
 
 msgr_hresult host_register_service(msgr_host_ctx *ctx, const msgr_contact_service *t) {
     if (!on_owner(ctx) || ctx->stage != Stage::loading) return MSGR_E_UNEXPECTED;
-    if (t == nullptr || t->struct_size < kServiceV1Size || t->signin == nullptr ||
-        t->signout == nullptr || t->set_status == nullptr || t->describe == nullptr ||
-        t->send_message == nullptr || t->max_message_bytes == 0) {
-        ctx->load_error = "registered an invalid contact service table";
-        return MSGR_E_INVALIDARG;
-    }
-    const std::string id = bounded(t->id, 65);
-    if (!valid_addin_name(id)) {
-        ctx->load_error =
-            "registered a contact service whose id is missing or not 1-64 letters, "
-            "digits, '-', '_', '.'";
+    std::string id;
+    if (const char *problem = service_table_problem(t, id)) {
+        ctx->load_error = problem;
         return MSGR_E_INVALIDARG;
     }
     for (const auto &reg : ctx->services) {
@@ -222,10 +212,12 @@ msgr_hresult check_report(msgr_host_ctx *ctx, const char *service) {
     return MSGR_E_INVALIDARG;
 }
 
-template <typename Item>
-msgr_hresult post_item(msgr_host_ctx *ctx, Item &&item) {
+// Makes a report's inbox item (make()) and pushes it: a failed allocation in either is
+// E_OUTOFMEMORY, so that no exception leaves a host function.
+template <typename Make>
+msgr_hresult post_item(msgr_host_ctx *ctx, Make &&make) {
     try {
-        if (!ctx->inbox->push(std::forward<Item>(item))) return MSGR_E_DISCONNECTED;
+        if (!ctx->inbox->push(make())) return MSGR_E_DISCONNECTED;
     } catch (...) {
         return MSGR_E_OUTOFMEMORY;
     }
@@ -236,34 +228,34 @@ msgr_hresult host_post_signin(msgr_host_ctx *ctx, const char *service, std::uint
                               msgr_hresult hr) {
     const msgr_hresult ok = check_report(ctx, service);
     if (ok != MSGR_S_OK) return ok;
-    return post_item(ctx, SigninDone{service, session, MSGR_SUCCEEDED(hr) ? MSGR_S_OK : hr});
+    return post_item(ctx, [&] {
+        return SigninDone{service, session, MSGR_SUCCEEDED(hr) ? MSGR_S_OK : hr};
+    });
 }
 
 msgr_hresult host_post_offline(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
                                msgr_hresult hr) {
     const msgr_hresult ok = check_report(ctx, service);
     if (ok != MSGR_S_OK) return ok;
-    return post_item(ctx,
-                     WentOffline{service, session, MSGR_FAILED(hr) ? hr : MSGR_E_DISCONNECTED});
+    return post_item(ctx, [&] {
+        return WentOffline{service, session, MSGR_FAILED(hr) ? hr : MSGR_E_DISCONNECTED};
+    });
 }
 
 msgr_hresult host_post_contact(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
                                const char *signin, int added) {
     const msgr_hresult ok = check_report(ctx, service);
     if (ok != MSGR_S_OK) return ok;
-    const char *why = nullptr;
-    if (check_signin_name(signin, &why) != MSGR_S_OK) return MSGR_E_INVALIDARG;
-    return post_item(ctx, ContactListChange{service, session, signin, added != 0});
+    if (!valid_name(signin)) return MSGR_E_INVALIDARG;
+    return post_item(ctx, [&] { return ContactListChange{service, session, signin, added != 0}; });
 }
 
 msgr_hresult host_post_status(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
                               const char *signin, std::int32_t status) {
     const msgr_hresult ok = check_report(ctx, service);
     if (ok != MSGR_S_OK) return ok;
-    const char *why = nullptr;
-    if (check_signin_name(signin, &why) != MSGR_S_OK || !known_status(status))
-        return MSGR_E_INVALIDARG;
-    return post_item(ctx, ContactStatusChange{service, session, signin, status});
+    if (!valid_name(signin) || !known_status(status)) return MSGR_E_INVALIDARG;
+    return post_item(ctx, [&] { return ContactStatusChange{service, session, signin, status}; });
 }
 
 // A message (or, with page, a page) from a contact.
@@ -271,17 +263,10 @@ msgr_hresult post_arrival(msgr_host_ctx *ctx, const char *service, std::uint64_t
                           const char *from, const char *text, std::size_t text_size, bool page) {
     const msgr_hresult ok = check_report(ctx, service);
     if (ok != MSGR_S_OK) return ok;
-    const char *why = nullptr;
-    if (check_signin_name(from, &why) != MSGR_S_OK || text == nullptr ||
-        text_size > kMaxPostedText) {
-        return MSGR_E_INVALIDARG;
-    }
-    try {
-        return post_item(
-            ctx, MessageArrived{service, session, from, std::string(text, text_size), page});
-    } catch (...) {
-        return MSGR_E_OUTOFMEMORY;
-    }
+    if (!valid_arrival(from, text, text_size)) return MSGR_E_INVALIDARG;
+    return post_item(ctx, [&] {
+        return MessageArrived{service, session, from, std::string(text, text_size), page};
+    });
 }
 
 msgr_hresult host_post_message(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
@@ -301,7 +286,7 @@ msgr_hresult host_post_message_ex(msgr_host_ctx *ctx, const msgr_incoming_messag
     if (ctx == nullptr || !read_incoming(message, m)) return MSGR_E_INVALIDARG;
     const msgr_hresult ok = check_report(ctx, m.service);
     if (ok != MSGR_S_OK) return ok;
-    try {
+    return post_item(ctx, [&] {
         MessageArrived item{m.service, m.session, m.peer, std::string(m.text, m.text_size),
                             (m.flags & MSGR_INCOMING_PAGE) != 0};
         item.from_me = (m.flags & MSGR_INCOMING_FROM_ME) != 0;
@@ -311,10 +296,8 @@ msgr_hresult host_post_message_ex(msgr_host_ctx *ctx, const msgr_incoming_messag
         item.origin_id = bounded(m.origin_id, kMaxReportId);
         item.archive_id = bounded(m.archive_id, kMaxReportId);
         item.receipt_id = bounded(m.receipt_id, kMaxReportId);
-        return post_item(ctx, std::move(item));
-    } catch (...) {
-        return MSGR_E_OUTOFMEMORY;
-    }
+        return item;
+    });
 }
 
 msgr_hresult host_post_receipt(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
@@ -322,17 +305,11 @@ msgr_hresult host_post_receipt(msgr_host_ctx *ctx, const char *service, std::uin
     const msgr_hresult ok = check_report(ctx, service);
     if (ok != MSGR_S_OK) return ok;
     const int raw_state = raw_enum(state);  // from the add-in: any int (see c_enum.hpp)
-    const char *why = nullptr;
-    if (check_signin_name(peer, &why) != MSGR_S_OK || !valid_report_id(origin_id, true) ||
-        !receipt_state(raw_state)) {
-        return MSGR_E_INVALIDARG;
-    }
-    try {
-        return post_item(ctx, ReceiptArrived{service, session, peer, origin_id,
-                                             static_cast<msgr_delivery_state>(raw_state)});
-    } catch (...) {
-        return MSGR_E_OUTOFMEMORY;
-    }
+    if (!valid_receipt(peer, origin_id, raw_state)) return MSGR_E_INVALIDARG;
+    return post_item(ctx, [&] {
+        return ReceiptArrived{service, session, peer, origin_id,
+                              static_cast<msgr_delivery_state>(raw_state)};
+    });
 }
 
 msgr_hresult host_post_chat_state(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
@@ -340,28 +317,18 @@ msgr_hresult host_post_chat_state(msgr_host_ctx *ctx, const char *service, std::
     const msgr_hresult ok = check_report(ctx, service);
     if (ok != MSGR_S_OK) return ok;
     const int raw_state = raw_enum(chat_state);
-    const char *why = nullptr;
-    if (check_signin_name(peer, &why) != MSGR_S_OK || !known_chat_state(raw_state))
-        return MSGR_E_INVALIDARG;
-    try {
-        return post_item(
-            ctx, ChatStateChange{service, session, peer, static_cast<msgr_chat_state>(raw_state)});
-    } catch (...) {
-        return MSGR_E_OUTOFMEMORY;
-    }
+    if (!valid_chat_state_report(peer, raw_state)) return MSGR_E_INVALIDARG;
+    return post_item(ctx, [&] {
+        return ChatStateChange{service, session, peer, static_cast<msgr_chat_state>(raw_state)};
+    });
 }
 
 msgr_hresult host_post_history_end(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
                                    const char *peer, int complete) {
     const msgr_hresult ok = check_report(ctx, service);
     if (ok != MSGR_S_OK) return ok;
-    const char *why = nullptr;
-    if (check_signin_name(peer, &why) != MSGR_S_OK) return MSGR_E_INVALIDARG;
-    try {
-        return post_item(ctx, HistoryEnd{service, session, peer, complete != 0});
-    } catch (...) {
-        return MSGR_E_OUTOFMEMORY;
-    }
+    if (!valid_name(peer)) return MSGR_E_INVALIDARG;
+    return post_item(ctx, [&] { return HistoryEnd{service, session, peer, complete != 0}; });
 }
 
 // The paging provider hands the page it is submitting to the contact's own service (ABI 1.3).
