@@ -971,7 +971,8 @@ class Xmpp {
         // libstrophe 0.12 tells no handler what the stream offers; it logs each element it
         // receives. XEP-0198 is enabled only when the server offers it (an <enable/> it does
         // not know would end the stream).
-        if (std::strncmp(msg, "RECV: <stream:features", 22) == 0)
+        if (std::strncmp(msg, "RECV: <features", 15) == 0 ||
+            std::strncmp(msg, "RECV: <stream:features", 22) == 0)
             self->sm_offered_ = std::strstr(msg, msgr_xmpp::kStreamManagementNs) != nullptr;
         if (const char *f = std::strstr(msg, "connection failed, error ")) {
             self->socket_error_ = static_cast<int>(
