@@ -59,8 +59,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include <curl/curl.h>
-
+#include "curl_library.hpp"
 #include "journal.hpp"
 #include "msgr/addin.h"
 #include "msgr/addin_host.hpp"
@@ -126,12 +125,14 @@ class Pager {
 
     bool start(std::string &why) {
         if (s_.gateway == Gateway::webhook) {
-            if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            curl_ = msgr::paging::load_curl(why);
+            if (curl_ == nullptr) return false;
+            if (curl_->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
                 why = "curl_global_init failed";
                 return false;
             }
             curl_inited_ = true;
-            multi_ = curl_multi_init();
+            multi_ = curl_->multi_init();
             if (multi_ == nullptr) {
                 why = "curl_multi_init failed";
                 return false;
@@ -155,11 +156,11 @@ class Pager {
         if (thread_.joinable()) thread_.join();
         report_unkept();
         if (multi_ != nullptr) {
-            curl_multi_cleanup(multi_);
+            curl_->multi_cleanup(multi_);
             multi_ = nullptr;
         }
         if (curl_inited_) {
-            curl_global_cleanup();
+            curl_->global_cleanup();
             curl_inited_ = false;
         }
     }
@@ -268,7 +269,7 @@ class Pager {
 
     void wake() {
         if (multi_ != nullptr) {
-            curl_multi_wakeup(multi_);
+            curl_->multi_wakeup(multi_);
         } else {
             cv_.notify_all();
         }
@@ -502,30 +503,30 @@ class Pager {
 
     void start_request(std::unique_ptr<Job> job) {
         ++job->attempts;
-        CURL *e = curl_easy_init();
+        CURL *e = curl_->easy_init();
         if (e == nullptr) {
             failed(std::move(job), MSGR_E_OUTOFMEMORY, true, "curl_easy_init failed");
             return;
         }
-        curl_slist *h = curl_slist_append(nullptr, "Content-Type: application/json");
-        h = curl_slist_append(h, "User-Agent: msgr-paging/1.0");
+        curl_slist *h = curl_->slist_append(nullptr, "Content-Type: application/json");
+        h = curl_->slist_append(h, "User-Agent: msgr-paging/1.0");
         if (!s_.token.empty())
-            h = curl_slist_append(h, ("Authorization: Bearer " + s_.token).c_str());
+            h = curl_->slist_append(h, ("Authorization: Bearer " + s_.token).c_str());
         for (const auto &extra : s_.headers)
-            h = curl_slist_append(h, extra.c_str());
-        curl_easy_setopt(e, CURLOPT_URL, s_.url.c_str());
-        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
-        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(job->body.size()));
-        curl_easy_setopt(e, CURLOPT_POSTFIELDS, job->body.c_str());
-        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(s_.timeout_ms));
-        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(s_.timeout_ms));
-        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Pager::discard);
-        curl_easy_setopt(e, CURLOPT_PRIVATE, job.get());
+            h = curl_->slist_append(h, extra.c_str());
+        curl_->easy_setopt(e, CURLOPT_URL, s_.url.c_str());
+        curl_->easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_->easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        curl_->easy_setopt(e, CURLOPT_HTTPHEADER, h);
+        curl_->easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(job->body.size()));
+        curl_->easy_setopt(e, CURLOPT_POSTFIELDS, job->body.c_str());
+        curl_->easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(s_.timeout_ms));
+        curl_->easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(s_.timeout_ms));
+        curl_->easy_setopt(e, CURLOPT_WRITEFUNCTION, &Pager::discard);
+        curl_->easy_setopt(e, CURLOPT_PRIVATE, job.get());
         job->easy = e;
         job->headers = h;
-        curl_multi_add_handle(multi_, e);
+        curl_->multi_add_handle(multi_, e);
         active_.push_back(std::move(job));
     }
 
@@ -536,14 +537,14 @@ class Pager {
         std::unique_ptr<Job> job = std::move(*it);
         active_.erase(it);
         long status = 0;
-        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-        curl_multi_remove_handle(multi_, e);
-        curl_easy_cleanup(e);
-        curl_slist_free_all(job->headers);
+        curl_->easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+        curl_->multi_remove_handle(multi_, e);
+        curl_->easy_cleanup(e);
+        curl_->slist_free_all(job->headers);
         job->easy = nullptr;
         job->headers = nullptr;
         if (code != CURLE_OK) {
-            failed(std::move(job), MSGR_E_CONNECT, true, curl_easy_strerror(code));
+            failed(std::move(job), MSGR_E_CONNECT, true, curl_->easy_strerror(code));
         } else if (status >= 200 && status < 300) {
             finish(*job, MSGR_DELIVERY_SENT, MSGR_S_OK);
         } else {
@@ -588,14 +589,14 @@ class Pager {
                        .count());
             if (multi_ != nullptr) {
                 int running = 0;
-                curl_multi_perform(multi_, &running);
+                curl_->multi_perform(multi_, &running);
                 int left = 0;
-                while (CURLMsg *m = curl_multi_info_read(multi_, &left)) {
+                while (CURLMsg *m = curl_->multi_info_read(multi_, &left)) {
                     if (m->msg == CURLMSG_DONE) request_done(m->easy_handle, m->data.result);
                 }
                 if (!waiting_.empty() && wait_ms == 0) continue;
-                curl_multi_poll(multi_, nullptr, 0,
-                                static_cast<int>(std::min<std::int64_t>(wait_ms, 1000)), nullptr);
+                curl_->multi_poll(multi_, nullptr, 0,
+                                  static_cast<int>(std::min<std::int64_t>(wait_ms, 1000)), nullptr);
             } else {
                 std::unique_lock<std::mutex> lock(mutex_);
                 cv_.wait_for(lock, std::chrono::milliseconds(wait_ms),
@@ -608,9 +609,9 @@ class Pager {
         // twice is better than a page lost).
         std::vector<std::unique_ptr<Job>> owed;
         for (auto &job : active_) {
-            curl_multi_remove_handle(multi_, job->easy);
-            curl_easy_cleanup(job->easy);
-            curl_slist_free_all(job->headers);
+            curl_->multi_remove_handle(multi_, job->easy);
+            curl_->easy_cleanup(job->easy);
+            curl_->slist_free_all(job->headers);
             job->easy = nullptr;
             job->headers = nullptr;
             job->page.in_flight = true;
@@ -929,6 +930,7 @@ class Pager {
 
     msgr::addin::HostFunctions host_;
     Settings s_;
+    const msgr::paging::Curl *curl_ = nullptr;  // the webhook gateway's libcurl (curl_library.hpp)
     CURLM *multi_ = nullptr;
     bool curl_inited_ = false;
     std::thread thread_;

@@ -153,6 +153,11 @@ TEST(AddinConversation, ChatStatesReadMarkersAndOlderHistoryCross) {
     EXPECT_EQ(typing->peer, "you@test");
     EXPECT_EQ(typing->state, MSGR_CHAT_STATE_COMPOSING);
 
+    // NONE tells the contact nothing: the add-in is not called (in either mode), and stays.
+    EXPECT_EQ(s.send_chat_state("you@test", MSGR_CHAT_STATE_NONE), MSGR_S_FALSE);
+    EXPECT_EQ(c.logs.count("chat state you@test 0"), 0u);
+    EXPECT_TRUE(c.drain().empty());
+
     EXPECT_EQ(s.send_displayed("you@test", "r-42"), MSGR_S_OK);
     EXPECT_EQ(c.logs.count("displayed you@test r-42"), 1u) << c.logs.all();
     EXPECT_TRUE(c.drain().empty());

@@ -7,7 +7,9 @@
 //     has only the loopback service (the primary; isolated:N applies to it); TestAddin and
 //     PagingAddin add one add-in (loopback in-process), so their difference to
 //     NoAddins/isolated:0 is what one add-in costs: with isolated:1, its process started, the
-//     handshake and its load (destroy_us: its unload, exit and reaping).
+//     handshake and its load (destroy_us: its unload, exit and reaping). Default is the
+//     embedded default (loopback and paging, both isolated or both in-process): isolated, the
+//     two processes start at once.
 //   BM_AddinEvent_Latency: one MY_STATUS_CHANGE per tick into the test add-in, whose event
 //     callback logs a CLOCK_MONOTONIC stamp on entry (tests/addins/test_addin.cpp, stamp =
 //     true). p50_us/p99_us = stamp - the time just before the tick that dispatched the event.
@@ -90,17 +92,19 @@ std::int64_t monotonic_ns() {
 
 // ---- creating a runtime -------------------------------------------------------------------------
 
-// msgr_runtime_create + destroy of the configuration `text`, once the add-in `name` was seen to
-// load as asked.
-void create_destroy(benchmark::State &state, const std::string &text, const std::string &name,
-                    bool isolated) {
+// msgr_runtime_create + destroy of the configuration `text`, once the add-ins `names` were seen
+// to load as asked.
+void create_destroy(benchmark::State &state, const std::string &text,
+                    const std::vector<std::string> &names, bool isolated) {
     TempDir d;
     write_file(d / "msgr.toml", text);
     const std::string path = (d / "msgr.toml").string();
     {
         msgr_runtime *rt = nullptr;
         msgr_runtime_create(path.c_str(), &rt);
-        const bool ok = runs_as(state, rt, name, isolated);
+        bool ok = true;
+        for (const auto &name : names)
+            ok = ok && runs_as(state, rt, name, isolated);
         msgr_runtime_destroy(rt);
         if (!ok) return;
     }
@@ -129,8 +133,8 @@ void create_destroy(benchmark::State &state, const std::string &text, const std:
 void BM_RuntimeCreate_NoAddins(benchmark::State &state) {
     const bool isolated = state.range(0) != 0;
     TempDir empty;
-    create_destroy(state, addin_config({empty.path()}, isolation("loopback", isolated)), "loopback",
-                   isolated);
+    create_destroy(state, addin_config({empty.path()}, isolation("loopback", isolated)),
+                   {"loopback"}, isolated);
 }
 BENCHMARK(BM_RuntimeCreate_NoAddins)
     ->Arg(0)
@@ -146,7 +150,7 @@ void BM_RuntimeCreate_TestAddin(benchmark::State &state) {
     create_destroy(state,
                    addin_config({kTestAddins / "misbehave"},
                                 with_loopback_in_process(isolation("misbehave", isolated))),
-                   "misbehave", isolated);
+                   {"misbehave"}, isolated);
 }
 BENCHMARK(BM_RuntimeCreate_TestAddin)
     ->Arg(0)
@@ -163,9 +167,28 @@ void BM_RuntimeCreate_PagingAddin(benchmark::State &state) {
                              with_loopback_in_process(isolation("paging", isolated));
     TempDir only;  // the paging add-in alone (the add-in directory holds the others too)
     copy_addin(kAddins / "paging.so", only.path(), "paging.so");
-    create_destroy(state, addin_config({only.path()}, more), "paging", isolated);
+    create_destroy(state, addin_config({only.path()}, more), {"paging"}, isolated);
 }
 BENCHMARK(BM_RuntimeCreate_PagingAddin)
+    ->Arg(0)
+    ->Arg(1)
+    ->ArgName("isolated")
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// The embedded default: the loopback service and the paging add-in, both isolated or both
+// in-process. Isolated, their two processes start at once (every process is spawned before any
+// Hello is waited for), so the create costs less than the sum of NoAddins and PagingAddin.
+void BM_RuntimeCreate_Default(benchmark::State &state) {
+    const bool isolated = state.range(0) != 0;
+    TempDir d;
+    const std::string more = "[paging]\noutbox = " + toml_string(d / "outbox.jsonl") + "\n" +
+                             isolation("loopback", isolated) + isolation("paging", isolated);
+    TempDir only;
+    copy_addin(kAddins / "paging.so", only.path(), "paging.so");
+    create_destroy(state, addin_config({only.path()}, more), {"loopback", "paging"}, isolated);
+}
+BENCHMARK(BM_RuntimeCreate_Default)
     ->Arg(0)
     ->Arg(1)
     ->ArgName("isolated")

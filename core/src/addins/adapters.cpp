@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "addins/context.hpp"
+#include "c_enum.hpp"
 #include "capabilities.hpp"
 #include "error.hpp"
 
@@ -163,6 +164,9 @@ class AddinService final : public Service {
         return (table().flags & MSGR_SERVICE_HAS_ARCHIVE) != 0 && table().fetch_older != nullptr;
     }
     msgr_hresult send_chat_state(const std::string &to, msgr_chat_state state) override {
+        // NONE ("not known") tells the contact nothing: not sent, in either isolation mode (the
+        // add-in host program refuses a state no report may carry).
+        if (!known_chat_state(raw_enum(state))) return MSGR_S_FALSE;
         const msgr_contact_service &t = table();
         return optional_call("send_chat_state", t.send_chat_state != nullptr,
                              [&] { return t.send_chat_state(t.state, to.c_str(), state); });

@@ -86,9 +86,17 @@ class AddinHost {
     };
     std::vector<SearchDirectory> search_list() const;
     void discover();  // lists the search directories and verifies what they hold
-    void verify_and_open(msgr_host_ctx &ctx);
+    void verify_and_open(msgr_host_ctx &ctx);  // verify, then open
+    // The checks of the file before any code of it runs (refused: false); st is what they saw.
+    bool verify(msgr_host_ctx &ctx, struct stat &st);
+    // Opens a verified file: in this process (open_here), or an isolated one's spawned process
+    // (spawn_process, earlier) is waited for (open_in_process_of_its_own).
+    void open(msgr_host_ctx &ctx, const struct stat &st);
     void open_here(msgr_host_ctx &ctx);  // in-process: dlopen and read_descriptor
-    void open_in_process_of_its_own(msgr_host_ctx &ctx, const struct stat &st);  // isolated
+    void spawn_process(msgr_host_ctx &ctx, const struct stat &st);  // isolated: started
+    void open_in_process_of_its_own(msgr_host_ctx &ctx);  // isolated: its Hello, its descriptor
+    // Its process could not be started, or died, hung or refused before its Hello.
+    void refuse_start(msgr_host_ctx &ctx, const ProcessFault &fault);
     void accept_descriptor(msgr_host_ctx &ctx, const wire::Descriptor &d);
     std::string addin_host_program() const;  // where msgr-addin-host is (runtime.addin_host, ...)
     void start(msgr_host_ctx &ctx);

@@ -121,6 +121,7 @@ void AddinHost::discover() {
     std::vector<std::string> seen_files;
     const auto &disabled = rt_.config().disabled_addins;
     std::vector<bool> disabled_matched(disabled.size(), false);
+    std::vector<std::pair<msgr_host_ctx *, struct stat>> found;  // verified, to be opened
     for (const auto &[dir, from] : search_list()) {
         std::error_code ec;
         const fs::path canon = fs::weakly_canonical(dir, ec);
@@ -168,9 +169,20 @@ void AddinHost::discover() {
                 report(ctx);
                 continue;
             }
-            verify_and_open(add(f));
+            msgr_host_ctx &ctx = add(f);
+            struct stat st {};
+            if (!verify(ctx, st)) continue;
+            // An isolated add-in's process starts now and is waited for below, once every
+            // process has been started: their starts (exec, dynamic linking, the library's
+            // load) overlap instead of adding up. What is opened in this process waits too,
+            // so that add-ins are accepted in the order they were found (the first of two
+            // with one name wins).
+            if (ctx.isolation == MSGR_ADDIN_ISOLATION_PROCESS) spawn_process(ctx, st);
+            found.push_back({&ctx, st});
         }
     }
+    for (const auto &[ctx, st] : found)
+        open(*ctx, st);
     for (std::size_t i = 0; i < disabled.size(); ++i) {
         if (disabled_matched[i]) continue;
         std::string dirs;
@@ -184,21 +196,40 @@ void AddinHost::discover() {
 }
 
 void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
+    struct stat st {};
+    if (!verify(ctx, st)) return;
+    if (ctx.isolation == MSGR_ADDIN_ISOLATION_PROCESS) spawn_process(ctx, st);
+    open(ctx, st);
+}
+
+namespace {
+
+// Whether the file at path is still the one whose status was st (the same inode, size and
+// modification time): what was verified is what is opened.
+bool unchanged(const std::string &path, const struct stat &st) {
+    struct stat now {};
+    return ::stat(path.c_str(), &now) == 0 && now.st_dev == st.st_dev && now.st_ino == st.st_ino &&
+           now.st_size == st.st_size && now.st_mtim.tv_sec == st.st_mtim.tv_sec &&
+           now.st_mtim.tv_nsec == st.st_mtim.tv_nsec;
+}
+
+}  // namespace
+
+bool AddinHost::verify(msgr_host_ctx &ctx, struct stat &st) {
     const int fd = ::open(ctx.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         refuse(ctx, MSGR_E_FILE_NOT_FOUND, MSGR_ADDIN_PROBLEM_NOT_FOUND,
                std::string("cannot open: ") + std::generic_category().message(errno));
-        return;
+        return false;
     }
     struct Closer {
         int fd;
         ~Closer() { ::close(fd); }
     } closer{fd};
 
-    struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         refuse(ctx, MSGR_E_INVALID_DATA, MSGR_ADDIN_PROBLEM_BAD_FILE, "not a regular file");
-        return;
+        return false;
     }
     std::string why = untrusted(st, "the file");
     if (why.empty()) {
@@ -212,13 +243,13 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
     }
     if (!why.empty()) {
         refuse(ctx, MSGR_E_FAIL, MSGR_ADDIN_PROBLEM_UNTRUSTED_FILE, "not trusted: " + why);
-        return;
+        return false;
     }
     const auto size = static_cast<std::uint64_t>(st.st_size);
     if (size > kMaxAddinBytes) {
         refuse(ctx, MSGR_E_INVALID_DATA, MSGR_ADDIN_PROBLEM_BAD_FILE,
                "implausibly large (" + std::to_string(size) + " bytes)");
-        return;
+        return false;
     }
     const auto &allow = rt_.config().addin_sha256;
     if (!allow.empty()) {
@@ -227,49 +258,45 @@ void AddinHost::verify_and_open(msgr_host_ctx &ctx) {
             refuse(ctx, MSGR_E_FAIL, MSGR_ADDIN_PROBLEM_UNTRUSTED_FILE,
                    "not trusted: its SHA-256 " + hash +
                        " is not on the allow-list (runtime.addin_sha256)");
-            return;
+            return false;
         }
     }
     const ElfReport elf = check_elf(fd, size, MSGR_ADDIN_ENTRY_SYMBOL);
     if (!elf.ok) {
         refuse(ctx, MSGR_E_INVALID_DATA, MSGR_ADDIN_PROBLEM_BAD_FILE, elf.reason);
-        return;
+        return false;
     }
     // Boost.DLL and dlopen take a path. (Not /proc/self/fd/N: glibc's dlopen matches an already
     // loaded library by name, and fd numbers are reused.) The directory is trusted, so the file
-    // can only be swapped by its owner; the checks below make sure it was not swapped anyway.
-    const std::string &open_path = ctx.path;
-    auto same_file = [&] {
-        struct stat now {};
-        return ::stat(open_path.c_str(), &now) == 0 && now.st_dev == st.st_dev &&
-               now.st_ino == st.st_ino && now.st_size == st.st_size &&
-               now.st_mtim.tv_sec == st.st_mtim.tv_sec && now.st_mtim.tv_nsec == st.st_mtim.tv_nsec;
-    };
+    // can only be swapped by its owner; open() makes sure it was not swapped anyway.
     if (!elf.dynsym_entry) {
         refuse(ctx, MSGR_E_INVALID_DATA, MSGR_ADDIN_PROBLEM_NO_ENTRY,
                "no entry point: the file does not export " MSGR_ADDIN_ENTRY_SYMBOL
                " (use MSGR_ADDIN_ENTRY or BOOST_DLL_ALIAS)");
-        return;
+        return false;
     }
     if (!elf.entry_is_pointer || !elf.entry_in_alias_section) {
         refuse(ctx, MSGR_E_INVALID_DATA, MSGR_ADDIN_PROBLEM_NO_ENTRY,
                MSGR_ADDIN_ENTRY_SYMBOL
                " is not an alias (a pointer in the boostdll section): "
                "export it with MSGR_ADDIN_ENTRY or BOOST_DLL_ALIAS");
+        return false;
+    }
+    return true;
+}
+
+void AddinHost::open(msgr_host_ctx &ctx, const struct stat &st) {
+    if (ctx.isolation == MSGR_ADDIN_ISOLATION_PROCESS) {
+        if (ctx.process) open_in_process_of_its_own(ctx);  // else spawn_process refused it
         return;
     }
-
     // The file is what it should be: load it. Its static constructors run here.
-    if (!same_file()) {
+    if (!unchanged(ctx.path, st)) {
         refuse(ctx, MSGR_E_FAIL, MSGR_ADDIN_PROBLEM_UNTRUSTED_FILE,
                "the file changed while it was being verified");
         return;
     }
-    if (ctx.isolation == MSGR_ADDIN_ISOLATION_PROCESS) {
-        open_in_process_of_its_own(ctx, st);
-    } else {
-        open_here(ctx);
-    }
+    open_here(ctx);
 }
 
 void AddinHost::open_here(msgr_host_ctx &ctx) {
@@ -306,7 +333,13 @@ void AddinHost::open_here(msgr_host_ctx &ctx) {
     accept_descriptor(ctx, info.fields);
 }
 
-void AddinHost::open_in_process_of_its_own(msgr_host_ctx &ctx, const struct stat &st) {
+void AddinHost::spawn_process(msgr_host_ctx &ctx, const struct stat &st) {
+    // The file is what it should be: its process loads it (and checks again that it is).
+    if (!unchanged(ctx.path, st)) {
+        refuse(ctx, MSGR_E_FAIL, MSGR_ADDIN_PROBLEM_UNTRUSTED_FILE,
+               "the file changed while it was being verified");
+        return;
+    }
     const AddinSettings &s = rt_.config().addin(ctx.stem);
     ProcessOptions options;
     options.program = addin_host_program();
@@ -315,23 +348,33 @@ void AddinHost::open_in_process_of_its_own(msgr_host_ctx &ctx, const struct stat
     options.address_space_bytes = s.address_space_mb << 20;
     options.open_files = s.open_files;
     ProcessFault fault;
-    ctx.process = AddinProcess::start(ctx.path, st, options, fault);
-    if (!ctx.process) {
-        const msgr_hresult hr = MSGR_FAILED(fault.hr) ? fault.hr : MSGR_E_FAIL;
-        const msgr_addin_problem problem = fault ? fault.problem : MSGR_ADDIN_PROBLEM_NO_ADDIN_HOST;
-        if (fault.state == MSGR_ADDIN_CRASHED || fault.state == MSGR_ADDIN_HUNG) {
-            // Its process died (or hung) before it could say Hello: its static constructors or
-            // its entry point. A fault like any other: restarted with backoff while restarts
-            // are left (a crash there may be as passing as one in its load).
-            record_fault(ctx, fault);
-            return;
-        }
-        std::string reason = "cannot run it in a process of its own: " + fault.reason;
-        if (problem == MSGR_ADDIN_PROBLEM_NO_ADDIN_HOST) {
-            reason += " (set [addin." + ctx.stem +
-                      "] isolation = \"in_process\" to run it in the host's process)";
-        }
-        refuse(ctx, hr, problem, reason);
+    ctx.process = AddinProcess::spawn(ctx.path, st, options, fault);
+    if (!ctx.process) refuse_start(ctx, fault);
+}
+
+void AddinHost::refuse_start(msgr_host_ctx &ctx, const ProcessFault &fault) {
+    const msgr_hresult hr = MSGR_FAILED(fault.hr) ? fault.hr : MSGR_E_FAIL;
+    const msgr_addin_problem problem = fault ? fault.problem : MSGR_ADDIN_PROBLEM_NO_ADDIN_HOST;
+    if (fault.state == MSGR_ADDIN_CRASHED || fault.state == MSGR_ADDIN_HUNG) {
+        // Its process died (or hung) before it could say Hello: its static constructors or
+        // its entry point. A fault like any other: restarted with backoff while restarts
+        // are left (a crash there may be as passing as one in its load).
+        record_fault(ctx, fault);
+        return;
+    }
+    std::string reason = "cannot run it in a process of its own: " + fault.reason;
+    if (problem == MSGR_ADDIN_PROBLEM_NO_ADDIN_HOST) {
+        reason += " (set [addin." + ctx.stem +
+                  "] isolation = \"in_process\" to run it in the host's process)";
+    }
+    refuse(ctx, hr, problem, reason);
+}
+
+void AddinHost::open_in_process_of_its_own(msgr_host_ctx &ctx) {
+    ProcessFault fault;
+    if (!ctx.process->hello(fault)) {
+        ctx.process.reset();
+        refuse_start(ctx, fault);
         return;
     }
     // The process read and checked the descriptor in its own image; what it says is checked

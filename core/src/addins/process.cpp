@@ -130,6 +130,7 @@ struct AddinProcess::Impl {
     Channel call;    // owner thread only
     Channel post;    // the reader thread only (once it runs)
     wire::Descriptor descriptor;
+    Clock::time_point hello_deadline{};  // spawned: when its Hello is due (load_timeout_ms)
     wire::Registration registration;
 
     msgr_host host{};  // the add-in's host functions in the runtime (set by load)
@@ -1055,6 +1056,14 @@ struct Fds {
 std::unique_ptr<AddinProcess> AddinProcess::start(const std::string &path, const struct stat &st,
                                                   const ProcessOptions &options,
                                                   ProcessFault &why) {
+    auto p = spawn(path, st, options, why);
+    if (p == nullptr || !p->hello(why)) return nullptr;
+    return p;
+}
+
+std::unique_ptr<AddinProcess> AddinProcess::spawn(const std::string &path, const struct stat &st,
+                                                  const ProcessOptions &options,
+                                                  ProcessFault &why) {
     why = ProcessFault{};
     auto no_host = [&](const std::string &reason) {
         why.state = MSGR_ADDIN_REFUSED;
@@ -1150,16 +1159,24 @@ std::unique_ptr<AddinProcess> AddinProcess::start(const std::string &path, const
     impl->call = Channel(fds.fd[0]);
     impl->post = Channel(fds.fd[2]);
     fds.fd[0] = fds.fd[2] = -1;
+    impl->hello_deadline = Clock::now() + std::chrono::milliseconds(options.load_timeout_ms);
+    return std::unique_ptr<AddinProcess>(new AddinProcess(std::move(impl)));
+}
 
+bool AddinProcess::hello(ProcessFault &why) {
+    why = ProcessFault{};
+    Impl *impl = impl_.get();
+    const ProcessOptions &options = impl->options;
+    const pid_t pid = impl->pid;
     // Its Hello: it has loaded the library and read the descriptor, or says why it could not.
-    auto fail = [&]() -> std::unique_ptr<AddinProcess> {
+    auto fail = [&] {
         why = impl->fault;
         impl->kill_and_reap();
-        return nullptr;
+        return false;
     };
     wire::Frame f;
     std::string whyr;
-    const Channel::Status rs = impl->call.receive(f, options.load_timeout_ms, whyr);
+    const Channel::Status rs = impl->call.receive(f, ms_left(impl->hello_deadline), whyr);
     if (rs != Channel::Status::ok) {
         impl->failed(rs, whyr, "its start (the Hello)", options.load_timeout_ms, "load_timeout_ms");
         return fail();
@@ -1192,10 +1209,10 @@ std::unique_ptr<AddinProcess> AddinProcess::start(const std::string &path, const
         why.hr = hello->hr;
         why.reason = hello->reason;
         impl->kill_and_reap();
-        return nullptr;
+        return false;
     }
     impl->descriptor = hello->descriptor;
-    return std::unique_ptr<AddinProcess>(new AddinProcess(std::move(impl)));
+    return true;
 }
 
 const wire::Descriptor &AddinProcess::descriptor() const noexcept {

@@ -51,11 +51,19 @@ class AddinProcess {
     // problem kind, or the fault that ended it, or MSGR_ADDIN_PROBLEM_NO_ADDIN_HOST).
     static std::unique_ptr<AddinProcess> start(const std::string &path, const struct stat &st,
                                                const ProcessOptions &options, ProcessFault &why);
+    // start() in two steps, so that several processes start at once (each one's exec, dynamic
+    // linking and library load overlap the others'): spawn starts the program and does not wait
+    // (nullptr, with why, when it cannot be started); hello then waits for its Hello until
+    // load_timeout_ms after the spawn. false with why: the process is killed and reaped, and
+    // the object is only to be destroyed.
+    static std::unique_ptr<AddinProcess> spawn(const std::string &path, const struct stat &st,
+                                               const ProcessOptions &options, ProcessFault &why);
+    bool hello(ProcessFault &why);
     ~AddinProcess();  // kills the process group if the process still runs, joins, reaps
     AddinProcess(const AddinProcess &) = delete;
     AddinProcess &operator=(const AddinProcess &) = delete;
 
-    const wire::Descriptor &descriptor() const noexcept;
+    const wire::Descriptor &descriptor() const noexcept;  // after hello()
 
     // Runs the add-in's load in the process with its configuration table (TOML text, "" for
     // none) and registers what it registered there through host (host->ctx is the add-in's
