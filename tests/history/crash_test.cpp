@@ -89,7 +89,7 @@ void read_some(int fd, std::string &into, int wait_ms) {
 
 int env_int(const char *name, int fallback) {
     const char *v = std::getenv(name);
-    return v != nullptr && *v != '\0' ? std::atoi(v) : fallback;
+    return v != nullptr && *v != '\0' ? static_cast<int>(std::strtol(v, nullptr, 10)) : fallback;
 }
 
 // The peer `who` killed with SIGKILL at random points of its send loop, up to max_rounds times
@@ -119,7 +119,11 @@ void sigkill_rounds(const PeerArgs &who, int max_rounds, std::chrono::seconds bu
         std::istringstream lines(out);
         std::string line;
         while (std::getline(lines, line)) {
-            if (!line.empty()) accepted.insert(prefix + "-" + line);
+            if (line.empty()) continue;
+            std::string text = prefix;
+            text += '-';
+            text += line;
+            accepted.insert(text);
         }
     }
     std::printf("%d rounds killed, %zu messages accepted\n", rounds, accepted.size());
@@ -139,7 +143,7 @@ void sigkill_rounds(const PeerArgs &who, int max_rounds, std::chrono::seconds bu
     while (std::getline(lines, line)) {
         const std::size_t sp = line.find(' ');
         ASSERT_NE(sp, std::string::npos) << line;
-        const int state = std::atoi(line.substr(0, sp).c_str());
+        const auto state = static_cast<int>(std::strtol(line.substr(0, sp).c_str(), nullptr, 10));
         EXPECT_TRUE(state == MSGR_DELIVERY_SENT || state == MSGR_DELIVERY_DELIVERED ||
                     state == MSGR_DELIVERY_READ || state == MSGR_DELIVERY_FAILED)
             << line;
