@@ -32,7 +32,7 @@ void on_signin(const msgr_event *ev, void *) {
 }
 
 int die(const char *what) {
-    std::fprintf(stderr, "crash_peer: %s: %s\n", what, msgr_last_error());
+    (void)std::fprintf(stderr, "crash_peer: %s: %s\n", what, msgr_last_error());
     return 1;
 }
 
@@ -50,9 +50,9 @@ void write_line(const std::string &line) {
 
 int main(int argc, char **argv) {
     if (argc != 6) {
-        std::fprintf(stderr,
-                     "usage: crash_peer <config|-> <signin> <contact> send <prefix> | "
-                     "crash_peer <config|-> <signin> <contact> settle -\n");
+        (void)std::fprintf(stderr,
+                           "usage: crash_peer <config|-> <signin> <contact> send <prefix> | "
+                           "crash_peer <config|-> <signin> <contact> settle -\n");
         return 2;
     }
     const char *config = std::strcmp(argv[1], "-") == 0 ? nullptr : argv[1];

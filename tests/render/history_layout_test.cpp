@@ -166,7 +166,7 @@ TEST(HistoryLayout, OnlyAWindowEndingAtTheNewestIsLaidOut) {
 TEST(HistoryLayout, ExtendingUpAddsAboveAndDropsBelowPastTheLimit) {
     Mono m;
     for (int i = 0; i < 1000; ++i)
-        m.msgs.push_back(std::string(static_cast<std::size_t>(i % 3 + 1), 'x'));
+        m.msgs.emplace_back(static_cast<std::size_t>(i % 3 + 1), 'x');
     HistoryLayout l(50, 20);
     m.update(l, 1000.0f);
     ASSERT_EQ(l.first_message(), 980u);
