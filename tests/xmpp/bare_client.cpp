@@ -437,8 +437,7 @@ void BareClient::send_presence(const std::string &show, const std::string &statu
     });
 }
 
-void BareClient::send_chat(const std::string &to, const std::string &body,
-                           const std::string &id) {
+void BareClient::send_chat(const std::string &to, const std::string &body, const std::string &id) {
     post([this, to, body, id] {
         Impl &im = *impl_;
         xmpp_stanza_t *m = xmpp_message_new(im.ctx, "chat", to.c_str(), id.c_str());

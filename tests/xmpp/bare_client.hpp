@@ -56,7 +56,7 @@ struct BareClientOptions {
     // Queue messages without a body too (receipts, read markers, chat states, carbons, archive
     // results): what the XMPP add-in sends besides text, for tests that look at the stanzas.
     bool all_messages = false;
-    bool debug_log = false;         // libstrophe's debug log to stderr
+    bool debug_log = false;  // libstrophe's debug log to stderr
 };
 
 enum class ClientState { Idle, Connecting, Online, Disconnected };
@@ -68,12 +68,12 @@ class BareClient {
         std::chrono::steady_clock::time_point received_at;
         std::string xml;  // the whole stanza as received
         // What it carries besides the body ("" / false when absent):
-        std::string origin_id;     // XEP-0359 <origin-id id/>
+        std::string origin_id;         // XEP-0359 <origin-id id/>
         bool receipt_request = false;  // XEP-0184 <request/>
-        std::string receipt_for;   // XEP-0184 <received id/>
-        bool markable = false;     // XEP-0333 <markable/>
-        std::string displayed_for;  // XEP-0333 <displayed id/>
-        std::string chat_state;    // XEP-0085 element name (active, composing, ...)
+        std::string receipt_for;       // XEP-0184 <received id/>
+        bool markable = false;         // XEP-0333 <markable/>
+        std::string displayed_for;     // XEP-0333 <displayed id/>
+        std::string chat_state;        // XEP-0085 element name (active, composing, ...)
     };
     struct Presence {
         std::string from, type, show, status;  // type "" = available

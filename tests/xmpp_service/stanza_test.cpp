@@ -168,7 +168,9 @@ TEST(XmppConversation, IdsAreBoundedAndPrintable) {
     EXPECT_EQ(msgr_xmpp::clean_id("abc-123"), "abc-123");
     EXPECT_EQ(msgr_xmpp::clean_id(nullptr), "");
     EXPECT_EQ(msgr_xmpp::clean_id(""), "");
-    EXPECT_EQ(msgr_xmpp::clean_id("a\x01" "b"), "");
+    EXPECT_EQ(msgr_xmpp::clean_id("a\x01"
+                                  "b"),
+              "");
     EXPECT_EQ(msgr_xmpp::clean_id("\xC3\x28"), "");  // invalid UTF-8
     EXPECT_EQ(msgr_xmpp::clean_id(std::string(msgr_xmpp::kMaxIdBytes, 'x').c_str()).size(),
               msgr_xmpp::kMaxIdBytes);
@@ -182,9 +184,9 @@ TEST(XmppConversation, DelayStampsAreXep0082DateTimes) {
     EXPECT_EQ(msgr_xmpp::parse_datetime("2002-09-10T23:08:25.1234567Z"), 1031699305123);
     EXPECT_EQ(msgr_xmpp::parse_datetime("2002-09-11T01:08:25+02:00"), 1031699305000);
     EXPECT_EQ(msgr_xmpp::parse_datetime("2002-09-10T16:08:25-07:00"), 1031699305000);
-    for (const char *bad : {"", "2002-09-10", "2002-09-10T23:08:25", "2002-13-10T23:08:25Z",
-                            "2002-09-10T23:08:25ZZ", "2002-09-10T23:08:25.Z", "x002-09-10T23:08:25Z",
-                            "2002-09-10T23:08:25+0200"})
+    for (const char *bad :
+         {"", "2002-09-10", "2002-09-10T23:08:25", "2002-13-10T23:08:25Z", "2002-09-10T23:08:25ZZ",
+          "2002-09-10T23:08:25.Z", "x002-09-10T23:08:25Z", "2002-09-10T23:08:25+0200"})
         EXPECT_EQ(msgr_xmpp::parse_datetime(bad), 0) << bad;
 }
 
@@ -211,7 +213,8 @@ TEST(XmppConversation, AChatMessageCarriesItsIdsAndRequests) {
     EXPECT_EQ(in.chat_state, MSGR_CHAT_STATE_ACTIVE);
     EXPECT_EQ(in.time_unix_ms, 1031699305000);
     // Without origin-id the stanza's id is the sender's id for it; without an id nothing asks.
-    Stanza plain(c.ctx, "<message type='chat' from='alice@x/phone' id='s2'><body>x</body></message>");
+    Stanza plain(c.ctx,
+                 "<message type='chat' from='alice@x/phone' id='s2'><body>x</body></message>");
     EXPECT_EQ(msgr_xmpp::read_message(c.ctx, plain.st, "bob@x").origin_id, "s2");
     Stanza anon(c.ctx,
                 "<message type='chat' from='alice@x/phone'><body>x</body>"
@@ -258,8 +261,8 @@ TEST(XmppConversation, CarbonsAreTakenOnlyFromTheAccountsOwnBareJid) {
     msgr_xmpp::Unwrapped u = msgr_xmpp::unwrap(sent.st, "bob@x");
     ASSERT_NE(u.inner, nullptr) << u.why;
     EXPECT_EQ(u.envelope, msgr_xmpp::Envelope::sent_carbon);
-    msgr_xmpp::Incoming in = msgr_xmpp::read_message(c.ctx, u.inner, "bob@x",
-                                                     msgr_xmpp::kMaxBodyBytes, true);
+    msgr_xmpp::Incoming in =
+        msgr_xmpp::read_message(c.ctx, u.inner, "bob@x", msgr_xmpp::kMaxBodyBytes, true);
     EXPECT_TRUE(in.deliver);
     EXPECT_TRUE(in.from_me);
     EXPECT_EQ(in.peer, "alice@x") << "the conversation is with the recipient";
@@ -289,12 +292,11 @@ TEST(XmppConversation, CarbonsAreTakenOnlyFromTheAccountsOwnBareJid) {
         EXPECT_EQ(f.inner, nullptr) << from;
         EXPECT_NE(f.why.find("carbon"), std::string::npos) << f.why;
     }
-    Stanza nofrom(c.ctx, "<message to='bob@x/msgr'><sent xmlns='urn:xmpp:carbons:2'>" +
-                             inner_sent + "</sent></message>");
+    Stanza nofrom(c.ctx, "<message to='bob@x/msgr'><sent xmlns='urn:xmpp:carbons:2'>" + inner_sent +
+                             "</sent></message>");
     EXPECT_EQ(msgr_xmpp::unwrap(nofrom.st, "bob@x").inner, nullptr);
     // A carbon with nothing inside.
-    Stanza empty(c.ctx,
-                 "<message from='bob@x'><sent xmlns='urn:xmpp:carbons:2'/></message>");
+    Stanza empty(c.ctx, "<message from='bob@x'><sent xmlns='urn:xmpp:carbons:2'/></message>");
     EXPECT_EQ(msgr_xmpp::unwrap(empty.st, "bob@x").inner, nullptr);
 }
 
@@ -339,7 +341,8 @@ TEST(XmppConversation, ArchiveResultsAndTheirEnd) {
 
 TEST(XmppConversation, WhatTheAddInSendsReadsBackAsSent) {
     Ctx c;
-    Stanza m(c.ctx, text_of(msgr_xmpp::chat_message(c.ctx, "alice@x", "OID-1", "hello <&>", false)));
+    Stanza m(c.ctx,
+             text_of(msgr_xmpp::chat_message(c.ctx, "alice@x", "OID-1", "hello <&>", false)));
     ASSERT_NE(m.st, nullptr);
     xmpp_stanza_set_from(m.st, "bob@x/msgr");
     const msgr_xmpp::Incoming in = msgr_xmpp::read_message(c.ctx, m.st, "alice@x");
@@ -350,8 +353,8 @@ TEST(XmppConversation, WhatTheAddInSendsReadsBackAsSent) {
     EXPECT_TRUE(in.markable);
     EXPECT_EQ(in.chat_state, MSGR_CHAT_STATE_ACTIVE);
 
-    Stanza s(c.ctx, text_of(msgr_xmpp::chat_state_message(c.ctx, "alice@x",
-                                                          MSGR_CHAT_STATE_PAUSED)));
+    Stanza s(c.ctx,
+             text_of(msgr_xmpp::chat_state_message(c.ctx, "alice@x", MSGR_CHAT_STATE_PAUSED)));
     xmpp_stanza_set_from(s.st, "bob@x/msgr");
     EXPECT_EQ(msgr_xmpp::read_message(c.ctx, s.st, "alice@x").chat_state, MSGR_CHAT_STATE_PAUSED);
     EXPECT_EQ(msgr_xmpp::chat_state_message(c.ctx, "alice@x", 99), nullptr);

@@ -168,14 +168,14 @@ std::int64_t parse_datetime(std::string_view s) {
         return 0;
     }
     if (i != s.size()) return 0;
-    const std::int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se -
-                              offset_min * 60;
+    const std::int64_t secs =
+        days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset_min * 60;
     return secs < 0 ? 0 : secs * 1000 + ms;
 }
 
 namespace {
-constexpr const char *kChatStateNames[] = {nullptr,    "active",   "composing",
-                                           "paused",   "inactive", "gone"};
+constexpr const char *kChatStateNames[] = {nullptr,  "active",   "composing",
+                                           "paused", "inactive", "gone"};
 }
 
 int chat_state_of(std::string_view name) {
@@ -207,13 +207,13 @@ Unwrapped unwrap(xmpp_stanza_t *message, std::string_view self_bare) {
     // bare JID (exactly: a full JID is some client of it, not the server), and so is an archive
     // result's (or it has none: the account's own server answering the query).
     const char *from = xmpp_stanza_get_from(message);
-    const bool from_self = from != nullptr && std::string_view(from).find('/') ==
-                                                  std::string_view::npos &&
+    const bool from_self = from != nullptr &&
+                           std::string_view(from).find('/') == std::string_view::npos &&
                            bare_of(from) == self_bare;
     const bool from_server = from == nullptr && u.envelope == Envelope::archive_result;
     if (!from_self && !from_server) {
         u.why = std::string(u.envelope == Envelope::archive_result ? "an archive result"
-                                                                    : "a carbon copy") +
+                                                                   : "a carbon copy") +
                 " not from the account's own server (from " +
                 sanitize_utf8(std::string_view(from != nullptr ? from : "").substr(0, 200)) + ")";
         return u;

@@ -30,17 +30,17 @@ std::string sanitize_utf8(std::string_view s);
 std::string_view cut_utf8(std::string_view s, std::size_t max);
 
 // The namespaces of what a chat message carries besides its body.
-constexpr const char *kStanzaIdNs = "urn:xmpp:sid:0";                         // XEP-0359
-constexpr const char *kReceiptsNs = "urn:xmpp:receipts";                      // XEP-0184
-constexpr const char *kMarkersNs = "urn:xmpp:chat-markers:0";                 // XEP-0333
+constexpr const char *kStanzaIdNs = "urn:xmpp:sid:0";                           // XEP-0359
+constexpr const char *kReceiptsNs = "urn:xmpp:receipts";                        // XEP-0184
+constexpr const char *kMarkersNs = "urn:xmpp:chat-markers:0";                   // XEP-0333
 constexpr const char *kChatStatesNs = "http://jabber.org/protocol/chatstates";  // XEP-0085
-constexpr const char *kCarbonsNs = "urn:xmpp:carbons:2";                      // XEP-0280
-constexpr const char *kForwardNs = "urn:xmpp:forward:0";                      // XEP-0297
-constexpr const char *kDelayNs = "urn:xmpp:delay";                            // XEP-0203
-constexpr const char *kMamNs = "urn:xmpp:mam:2";                              // XEP-0313
-constexpr const char *kRsmNs = "http://jabber.org/protocol/rsm";              // XEP-0059
-constexpr const char *kDataFormsNs = "jabber:x:data";                         // XEP-0004
-constexpr const char *kHintsNs = "urn:xmpp:hints";                            // XEP-0334
+constexpr const char *kCarbonsNs = "urn:xmpp:carbons:2";                        // XEP-0280
+constexpr const char *kForwardNs = "urn:xmpp:forward:0";                        // XEP-0297
+constexpr const char *kDelayNs = "urn:xmpp:delay";                              // XEP-0203
+constexpr const char *kMamNs = "urn:xmpp:mam:2";                                // XEP-0313
+constexpr const char *kRsmNs = "http://jabber.org/protocol/rsm";                // XEP-0059
+constexpr const char *kDataFormsNs = "jabber:x:data";                           // XEP-0004
+constexpr const char *kHintsNs = "urn:xmpp:hints";                              // XEP-0334
 
 // The longest id the add-in keeps from the network (origin-id, stanza-id, archive ids, receipt
 // ids): what msgr_incoming_message allows. A longer or malformed id is treated as absent.
@@ -92,10 +92,10 @@ struct Incoming {
     // where allowed: carbons and the archive) the recipient. Bare JID.
     std::string peer;
     bool from_me = false;
-    std::string from_full;   // the sender's full JID (receipts answer it)
-    std::string id;          // the stanza's id attribute (clean_id)
-    std::string origin_id;   // XEP-0359 origin-id, else the stanza's id
-    std::string archive_id;  // XEP-0359 stanza-id by the account's bare JID
+    std::string from_full;          // the sender's full JID (receipts answer it)
+    std::string id;                 // the stanza's id attribute (clean_id)
+    std::string origin_id;          // XEP-0359 origin-id, else the stanza's id
+    std::string archive_id;         // XEP-0359 stanza-id by the account's bare JID
     std::int64_t time_unix_ms = 0;  // XEP-0203 delay (0: none)
     bool wants_receipt = false;     // XEP-0184 <request/> (and an id to answer with)
     bool markable = false;          // XEP-0333 <markable/> (and an id to name it by)
@@ -115,8 +115,8 @@ Incoming read_message(xmpp_ctx_t *ctx, xmpp_stanza_t *stanza, std::string_view s
 
 // The end of an archive query's answer (the <iq type='result'/> with <fin/>).
 struct ArchiveFin {
-    bool ok = false;        // a result with a <fin/>
-    bool complete = false;  // fin complete='true': nothing beyond this page
+    bool ok = false;          // a result with a <fin/>
+    bool complete = false;    // fin complete='true': nothing beyond this page
     std::string first, last;  // RSM first and last ids of the page ("" when empty)
 };
 ArchiveFin read_archive_fin(xmpp_stanza_t *iq);

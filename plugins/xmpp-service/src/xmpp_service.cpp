@@ -298,8 +298,8 @@ struct Command {
 // An archive query in progress (XEP-0313): the sign-in's catch-up or a fetch_older.
 struct ArchiveFetch {
     enum Kind { catch_up_after, catch_up_newest, older } kind = catch_up_after;
-    std::string peer;    // older: the conversation
-    std::string iq_id;   // the current page's query
+    std::string peer;        // older: the conversation
+    std::string iq_id;       // the current page's query
     std::size_t wanted = 0;  // catch_up_newest, older: how many at most
     // Results of the current page (catch_up_after posts them as they come); catch_up_newest
     // gathers pages newest first until it has enough, then posts them oldest first.
@@ -1081,8 +1081,8 @@ class Xmpp {
             if (!in.displayed_id.empty())
                 self->post_receipt(in.peer, in.displayed_id, MSGR_DELIVERY_READ);
             if (in.chat_state != MSGR_CHAT_STATE_NONE && self->h_.post_chat_state != nullptr)
-                self->h_.post_chat_state(self->h_.ctx, self->s_.service_id.c_str(),
-                                         self->session_, in.peer.c_str(),
+                self->h_.post_chat_state(self->h_.ctx, self->s_.service_id.c_str(), self->session_,
+                                         in.peer.c_str(),
                                          static_cast<msgr_chat_state>(in.chat_state));
         }
         if (!in.deliver) return 1;
@@ -1247,7 +1247,8 @@ class Xmpp {
         q.before = before;
         q.max = kArchivePage;
         if (f.kind != ArchiveFetch::catch_up_after)
-            q.max = static_cast<unsigned>(std::min<std::size_t>(kArchivePage, f.wanted - f.gathered));
+            q.max =
+                static_cast<unsigned>(std::min<std::size_t>(kArchivePage, f.wanted - f.gathered));
         f.iq_id = new_id("mamq-");
         f.page.clear();
         xmpp_id_handler_add(conn_, &Xmpp::on_archive_fin, f.iq_id.c_str(), this);
@@ -1548,10 +1549,10 @@ class Xmpp {
 
     // Network thread only.
     xmpp_conn_t *conn_ = nullptr;
-    msgr_xmpp::StreamCounter sm_;     // XEP-0198 on the current stream
-    bool sm_offered_ = false;         // the stream's features offer XEP-0198
-    std::deque<Unacked> unacked_;     // sent, not yet acknowledged, in order
-    bool ack_wanted_ = false;         // messages went out since the last <r/>
+    msgr_xmpp::StreamCounter sm_;  // XEP-0198 on the current stream
+    bool sm_offered_ = false;      // the stream's features offer XEP-0198
+    std::deque<Unacked> unacked_;  // sent, not yet acknowledged, in order
+    bool ack_wanted_ = false;      // messages went out since the last <r/>
     Clock::time_point last_r_{};
     std::map<std::string, ArchiveFetch> fetches_;  // archive queries by queryid
     std::string catch_up_;                         // the catch-up's queryid ("" : none running)
@@ -1694,9 +1695,10 @@ msgr_hresult load(const msgr_host *host, void **state) {
     }
     msgr_contact_service &t = x->table;
     // A runtime before ABI 1.4 gets the table as it knew it (ending at send_page).
-    t.struct_size = h.has_conversation_functions()
-                        ? static_cast<std::uint32_t>(sizeof t)
-                        : static_cast<std::uint32_t>(offsetof(msgr_contact_service, send_message_ex));
+    t.struct_size =
+        h.has_conversation_functions()
+            ? static_cast<std::uint32_t>(sizeof t)
+            : static_cast<std::uint32_t>(offsetof(msgr_contact_service, send_message_ex));
     t.state = x.get();
     t.id = x->settings().service_id.c_str();
     t.flags = MSGR_SERVICE_CAN_PAGE | MSGR_SERVICE_HAS_ARCHIVE;
