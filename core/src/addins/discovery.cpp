@@ -178,7 +178,7 @@ void AddinHost::discover() {
             // so that add-ins are accepted in the order they were found (the first of two
             // with one name wins).
             if (ctx.isolation == MSGR_ADDIN_ISOLATION_PROCESS) spawn_process(ctx, st);
-            found.push_back({&ctx, st});
+            found.emplace_back(&ctx, st);
         }
     }
     for (const auto &[ctx, st] : found)

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <system_error>
 
 #include "stanza.hpp"
 
@@ -72,13 +74,13 @@ bool write_archive_mark(const std::string &path, const std::string &id, std::str
     }
     const std::string dir = path.substr(0, path.rfind('/'));
     if (!make_dirs(dir)) {
-        why = "cannot create " + dir + ": " + std::strerror(errno);
+        why = "cannot create " + dir + ": " + std::generic_category().message(errno);
         return false;
     }
     const std::string tmp = path + ".tmp";
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
-        why = "cannot write " + tmp + ": " + std::strerror(errno);
+        why = "cannot write " + tmp + ": " + std::generic_category().message(errno);
         return false;
     }
     const std::string text = id + "\n";
@@ -86,7 +88,7 @@ bool write_archive_mark(const std::string &path, const std::string &id, std::str
     const int err = errno;
     ::close(fd);
     if (!wrote || ::rename(tmp.c_str(), path.c_str()) != 0) {
-        why = "cannot write " + path + ": " + std::strerror(wrote ? errno : err);
+        why = "cannot write " + path + ": " + std::generic_category().message(wrote ? errno : err);
         ::unlink(tmp.c_str());
         return false;
     }
