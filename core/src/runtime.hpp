@@ -227,7 +227,7 @@ class Runtime {
     void stop_store();
     void close_store(std::unique_ptr<history::Store> &store);
     void run_early_store_reports(bool wait);
-    void store_opened(msgr_hresult hr, std::string why);
+    void store_opened(msgr_hresult hr, const std::string &why);
     void finish_signin();
     void recover_unfinished();
     std::int64_t conversation_of(const msgr_contact &c, msgr_window_kind kind);

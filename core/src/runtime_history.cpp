@@ -113,9 +113,8 @@ void Runtime::start_store() {
     };
     o.log = [](msgr_log_level level, const std::string &line) { log(level, line); };
     store_state_ = StoreState::opening;
-    store_ = history::Store::start(std::move(o), [this](msgr_hresult hr, std::string why) {
-        store_opened(hr, std::move(why));
-    });
+    store_ = history::Store::start(
+        std::move(o), [this](msgr_hresult hr, const std::string &why) { store_opened(hr, why); });
     if (store_ == nullptr) {
         store_state_ = StoreState::failed;
         store_why_ = "the history store could not be started";
@@ -164,7 +163,7 @@ void Runtime::run_early_store_reports(bool wait) {
              std::chrono::steady_clock::now() < deadline);
 }
 
-void Runtime::store_opened(msgr_hresult hr, std::string why) {
+void Runtime::store_opened(msgr_hresult hr, const std::string &why) {
     std::vector<std::function<void()>> later;
     if (store_mail_ != nullptr) {
         const std::lock_guard<std::mutex> lock(store_mail_->mutex);
@@ -358,10 +357,14 @@ void Runtime::clear_history(msgr_window &w) {
 }
 
 std::string Runtime::new_origin_id() {
-    char out[33];
-    for (int i = 0; i < 4; ++i)
-        std::snprintf(out + 8 * i, 9, "%08x", static_cast<unsigned>(origin_random_()));
-    return std::string(out, 32);
+    std::string out;
+    out.reserve(32);
+    for (int i = 0; i < 4; ++i) {
+        char word[9];
+        (void)std::snprintf(word, sizeof word, "%08x", static_cast<unsigned>(origin_random_()));
+        out += word;
+    }
+    return out;
 }
 
 // ---- delivery states ----------------------------------------------------------------------------

@@ -451,7 +451,7 @@ TEST_F(History, SearchFindsOpensAtTheHitAndIsReleased) {
     hit.struct_size = sizeof hit;
     ASSERT_EQ(msgr_search_result_get(rt, id, 0, &hit), MSGR_S_OK);
     EXPECT_EQ(std::string(hit.text, hit.text_size), "the treasure is under the oak");
-    EXPECT_NE(std::string(hit.snippet, hit.snippet_size).find("\x02"), std::string::npos);
+    EXPECT_NE(std::string(hit.snippet, hit.snippet_size).find('\x02'), std::string::npos);
     EXPECT_EQ(hit.kind, MSGR_WINDOW_CONVERSATION);
     EXPECT_EQ(hit.direction, MSGR_MESSAGE_OUTGOING);
     ASSERT_NE(hit.contact, nullptr);

@@ -186,15 +186,18 @@ TEST_F(Conversation, DeliveredOnTheReceiptAndReadOnlyAfterTheOtherSideSawIt) {
         b.tick();
         return history(wa.get(), i).delivery == MSGR_DELIVERY_READ;
     })) << a.dump();
-    // The sender was told each step (MSGR_EVENT_DELIVERY_CHANGE with the new state).
+    // The sender was told each step (MSGR_EVENT_DELIVERY_CHANGE with the new state), forward
+    // only. SENT may be skipped: when Bob's receipt is read before the server's <a/> (a slow
+    // tick), the message goes from PENDING to DELIVERED, which says more than SENT would.
     std::vector<std::int32_t> steps;
     for (const auto &e : a.events) {
         if (e.type == MSGR_EVENT_DELIVERY_CHANGE && e.window == wa.get() && e.index == i)
             steps.push_back(e.status);
     }
-    EXPECT_EQ(steps, (std::vector<std::int32_t>{MSGR_DELIVERY_SENT, MSGR_DELIVERY_DELIVERED,
-                                                MSGR_DELIVERY_READ}))
-        << a.dump();
+    const std::vector<std::int32_t> all{MSGR_DELIVERY_SENT, MSGR_DELIVERY_DELIVERED,
+                                        MSGR_DELIVERY_READ};
+    const std::vector<std::int32_t> without_sent{MSGR_DELIVERY_DELIVERED, MSGR_DELIVERY_READ};
+    EXPECT_TRUE(steps == all || steps == without_sent) << a.dump();
 }
 
 // XEP-0085 both ways: Alice's COMPOSING, PAUSED and ACTIVE reach Bob's runtime as

@@ -162,14 +162,14 @@ std::int64_t parse_datetime(std::string_view s) {
         if (!digits(s, i + 1, 2, oh) || i + 3 >= s.size() || s[i + 3] != ':' ||
             !digits(s, i + 4, 2, om) || oh > 23 || om > 59)
             return 0;
-        offset_min = (s[i] == '+' ? 1 : -1) * static_cast<std::int64_t>(oh * 60 + om);
+        offset_min = (s[i] == '+' ? 1 : -1) * (std::int64_t{oh} * 60 + om);
         i += 6;
     } else {
         return 0;
     }
     if (i != s.size()) return 0;
-    const std::int64_t secs =
-        days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset_min * 60;
+    const std::int64_t secs = days_from_civil(y, mo, d) * 86400 + std::int64_t{h} * 3600 +
+                              std::int64_t{mi} * 60 + se - offset_min * 60;
     return secs < 0 ? 0 : secs * 1000 + ms;
 }
 
@@ -268,7 +268,7 @@ Incoming read_message(xmpp_ctx_t *ctx, xmpp_stanza_t *stanza, std::string_view s
         in.from_me = true;
         in.peer = to_bare;
     }
-    in.from_full = sanitize_utf8(std::string_view(from).substr(0, 3 * 1024));
+    in.from_full = sanitize_utf8(std::string_view(from).substr(0, std::size_t{3} * 1024));
     in.id = attr_id(stanza, "id");
     in.origin_id = attr_id(child(stanza, "origin-id", kStanzaIdNs), "id");
     if (in.origin_id.empty()) in.origin_id = in.id;
