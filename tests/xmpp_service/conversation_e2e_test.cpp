@@ -120,8 +120,11 @@ class Conversation : public ::testing::Test {
         const char *was = std::getenv("XDG_DATA_HOME");
         if (was != nullptr) saved_data_home_ = was;
         ::setenv("XDG_DATA_HOME", data_home_.path().c_str(), 1);
-        start(ProsodyOptions{});
+        start(options());
     }
+    // The server's options (mam and carbons are always added): a fixture of its own for the
+    // tests that need others, so that each test starts one prosody, not two.
+    virtual ProsodyOptions options() const { return {}; }
     void TearDown() override {
         if (!saved_data_home_.empty()) ::setenv("XDG_DATA_HOME", saved_data_home_.c_str(), 1);
     }
@@ -155,6 +158,16 @@ class Conversation : public ::testing::Test {
     std::string saved_data_home_;
     std::unique_ptr<ProsodyFixture> server;
     std::string alice, bob;
+};
+
+// The server without offline storage: what Bob sends while Alice is away is in the archive alone.
+class ArchiveOnly : public Conversation {
+  protected:
+    ProsodyOptions options() const override {
+        ProsodyOptions o;
+        o.offline_messages = false;
+        return o;
+    }
 };
 
 }  // namespace
@@ -323,10 +336,7 @@ TEST_F(Conversation, TwoDevicesOfOneAccountSeeEachOthersMessages) {
 // Alice was away; a live message is in the archive too when she signs in again. Each is shown
 // (in the history, and as MSGR_EVENT_MESSAGE_RECEIVED) once.
 TEST_F(Conversation, AMessageThatArrivesByMoreThanOnePathIsShownOnce) {
-    ProsodyOptions o;
-    o.offline_messages = true;
-    server.reset();
-    start(o);
+    // The fixture's server (ProsodyOptions' default) keeps offline messages and the archive.
     auto peer = bare("bob", "laptop");
     for (int i = 0; i < 5; ++i)
         peer->send_chat(alice, "while you were away " + std::to_string(i),
@@ -359,11 +369,7 @@ TEST_F(Conversation, AMessageThatArrivesByMoreThanOnePathIsShownOnce) {
 
 // XEP-0313 catch-up: 10,000 messages Bob sent while Alice was offline (no offline storage: the
 // archive alone) are in her history after she signs in, each once, in the order sent.
-TEST_F(Conversation, OfflineCatchUpOfTenThousandMessages) {
-    ProsodyOptions o;
-    o.offline_messages = false;
-    server.reset();
-    start(o);
+TEST_F(ArchiveOnly, OfflineCatchUpOfTenThousandMessages) {
     constexpr int kMessages = 10000;
     {
         auto peer = bare("bob", "flood");
@@ -392,11 +398,7 @@ TEST_F(Conversation, OfflineCatchUpOfTenThousandMessages) {
 // msgr_window_fetch_older: the sign-in's catch-up brought the newest 5 of 30 archived messages;
 // asking for older ones prepends them (MSGR_EVENT_HISTORY_PREPENDED, hr S_FALSE on the last
 // page) until the history is the whole archive, in order, each once.
-TEST_F(Conversation, FetchOlderPrependsTheArchiveInOrder) {
-    ProsodyOptions o;
-    o.offline_messages = false;
-    server.reset();
-    start(o);
+TEST_F(ArchiveOnly, FetchOlderPrependsTheArchiveInOrder) {
     constexpr int kMessages = 30;
     {
         auto peer = bare("bob", "laptop");

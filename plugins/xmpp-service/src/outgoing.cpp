@@ -18,6 +18,13 @@ xmpp_stanza_t *add(xmpp_ctx_t *ctx, xmpp_stanza_t *parent, const char *name,
     return c;
 }
 
+// Adds a new element with an id attribute (origin-id, a receipt, a marker) to parent.
+void add_with_id(xmpp_ctx_t *ctx, xmpp_stanza_t *parent, const char *name, const char *ns,
+                 const std::string &id) {
+    if (xmpp_stanza_t *e = add(ctx, parent, name, ns))
+        xmpp_stanza_set_attribute(e, "id", id.c_str());
+}
+
 // An element with text.
 void add_text(xmpp_ctx_t *ctx, xmpp_stanza_t *parent, const char *name, const std::string &text,
               const char *ns = nullptr) {
@@ -38,8 +45,7 @@ xmpp_stanza_t *chat_message(xmpp_ctx_t *ctx, const std::string &to, const std::s
     if (m == nullptr) return nullptr;
     xmpp_message_set_body(m, text.c_str());
     if (page) add(ctx, m, "page", kPagingNs);
-    if (xmpp_stanza_t *o = add(ctx, m, "origin-id", kStanzaIdNs))
-        xmpp_stanza_set_attribute(o, "id", id.c_str());
+    add_with_id(ctx, m, "origin-id", kStanzaIdNs, id);
     add(ctx, m, "request", kReceiptsNs);
     add(ctx, m, "markable", kMarkersNs);
     if (!page) add(ctx, m, "active", kChatStatesNs);
@@ -59,8 +65,7 @@ xmpp_stanza_t *chat_state_message(xmpp_ctx_t *ctx, const std::string &to, int st
 xmpp_stanza_t *displayed_message(xmpp_ctx_t *ctx, const std::string &to, const std::string &id) {
     xmpp_stanza_t *m = xmpp_message_new(ctx, "chat", to.c_str(), nullptr);
     if (m == nullptr) return nullptr;
-    if (xmpp_stanza_t *d = add(ctx, m, "displayed", kMarkersNs))
-        xmpp_stanza_set_attribute(d, "id", id.c_str());
+    add_with_id(ctx, m, "displayed", kMarkersNs, id);
     add(ctx, m, "store", kHintsNs);  // the contact's other devices learn it from the archive
     return m;
 }
@@ -68,8 +73,7 @@ xmpp_stanza_t *displayed_message(xmpp_ctx_t *ctx, const std::string &to, const s
 xmpp_stanza_t *receipt_message(xmpp_ctx_t *ctx, const std::string &to, const std::string &id) {
     xmpp_stanza_t *m = xmpp_message_new(ctx, "chat", to.c_str(), nullptr);
     if (m == nullptr) return nullptr;
-    if (xmpp_stanza_t *r = add(ctx, m, "received", kReceiptsNs))
-        xmpp_stanza_set_attribute(r, "id", id.c_str());
+    add_with_id(ctx, m, "received", kReceiptsNs, id);
     add(ctx, m, "no-store", kHintsNs);
     return m;
 }
