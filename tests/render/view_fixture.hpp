@@ -14,10 +14,10 @@
 #include <cstring>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "msgr/render/overlay.hpp"
 #include "support/session.hpp"
+#include "support/wait.hpp"
 
 namespace msgr::test {
 
@@ -191,16 +191,8 @@ class ViewTest : public Session {
     // Frames until `done()` holds or `seconds` of wall-clock time pass: what the store's thread
     // does (a search) takes time, not frames, and a loaded machine gives it less of it.
     template <class Done>
-    bool frames_until(Done done, double seconds = 30.0) {
-        const auto end = std::chrono::steady_clock::now() +
-                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                             std::chrono::duration<double>(seconds));
-        while (!done()) {
-            if (std::chrono::steady_clock::now() > end) return false;
-            frame();
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        }
-        return true;
+    bool frames_until(Done done, std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+        return step_until([&] { frame(); }, done, limit, std::chrono::milliseconds(1));
     }
 
     void drain() {

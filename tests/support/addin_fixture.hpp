@@ -21,6 +21,7 @@
 #include "msgr/addin.h"
 #include "msgr/msgr.h"
 #include "msgr/ui.h"
+#include "wait.hpp"
 
 namespace msgr::test {
 
@@ -191,13 +192,7 @@ class Host {
     // Ticks (sleeping 2 ms between ticks) until done() or timeout; whether done() came true.
     template <typename Done>
     bool tick_until(Done done, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-        const auto until = std::chrono::steady_clock::now() + timeout;
-        for (;;) {
-            tick();
-            if (done()) return true;
-            if (std::chrono::steady_clock::now() >= until) return false;
-            std::this_thread::sleep_for(std::chrono::milliseconds(2));
-        }
+        return step_until([&] { tick(); }, done, timeout, std::chrono::milliseconds(2));
     }
 
     TempDir dir_;

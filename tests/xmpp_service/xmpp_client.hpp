@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../support/addin_fixture.hpp"
+#include "../support/wait.hpp"
 #include "prosody_fixture.hpp"
 
 namespace msgr::test {
@@ -80,13 +81,7 @@ class Client {
     // Ticks (sleeping a little between) until pred holds; a hang guard of `limit` (wall clock).
     template <typename P>
     bool until(P pred, std::chrono::milliseconds limit = std::chrono::seconds(15)) {
-        const auto deadline = std::chrono::steady_clock::now() + limit;
-        while (std::chrono::steady_clock::now() < deadline) {
-            tick();
-            if (pred()) return true;
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-        return false;
+        return step_until([&] { tick(); }, pred, limit, std::chrono::milliseconds(5));
     }
 
     const Seen *last(msgr_event_type t, const std::string &contact = "") const {
