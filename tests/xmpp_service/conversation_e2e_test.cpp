@@ -348,6 +348,17 @@ TEST_F(Conversation, AMessageThatArrivesByMoreThanOnePathIsShownOnce) {
     ASSERT_TRUE(a.until([&] { return a.got_message(bob, "live"); })) << a.dump();
     a.until([&] { return false; }, 1s);  // settle: a second copy would land here
     ASSERT_EQ(msgr_signout(a.rt), MSGR_S_OK);
+    // Sent once the server has Alice offline (Bob's laptop sees her unavailable): "after" then
+    // goes to offline storage and the archive, the two paths this test is about. (Sent while
+    // her sign-out is still under way, it can reach the ending session and be lost: a known
+    // bug, see issue 12's note.)
+    const bool offline = [&] {
+        while (const auto p = peer->wait_presence(10s)) {
+            if (p->from.rfind(alice, 0) == 0 && p->type == "unavailable") return true;
+        }
+        return false;
+    }();
+    ASSERT_TRUE(offline) << "Bob's laptop never saw Alice go offline";
     peer->send_chat(alice, "after", "after-0");
     ASSERT_TRUE(drained(*peer, "drained-2"));
     ASSERT_EQ(a.signin(alice, "alice-pw"), MSGR_S_OK);
