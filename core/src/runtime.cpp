@@ -79,18 +79,15 @@ void Runtime::announce_shutdown() {
     // The paging add-in goes first, while it may still report: a page it cannot keep for its
     // next start (its journal on a full disk) is reported failed with its cause, and the host
     // sees that DELIVERY_CHANGE in a last dispatch round, before APP_SHUTDOWN.
-    // Only those reports: a destroy raises no other event but APP_SHUTDOWN, so what else was on
-    // its way (messages, windows opened since the last tick) is not raised now, when the host is
-    // tearing down what its callbacks use (as before the paging add-in settled here).
+    // Only those events: a destroy raises no other event but APP_SHUTDOWN, so what else was on
+    // its way (messages, windows opened since the last tick) is recorded but not raised now,
+    // when the host is tearing down what its callbacks use (as before the paging add-in
+    // settled here).
     if (addins_ && dispatch_depth_ == 0) {
         try {
             if (addins_->settle_paging()) {
                 // All of it: the add-in may have overfilled a bounded inbox (settle_paging).
-                inbox_.drain(drained_, std::numeric_limits<std::size_t>::max());
-                for (auto &item : drained_) {
-                    if (std::holds_alternative<DeliveryDone>(item)) apply(item);
-                }
-                drained_.clear();
+                (void)apply_inbox(drained_, std::numeric_limits<std::size_t>::max());
                 for (const auto &p : events_) {
                     if (p.type == MSGR_EVENT_DELIVERY_CHANGE) dispatch(p);
                 }
@@ -105,13 +102,17 @@ void Runtime::announce_shutdown() {
 
 Runtime::~Runtime() {
     announce_shutdown();
+    // A game that quits while signed in keeps what its services reported until they signed
+    // out (as a sign-out does): into the store, which goes next.
+    const bool signed_out = state_ == State::online;
+    if (signed_out) leave_session();
     // The store's thread posts to the inbox: it stops (its last checkpoint done) first.
     stop_store();
     // Producers waiting on a full inbox wake up and give up before their services are joined.
     inbox_.close();
     paging_.reset();
     // Services sign out while their add-ins are still loaded, then the add-ins go.
-    signout_services();
+    if (!signed_out) signout_services();
     services_.clear();
     primary_ = nullptr;
     addins_.reset();  // disconnects their slots, unloads them and unmaps them
@@ -268,9 +269,22 @@ msgr_hresult Runtime::signin(const char *name, const char *password) {
 
 msgr_hresult Runtime::signout() {
     if (state_ == State::offline) return fail(MSGR_E_NOT_LOGGED_ON, "not signed in");
-    signout_services();
-    end_session(msgr_window::State::closed, MSGR_S_OK);
+    leave_session();
+    // (Unless its add-in failed meanwhile: the session ended there.)
+    if (state_ != State::offline) end_session(msgr_window::State::closed, MSGR_S_OK);
     return MSGR_S_OK;
+}
+
+void Runtime::leave_session() {
+    signout_services();
+    if (state_ != State::online) return;  // a sign-in in progress is cancelled, with its reports
+    // What the services reported before they signed out belongs to this session, and is
+    // applied, not dropped as stale once it has ended: a message that arrived then counts as
+    // received there (the XMPP service's next catch-up starts after it).
+    signing_out_ = true;
+    std::vector<InboxItem> reported;
+    (void)apply_inbox(reported, std::numeric_limits<std::size_t>::max());
+    signing_out_ = false;
 }
 
 // Leaves the session: "All windows will be closed if the client signs out. If the client goes
@@ -290,6 +304,7 @@ void Runtime::end_session(msgr_window::State windows_become, msgr_hresult hr) {
     }
     state_ = State::offline;
     ++session_;  // whatever the old session still reports is stale from now on
+    held_.clear();
     stop_store();
     searches_.clear();  // their ids are unknown from now on
     my_name_.clear();
@@ -615,24 +630,7 @@ msgr_hresult Runtime::tick() {
     if (addins_) addins_->collect();
     next_tick();  // what the last tick lent the host is due back
     run_early_store_reports(false);
-    const std::size_t left = inbox_.drain(drained_, config_.max_items_per_tick);
-    // The tick's appends are one transaction (one WAL write), committed before any event.
-    if (store() != nullptr && !drained_.empty()) {
-        store_->begin_batch();
-        in_batch_ = true;
-    }
-    for (auto &item : drained_)
-        apply(item);
-    drained_.clear();
-    if (in_batch_ && store_ != nullptr) {
-        in_batch_ = false;
-        if (MSGR_FAILED(store_->end_batch())) {
-            log(MSGR_LOG_ERROR,
-                std::string("the history store could not record this tick's messages: ") +
-                    last_error());
-        }
-    }
-    in_batch_ = false;
+    const std::size_t left = apply_inbox(drained_, config_.max_items_per_tick);
     // Events that callbacks cause are raised in this same tick, in order.
     while (!events_.empty()) {
         dispatching_.swap(events_);
@@ -642,6 +640,28 @@ msgr_hresult Runtime::tick() {
     }
     if (addins_) addins_->flush_events();
     return left > 0 ? MSGR_S_FALSE : MSGR_S_OK;
+}
+
+std::size_t Runtime::apply_inbox(std::vector<InboxItem> &items, std::size_t max) {
+    const std::size_t left = inbox_.drain(items, max);
+    // The appends are one transaction (one WAL write), committed before any event.
+    if (store() != nullptr && !items.empty()) {
+        store_->begin_batch();
+        in_batch_ = true;
+    }
+    for (auto &item : items)
+        apply(item);
+    items.clear();
+    if (in_batch_ && store_ != nullptr) {
+        in_batch_ = false;
+        if (MSGR_FAILED(store_->end_batch())) {
+            log(MSGR_LOG_ERROR,
+                std::string("the history store could not record this tick's messages: ") +
+                    last_error());
+        }
+    }
+    in_batch_ = false;
+    return left;
 }
 
 void Runtime::raise(Pending p) {
@@ -693,6 +713,13 @@ void Runtime::apply(InboxItem &item) {
             } else {
                 // Everything else belongs to a session: a report from an old one is stale.
                 if (m.session != session_) return;
+                constexpr bool kEndsOrStarts =
+                    std::is_same_v<T, SigninDone> || std::is_same_v<T, WentOffline>;
+                if (!kEndsOrStarts && state_ == State::connecting && service_signed_in_) {
+                    // Signed in, the store still opening: kept until OnSignin, not dropped.
+                    held_.push_back(std::move(item));
+                    return;
+                }
                 Service *service = find_service(m.service);
                 if (service == nullptr) return;
                 const bool primary = service == primary_;
@@ -709,7 +736,8 @@ void Runtime::apply(InboxItem &item) {
                     if (store_state_ != StoreState::opening && state_ == State::connecting)
                         finish_signin();
                 } else if constexpr (std::is_same_v<T, WentOffline>) {
-                    if (!primary || state_ == State::offline) return;
+                    // (The user signing out meanwhile: the windows close, as a sign-out has it.)
+                    if (!primary || state_ == State::offline || signing_out_) return;
                     end_session(msgr_window::State::disconnected,
                                 MSGR_FAILED(m.hr) ? m.hr : MSGR_E_DISCONNECTED);
                 } else if constexpr (std::is_same_v<T, ContactListChange>) {

@@ -181,6 +181,11 @@ class Runtime {
     msgr_hresult show_window(msgr_window_kind kind, ContactRef contact, WindowRef &out);
     msgr_hresult focus(msgr_window &w);
     void end_session(msgr_window::State windows_become, msgr_hresult hr);
+    // Signs the services out, then applies what they reported before (signout, ~Runtime).
+    void leave_session();
+    // Applies up to `max` of what the inbox holds (into `items`, left empty), the appends as
+    // one store transaction. Returns how many are left in the inbox.
+    std::size_t apply_inbox(std::vector<InboxItem> &items, std::size_t max);
     void apply(InboxItem &item);
 
     // ---- history (runtime_history.cpp) ----
@@ -291,6 +296,10 @@ class Runtime {
     std::vector<Pending> events_;
     std::vector<Pending> dispatching_;
     std::vector<InboxItem> drained_;
+    // What the session's services reported between the primary's SigninDone and OnSignin
+    // (the store still opening): applied once the session is online.
+    std::vector<InboxItem> held_;
+    bool signing_out_ = false;  // signout applies what its services reported before it
     int dispatch_depth_ = 0;
     bool shutdown_announced_ = false;
     std::array<boost::signals2::signal<void(const msgr_event &)>, MSGR_EVENT_TYPE_COUNT_> signals_;

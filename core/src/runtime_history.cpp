@@ -189,6 +189,10 @@ void Runtime::finish_signin() {
     raise({MSGR_EVENT_SIGNIN, MSGR_S_OK});
     raise({MSGR_EVENT_MY_STATUS_CHANGE, MSGR_S_OK, my_status_});
     recover_unfinished();
+    std::vector<InboxItem> held;
+    held.swap(held_);
+    for (auto &item : held)
+        apply(item);
 }
 
 // What the last run accepted and never learned the fate of: sent again (the same origin id, so

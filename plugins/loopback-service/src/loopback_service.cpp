@@ -20,6 +20,9 @@
 //    reactions end to end through the same C boundary. The user sends it commands:
 //        help                      lists the commands
 //        drop                      the connection is lost ("the client goes offline")
+//        hold                      the network takes the user's messages and never answers
+//                                  (no SENT, no receipt, no echo) until the next sign-in, as
+//                                  a server that stopped acknowledging
 //        say <from> <text>         <from> sends you <text>
 //        say-hex <from> <hex>      <from> sends you these bytes (e.g. invalid UTF-8)
 //        flood <from> <count>      <from> sends you <count> messages "0", "1", ... from the
@@ -145,8 +148,9 @@ struct Service {
     Addin *addin = nullptr;
     std::string id;
     bool paging = true;
-    std::mutex mutex;  // guards session and directory (the flood thread reads session)
+    std::mutex mutex;  // guards session, holding and directory (the flood thread reads session)
     std::uint64_t session = 0;
+    bool holding = false;  // the control contact's "hold": the user's messages go unanswered
     std::vector<Contact> directory;
     msgr_contact_service table{};
 };
@@ -349,6 +353,7 @@ msgr_hresult svc_signin(void *state, std::uint64_t session, const char *, const 
     {
         const std::lock_guard<std::mutex> lock(s.mutex);
         s.session = ok ? session : 0;
+        s.holding = false;
         if (ok) {
             for (const auto &c : s.directory)
                 list.push_back(c.signin);
@@ -412,9 +417,14 @@ void deliver(Service &s, std::uint64_t message_id, const char *to, const char *t
         h.post_delivery(h.ctx, message_id, MSGR_DELIVERY_FAILED, MSGR_E_NOT_LOGGED_ON);
         return;
     }
-    h.post_delivery(h.ctx, message_id, MSGR_DELIVERY_SENT, MSGR_S_OK);
     const bool first = a.services.front().get() == &s;
     const std::string key = fold(to);
+    const bool to_control = first && !a.control_key.empty() && key == a.control_key;
+    {
+        const std::lock_guard<std::mutex> lock(s.mutex);
+        if (s.holding && !to_control) return;  // taken, never answered: it stays PENDING
+    }
+    h.post_delivery(h.ctx, message_id, MSGR_DELIVERY_SENT, MSGR_S_OK);
     const char *id = s.id.c_str();
     if (first && !a.echo_key.empty() && key == a.echo_key) {
         if (origin_id == nullptr) {
@@ -440,7 +450,7 @@ void deliver(Service &s, std::uint64_t message_id, const char *to, const char *t
         h.post_message_ex(h.ctx, &m);
         h.post_chat_state(h.ctx, id, session, to, MSGR_CHAT_STATE_ACTIVE);
         h.post_receipt(h.ctx, id, session, to, origin_id, MSGR_DELIVERY_READ);
-    } else if (first && !a.control_key.empty() && key == a.control_key) {
+    } else if (to_control) {
         std::string answer;
         try {
             answer = a.control(s, session, std::string(text, text_size));
@@ -496,6 +506,11 @@ std::string Addin::control(Service &svc, std::uint64_t session, const std::strin
         const std::lock_guard<std::mutex> lock(svc.mutex);
         svc.session = 0;
         return "ok: dropped";
+    }
+    if (verb == "hold" && words.size() == 1) {
+        const std::lock_guard<std::mutex> lock(svc.mutex);
+        svc.holding = true;
+        return "ok: holding";
     }
     if (verb == "say" && words.size() >= 3) {
         if (const char *why = bad_signin(words[1])) return "error: the sender " + std::string(why);
@@ -568,7 +583,8 @@ std::string Addin::control(Service &svc, std::uint64_t session, const std::strin
         host.post_contact(host.ctx, id, session, words[1].c_str(), verb == "add" ? 1 : 0);
         return "ok";
     }
-    return "commands: drop | say <from> <text> | say-hex <from> <hex> | flood <from> <count> | "
+    return "commands: drop | hold | say <from> <text> | say-hex <from> <hex> | "
+           "flood <from> <count> | "
            "status <contact> <status> | add <contact> | remove <contact>";
 }
 

@@ -406,6 +406,10 @@ class Xmpp {
     }
 
     void push(Command c) {
+        // The runtime's sign-in or sign-out call, as the runtime sees it (advance_mark), at
+        // once: the network thread comes to the command later.
+        if (c.kind == Command::signin) host_session_.store(c.session);
+        if (c.kind == Command::signout) host_session_.store(0);
         {
             const std::lock_guard<std::mutex> lock(mutex_);
             commands_.push_back(std::move(c));
@@ -1096,8 +1100,17 @@ class Xmpp {
         self->post_incoming(in, flags);
         // A live message's archive id is where the next catch-up starts (not while a catch-up
         // is filling the gap before it).
-        if (!in.archive_id.empty() && self->catch_up_.empty()) self->pending_mark_ = in.archive_id;
+        if (self->catch_up_.empty()) self->advance_mark(in.archive_id);
         return 1;
+    }
+
+    // The archive mark moves to a message posted to the runtime only while the session it was
+    // posted with still lasts there: the runtime applies what came before its sign-out call
+    // returned, and drops later posts as stale. A message posted as the user signs out is
+    // fetched again by the next catch-up (and the runtime shows it once).
+    void advance_mark(const std::string &archive_id) {
+        if (!archive_id.empty() && session_ != 0 && host_session_.load() == session_)
+            pending_mark_ = archive_id;
     }
 
     // Posts a message to the runtime (post_message_ex when it has it).
@@ -1269,7 +1282,7 @@ class Xmpp {
         if (f.kind == ArchiveFetch::older && in.peer != f.peer) return;  // not what was asked
         if (f.kind == ArchiveFetch::catch_up_after) {
             post_incoming(in, MSGR_INCOMING_ARCHIVED);  // oldest first, as they come
-            pending_mark_ = in.archive_id;
+            advance_mark(in.archive_id);
         } else if (f.page.size() < kArchivePage) {
             f.page.push_back(std::move(in));
         }
@@ -1331,7 +1344,7 @@ class Xmpp {
                     newest = in.archive_id;
                 }
             }
-            if (!newest.empty()) pending_mark_ = newest;
+            advance_mark(newest);
         } else if (f.kind == ArchiveFetch::older) {
             for (auto page = f.pages.rbegin(); page != f.pages.rend(); ++page) {  // newest first
                 for (auto in = page->rbegin(); in != page->rend(); ++in)
@@ -1562,6 +1575,9 @@ class Xmpp {
     std::uint64_t id_counter_ = 0;
     Phase phase_ = Phase::idle;
     std::uint64_t session_ = 0;
+    // The session the runtime signed this service in with, 0 from its sign-out call on (set by
+    // push on the runtime's thread, read on the network thread after a post: advance_mark).
+    std::atomic<std::uint64_t> host_session_{0};
     std::string jid_, password_;
     std::int32_t my_status_ = MSGR_STATUS_ONLINE;
     Clock::time_point deadline_{}, grace_deadline_{}, next_attempt_{};
