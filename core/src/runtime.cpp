@@ -105,7 +105,13 @@ Runtime::~Runtime() {
     // A game that quits while signed in keeps what its services reported until they signed
     // out (as a sign-out does): into the store, which goes next.
     const bool signed_out = state_ == State::online;
-    if (signed_out) leave_session();
+    if (signed_out) {
+        try {
+            leave_session();
+        } catch (...) {
+            // Out of memory recording them: the rest of the destroy goes on.
+        }
+    }
     // The store's thread posts to the inbox: it stops (its last checkpoint done) first.
     stop_store();
     // Producers waiting on a full inbox wake up and give up before their services are joined.
