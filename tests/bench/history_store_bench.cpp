@@ -40,6 +40,7 @@
 
 #include "bench_main.hpp"
 #include "history/store.hpp"
+#include "support/post_queue.hpp"
 
 namespace {
 
@@ -97,21 +98,10 @@ class Owner {
     Options options(const std::string &path) {
         Options o;
         o.path = path;
-        o.post = [this](std::function<void()> fn) {
-            const std::lock_guard<std::mutex> lock(mu_);
-            posted_.push_back(std::move(fn));
-        };
+        o.post = [this](std::function<void()> fn) { posted_.post(std::move(fn)); };
         return o;
     }
-    void pump() {
-        std::deque<std::function<void()>> now;
-        {
-            const std::lock_guard<std::mutex> lock(mu_);
-            now.swap(posted_);
-        }
-        for (auto &fn : now)
-            fn();
-    }
+    void pump() { posted_.pump(); }
     bool pump_until(const std::function<bool()> &done) {
         const auto deadline = Clock::now() + std::chrono::minutes(5);
         while (!done()) {
@@ -139,8 +129,7 @@ class Owner {
     }
 
   private:
-    std::mutex mu_;
-    std::deque<std::function<void()>> posted_;
+    msgr::test::PostQueue posted_;
 };
 
 // Chat-like text: 4..14 words from a vocabulary of 20,000 made-up words, the common ones far
