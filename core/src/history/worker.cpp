@@ -30,13 +30,13 @@ constexpr unsigned kMergeEvery = 4;
 // checkpointed at once, not a second later (the owner's commits report its length:
 // on_commit). Past what the last checkpoint saw, not past the start: under a stream of
 // appends the WAL is always that long, and a request at every commit starved the indexing.
-constexpr int kCheckpointFrames = 2048;
+constexpr int kCheckpointFrames = 4096;
 // A WAL longer than this is started over (see checkpoint()): the bound on its size.
-constexpr int kRestartFrames = 8192;
+constexpr int kRestartFrames = 16384;
 // One that grew longer still (a long transaction, or checkpoints that could not run) is also
 // truncated as it starts over (on this thread; never by the owner's commits: no
 // journal_size_limit on the owner's connection).
-constexpr int kTruncateFrames = 32768;
+constexpr int kTruncateFrames = 65536;
 // Passive passes before the restart, each copying what was appended during the last one, so
 // that the restart, which holds the write lock, has only the last few frames left to copy.
 constexpr int kCheckpointPasses = 2;
@@ -390,10 +390,12 @@ void Worker::background_failed(const char *what) {
 // appended since the last pass, syncs, and leaves the WAL to start over at the next append
 // (from the start of the file: it is not truncated unless it grew past kTruncateFrames, so
 // the WAL's file stays at about kRestartFrames pages and its pages are reused). The owner's
-// appends wait for it that long: a few hundred frames and two fsyncs. Never on the owner's
-// connection (wal_autocheckpoint=0 there). Each checkpoint's fsync of the WAL also slows the
-// owner's writes to it (the page its next frame shares with the last one synced is under
-// writeback): checkpoints come every kCheckpointFrames (8 MB), not more often.
+// appends wait for it that long: what was appended during one pass, and two fsyncs (several
+// milliseconds on a slow disk); so only once per kRestartFrames (64 MB) of an unbroken stream:
+// when the appends pause, a passive pass ends first and the WAL starts over without it. Never
+// on the owner's connection (wal_autocheckpoint=0 there). Each checkpoint's fsync of the WAL also
+// slows the owner's writes to it (the page its next frame shares with the last one synced is under
+// writeback): checkpoints come every kCheckpointFrames (16 MB), not more often.
 void Worker::checkpoint() {
     checkpoint_pending_ = false;
     checkpoint_asked_ = false;
