@@ -36,7 +36,7 @@ constexpr int kRestartFrames = 16384;
 // One that grew longer still (a long transaction, or checkpoints that could not run) is also
 // truncated as it starts over (on this thread; never by the owner's commits: no
 // journal_size_limit on the owner's connection).
-constexpr int kTruncateFrames = 65536;
+constexpr int kTruncateFrames = 65536;  // 256 MB: the journal_size_limit of open_once()
 // Passive passes before the restart, each copying what was appended during the last one, so
 // that the restart, which holds the write lock, has only the last few frames left to copy.
 constexpr int kCheckpointPasses = 2;
@@ -163,10 +163,11 @@ msgr_hresult Worker::open_once(bool &unreadable) {
                     path_ + " has a newer history schema than this build knows (left untouched)");
     }
     // WAL (kept in the file), and this connection checkpoints by itself (wal_autocheckpoint=0
-    // on both connections).
+    // on both connections). journal_size_limit at kTruncateFrames: a commit of this thread that
+    // starts the WAL over truncates it only past the size checkpoint() truncates it at anyway.
     hr = exec(db_.get(),
               "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-              "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864");
+              "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 268435456");
     if (hr == MSGR_S_OK) hr = migrate(db_.get());
     // This thread's own commits (indexing, deleting) make the WAL long too.
     if (hr == MSGR_S_OK) watch(db_.get());
