@@ -41,6 +41,8 @@ constexpr int kTruncateFrames = 65536;  // 256 MB: the journal_size_limit of ope
 // that the restart, which holds the write lock, has only the last few frames left to copy.
 constexpr int kCheckpointPasses = 2;
 constexpr auto kCheckpointDelay = std::chrono::seconds(1);
+constexpr int kBusyStepUs = 10;  // Worker::busy_wait
+constexpr int kBusyLimitUs = 2'000'000;
 constexpr auto kRetryAfter = std::chrono::seconds(1);
 constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
 
@@ -100,6 +102,12 @@ int Worker::on_commit(void *worker, sqlite3 * /*db*/, const char * /*name*/, int
     return SQLITE_OK;
 }
 
+int Worker::busy_wait(void * /*unused*/, int attempts) {
+    if (attempts * kBusyStepUs >= kBusyLimitUs) return 0;  // give up: SQLITE_BUSY
+    std::this_thread::sleep_for(std::chrono::microseconds(kBusyStepUs));
+    return 1;
+}
+
 void Worker::watch(sqlite3 *db) {
     sqlite3_wal_hook(db, &Worker::on_commit, this);
 }
@@ -143,6 +151,10 @@ msgr_hresult Worker::open_file(Found &found) {
     db_.reset();
     if (const msgr_hresult hr = prepare_file(path_); hr != MSGR_S_OK) return hr;
     if (const msgr_hresult hr = open_db(path_, db_); hr != MSGR_S_OK) return hr;
+    // This thread waits for the write lock between two of the owner's appends, which may follow
+    // each other within microseconds: it looks every few microseconds (the owner's handler
+    // backs off, this one must not), 2 s at most, as open_db's.
+    sqlite3_busy_handler(db_.get(), &Worker::busy_wait, nullptr);
     return inspect(db_.get(), found);
 }
 
@@ -419,10 +431,9 @@ void Worker::checkpoint() {
     const int mode =
         frames > kTruncateFrames ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_RESTART;
     const int rc = sqlite3_wal_checkpoint_v2(db_.get(), nullptr, mode, &frames, &copied);
-    if (rc == SQLITE_OK) {
-        wal_seen_ = 0;
-    } else if ((rc & 0xFF) != SQLITE_BUSY) {
-        // BUSY: a reader or writer was in the whole wait; the next checkpoint tries again.
+    // BUSY: a reader or writer was in the whole wait; the next commit asks again.
+    wal_seen_ = 0;
+    if (rc != SQLITE_OK && (rc & 0xFF) != SQLITE_BUSY) {
         sqlite_fail(db_.get(), rc, "checkpoint");
         background_failed("checkpoint");
     }
