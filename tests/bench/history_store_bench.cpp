@@ -7,7 +7,9 @@
 //     many took longer than 1 ms), cpu_over_1ms (how many computed that long: a preempted
 //     append is not among them, a long busy wait may be), and rss_growth_mb: the resident set after
 //     the N appends (and the index caught up) minus before (target: <= 10 MB over 1,000,000);
-//     wal_mb, the WAL's size then.
+//     wal_mb, the WAL's size then
+//     (its file: the longest the WAL was since it was last truncated); wal_appended_mb: the
+//     same before the index caught up.
 //   BM_Ingest_Batched/messages:N  N appends in batches of 256 (a catch-up from the server's
 //     archive): items_per_second on the owner thread, batch_max_us (the longest end_batch plus
 //     its appends), and index_tail_s: how long the store's thread took after the last batch to
@@ -264,9 +266,11 @@ void BM_Append_OwnerThread(benchmark::State &state) {
             if (i % 1024 == 0) owner.pump();
         }
     }
+    std::error_code ec;
+    const auto wal_appended = fs::file_size(path + "-wal", ec);
+    state.counters["wal_appended_mb"] = ec ? 0.0 : static_cast<double>(wal_appended) / 1e6;
     s->wait_idle();
     const double rss_after = rss_mb();
-    std::error_code ec;
     const auto wal = fs::file_size(path + "-wal", ec);
     state.counters["wal_mb"] = ec ? 0.0 : static_cast<double>(wal) / 1e6;
     state.counters["p50_us"] = percentile(us, 0.50);
