@@ -30,6 +30,7 @@
 
 #include "error.hpp"
 #include "history/store.hpp"
+#include "support/post_queue.hpp"
 
 namespace msgr::core::history {
 namespace {
@@ -82,10 +83,7 @@ class Owner {
     Options options(const std::string &path) {
         Options o;
         o.path = path;
-        o.post = [this](std::function<void()> fn) {
-            const std::lock_guard<std::mutex> lock(mu_);
-            posted_.push_back(std::move(fn));
-        };
+        o.post = [this](std::function<void()> fn) { posted_.post(std::move(fn)); };
         o.log = [this](msgr_log_level level, const std::string &line) {
             const std::lock_guard<std::mutex> lock(mu_);
             logs_.emplace_back(level, line);
@@ -103,15 +101,7 @@ class Owner {
         }
         return true;
     }
-    void pump() {
-        std::deque<std::function<void()>> now;
-        {
-            const std::lock_guard<std::mutex> lock(mu_);
-            now.swap(posted_);
-        }
-        for (auto &fn : now)
-            fn();
-    }
+    void pump() { posted_.pump(); }
 
     // Starts a store and runs its posts until it reports opened.
     std::unique_ptr<Store> open(Options o, msgr_hresult &hr, std::string &why) {
@@ -141,8 +131,8 @@ class Owner {
     }
 
   private:
-    std::mutex mu_;
-    std::deque<std::function<void()>> posted_;
+    msgr::test::PostQueue posted_;
+    std::mutex mu_;  // logs_
     std::vector<std::pair<msgr_log_level, std::string>> logs_;
 };
 
@@ -756,6 +746,36 @@ TEST_F(HistoryStore, RetentionDropsMessagesOlderThanTheDays) {
     s->wait_idle();
     EXPECT_EQ(count_rows(path_, "SELECT count(*) FROM messages"), 5);
     EXPECT_TRUE(search(*s, "ancient").hits.empty());
+}
+
+// The daily timer: a store left running applies the retention again (retention_every, a day
+// unless a test makes it shorter), without a restart.
+TEST_F(HistoryStore, RetentionIsAppliedAgainWhileTheStoreRuns) {
+    const std::int64_t day = 24LL * 3600 * 1000;
+    Options o = owner_.options(path_);
+    o.retain_days = 7;
+    o.retention_every = 100ms;
+    auto s = owner_.open_ok(std::move(o));
+    const ConversationId bob = conv(*s, "bob");
+    // Appended after the retention of the open, so only the timer's can remove it.
+    Record stale = message("stale", MSGR_MESSAGE_INCOMING, now_ms() - 30 * day);
+    ASSERT_EQ(s->append(bob, stale), MSGR_S_OK);
+    Record recent = message("recent", MSGR_MESSAGE_INCOMING, now_ms() - day);
+    ASSERT_EQ(s->append(bob, recent), MSGR_S_OK);
+    // The floor reaches the owner thread through a post: nothing changes until it is pumped.
+    EXPECT_EQ(s->span(bob).count, 2);
+    EXPECT_TRUE(owner_.pump_until([&] { return s->span(bob).count == 1; }))
+        << "the retention was not applied again";
+    const std::vector<Record> left = read_all(*s, bob);
+    ASSERT_EQ(left.size(), 1u);
+    EXPECT_EQ(left[0].text, "recent");
+    s->wait_idle();
+    EXPECT_EQ(count_rows(path_, "SELECT count(*) FROM messages"), 1);
+    EXPECT_TRUE(search(*s, "stale").hits.empty());
+    // New messages go on after it.
+    Record next = message("next");
+    ASSERT_EQ(s->append(bob, next), MSGR_S_OK);
+    EXPECT_EQ(next.seq, recent.seq + 1);
 }
 
 // ---- search -------------------------------------------------------------------------------

@@ -31,9 +31,10 @@ struct DbClose {
 using DbHandle = std::unique_ptr<sqlite3, DbClose>;
 
 // Opens (creating) the database file: extended result codes on, and a busy handler that waits
-// for the other connection's transaction in 50 us steps, 2 s at most (a safety net: the
-// transactions are tiny). SQLite's own busy_timeout sleeps a whole millisecond at once, more
-// than an owner-thread call may spend waiting for one short transaction of the other thread.
+// for the other connection's transaction in 50 us steps (250 us after the first millisecond),
+// 2 s at most (a safety net: the transactions are tiny). SQLite's own busy_timeout sleeps a whole
+// millisecond at once, more than an owner-thread call may spend waiting for one short transaction
+// of the other thread.
 msgr_hresult open_db(const std::string &path, DbHandle &out);
 // Runs statements that return no rows (PRAGMA settings, BEGIN/COMMIT, DDL).
 msgr_hresult exec(sqlite3 *db, const char *sql);

@@ -32,11 +32,14 @@ msgr_hresult Owner::open(const std::string &path, std::unique_ptr<Owner> &out) {
     auto owner = std::make_unique<Owner>();
     if (const msgr_hresult hr = open_db(path, owner->db_); hr != MSGR_S_OK) return hr;
     // synchronous=NORMAL: a commit is written to the WAL (the OS has it: a killed process loses
-    // nothing) without an fsync; wal_autocheckpoint=0: the store's thread checkpoints;
-    // journal_size_limit: a WAL that grew long shrinks back to 4 MB when it starts over.
+    // nothing) without an fsync; wal_autocheckpoint=0: the store's thread checkpoints (an
+    // auto-checkpoint would run inside a commit here, fsyncs and all). No journal_size_limit:
+    // the first commit after the WAL starts over would truncate the file, dropping its pages
+    // from the page cache on this thread (hundreds of milliseconds for a WAL of a gigabyte); the
+    // store's thread keeps the WAL short and truncates it when it must (Worker::checkpoint).
     if (const msgr_hresult hr = exec(owner->db_.get(),
                                      "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; "
-                                     "PRAGMA journal_size_limit = 4194304");
+                                     "PRAGMA journal_size_limit = -1");
         hr != MSGR_S_OK) {
         return hr;
     }
@@ -483,7 +486,8 @@ std::unique_ptr<Store> Store::start(Options options,
     };
     hooks.log = impl->options.log;
     impl->worker = std::make_unique<Worker>(impl->options.path, impl->options.retain_days,
-                                            impl->options.retain_messages, std::move(hooks));
+                                            impl->options.retain_messages,
+                                            impl->options.retention_every, std::move(hooks));
     return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 

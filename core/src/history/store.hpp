@@ -18,6 +18,7 @@
 // prepended.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -32,8 +33,11 @@ namespace msgr::core::history {
 
 struct Options {
     std::string path;                   // the database file (directories made 0700, file 0600)
-    std::uint32_t retain_days = 0;      // 0: keep forever; applied at open and daily
+    std::uint32_t retain_days = 0;      // 0: keep forever; applied at open, then each
+                                        // retention_every
     std::uint64_t retain_messages = 0;  // per conversation, the newest kept; 0: all
+    // How often a running store applies the retention again (it also does at open).
+    std::chrono::milliseconds retention_every = std::chrono::hours(24);
     // Runs fn on the owner thread, later (the runtime posts a StoreReport to its inbox). Called
     // from the store's thread; must not block for long (the inbox may make it wait for room).
     std::function<void(std::function<void()> fn)> post;

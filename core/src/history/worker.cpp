@@ -13,21 +13,48 @@ namespace msgr::core::history {
 
 namespace {
 
-// Each write transaction of this thread is small (a fraction of a millisecond), so an owner
-// thread call that meets it waits at most that long.
-constexpr std::int64_t kIndexRows = 256;
+// Each write transaction of this thread holds the write lock, and an owner-thread append that
+// meets it waits for it: each is kept to about kWriteTarget. The rows of an index batch and
+// the pages of a merge step follow what the last ones cost (an FTS5 insert of a chat message
+// costs tens of microseconds, so 256 rows held the lock for 6 ms), within these bounds.
+constexpr auto kWriteTarget = std::chrono::microseconds(250);
+constexpr std::int64_t kIndexRowsMin = 1;
+constexpr std::int64_t kIndexRowsMax = 256;
 constexpr std::int64_t kPurgeRows = 128;
-constexpr int kMergePages = 64;  // per 'merge' step of the full-text index
-// A WAL this long (frames of 4 KB) is checkpointed at once, not a second later (the owner's
-// commits report their length: on_owner_commit).
-constexpr int kCheckpointFrames = 1024;
-// From this length on, checkpoint passes follow each other (see checkpoint()), at most this many.
-constexpr int kRestartFrames = 4096;
-constexpr int kCheckpointPasses = 4;
+constexpr std::int64_t kMergePagesMin = 2;
+constexpr std::int64_t kMergePagesMax = 64;
+// Under a stream of appends there is always more to index: one step in this many merges
+// first, so that the segments do not pile up to FTS5's crisis merge (inside an index batch).
+constexpr unsigned kMergeEvery = 4;
+// Each time the WAL grew this much (frames of 4 KB) past what the last checkpoint saw, it is
+// checkpointed at once, not a second later (the owner's commits report its length:
+// on_commit). Past what the last checkpoint saw, not past the start: under a stream of
+// appends the WAL is always that long, and a request at every commit starved the indexing.
+constexpr int kCheckpointFrames = 4096;
+// A WAL longer than this is started over (see checkpoint()): the bound on its size.
+constexpr int kRestartFrames = 16384;
+// One that grew longer still (a long transaction, or checkpoints that could not run) is also
+// truncated as it starts over (on this thread; never by the owner's commits: no
+// journal_size_limit on the owner's connection).
+constexpr int kTruncateFrames = 65536;  // 256 MB: the journal_size_limit of open_once()
+// Passive passes before the restart, each copying what was appended during the last one, so
+// that the restart, which holds the write lock, has only the last few frames left to copy.
+constexpr int kCheckpointPasses = 2;
 constexpr auto kCheckpointDelay = std::chrono::seconds(1);
-constexpr auto kRetentionEvery = std::chrono::hours(24);
+constexpr int kBusyStepUs = 10;  // Worker::busy_wait
+constexpr int kBusyLimitUs = 2'000'000;
 constexpr auto kRetryAfter = std::chrono::seconds(1);
 constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
+
+// The next amount of work (rows, pages) for a transaction that did `done` in `took`: what would
+// have taken kWriteTarget, half-way from `done` (no jumps on one slow transaction).
+std::int64_t next_amount(std::int64_t done, std::chrono::steady_clock::duration took,
+                         std::int64_t lo, std::int64_t hi) {
+    const auto us = std::max<std::int64_t>(
+        1, std::chrono::duration_cast<std::chrono::microseconds>(took).count());
+    const std::int64_t fit = done * static_cast<std::int64_t>(kWriteTarget.count()) / us;
+    return std::clamp((done + fit) / 2, lo, hi);
+}
 
 std::int64_t unix_ms_now() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -43,10 +70,11 @@ int stop_if_cancelled(void *task) {
 }  // namespace
 
 Worker::Worker(std::string path, std::uint32_t retain_days, std::uint64_t retain_messages,
-               WorkerHooks hooks)
+               std::chrono::milliseconds retention_every, WorkerHooks hooks)
     : path_(std::move(path)),
       retain_days_(retain_days),
       retain_messages_(retain_messages),
+      retention_every_(retention_every.count() > 0 ? retention_every : std::chrono::hours(24)),
       hooks_(std::move(hooks)),
       thread_([this]() { run(); }) {}
 
@@ -63,17 +91,25 @@ void Worker::log(msgr_log_level level, const std::string &line) const {
     if (hooks_.log) hooks_.log(level, line);
 }
 
-int Worker::on_owner_commit(void *worker, sqlite3 * /*db*/, const char * /*name*/, int frames) {
+int Worker::on_commit(void *worker, sqlite3 * /*db*/, const char * /*name*/, int frames) {
     auto *self = static_cast<Worker *>(worker);
-    if (frames >= kCheckpointFrames && !self->checkpoint_asked_.exchange(true)) {
+    int seen = self->wal_seen_.load(std::memory_order_relaxed);
+    if (frames < seen) seen = 0;  // the WAL started over since
+    if (frames - seen >= kCheckpointFrames && !self->checkpoint_asked_.exchange(true)) {
         const std::lock_guard<std::mutex> lock(self->mu_);
         self->cv_.notify_one();
     }
     return SQLITE_OK;
 }
 
-void Worker::watch(sqlite3 *owner_db) {
-    sqlite3_wal_hook(owner_db, &Worker::on_owner_commit, this);
+int Worker::busy_wait(void * /*unused*/, int attempts) {
+    if (attempts * kBusyStepUs >= kBusyLimitUs) return 0;  // give up: SQLITE_BUSY
+    std::this_thread::sleep_for(std::chrono::microseconds(kBusyStepUs));
+    return 1;
+}
+
+void Worker::watch(sqlite3 *db) {
+    sqlite3_wal_hook(db, &Worker::on_commit, this);
 }
 
 void Worker::appended() {
@@ -115,6 +151,10 @@ msgr_hresult Worker::open_file(Found &found) {
     db_.reset();
     if (const msgr_hresult hr = prepare_file(path_); hr != MSGR_S_OK) return hr;
     if (const msgr_hresult hr = open_db(path_, db_); hr != MSGR_S_OK) return hr;
+    // This thread waits for the write lock between two of the owner's appends, which may follow
+    // each other within microseconds: it looks every few microseconds (the owner's handler
+    // backs off, this one must not), 2 s at most, as open_db's.
+    sqlite3_busy_handler(db_.get(), &Worker::busy_wait, nullptr);
     return inspect(db_.get(), found);
 }
 
@@ -135,11 +175,14 @@ msgr_hresult Worker::open_once(bool &unreadable) {
                     path_ + " has a newer history schema than this build knows (left untouched)");
     }
     // WAL (kept in the file), and this connection checkpoints by itself (wal_autocheckpoint=0
-    // on both connections).
+    // on both connections). journal_size_limit at kTruncateFrames: a commit of this thread that
+    // starts the WAL over truncates it only past the size checkpoint() truncates it at anyway.
     hr = exec(db_.get(),
               "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-              "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 4194304");
+              "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 268435456");
     if (hr == MSGR_S_OK) hr = migrate(db_.get());
+    // This thread's own commits (indexing, deleting) make the WAL long too.
+    if (hr == MSGR_S_OK) watch(db_.get());
     if (hr == MSGR_S_OK) hr = prepare();
     if (hr == MSGR_S_OK) {
         hr = query_int(db_.get(), "SELECT value FROM meta WHERE key = 'indexed_upto'",
@@ -239,7 +282,7 @@ void Worker::run() {
         log(MSGR_LOG_ERROR, "history store " + path_ + ": " + open_why_);
         db_.reset();
     }
-    retention_at_ = Clock::now() + kRetentionEvery;
+    retention_at_ = Clock::now() + retention_every_;
     if (hooks_.opened) hooks_.opened(open_hr_, open_why_, std::move(owner));
 
     for (;;) {
@@ -253,10 +296,11 @@ void Worker::run() {
             const bool ok = db_ != nullptr;
             const bool work =
                 ok &&
-                (now >= retention_at_ || (checkpoint_pending_ && now >= checkpoint_at_) ||
+                (now >= retention_at_ || checkpoint_asked_.load() ||
+                 (checkpoint_pending_ && now >= checkpoint_at_) ||
                  (now >= retry_at_ && (appended_.load() || index_more_ || !purging_.empty())));
             if (!stop_ && tasks_.empty() && !work) {
-                Clock::time_point until = now + kRetentionEvery;
+                Clock::time_point until = now + retention_every_;
                 if (ok) {
                     until = retention_at_;
                     if (checkpoint_pending_) until = std::min(until, checkpoint_at_);
@@ -301,7 +345,7 @@ bool Worker::step() {
     if (db_ == nullptr) return false;
     const Clock::time_point now = Clock::now();
     if (now >= retention_at_) {
-        retention_at_ = now + kRetentionEvery;
+        retention_at_ = now + retention_every_;
         if (apply_retention(true) != MSGR_S_OK) background_failed("apply the retention");
         return true;
     }
@@ -311,6 +355,7 @@ bool Worker::step() {
     }
     if (now < retry_at_) return false;
     if (appended_.exchange(false)) index_more_ = true;
+    if (merge_more_ && ++steps_ % kMergeEvery == 0 && merge_step()) return true;
     if (index_more_ && index_batch()) return true;
     if (merge_more_ && merge_step()) return true;
     if (!purging_.empty() && purge_chunk()) return true;
@@ -328,11 +373,16 @@ void Worker::drain() {
     appended_ = false;
     index_more_ = true;
     retry_at_ = {};
-    while (index_more_ && index_batch()) {
+    // Checkpoints on the way, as step() does: a long catch-up would make the WAL as long.
+    const auto checkpoint_if_asked = [this]() {
+        if (checkpoint_asked_) checkpoint();
+        return true;
+    };
+    while (index_more_ && index_batch() && checkpoint_if_asked()) {
     }
-    while (!purging_.empty() && purge_chunk()) {
+    while (!purging_.empty() && purge_chunk() && checkpoint_if_asked()) {
     }
-    while (merge_more_ && merge_step()) {
+    while (merge_more_ && merge_step() && checkpoint_if_asked()) {
     }
     checkpoint();
 }
@@ -343,18 +393,28 @@ void Worker::background_failed(const char *what) {
     retry_at_ = Clock::now() + kRetryAfter;
 }
 
-// Passive only: it copies what it can without ever holding the write lock, so an append never
-// waits for its fsyncs (a RESTART checkpoint would hold the lock through one: milliseconds).
-// The WAL starts over at the first append after a checkpoint that copied all of it, so while
-// the WAL is long, passes follow each other, each copying what was appended during the last,
-// until one finds nothing new (under an unbroken stream of appends that happens when the
-// stream pauses; journal_size_limit then shrinks the file back).
+// Passive first: it copies what it can without ever holding the write lock, so an append never
+// waits for its fsyncs. But the WAL starts over only at a write that finds all of it copied,
+// and under an unbroken stream of appends no passive pass ever ends before the next append:
+// the WAL grew without bound (18 GB over a million appends), and with it the WAL index in
+// shared memory and the cost of each page lookup in it. So once the WAL is longer than
+// kRestartFrames, a RESTART checkpoint follows the passive passes: it takes the write lock
+// (waiting for the owner's append in progress, on this thread), copies the few frames
+// appended since the last pass, syncs, and leaves the WAL to start over at the next append
+// (from the start of the file: it is not truncated unless it grew past kTruncateFrames, so
+// the WAL's file stays at about kRestartFrames pages and its pages are reused). The owner's
+// appends wait for it that long: what was appended during one pass, and two fsyncs (several
+// milliseconds on a slow disk); so only once per kRestartFrames (64 MB) of an unbroken stream:
+// when the appends pause, a passive pass ends first and the WAL starts over without it. Never
+// on the owner's connection (wal_autocheckpoint=0 there). Each checkpoint's fsync of the WAL also
+// slows the owner's writes to it (the page its next frame shares with the last one synced is under
+// writeback): checkpoints come every kCheckpointFrames (16 MB), not more often.
 void Worker::checkpoint() {
     checkpoint_pending_ = false;
     checkpoint_asked_ = false;
+    int frames = 0;
+    int copied = 0;
     for (int pass = 0; pass < kCheckpointPasses; ++pass) {
-        int frames = 0;
-        int copied = 0;
         const int rc = sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
                                                  &frames, &copied);
         if (rc == SQLITE_BUSY) return;  // a checkpoint of another connection is running
@@ -363,7 +423,19 @@ void Worker::checkpoint() {
             background_failed("checkpoint");
             return;
         }
-        if (copied >= frames || frames < kRestartFrames) return;
+        wal_seen_ = frames;
+        // A short WAL starts over by itself, at the first append after a pass that ends in a
+        // pause of the appends (`frames` is its length when the pass began, not at its end).
+        if (frames < kRestartFrames) return;
+    }
+    const int mode =
+        frames > kTruncateFrames ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_RESTART;
+    const int rc = sqlite3_wal_checkpoint_v2(db_.get(), nullptr, mode, &frames, &copied);
+    // BUSY: a reader or writer was in the whole wait; the next commit asks again.
+    wal_seen_ = 0;
+    if (rc != SQLITE_OK && (rc & 0xFF) != SQLITE_BUSY) {
+        sqlite_fail(db_.get(), rc, "checkpoint");
+        background_failed("checkpoint");
     }
 }
 
@@ -378,10 +450,11 @@ bool Worker::index_batch() {
         return false;
     }
     msgr_hresult hr = begin_.run("begin indexing");
+    const Clock::time_point t0 = Clock::now();  // holding the write lock from here
     std::int64_t upto = indexed_upto_;
     if (hr == MSGR_S_OK) {
         index_upto_.bind(1, indexed_upto_);
-        index_upto_.bind(2, kIndexRows);
+        index_upto_.bind(2, index_rows_);
         if (index_upto_.step() == SQLITE_ROW && !index_upto_.column_is_null(0)) {
             upto = index_upto_.column_int(0);
         }
@@ -402,6 +475,7 @@ bool Worker::index_batch() {
         background_failed("index new messages");
         return false;
     }
+    index_rows_ = next_amount(index_rows_, Clock::now() - t0, kIndexRowsMin, kIndexRowsMax);
     indexed_upto_ = upto;
     merge_more_ = true;
     if (!checkpoint_pending_) {
@@ -414,11 +488,13 @@ bool Worker::index_batch() {
 // One bounded step of merging the index's segments (see schema.cpp); true when it merged any.
 bool Worker::merge_step() {
     const int before = sqlite3_total_changes(db_.get());
-    merge_.bind(1, kMergePages);
+    const Clock::time_point t0 = Clock::now();
+    merge_.bind(1, merge_pages_);
     if (merge_.run("merge the index") != MSGR_S_OK) {
         background_failed("merge the full-text index");
         return false;
     }
+    merge_pages_ = next_amount(merge_pages_, Clock::now() - t0, kMergePagesMin, kMergePagesMax);
     // FTS5's way of saying it found nothing to merge: fewer than two rows changed.
     if (sqlite3_total_changes(db_.get()) - before < 2) {
         merge_more_ = false;
@@ -528,8 +604,8 @@ msgr_hresult Worker::apply_retention(bool report) {
 
 // ---- search -------------------------------------------------------------------------------
 
-// At most this many index batches (of kIndexRows) run before a search.
-constexpr int kIndexBatchesBeforeSearch = 64;
+// At most about this many rows are indexed before a search.
+constexpr std::int64_t kRowsBeforeSearch = 16384;
 
 // What was appended before the search is indexed first (a bounded number of batches: after a
 // huge catch-up the index may still be behind, and what it has not reached is not found), so a
@@ -539,8 +615,9 @@ void Worker::run_search(SearchTask &task) {
         task.finished(open_hr_ != MSGR_S_OK ? open_hr_ : MSGR_E_FAIL, {});
         return;
     }
-    for (int batch = 0; batch < kIndexBatchesBeforeSearch && !task.cancelled && index_batch();
-         ++batch) {
+    const std::int64_t from = indexed_upto_;
+    while (!task.cancelled && indexed_upto_ - from < kRowsBeforeSearch && index_batch()) {
+        if (checkpoint_asked_) checkpoint();
     }
     if (const std::string why = check_query(task.query); !why.empty()) {
         task.finished(MSGR_E_INVALIDARG, {});

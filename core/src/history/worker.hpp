@@ -44,7 +44,7 @@ struct WorkerHooks {
 class Worker {
   public:
     Worker(std::string path, std::uint32_t retain_days, std::uint64_t retain_messages,
-           WorkerHooks hooks);
+           std::chrono::milliseconds retention_every, WorkerHooks hooks);
     // Finishes the step it is in (a search is dropped), checkpoints and closes.
     ~Worker();
     Worker(const Worker &) = delete;
@@ -57,9 +57,10 @@ class Worker {
     void search(std::shared_ptr<SearchTask> task);
     // Blocks until everything asked so far is indexed, deleted and checkpointed.
     void wait_idle();
-    // Checkpoints as soon as the owner's connection has made the WAL long (its commits report
-    // the WAL's length through sqlite3_wal_hook). Before the owner's connection is handed over.
-    void watch(sqlite3 *owner_db);
+    // Checkpoints as soon as the connection's commits have made the WAL long (they report the
+    // WAL's length through sqlite3_wal_hook): the owner's, before it is handed over, and this
+    // thread's own.
+    void watch(sqlite3 *db);
 
   private:
     using Clock = std::chrono::steady_clock;
@@ -68,7 +69,8 @@ class Worker {
         std::promise<void> *idle = nullptr;  // wait_idle's
     };
 
-    static int on_owner_commit(void *worker, sqlite3 *db, const char *name, int frames);
+    static int busy_wait(void *unused, int attempts);
+    static int on_commit(void *worker, sqlite3 *db, const char *name, int frames);
     void run();
     msgr_hresult open(std::string &why);
     msgr_hresult open_once(bool &unreadable);
@@ -92,6 +94,7 @@ class Worker {
     const std::string path_;
     const std::uint32_t retain_days_;
     const std::uint64_t retain_messages_;
+    const std::chrono::milliseconds retention_every_;
     const WorkerHooks hooks_;
 
     // Shared with the other threads, under mu_.
@@ -102,6 +105,9 @@ class Worker {
     std::vector<ConversationId> purge_requests_;
     std::atomic<bool> appended_{false};
     std::atomic<bool> checkpoint_asked_{false};
+    // The WAL's length (frames) when the last checkpoint ran: on_commit asks for the next
+    // one kCheckpointFrames later.
+    std::atomic<int> wal_seen_{0};
 
     // The thread's own.
     DbHandle db_;
@@ -110,6 +116,9 @@ class Worker {
     std::int64_t indexed_upto_ = 0;
     bool index_more_ = true;
     bool merge_more_ = true;
+    std::int64_t index_rows_ = 16;   // per index batch, adapted (see kWriteTarget)
+    std::int64_t merge_pages_ = 16;  // per merge step, adapted
+    unsigned steps_ = 0;
     std::set<ConversationId> purging_;
     bool checkpoint_pending_ = false;
     Clock::time_point checkpoint_at_{};
