@@ -78,6 +78,8 @@ TEST(CppResult, NamesAndDescribe) {
     EXPECT_EQ(msgr::describe(MSGR_S_FALSE), "MSGR_S_FALSE (0x00000001)");
     EXPECT_STREQ(msgr::status_name(MSGR_STATUS_AWAY), "MSGR_STATUS_AWAY");
     EXPECT_STREQ(msgr::event_type_name(MSGR_EVENT_SIGNIN), "MSGR_EVENT_SIGNIN");
+    EXPECT_STREQ(msgr::delivery_state_name(MSGR_DELIVERY_PENDING), "MSGR_DELIVERY_PENDING");
+    EXPECT_STREQ(msgr::delivery_state_name(MSGR_DELIVERY_READ), "MSGR_DELIVERY_READ");
     EXPECT_TRUE(msgr::succeeded(MSGR_S_FALSE));
     EXPECT_TRUE(msgr::failed(MSGR_E_FAIL));
 }

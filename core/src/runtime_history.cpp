@@ -538,7 +538,27 @@ void Runtime::receipt(Service &service, const ReceiptArrived &m) {
     }
     change_delivery(c, MSGR_WINDOW_CONVERSATION, nullptr, seq, stored_id, message_id, m.state,
                     MSGR_S_OK, {});
-    if (m.state != MSGR_DELIVERY_READ || w == nullptr) return;
+    if (m.state != MSGR_DELIVERY_READ) return;
+    // In the store: the entries older than memory (and those of a conversation no window shows)
+    // in one UPDATE, through the partial index of the outgoing SENT/DELIVERED rows. Stored-only
+    // entries raise no event; a later history_get reads them READ.
+    if (cid != 0 && store() != nullptr) {
+        if (MSGR_FAILED(store_->read_up_to(cid, seq))) {
+            log(MSGR_LOG_ERROR, std::string("a read mark could not be stored: ") + last_error());
+        } else if (w != nullptr) {
+            // The page of stored entries the window read last is a copy of the store's rows.
+            bool changed = false;
+            for (auto &e : w->page) {
+                if (e.seq >= seq || e.direction != MSGR_MESSAGE_OUTGOING) continue;
+                if (e.delivery != MSGR_DELIVERY_SENT && e.delivery != MSGR_DELIVERY_DELIVERED)
+                    continue;
+                e.delivery = MSGR_DELIVERY_READ;
+                changed = true;
+            }
+            if (changed) ++w->history_serial;
+        }
+    }
+    if (w == nullptr) return;
     // Read covers what came before: the earlier outgoing messages in memory, back to one that
     // was read already (everything before that was covered then).
     std::vector<std::pair<std::int64_t, std::int64_t>> earlier;  // (seq, stored id)

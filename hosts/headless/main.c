@@ -98,26 +98,8 @@ static int signin_done(void) {
     return g_signin_seen;
 }
 
-/* A delivery state in words; whether it reached the service (sent) or beyond (a receipt said
-   delivered, a read marker read). */
-static const char *delivery_name(msgr_delivery_state d) {
-    switch (d) {
-        case MSGR_DELIVERY_NONE:
-            return "none";
-        case MSGR_DELIVERY_PENDING:
-            return "still pending";
-        case MSGR_DELIVERY_SENT:
-            return "sent";
-        case MSGR_DELIVERY_FAILED:
-            return "failed";
-        case MSGR_DELIVERY_DELIVERED:
-            return "delivered";
-        case MSGR_DELIVERY_READ:
-            return "read";
-        default:
-            return "unknown";
-    }
-}
+/* Whether it reached the service (sent) or beyond (a receipt said delivered, a read marker
+   read). */
 static int delivered(msgr_delivery_state d) {
     return d == MSGR_DELIVERY_SENT || d == MSGR_DELIVERY_DELIVERED || d == MSGR_DELIVERY_READ;
 }
@@ -161,7 +143,7 @@ static int account_session(msgr_runtime *rt, const char *name, const char *peer)
             memset(&m, 0, sizeof m);
             m.struct_size = sizeof m;
             msgr_window_history_get(g_window, g_index, &m);
-            printf("  delivery: %s (%s)\n", delivery_name(m.delivery),
+            printf("  delivery: %s (%s)\n", msgr_delivery_state_name(m.delivery),
                    msgr_hresult_name(m.delivery_result));
             if (!delivered(m.delivery)) ++g_failures;
         }
@@ -268,7 +250,7 @@ int main(int argc, char **argv) {
                     break;
                 nanosleep(&ms, NULL);
             }
-            printf("  page delivery: %s (%s)\n", delivery_name(m.delivery),
+            printf("  page delivery: %s (%s)\n", msgr_delivery_state_name(m.delivery),
                    msgr_hresult_name(m.delivery_result));
             if (!delivered(m.delivery)) ++g_failures;
             msgr_window_release(pager);

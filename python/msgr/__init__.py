@@ -40,8 +40,9 @@ Conventions:
 
 from . import _abi
 from ._core import (AddinInfo, Contact, Error, Event, Message, Runtime, Search, SearchHit,
-                    Subscription, Window, event_type_name, failed, hresult_hex, hresult_name,
-                    last_error, set_log_handler, status_name, succeeded, version)
+                    Subscription, Window, delivery_state_name, event_type_name, failed,
+                    hresult_hex, hresult_name, last_error, set_log_handler, status_name,
+                    succeeded, version)
 from . import ui
 
 # Tracebacks and reprs say msgr.Error, msgr.Window, ... (where users meet them), not _core.
@@ -67,7 +68,7 @@ del _name, _value
 
 __all__ = [
     "AddinInfo", "Contact", "Error", "Event", "Message", "Runtime", "Search", "SearchHit",
-    "Subscription", "Window", "event_type_name", "failed", "hresult_hex", "hresult_name",
+    "Subscription", "Window", "delivery_state_name", "event_type_name", "failed", "hresult_hex", "hresult_name",
     "last_error", "library_path", "set_log_handler", "status_name", "succeeded", "ui", "version"
 ]
 __all__.extend(n[len("MSGR_"):] for n in

@@ -343,6 +343,7 @@ def _declare(name, restype, *argtypes):
 _declare("msgr_hresult_name", ctypes.c_char_p, hresult)
 _declare("msgr_status_name", ctypes.c_char_p, ctypes.c_int32)
 _declare("msgr_event_type_name", ctypes.c_char_p, c_enum)
+_declare("msgr_delivery_state_name", ctypes.c_char_p, c_enum)
 _declare("msgr_last_error", ctypes.c_char_p)
 _declare("msgr_set_log_handler", None, log_fn, ctypes.c_void_p)
 _declare("msgr_version", ctypes.c_char_p)

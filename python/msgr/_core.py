@@ -44,6 +44,11 @@ def event_type_name(event_type):
     return _text(_abi.msgr_event_type_name(event_type))
 
 
+def delivery_state_name(state):
+    """The name of a delivery state ("MSGR_DELIVERY_READ"), or "UNKNOWN_DELIVERY"."""
+    return _text(_abi.msgr_delivery_state_name(state))
+
+
 def last_error():
     """Why the last failing call on this thread failed ("" if none did)."""
     return _text(_abi.msgr_last_error())

@@ -1,7 +1,7 @@
 /* names.c — the name helpers of msgr.h (msgr_hresult_name, msgr_status_name,
- * msgr_event_type_name), in one place for everyone who needs them.
+ * msgr_event_type_name, msgr_delivery_state_name), in one place for everyone who needs them.
  *
- * This one file is built twice: into libmsgr.so, which exports the three functions, and into the
+ * This one file is built twice: into libmsgr.so, which exports the four functions, and into the
  * static library libmsgr_addin.a (hidden visibility) that add-ins link, because an add-in must
  * not link libmsgr.so and yet may want to log a result by name. The tables are plain switches
  * over the values in msgr.h, so a name can never disagree with its value.
@@ -109,4 +109,21 @@ const char *msgr_event_type_name(msgr_event_type type) {
 #undef MSGR_NAME
     }
     return "UNKNOWN_EVENT";
+}
+
+const char *msgr_delivery_state_name(msgr_delivery_state state) {
+    /* As an int, as msgr_event_type_name: any value may come from a C caller. */
+    switch ((int)state) {
+#define MSGR_NAME(n) \
+    case n:          \
+        return #n;
+        MSGR_NAME(MSGR_DELIVERY_NONE)
+        MSGR_NAME(MSGR_DELIVERY_PENDING)
+        MSGR_NAME(MSGR_DELIVERY_SENT)
+        MSGR_NAME(MSGR_DELIVERY_FAILED)
+        MSGR_NAME(MSGR_DELIVERY_DELIVERED)
+        MSGR_NAME(MSGR_DELIVERY_READ)
+#undef MSGR_NAME
+    }
+    return "UNKNOWN_DELIVERY";
 }

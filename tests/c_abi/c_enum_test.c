@@ -40,6 +40,8 @@ int main(void) {
         CHECK(msgr_subscribe(rt, (msgr_event_type)bad[i], on_event, NULL, &sub) ==
               MSGR_E_INVALIDARG);
         CHECK(strcmp(msgr_event_type_name((msgr_event_type)bad[i]), "UNKNOWN_EVENT") == 0);
+        CHECK(strcmp(msgr_delivery_state_name((msgr_delivery_state)bad[i]), "UNKNOWN_DELIVERY") ==
+              0);
         CHECK(msgr_instant_message(rt, v, &w) == MSGR_E_INVALIDARG && w == NULL);
         CHECK(msgr_page(rt, v, &w) == MSGR_E_INVALIDARG && w == NULL);
     }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "support/session.hpp"
+#include "support/wait.hpp"
 
 namespace msgr::test {
 namespace {
@@ -287,6 +288,87 @@ TEST_F(History, ReceiptsByOriginIdMoveDeliveryForwardAndReadCoversEarlier) {
     open("erin@loopback", again);
     for (std::size_t i = 0; i < 3; ++i)
         EXPECT_EQ(get(again, i).delivery, MSGR_DELIVERY_READ) << i;
+}
+
+// READ covers what came before in the store too: with a window that keeps 16 entries in memory,
+// the outgoing entries older than memory (stored only) become READ as well, without an event
+// each; the in-memory ones raise theirs. Incoming entries and later outgoing ones keep their
+// state. A conversation no window shows changes in the store alone.
+TEST_F(History, ReadCoversEarlierEntriesThatAreOnlyInTheStore) {
+    TempConfig cfg("[history]\nmemory_messages = 16\n");
+    create(cfg.path());
+    ASSERT_EQ(signin(), MSGR_S_OK);
+    HeldWindow w;
+    open("erin@loopback", w);
+    constexpr std::size_t kSent = 40;
+    std::size_t incoming = 0;
+    for (std::size_t i = 0; i < kSent; ++i) {
+        std::size_t index = 0;
+        ASSERT_EQ(msgr_ui_send(w, ("line " + std::to_string(i)).c_str(), &index), MSGR_S_OK)
+            << msgr_last_error();
+        if (i == 10) {  // an answer in between, long out of memory by the end
+            push(arrived("erin@loopback", "an answer"));
+            tick();
+            incoming = index + 1;
+        }
+    }
+    const std::size_t n = kSent + 1;
+    const auto all_sent = [&] {
+        for (std::size_t i = 0; i < n; ++i) {
+            if (i != incoming && get(w, i).delivery != MSGR_DELIVERY_SENT) return false;
+        }
+        return true;
+    };
+    ASSERT_TRUE(step_until([&] { tick(); }, all_sent, std::chrono::seconds(10),
+                           std::chrono::milliseconds(10)));
+    ASSERT_EQ(count(w), n);
+    ASSERT_EQ(get(w, incoming).direction, MSGR_MESSAGE_INCOMING);
+    ASSERT_LE(w.get()->recent.size(), 16u);
+    const std::int64_t first_in_memory = w.get()->recent.front().seq - w.get()->first_seq;
+    ASSERT_GT(first_in_memory, 20);  // the first twenty and the answer are stored only
+    // A read mark for the fifth-last entry (in memory): every outgoing entry before it is READ.
+    const std::size_t marked = n - 5;
+    const msgr_window::Entry &m = w.get()->recent[w.get()->recent.size() - 5];
+    ASSERT_EQ(m.seq - w.get()->first_seq, static_cast<std::int64_t>(marked));
+    events.clear();
+    ReceiptArrived r;
+    r.service = "loopback";
+    r.session = core().session();
+    r.peer = "erin@loopback";
+    r.origin_id = m.origin_id;
+    r.state = MSGR_DELIVERY_READ;
+    push(r);
+    tick();
+    for (std::size_t i = 0; i < n; ++i) {
+        const msgr_delivery_state want = i == incoming ? MSGR_DELIVERY_NONE
+                                         : i <= marked ? MSGR_DELIVERY_READ
+                                                       : MSGR_DELIVERY_SENT;
+        EXPECT_EQ(get(w, i).delivery, want) << i;
+    }
+    // One event for the marked entry and one for each earlier outgoing entry in memory; none
+    // for the stored-only ones.
+    EXPECT_EQ(count(MSGR_EVENT_DELIVERY_CHANGE),
+              static_cast<int>(marked - static_cast<std::size_t>(first_in_memory) + 1));
+    // No window: a read mark still covers the stored conversation. The entries after the mark
+    // (SENT) become READ with a mark for the newest, while the window is closed.
+    const std::string newest = w.get()->recent.back().origin_id;
+    ASSERT_EQ(msgr_window_close(w), MSGR_S_OK);
+    (void)w.out();
+    r.origin_id = newest;
+    push(r);
+    tick();
+    // Stored: a restart reads every outgoing entry READ, from memory and store alike.
+    destroy();
+    events.clear();
+    create(cfg.path());
+    ASSERT_EQ(signin(), MSGR_S_OK);
+    HeldWindow again;
+    open("erin@loopback", again);
+    ASSERT_EQ(count(again), n);
+    for (std::size_t i = 0; i < n; ++i) {
+        EXPECT_EQ(get(again, i).delivery, i == incoming ? MSGR_DELIVERY_NONE : MSGR_DELIVERY_READ)
+            << i;
+    }
 }
 
 TEST_F(History, ACallerOfTheFirstMessageStructSeesSentForDeliveredAndRead) {

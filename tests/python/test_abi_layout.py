@@ -142,6 +142,13 @@ def test_every_event_type_of_the_header_has_its_name_in_the_library(c_layout):
     assert msgr.event_type_name(int(values["MSGR_EVENT_TYPE_COUNT_"])) == "UNKNOWN_EVENT"
 
 
+def test_every_delivery_state_has_its_name_in_the_library():
+    for value, name in _abi.DELIVERY_STATES.items():
+        assert msgr.delivery_state_name(value) == name
+    for bad in (-1, 6, 99, -2147483648):
+        assert msgr.delivery_state_name(bad) == "UNKNOWN_DELIVERY"
+
+
 def test_the_binding_names_every_code_and_enum_value_of_the_headers():
     """A result code, status or enum value added to the C headers must be added here too: the
     layout test above only checks the values the binding already names."""

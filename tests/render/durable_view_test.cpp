@@ -225,3 +225,80 @@ TEST_F(ViewTest, TheHistoryIsThereAfterARestart) {
     EXPECT_TRUE(overlay->drawn_rect(w, 1, r));
     EXPECT_STREQ(entry(w, 1).text, "still here tomorrow");
 }
+
+// Older entries prepended from the service's archive (MSGR_EVENT_HISTORY_PREPENDED) while the
+// user is at the top of a long stored conversation: the entry that was at the top of the view
+// stays where it was (its index moved by the count prepended) while the older ones are laid out
+// above it, to scroll up to.
+TEST_F(ViewTest, OlderEntriesPrependedAtTheTopKeepTheTopEntryInPlace) {
+    signin_and_open();
+    HeldWindow w;
+    ASSERT_EQ(msgr_instant_message(rt, by_name("zoe@loopback"), w.out()), MSGR_S_OK);
+    constexpr std::size_t kStored = 1000;  // a window keeps 256 in memory: most are stored only
+    for (std::size_t i = 0; i < kStored; ++i) {
+        std::string text = "stored " + std::to_string(i);
+        if (i % 5 == 0) text += std::string(200, 'w') + " end";  // some wrap: heights differ
+        inject(w, text, i % 2 ? MSGR_MESSAGE_OUTGOING : MSGR_MESSAGE_INCOMING);
+    }
+    drain();
+    ASSERT_EQ(history_count(w), kStored);
+    frame(2);
+    ImGuiWindow *child = history_child(w);
+    ASSERT_NE(child, nullptr);
+    // Scroll to the top until the conversation's first entry is drawn (the layout extends up
+    // page by page, reading the store).
+    msgr::render::DrawnRect r;
+    ASSERT_TRUE(step_until(
+        [&] {
+            ImGui::SetScrollY(child, 0.0f);
+            frame();
+        },
+        [&] { return overlay->drawn_rect(w, 0, r); }, std::chrono::seconds(30),
+        std::chrono::milliseconds(1)));
+    // At the top (where the overlay asks the service for older entries): the first entry is the
+    // view's top entry.
+    ImGui::SetScrollY(child, 0.0f);
+    frame(2);
+    ASSERT_EQ(child->Scroll.y, 0.0f);
+    const std::size_t top = 0;
+    msgr::render::DrawnRect before;
+    ASSERT_TRUE(overlay->drawn_rect(w, top, before));
+    const std::string top_text(entry(w, top).text, entry(w, top).text_size);
+    // The archive answers with older messages, then its end (more to come: S_OK).
+    constexpr std::size_t kOlder = 40;
+    for (std::size_t i = 0; i < kOlder; ++i) {
+        msgr::core::MessageArrived m;
+        m.service = core().primary_service_id();
+        m.session = core().session();
+        m.from = "zoe@loopback";
+        m.text = "archived " + std::to_string(kOlder - 1 - i);  // newest of them first
+        m.older = true;
+        m.archived = true;
+        m.archive_id = "a" + std::to_string(i);
+        ASSERT_TRUE(core().inbox().push(std::move(m)));
+    }
+    msgr::core::HistoryEnd end;
+    end.service = core().primary_service_id();
+    end.session = core().session();
+    end.peer = "zoe@loopback";
+    end.complete = false;
+    ASSERT_TRUE(core().inbox().push(std::move(end)));
+    frame();  // the tick applies them and raises HISTORY_PREPENDED; the overlay draws
+    ASSERT_EQ(history_count(w), kStored + kOlder);
+    ASSERT_EQ(std::string(entry(w, top + kOlder).text, entry(w, top + kOlder).text_size), top_text);
+    EXPECT_EQ(std::string(entry(w, 0).text, entry(w, 0).text_size), "archived 0");
+    frame(2);  // and it stays there on the frames after
+    msgr::render::DrawnRect after;
+    ASSERT_TRUE(overlay->drawn_rect(w, top + kOlder, after)) << "the top entry moved away";
+    EXPECT_NEAR(after.y, before.y, 1.0f);
+    EXPECT_NEAR(after.h, before.h, 0.5f);
+    // The prepended entries are laid out above it: the view can scroll up to them.
+    EXPECT_GT(child->Scroll.y, 1.0f);
+    ASSERT_TRUE(step_until(
+        [&] {
+            ImGui::SetScrollY(child, 0.0f);
+            frame();
+        },
+        [&] { return overlay->drawn_rect(w, 0, r); }, std::chrono::seconds(30),
+        std::chrono::milliseconds(1)));
+}

@@ -44,6 +44,7 @@ class Owner {
     msgr_hresult forget_all(std::vector<ConversationId> &forgotten);
     // Retention on the store's thread raised a conversation's floor: what is below is gone.
     void raise_floor(ConversationId id, std::int64_t floor);
+    msgr_hresult read_up_to(ConversationId id, std::int64_t before_seq);
 
   private:
     struct Conversation {
@@ -67,6 +68,7 @@ class Owner {
     Stmt begin_, commit_, rollback_;
     Stmt insert_conversation_, insert_message_, set_delivery_, add_seen_, add_flags_, read_,
         holds_origin_, holds_archive_, by_origin_, oldest_archive_, unfinished_, forget_;
+    Stmt read_up_to_;
     std::unordered_map<ConversationId, Conversation> conversations_;
     std::map<Key, ConversationId> by_key_;
 

@@ -64,12 +64,20 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 INSERT INTO meta (key, value) VALUES ('indexed_upto', 0);
 )sql";
 
+// Schema v2: READ covers what came before (Store::read_up_to) through a partial index of the
+// outgoing messages still SENT (2) or DELIVERED (4): it holds only the rows a read mark may
+// change, so the UPDATE reads those alone, however long the conversation.
+constexpr const char *kV2 = R"sql(
+CREATE INDEX messages_unread_outgoing ON messages (conv, seq)
+    WHERE direction = 2 AND delivery IN (2, 4);
+)sql";
+
 struct Migration {
     std::int64_t to;  // the user_version it leaves
     const char *sql;
 };
 // Each step takes the schema from the one before it; a new version appends a step.
-constexpr Migration kMigrations[] = {{1, kV1}};
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}};
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 
 bool unreadable(int rc) {

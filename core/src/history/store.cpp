@@ -100,6 +100,11 @@ msgr_hresult Owner::prepare() {
         {&forget_,
          "UPDATE conversations SET forgotten_below = max(forgotten_below, ?2), base_seq = ?3 "
          "WHERE id = ?1"},
+        // READ covers what came before, through the partial index of outgoing SENT/DELIVERED
+        // messages (its condition written exactly as the index's; INDEXED BY: never a scan).
+        {&read_up_to_,
+         "UPDATE messages INDEXED BY messages_unread_outgoing SET delivery = 5 "
+         "WHERE conv = ?1 AND seq >= ?2 AND seq < ?3 AND direction = 2 AND delivery IN (2, 4)"},
     };
     for (const auto &[stmt, sql] : all) {
         if (const msgr_hresult hr = stmt->prepare(db, sql); hr != MSGR_S_OK) return hr;
@@ -630,6 +635,20 @@ void Store::cancel(std::uint64_t search_id) {
 
 void Store::wait_idle() {
     impl_->worker->wait_idle();
+}
+
+msgr_hresult Owner::read_up_to(ConversationId id, std::int64_t before_seq) {
+    const Conversation *c = find(id);
+    if (c == nullptr) return fail(MSGR_E_INVALIDARG, "no conversation " + std::to_string(id));
+    read_up_to_.bind(1, id);
+    read_up_to_.bind(2, c->first_seq);
+    read_up_to_.bind(3, before_seq);
+    return read_up_to_.run("cannot store the read mark");
+}
+
+msgr_hresult Store::read_up_to(ConversationId id, std::int64_t before_seq) {
+    Owner *o = impl_->owner();
+    return o != nullptr ? o->read_up_to(id, before_seq) : not_open();
 }
 
 }  // namespace msgr::core::history

@@ -152,6 +152,11 @@ class Store {
     msgr_hresult forget(ConversationId id);
     msgr_hresult forget_all();
 
+    // READ covers what came before: every outgoing message of the conversation with seq <
+    // before_seq that is SENT or DELIVERED becomes READ (through a partial index of exactly
+    // those, so only the rows it changes are read).
+    msgr_hresult read_up_to(ConversationId id, std::int64_t before_seq);
+
     // ---- the store's thread -----------------------------------------------------------------
     // Starts a search (see msgr_history_search for the query language); done(hr, hits) runs
     // through Options::post. Returns the search's id (> 0). Hits newest first, at most max.

@@ -331,6 +331,8 @@ typedef enum msgr_delivery_state {
     MSGR_DELIVERY_DELIVERED = 4, /* the contact's client received it (XMPP: a XEP-0184 receipt) */
     MSGR_DELIVERY_READ = 5       /* the contact saw it (XMPP: a XEP-0333 displayed marker) */
 } msgr_delivery_state;
+/* 0.2. The name of a delivery state ("MSGR_DELIVERY_READ"), or "UNKNOWN_DELIVERY". Never NULL. */
+MSGR_API const char *msgr_delivery_state_name(msgr_delivery_state state);
 typedef struct msgr_message {
     uint32_t struct_size; /* set by the caller to sizeof(msgr_message); kept as set */
     msgr_message_direction direction;

@@ -105,6 +105,10 @@ inline const char *status_name(std::int32_t status) noexcept {
 inline const char *event_type_name(msgr_event_type type) noexcept {
     return msgr_event_type_name(type);
 }
+/// The symbolic name of a delivery state ("MSGR_DELIVERY_READ"), or "UNKNOWN_DELIVERY".
+inline const char *delivery_state_name(msgr_delivery_state state) noexcept {
+    return msgr_delivery_state_name(state);
+}
 /// Why the last failing call on this thread failed ("" if none did). Valid until the next
 /// failing call on this thread: copy it to keep it.
 inline const char *last_error() noexcept {
