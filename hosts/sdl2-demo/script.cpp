@@ -179,6 +179,12 @@ struct Script::Impl {
     std::int32_t left_before = 0, top_before = 0;
     std::vector<Step> steps;
     std::string pending_shot;  // taken after the frame is drawn, named by step
+    // Helpers the steps call (members: the steps outlive build()).
+    std::function<std::size_t(const char *)> find_contact;
+    std::function<void(const DrawnRect &)> move_to;
+    std::function<bool()> answered;  // the peer's answer (with --peer)
+    std::function<bool(std::int32_t)> my_status_is;
+    const char *password = nullptr;
 
     // Playing the steps.
     std::size_t next_step = 0;
@@ -219,7 +225,7 @@ void Script::Impl::check_game_after_close() {
 }
 
 void Script::Impl::build() {
-    auto find_contact = [&](const char *signin) -> std::size_t {
+    find_contact = [&](const char *signin) -> std::size_t {
         std::size_t n = 0;
         msgr_my_contacts_count(rt, &n);
         for (std::size_t i = 0; i < n; ++i) {
@@ -234,9 +240,9 @@ void Script::Impl::build() {
         }
         return n;
     };
-    auto move_to = [&](const DrawnRect &r) { input.mouse = centre(r); };
+    move_to = [&](const DrawnRect &r) { input.mouse = centre(r); };
     // The peer's answer (with --peer): the first incoming message in the conversation.
-    auto answered = [&] {
+    answered = [&] {
         std::size_t n = 0;
         msgr_window_history_count(chat, &n);
         for (std::size_t i = chat_base; i < n; ++i) {
@@ -248,11 +254,11 @@ void Script::Impl::build() {
         }
         return false;
     };
-    auto my_status_is = [&](std::int32_t want) {
+    my_status_is = [&](std::int32_t want) {
         std::int32_t status = 0;
         return msgr_my_status(rt, &status) == MSGR_S_OK && status == want;
     };
-    const char *password = std::getenv("MSGR_PASSWORD");
+    password = std::getenv("MSGR_PASSWORD");
     // Steps both scripts take. Shift+Tab opens and closes the overlay.
     auto toggle_overlay = [&](const char *name) {
         return std::vector<Step>{{name, 1, [&] { input.key(SDL_SCANCODE_TAB, true, KMOD_LSHIFT); }},
