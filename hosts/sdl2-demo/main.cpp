@@ -18,178 +18,53 @@
 // (SDL_PushEvent -> ImGui_ImplSDL2_ProcessEvent). The mouse is set in ImGuiIO after the SDL
 // backend's NewFrame: the offscreen driver gives no window mouse or keyboard focus, so SDL's
 // polled mouse state, which the 1.86 backend reads, never changes there.
+//
+// The frame loop below is the part to copy into a game: the Script's calls (the scripted
+// session, script.cpp) are the demo's own test and can be left out. The game (game.cpp) pauses
+// while the overlay is open, told by the overlay's activated callback.
 #include <SDL.h>
 #include <SDL_opengl.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <backends/imgui_impl_sdl.h>
 #include <imgui.h>
-#include <stb_image_write.h>
 
-#include <algorithm>
-#include <chrono>
-#include <cmath>
-#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <functional>
+#include <memory>
 #include <string>
-#include <string_view>
-#include <vector>
 
-#include <unistd.h>
-
+#include "game.hpp"
 #include "msgr/msgr.h"
 #include "msgr/render/overlay.hpp"
-#include "msgr/ui.h"
+#include "script.hpp"
 
 namespace {
 
-using msgr::render::DrawnRect;
-using msgr::render::Overlay;
-using Control = Overlay::Control;
-
-constexpr int kWidth = 1280;
-constexpr int kHeight = 720;
-
-// ---- the "game": a skyline at dusk and a bouncing ball, drawn with scissored clears -----------
-
-void draw_game(int frame, bool paused) {
-    const float t = static_cast<float>(frame) * 0.02f;
-    glDisable(GL_SCISSOR_TEST);
-    glViewport(0, 0, kWidth, kHeight);
-    glClearColor(0.30f, 0.12f, 0.10f, 1.0f);  // dusk: warm, no blue (the screenshot test's
-    glClear(GL_COLOR_BUFFER_BIT);             // window checks look for the overlay's blue)
-    glEnable(GL_SCISSOR_TEST);
-    for (int i = 0; i < 24; ++i) {  // buildings scrolling left
-        const int w = 70;
-        const int x = static_cast<int>(
-                          std::fmod(static_cast<float>(i) * 90.0f - t * 60.0f + 2160.0f, 2160.0f)) -
-                      90;
-        const int h = 120 + (i * 97) % 260;
-        glScissor(x, 0, w, h);
-        const float shade = 0.35f + 0.05f * static_cast<float>(i % 4);
-        glClearColor(shade + 0.2f, shade, 0.05f, 1.0f);
-        glClear(GL_COLOR_BUFFER_BIT);
-    }
-    const float bx = 640.0f + 400.0f * std::sin(t * 1.3f);
-    const float by = 420.0f + 200.0f * std::fabs(std::sin(t * 2.1f));
-    glScissor(static_cast<int>(bx) - 30, static_cast<int>(by) - 30, 60, 60);
-    glClearColor(paused ? 0.5f : 0.95f, paused ? 0.5f : 0.85f, 0.1f, 1.0f);
-    glClear(GL_COLOR_BUFFER_BIT);
-    glDisable(GL_SCISSOR_TEST);
-}
-
-bool write_png(const std::string &path) {
-    std::vector<unsigned char> pixels(static_cast<std::size_t>(kWidth) * kHeight * 4);
-    glPixelStorei(GL_PACK_ALIGNMENT, 1);
-    glReadPixels(0, 0, kWidth, kHeight, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
-    // OpenGL's rows go bottom-up; PNG's top-down.
-    std::vector<unsigned char> flipped(pixels.size());
-    const std::size_t row = static_cast<std::size_t>(kWidth) * 4;
-    for (int y = 0; y < kHeight; ++y) {
-        std::memcpy(&flipped[static_cast<std::size_t>(y) * row],
-                    &pixels[static_cast<std::size_t>(kHeight - 1 - y) * row], row);
-    }
-    for (std::size_t i = 3; i < flipped.size(); i += 4)
-        flipped[i] = 255;
-    return stbi_write_png(path.c_str(), kWidth, kHeight, 4, flipped.data(),
-                          static_cast<int>(row)) != 0;
-}
-
-// ---- the transcript -------------------------------------------------------------------------
-
-struct Transcript {
-    FILE *file = nullptr;
-    int failures = 0;
-    // printf-style, and checked as such by the compiler (the format attribute).
-    void line(const char *fmt, ...)  // NOLINT(cert-dcl50-cpp)
-        __attribute__((format(printf, 2, 3))) {
-        char buf[1024];
-        va_list ap;
-        va_start(ap, fmt);
-        (void)std::vsnprintf(buf, sizeof buf, fmt, ap);
-        va_end(ap);
-        std::printf("%s\n", buf);
-        if (file != nullptr) (void)std::fprintf(file, "%s\n", buf);
-    }
-    void check(bool ok, const char *what) {
-        line("check %s: %s", ok ? "ok" : "FAILED", what);
-        if (!ok) ++failures;
-    }
+struct Host {
+    demo::Game game;
+    demo::Transcript log;
+    demo::Script *script = nullptr;
 };
 
-void on_event(const msgr_event *ev, void *user) {
-    auto *t = static_cast<Transcript *>(user);
-    if (ev->type == MSGR_EVENT_MESSAGE_RECEIVED) {
-        t->line("event %s text=\"%.80s\"", msgr_event_type_name(ev->type), ev->text);
-    } else {
-        t->line("event %s hr=%s", msgr_event_type_name(ev->type), msgr_hresult_name(ev->hr));
-    }
-}
-
+// The overlay's activated callback: the game pauses while the overlay is open.
 void on_overlay(bool open, void *user) {
-    static_cast<Transcript *>(user)->line("overlay %s (the game %s)", open ? "opened" : "closed",
-                                          open ? "pauses" : "resumes");
+    auto *host = static_cast<Host *>(user);
+    host->game.set_paused(open);
+    host->log.line("overlay %s (the game %s)", open ? "opened" : "closed",
+                   open ? "pauses" : "resumes");
+    if (host->script != nullptr) host->script->on_overlay(open);
 }
 
-// ---- scripted input ---------------------------------------------------------------------------
-
-struct ScriptInput {
-    SDL_Window *window = nullptr;
-    ImVec2 mouse{-1.0f, -1.0f};
-    bool button = false;
-
-    void key(SDL_Scancode sc, bool down, Uint16 mod = KMOD_NONE) {
-        SDL_SetModState(static_cast<SDL_Keymod>(down ? mod : static_cast<Uint16>(KMOD_NONE)));
-        SDL_Event ev{};
-        ev.type = down ? SDL_KEYDOWN : SDL_KEYUP;
-        ev.key.windowID = SDL_GetWindowID(window);
-        ev.key.state = down ? SDL_PRESSED : SDL_RELEASED;
-        ev.key.keysym.scancode = sc;
-        ev.key.keysym.sym = SDL_GetKeyFromScancode(sc);
-        ev.key.keysym.mod = down ? mod : static_cast<Uint16>(KMOD_NONE);
-        SDL_PushEvent(&ev);
-    }
-    // Typed text, as SDL delivers it: events of at most 31 bytes, cut between characters.
-    void text(const char *utf8) {
-        const std::string_view all(utf8);
-        for (std::size_t at = 0; at < all.size();) {
-            SDL_Event ev{};
-            ev.type = SDL_TEXTINPUT;
-            ev.text.windowID = SDL_GetWindowID(window);
-            std::size_t n = std::min(all.size() - at, sizeof ev.text.text - 1);
-            while (at + n < all.size() && n > 0 &&
-                   (static_cast<unsigned char>(all[at + n]) & 0xC0) == 0x80)
-                --n;
-            std::memcpy(ev.text.text, all.data() + at, n);
-            SDL_PushEvent(&ev);
-            at += n;
-        }
-    }
-    // After ImGui_ImplSDL2_NewFrame: the mouse as the script holds it.
-    void apply() const {
-        ImGuiIO &io = ImGui::GetIO();
-        io.MousePos = mouse;
-        io.MouseDown[0] = button;
-    }
-};
-
-ImVec2 centre(const DrawnRect &r) {
-    return ImVec2(r.x + r.w * 0.5f, r.y + r.h * 0.5f);
+// Without vsync (a driver may ignore the swap interval: Mesa's llvmpipe, Xvfb) a frame loop
+// spins a whole core: sleep out the rest of the frame's budget.
+constexpr double kFrameRate = 60.0;
+void sleep_rest_of_frame(Uint64 frame_start) {
+    const double freq = static_cast<double>(SDL_GetPerformanceFrequency());
+    const double spent = static_cast<double>(SDL_GetPerformanceCounter() - frame_start) / freq;
+    const double rest_ms = (1.0 / kFrameRate - spent) * 1000.0;
+    if (rest_ms >= 1.0) SDL_Delay(static_cast<Uint32>(rest_ms));
 }
-
-// A step runs once at its frame; `wait` frames pass before the next, and then, when the step
-// has `until`, more frames until it holds (the network answers in its own time; a hang guard of
-// kUntilSeconds, after which the step's check fails).
-struct Step {
-    const char *name;
-    int wait;
-    std::function<void()> run;
-    std::function<bool()> until = nullptr;
-};
-constexpr int kUntilSeconds = 30;
 
 }  // namespace
 
@@ -234,17 +109,9 @@ int main(int argc, char **argv) {
     const bool offscreen = driver != nullptr && std::strcmp(driver, "offscreen") == 0;
     script = script || offscreen;
 
-    Transcript tr;
-    if (script) {
-        std::error_code ec;
-        std::filesystem::create_directories(out, ec);
-        tr.file = std::fopen((out + "/transcript.txt").c_str(), "w");
-        if (tr.file == nullptr) {
-            (void)std::fprintf(stderr, "msgr-sdl2-demo: cannot write %s/transcript.txt\n",
-                               out.c_str());
-            return 1;
-        }
-    }
+    Host host;
+    demo::Transcript &tr = host.log;
+    if (script && !tr.open(out)) return 1;
 
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER) != 0) {
         (void)std::fprintf(stderr, "msgr-sdl2-demo: SDL_Init: %s\n", SDL_GetError());
@@ -255,8 +122,8 @@ int main(int argc, char **argv) {
     SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 3);
     SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
     SDL_Window *window =
-        SDL_CreateWindow("msgr demo", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, kWidth,
-                         kHeight, SDL_WINDOW_OPENGL | SDL_WINDOW_SHOWN);
+        SDL_CreateWindow("msgr demo", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, demo::kWidth,
+                         demo::kHeight, SDL_WINDOW_OPENGL | SDL_WINDOW_SHOWN);
     if (window == nullptr) {
         (void)std::fprintf(stderr, "msgr-sdl2-demo: SDL_CreateWindow: %s\n", SDL_GetError());
         return 1;
@@ -285,433 +152,26 @@ int main(int argc, char **argv) {
         (void)std::fprintf(stderr, "msgr-sdl2-demo: %s\n", msgr_last_error());
         return 1;
     }
-    msgr_subscription sub = 0;
-    if (script) msgr_subscribe(rt, static_cast<msgr_event_type>(0), on_event, &tr, &sub);
     int result = 0;
+    std::unique_ptr<demo::Script> session;  // outlives the overlay: it unsubscribes after it
     {
         msgr::render::OverlayOptions options;
         options.start_open = !script;  // interactive: straight to the sign-in dialog
         if (signin != nullptr) options.default_signin_name = signin;
-        Overlay overlay(rt, options);
-        overlay.set_activated_callback(on_overlay, &tr);
+        msgr::render::Overlay overlay(rt, options);
+        overlay.set_activated_callback(on_overlay, &host);
         overlay.set_exclusive_input(true);
+        host.game.set_paused(overlay.is_open());  // it starts open: no callback for that
 
-        ScriptInput input;
-        input.window = window;
-        msgr_window *chat = nullptr;   // the conversation the script opens (a reference)
-        msgr_window *pager = nullptr;  // the page window, when a paging add-in is installed
-        // History persists across runs (the history store): what the conversations held when
-        // the script opened them, so that its checks count only this run's messages.
-        std::size_t chat_base = 0, pager_base = 0;
-        // Unique per run, so that finding it in the outbox proves this run delivered it.
-        const std::string page_text = "Page from the demo, run " + std::to_string(::getpid());
-        std::int32_t left_before = 0, top_before = 0;
-        std::vector<Step> steps;
-        auto shot = [&](const char *name) {
-            // Taken after the frame is drawn (see the loop), named by step.
-            tr.line("screenshot %s/%s", out.c_str(), name);
-        };
-        auto find_contact = [&](const char *signin) -> std::size_t {
-            std::size_t n = 0;
-            msgr_my_contacts_count(rt, &n);
-            for (std::size_t i = 0; i < n; ++i) {
-                msgr_contact *c = nullptr;
-                const char *name = nullptr;
-                bool match = false;
-                if (msgr_my_contacts_get(rt, i, &c) == MSGR_S_OK &&
-                    msgr_contact_signin_name(c, &name) == MSGR_S_OK)
-                    match = std::strcmp(name, signin) == 0;
-                msgr_contact_release(c);
-                if (match) return i;
-            }
-            return n;
-        };
-        auto move_to = [&](const DrawnRect &r) { input.mouse = centre(r); };
-        std::string pending_shot;
-        // The peer's answer (with --peer): the first incoming message in the conversation.
-        auto answered = [&] {
-            std::size_t n = 0;
-            msgr_window_history_count(chat, &n);
-            for (std::size_t i = chat_base; i < n; ++i) {
-                msgr_message m{};
-                m.struct_size = sizeof m;
-                if (msgr_window_history_get(chat, i, &m) == MSGR_S_OK &&
-                    m.direction == MSGR_MESSAGE_INCOMING)
-                    return true;
-            }
-            return false;
-        };
-        auto my_status_is = [&](std::int32_t want) {
-            std::int32_t status = 0;
-            return msgr_my_status(rt, &status) == MSGR_S_OK && status == want;
-        };
-        const char *password = std::getenv("MSGR_PASSWORD");
-        // Steps both scripts take. Shift+Tab opens and closes the overlay.
-        auto toggle_overlay = [&](const char *name) {
-            return std::vector<Step>{
-                {name, 1, [&] { input.key(SDL_SCANCODE_TAB, true, KMOD_LSHIFT); }},
-                {"release Tab", 4, [&] { input.key(SDL_SCANCODE_TAB, false); }}};
-        };
-        // The contact list's Chat button for `who` opens the conversation, which becomes `chat`.
-        auto open_chat = [&](const char *step, const char *who) {
-            return std::vector<Step>{
-                {step, 2,
-                 [&, who] {
-                     DrawnRect r;
-                     tr.check(
-                         overlay.control_rect(Control::contact_chat, nullptr, find_contact(who), r),
-                         "the contact is in the contact list");
-                     move_to(r);
-                 }},
-                {"press", 2, [&] { input.button = true; }},
-                {"release", 4, [&] { input.button = false; }},
-                {"the conversation window is open", 2, [&] {
-                     msgr_ui_window_info info{};
-                     info.struct_size = sizeof info;
-                     std::size_t n = 0;
-                     msgr_ui_window_count(rt, &n);
-                     tr.check(n == 1 && msgr_ui_window_get(rt, 0, &info) == MSGR_S_OK,
-                              "one window open");
-                     chat = info.window;
-                     msgr_window_add_ref(chat);
-                     msgr_window_history_count(chat, &chat_base);
-                     tr.line("the conversation holds %zu message(s) from earlier runs", chat_base);
-                     tr.line("status line: %s", overlay.status_line());
-                 }}};
-        };
-        // Appends steps to a script.
-        auto then = [](std::vector<Step> &script_steps, std::vector<Step> more) {
-            for (auto &st : more)
-                script_steps.push_back(std::move(st));
-        };
-        if (script && peer != nullptr) {
-            // A real network: sign in through the dialog as a user would (the name is
-            // prefilled by --signin; Tab to the password, type it, Enter), open a conversation
-            // with the peer from the contact list, say hello, and wait for the answer.
-            steps = toggle_overlay("open the overlay with Shift+Tab");
-            then(steps, {
-                            {"Tab to the password", 1, [&] { input.key(SDL_SCANCODE_TAB, true); }},
-                            {"release Tab", 2, [&] { input.key(SDL_SCANCODE_TAB, false); }},
-                            {"type the password", 2,
-                             [&] { input.text(password != nullptr ? password : ""); }},
-                            {"press Enter", 1,
-                             [&] {
-                                 pending_shot = "01-signin.png";
-                                 input.key(SDL_SCANCODE_RETURN, true);
-                             }},
-                            {"release Enter", 2, [&] { input.key(SDL_SCANCODE_RETURN, false); },
-                             [&] { return my_status_is(MSGR_STATUS_ONLINE); }},
-                            {"signed in", 1,
-                             [&] {
-                                 const char *me = nullptr;
-                                 msgr_my_signin_name(rt, &me);
-                                 tr.line("signed in as %s", me != nullptr ? me : "?");
-                                 tr.check(my_status_is(MSGR_STATUS_ONLINE),
-                                          "signed in from the dialog");
-                             },
-                             [&] {
-                                 std::size_t n = 0;
-                                 msgr_my_contacts_count(rt, &n);
-                                 return find_contact(peer) < n;
-                             }},
-                        });
-            then(steps, open_chat("point at Chat for the peer", peer));
-            then(steps,
-                 {
-                     {"type and press Enter", 1,
-                      [&] {
-                          input.text("Hello over XMPP from the msgr demo!");
-                          input.key(SDL_SCANCODE_RETURN, true);
-                      }},
-                     {"release Enter", 6, [&] { input.key(SDL_SCANCODE_RETURN, false); }, answered},
-                     {"the peer answered", 2,
-                      [&] {
-                          tr.check(answered(), "the peer's answer is in the conversation");
-                          std::size_t n = 0;
-                          msgr_window_history_count(chat, &n);
-                          for (std::size_t i = 0; i < n; ++i) {
-                              msgr_message m{};
-                              m.struct_size = sizeof m;
-                              if (msgr_window_history_get(chat, i, &m) == MSGR_S_OK)
-                                  tr.line("%s: %s",
-                                          m.direction == MSGR_MESSAGE_INCOMING ? "in" : "out",
-                                          m.text);
-                          }
-                          pending_shot = "02-xmpp-chat.png";
-                      }},
-                 });
-            then(steps, toggle_overlay("close the overlay with Shift+Tab"));
-        } else if (script) {
-            steps = toggle_overlay("open the overlay with Shift+Tab");
-            then(steps,
-                 {
-                     {"screenshot", 1, [&] { pending_shot = "01-signin.png"; }},
-                     {"point at Sign in", 2,
-                      [&] {
-                          DrawnRect r;
-                          tr.check(overlay.control_rect(Control::signin, nullptr, 0, r),
-                                   "the sign-in dialog is shown");
-                          int visible = 0;
-                          msgr_signin_dialog_visible(rt, &visible);
-                          tr.check(visible == 1, "the runtime knows the sign-in dialog is visible");
-                          move_to(r);
-                      }},
-                     {"press", 2, [&] { input.button = true; }},
-                     {"release", 6, [&] { input.button = false; }},
-                     {"signed in", 2,
-                      [&] {
-                          std::int32_t status = 0;
-                          msgr_my_status(rt, &status);
-                          tr.line("my status %s", msgr_status_name(status));
-                          tr.check(status == MSGR_STATUS_ONLINE, "signed in from the dialog");
-                          pending_shot = "02-contacts.png";
-                      }},
-                 });
-            then(steps, open_chat("point at Chat for echo@loopback", "echo@loopback"));
-            then(
-                steps,
-                {
-                    {"type into the conversation input", 2,
-                     [&] { input.text("Hello from the demo!"); }},
-                    {"point at Send", 2,
-                     [&] {
-                         DrawnRect r;
-                         tr.check(overlay.control_rect(Control::send, chat, 0, r), "Send is drawn");
-                         move_to(r);
-                     }},
-                    {"press", 2, [&] { input.button = true; }},
-                    {"release", 6, [&] { input.button = false; }},
-                    {"the echo answered", 2,
-                     [&] {
-                         std::size_t n = 0;
-                         msgr_window_history_count(chat, &n);
-                         msgr_message m{};
-                         m.struct_size = sizeof m;
-                         const bool ok =
-                             n == chat_base + 2 &&
-                             msgr_window_history_get(chat, chat_base + 1, &m) == MSGR_S_OK &&
-                             m.direction == MSGR_MESSAGE_INCOMING &&
-                             std::strcmp(m.text, "Hello from the demo!") == 0;
-                         tr.check(ok, "the echo's reply is in the history");
-                         DrawnRect w, reply;
-                         if (overlay.window_rect(chat, w))
-                             tr.line("window %.0f %.0f %.0f %.0f", w.x, w.y, w.w, w.h);
-                         if (overlay.drawn_rect(chat, chat_base + 1, reply))
-                             tr.line("reply %.0f %.0f %.0f %.0f", reply.x, reply.y, reply.w,
-                                     reply.h);
-                         pending_shot = "03-chat.png";
-                     }},
-                    {"type and press Enter", 1,
-                     [&] {
-                         input.text("And Enter sends too.");
-                         input.key(SDL_SCANCODE_RETURN, true);
-                     }},
-                    {"release Enter", 6, [&] { input.key(SDL_SCANCODE_RETURN, false); }},
-                    {"the echo answered again", 2,
-                     [&] {
-                         std::size_t n = 0;
-                         msgr_window_history_count(chat, &n);
-                         tr.check(n == chat_base + 4,
-                                  "Enter sent the second message and the echo answered");
-                     }},
-                    {"the echo read it", 2, [] {},
-                     [&] {
-                         const char *mark = overlay.drawn_mark(chat, chat_base + 2);
-                         return mark != nullptr && std::strcmp(mark, "read") == 0;
-                     }},
-                    {"read marks", 1,
-                     [&] {
-                         const char *mark = overlay.drawn_mark(chat, chat_base);
-                         tr.line("the first message's mark: %s", mark != nullptr ? mark : "none");
-                         tr.check(mark != nullptr && std::strcmp(mark, "read") == 0,
-                                  "the overlay shows the echo read the message");
-                     }},
-                    {"point at Page for mobile@loopback", 2,
-                     [&] {
-                         DrawnRect r;
-                         tr.check(overlay.control_rect(Control::contact_page, nullptr,
-                                                       find_contact("mobile@loopback"), r),
-                                  "mobile@loopback is in the contact list");
-                         move_to(r);
-                     }},
-                    {"press", 2, [&] { input.button = true; }},
-                    {"release", 4, [&] { input.button = false; }},
-                    {"page", 2,
-                     [&] {
-                         tr.line("status line: %s", overlay.status_line());
-                         const bool notimpl =
-                             std::strstr(overlay.status_line(), "MSGR_E_NOTIMPL") != nullptr;
-                         std::size_t n = 0;
-                         msgr_ui_window_count(rt, &n);
-                         tr.check(notimpl || n == 2,
-                                  "Page either opened a page window (a paging add-in is installed) "
-                                  "or the overlay shows E_NOTIMPL");
-                         msgr_ui_window_info info{};
-                         info.struct_size = sizeof info;
-                         if (!notimpl && msgr_ui_window_get(rt, n - 1, &info) == MSGR_S_OK &&
-                             info.kind == MSGR_WINDOW_PAGE) {
-                             pager = info.window;
-                             msgr_window_add_ref(pager);
-                             msgr_window_history_count(pager, &pager_base);
-                         }
-                         pending_shot = "04-page.png";
-                     }},
-                    {"type the page", 2,
-                     [&] {
-                         if (pager != nullptr) input.text(page_text.c_str());
-                     }},
-                    {"point at the page window's Send", 2,
-                     [&] {
-                         DrawnRect r;
-                         if (pager == nullptr) return;
-                         tr.check(overlay.control_rect(Control::send, pager, 0, r),
-                                  "the page window's Send is drawn");
-                         move_to(r);
-                     }},
-                    {"press", 2, [&] { input.button = pager != nullptr; }},
-                    {"release", 10, [&] { input.button = false; }},
-                    {"the page arrived in the outbox", 2,
-                     [&] {
-                         if (pager == nullptr) {
-                             tr.line("no paging add-in: nothing to send");
-                             return;
-                         }
-                         msgr_message m{};
-                         m.struct_size = sizeof m;
-                         std::size_t n = 0;
-                         // The outbox is written on the paging add-in's own thread: on a busy
-                         // machine that can take longer than the frames this step waited, so tick
-                         // until the delivery is reported (at most 10 s).
-                         for (int i = 0; i < 1000; ++i) {
-                             msgr_window_history_count(pager, &n);
-                             if (n == pager_base + 1 &&
-                                 msgr_window_history_get(pager, pager_base, &m) == MSGR_S_OK &&
-                                 m.delivery != MSGR_DELIVERY_PENDING)
-                                 break;
-                             SDL_Delay(10);
-                             msgr_runtime_tick(rt);
-                         }
-                         tr.check(n == pager_base + 1 &&
-                                      msgr_window_history_get(pager, pager_base, &m) == MSGR_S_OK &&
-                                      m.delivery == MSGR_DELIVERY_SENT,
-                                  "the page was sent from the UI and delivered");
-                         std::string outbox;
-                         if (const char *xdg = std::getenv("XDG_DATA_HOME"); xdg && xdg[0] == '/') {
-                             outbox = std::string(xdg) + "/msgr/outbox.jsonl";
-                         } else if (const char *home = std::getenv("HOME"); home && home[0]) {
-                             outbox = std::string(home) + "/.local/share/msgr/outbox.jsonl";
-                         }
-                         std::string content;
-                         if (FILE *f = std::fopen(outbox.c_str(), "rb")) {
-                             char buf[4096];
-                             std::size_t got = 0;
-                             while ((got = std::fread(buf, 1, sizeof buf, f)) > 0)
-                                 content.append(buf, got);
-                             (void)std::fclose(f);  // read-only: nothing to lose
-                         }
-                         tr.line("outbox %s", outbox.c_str());
-                         tr.check(content.find(page_text) != std::string::npos,
-                                  "the page is in the paging add-in's outbox");
-                     }},
-                    {"point at the conversation's title bar", 2,
-                     [&] {
-                         // Show brings it back to the front, as automation may.
-                         msgr_window_show(chat);
-                         msgr_window_get_left(chat, &left_before);
-                         msgr_window_get_top(chat, &top_before);
-                     }},
-                    {"grab", 2,
-                     [&] {
-                         DrawnRect r;
-                         tr.check(overlay.control_rect(Control::title_bar, chat, 0, r),
-                                  "the title bar is drawn");
-                         input.mouse = ImVec2(r.x + 60.0f, r.y + r.h * 0.5f);
-                         input.button = true;
-                     }},
-                    {"drag", 1, [&] { input.mouse.x += 100.0f; }},
-                    {"drag", 1, [&] { input.mouse.x += 100.0f, input.mouse.y += 60.0f; }},
-                    {"drag", 1, [&] { input.mouse.x += 100.0f, input.mouse.y += 60.0f; }},
-                    {"drop", 3, [&] { input.button = false; }},
-                    {"the window moved", 2,
-                     [&] {
-                         std::int32_t left = 0, top = 0;
-                         msgr_window_get_left(chat, &left);
-                         msgr_window_get_top(chat, &top);
-                         tr.line("dragged from %d,%d to %d,%d", left_before, top_before, left, top);
-                         tr.check(left == left_before + 300 && top == top_before + 120,
-                                  "the getters read the user's drag back");
-                         DrawnRect w;
-                         if (overlay.window_rect(chat, w))
-                             tr.line("window %.0f %.0f %.0f %.0f", w.x, w.y, w.w, w.h);
-                         pending_shot = "05-dragged.png";
-                     }},
-                });
-            then(steps, toggle_overlay("close the overlay with Shift+Tab"));
-            then(steps, {{"closed", 2, [&] {
-                              tr.check(!overlay.is_open(), "the overlay is closed");
-                              pending_shot = "06-closed.png";
-                          }}});
-            // The history is searchable: F3 opens the search window (and the overlay).
-            then(steps, {
-                            {"press F3", 1, [&] { input.key(SDL_SCANCODE_F3, true); }},
-                            {"release F3", 4, [&] { input.key(SDL_SCANCODE_F3, false); }},
-                            {"search for what Enter sent", 1,
-                             [&] {
-                                 tr.check(overlay.is_open(), "F3 opened the overlay");
-                                 input.text("Enter sends");
-                                 input.key(SDL_SCANCODE_RETURN, true);
-                             }},
-                            {"release Enter", 2, [&] { input.key(SDL_SCANCODE_RETURN, false); },
-                             [&] { return overlay.search_hits_shown() > 0; }},
-                            {"the hits", 2,
-                             [&] {
-                                 tr.line("search: %s", overlay.search_status());
-                                 // This run's message and its echo, and those of earlier runs.
-                                 tr.check(overlay.search_hits_shown() >= 2,
-                                          "the search found the message and its echo");
-                                 pending_shot = "07-search.png";
-                             }},
-                        });
-            then(steps, toggle_overlay("close the overlay with Shift+Tab"));
+        if (script) {
+            session = std::make_unique<demo::Script>(tr, rt, overlay, host.game, window, out, peer);
+            host.script = session.get();
         }
 
-        std::size_t next_step = 0;
-        int wait = 10;  // let the first frames settle
         bool running = true;
-        const Step *waiting = nullptr;  // the step whose `until` is awaited
-        int step_frames = 0;            // frames not spent waiting (the session's hang guard)
-        auto waiting_since = std::chrono::steady_clock::now();
         for (int frame = 0; running; ++frame) {
-            if (script) {
-                if (wait > 0) {
-                    --wait;
-                } else if (waiting != nullptr) {
-                    if (waiting->until()) {
-                        waiting = nullptr;
-                    } else if (std::chrono::steady_clock::now() - waiting_since >
-                               std::chrono::seconds(kUntilSeconds)) {
-                        tr.check(false, waiting->name);  // what it waited for never came
-                        waiting = nullptr;
-                    } else {
-                        SDL_Delay(5);  // the network's turn; the frames go on meanwhile
-                    }
-                } else if (next_step < steps.size()) {
-                    tr.line("frame %d: %s", frame, steps[next_step].name);
-                    steps[next_step].run();
-                    wait = steps[next_step].wait;
-                    if (steps[next_step].until) {
-                        waiting = &steps[next_step];
-                        waiting_since = std::chrono::steady_clock::now();
-                    }
-                    ++next_step;
-                } else {
-                    running = false;
-                }
-                if (waiting == nullptr && ++step_frames > 2000) {
-                    tr.check(false, "the session finished in time");
-                    running = false;
-                }
-            }
+            const Uint64 frame_start = SDL_GetPerformanceCounter();
+            if (session && !session->before_frame(frame)) running = false;
             SDL_Event ev;
             while (SDL_PollEvent(&ev)) {
                 ImGui_ImplSDL2_ProcessEvent(&ev);
@@ -727,30 +187,21 @@ int main(int argc, char **argv) {
             msgr_runtime_tick(rt);
             ImGui_ImplOpenGL3_NewFrame();
             ImGui_ImplSDL2_NewFrame();
-            if (script) input.apply();
+            if (session) session->apply_input();
             ImGui::NewFrame();
             overlay.draw();
             ImGui::Render();
-            draw_game(frame, overlay.is_open());
+            host.game.advance();  // stands still while paused
+            host.game.draw();
             ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-            if (!pending_shot.empty()) {
-                std::string path = out;
-                path += "/";
-                path += pending_shot;
-                shot(pending_shot.c_str());
-                tr.check(write_png(path), "the screenshot was written");
-                pending_shot.clear();
-            }
+            if (session) session->after_frame();
             SDL_GL_SwapWindow(window);
+            if (!session) sleep_rest_of_frame(frame_start);  // the script runs flat out
         }
-        msgr_window_release(chat);
-        msgr_window_release(pager);
-        if (script) {
-            tr.line("%s: %d check(s) failed", tr.failures == 0 ? "PASSED" : "FAILED", tr.failures);
-            result = tr.failures == 0 ? 0 : 1;
-        }
+        if (session) result = session->finish();
+        host.script = nullptr;
     }
-    if (sub != 0) msgr_unsubscribe(rt, sub);
+    session.reset();
     msgr_runtime_destroy(rt);
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplSDL2_Shutdown();
@@ -758,6 +209,6 @@ int main(int argc, char **argv) {
     SDL_GL_DeleteContext(gl);
     SDL_DestroyWindow(window);
     SDL_Quit();
-    if (tr.file != nullptr) (void)std::fclose(tr.file);
+    tr.close();
     return result;
 }
