@@ -52,6 +52,13 @@ bool moves_forward(msgr_delivery_state from, msgr_delivery_state to) {
     return rank(to) > rank(from);
 }
 
+// An entry a READ marker for seq `read_seq` covers as well: an earlier outgoing one not yet
+// read (the store's read_up_to has the same condition, in its partial index).
+bool read_covers(const msgr_window::Entry &e, std::int64_t read_seq) {
+    return e.seq < read_seq && e.direction == MSGR_MESSAGE_OUTGOING &&
+           (e.delivery == MSGR_DELIVERY_SENT || e.delivery == MSGR_DELIVERY_DELIVERED);
+}
+
 msgr_window::Entry entry_of(history::Record &&r) {
     msgr_window::Entry e{
         r.direction,    r.delivery,        r.delivery_result, 0,
@@ -549,9 +556,7 @@ void Runtime::receipt(Service &service, const ReceiptArrived &m) {
             // The page of stored entries the window read last is a copy of the store's rows.
             bool changed = false;
             for (auto &e : w->page) {
-                if (e.seq >= seq || e.direction != MSGR_MESSAGE_OUTGOING) continue;
-                if (e.delivery != MSGR_DELIVERY_SENT && e.delivery != MSGR_DELIVERY_DELIVERED)
-                    continue;
+                if (!read_covers(e, seq)) continue;
                 e.delivery = MSGR_DELIVERY_READ;
                 changed = true;
             }
@@ -569,7 +574,7 @@ void Runtime::receipt(Service &service, const ReceiptArrived &m) {
         if (e.delivery == MSGR_DELIVERY_READ) {
             earlier.clear();
             ids.clear();
-        } else if (e.delivery == MSGR_DELIVERY_SENT || e.delivery == MSGR_DELIVERY_DELIVERED) {
+        } else if (read_covers(e, seq)) {
             earlier.emplace_back(e.seq, e.stored_id);
             ids.push_back(e.message_id);
         }

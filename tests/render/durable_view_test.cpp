@@ -245,16 +245,19 @@ TEST_F(ViewTest, OlderEntriesPrependedAtTheTopKeepTheTopEntryInPlace) {
     frame(2);
     ImGuiWindow *child = history_child(w);
     ASSERT_NE(child, nullptr);
-    // Scroll to the top until the conversation's first entry is drawn (the layout extends up
+    // Scrolls to the top until the conversation's first entry is drawn (the layout extends up
     // page by page, reading the store).
-    msgr::render::DrawnRect r;
-    ASSERT_TRUE(step_until(
-        [&] {
-            ImGui::SetScrollY(child, 0.0f);
-            frame();
-        },
-        [&] { return overlay->drawn_rect(w, 0, r); }, std::chrono::seconds(30),
-        std::chrono::milliseconds(1)));
+    const auto scroll_to_first = [&] {
+        msgr::render::DrawnRect first;
+        return step_until(
+            [&] {
+                ImGui::SetScrollY(child, 0.0f);
+                frame();
+            },
+            [&] { return overlay->drawn_rect(w, 0, first); }, std::chrono::seconds(30),
+            std::chrono::milliseconds(1));
+    };
+    ASSERT_TRUE(scroll_to_first());
     // At the top (where the overlay asks the service for older entries): the first entry is the
     // view's top entry.
     ImGui::SetScrollY(child, 0.0f);
@@ -294,11 +297,5 @@ TEST_F(ViewTest, OlderEntriesPrependedAtTheTopKeepTheTopEntryInPlace) {
     EXPECT_NEAR(after.h, before.h, 0.5f);
     // The prepended entries are laid out above it: the view can scroll up to them.
     EXPECT_GT(child->Scroll.y, 1.0f);
-    ASSERT_TRUE(step_until(
-        [&] {
-            ImGui::SetScrollY(child, 0.0f);
-            frame();
-        },
-        [&] { return overlay->drawn_rect(w, 0, r); }, std::chrono::seconds(30),
-        std::chrono::milliseconds(1)));
+    ASSERT_TRUE(scroll_to_first());
 }

@@ -1,5 +1,6 @@
 #include "history/sqlite.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <system_error>
@@ -11,21 +12,15 @@ namespace msgr::core::history {
 
 namespace {
 
-constexpr int kBusyStepUs = 50;
-// Past the first millisecond the wait is over budget anyway, and each step costs the waiting
-// thread a wake-up and a try of the locks (about a tenth of the wait in CPU at 50 us): longer
-// steps from then on.
-constexpr int kBusyShortSteps = 20;
-constexpr int kBusyLongStepUs = 250;
-constexpr int kBusyLimitMs = 2000;
+constexpr int kBusyLimitUs = 2'000'000;
 
-int busy_wait(void * /*unused*/, int attempts) {
-    const int waited_us =
-        attempts <= kBusyShortSteps
-            ? attempts * kBusyStepUs
-            : kBusyShortSteps * kBusyStepUs + (attempts - kBusyShortSteps) * kBusyLongStepUs;
-    if (waited_us >= kBusyLimitMs * 1000) return 0;  // give up: SQLITE_BUSY
-    const int step = attempts < kBusyShortSteps ? kBusyStepUs : kBusyLongStepUs;
+int busy_wait(void *user, int attempts) {
+    const BusyWait &w = *static_cast<const BusyWait *>(user);
+    const int first = std::min(attempts, w.first_steps);
+    const long long waited_us = static_cast<long long>(first) * w.first_step_us +
+                                static_cast<long long>(attempts - first) * w.later_step_us;
+    if (waited_us >= kBusyLimitUs) return 0;  // give up: SQLITE_BUSY
+    const int step = attempts < w.first_steps ? w.first_step_us : w.later_step_us;
     std::this_thread::sleep_for(std::chrono::microseconds(step));
     return 1;
 }
@@ -75,6 +70,10 @@ msgr_hresult sqlite_fail(sqlite3 *db, int rc, const std::string &what) {
     return fail(hresult_of(rc, sys_errno), why);
 }
 
+void set_busy_wait(sqlite3 *db, const BusyWait *wait) {
+    sqlite3_busy_handler(db, busy_wait, const_cast<BusyWait *>(wait));
+}
+
 msgr_hresult open_db(const std::string &path, DbHandle &out) {
     sqlite3 *raw = nullptr;
     // NOMUTEX: each connection is used by one thread at a time (the owner's is handed over once,
@@ -85,7 +84,7 @@ msgr_hresult open_db(const std::string &path, DbHandle &out) {
     DbHandle db(raw);  // closed on every path, also when the open failed
     if (rc != SQLITE_OK) return sqlite_fail(raw, rc, "cannot open " + path);
     sqlite3_extended_result_codes(raw, 1);
-    sqlite3_busy_handler(raw, busy_wait, nullptr);
+    set_busy_wait(raw, &kOwnerBusyWait);
     out = std::move(db);
     return MSGR_S_OK;
 }

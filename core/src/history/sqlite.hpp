@@ -30,11 +30,22 @@ struct DbClose {
 };
 using DbHandle = std::unique_ptr<sqlite3, DbClose>;
 
-// Opens (creating) the database file: extended result codes on, and a busy handler that waits
-// for the other connection's transaction in 50 us steps (250 us after the first millisecond),
-// 2 s at most (a safety net: the transactions are tiny). SQLite's own busy_timeout sleeps a whole
-// millisecond at once, more than an owner-thread call may spend waiting for one short transaction
-// of the other thread.
+// How a connection waits for the other connection's transaction (a busy handler): steps of
+// first_step_us for first_steps tries, then of later_step_us, 2 s at most in all (a safety net:
+// the transactions are tiny). SQLite's own busy_timeout sleeps a whole millisecond at once, more
+// than an owner-thread call may spend waiting for one short transaction of the other thread.
+struct BusyWait {
+    int first_step_us;
+    int first_steps;
+    int later_step_us;
+};
+// The owner thread's: 50 us steps, 250 us after the first millisecond (each wake-up costs the
+// waiting thread CPU, and past a millisecond the wait is over budget anyway).
+inline constexpr BusyWait kOwnerBusyWait{50, 20, 250};
+// Sets how db waits (`wait` must outlive the connection).
+void set_busy_wait(sqlite3 *db, const BusyWait *wait);
+
+// Opens (creating) the database file: extended result codes on, and kOwnerBusyWait.
 msgr_hresult open_db(const std::string &path, DbHandle &out);
 // Runs statements that return no rows (PRAGMA settings, BEGIN/COMMIT, DDL).
 msgr_hresult exec(sqlite3 *db, const char *sql);

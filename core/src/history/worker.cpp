@@ -41,8 +41,10 @@ constexpr int kTruncateFrames = 65536;  // 256 MB: the journal_size_limit of ope
 // that the restart, which holds the write lock, has only the last few frames left to copy.
 constexpr int kCheckpointPasses = 2;
 constexpr auto kCheckpointDelay = std::chrono::seconds(1);
-constexpr int kBusyStepUs = 10;  // Worker::busy_wait
-constexpr int kBusyLimitUs = 2'000'000;
+// This thread waits for the write lock between two of the owner's appends, which may follow
+// each other within microseconds: it looks every 10 us (the owner's wait backs off, this one
+// must not).
+constexpr BusyWait kWorkerBusyWait{10, 0, 10};
 constexpr auto kRetryAfter = std::chrono::seconds(1);
 constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
 
@@ -102,12 +104,6 @@ int Worker::on_commit(void *worker, sqlite3 * /*db*/, const char * /*name*/, int
     return SQLITE_OK;
 }
 
-int Worker::busy_wait(void * /*unused*/, int attempts) {
-    if (attempts * kBusyStepUs >= kBusyLimitUs) return 0;  // give up: SQLITE_BUSY
-    std::this_thread::sleep_for(std::chrono::microseconds(kBusyStepUs));
-    return 1;
-}
-
 void Worker::watch(sqlite3 *db) {
     sqlite3_wal_hook(db, &Worker::on_commit, this);
 }
@@ -151,10 +147,7 @@ msgr_hresult Worker::open_file(Found &found) {
     db_.reset();
     if (const msgr_hresult hr = prepare_file(path_); hr != MSGR_S_OK) return hr;
     if (const msgr_hresult hr = open_db(path_, db_); hr != MSGR_S_OK) return hr;
-    // This thread waits for the write lock between two of the owner's appends, which may follow
-    // each other within microseconds: it looks every few microseconds (the owner's handler
-    // backs off, this one must not), 2 s at most, as open_db's.
-    sqlite3_busy_handler(db_.get(), &Worker::busy_wait, nullptr);
+    set_busy_wait(db_.get(), &kWorkerBusyWait);
     return inspect(db_.get(), found);
 }
 

@@ -69,7 +69,6 @@ class Worker {
         std::promise<void> *idle = nullptr;  // wait_idle's
     };
 
-    static int busy_wait(void *unused, int attempts);
     static int on_commit(void *worker, sqlite3 *db, const char *name, int frames);
     void run();
     msgr_hresult open(std::string &why);
