@@ -174,7 +174,11 @@ int main(int argc, char **argv) {
             if (session && !session->before_frame(frame)) running = false;
             SDL_Event ev;
             while (SDL_PollEvent(&ev)) {
-                ImGui_ImplSDL2_ProcessEvent(&ev);
+                // Typed text goes to the overlay (it keeps every code point); the rest to ImGui.
+                if (ev.type == SDL_TEXTINPUT)
+                    overlay.add_input_text(ev.text.text);
+                else
+                    ImGui_ImplSDL2_ProcessEvent(&ev);
                 if (ev.type == SDL_QUIT) running = false;
                 // The game's own input: only what the overlay does not take.
                 if (ev.type == SDL_KEYDOWN && ev.key.keysym.sym == SDLK_ESCAPE &&

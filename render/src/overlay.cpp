@@ -1595,6 +1595,10 @@ void Overlay::set_open(bool open) {
 bool Overlay::is_open() const noexcept {
     return impl_->open;
 }
+void Overlay::add_input_text(const char *utf8) {
+    if (utf8 == nullptr || ImGui::GetCurrentContext() == nullptr) return;
+    ImGui::GetIO().AddInputCharactersUTF8(utf8);
+}
 void Overlay::set_focus_allowed(bool allowed) {
     impl_->focus_allowed = allowed;
     if (!impl_->runtime_gone) msgr_set_focus_allowed(impl_->rt, allowed ? 1 : 0);

@@ -86,6 +86,10 @@ class Overlay {
     // Whether an open overlay takes all of the host's input (as EOS's bIsExclusiveInput): the
     // game gets none while it is open. Otherwise the game gets what ImGui does not want.
     void set_exclusive_input(bool exclusive) noexcept;
+    // Typed text (UTF-8, as SDL_TEXTINPUT delivers it): the host gives it here instead of to
+    // ImGuiIO::AddInputCharactersUTF8, so that what the player typed reaches the input exactly
+    // (code points above U+FFFF included, which 16-bit ImWchar cannot carry by itself).
+    void add_input_text(const char *utf8);
     // Whether the host should keep the keyboard / the mouse from the game this frame.
     bool wants_keyboard() const noexcept;
     bool wants_mouse() const noexcept;
