@@ -339,6 +339,119 @@ TEST_F(HistoryStore, NewerSchemaIsRefusedAndLeftUntouched) {
 
 // A directory the process may not write to (as root, the child drops to nobody: root writes
 // anywhere).
+// ---- the search index's own file ------------------------------------------------------------
+
+// The index is a file of its own, 0600 like the history, that the history itself does not hold.
+TEST_F(HistoryStore, TheSearchIndexIsAPrivateFileOfItsOwn) {
+    auto s = open();
+    Record r = message("indexed elsewhere");
+    ASSERT_EQ(s->append(conv(*s, "bob"), r), MSGR_S_OK);
+    s->wait_idle();
+    EXPECT_EQ(search(*s, "elsewhere").hits.size(), 1u);
+    struct stat st {};
+    ASSERT_EQ(::stat((path_ + "-index").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    EXPECT_EQ(count_rows(path_ + "-index",
+                         "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'elsewhere'"),
+              1);
+    EXPECT_EQ(count_rows(path_, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%fts%'"), 0);
+}
+
+// An owner-thread append never needs the index's lock: another process holding the index's
+// write lock for longer than the owner's longest wait (2 s) makes no append fail, and what was
+// appended meanwhile is indexed once the lock is let go.
+TEST_F(HistoryStore, AppendsGoOnWhileTheIndexIsLockedByAnotherProcess) {
+    auto s = open();
+    const ConversationId bob = conv(*s, "bob");
+    Record first = message("before the lock");
+    ASSERT_EQ(s->append(bob, first), MSGR_S_OK);
+    s->wait_idle();
+    sqlite3 *other = nullptr;
+    ASSERT_EQ(sqlite3_open((path_ + "-index").c_str(), &other), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    const auto until = std::chrono::steady_clock::now() + 2500ms;
+    int appended = 0;
+    while (std::chrono::steady_clock::now() < until) {
+        Record r = message("while locked " + std::to_string(appended));
+        ASSERT_EQ(s->append(bob, r), MSGR_S_OK) << msgr::core::last_error();
+        ++appended;
+        owner_.pump();
+        std::this_thread::sleep_for(5ms);
+    }
+    ASSERT_EQ(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(other);
+    s->wait_idle();
+    EXPECT_EQ(s->span(bob).count, appended + 1);
+    EXPECT_EQ(search(*s, "locked", 1000).hits.size(), static_cast<std::size_t>(appended));
+}
+
+// Derived data: an index that is not one, or indexes another history database (this one was
+// moved aside, replaced or copied without it), is made again from the history, with a warning;
+// nothing of the history is lost and nothing of the other database is found.
+TEST_F(HistoryStore, AnUnusableSearchIndexIsMadeAgainFromTheHistory) {
+    {
+        auto s = open();
+        Record r = message("from the first database");
+        ASSERT_EQ(s->append(conv(*s, "bob"), r), MSGR_S_OK);
+        s->wait_idle();
+    }
+    const std::string old_index = dir_ + "/old-index";
+    fs::copy_file(path_ + "-index", old_index);
+    for (const char *suffix : {"", "-wal", "-shm", "-index", "-index-wal", "-index-shm"})
+        fs::remove(path_ + suffix);
+    {
+        auto s = open();
+        Record r = message("from the second database");
+        ASSERT_EQ(s->append(conv(*s, "bob"), r), MSGR_S_OK);
+        s->wait_idle();
+    }
+    fs::copy_file(old_index, path_ + "-index", fs::copy_options::overwrite_existing);
+    {
+        auto s = open();
+        EXPECT_EQ(owner_.logged(MSGR_LOG_WARNING, "the index of another history database"), 1u);
+        EXPECT_TRUE(search(*s, "first").hits.empty());
+        ASSERT_EQ(search(*s, "second").hits.size(), 1u);
+    }
+    {
+        std::ofstream garbage(path_ + "-index", std::ios::binary | std::ios::trunc);
+        garbage << std::string(8192, '\x5A');
+    }
+    fs::remove(path_ + "-index-wal");
+    fs::remove(path_ + "-index-shm");
+    auto s = open();
+    EXPECT_EQ(owner_.logged(MSGR_LOG_WARNING, "was made again"), 2u);
+    ASSERT_EQ(search(*s, "second").hits.size(), 1u);
+    Record r = message("and a third");
+    ASSERT_EQ(s->append(conv(*s, "bob"), r), MSGR_S_OK);
+    EXPECT_EQ(search(*s, "third").hits.size(), 1u);
+}
+
+// A database of schema 2 (its index inside it) keeps every message, and its index moves out:
+// dropped from the history, made again in the index file.
+TEST_F(HistoryStore, ASchema2DatabaseMovesItsIndexToItsOwnFile) {
+    {
+        auto s = open();
+        for (int i = 0; i < 20; ++i) {
+            Record r = message("older schema " + std::to_string(i));
+            ASSERT_EQ(s->append(conv(*s, "bob"), r), MSGR_S_OK);
+        }
+    }
+    // What schema 2 had: the index in the file, its mark in meta, no uid.
+    run_sql(path_,
+            "CREATE VIRTUAL TABLE messages_fts USING fts5(text, content = 'messages', "
+            "content_rowid = 'id'); INSERT INTO messages_fts (messages_fts) VALUES ('rebuild'); "
+            "DELETE FROM meta WHERE key = 'uid'; "
+            "INSERT INTO meta (key, value) VALUES ('indexed_upto', 20); "
+            "PRAGMA user_version = 2");
+    fs::remove(path_ + "-index");
+    auto s = open();
+    EXPECT_EQ(count_rows(path_, "PRAGMA user_version"), 3);
+    EXPECT_EQ(count_rows(path_, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%fts%'"), 0);
+    EXPECT_EQ(count_rows(path_, "SELECT count(*) FROM meta WHERE key = 'uid'"), 1);
+    EXPECT_EQ(s->span(conv(*s, "bob")).count, 20);
+    EXPECT_EQ(search(*s, "schema").hits.size(), 20u);
+}
+
 TEST_F(HistoryStore, UnwritableDirectoryIsAccessDenied) {
     const std::string ro = dir_ + "/ro";
     ASSERT_EQ(::mkdir(ro.c_str(), 0500), 0);
@@ -630,7 +743,7 @@ TEST_F(HistoryStore, ForgetHidesAtOnceDeletesOnTheStoresThreadAndSearchNeverFind
     // Then gone from the file, index included.
     s->wait_idle();
     EXPECT_EQ(count_rows(path_, "SELECT count(*) FROM messages"), 1);
-    EXPECT_EQ(count_rows(path_,
+    EXPECT_EQ(count_rows(path_ + "-index",
                          "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH "
                          "'number'"),
               0);

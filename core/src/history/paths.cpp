@@ -103,6 +103,10 @@ msgr_hresult prepare_file(const std::string &path) {
     return errno_fail(errno, "cannot create " + path);
 }
 
+std::string index_path(const std::string &path) {
+    return path + "-index";
+}
+
 msgr_hresult move_aside(const std::string &path, std::int64_t unix_ms, std::string &moved_to) {
     moved_to = path + ".corrupt-" + std::to_string(unix_ms);
     if (std::rename(path.c_str(), moved_to.c_str()) != 0) {

@@ -16,6 +16,10 @@ msgr_hresult errno_fail(int err, const std::string &what);
 // file itself, empty, with mode 0600 (SQLite gives its -wal and -shm files the same mode).
 msgr_hresult prepare_file(const std::string &path);
 
+// The search index's file of the history database at `path`: "<path>-index" (its own -wal and
+// -shm beside it).
+std::string index_path(const std::string &path);
+
 // Moves a database that is not ours (or corrupt) aside: path -> "<path>.corrupt-<unix_ms>" (its
 // -wal with it; the -shm is only a cache of the -wal and is removed). Returns the new name.
 msgr_hresult move_aside(const std::string &path, std::int64_t unix_ms, std::string &moved_to);

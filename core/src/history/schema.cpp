@@ -1,8 +1,12 @@
 #include "history/schema.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <string>
 
 #include "error.hpp"
+#include "history/paths.hpp"
 #include "history/sqlite.hpp"
 
 namespace msgr::core::history {
@@ -72,12 +76,41 @@ CREATE INDEX messages_unread_outgoing ON messages (conv, seq)
     WHERE direction = 2 AND delivery IN (2, 4);
 )sql";
 
+// Schema v3: the full-text index moves to a database file of its own (see attach_index), so
+// that the store thread's index writes never hold this file's write lock, which the owner
+// thread's appends wait for. `uid` names this database: the index file says which one it
+// indexes.
+constexpr const char *kV3 = R"sql(
+DROP TABLE messages_fts;
+DELETE FROM meta WHERE key = 'indexed_upto';
+INSERT OR REPLACE INTO meta (key, value) VALUES ('uid', random());
+)sql";
+
+// The index database (attached as "idx"), version 1: a full-text table that holds its own copy
+// of each message's text (an external-content table must live in the file of its content), by
+// the message's id; indexed_upto, the highest id it has indexed; uid, the history database it
+// indexes. Its segments are merged in small steps by the store's thread (automerge 0), with
+// crisismerge as the backstop.
+constexpr std::int64_t kIndexVersion = 1;
+constexpr const char *kIndexV1 = R"sql(
+BEGIN;
+CREATE TABLE idx.meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE VIRTUAL TABLE idx.messages_fts USING fts5(
+    text, tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO idx.messages_fts (messages_fts, rank) VALUES ('automerge', 0);
+INSERT INTO idx.messages_fts (messages_fts, rank) VALUES ('crisismerge', 64);
+INSERT INTO idx.meta (key, value) VALUES ('indexed_upto', 0);
+INSERT INTO idx.meta (key, value) SELECT 'uid', value FROM main.meta WHERE key = 'uid';
+COMMIT;
+)sql";
+
 struct Migration {
     std::int64_t to;  // the user_version it leaves
     const char *sql;
 };
 // Each step takes the schema from the one before it; a new version appends a step.
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}};
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}};
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 
 bool unreadable(int rc) {
@@ -85,7 +118,96 @@ bool unreadable(int rc) {
     return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT;
 }
 
+// The index file attached and in WAL mode; `why_not` says why it cannot be used as it is (not
+// an index, another database's, unreadable), "" when it can. Other failures are returned.
+msgr_hresult attach_once(sqlite3 *db, const std::string &path, std::string &why_not) {
+    why_not.clear();
+    if (const msgr_hresult hr = prepare_file(path); hr != MSGR_S_OK) return hr;
+    {
+        Stmt attach;
+        if (const msgr_hresult hr = attach.prepare(db, "ATTACH DATABASE ?1 AS idx");
+            hr != MSGR_S_OK) {
+            return hr;
+        }
+        attach.bind_text(1, path);
+        const int rc = attach.step();
+        if (unreadable(rc)) {
+            why_not = sqlite3_errmsg(db);
+            return MSGR_S_OK;
+        }
+        if (rc != SQLITE_DONE) return sqlite_fail(db, rc, "cannot attach the search index");
+    }
+    const int rc = sqlite3_exec(db,
+                                "PRAGMA idx.journal_mode = WAL; PRAGMA idx.synchronous = NORMAL; "
+                                "PRAGMA idx.journal_size_limit = 268435456",
+                                nullptr, nullptr, nullptr);
+    if (unreadable(rc)) {
+        why_not = sqlite3_errmsg(db);
+        return MSGR_S_OK;
+    }
+    if (rc != SQLITE_OK) return sqlite_fail(db, rc, "cannot open the search index");
+    std::int64_t objects = 0;
+    std::int64_t app = 0;
+    std::int64_t version = 0;
+    std::int64_t uid = 0;
+    std::int64_t ours = 0;
+    const char *sql[] = {"SELECT count(*) FROM idx.sqlite_master", "PRAGMA idx.application_id",
+                         "PRAGMA idx.user_version",
+                         "SELECT value FROM main.meta WHERE key = 'uid'"};
+    std::int64_t *out[] = {&objects, &app, &version, &ours};
+    for (int i = 0; i < 4; ++i) {
+        sqlite3_stmt *raw = nullptr;
+        int step = sqlite3_prepare_v2(db, sql[i], -1, &raw, nullptr);
+        if (step == SQLITE_OK) step = sqlite3_step(raw);
+        if (step == SQLITE_ROW) *out[i] = sqlite3_column_int64(raw, 0);
+        sqlite3_finalize(raw);
+        if (unreadable(step)) {
+            why_not = sqlite3_errmsg(db);
+            return MSGR_S_OK;
+        }
+        if (step != SQLITE_ROW) return sqlite_fail(db, step, "cannot read the search index");
+    }
+    if (objects == 0) {  // a new file: made here
+        const int made = sqlite3_exec(db, kIndexV1, nullptr, nullptr, nullptr);
+        if (made == SQLITE_OK) {
+            // After the commit: an index made only in part is not of this version, made again.
+            const std::string set =
+                "PRAGMA idx.user_version = " + std::to_string(kIndexVersion) +
+                "; PRAGMA idx.application_id = " + std::to_string(kApplicationId);
+            return exec(db, set.c_str());
+        }
+        const msgr_hresult hr = sqlite_fail(db, made, "cannot make the search index");
+        sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+        return hr;
+    }
+    if (app != kApplicationId || version != kIndexVersion) {
+        why_not = "not a msgr search index of this version";
+        return MSGR_S_OK;
+    }
+    const msgr_hresult hr = query_int(db, "SELECT value FROM idx.meta WHERE key = 'uid'", uid);
+    if (hr != MSGR_S_OK || uid != ours) why_not = "the index of another history database";
+    return MSGR_S_OK;
+}
+
 }  // namespace
+
+msgr_hresult attach_index(sqlite3 *db, const std::string &path, std::string &rebuilt_why) {
+    rebuilt_why.clear();
+    msgr_hresult hr = attach_once(db, path, rebuilt_why);
+    if (hr != MSGR_S_OK || rebuilt_why.empty()) return hr;
+    // Derived data: what cannot be used is made again from the history.
+    sqlite3_exec(db, "DETACH DATABASE idx", nullptr, nullptr, nullptr);
+    for (const char *suffix : {"", "-wal", "-shm"}) {
+        const std::string file = path + suffix;
+        if (::unlink(file.c_str()) != 0 && errno != ENOENT) {
+            return errno_fail(errno, "cannot remove the unusable search index " + file);
+        }
+    }
+    std::string still;
+    hr = attach_once(db, path, still);
+    if (hr == MSGR_S_OK && !still.empty()) hr = fail(MSGR_E_FAIL, "search index: " + still);
+    return hr;
+}
 
 const char *const kRecordColumns =
     "id, seq, direction, delivery, delivery_result, delivery_reason, time_ms, flags, text, "

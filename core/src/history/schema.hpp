@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <string>
 
 #include "history/sqlite.hpp"
 #include "history/store.hpp"
@@ -13,7 +14,7 @@
 namespace msgr::core::history {
 
 inline constexpr std::int64_t kApplicationId = 0x6D736772;  // "msgr"
-inline constexpr std::int64_t kSchemaVersion = 2;
+inline constexpr std::int64_t kSchemaVersion = 3;
 // conversations.forgotten_below of a conversation nothing was forgotten of: below every seq
 // (prepends count down from 0; this leaves them 2^62 positions).
 inline constexpr std::int64_t kNoFloor = -(std::int64_t{1} << 62);
@@ -36,5 +37,12 @@ Record read_record(const Stmt &s, int first);
 
 // Brings a fresh or older database to kSchemaVersion, in one transaction.
 msgr_hresult migrate(sqlite3 *db);
+
+// Attaches the search index (index_path) to db, a migrated history database, as "idx", in WAL
+// mode, making it when it is new. An index that cannot be used (not one, unreadable, of another
+// version, or of another history database: a database moved aside, replaced, copied) is
+// removed and made again, empty (the store's thread indexes everything again); rebuilt_why then
+// says why. Other failures (permissions, a full disk) are returned.
+msgr_hresult attach_index(sqlite3 *db, const std::string &index_path, std::string &rebuilt_why);
 
 }  // namespace msgr::core::history

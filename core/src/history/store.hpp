@@ -12,6 +12,12 @@
 //    in bounded chunks, and searches. It reports back through Options::post (the runtime's
 //    inbox: a StoreReport its tick runs on the owner thread).
 //
+// Two files. The full-text index is a database of its own, "<path>-index" (attached to the
+// store thread's connection), written by the store's thread alone: indexing and merging the
+// index never hold the history's write lock, so an append never waits for them. The history's
+// write lock is shared only with what the store's thread deletes (forget, retention: bounded
+// chunks) and the checkpoint that starts a long WAL over (see Worker::checkpoint).
+//
 // Positions. A conversation's messages have a `seq`: appends take the next one at the end,
 // prepends (older archive pages) the one before the first. The runtime's history index is
 // seq - first_seq, so appends never move an index and a prepend moves all by the count

@@ -1,6 +1,7 @@
 #include "history/worker.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <utility>
 
@@ -93,8 +94,15 @@ void Worker::log(msgr_log_level level, const std::string &line) const {
     if (hooks_.log) hooks_.log(level, line);
 }
 
-int Worker::on_commit(void *worker, sqlite3 * /*db*/, const char * /*name*/, int frames) {
+int Worker::on_commit(void *worker, sqlite3 * /*db*/, const char *name, int frames) {
     auto *self = static_cast<Worker *>(worker);
+    if (std::strcmp(name, "main") != 0) {  // the index: only this thread writes it
+        if (frames >= kCheckpointFrames && !self->index_checkpoint_asked_) {
+            self->index_checkpoint_asked_ = true;
+            self->checkpoint_asked_ = true;  // this thread: no need to wake it
+        }
+        return SQLITE_OK;
+    }
     int seen = self->wal_seen_.load(std::memory_order_relaxed);
     if (frames < seen) seen = 0;  // the WAL started over since
     if (frames - seen >= kCheckpointFrames && !self->checkpoint_asked_.exchange(true)) {
@@ -174,11 +182,19 @@ msgr_hresult Worker::open_once(bool &unreadable) {
               "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
               "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 268435456");
     if (hr == MSGR_S_OK) hr = migrate(db_.get());
-    // This thread's own commits (indexing, deleting) make the WAL long too.
+    if (hr == MSGR_S_OK) {
+        std::string rebuilt_why;
+        hr = attach_index(db_.get(), index_path(path_), rebuilt_why);
+        if (hr == MSGR_S_OK && !rebuilt_why.empty()) {
+            log(MSGR_LOG_WARNING, "history store: the search index " + index_path(path_) +
+                                      " was made again (" + rebuilt_why + ")");
+        }
+    }
+    // This thread's own commits (indexing, deleting) make the WALs long too.
     if (hr == MSGR_S_OK) watch(db_.get());
     if (hr == MSGR_S_OK) hr = prepare();
     if (hr == MSGR_S_OK) {
-        hr = query_int(db_.get(), "SELECT value FROM meta WHERE key = 'indexed_upto'",
+        hr = query_int(db_.get(), "SELECT value FROM idx.meta WHERE key = 'indexed_upto'",
                        indexed_upto_);
     }
     if (hr == MSGR_S_OK) hr = apply_retention(false);
@@ -222,30 +238,31 @@ msgr_hresult Worker::open(std::string &why) {
 
 msgr_hresult Worker::prepare() {
     const std::string message_sql =
-        std::string("SELECT conv, ") + kRecordColumns + " FROM messages WHERE id = ?1";
+        std::string("SELECT conv, ") + kRecordColumns + " FROM main.messages WHERE id = ?1";
     const std::pair<Stmt *, const char *> all[] = {
-        {&begin_, "BEGIN IMMEDIATE"},
+        // Deferred: a transaction locks only the file it writes (BEGIN IMMEDIATE would take the
+        // history's write lock too, for an index batch that only reads it).
+        {&begin_, "BEGIN"},
         {&commit_, "COMMIT"},
         {&rollback_, "ROLLBACK"},
-        {&any_unindexed_, "SELECT EXISTS (SELECT 1 FROM messages WHERE id > ?1)"},
+        {&any_unindexed_, "SELECT EXISTS (SELECT 1 FROM main.messages WHERE id > ?1)"},
         {&index_upto_,
-         "SELECT max(id) FROM (SELECT id FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2)"},
-        // The text as TEXT (it is stored as a BLOB): the same value the 'delete' below gives.
+         "SELECT max(id) FROM (SELECT id FROM main.messages WHERE id > ?1 ORDER BY id LIMIT ?2)"},
+        // The text as TEXT (it is stored as a BLOB): FTS5 tokenizes text.
         {&index_,
-         "INSERT INTO messages_fts (rowid, text) SELECT id, CAST(text AS TEXT) FROM messages "
-         "WHERE id > ?1 AND id <= ?2"},
-        {&set_indexed_, "UPDATE meta SET value = ?1 WHERE key = 'indexed_upto'"},
-        {&floor_of_, "SELECT forgotten_below FROM conversations WHERE id = ?1"},
-        {&purge_ids_, "SELECT id FROM messages WHERE conv = ?1 AND seq < ?2 ORDER BY seq LIMIT ?3"},
-        {&fts_delete_,
-         "INSERT INTO messages_fts (messages_fts, rowid, text) SELECT 'delete', id, "
-         "CAST(text AS TEXT) FROM messages WHERE id = ?1"},
-        {&delete_message_, "DELETE FROM messages WHERE id = ?1"},
-        {&merge_, "INSERT INTO messages_fts (messages_fts, rank) VALUES ('merge', ?1)"},
+         "INSERT INTO idx.messages_fts (rowid, text) SELECT id, CAST(text AS TEXT) FROM "
+         "main.messages WHERE id > ?1 AND id <= ?2"},
+        {&set_indexed_, "UPDATE idx.meta SET value = ?1 WHERE key = 'indexed_upto'"},
+        {&floor_of_, "SELECT forgotten_below FROM main.conversations WHERE id = ?1"},
+        {&purge_ids_,
+         "SELECT id FROM main.messages WHERE conv = ?1 AND seq < ?2 ORDER BY seq LIMIT ?3"},
+        {&fts_delete_, "DELETE FROM idx.messages_fts WHERE rowid = ?1"},
+        {&delete_message_, "DELETE FROM main.messages WHERE id = ?1"},
+        {&merge_, "INSERT INTO idx.messages_fts (messages_fts, rank) VALUES ('merge', ?1)"},
         // Newest first straight from the index (FTS5 walks its rowids backwards).
         {&search_,
-         "SELECT rowid, snippet(messages_fts, 0, char(2), char(3), '…', 16) FROM messages_fts "
-         "WHERE messages_fts MATCH ?1 ORDER BY rowid DESC"},
+         "SELECT rowid, snippet(messages_fts, 0, char(2), char(3), '…', 16) FROM "
+         "idx.messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC"},
         {&message_, message_sql.c_str()},
     };
     for (const auto &[stmt, sql] : all) {
@@ -405,10 +422,11 @@ void Worker::background_failed(const char *what) {
 void Worker::checkpoint() {
     checkpoint_pending_ = false;
     checkpoint_asked_ = false;
+    checkpoint_index();
     int frames = 0;
     int copied = 0;
     for (int pass = 0; pass < kCheckpointPasses; ++pass) {
-        const int rc = sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+        const int rc = sqlite3_wal_checkpoint_v2(db_.get(), "main", SQLITE_CHECKPOINT_PASSIVE,
                                                  &frames, &copied);
         if (rc == SQLITE_BUSY) return;  // a checkpoint of another connection is running
         if (rc != SQLITE_OK) {
@@ -423,12 +441,30 @@ void Worker::checkpoint() {
     }
     const int mode =
         frames > kTruncateFrames ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_RESTART;
-    const int rc = sqlite3_wal_checkpoint_v2(db_.get(), nullptr, mode, &frames, &copied);
+    const int rc = sqlite3_wal_checkpoint_v2(db_.get(), "main", mode, &frames, &copied);
     // BUSY: a reader or writer was in the whole wait; the next commit asks again.
     wal_seen_ = 0;
     if (rc != SQLITE_OK && (rc & 0xFF) != SQLITE_BUSY) {
         sqlite_fail(db_.get(), rc, "checkpoint");
         background_failed("checkpoint");
+    }
+}
+
+// The index's WAL: this thread is its only writer and reader, so it starts over at once (it
+// never waits for anyone), truncated when it grew long.
+void Worker::checkpoint_index() {
+    index_checkpoint_asked_ = false;
+    int frames = 0;
+    int copied = 0;
+    int rc =
+        sqlite3_wal_checkpoint_v2(db_.get(), "idx", SQLITE_CHECKPOINT_RESTART, &frames, &copied);
+    if (rc == SQLITE_OK && frames > kRestartFrames) {
+        rc = sqlite3_wal_checkpoint_v2(db_.get(), "idx", SQLITE_CHECKPOINT_TRUNCATE, nullptr,
+                                       nullptr);
+    }
+    if (rc != SQLITE_OK && (rc & 0xFF) != SQLITE_BUSY) {
+        sqlite_fail(db_.get(), rc, "checkpoint the search index");
+        background_failed("checkpoint the search index");
     }
 }
 
@@ -514,19 +550,22 @@ bool Worker::purge_chunk() {
             ids.push_back(purge_ids_.column_int(0));
         purge_ids_.reset();
     }
+    // The index first, in a transaction of its own (the index's write lock only), then the
+    // messages: should the process end between the two, the rows are still below the floor and
+    // deleted again at the next start; never an index entry left without its message.
     for (const std::int64_t id : ids) {
         if (hr != MSGR_S_OK) break;
-        // External content: the index entry is deleted with the values it was made from.
-        if (id <= indexed_upto_) {
-            fts_delete_.bind(1, id);
-            hr = fts_delete_.run("delete from the index");
-        }
-        if (hr == MSGR_S_OK) {
-            delete_message_.bind(1, id);
-            hr = delete_message_.run("delete a message");
-        }
+        fts_delete_.bind(1, id);
+        hr = fts_delete_.run("delete from the index");
     }
-    if (hr == MSGR_S_OK) hr = commit_.run("commit deleting");
+    if (hr == MSGR_S_OK) hr = commit_.run("commit deleting from the index");
+    if (hr == MSGR_S_OK && !ids.empty()) hr = begin_.run("begin deleting");
+    for (const std::int64_t id : ids) {
+        if (hr != MSGR_S_OK) break;
+        delete_message_.bind(1, id);
+        hr = delete_message_.run("delete a message");
+    }
+    if (hr == MSGR_S_OK && !ids.empty()) hr = commit_.run("commit deleting");
     if (hr != MSGR_S_OK) {
         if (sqlite3_get_autocommit(db_.get()) == 0) rollback_.run("roll back deleting");
         background_failed("delete forgotten messages");

@@ -83,6 +83,7 @@ class Worker {
     bool index_batch();
     bool purge_chunk();
     void checkpoint();
+    void checkpoint_index();
     bool merge_step();
     msgr_hresult apply_retention(bool report);
     void run_search(SearchTask &task);
@@ -107,6 +108,8 @@ class Worker {
     // The WAL's length (frames) when the last checkpoint ran: on_commit asks for the next
     // one kCheckpointFrames later.
     std::atomic<int> wal_seen_{0};
+    // The index's WAL is long (on_commit, on this thread: only this thread writes it).
+    bool index_checkpoint_asked_ = false;
 
     // The thread's own.
     DbHandle db_;
