@@ -4,12 +4,16 @@
 //   BM_Append_OwnerThread/messages:N  N appends one by one on the owner thread while the
 //     store's thread indexes them: p50_us/p99_us/max_us of one append (target: never > 1 ms),
 //     cpu_max_us (the longest an append computed; the rest of max_us is waiting), over_1ms (how
-//     many took longer than 1 ms), cpu_over_1ms (how many computed that long: a preempted
-//     append is not among them, a long busy wait may be), and rss_growth_mb: the resident set after
-//     the N appends (and the index caught up) minus before (target: <= 10 MB over 1,000,000);
-//     wal_mb, the WAL's size then
-//     (its file: the longest the WAL was since it was last truncated); wal_appended_mb: the
-//     same before the index caught up.
+//     many took longer than 1 ms; over_1ms_blocked: of those, the ones that blocked at least once
+//     (a lock, I/O), over_1ms_preempted: the ones only preempted), cpu_over_1ms (how many computed
+//     that long: a preempted append is not among them, a long busy wait may be), and rss_growth_mb:
+//     the resident set after the N appends (and the index caught up) minus before (target: <= 10 MB
+//     over 1,000,000); wal_mb, the WAL's size then (its file: the longest the WAL was since it was
+//     last truncated); wal_appended_mb: the same before the index caught up.
+//   BM_Append_GameLoop/messages:N  the same N appends as a game's frame loop makes them: 64 a
+//     frame in one batch, one frame a millisecond: the store's part of each tick (p50_us,
+//     p99_us, max_us, cpu_max_us, over_1ms, cpu_over_1ms; target: never > 1 ms), wal_peak_mb,
+//     wal_mb and rss_growth_mb.
 //   BM_Ingest_Batched/messages:N  N appends in batches of 256 (a catch-up from the server's
 //     archive): items_per_second on the owner thread, batch_max_us (the longest end_batch plus
 //     its appends), and index_tail_s: how long the store's thread took after the last batch to
@@ -67,6 +71,37 @@ double thread_cpu_us() {
     ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
 }
+
+// This thread's context switches so far: voluntary ones (it blocked: a lock, a sleep in a busy
+// handler, I/O) and involuntary ones (preempted: the machine was busy).
+struct Switches {
+    long blocked = 0;
+    long preempted = 0;
+};
+Switches thread_switches() {
+    rusage ru{};
+    ::getrusage(RUSAGE_THREAD, &ru);
+    return {ru.ru_nvcsw, ru.ru_nivcsw};
+}
+
+// What a slow call (over 1 ms) waited for: blocked at least once, or only preempted.
+struct SlowCalls {
+    std::size_t blocked = 0;
+    std::size_t preempted = 0;
+    void count(double us, const Switches &before) {
+        if (us <= 1000) return;
+        const Switches after = thread_switches();
+        if (after.blocked > before.blocked) {
+            ++blocked;
+        } else if (after.preempted > before.preempted) {
+            ++preempted;
+        }
+    }
+    void report(benchmark::State &state) const {
+        state.counters["over_1ms_blocked"] = static_cast<double>(blocked);
+        state.counters["over_1ms_preempted"] = static_cast<double>(preempted);
+    }
+};
 
 double rss_mb() {
     std::ifstream statm("/proc/self/statm");
@@ -246,6 +281,7 @@ void BM_Append_OwnerThread(benchmark::State &state) {
     for (int i = 0; i < 4096; ++i)
         texts.push_back(text.message());
     std::vector<double> us(n);  // touched now: its pages are in the "before"
+    SlowCalls slow;
     double cpu_max_us = 0;
     std::size_t over_1ms = 0;
     std::size_t cpu_over_1ms = 0;
@@ -253,10 +289,12 @@ void BM_Append_OwnerThread(benchmark::State &state) {
     for (auto _ : state) {
         for (std::size_t i = 0; i < n; ++i) {
             Record r = incoming(texts[i % texts.size()], static_cast<std::int64_t>(i));
+            const Switches sw0 = thread_switches();
             const double cpu0 = thread_cpu_us();
             const Clock::time_point t0 = Clock::now();
             const msgr_hresult hr = s->append(id, r);
             us[i] = us_since(t0);
+            slow.count(us[i], sw0);
             const double cpu_us = thread_cpu_us() - cpu0;
             cpu_max_us = std::max(cpu_max_us, cpu_us);
             cpu_over_1ms += cpu_us > 1000 ? 1 : 0;
@@ -279,9 +317,91 @@ void BM_Append_OwnerThread(benchmark::State &state) {
     state.counters["cpu_max_us"] = cpu_max_us;
     state.counters["over_1ms"] = static_cast<double>(over_1ms);
     state.counters["cpu_over_1ms"] = static_cast<double>(cpu_over_1ms);
+    slow.report(state);
     state.counters["rss_growth_mb"] = rss_after - rss_before;
 }
 BENCHMARK(BM_Append_OwnerThread)
+    ->ArgName("messages")
+    ->Arg(1000)
+    ->Arg(1000000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+// A game's frame loop: each frame of kFramePeriod, one tick appends kPerFrame messages in one
+// batch (what a tick does with what arrived since the last), then the frame waits for its end.
+// Per tick: p50_us/p99_us/max_us of the store's part (the appends and end_batch), cpu_max_us,
+// over_1ms and cpu_over_1ms, as BM_Append_OwnerThread counts them; wal_peak_mb (the WAL's
+// file, looked at every 64 frames) and wal_mb at the end; rss_growth_mb.
+constexpr std::size_t kPerFrame = 64;
+constexpr auto kFramePeriod = std::chrono::milliseconds(1);
+
+void BM_Append_GameLoop(benchmark::State &state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    const std::string path = (temp().path / ("loop-" + std::to_string(n) + ".sqlite3")).string();
+    Owner owner;
+    auto s = owner.open(state, path);
+    if (!s) return;
+    ConversationId id = 0;
+    if (s->conversation({"loopback", "echo", MSGR_WINDOW_CONVERSATION}, id) != MSGR_S_OK) {
+        return fail(state, "conversation failed");
+    }
+    Text text;
+    std::vector<std::string> texts;
+    texts.reserve(4096);
+    for (int i = 0; i < 4096; ++i)
+        texts.push_back(text.message());
+    std::vector<double> us;
+    us.reserve(n / kPerFrame + 1);
+    SlowCalls slow;
+    double cpu_max_us = 0;
+    std::size_t over_1ms = 0;
+    std::size_t cpu_over_1ms = 0;
+    double wal_peak = 0;
+    const double rss_before = rss_mb();
+    for (auto _ : state) {
+        Clock::time_point frame = Clock::now();
+        for (std::size_t done = 0; done < n;) {
+            const Switches sw0 = thread_switches();
+            const double cpu0 = thread_cpu_us();
+            const Clock::time_point t0 = Clock::now();
+            s->begin_batch();
+            for (std::size_t i = 0; i < kPerFrame && done < n; ++i, ++done) {
+                Record r = incoming(texts[done % texts.size()], static_cast<std::int64_t>(done));
+                if (s->append(id, r) != MSGR_S_OK) return fail(state, "append failed");
+            }
+            if (s->end_batch() != MSGR_S_OK) return fail(state, "end_batch failed");
+            us.push_back(us_since(t0));
+            slow.count(us.back(), sw0);
+            const double cpu_us = thread_cpu_us() - cpu0;
+            cpu_max_us = std::max(cpu_max_us, cpu_us);
+            cpu_over_1ms += cpu_us > 1000 ? 1 : 0;
+            over_1ms += us.back() > 1000 ? 1 : 0;
+            owner.pump();
+            if (us.size() % 64 == 0) {
+                std::error_code ec;
+                const auto wal = fs::file_size(path + "-wal", ec);
+                if (!ec) wal_peak = std::max(wal_peak, static_cast<double>(wal) / 1e6);
+            }
+            frame += kFramePeriod;
+            std::this_thread::sleep_until(frame);
+        }
+    }
+    s->wait_idle();
+    const double rss_after = rss_mb();
+    std::error_code ec;
+    const auto wal = fs::file_size(path + "-wal", ec);
+    state.counters["wal_mb"] = ec ? 0.0 : static_cast<double>(wal) / 1e6;
+    state.counters["wal_peak_mb"] = wal_peak;
+    state.counters["p50_us"] = percentile(us, 0.50);
+    state.counters["p99_us"] = percentile(us, 0.99);
+    state.counters["max_us"] = percentile(us, 1.0);
+    state.counters["cpu_max_us"] = cpu_max_us;
+    state.counters["over_1ms"] = static_cast<double>(over_1ms);
+    state.counters["cpu_over_1ms"] = static_cast<double>(cpu_over_1ms);
+    slow.report(state);
+    state.counters["rss_growth_mb"] = rss_after - rss_before;
+}
+BENCHMARK(BM_Append_GameLoop)
     ->ArgName("messages")
     ->Arg(1000)
     ->Arg(1000000)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <mutex>
 #include <system_error>
 #include <thread>
 
@@ -68,6 +69,12 @@ msgr_hresult sqlite_fail(sqlite3 *db, int rc, const std::string &what) {
         why += " (" + std::generic_category().message(sys_errno) + ")";
     }
     return fail(hresult_of(rc, sys_errno), why);
+}
+
+void configure_library() noexcept {
+    static std::once_flag once;
+    // SQLITE_MISUSE when SQLite is already initialized (the host's own use): then as it is.
+    std::call_once(once, []() { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
 }
 
 void set_busy_wait(sqlite3 *db, const BusyWait *wait) {

@@ -45,6 +45,12 @@ inline constexpr BusyWait kOwnerBusyWait{50, 20, 250};
 // Sets how db waits (`wait` must outlive the connection).
 void set_busy_wait(sqlite3 *db, const BusyWait *wait);
 
+// Process-wide settings, made once, before the first connection (a later call does nothing):
+// no memory statistics, whose global mutex every allocation of every connection takes (the
+// owner thread's appends waited for the store thread, preempted while it held it). A host that
+// uses SQLite itself and initialized it first keeps its own settings.
+void configure_library() noexcept;
+
 // Opens (creating) the database file: extended result codes on, and kOwnerBusyWait.
 msgr_hresult open_db(const std::string &path, DbHandle &out);
 // Runs statements that return no rows (PRAGMA settings, BEGIN/COMMIT, DDL).

@@ -468,6 +468,7 @@ Store::~Store() {
 
 std::unique_ptr<Store> Store::start(Options options,
                                     std::function<void(msgr_hresult hr, std::string why)> opened) {
+    configure_library();
     auto impl = std::make_unique<Impl>();
     impl->options = std::move(options);
     const std::weak_ptr<OwnerSide> weak = impl->side;

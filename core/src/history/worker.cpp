@@ -32,11 +32,12 @@ constexpr unsigned kMergeEvery = 4;
 // on_commit). Past what the last checkpoint saw, not past the start: under a stream of
 // appends the WAL is always that long, and a request at every commit starved the indexing.
 constexpr int kCheckpointFrames = 4096;
-// A WAL longer than this is started over (see checkpoint()): the bound on its size.
+// A WAL longer than this is started over when the owner's appends pause (see checkpoint()).
 constexpr int kRestartFrames = 16384;
-// One that grew longer still (a long transaction, or checkpoints that could not run) is also
-// truncated as it starts over (on this thread; never by the owner's commits: no
-// journal_size_limit on the owner's connection).
+// One that grew longer still (appends that never paused, a long transaction, or checkpoints
+// that could not run) is started over and truncated whether they pause or not: the bound on its
+// size (on this thread; never by the owner's commits: no journal_size_limit on the owner's
+// connection).
 constexpr int kTruncateFrames = 65536;  // 256 MB: the journal_size_limit of open_once()
 // Passive passes before the restart, each copying what was appended during the last one, so
 // that the restart, which holds the write lock, has only the last few frames left to copy.
@@ -47,6 +48,8 @@ constexpr auto kCheckpointDelay = std::chrono::seconds(1);
 // must not).
 constexpr BusyWait kWorkerBusyWait{10, 0, 10};
 constexpr auto kRetryAfter = std::chrono::seconds(1);
+// The longest this thread sleeps without looking for work (see appended()).
+constexpr auto kLookAgain = std::chrono::seconds(1);
 constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
 
 // The next amount of work (rows, pages) for a transaction that did `done` in `took`: what would
@@ -57,6 +60,12 @@ std::int64_t next_amount(std::int64_t done, std::chrono::steady_clock::duration 
         1, std::chrono::duration_cast<std::chrono::microseconds>(took).count());
     const std::int64_t fit = done * static_cast<std::int64_t>(kWriteTarget.count()) / us;
     return std::clamp((done + fit) / 2, lo, hi);
+}
+
+std::int64_t steady_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
 
 std::int64_t unix_ms_now() {
@@ -94,8 +103,9 @@ void Worker::log(msgr_log_level level, const std::string &line) const {
     if (hooks_.log) hooks_.log(level, line);
 }
 
-int Worker::on_commit(void *worker, sqlite3 * /*db*/, const char *name, int frames) {
+int Worker::on_commit(void *worker, sqlite3 *db, const char *name, int frames) {
     auto *self = static_cast<Worker *>(worker);
+    if (db != self->db_.get()) self->owner_commit_ns_ = steady_ns();
     if (std::strcmp(name, "main") != 0) {  // the index: only this thread writes it
         if (frames >= kCheckpointFrames && !self->index_checkpoint_asked_) {
             self->index_checkpoint_asked_ = true;
@@ -116,9 +126,17 @@ void Worker::watch(sqlite3 *db) {
     sqlite3_wal_hook(db, &Worker::on_commit, this);
 }
 
+// The owner thread never waits for mu_: this thread, preempted while it held it, made appends
+// wait for milliseconds. When mu_ is taken, the wake-up is owed: given at the next append, and
+// this thread never sleeps longer than kLookAgain without looking at appended_ itself.
 void Worker::appended() {
-    if (appended_.exchange(true)) return;  // already told
-    const std::lock_guard<std::mutex> lock(mu_);
+    if (appended_.exchange(true) && !wake_owed_.load()) return;  // already told
+    const std::unique_lock<std::mutex> lock(mu_, std::try_to_lock);
+    if (!lock.owns_lock()) {
+        wake_owed_ = true;
+        return;
+    }
+    wake_owed_ = false;
     cv_.notify_one();
 }
 
@@ -310,9 +328,9 @@ void Worker::run() {
                  (checkpoint_pending_ && now >= checkpoint_at_) ||
                  (now >= retry_at_ && (appended_.load() || index_more_ || !purging_.empty())));
             if (!stop_ && tasks_.empty() && !work) {
-                Clock::time_point until = now + retention_every_;
+                Clock::time_point until = now + (ok ? kLookAgain : retention_every_);
                 if (ok) {
-                    until = retention_at_;
+                    until = std::min(until, retention_at_);
                     if (checkpoint_pending_) until = std::min(until, checkpoint_at_);
                     if (now < retry_at_) until = std::min(until, retry_at_);
                 }
@@ -404,28 +422,31 @@ void Worker::background_failed(const char *what) {
 }
 
 // Passive first: it copies what it can without ever holding the write lock, so an append never
-// waits for its fsyncs. But the WAL starts over only at a write that finds all of it copied,
-// and under an unbroken stream of appends no passive pass ever ends before the next append:
-// the WAL grew without bound (18 GB over a million appends), and with it the WAL index in
-// shared memory and the cost of each page lookup in it. So once the WAL is longer than
-// kRestartFrames, a RESTART checkpoint follows the passive passes: it takes the write lock
-// (waiting for the owner's append in progress, on this thread), copies the few frames
-// appended since the last pass, syncs, and leaves the WAL to start over at the next append
-// (from the start of the file: it is not truncated unless it grew past kTruncateFrames, so
-// the WAL's file stays at about kRestartFrames pages and its pages are reused). The owner's
-// appends wait for it that long: what was appended during one pass, and two fsyncs (several
-// milliseconds on a slow disk); so only once per kRestartFrames (64 MB) of an unbroken stream:
-// when the appends pause, a passive pass ends first and the WAL starts over without it. Never
-// on the owner's connection (wal_autocheckpoint=0 there). Each checkpoint's fsync of the WAL also
-// slows the owner's writes to it (the page its next frame shares with the last one synced is under
-// writeback): checkpoints come every kCheckpointFrames (16 MB), not more often.
+// waits for its fsyncs. But the WAL starts over only at a write that finds all of it copied
+// (and no reader in it), and under an unbroken stream of appends no passive pass ever ends
+// before the next append: the WAL grew without bound (18 GB over a million appends). So once
+// the WAL is longer than kRestartFrames, a RESTART checkpoint may follow the passive passes. It
+// holds the write lock while it copies what is left and syncs the file, and the owner's next
+// append waits for that; so it runs only
+//  - when the owner appended nothing since the last pass began: that pass left nothing to
+//    copy, and the restart holds the lock only to see that no reader is in the WAL (as an
+//    owner's frame loop leaves it between two ticks), or
+//  - when the WAL grew past kTruncateFrames anyway (an unbroken stream of appends that never
+//    paused for a pass): then it is truncated as well, the bound on its size; the one append
+//    that meets it waits for what was appended during one pass and two fsyncs (milliseconds on
+//    a slow disk), once per kTruncateFrames (256 MB) of such a stream.
+// Never on the owner's connection (wal_autocheckpoint=0 there). Each checkpoint's fsync of the
+// WAL also slows the owner's writes to it (the page its next frame shares with the last one
+// synced is under writeback): checkpoints come every kCheckpointFrames (16 MB), not more often.
 void Worker::checkpoint() {
     checkpoint_pending_ = false;
     checkpoint_asked_ = false;
     checkpoint_index();
     int frames = 0;
     int copied = 0;
+    std::int64_t pass_began = 0;
     for (int pass = 0; pass < kCheckpointPasses; ++pass) {
+        pass_began = steady_ns();
         const int rc = sqlite3_wal_checkpoint_v2(db_.get(), "main", SQLITE_CHECKPOINT_PASSIVE,
                                                  &frames, &copied);
         if (rc == SQLITE_BUSY) return;  // a checkpoint of another connection is running
@@ -438,6 +459,14 @@ void Worker::checkpoint() {
         // A short WAL starts over by itself, at the first append after a pass that ends in a
         // pause of the appends (`frames` is its length when the pass began, not at its end).
         if (frames < kRestartFrames) return;
+    }
+    const bool quiet = owner_commit_ns_.load() < pass_began;
+    if (!quiet && frames <= kTruncateFrames) {
+        // Not now: the next checkpoint (kCheckpointFrames on, or a second after the appends
+        // pause) looks again.
+        checkpoint_pending_ = true;
+        checkpoint_at_ = Clock::now() + kCheckpointDelay;
+        return;
     }
     const int mode =
         frames > kTruncateFrames ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_RESTART;

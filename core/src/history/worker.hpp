@@ -104,10 +104,13 @@ class Worker {
     std::deque<Task> tasks_;
     std::vector<ConversationId> purge_requests_;
     std::atomic<bool> appended_{false};
+    std::atomic<bool> wake_owed_{false};  // appended() found mu_ taken
     std::atomic<bool> checkpoint_asked_{false};
     // The WAL's length (frames) when the last checkpoint ran: on_commit asks for the next
     // one kCheckpointFrames later.
     std::atomic<int> wal_seen_{0};
+    // When the owner's connection last committed (steady clock, ns): see checkpoint().
+    std::atomic<std::int64_t> owner_commit_ns_{0};
     // The index's WAL is long (on_commit, on this thread: only this thread writes it).
     bool index_checkpoint_asked_ = false;
 
