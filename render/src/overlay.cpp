@@ -24,6 +24,7 @@
 #include "history_layout.hpp"
 #include "msgr/addin.h"
 #include "msgr/ui.h"
+#include "words.hpp"
 
 namespace msgr::render {
 
@@ -516,10 +517,11 @@ struct Overlay::Impl {
                 msgr_message m{};
                 m.struct_size = sizeof m;
                 if (msgr_window_history_get(ev.window, ev.index, &m) != MSGR_S_OK) break;
-                char line[96];
-                (void)std::snprintf(line, sizeof line, "page %s%s%s", delivery_word(m.delivery),
-                                    MSGR_FAILED(ev.hr) ? ": " : "",
-                                    MSGR_FAILED(ev.hr) ? msgr_hresult_name(ev.hr) : "");
+                char line[256];
+                (void)std::snprintf(
+                    line, sizeof line, "page %s%s%s", delivery_word(m.delivery),
+                    MSGR_FAILED(ev.hr) ? ": " : "",
+                    MSGR_FAILED(ev.hr) ? delivery_failure_words(m.delivery_reason, ev.hr) : "");
                 add_toast(ev.window, ev.contact, line,
                           m.delivery == MSGR_DELIVERY_FAILED ? kFailedText : kOutgoingText,
                           "Page to ");
@@ -581,7 +583,7 @@ struct Overlay::Impl {
     void search_done(msgr_hresult hr);
     void draw_toasts();
     void draw_addins();
-    void report(const char *what, const char *name, msgr_hresult hr);
+    void report(Action action, const char *name, msgr_hresult hr);
     WindowView *find_view(const msgr_window *w) const;
 };
 
@@ -592,15 +594,20 @@ WindowView *Overlay::Impl::find_view(const msgr_window *w) const {
     return nullptr;
 }
 
-void Overlay::Impl::report(const char *what, const char *name, msgr_hresult hr) {
+// The status line says, in words, why what the player asked for did not happen (the runtime
+// logged the code), and is cleared when it did.
+void Overlay::Impl::report(Action action, const char *name, msgr_hresult hr) {
+    const char *words = result_words(action, hr);
+    if (words == nullptr) {
+        status_line[0] = '\0';
+        return;
+    }
     char label[132];
     copy_label(label, sizeof label, name);
-    if (MSGR_FAILED(hr)) {
-        (void)std::snprintf(status_line, sizeof status_line, "%s(%s): %s: %s", what, label,
-                            msgr_hresult_name(hr), msgr_last_error());
+    if (label[0] == '\0') {
+        (void)std::snprintf(status_line, sizeof status_line, "%s", words);
     } else {
-        (void)std::snprintf(status_line, sizeof status_line, "%s(%s): %s", what, label,
-                            msgr_hresult_name(hr));
+        (void)std::snprintf(status_line, sizeof status_line, "%s: %s", label, words);
     }
 }
 
@@ -949,8 +956,7 @@ void Overlay::Impl::draw_forget(WindowView &v, const msgr_ui_window_info &info) 
     if (yes) {
         const msgr_hresult hr = msgr_history_forget_contact(info.contact);
         if (MSGR_FAILED(hr)) {
-            (void)std::snprintf(v.error, sizeof v.error, "Not forgotten: %s: %s",
-                                msgr_hresult_name(hr), msgr_last_error());
+            (void)std::snprintf(v.error, sizeof v.error, "%s", result_words(Action::forget, hr));
         }
     }
     if (yes || no) ImGui::CloseCurrentPopup();
@@ -1075,10 +1081,8 @@ void Overlay::Impl::draw_history(WindowView &v, const msgr_ui_window_info &info,
         ImGui::PopTextWrapPos();
         // A failed message says why, in words, when the pointer rests on it.
         if (m.delivery == MSGR_DELIVERY_FAILED && ImGui::IsItemHovered()) {
-            const char *why = m.delivery_reason != nullptr && m.delivery_reason[0] != '\0'
-                                  ? m.delivery_reason
-                                  : msgr_hresult_name(m.delivery_result);
-            ImGui::SetTooltip("Not delivered: %s", why);
+            ImGui::SetTooltip("Not delivered: %s",
+                              delivery_failure_words(m.delivery_reason, m.delivery_result));
         }
         // The delivery mark, on the first row of an outgoing entry.
         const char *mark = nullptr;
@@ -1087,10 +1091,8 @@ void Overlay::Impl::draw_history(WindowView &v, const msgr_ui_window_info &info,
             ImGui::SetCursorScreenPos(ImVec2(p.x + wrap + style.ItemSpacing.x, p.y));
             text_coloured(m.delivery == MSGR_DELIVERY_FAILED ? kErrorText : kDimText, mark);
             if (m.delivery == MSGR_DELIVERY_FAILED && ImGui::IsItemHovered()) {
-                const char *why = m.delivery_reason != nullptr && m.delivery_reason[0] != '\0'
-                                      ? m.delivery_reason
-                                      : msgr_hresult_name(m.delivery_result);
-                ImGui::SetTooltip("Not delivered: %s", why);
+                ImGui::SetTooltip("Not delivered: %s",
+                                  delivery_failure_words(m.delivery_reason, m.delivery_result));
             }
         }
         // On screen when its first line is inside the view.
@@ -1175,8 +1177,9 @@ void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
     if (page) {
         char counter[96];
         if (v.page_max == 0) {
-            (void)std::snprintf(counter, sizeof counter, "%zu characters; paging unavailable (%s)",
-                                v.input_units, msgr_hresult_name(v.page_max_hr));
+            const char *why = result_words(Action::page, v.page_max_hr);
+            (void)std::snprintf(counter, sizeof counter, "%zu characters. %s", v.input_units,
+                                why != nullptr ? why : "Paging is not available here.");
         } else {
             (void)std::snprintf(counter, sizeof counter, "%zu / %zu characters", v.input_units,
                                 v.page_max);
@@ -1191,13 +1194,10 @@ void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
             if (msgr_window_history_get(v.w, count - 1, &m) == MSGR_S_OK) {
                 char state[512];
                 const bool failed = m.delivery == MSGR_DELIVERY_FAILED;
-                const bool worded =
-                    failed && m.delivery_reason != nullptr && m.delivery_reason[0] != '\0';
-                (void)std::snprintf(state, sizeof state, "Last page: %s%s%s",
-                                    delivery_word(m.delivery), failed ? " - " : "",
-                                    worded   ? m.delivery_reason
-                                    : failed ? msgr_hresult_name(m.delivery_result)
-                                             : "");
+                (void)std::snprintf(
+                    state, sizeof state, "Last page: %s%s%s", delivery_word(m.delivery),
+                    failed ? " - " : "",
+                    failed ? delivery_failure_words(m.delivery_reason, m.delivery_result) : "");
                 text_coloured(m.delivery == MSGR_DELIVERY_FAILED ? kErrorText : kDimText, state);
             }
         }
@@ -1210,8 +1210,8 @@ void Overlay::Impl::send(WindowView &v) {
     const msgr_hresult hr = msgr_ui_send(v.w, v.input.data(), &index);
     if (MSGR_FAILED(hr)) {
         // Kept in the input so the user can fix it; the reason is shown under it.
-        (void)std::snprintf(v.error, sizeof v.error, "Not sent: %s: %s", msgr_hresult_name(hr),
-                            msgr_last_error());
+        (void)std::snprintf(v.error, sizeof v.error, "Not sent. %s",
+                            result_words(Action::send, hr));
         if (hr == MSGR_E_NOTIMPL) v.page_max = 0, v.page_max_hr = hr;
         return;
     }
@@ -1260,16 +1260,16 @@ void Overlay::Impl::draw_signin(std::int32_t my_status) {
         ImGui::EndDisabled();
         if (go && !connecting) {
             const msgr_hresult hr = msgr_signin(rt, signin_name, password);
-            if (MSGR_FAILED(hr)) report("Signin", signin_name, hr);
+            if (MSGR_FAILED(hr)) report(Action::signin, signin_name, hr);
             last_signin_hr = MSGR_S_OK;
         }
         if (connecting) {
             text_coloured(status_colour(my_status), "Signing in...");
         } else if (MSGR_FAILED(last_signin_hr)) {
-            char line[160];
-            (void)std::snprintf(line, sizeof line, "Sign-in failed: %s",
-                                msgr_hresult_name(last_signin_hr));
-            text_coloured(kErrorText, line);
+            const char *words = result_words(Action::signin, last_signin_hr);
+            ImGui::PushTextWrapPos(0.0f);
+            text_coloured(kErrorText, words != nullptr ? words : "");
+            ImGui::PopTextWrapPos();
         }
         if (status_line[0] != '\0') {
             ImGui::PushTextWrapPos(0.0f);
@@ -1305,7 +1305,7 @@ void Overlay::Impl::draw_contacts(std::int32_t my_status) {
             for (const std::int32_t s : kSettable) {
                 if (ImGui::Selectable(status_word(s), s == my_status)) {
                     const msgr_hresult hr = msgr_set_my_status(rt, s);
-                    if (MSGR_FAILED(hr)) report("SetMyStatus", status_word(s), hr);
+                    if (MSGR_FAILED(hr)) report(Action::set_status, "", hr);
                 }
             }
             ImGui::EndCombo();
@@ -1354,16 +1354,23 @@ void Overlay::Impl::draw_contacts(std::int32_t my_status) {
             keep_rect(chat_rects);
             if (chat) {
                 msgr_window *w = nullptr;
-                report("InstantMessage", signin, msgr_instant_message(rt, who, &w));
+                report(Action::chat, signin, msgr_instant_message(rt, who, &w));
                 msgr_window_release(w);  // the window stays open: the overlay draws it
             }
-            ImGui::SameLine();
-            const bool page = ImGui::SmallButton("Page");
-            keep_rect(page_rects);
-            if (page) {
-                msgr_window *w = nullptr;
-                report("Page", signin, msgr_page(rt, who, &w));
-                msgr_window_release(w);
+            // Page only for a contact that can be paged (its service pages, a paging add-in is
+            // installed, it has mobile services): a button that can only fail is not offered.
+            int pageable = 0;
+            if (msgr_contact_can_page(c, &pageable) != MSGR_S_OK) pageable = 0;
+            if (i < page_rects.size()) page_rects[i] = DrawnRect{};
+            if (pageable != 0) {
+                ImGui::SameLine();
+                const bool page = ImGui::SmallButton("Page");
+                keep_rect(page_rects);
+                if (page) {
+                    msgr_window *w = nullptr;
+                    report(Action::page, signin, msgr_page(rt, who, &w));
+                    msgr_window_release(w);
+                }
             }
             ImGui::PopID();
             msgr_contact_release(c);
@@ -1380,7 +1387,7 @@ void Overlay::Impl::draw_contacts(std::int32_t my_status) {
         if (go && im_name[0] != '\0') {
             msgr_window *w = nullptr;
             const msgr_variant who{MSGR_VT_BSTR, im_name, nullptr};
-            report("InstantMessage", im_name, msgr_instant_message(rt, who, &w));
+            report(Action::chat, im_name, msgr_instant_message(rt, who, &w));
             msgr_window_release(w);
         }
         if (status_line[0] != '\0') {
@@ -1462,9 +1469,8 @@ void Overlay::Impl::draw_search() {
                 msgr_window *w = nullptr;
                 const msgr_hresult hr = msgr_search_open(rt, search_id, i, &w);
                 if (MSGR_FAILED(hr)) {
-                    (void)std::snprintf(search_status, sizeof search_status,
-                                        "Could not open it: %s: %s", msgr_hresult_name(hr),
-                                        msgr_last_error());
+                    (void)std::snprintf(search_status, sizeof search_status, "%s",
+                                        result_words(Action::open_hit, hr));
                 }
                 msgr_window_release(w);  // the window stays open: the overlay draws it
             }
@@ -1485,8 +1491,8 @@ void Overlay::Impl::start_search() {
     std::uint64_t id = 0;
     const msgr_hresult hr = msgr_history_search(rt, search_query, kSearchHits, &id);
     if (MSGR_FAILED(hr)) {
-        (void)std::snprintf(search_status, sizeof search_status, "Search failed: %s: %s",
-                            msgr_hresult_name(hr), msgr_last_error());
+        (void)std::snprintf(search_status, sizeof search_status, "%s",
+                            result_words(Action::search, hr));
         return;
     }
     search_id = id;
@@ -1500,8 +1506,8 @@ void Overlay::Impl::search_done(msgr_hresult hr) {
     std::size_t n = 0;
     if (MSGR_SUCCEEDED(hr)) hr = msgr_search_result_count(rt, search_id, &n);
     if (MSGR_FAILED(hr)) {
-        (void)std::snprintf(search_status, sizeof search_status, "Search failed: %s: %s",
-                            msgr_hresult_name(hr), msgr_last_error());
+        (void)std::snprintf(search_status, sizeof search_status, "%s",
+                            result_words(Action::search, hr));
         return;
     }
     search_rows.resize(std::min(n, kSearchHits));
@@ -1687,7 +1693,7 @@ bool Overlay::control_rect(Control control, const msgr_window *w, std::size_t in
         case Control::contact_page:
             if (im.contacts_frame != im.frame || index >= im.contact_rects) return false;
             out = control == Control::contact_chat ? im.chat_rects[index] : im.page_rects[index];
-            return true;
+            return out.w > 0;  // no Page button for a contact that cannot be paged
         case Control::search_query:
         case Control::search_button:
             if (im.search_frame != im.frame || !im.search_visible) return false;

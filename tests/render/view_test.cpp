@@ -10,6 +10,7 @@
 #include "history_layout.hpp"
 #include "support/test_pager.hpp"
 #include "view_fixture.hpp"
+#include "words.hpp"
 
 using namespace msgr::test;
 using Control = msgr::render::Overlay::Control;
@@ -254,13 +255,89 @@ TEST_F(ViewTest, AutomationDraftsButNeverSends) {
     EXPECT_STREQ(m.text, "prefilled by a script");
 }
 
-TEST_F(ViewTest, PageWindowWithoutAPagingAddinExplainsIt) {
+// The contact list offers Page only for a contact that can be paged: with no paging add-in,
+// for none; with one, for the mobile contact only (echo has no mobile services). Chat is there
+// for every contact.
+TEST_F(ViewTest, PageIsOfferedOnlyForContactsThatCanBePaged) {
+    const auto page_buttons = [this](std::string &which) {
+        std::size_t n = 0;
+        EXPECT_EQ(msgr_my_contacts_count(rt, &n), MSGR_S_OK);
+        EXPECT_GE(n, 2u);
+        which.clear();
+        for (std::size_t i = 0; i < n; ++i) {
+            msgr::render::DrawnRect r;
+            EXPECT_TRUE(overlay->control_rect(Control::contact_chat, nullptr, i, r)) << i;
+            if (!overlay->control_rect(Control::contact_page, nullptr, i, r)) continue;
+            msgr_contact *c = nullptr;
+            const char *name = nullptr;
+            if (msgr_my_contacts_get(rt, i, &c) == MSGR_S_OK &&
+                msgr_contact_signin_name(c, &name) == MSGR_S_OK) {
+                which += std::string(which.empty() ? "" : " ") + name;
+            }
+            msgr_contact_release(c);
+        }
+    };
     signin_and_open();
-    // The contact list's Page button: no add-in is installed, and the overlay says so.
     frame();
-    click(centre(control(Control::contact_page, nullptr, 1)));
-    EXPECT_NE(std::string(overlay->status_line()).find("MSGR_E_NOTIMPL"), std::string::npos)
-        << overlay->status_line();
+    std::string which;
+    page_buttons(which);
+    EXPECT_EQ(which, "") << "no paging add-in: nobody can be paged";
+    overlay.reset();
+    destroy();
+
+    auto log = std::make_shared<PagerLog>();
+    create();
+    core().set_paging_provider(
+        std::make_unique<TestPager>(core().inbox(), log, std::vector<std::string>{}, 10));
+    signin_and_open();
+    frame();
+    page_buttons(which);
+    EXPECT_EQ(which, "mobile@loopback");
+    std::size_t n = 0;
+    msgr_my_contacts_count(rt, &n);
+    for (std::size_t i = 0; i < n; ++i) {
+        msgr::render::DrawnRect r;
+        if (overlay->control_rect(Control::contact_page, nullptr, i, r)) click(centre(r));
+    }
+    frame();
+    std::size_t windows = 0;
+    ASSERT_EQ(msgr_ui_window_count(rt, &windows), MSGR_S_OK);
+    EXPECT_EQ(windows, 1u) << "the page window opened";
+    EXPECT_STREQ(overlay->status_line(), "") << "a success has nothing to say";
+}
+
+// What a player reads for a failure is a sentence, never a result code: every action, every
+// code the API documents and one it does not.
+TEST(Words, EveryFailureIsASentenceAndASuccessSaysNothing) {
+    using msgr::render::Action;
+    const Action actions[] = {Action::signin, Action::set_status, Action::chat,
+                              Action::page,   Action::send,       Action::deliver,
+                              Action::search, Action::open_hit,   Action::forget};
+    const msgr_hresult codes[] = {
+        MSGR_E_FAIL,          MSGR_E_INVALIDARG,         MSGR_E_NOTIMPL,
+        MSGR_E_NOT_LOGGED_ON, MSGR_E_PAGING_UNAVAILABLE, MSGR_E_MESSAGE_TOO_LONG,
+        MSGR_E_DISK_FULL,     MSGR_E_SERVER_UNAVAILABLE, MSGR_E_DISCONNECTED,
+        MSGR_HR(0x8BADF00Du)};
+    for (const Action a : actions) {
+        EXPECT_EQ(msgr::render::result_words(a, MSGR_S_OK), nullptr);
+        EXPECT_EQ(msgr::render::result_words(a, MSGR_S_FALSE), nullptr);
+        for (const msgr_hresult hr : codes) {
+            const char *w = msgr::render::result_words(a, hr);
+            ASSERT_NE(w, nullptr);
+            const std::string words(w);
+            EXPECT_GT(words.size(), 8u) << words;
+            EXPECT_EQ(words.find("MSGR_"), std::string::npos) << words;
+            EXPECT_EQ(words.find("0x"), std::string::npos) << words;
+            EXPECT_EQ(words.back(), '.') << "a sentence: " << words;
+        }
+    }
+    EXPECT_STREQ(msgr::render::result_words(Action::page, MSGR_E_PAGING_UNAVAILABLE),
+                 "This contact has no mobile device to page.");
+    EXPECT_STREQ(msgr::render::delivery_failure_words("the gateway refused it", MSGR_E_FAIL),
+                 "the gateway refused it");
+    EXPECT_STREQ(msgr::render::delivery_failure_words("", MSGR_E_FAIL), "It was not delivered.");
+    EXPECT_STREQ(msgr::render::delivery_failure_words(nullptr, MSGR_E_FAIL),
+                 "It was not delivered.");
 }
 
 TEST_F(ViewTest, PageWindowCountsAgainstTheLimitAndShowsDelivery) {

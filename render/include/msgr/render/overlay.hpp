@@ -108,6 +108,7 @@ class Overlay {
     // Where a control was drawn in the last frame, for scripted input (the demo's session, tests)
     // and a host's tutorials: false when it was not drawn. `w` names the window for the window
     // controls; `index` the contact (as msgr_my_contacts_get counts) for the contact controls.
+    //   contact_page: only for a contact that can be paged (msgr_contact_can_page);
     //   forget, forget_confirm: a conversation's "Forget" and its confirmation's button;
     //   search_query, search_button: the search window's field and button (w unused);
     //   search_hit: the search window's hit `index`.
@@ -127,7 +128,8 @@ class Overlay {
     };
     bool control_rect(Control control, const msgr_window *w, std::size_t index,
                       DrawnRect &out) const noexcept;
-    // The last message shown in the overlay's status line ("Page: E_NOTIMPL ..."); never NULL.
+    // The last message shown in the overlay's status line, in words for the player ("mobile@x:
+    // This contact has no mobile device to page."; "" after a success); never NULL.
     const char *status_line() const noexcept;
     // The delivery mark drawn with outgoing history entry `index` of w in the last frame
     // ("pending", "sent", "delivered", "read", "failed"); NULL when none was drawn.

@@ -1,0 +1,31 @@
+// What a player reads when something they asked for did not happen: a sentence, never a result
+// code. The runtime logs the code and its reason (msgr_set_log_handler, MSGR_LOG_DEBUG) for the
+// developer; the overlay shows these words.
+#pragma once
+
+#include "msgr/msgr.h"
+
+namespace msgr::render {
+
+// What the player asked for.
+enum class Action {
+    signin,      // the sign-in dialog's button (msgr_signin, or the SIGNIN event's result)
+    set_status,  // the status menu (msgr_set_my_status)
+    chat,        // Chat, Open (msgr_instant_message)
+    page,        // Page (msgr_page)
+    send,        // Send, Enter (msgr_ui_send)
+    deliver,     // a message or page the service did not deliver (msgr_message.delivery_result)
+    search,      // the search window (msgr_history_search and its result)
+    open_hit,    // a click on a search hit (msgr_search_open)
+    forget,      // Forget, confirmed (msgr_history_forget_contact)
+};
+
+// The sentence for a failed action; nullptr when hr is a success (nothing to say). Never a
+// result code's name: an hr this list does not know gets the action's general sentence.
+const char *result_words(Action action, msgr_hresult hr) noexcept;
+
+// Why a message was not delivered: the service's own words (msgr_message.delivery_reason) when
+// it gave some, else result_words(Action::deliver, hr). Never NULL.
+const char *delivery_failure_words(const char *reason, msgr_hresult hr) noexcept;
+
+}  // namespace msgr::render
