@@ -368,6 +368,7 @@ struct WindowView {
 struct Toast {
     bool live = false;
     float age = 0.0f;
+    std::uint64_t serial = 0;  // newer toasts have higher ones
     msgr_window *w = nullptr;  // one reference while live
     char from[96] = "";
     char text[160] = "";
@@ -403,6 +404,13 @@ struct Overlay::Impl {
     char status_line[512] = "";
 
     std::array<Toast, kToasts> toasts{};
+    std::uint64_t toast_serial = 0;
+    // The toasts drawn in the last frame, newest first (control_rect(toast)), and whether the
+    // mouse was over one.
+    std::array<DrawnRect, kToasts> toast_rects{};
+    int toasts_shown = 0;
+    std::uint64_t toasts_frame = 0;
+    bool toast_hovered = false;
 
     // the search window
     struct SearchRow {
@@ -552,6 +560,7 @@ struct Overlay::Impl {
         copy_label(slot->text, sizeof slot->text, text);
         slot->colour = colour;
         slot->age = 0.0f;
+        slot->serial = ++toast_serial;
         slot->live = true;
         slot->w = w;
         msgr_window_add_ref(w);
@@ -582,6 +591,7 @@ struct Overlay::Impl {
     void start_search();
     void search_done(msgr_hresult hr);
     void draw_toasts();
+    void open_toast(Toast &t);
     void draw_addins();
     void report(Action action, const char *name, msgr_hresult hr);
     WindowView *find_view(const msgr_window *w) const;
@@ -1286,7 +1296,10 @@ void Overlay::Impl::draw_contacts(std::int32_t my_status) {
     ImGui::SetNextWindowPos(ImVec2(io.DisplaySize.x - 20.0f, 20.0f), ImGuiCond_Appearing,
                             ImVec2(1.0f, 0.0f));
     ImGui::SetNextWindowSize(ImVec2(300, 380), ImGuiCond_Appearing);
-    if (ImGui::Begin("Contacts###msgr-contacts", nullptr, ImGuiWindowFlags_NoSavedSettings)) {
+    // It appears with the overlay without taking focus from the conversation the player opened
+    // it for (a click on a toast, Show, an incoming message's window).
+    if (ImGui::Begin("Contacts###msgr-contacts", nullptr,
+                     ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoFocusOnAppearing)) {
         const char *me = nullptr;
         if (msgr_my_signin_name(rt, &me) == MSGR_S_OK && me != nullptr) {
             char label[132];
@@ -1542,37 +1555,99 @@ void Overlay::Impl::search_done(msgr_hresult hr) {
 
 void Overlay::Impl::draw_toasts() {
     const ImGuiIO &io = ImGui::GetIO();
-    float y = io.DisplaySize.y - 16.0f;
-    for (int i = 0; i < kToasts; ++i) {
-        Toast &t = toasts[static_cast<std::size_t>(i)];
+    // Newest first, nearest the corner; each stacks away from it.
+    std::array<Toast *, kToasts> order{};
+    int n = 0;
+    for (Toast &t : toasts) {
         if (!t.live) continue;
         t.age += io.DeltaTime;
         if (t.age > options.toast_seconds) {
             drop_toast(t);
             continue;
         }
+        order[static_cast<std::size_t>(n++)] = &t;
+    }
+    for (int i = 1; i < n; ++i) {  // at most kToasts: an insertion sort, newest first
+        for (int j = i; j > 0 && order[static_cast<std::size_t>(j - 1)]->serial <
+                                     order[static_cast<std::size_t>(j)]->serial;
+             --j)
+            std::swap(order[static_cast<std::size_t>(j - 1)], order[static_cast<std::size_t>(j)]);
+    }
+    const bool left =
+        options.toast_corner == Corner::top_left || options.toast_corner == Corner::bottom_left;
+    const bool top =
+        options.toast_corner == Corner::top_left || options.toast_corner == Corner::top_right;
+    const float x = left ? options.toast_inset_x : io.DisplaySize.x - options.toast_inset_x;
+    float y = top ? options.toast_inset_y : io.DisplaySize.y - options.toast_inset_y;
+    const ImVec2 pivot(left ? 0.0f : 1.0f, top ? 0.0f : 1.0f);
+    toast_hovered = false;
+    toasts_shown = 0;
+    toasts_frame = frame;
+    Toast *clicked = nullptr;
+    for (int i = 0; i < n; ++i) {
+        Toast &t = *order[static_cast<std::size_t>(i)];
         const float fade = std::min(1.0f, (options.toast_seconds - t.age) * 2.0f);
         char name[32];
         (void)std::snprintf(name, sizeof name, "##msgr-toast-%d", i);
-        ImGui::SetNextWindowPos(ImVec2(io.DisplaySize.x - 16.0f, y), ImGuiCond_Always,
-                                ImVec2(1.0f, 1.0f));
+        ImGui::SetNextWindowPos(ImVec2(x, y), ImGuiCond_Always, pivot);
         ImGui::SetNextWindowBgAlpha(0.85f * fade);
-        const ImGuiWindowFlags flags =
-            ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoInputs | ImGuiWindowFlags_NoNav |
-            ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_AlwaysAutoResize |
-            ImGuiWindowFlags_NoSavedSettings;
+        // Clickable, but never taking focus or the keyboard from what the player types in.
+        const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoNav |
+                                       ImGuiWindowFlags_NoFocusOnAppearing |
+                                       ImGuiWindowFlags_AlwaysAutoResize |
+                                       ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoMove;
         if (ImGui::Begin(name, nullptr, flags)) {
+            ImGui::BringWindowToDisplayFront(ImGui::GetCurrentWindow());
             ImGui::PushStyleVar(ImGuiStyleVar_Alpha, fade);
             text_coloured(IM_COL32(255, 255, 255, 255), t.from);
             ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + 280.0f);
             text_coloured(t.colour, t.text);
             ImGui::PopTextWrapPos();
             ImGui::PopStyleVar();
-            y -= ImGui::GetWindowHeight() + 8.0f;
+            const ImVec2 at = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
+            // Not in its first frame, hidden while ImGui measures it (not yet where it goes).
+            if (!ImGui::GetCurrentWindow()->Hidden)
+                toast_rects[static_cast<std::size_t>(toasts_shown++)] = {at.x, at.y, size.x,
+                                                                         size.y};
+            const float step = size.y + 8.0f;
+            y += top ? step : -step;
             ++stats.toasts_drawn;
+            if (ImGui::IsWindowHovered()) {
+                toast_hovered = true;
+                if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) clicked = &t;
+            }
         }
         ImGui::End();
     }
+    if (clicked != nullptr) open_toast(*clicked);
+}
+
+// A click on a toast opens its conversation: the overlay, and the window in front with the
+// keyboard; a window closed since is opened again (InstantMessage or Page to its contact).
+void Overlay::Impl::open_toast(Toast &t) {
+    msgr_window *w = t.w;
+    msgr_window_add_ref(w);
+    drop_toast(t);
+    set_open(true);
+    if (MSGR_FAILED(msgr_window_show(w))) {
+        msgr_contact *c = nullptr;
+        msgr_window_kind kind = MSGR_WINDOW_CONVERSATION;
+        if (msgr_window_contact(w, &c) == MSGR_S_OK) {
+            (void)msgr_window_kind_of(w, &kind);
+            const msgr_variant who{MSGR_VT_DISPATCH, nullptr, c};
+            const char *name = nullptr;
+            if (msgr_contact_signin_name(c, &name) != MSGR_S_OK) name = "";
+            msgr_window *again = nullptr;
+            if (kind == MSGR_WINDOW_PAGE) {
+                report(Action::page, name, msgr_page(rt, who, &again));
+            } else {
+                report(Action::chat, name, msgr_instant_message(rt, who, &again));
+            }
+            msgr_window_release(again);  // it stays open: the overlay draws it
+            msgr_contact_release(c);
+        }
+    }
+    msgr_window_release(w);
 }
 
 // ---- Overlay
@@ -1617,8 +1692,13 @@ bool Overlay::wants_keyboard() const noexcept {
     return impl_->exclusive ||
            (ImGui::GetCurrentContext() != nullptr && ImGui::GetIO().WantCaptureKeyboard);
 }
+void Overlay::set_toast_position(Corner corner, float inset_x, float inset_y) noexcept {
+    impl_->options.toast_corner = corner;
+    impl_->options.toast_inset_x = inset_x;
+    impl_->options.toast_inset_y = inset_y;
+}
 bool Overlay::wants_mouse() const noexcept {
-    if (!impl_->open) return false;
+    if (!impl_->open) return impl_->toast_hovered && impl_->toasts_frame == impl_->frame;
     return impl_->exclusive ||
            (ImGui::GetCurrentContext() != nullptr && ImGui::GetIO().WantCaptureMouse);
 }
@@ -1702,6 +1782,11 @@ bool Overlay::control_rect(Control control, const msgr_window *w, std::size_t in
         case Control::search_hit:
             if (im.search_frame != im.frame || index >= im.search_rows.size()) return false;
             out = im.search_rows[index].rect;
+            return true;
+        case Control::toast:
+            if (im.toasts_frame != im.frame || index >= static_cast<std::size_t>(im.toasts_shown))
+                return false;
+            out = im.toast_rects[index];
             return true;
         default:
             break;

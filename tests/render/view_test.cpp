@@ -477,6 +477,69 @@ TEST_F(ViewTest, ToastsAppearForMessagesWhileTheOverlayIsClosed) {
     EXPECT_EQ(overlay->stats().toasts_drawn, 0);
 }
 
+// A toast is clickable: a click opens the overlay and the conversation in front, with the
+// keyboard in its input, and the toast goes. The game keeps the mouse except over a toast.
+TEST_F(ViewTest, AClickOnAToastOpensItsConversation) {
+    ASSERT_EQ(signin(), MSGR_S_OK);
+    make_overlay();
+    frame();
+    EXPECT_EQ(loopback_control("say friend@loopback come and play"), "ok");
+    frame(2);
+    ASSERT_EQ(overlay->stats().toasts_drawn, 2);
+    ASSERT_FALSE(overlay->is_open());
+    msgr::render::DrawnRect newest;
+    ASSERT_TRUE(overlay->control_rect(Control::toast, nullptr, 0, newest));
+    ImGuiIO &io = ImGui::GetIO();
+    io.MousePos = ImVec2(2, 2);
+    frame();
+    EXPECT_FALSE(overlay->wants_mouse()) << "the game's mouse, away from the toasts";
+    io.MousePos = centre(newest);
+    frame(2);
+    EXPECT_TRUE(overlay->wants_mouse()) << "over a toast: the click is the overlay's";
+    click(centre(newest));
+    EXPECT_TRUE(overlay->is_open());
+    EXPECT_EQ(activations, "+");
+    frame(2);
+    EXPECT_EQ(overlay->stats().toasts_drawn, 1) << "the clicked toast went";
+    // The toast's conversation is the front window, with the keyboard in its input.
+    std::size_t n = 0;
+    ASSERT_EQ(msgr_ui_window_count(rt, &n), MSGR_S_OK);
+    ASSERT_GE(n, 1u);
+    msgr_ui_window_info info{};
+    info.struct_size = sizeof info;
+    ASSERT_EQ(msgr_ui_window_get(rt, n - 1, &info), MSGR_S_OK);
+    msgr_contact *c = nullptr;
+    const char *name = nullptr;
+    ASSERT_EQ(msgr_window_contact(info.window, &c), MSGR_S_OK);
+    ASSERT_EQ(msgr_contact_signin_name(c, &name), MSGR_S_OK);
+    const std::string who = name;
+    msgr_contact_release(c);
+    EXPECT_TRUE(who == "friend@loopback" || who == "control@loopback") << who;
+    EXPECT_TRUE(ImGui::GetIO().WantTextInput) << "the keyboard is in its input";
+}
+
+// Toasts go to the corner and inset the host sets, the newest nearest the corner.
+TEST_F(ViewTest, ToastsShowInTheCornerAndInsetTheHostSets) {
+    ASSERT_EQ(signin(), MSGR_S_OK);
+    make_overlay();
+    overlay->set_toast_position(msgr::render::Corner::top_left, 30.0f, 40.0f);
+    frame();
+    EXPECT_EQ(loopback_control("say friend@loopback hello there"), "ok");
+    frame(2);
+    msgr::render::DrawnRect newest, older;
+    ASSERT_TRUE(overlay->control_rect(Control::toast, nullptr, 0, newest));
+    ASSERT_TRUE(overlay->control_rect(Control::toast, nullptr, 1, older));
+    EXPECT_FLOAT_EQ(newest.x, 30.0f);
+    EXPECT_FLOAT_EQ(newest.y, 40.0f);
+    EXPECT_GE(older.y, newest.y + newest.h) << "stacked downwards from a top corner";
+    const ImVec2 display = ImGui::GetIO().DisplaySize;
+    overlay->set_toast_position(msgr::render::Corner::bottom_right, 10.0f, 20.0f);
+    frame(2);
+    ASSERT_TRUE(overlay->control_rect(Control::toast, nullptr, 0, newest));
+    EXPECT_NEAR(newest.x + newest.w, display.x - 10.0f, 0.5f);
+    EXPECT_NEAR(newest.y + newest.h, display.y - 20.0f, 0.5f);
+}
+
 TEST_F(ViewTest, StatusWordsAndColours) {
     EXPECT_STREQ(msgr::render::status_word(MSGR_STATUS_ONLINE), "Online");
     EXPECT_STREQ(msgr::render::status_word(MSGR_STATUS_BE_RIGHT_BACK), "Be right back");

@@ -25,6 +25,9 @@ struct ImGuiContext;
 
 namespace msgr::render {
 
+// A corner of the host's screen (where toasts show; Steam's SetOverlayNotificationPosition).
+enum class Corner { top_left, top_right, bottom_left, bottom_right };
+
 struct OverlayOptions {
     // The key that opens and closes the overlay, as an ImGuiKey_ named key (ImGuiKey_Tab), and
     // whether Shift must be held with it. Default: Shift+Tab, like the Steam overlay.
@@ -34,6 +37,12 @@ struct OverlayOptions {
     std::uint8_t dim_alpha = 140;
     // How long a toast for an incoming message stays, in seconds of ImGuiIO::DeltaTime.
     float toast_seconds = 5.0f;
+    // Where toasts show: a corner, and their distance from its two edges in pixels (Steam's
+    // SetOverlayNotificationPosition and SetOverlayNotificationInset). Toasts stack away from
+    // the corner, the newest nearest to it.
+    Corner toast_corner = Corner::bottom_right;
+    float toast_inset_x = 16.0f;
+    float toast_inset_y = 16.0f;
     // The sign-in name the sign-in dialog suggests.
     const char *default_signin_name = "player@loopback";
     // Whether the overlay starts open.
@@ -90,7 +99,10 @@ class Overlay {
     // ImGuiIO::AddInputCharactersUTF8, so that what the player typed reaches the input exactly
     // (code points above U+FFFF included, which 16-bit ImWchar cannot carry by itself).
     void add_input_text(const char *utf8);
-    // Whether the host should keep the keyboard / the mouse from the game this frame.
+    // Moves the toasts (as OverlayOptions::toast_corner and the insets); from the next frame.
+    void set_toast_position(Corner corner, float inset_x, float inset_y) noexcept;
+    // Whether the host should keep the keyboard / the mouse from the game this frame (the mouse
+    // also while it is over a toast, which a click opens).
     bool wants_keyboard() const noexcept;
     bool wants_mouse() const noexcept;
 
@@ -111,7 +123,9 @@ class Overlay {
     //   contact_page: only for a contact that can be paged (msgr_contact_can_page);
     //   forget, forget_confirm: a conversation's "Forget" and its confirmation's button;
     //   search_query, search_button: the search window's field and button (w unused);
-    //   search_hit: the search window's hit `index`.
+    //   search_hit: the search window's hit `index`;
+    //   toast: toast `index` (0: the newest); a click on one opens the overlay and its
+    //   conversation.
     enum class Control {
         input,
         send,
@@ -124,7 +138,8 @@ class Overlay {
         forget_confirm,
         search_query,
         search_button,
-        search_hit
+        search_hit,
+        toast
     };
     bool control_rect(Control control, const msgr_window *w, std::size_t index,
                       DrawnRect &out) const noexcept;
