@@ -646,10 +646,16 @@ void Overlay::Impl::draw() {
         ImGui::GetBackgroundDrawList()->AddRectFilled(ImVec2(0, 0), io.DisplaySize,
                                                       IM_COL32(0, 0, 0, options.dim_alpha));
     }
+    // The overlay's windows are opaque: the text of a window behind never shows through (the
+    // game behind is dimmed by options.dim_alpha instead).
+    ImVec4 background = ImGui::GetStyleColorVec4(ImGuiCol_WindowBg);
+    background.w = 1.0f;
+    ImGui::PushStyleColor(ImGuiCol_WindowBg, background);
     sync_windows(my_status);
     draw_signin(my_status);
     if (open && signed_in_status(my_status)) draw_contacts(my_status);
     if (open && signed_in_status(my_status)) draw_search();
+    ImGui::PopStyleColor();
     draw_addins();
     draw_toasts();
 }

@@ -165,6 +165,66 @@ TEST_F(ViewTest, ShowBringsTheWindowToTheFrontWithFocus) {
     EXPECT_EQ(top.window, b.get());
 }
 
+// A window opened by an incoming message while the player types in another: it shows in
+// front of every other window, its title not covered, but the caret stays where the player
+// types (what they type next lands in their own draft), and it is marked as new.
+TEST_F(ViewTest, AWindowOpenedByAMessageNeitherHidesNorStealsTheCaret) {
+    signin_and_open();
+    HeldWindow a;
+    ASSERT_EQ(msgr_instant_message(rt, by_name("echo@loopback"), a.out()), MSGR_S_OK);
+    frame(2);
+    type("hel");
+    ASSERT_TRUE(ImGui::GetIO().WantTextInput);
+    ImGuiWindow *wa = imgui_window_of(a);
+    ASSERT_NE(wa, nullptr);
+    // friend@loopback writes first: the runtime opens its window.
+    msgr::core::MessageArrived m;
+    m.service = core().primary_service_id();
+    m.session = core().session();
+    m.from = "friend@loopback";
+    m.text = "are you there?";
+    ASSERT_TRUE(core().inbox().push(std::move(m)));
+    frame(3);
+    std::size_t n = 0;
+    ASSERT_EQ(msgr_ui_window_count(rt, &n), MSGR_S_OK);
+    ASSERT_EQ(n, 2u);
+    msgr_ui_window_info info{};
+    info.struct_size = sizeof info;
+    ASSERT_EQ(msgr_ui_window_get(rt, 1, &info), MSGR_S_OK);
+    ASSERT_NE(info.window, a.get());
+    ImGuiWindow *wb = imgui_window_of(info.window);
+    ASSERT_NE(wb, nullptr);
+    EXPECT_GT(ImGui::FindWindowDisplayIndex(wb), ImGui::FindWindowDisplayIndex(wa))
+        << "in front, not hidden behind the window being typed in";
+    EXPECT_EQ(ctx_->NavWindow, wa) << "the caret stays where the player types";
+    type("lo");
+    frame();
+    const char *draft = nullptr;
+    ASSERT_EQ(msgr_window_get_draft(a, &draft), MSGR_S_OK);
+    EXPECT_STREQ(draft, "hello");
+    // Its title bar is not under the other window's.
+    const msgr::render::DrawnRect ta = control(Control::title_bar, a);
+    const msgr::render::DrawnRect tb = control(Control::title_bar, info.window);
+    EXPECT_TRUE(tb.y >= ta.y + ta.h || tb.y + tb.h <= ta.y || tb.x >= ta.x + ta.w ||
+                tb.x + tb.w <= ta.x ||
+                ImGui::FindWindowDisplayIndex(wb) > ImGui::FindWindowDisplayIndex(wa));
+}
+
+// The overlay's windows are opaque, whatever the host's style: nothing of a window behind (or of
+// the game) shows through a conversation window's background.
+TEST_F(ViewTest, WindowsAreOpaque) {
+    ImGui::GetStyle().Colors[ImGuiCol_WindowBg].w = 0.5f;  // a host's translucent style
+    signin_and_open();
+    HeldWindow a;
+    ASSERT_EQ(msgr_instant_message(rt, by_name("echo@loopback"), a.out()), MSGR_S_OK);
+    frame(2);
+    ImGuiWindow *win = imgui_window_of(a);
+    ASSERT_NE(win, nullptr);
+    ASSERT_GT(win->DrawList->VtxBuffer.Size, 0);
+    // The first shape of a window's draw list is its background.
+    EXPECT_EQ(win->DrawList->VtxBuffer[0].col >> IM_COL32_A_SHIFT, 0xFFu);
+}
+
 TEST_F(ViewTest, WithoutFocusTheWindowIsShownButNotFocused) {
     signin_and_open();
     overlay->set_focus_allowed(false);
