@@ -1196,7 +1196,7 @@ void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
     if (v.focus_input) {
         ImGui::SetKeyboardFocusHere();
         v.focus_input = false;
-        keys.focus_requested();  // active next frame: text may come, presses wait one more
+        keys.hold();  // ImGui activates it next frame, dropping that frame's text and keys
     }
     const ImGuiID input_id = ImGui::GetID("##input");
     auto on_edit = [](ImGuiInputTextCallbackData *data) -> int {
@@ -1242,7 +1242,7 @@ void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
     if ((enter || clicked) && v.input[0] != '\0' && !over) send(v);
     if (enter || clicked) {
         v.focus_input = true;  // Enter let go of the input: take it back
-        keys.hold();           // and what was typed after waits for it
+        keys.hold();           // and what is typed meanwhile waits for it
     }
     if (page) {
         char counter[96];

@@ -1,6 +1,8 @@
 // An IME's composition text at the caret: see composition.hpp.
 #include "input/composition.hpp"
 
+#include <imgui_internal.h>
+
 #include <cstring>
 
 namespace msgr::render::input {
@@ -27,15 +29,15 @@ void Composition::draw(ImDrawList *dl, ImVec2 at, ImU32 text_colour, ImU32 bg, I
         while ((static_cast<unsigned char>(*cursor_at) & 0xC0) == 0x80)
             ++cursor_at;
     }
+    at = ImFloor(at);  // whole pixels: a crisp underline
     const float h = ImGui::GetFontSize();
     const ImVec2 size = ImGui::CalcTextSize(text_);
-    const float cursor_x = at.x + ImGui::CalcTextSize(text_, cursor_at).x;
+    const float cursor_x = IM_FLOOR(at.x + ImGui::CalcTextSize(text_, cursor_at).x);
     dl->PushClipRect(clip_min, clip_max, true);
     dl->AddRectFilled(ImVec2(at.x - 1.0f, at.y), ImVec2(at.x + size.x + 2.0f, at.y + h + 2.0f), bg);
     dl->AddText(at, text_colour, text_);
-    dl->AddLine(ImVec2(at.x, at.y + h + 0.5f), ImVec2(at.x + size.x, at.y + h + 0.5f), text_colour,
-                1.0f);
-    dl->AddLine(ImVec2(cursor_x, at.y), ImVec2(cursor_x, at.y + h), text_colour, 1.0f);
+    dl->AddRectFilled(ImVec2(at.x, at.y + h), ImVec2(at.x + size.x, at.y + h + 1.0f), text_colour);
+    dl->AddRectFilled(ImVec2(cursor_x, at.y), ImVec2(cursor_x + 1.0f, at.y + h), text_colour);
     dl->PopClipRect();
 }
 

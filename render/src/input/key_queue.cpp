@@ -85,22 +85,17 @@ void KeyQueue::modifiers(ImGuiIO &io, unsigned mods) {
 }
 
 void KeyQueue::hold() {
-    hold_ = Hold::all;
-    hold_frames_ = 0;
-}
-
-void KeyQueue::focus_requested() {
-    hold_ = Hold::presses;
+    holding_ = true;
     hold_frames_ = 0;
 }
 
 void KeyQueue::input_active() {
-    hold_ = Hold::none;
+    holding_ = false;
 }
 
 void KeyQueue::apply(ImGuiIO &io) {
     take_text(io);  // typed since the last key: the queue's, put back below if it may act now
-    if (hold_ != Hold::none && ++hold_frames_ > kMaxHoldFrames) hold_ = Hold::none;
+    if (holding_ && ++hold_frames_ > kMaxHoldFrames) holding_ = false;
     changed_.fill(false);
     unsigned mods_changed = 0;
     bool action_pressed = false;  // an action key went down in this batch
@@ -111,7 +106,7 @@ void KeyQueue::apply(ImGuiIO &io) {
             if (io.KeysDown[e.key] == e.down) continue;  // a repeat: ImGui repeats by itself
             if (changed_[static_cast<std::size_t>(e.key)]) break;
             if (e.down) {
-                if (hold_ != Hold::none) break;
+                if (holding_) break;
                 const bool action = is_action(io, e.key);
                 if (action && action_pressed) break;
                 action_pressed = action_pressed || action;
@@ -125,7 +120,7 @@ void KeyQueue::apply(ImGuiIO &io) {
             set_io_modifiers(io, e.mods);
             mods_changed |= diff;
         } else {
-            if (hold_ == Hold::all || action_pressed) break;
+            if (holding_ || action_pressed) break;
             for (std::size_t i = e.from; i < e.to; ++i)
                 io.InputQueueCharacters.push_back(chars_[i]);
             text = true;

@@ -19,11 +19,12 @@
 // Action keys are the keys in ImGuiIO::KeyMap (arrows, Enter, Backspace, Tab, ...), except the
 // letters (ImGuiKey_A, C, V, X, Y, Z) when no Ctrl or Super is held.
 //
-// The overlay holds the queue while an input it is giving the keyboard back to is not ready
-// (after Enter sent, InputText lets go of the keyboard; ImGui activates it again one frame after
-// it is asked to, and ignores keys in the frame it activates): hold() stops text and presses
-// (releases go on), focus_requested() lets text through again (it is taken in the activation
-// frame), input_active() ends the hold. A hold ends by itself after a few frames.
+// The overlay holds the queue while an input it is giving the keyboard to is not ready: after
+// Enter sent, InputText lets go of the keyboard, ImGui activates it again (SetKeyboardFocusHere)
+// one frame after it is asked to, and in the frame it activates it drops that frame's text and
+// ignores its keys. hold() stops text and presses (releases go on) until input_active() (the
+// input has the keyboard: from the next frame on it takes both); a hold ends by itself after a
+// few frames (the window closed meanwhile, the player clicked elsewhere).
 #pragma once
 
 #include <imgui.h>
@@ -49,9 +50,8 @@ class KeyQueue {
     void apply(ImGuiIO &io);
 
     void hold();
-    void focus_requested();
     void input_active();
-    bool holding() const noexcept { return hold_ != Hold::none; }
+    bool holding() const noexcept { return holding_; }
     // Events not yet applied (text included).
     std::size_t pending() const noexcept { return events_.size() - head_; }
 
@@ -65,7 +65,6 @@ class KeyQueue {
         std::size_t from = 0;  // Kind::text: [from, to) in chars_
         std::size_t to = 0;
     };
-    enum class Hold : unsigned char { none, all, presses };
     static constexpr int kMaxHoldFrames = 4;
 
     void take_text(ImGuiIO &io);
@@ -76,7 +75,7 @@ class KeyQueue {
     std::size_t head_ = 0;
     std::vector<ImWchar> chars_;
     unsigned mods_ = 0;  // as last queued
-    Hold hold_ = Hold::none;
+    bool holding_ = false;
     int hold_frames_ = 0;
     std::array<bool, 512> changed_{};  // keys changed in the batch being applied
 };
