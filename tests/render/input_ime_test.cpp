@@ -11,7 +11,7 @@ std::vector<SDL_Rect> g_text_input_rects;  // every SDL_SetTextInputRect call, i
 }  // namespace
 
 // -Wl,--wrap=SDL_SetTextInputRect: the adapter's calls come here, then go to SDL.
-extern "C" void __real_SDL_SetTextInputRect(const SDL_Rect *rect);  // NOLINT
+extern "C" void __real_SDL_SetTextInputRect(const SDL_Rect *rect);   // NOLINT
 extern "C" void __wrap_SDL_SetTextInputRect(const SDL_Rect *rect) {  // NOLINT
     if (rect != nullptr) g_text_input_rects.push_back(*rect);
     __real_SDL_SetTextInputRect(rect);
@@ -59,7 +59,8 @@ TEST_F(SdlHostTest, ACompositionIsDrawnAtTheCaretAndOnlyTheCommitReachesTheDraft
     const int underline_y = static_cast<int>(caret.y + caret.h + 0.5f);
     int underline = 0;
     for (int dy = -1; dy <= 1; ++dy)
-        underline = std::max(underline, composing.bright(x0, underline_y + dy, x1, underline_y + dy + 1));
+        underline =
+            std::max(underline, composing.bright(x0, underline_y + dy, x1, underline_y + dy + 1));
     EXPECT_GE(underline, 40) << "an underline under the composition";
     EXPECT_EQ(draft(w), "ab") << "the composition is not in the draft";
     EXPECT_EQ(history_count(w), 0u);

@@ -104,7 +104,8 @@ TEST_F(SdlHostTest, AKeyHeldDownRepeatsAndStopsWhenReleased) {
     ASSERT_TRUE(frames_until([&] {
         key(SDL_SCANCODE_BACKSPACE, true);
         return draft(w).size() <= 12;
-    })) << "draft \"" << draft(w) << "\"";
+    })) << "draft \""
+        << draft(w) << "\"";
     key(SDL_SCANCODE_BACKSPACE, false);
     frame();
     frame();
