@@ -2,6 +2,7 @@
 // is drawn at the focused input's caret (pixels of the frame read back) and gone when it ends,
 // the draft is untouched until SDL_TEXTINPUT commits, the committed text is what is sent, and
 // the IME's candidate window is put at the caret (what the adapter gives SDL_SetTextInputRect).
+#include <cmath>
 #include <vector>
 
 #include "input_sdl_host.hpp"
@@ -56,7 +57,7 @@ TEST_F(SdlHostTest, ACompositionIsDrawnAtTheCaretAndOnlyTheCommitReachesTheDraft
     const int during = composing.bright(x0, y0, x1, y1);
     EXPECT_GT(during, before + 40) << "the composition's glyphs at the caret";
     // Underlined, as IMEs show it: a bright row under the glyphs, across them.
-    const int underline_y = static_cast<int>(caret.y + caret.h + 0.5f);
+    const int underline_y = static_cast<int>(std::lround(caret.y + caret.h));
     int underline = 0;
     for (int dy = -1; dy <= 1; ++dy)
         underline =

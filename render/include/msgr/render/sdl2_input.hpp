@@ -27,6 +27,8 @@
 #include <backends/imgui_impl_sdl.h>
 #include <imgui.h>
 
+#include <cmath>
+
 #include "msgr/render/overlay.hpp"
 
 namespace msgr::render {
@@ -77,7 +79,7 @@ class Sdl2Input {
         if (!want || !overlay_.caret_rect(caret)) return;
         const SDL_Rect r{static_cast<int>(caret.x), static_cast<int>(caret.y),
                          caret.w < 1.0f ? 1 : static_cast<int>(caret.w),
-                         static_cast<int>(caret.h + 0.5f)};
+                         static_cast<int>(std::lround(caret.h))};
         if (r.x == rect_.x && r.y == rect_.y && r.w == rect_.w && r.h == rect_.h) return;
         rect_ = r;
         SDL_SetTextInputRect(&rect_);
