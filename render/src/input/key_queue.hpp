@@ -52,8 +52,6 @@ class KeyQueue {
     void hold();
     void input_active();
     bool holding() const noexcept { return holding_; }
-    // Events not yet applied (text included).
-    std::size_t pending() const noexcept { return events_.size() - head_; }
 
   private:
     enum class Kind : unsigned char { key, mods, text };
