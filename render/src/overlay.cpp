@@ -1673,6 +1673,9 @@ void Overlay::add_input_text(const char *utf8) {
 }
 void Overlay::add_key_event(int key, bool down) {
     if (ImGui::GetCurrentContext() == nullptr) return;
+    // While an IME composes, its keys are its own (Enter confirms the composition, Backspace
+    // edits it): a platform that still reports them must not send or edit the draft.
+    if (down && impl_->ime.active()) return;
     impl_->hook_current();
     impl_->keys.key(ImGui::GetIO(), key, down);
 }

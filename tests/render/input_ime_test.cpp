@@ -66,19 +66,28 @@ TEST_F(SdlHostTest, ACompositionIsDrawnAtTheCaretAndOnlyTheCommitReachesTheDraft
     EXPECT_EQ(draft(w), "ab") << "the composition is not in the draft";
     EXPECT_EQ(history_count(w), 0u);
 
-    // Composing moves on (the IME converts), then ends: nothing is left drawn.
+    // Composing moves on (the IME converts); the player confirms with Enter, and the IME ends
+    // the composition and commits, all within one frame. That Enter is the IME's: nothing is
+    // sent, and the committed text, only it, goes into the draft.
     editing("nihon", 2);
     frame();
+    key(SDL_SCANCODE_RETURN, true);
     editing("", 0);
-    ASSERT_TRUE(frames_until([&] { return !overlay->composing(); }));
-    frame();
-    EXPECT_LE(pixels().bright(x0, y0, x1, y1), before + 4) << "the ended composition is gone";
-    EXPECT_EQ(draft(w), "ab");
-
-    // The IME commits: that text, and only it, goes into the draft and is sent.
     text("\xE6\x97\xA5\xE6\x9C\xAC");  // 日本
+    key(SDL_SCANCODE_RETURN, false);
     ASSERT_TRUE(frames_until([&] { return draft(w) == "ab\xE6\x97\xA5\xE6\x9C\xAC"; }))
         << "draft \"" << draft(w) << "\"";
+    EXPECT_FALSE(overlay->composing());
+    frame();
+    EXPECT_EQ(history_count(w), 0u) << "the IME's Enter sent nothing";
+    // Nothing of the composition is left drawn (the committed text is drawn before the caret,
+    // which moved right of the region: only what follows it is looked at).
+    msgr::render::DrawnRect after;
+    ASSERT_TRUE(overlay->caret_rect(after));
+    const int ax0 = static_cast<int>(after.x) + 2;
+    EXPECT_LE(pixels().bright(ax0, y0, ax0 + 48, y1), before + 4) << "the composition is gone";
+
+    // Enter now sends what was committed.
     tap(SDL_SCANCODE_RETURN);
     ASSERT_TRUE(frames_until([&] { return history_count(w) >= 2; }));
     EXPECT_EQ(history_text(w, 0), "ab\xE6\x97\xA5\xE6\x9C\xAC");

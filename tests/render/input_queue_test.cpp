@@ -48,3 +48,28 @@ TEST_F(ViewTest, TextAfterArrowKeysInOneFrameLandsWhereTheCaretWent) {
     EXPECT_TRUE(frames_until([&] { return draft_of(w) == "axbyc"; })) << draft_of(w);
     EXPECT_EQ(history_count(w), 0u);
 }
+
+// The overlay's NewFrame hook on the host's context: the host may destroy its context before
+// the overlay (the hook is told at the context's shutdown), and another context's frames never
+// see the overlay's keys.
+TEST_F(ViewTest, TheKeyHookFollowsTheHostsContext) {
+    make_overlay();
+    frame();
+    ImGuiContext *other = ImGui::CreateContext();
+    ImGui::SetCurrentContext(other);
+    {
+        msgr::render::Overlay second(rt);  // hooks `other`
+        second.add_key_event(kEnter, true);
+        ImGui::DestroyContext(other);  // before the overlay that hooked it
+        ImGui::SetCurrentContext(ctx_);
+    }  // ~Overlay: nothing left to unhook
+    ImGui::GetIO().KeyMap[ImGuiKey_Enter] = kEnter;
+    EXPECT_FALSE(ImGui::GetIO().KeysDown[kEnter]);
+    overlay->add_key_event(kEnter, true);
+    EXPECT_FALSE(ImGui::GetIO().KeysDown[kEnter]) << "queued: applied at NewFrame";
+    frame();
+    EXPECT_TRUE(ImGui::GetIO().KeysDown[kEnter]);
+    overlay->add_key_event(kEnter, false);
+    frame();
+    EXPECT_FALSE(ImGui::GetIO().KeysDown[kEnter]);
+}

@@ -113,7 +113,8 @@ class Overlay {
     void set_modifiers(unsigned mods);
     // An IME's composition (pre-edit) text, as SDL_TEXTEDITING gives it: drawn at the caret of
     // the focused input, underlined, never put into the draft; "" (or NULL) ends it. `cursor` is
-    // the IME's cursor in it, in code points. The IME commits through add_input_text.
+    // the IME's cursor in it, in code points. The IME commits through add_input_text. While
+    // it composes, key presses are the IME's (its Enter confirms, it does not send).
     void set_composition(const char *utf8, int cursor);
     bool composing() const noexcept;
     // The caret of the overlay's focused input in the last frame, in ImGui's display
