@@ -96,6 +96,7 @@ void KeyQueue::input_active() {
 void KeyQueue::apply(ImGuiIO &io) {
     take_text(io);  // typed since the last key: the queue's, put back below if it may act now
     if (holding_ && ++hold_frames_ > kMaxHoldFrames) holding_ = false;
+    if (head_ == events_.size()) return;  // a steady frame: nothing to apply
     changed_.fill(false);
     unsigned mods_changed = 0;
     bool action_pressed = false;  // an action key went down in this batch

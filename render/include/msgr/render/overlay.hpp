@@ -10,6 +10,9 @@
 //     overlay.set_activated_callback(on_overlay, game);
 //     each frame:  poll input -> msgr_runtime_tick(rt) -> ImGui::NewFrame() -> overlay.draw()
 //                  -> ImGui::Render() -> draw the game, then the ImGui draw data
+//     input: keys, text and the IME's composition go to the overlay (add_key_event,
+//     add_input_text, set_composition), the rest to ImGui's backend; with SDL2,
+//     msgr/render/sdl2_input.hpp does it.
 //     destroy the overlay before the runtime.
 //
 // All calls on the host's (the runtime's owner) thread.
