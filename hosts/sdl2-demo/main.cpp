@@ -15,8 +15,9 @@
 // second runtime answering).
 //
 // The scripted session feeds keys and text as SDL events, through the same path as a keyboard
-// (SDL_PushEvent -> ImGui_ImplSDL2_ProcessEvent). The mouse is set in ImGuiIO after the SDL
-// backend's NewFrame: the offscreen driver gives no window mouse or keyboard focus, so SDL's
+// (SDL_PushEvent -> msgr::render::Sdl2Input, which gives keys, text and the IME's composition to
+// the overlay and the rest to ImGui_ImplSDL2_ProcessEvent). The mouse is set in ImGuiIO after the
+// SDL backend's NewFrame: the offscreen driver gives no window mouse or keyboard focus, so SDL's
 // polled mouse state, which the 1.86 backend reads, never changes there.
 //
 // The frame loop below is the part to copy into a game: the Script's calls (the scripted
@@ -37,6 +38,7 @@
 #include "game.hpp"
 #include "msgr/msgr.h"
 #include "msgr/render/overlay.hpp"
+#include "msgr/render/sdl2_input.hpp"
 #include "script.hpp"
 
 namespace {
@@ -159,6 +161,7 @@ int main(int argc, char **argv) {
         options.start_open = !script;  // interactive: straight to the sign-in dialog
         if (signin != nullptr) options.default_signin_name = signin;
         msgr::render::Overlay overlay(rt, options);
+        msgr::render::Sdl2Input input(overlay);  // SDL's events into the overlay and ImGui
         overlay.set_activated_callback(on_overlay, &host);
         overlay.set_exclusive_input(true);
         host.game.set_paused(overlay.is_open());  // it starts open: no callback for that
@@ -174,11 +177,7 @@ int main(int argc, char **argv) {
             if (session && !session->before_frame(frame)) running = false;
             SDL_Event ev;
             while (SDL_PollEvent(&ev)) {
-                // Typed text goes to the overlay (it keeps every code point); the rest to ImGui.
-                if (ev.type == SDL_TEXTINPUT)
-                    overlay.add_input_text(ev.text.text);
-                else
-                    ImGui_ImplSDL2_ProcessEvent(&ev);
+                input.process_event(ev);
                 if (ev.type == SDL_QUIT) running = false;
                 // The game's own input: only what the overlay does not take.
                 if (ev.type == SDL_KEYDOWN && ev.key.keysym.sym == SDLK_ESCAPE &&
@@ -194,6 +193,7 @@ int main(int argc, char **argv) {
             if (session) session->apply_input();
             ImGui::NewFrame();
             overlay.draw();
+            input.update_text_input();  // the IME on while the overlay takes text, at its caret
             ImGui::Render();
             host.game.advance();  // stands still while paused
             host.game.draw();

@@ -109,6 +109,15 @@ struct ScriptInput {
             at += n;
         }
     }
+    // An IME's composition, as SDL_TEXTEDITING delivers it ("" ends it).
+    void editing(const char *utf8, int start) {
+        SDL_Event ev{};
+        ev.type = SDL_TEXTEDITING;
+        ev.edit.windowID = SDL_GetWindowID(window);
+        std::strncpy(ev.edit.text, utf8, sizeof ev.edit.text - 1);
+        ev.edit.start = start;
+        SDL_PushEvent(&ev);
+    }
     // After ImGui_ImplSDL2_NewFrame: the mouse as the script holds it.
     void apply() const {
         ImGuiIO &io = ImGui::GetIO();
@@ -184,6 +193,7 @@ struct Script::Impl {
     std::function<void(const DrawnRect &)> move_to;
     std::function<bool()> answered;  // the peer's answer (with --peer)
     std::function<bool(std::int32_t)> my_status_is;
+    std::function<std::vector<std::string>(std::size_t)> outgoing_since;  // in the conversation
     const char *password = nullptr;
 
     // Playing the steps.
@@ -253,6 +263,19 @@ void Script::Impl::build() {
                 return true;
         }
         return false;
+    };
+    outgoing_since = [&](std::size_t from) {
+        std::vector<std::string> sent;
+        std::size_t n = 0;
+        msgr_window_history_count(chat, &n);
+        for (std::size_t i = from; i < n; ++i) {
+            msgr_message m{};
+            m.struct_size = sizeof m;
+            if (msgr_window_history_get(chat, i, &m) == MSGR_S_OK &&
+                m.direction == MSGR_MESSAGE_OUTGOING && m.text != nullptr)
+                sent.emplace_back(m.text);
+        }
+        return sent;
     };
     my_status_is = [&](std::int32_t want) {
         std::int32_t status = 0;
@@ -433,6 +456,57 @@ void Script::Impl::build() {
                       tr.line("the first message's mark: %s", mark != nullptr ? mark : "none");
                       tr.check(mark != nullptr && std::strcmp(mark, "read") == 0,
                                "the overlay shows the echo read the message");
+                  }},
+                 // Typed fast: two messages, each with its Enter, all polled in one frame
+                 // (ImGui 1.86 alone would see neither Enter; the overlay's key queue does).
+                 {"type two messages with Enter after each, within one frame", 1,
+                  [&] {
+                      input.text("Quick one.");
+                      input.key(SDL_SCANCODE_RETURN, true);
+                      input.key(SDL_SCANCODE_RETURN, false);
+                      input.text("Quick two.");
+                      input.key(SDL_SCANCODE_RETURN, true);
+                      input.key(SDL_SCANCODE_RETURN, false);
+                  },
+                  [&] { return outgoing_since(chat_base + 4).size() >= 2; }},
+                 {"both went, in order", 1,
+                  [&] {
+                      const auto sent = outgoing_since(chat_base + 4);
+                      tr.check(
+                          sent.size() == 2 && sent[0] == "Quick one." && sent[1] == "Quick two.",
+                          "two Enter taps within one frame sent two messages, in order");
+                  }},
+                 // An IME: the composition is drawn at the caret, outside the draft, until
+                 // the IME commits it as typed text.
+                 {"compose with an IME", 2, [&] { input.editing("nihongo", 7); }},
+                 {"the composition at the caret", 1,
+                  [&] {
+                      DrawnRect caret;
+                      tr.check(overlay.composing() && overlay.caret_rect(caret),
+                               "the overlay composes at the input's caret");
+                      const char *draft = nullptr;
+                      msgr_window_get_draft(chat, &draft);
+                      tr.check(draft != nullptr && draft[0] == '\0',
+                               "the composition is not in the draft");
+                      pending_shot = "08-ime.png";
+                  }},
+                 {"the IME commits", 2,
+                  [&] {
+                      input.editing("", 0);
+                      input.text("\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E");  // 日本語
+                  }},
+                 {"send what the IME committed", 1,
+                  [&] {
+                      tr.check(!overlay.composing(), "the composition ended");
+                      input.key(SDL_SCANCODE_RETURN, true);
+                  }},
+                 {"release Enter", 2, [&] { input.key(SDL_SCANCODE_RETURN, false); },
+                  [&] { return outgoing_since(chat_base + 8).size() >= 1; }},
+                 {"the committed text was sent", 1,
+                  [&] {
+                      const auto sent = outgoing_since(chat_base + 8);
+                      tr.check(!sent.empty() && sent[0] == "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E",
+                               "the IME's committed text is what was sent");
                   }},
                  {"point at Page for mobile@loopback", 2,
                   [&] {

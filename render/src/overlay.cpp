@@ -22,6 +22,8 @@
 #include <vector>
 
 #include "history_layout.hpp"
+#include "input/composition.hpp"
+#include "input/key_queue.hpp"
 #include "msgr/addin.h"
 #include "msgr/ui.h"
 #include "words.hpp"
@@ -437,14 +439,53 @@ struct Overlay::Impl {
     std::size_t contact_rects = 0;
     std::uint64_t contacts_frame = 0;
 
+    // The keyboard's events, applied at each NewFrame by a hook on the host's context
+    // (input/key_queue.hpp); the IME's composition; the focused input's caret.
+    input::KeyQueue keys;
+    input::Composition ime;
+    DrawnRect caret;
+    std::uint64_t caret_frame = 0;
+    ImGuiContext *hooked = nullptr;  // the context whose NewFrame applies the keys
+    ImGuiID new_frame_hook = 0, shutdown_hook = 0;
+
     Impl(msgr_runtime *r, const OverlayOptions &o) : rt(r), options(o), open(o.start_open) {
         copy_label(signin_name, sizeof signin_name, o.default_signin_name);
+        hook_current();
     }
 
     ~Impl() {
         for (auto &t : toasts)
             drop_toast(t);
         release_search();
+        unhook();
+    }
+
+    // ---- the keyboard queue's hook on the host's context ----
+
+    void hook_current() {
+        ImGuiContext *ctx = ImGui::GetCurrentContext();
+        if (ctx == hooked || ctx == nullptr) return;
+        unhook();
+        ImGuiContextHook h;
+        h.Type = ImGuiContextHookType_NewFramePre;
+        h.Callback = [](ImGuiContext *c, ImGuiContextHook *self) {
+            static_cast<Impl *>(self->UserData)->keys.apply(c->IO);
+        };
+        h.UserData = this;
+        new_frame_hook = ImGui::AddContextHook(ctx, &h);
+        h.Type = ImGuiContextHookType_Shutdown;  // the host destroys its context first
+        h.Callback = [](ImGuiContext *, ImGuiContextHook *self) {
+            static_cast<Impl *>(self->UserData)->hooked = nullptr;
+        };
+        shutdown_hook = ImGui::AddContextHook(ctx, &h);
+        hooked = ctx;
+    }
+
+    void unhook() {
+        if (hooked == nullptr) return;
+        ImGui::RemoveContextHook(hooked, new_frame_hook);
+        ImGui::RemoveContextHook(hooked, shutdown_hook);
+        hooked = nullptr;
     }
 
     void set_open(bool value) {
@@ -581,6 +622,7 @@ struct Overlay::Impl {
     void draw_window(WindowView &v, const msgr_ui_window_info &info);
     void draw_history(WindowView &v, const msgr_ui_window_info &info, float height);
     void draw_input(WindowView &v, const msgr_ui_window_info &info);
+    void draw_caret_and_composition(const WindowView &v);
     void send(WindowView &v);
     void load_draft(WindowView &v);
     void draw_typing(WindowView &v, const msgr_ui_window_info &info);
@@ -636,6 +678,7 @@ void Overlay::Impl::draw() {
     stats = OverlayStats{};
     ++frame;
     if (runtime_gone || ImGui::GetCurrentContext() == nullptr) return;
+    hook_current();
     handle_toggle_key();
 
     std::int32_t my_status = MSGR_STATUS_OFFLINE;
@@ -1139,6 +1182,29 @@ void Overlay::Impl::draw_history(WindowView &v, const msgr_ui_window_info &info,
     }
 }
 
+// The focused input's caret (where ImGui's InputText placed it this frame, for the IME's
+// candidate window) and the IME's composition drawn there, over the input's text.
+void Overlay::Impl::draw_caret_and_composition(const WindowView &v) {
+    keys.input_active();
+    const ImGuiContext &g = *ImGui::GetCurrentContext();
+    const float h = ImGui::GetFontSize();
+    const ImVec2 at(g.PlatformImePos.x + 1.0f, g.PlatformImePos.y);  // InputText's -1: undone
+    caret = {at.x, at.y, 1.0f, h};
+    caret_frame = frame;
+    // InputTextMultiline draws in a child window, the last one begun in this window.
+    const ImVector<ImGuiWindow *> &children = ImGui::GetCurrentWindow()->DC.ChildWindows;
+    if (!ime.active() || children.Size == 0) return;
+    const ImGuiWindow *child = children.back();
+    ImVec4 bg = ImGui::GetStyleColorVec4(ImGuiCol_FrameBg);
+    const ImVec4 win = ImGui::GetStyleColorVec4(ImGuiCol_WindowBg);
+    // FrameBg is translucent over WindowBg: the same colour, opaque.
+    bg = ImVec4(win.x + (bg.x - win.x) * bg.w, win.y + (bg.y - win.y) * bg.w,
+                win.z + (bg.z - win.z) * bg.w, 1.0f);
+    ime.draw(child->DrawList, at, ImGui::GetColorU32(ImGuiCol_Text), ImGui::GetColorU32(bg),
+             ImVec2(v.input_rect.x, v.input_rect.y),
+             ImVec2(v.input_rect.x + v.input_rect.w, v.input_rect.y + v.input_rect.h));
+}
+
 void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
     const ImGuiStyle &style = ImGui::GetStyle();
     const float line = ImGui::GetTextLineHeightWithSpacing();
@@ -1148,7 +1214,9 @@ void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
     if (v.focus_input) {
         ImGui::SetKeyboardFocusHere();
         v.focus_input = false;
+        keys.hold();  // ImGui activates it next frame, dropping that frame's text and keys
     }
+    const ImGuiID input_id = ImGui::GetID("##input");
     auto on_edit = [](ImGuiInputTextCallbackData *data) -> int {
         static_cast<WindowView *>(data->UserData)->edited = true;
         return 0;
@@ -1165,6 +1233,7 @@ void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
         const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
         v.input_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
     }
+    if (ImGui::GetActiveID() == input_id) draw_caret_and_composition(v);
     if (v.edited) {
         v.input_units = utf16_units(v.input.data());
         msgr_window_set_draft(v.w, v.input.data());  // automation can read what is typed
@@ -1189,7 +1258,10 @@ void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
     ImGui::EndDisabled();
     // Only the user sends: Enter in the input or a click on Send, nothing else.
     if ((enter || clicked) && v.input[0] != '\0' && !over) send(v);
-    if (enter || clicked) v.focus_input = true;  // Enter let go of the input: take it back
+    if (enter || clicked) {
+        v.focus_input = true;  // Enter let go of the input: take it back
+        keys.hold();           // and what is typed meanwhile waits for it
+    }
     if (page) {
         char counter[96];
         if (v.page_max == 0) {
@@ -1685,6 +1757,35 @@ bool Overlay::is_open() const noexcept {
 void Overlay::add_input_text(const char *utf8) {
     if (utf8 == nullptr || ImGui::GetCurrentContext() == nullptr) return;
     ImGui::GetIO().AddInputCharactersUTF8(utf8);
+}
+void Overlay::add_key_event(int key, bool down) {
+    if (ImGui::GetCurrentContext() == nullptr) return;
+    // While an IME composes, its keys are its own (Enter confirms the composition, Backspace
+    // edits it): a platform that still reports them must not send or edit the draft.
+    if (down && impl_->ime.active()) return;
+    impl_->hook_current();
+    impl_->keys.key(ImGui::GetIO(), key, down);
+}
+void Overlay::set_modifiers(unsigned mods) {
+    if (ImGui::GetCurrentContext() == nullptr) return;
+    impl_->hook_current();
+    impl_->keys.modifiers(ImGui::GetIO(), mods);
+}
+void Overlay::set_composition(const char *utf8, int cursor) {
+    impl_->ime.set(utf8, cursor);
+}
+bool Overlay::composing() const noexcept {
+    return impl_->ime.active();
+}
+bool Overlay::caret_rect(DrawnRect &out) const noexcept {
+    if (!impl_->open || impl_->caret_frame != impl_->frame) return false;
+    out = impl_->caret;
+    return true;
+}
+bool Overlay::wants_text_input() const noexcept {
+    if (!impl_->open) return false;
+    return impl_->exclusive || impl_->keys.holding() || impl_->caret_frame == impl_->frame ||
+           (ImGui::GetCurrentContext() != nullptr && ImGui::GetIO().WantTextInput);
 }
 void Overlay::set_focus_allowed(bool allowed) {
     impl_->focus_allowed = allowed;

@@ -100,6 +100,14 @@ class ViewTest : public Session {
         frame();
     }
 
+    // A key event through the overlay's key queue (Overlay::add_key_event), as a host's event
+    // poll gives it; no frame runs. tap(): down and up, both before the next frame.
+    void key_event(int key, bool down) { overlay->add_key_event(key, down); }
+    void tap(int key) {
+        key_event(key, true);
+        key_event(key, false);
+    }
+
     void type(const char *text) {
         ImGui::GetIO().AddInputCharactersUTF8(text);
         frame();

@@ -10,6 +10,9 @@
 //     overlay.set_activated_callback(on_overlay, game);
 //     each frame:  poll input -> msgr_runtime_tick(rt) -> ImGui::NewFrame() -> overlay.draw()
 //                  -> ImGui::Render() -> draw the game, then the ImGui draw data
+//     input: keys, text and the IME's composition go to the overlay (add_key_event,
+//     add_input_text, set_composition), the rest to ImGui's backend; with SDL2,
+//     msgr/render/sdl2_input.hpp does it.
 //     destroy the overlay before the runtime.
 //
 // All calls on the host's (the runtime's owner) thread.
@@ -47,6 +50,14 @@ struct OverlayOptions {
     const char *default_signin_name = "player@loopback";
     // Whether the overlay starts open.
     bool start_open = false;
+};
+
+// The modifier bits of Overlay::set_modifiers.
+enum KeyModifier : unsigned {
+    kModCtrl = 1u << 0,
+    kModShift = 1u << 1,
+    kModAlt = 1u << 2,
+    kModSuper = 1u << 3,
 };
 
 // What the last draw() did: for tests, benchmarks and a host's debug display.
@@ -99,6 +110,34 @@ class Overlay {
     // ImGuiIO::AddInputCharactersUTF8, so that what the player typed reaches the input exactly
     // (code points above U+FFFF included, which 16-bit ImWchar cannot carry by itself).
     void add_input_text(const char *utf8);
+    // The keyboard, event by event, in the order the keys went down and up (with the text of
+    // add_input_text between them): `key` is the key's index in ImGuiIO::KeysDown, as the host's
+    // io.KeyMap names it (the SDL scancode with ImGui's SDL2 backend). Debian's ImGui 1.86 keeps
+    // only the keys' state, so a key pressed and released between two frames would never be
+    // seen, and text typed after Enter would land before the send; the overlay queues these
+    // and applies them to ImGuiIO at each NewFrame (a context hook), as many as act correctly
+    // in one frame, the rest in the next ones: every press acts once, in order. A host gives
+    // keys here instead of setting io.KeysDown (msgr/render/sdl2_input.hpp does it for SDL2).
+    // Call from the event poll, between ImGui::Render and ImGui::NewFrame.
+    void add_key_event(int key, bool down);
+    // The modifiers held from the next key event on (KeyModifier bits), as the platform reports
+    // them with each key event (not polled later: events of one frame each carry their own).
+    void set_modifiers(unsigned mods);
+    // An IME's composition (pre-edit) text, as SDL_TEXTEDITING gives it: drawn at the caret of
+    // the focused input, underlined, never put into the draft; "" (or NULL) ends it. `cursor` is
+    // the IME's cursor in it, in code points. The IME commits through add_input_text. While
+    // it composes, key presses are the IME's (its Enter confirms, it does not send).
+    void set_composition(const char *utf8, int cursor);
+    bool composing() const noexcept;
+    // The caret of the overlay's focused input in the last frame, in ImGui's display
+    // coordinates (the window's, with ImGui's SDL2 backend): where the IME's candidate window
+    // goes (SDL_SetTextInputRect). False when no input of the overlay has the keyboard.
+    bool caret_rect(DrawnRect &out) const noexcept;
+    // Whether the overlay takes text now (it is open and an input of it has, or is about to
+    // get, the keyboard): the host turns text input and the IME on (SDL_StartTextInput) while
+    // this or its own ImGui's io.WantTextInput holds, and off otherwise, so that the IME does
+    // not take the game's keys.
+    bool wants_text_input() const noexcept;
     // Moves the toasts (as OverlayOptions::toast_corner and the insets); from the next frame.
     void set_toast_position(Corner corner, float inset_x, float inset_y) noexcept;
     // Whether the host should keep the keyboard / the mouse from the game this frame (the mouse
