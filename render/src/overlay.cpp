@@ -181,13 +181,25 @@ void copy_label(char *dst, std::size_t cap, const char *src) {
 
 // A window title: the label with "##" taken apart (ImGui would read what follows as an ID) and
 // a fixed ID suffix, so the window keeps its identity whatever the contact's name is.
-void make_title(char *dst, std::size_t cap, const char *prefix, const char *name, const void *id) {
+// A window's title: the prefix, the contact's name, the count of messages the player has not
+// seen yet ("(3)", none at 0), and the window's own id (the title changes, the window stays).
+void make_title(char *dst, std::size_t cap, const char *prefix, const char *name,
+                std::size_t unseen, const void *id) {
     char label[128];
     copy_label(label, sizeof label, name);
     for (char *p = label; *p != '\0'; ++p) {
         if (*p == '#' && (p[1] == '#' || p[1] == '\0')) *p = ' ';
     }
-    (void)std::snprintf(dst, cap, "%s%s###msgr-%p", prefix, label, id);
+    char count[32] = "";
+    if (unseen > 0) (void)std::snprintf(count, sizeof count, " (%zu)", unseen);
+    (void)std::snprintf(dst, cap, "%s%s%s###msgr-%p", prefix, label, count, id);
+}
+
+// What the player has not seen of a window's history (0 from a runtime too old to say).
+std::size_t unseen_of(const msgr_ui_window_info &info) {
+    const bool present =
+        info.struct_size >= offsetof(msgr_ui_window_info, unseen_count) + sizeof info.unseen_count;
+    return present ? info.unseen_count : 0;
 }
 
 std::size_t utf16_units(const char *s) {
@@ -371,6 +383,7 @@ struct Toast {
     bool live = false;
     float age = 0.0f;
     std::uint64_t serial = 0;  // newer toasts have higher ones
+    std::size_t unread = 0;    // its conversation's unread count, as the last frame showed it
     msgr_window *w = nullptr;  // one reference while live
     char from[96] = "";
     char text[160] = "";
@@ -391,6 +404,7 @@ struct Overlay::Impl {
     std::uint64_t frame = 0;
     std::vector<std::unique_ptr<WindowView>> views;
     std::vector<msgr_ui_window_info> infos;  // this frame's windows; grows only as windows open
+    std::size_t infos_live = 0;              // how many of infos are this frame's
     msgr_window *focused_window = nullptr;   // identity only
     OverlayStats stats;
 
@@ -410,6 +424,7 @@ struct Overlay::Impl {
     // The toasts drawn in the last frame, newest first (control_rect(toast)), and whether the
     // mouse was over one.
     std::array<DrawnRect, kToasts> toast_rects{};
+    std::array<const Toast *, kToasts> toast_order{};
     int toasts_shown = 0;
     std::uint64_t toasts_frame = 0;
     bool toast_hovered = false;
@@ -436,6 +451,7 @@ struct Overlay::Impl {
     DrawnRect signin_rect;
     std::uint64_t signin_frame = 0;
     std::array<DrawnRect, kContactRects> chat_rects{}, page_rects{};
+    std::array<std::size_t, kContactRects> contact_unread{};  // what the list showed
     std::size_t contact_rects = 0;
     std::uint64_t contacts_frame = 0;
 
@@ -636,8 +652,25 @@ struct Overlay::Impl {
     void open_toast(Toast &t);
     void draw_addins();
     void report(Action action, const char *name, msgr_hresult hr);
+    std::size_t unseen_with(const msgr_contact *c) const;
+    std::size_t unseen_in(const msgr_window *w) const;
     WindowView *find_view(const msgr_window *w) const;
 };
+
+// The unread count of the conversation with c (0 when no conversation window is open to c).
+std::size_t Overlay::Impl::unseen_with(const msgr_contact *c) const {
+    for (std::size_t i = 0; i < infos_live; ++i) {
+        if (infos[i].contact == c && infos[i].kind == MSGR_WINDOW_CONVERSATION)
+            return unseen_of(infos[i]);
+    }
+    return 0;
+}
+std::size_t Overlay::Impl::unseen_in(const msgr_window *w) const {
+    for (std::size_t i = 0; i < infos_live; ++i) {
+        if (infos[i].window == w) return unseen_of(infos[i]);
+    }
+    return 0;
+}
 
 WindowView *Overlay::Impl::find_view(const msgr_window *w) const {
     for (const auto &v : views) {
@@ -775,6 +808,7 @@ void Overlay::Impl::sync_windows(std::int32_t) {
         v->geometry_pending = v->first_frame || info.geometry_serial != v->applied_geometry ||
                               info.focus_serial != v->seen_focus;
     }
+    infos_live = live;
     // Windows that closed: their views go (and with them the reference they held).
     std::erase_if(views,
                   [&](const std::unique_ptr<WindowView> &v) { return v->seen_frame != frame; });
@@ -879,7 +913,8 @@ void Overlay::Impl::draw_window(WindowView &v, const msgr_ui_window_info &info) 
     const char *name = nullptr;
     if (info.contact == nullptr || msgr_contact_friendly_name(info.contact, &name) != MSGR_S_OK)
         name = "";
-    make_title(v.title, sizeof v.title, v.kind == MSGR_WINDOW_PAGE ? "Page: " : "", name, v.w);
+    make_title(v.title, sizeof v.title, v.kind == MSGR_WINDOW_PAGE ? "Page: " : "", name,
+               unseen_of(info), v.w);
 
     bool keep_open = true;
     const ImGuiWindowFlags flags = ImGuiWindowFlags_NoFocusOnAppearing |
@@ -1435,6 +1470,15 @@ void Overlay::Impl::draw_contacts(std::int32_t my_status) {
             }
             ImGui::SameLine();
             text_coloured(kDimText, status_word(st));
+            // Unread: what the player has not seen of the conversation with this contact.
+            const std::size_t unread = unseen_with(c);
+            if (i < contact_unread.size()) contact_unread[i] = unread;
+            if (unread > 0) {
+                char badge[32];
+                (void)std::snprintf(badge, sizeof badge, "%zu new", unread);
+                ImGui::SameLine();
+                text_coloured(kHighlight, badge);
+            }
             const msgr_variant who{MSGR_VT_DISPATCH, nullptr, c};
             auto keep_rect = [&](std::array<DrawnRect, kContactRects> &rects) {
                 if (i >= rects.size()) return;
@@ -1678,15 +1722,25 @@ void Overlay::Impl::draw_toasts() {
             ImGui::BringWindowToDisplayFront(ImGui::GetCurrentWindow());
             ImGui::PushStyleVar(ImGuiStyleVar_Alpha, fade);
             text_coloured(IM_COL32(255, 255, 255, 255), t.from);
+            // More than this one unread in its conversation: how many.
+            t.unread = unseen_in(t.w);
+            if (t.unread > 1) {
+                char badge[32];
+                (void)std::snprintf(badge, sizeof badge, "%zu new", t.unread);
+                ImGui::SameLine();
+                text_coloured(kHighlight, badge);
+            }
             ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + 280.0f);
             text_coloured(t.colour, t.text);
             ImGui::PopTextWrapPos();
             ImGui::PopStyleVar();
             const ImVec2 at = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
             // Not in its first frame, hidden while ImGui measures it (not yet where it goes).
-            if (!ImGui::GetCurrentWindow()->Hidden)
+            if (!ImGui::GetCurrentWindow()->Hidden) {
+                toast_order[static_cast<std::size_t>(toasts_shown)] = &t;
                 toast_rects[static_cast<std::size_t>(toasts_shown++)] = {at.x, at.y, size.x,
                                                                          size.y};
+            }
             const float step = size.y + 8.0f;
             y += top ? step : -step;
             ++stats.toasts_drawn;
@@ -1815,6 +1869,19 @@ void Overlay::set_activated_callback(ActivatedFn fn, void *user) noexcept {
 }
 const OverlayStats &Overlay::stats() const noexcept {
     return impl_->stats;
+}
+std::size_t Overlay::unread_shown(Control control, std::size_t index) const noexcept {
+    const Impl &im = *impl_;
+    if (control == Control::contact_chat) {
+        if (im.contacts_frame != im.frame || index >= im.contact_rects) return 0;
+        return im.contact_unread[index];
+    }
+    if (control == Control::toast) {
+        if (im.toasts_frame != im.frame || index >= static_cast<std::size_t>(im.toasts_shown))
+            return 0;
+        return im.toast_order[index] != nullptr ? im.toast_order[index]->unread : 0;
+    }
+    return 0;
 }
 const char *Overlay::status_line() const noexcept {
     return impl_->status_line;

@@ -225,6 +225,55 @@ TEST_F(ViewTest, WindowsAreOpaque) {
     EXPECT_EQ(win->DrawList->VtxBuffer[0].col >> IM_COL32_A_SHIFT, 0xFFu);
 }
 
+// Unread counts follow what the player saw, not what arrived: messages into a window hidden
+// behind another count in the contact list and on the toast; once the window is in front (its
+// messages drawn while the overlay is open), the count goes.
+TEST_F(ViewTest, UnreadCountsFollowWhatThePlayerSaw) {
+    signin_and_open();
+    HeldWindow a, b;
+    ASSERT_EQ(msgr_instant_message(rt, by_name("echo@loopback"), a.out()), MSGR_S_OK);
+    ASSERT_EQ(msgr_window_set_width(a, 1000), MSGR_S_OK);
+    ASSERT_EQ(msgr_window_set_height(a, 700), MSGR_S_OK);
+    ASSERT_EQ(msgr_window_set_left(a, 0), MSGR_S_OK);
+    ASSERT_EQ(msgr_window_set_top(a, 0), MSGR_S_OK);
+    frame(2);
+    ASSERT_EQ(msgr_instant_message(rt, by_name("mobile@loopback"), b.out()), MSGR_S_OK);
+    ASSERT_EQ(msgr_window_set_left(b, 100), MSGR_S_OK);
+    ASSERT_EQ(msgr_window_set_top(b, 100), MSGR_S_OK);
+    frame(2);
+    ASSERT_EQ(msgr_window_show(a), MSGR_S_OK);  // b is now entirely behind a
+    frame(3);
+    std::size_t mobile_index = 0, n = 0;
+    ASSERT_EQ(msgr_my_contacts_count(rt, &n), MSGR_S_OK);
+    for (; mobile_index < n; ++mobile_index) {
+        msgr_contact *c = nullptr;
+        const char *name = nullptr;
+        ASSERT_EQ(msgr_my_contacts_get(rt, mobile_index, &c), MSGR_S_OK);
+        const bool found = msgr_contact_signin_name(c, &name) == MSGR_S_OK &&
+                           std::string(name) == "mobile@loopback";
+        msgr_contact_release(c);
+        if (found) break;
+    }
+    ASSERT_LT(mobile_index, n) << "mobile@loopback is in the contact list";
+    EXPECT_EQ(overlay->unread_shown(Control::contact_chat, mobile_index), 0u);
+
+    for (const char *text : {"one", "two", "three"}) {
+        msgr::core::MessageArrived m;
+        m.service = core().primary_service_id();
+        m.session = core().session();
+        m.from = "mobile@loopback";
+        m.text = text;
+        ASSERT_TRUE(core().inbox().push(std::move(m)));
+    }
+    frame(3);
+    EXPECT_EQ(overlay->unread_shown(Control::contact_chat, mobile_index), 3u);
+    EXPECT_EQ(overlay->unread_shown(Control::toast, 0), 3u);
+
+    ASSERT_EQ(msgr_window_show(b), MSGR_S_OK);  // in front: the player sees the messages
+    frame(3);
+    EXPECT_EQ(overlay->unread_shown(Control::contact_chat, mobile_index), 0u);
+}
+
 TEST_F(ViewTest, WithoutFocusTheWindowIsShownButNotFocused) {
     signin_and_open();
     overlay->set_focus_allowed(false);

@@ -182,6 +182,11 @@ class Overlay {
     };
     bool control_rect(Control control, const msgr_window *w, std::size_t index,
                       DrawnRect &out) const noexcept;
+    // The unread count (what the player has not seen of a conversation) shown in the last frame
+    // next to contact `index` of the contact list (control contact_chat) or on toast `index`
+    // (control toast; only past one: the toast's own message); 0 when none was shown. Window
+    // titles show it too ("Alice (3)").
+    std::size_t unread_shown(Control control, std::size_t index) const noexcept;
     // The last message shown in the overlay's status line, in words for the player ("mobile@x:
     // This contact has no mobile device to page."; "" after a success); never NULL.
     const char *status_line() const noexcept;
