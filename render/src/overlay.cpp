@@ -18,12 +18,14 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "history_layout.hpp"
 #include "msgr/addin.h"
 #include "msgr/ui.h"
+#include "text/text.hpp"
 
 namespace msgr::render {
 
@@ -232,9 +234,26 @@ bool signed_in_status(std::int32_t s) {
     return s != MSGR_STATUS_OFFLINE && s != MSGR_STATUS_UNKNOWN && (s & 0xF00) == 0;
 }
 
+// The overlay's text boundary while it draws (Overlay::Impl::draw sets it): every text drawn
+// goes through it, so that what 16-bit ImWchar cannot carry is drawn from its stand-in and the
+// atlas learns which glyphs the text on screen needs (render/src/text/).
+text::Text *drawing_text = nullptr;
+
+// Text as ImGui is given it: the drawn form (stand-ins) when a frame is being drawn.
+std::string_view drawn_form(const char *begin, const char *end) {
+    if (end == nullptr) end = begin + std::strlen(begin);
+    if (drawing_text == nullptr) return {begin, static_cast<std::size_t>(end - begin)};
+    return drawing_text->drawn(begin, end);
+}
+
+void text_plain(const char *begin, const char *end = nullptr) {
+    const std::string_view d = drawn_form(begin, end);
+    ImGui::TextUnformatted(d.data(), d.data() + d.size());
+}
+
 void text_coloured(ImU32 colour, const char *begin, const char *end = nullptr) {
     ImGui::PushStyleColor(ImGuiCol_Text, colour);
-    ImGui::TextUnformatted(begin, end);
+    text_plain(begin, end);
     ImGui::PopStyleColor();
 }
 
@@ -316,6 +335,7 @@ struct WindowView {
     bool was_focused = false;
     bool stick_to_bottom = true;
     bool edited = false;
+    ImGuiID input_id = 0;  // the ImGui ID of its input, to know whether it has the keyboard
 
     HistoryLayout layout;
     std::vector<char> input;
@@ -428,7 +448,28 @@ struct Overlay::Impl {
     std::size_t contact_rects = 0;
     std::uint64_t contacts_frame = 0;
 
-    Impl(msgr_runtime *r, const OverlayOptions &o) : rt(r), options(o), open(o.start_open) {
+    // Fonts, the font atlas and the stand-ins (render/src/text/).
+    text::Text text;
+    std::size_t laid_out_generation = 0;  // the atlas the history layouts were measured with
+    // What add_input_text got since the last frame, in drawn form and as it came. ImGui's
+    // InputText drops Private Use Area characters it is given as typed characters (1.86's
+    // InputTextFilterCharacter), so a conversation's input inserts it itself (InsertChars in
+    // its callback); any other field gets the text through ImGui as it came.
+    std::string typed_drawn, typed_exact;
+
+    static std::vector<std::string> font_files_of(const OverlayOptions &o) {
+        std::vector<std::string> files;
+        for (std::size_t i = 0; o.font_files != nullptr && i < o.font_file_count; ++i) {
+            if (o.font_files[i] != nullptr) files.emplace_back(o.font_files[i]);
+        }
+        return files;
+    }
+
+    Impl(msgr_runtime *r, const OverlayOptions &o)
+        : rt(r),
+          options(o),
+          open(o.start_open),
+          text(font_files_of(o), o.font_size, o.font_build_thread) {
         copy_label(signin_name, sizeof signin_name, o.default_signin_name);
     }
 
@@ -620,6 +661,24 @@ void Overlay::Impl::draw() {
     ++frame;
     if (runtime_gone || ImGui::GetCurrentContext() == nullptr) return;
     handle_toggle_key();
+    drawing_text = &text;
+    if (!typed_drawn.empty()) {
+        const ImGuiID active = ImGui::GetActiveID();
+        bool ours = false;
+        for (const auto &v : views)
+            ours = ours || (active != 0 && v->input_id == active);
+        if (!ours) {
+            ImGui::GetIO().AddInputCharactersUTF8(typed_exact.c_str());
+            typed_drawn.clear();
+            typed_exact.clear();
+        }
+    }
+    if (text.generation() != laid_out_generation) {
+        // New glyphs, new widths: the histories are measured again.
+        laid_out_generation = text.generation();
+        for (auto &v : views)
+            v->layout.clear();
+    }
 
     std::int32_t my_status = MSGR_STATUS_OFFLINE;
     msgr_my_status(rt, &my_status);
@@ -635,6 +694,7 @@ void Overlay::Impl::draw() {
     if (open && signed_in_status(my_status)) draw_search();
     draw_addins();
     draw_toasts();
+    drawing_text = nullptr;
 }
 
 // The add-ins' drawers, with the host's context, allocator and ImGui version (add-in ABI 1.2).
@@ -775,19 +835,21 @@ void Overlay::Impl::find_occluded() {
 void Overlay::Impl::load_draft(WindowView &v) {
     const char *draft = nullptr;
     if (msgr_window_get_draft(v.w, &draft) != MSGR_S_OK || draft == nullptr) return;
-    if (std::strcmp(draft, v.input.data()) == 0) return;  // our own edit coming back
+    const std::size_t units = utf16_units(draft);
+    const std::string_view shown = text.drawn(draft, draft + std::strlen(draft));
+    if (shown == v.input.data()) return;  // our own edit coming back
     // The input may be active: ImGui would write its own copy back over the new draft.
     if (ImGui::GetCurrentContext() != nullptr && ImGui::GetActiveID() != 0 && v.was_focused)
         ImGui::ClearActiveID();
-    std::size_t len = std::strlen(draft);
+    std::size_t len = shown.size();
     if (len >= v.input.size()) {
         len = v.input.size() - 1;
-        while (len > 0 && (static_cast<unsigned char>(draft[len]) & 0xC0) == 0x80)
+        while (len > 0 && (static_cast<unsigned char>(shown[len]) & 0xC0) == 0x80)
             --len;
     }
-    std::memcpy(v.input.data(), draft, len);
+    std::memcpy(v.input.data(), shown.data(), len);
     v.input[len] = '\0';
-    v.input_units = utf16_units(v.input.data());
+    v.input_units = len == shown.size() ? units : utf16_units(text.exact(v.input.data()));
 }
 
 void Overlay::Impl::draw_window(WindowView &v, const msgr_ui_window_info &info) {
@@ -813,7 +875,9 @@ void Overlay::Impl::draw_window(WindowView &v, const msgr_ui_window_info &info) 
     const char *name = nullptr;
     if (info.contact == nullptr || msgr_contact_friendly_name(info.contact, &name) != MSGR_S_OK)
         name = "";
-    make_title(v.title, sizeof v.title, v.kind == MSGR_WINDOW_PAGE ? "Page: " : "", name, v.w);
+    char shown[160];
+    text.drawn_into(name, shown, sizeof shown);
+    make_title(v.title, sizeof v.title, v.kind == MSGR_WINDOW_PAGE ? "Page: " : "", shown, v.w);
 
     bool keep_open = true;
     const ImGuiWindowFlags flags = ImGuiWindowFlags_NoFocusOnAppearing |
@@ -866,7 +930,7 @@ void Overlay::Impl::draw_window(WindowView &v, const msgr_ui_window_info &info) 
             char label[132];
             copy_label(label, sizeof label, signin);
             (void)std::snprintf(to, sizeof to, "To: %s (mobile device)", label);
-            ImGui::TextUnformatted(to);
+            text_plain(to);
         } else {
             std::int32_t st = MSGR_STATUS_UNKNOWN;
             if (info.contact != nullptr) msgr_contact_status(info.contact, &st);
@@ -936,7 +1000,7 @@ void Overlay::Impl::draw_forget(WindowView &v, const msgr_ui_window_info &info) 
     char line[200];
     (void)std::snprintf(line, sizeof line, "Every message with %s is deleted from this device.",
                         label);
-    ImGui::TextUnformatted(line);
+    text_plain(line);
     ImGui::TextUnformatted("This cannot be undone.");
     const bool yes = ImGui::Button("Forget", ImVec2(120, 0));
     {
@@ -978,12 +1042,15 @@ void Overlay::Impl::draw_history(WindowView &v, const msgr_ui_window_info &info,
         if (msgr_window_history_get(w, i, &m) != MSGR_S_OK || m.text == nullptr) return {};
         return {m.text, m.text_size};
     };
+    // Measured as drawn: in drawn form (stand-ins), with the current atlas.
     auto natural = [&](const char *b, const char *e) -> float {
         if (std::memchr(b, '\n', static_cast<std::size_t>(e - b)) != nullptr) return -1.0f;
-        return font->CalcTextSizeA(font_size, FLT_MAX, 0.0f, b, e).x;
+        const std::string_view d = text.drawn(b, e);
+        return font->CalcTextSizeA(font_size, FLT_MAX, 0.0f, d.data(), d.data() + d.size()).x;
     };
     auto wrapped = [&](const char *b, const char *e, float width) -> float {
-        return font->CalcTextSizeA(font_size, FLT_MAX, width, b, e).y;
+        const std::string_view d = text.drawn(b, e);
+        return font->CalcTextSizeA(font_size, FLT_MAX, width, d.data(), d.data() + d.size()).y;
     };
     if (info.history_count < v.layout.message_count()) {
         // Forgotten: nothing seen, and the archive may be asked again.
@@ -1131,25 +1198,42 @@ void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
         ImGui::SetKeyboardFocusHere();
         v.focus_input = false;
     }
+    struct Edit {
+        WindowView *v;
+        std::string *typed;
+    };
     auto on_edit = [](ImGuiInputTextCallbackData *data) -> int {
-        static_cast<WindowView *>(data->UserData)->edited = true;
+        auto *e = static_cast<Edit *>(data->UserData);
+        if (data->EventFlag == ImGuiInputTextFlags_CallbackAlways) {
+            // What was typed since the last frame (add_input_text), at the caret.
+            if (e->typed->empty()) return 0;
+            data->InsertChars(data->CursorPos, e->typed->c_str());
+            e->typed->clear();
+        }
+        e->v->edited = true;
         return 0;
     };
-    const ImGuiInputTextFlags flags = ImGuiInputTextFlags_EnterReturnsTrue |
-                                      ImGuiInputTextFlags_CtrlEnterForNewLine |
-                                      ImGuiInputTextFlags_CallbackEdit;
+    const ImGuiInputTextFlags flags =
+        ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_CtrlEnterForNewLine |
+        ImGuiInputTextFlags_CallbackEdit | ImGuiInputTextFlags_CallbackAlways;
     v.edited = false;
+    v.input_id = ImGui::GetID("##input");
+    Edit edit{&v, &typed_drawn};
     const bool enter = ImGui::InputTextMultiline(
         "##input", v.input.data(), v.input.size(),
         ImVec2(ImGui::GetContentRegionAvail().x - send_w - style.ItemSpacing.x, input_h), flags,
-        on_edit, &v);
+        on_edit, &edit);
+    if (typed_drawn.empty()) typed_exact.clear();
     {
         const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
         v.input_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
     }
     if (v.edited) {
-        v.input_units = utf16_units(v.input.data());
-        msgr_window_set_draft(v.w, v.input.data());  // automation can read what is typed
+        // The input holds the drawn form; the runtime gets the exact text.
+        const char *exact = text.exact(v.input.data());
+        v.input_units = utf16_units(exact);
+        msgr_window_set_draft(v.w, exact);  // automation can read what is typed
+        text.note(v.input.data());
         v.idle_seconds = 0.0f;
         if (!page) {
             set_chat_state(v,
@@ -1207,7 +1291,7 @@ void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
 
 void Overlay::Impl::send(WindowView &v) {
     std::size_t index = 0;
-    const msgr_hresult hr = msgr_ui_send(v.w, v.input.data(), &index);
+    const msgr_hresult hr = msgr_ui_send(v.w, text.exact(v.input.data()), &index);
     if (MSGR_FAILED(hr)) {
         // Kept in the input so the user can fix it; the reason is shown under it.
         (void)std::snprintf(v.error, sizeof v.error, "Not sent: %s: %s", msgr_hresult_name(hr),
@@ -1291,7 +1375,7 @@ void Overlay::Impl::draw_contacts(std::int32_t my_status) {
         if (msgr_my_signin_name(rt, &me) == MSGR_S_OK && me != nullptr) {
             char label[132];
             copy_label(label, sizeof label, me);
-            ImGui::TextUnformatted(label);
+            text_plain(label);
         }
         static constexpr std::int32_t kSettable[] = {
             MSGR_STATUS_ONLINE, MSGR_STATUS_BUSY,         MSGR_STATUS_BE_RIGHT_BACK,
@@ -1339,7 +1423,7 @@ void Overlay::Impl::draw_contacts(std::int32_t my_status) {
             if (ImGui::IsItemHovered()) {
                 ImGui::BeginTooltip();
                 copy_label(label, sizeof label, signin);
-                ImGui::TextUnformatted(label);
+                text_plain(label);
                 ImGui::EndTooltip();
             }
             ImGui::SameLine();
@@ -1597,7 +1681,33 @@ bool Overlay::is_open() const noexcept {
 }
 void Overlay::add_input_text(const char *utf8) {
     if (utf8 == nullptr || ImGui::GetCurrentContext() == nullptr) return;
-    ImGui::GetIO().AddInputCharactersUTF8(utf8);
+    // In drawn form (code points above U+FFFF and real PUA ones as their stand-ins), for the
+    // conversation input that has the keyboard in the next draw().
+    impl_->typed_drawn += impl_->text.typed(utf8);
+    impl_->typed_exact += utf8;
+}
+bool Overlay::update_fonts() {
+    return impl_->text.update();
+}
+bool Overlay::fonts_pending() const noexcept {
+    return impl_->text.busy();
+}
+FontStats Overlay::font_stats() const noexcept {
+    const text::AtlasStats &a = impl_->text.stats();
+    FontStats s;
+    s.builds = a.builds;
+    s.code_points = a.code_points;
+    s.glyphs = a.glyphs;
+    s.custom_glyphs = a.custom_glyphs;
+    s.without_glyph = a.without_glyph;
+    s.stand_ins = impl_->text.stand_ins().size();
+    s.texture_width = a.texture_width;
+    s.texture_height = a.texture_height;
+    s.texture_bytes = a.texture_bytes;
+    s.last_build_ms = a.last_build_ms;
+    s.font_files = a.font_files;
+    s.missing_font_files = a.missing_files;
+    return s;
 }
 void Overlay::set_focus_allowed(bool allowed) {
     impl_->focus_allowed = allowed;
