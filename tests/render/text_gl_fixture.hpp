@@ -12,6 +12,7 @@
 #include <backends/imgui_impl_opengl3.h>
 
 #include <GL/gl.h>
+#include <stb_image_write.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -79,12 +80,12 @@ class TextGlTest : public Session {
     // NewFrame, overlay, Render, then the draw data rasterised.
     void frame() {
         msgr_runtime_tick(rt);
+        ImGui_ImplOpenGL3_NewFrame();  // creates the renderer's objects on the first frame
         if (overlay->update_fonts()) {
             ImGui_ImplOpenGL3_DestroyFontsTexture();
             ImGui_ImplOpenGL3_CreateFontsTexture();
             ++uploads;
         }
-        ImGui_ImplOpenGL3_NewFrame();
         ImGui::NewFrame();
         overlay->draw();
         ImGui::Render();
@@ -127,6 +128,17 @@ class TextGlTest : public Session {
             std::copy_n(&up[static_cast<std::size_t>(kH - 1 - y) * row], row,
                         &s.px[static_cast<std::size_t>(y) * row]);
         return s;
+    }
+
+    // Keeps a screenshot for people to look at (CI artifacts): MSGR_TEXT_SHOTS/<name>.png.
+    static void keep(const Shot &s, const char *name) {
+#ifdef MSGR_TEXT_SHOTS
+        const std::string path = std::string(MSGR_TEXT_SHOTS) + "/" + name + ".png";
+        (void)stbi_write_png(path.c_str(), kW, kH, 4, s.px.data(), kW * 4);
+#else
+        (void)s;
+        (void)name;
+#endif
     }
 
     static constexpr int kEnter = 2;

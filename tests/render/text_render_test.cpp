@@ -121,6 +121,7 @@ TEST_F(TextRenderTest, EveryScriptIsDrawnWithItsOwnGlyphsNotTheFallback) {
         say(s);
     ASSERT_TRUE(settle_fonts());
     const Shot s = shot();
+    keep(s, "text-scripts");
     const msgr::render::FontStats fs = overlay->font_stats();
     EXPECT_GE(fs.builds, 2u);
     EXPECT_GE(uploads, 2);  // the host was told to upload the grown atlas
@@ -167,6 +168,7 @@ TEST_F(TextRenderTest, TypedEmojiAndExtensionBArriveAtTheEchoByteExactAndAreStor
     EXPECT_EQ(text_of(w, base + 1), typed);  // what the echo contact got and sent back
     ASSERT_TRUE(settle_fonts());
     const Shot s = shot();
+    keep(s, "text-typed");
     DrawnRect r;
     ASSERT_TRUE(overlay->drawn_rect(w, base + 1, r));
     EXPECT_GT(pixels(s, crop_of(r), yellow), 20);  // the emoji, in colour

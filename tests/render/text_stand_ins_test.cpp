@@ -39,7 +39,8 @@ bool fits_imwchar(const std::string &d) {
 }
 
 const std::string kMixed =
-    "Привет, Γειά σου, 你好, こんにちは, مرحبا, שלום, 😀👍🏽 and 𠮟 (CJK extension "
+    "Привет, Γειά σου, 你好, こんにちは, مرحبا, שלום, 😀👍🏽 and 𠮟 (CJK "
+    "extension "
     "B)";
 
 }  // namespace
