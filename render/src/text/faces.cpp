@@ -8,7 +8,7 @@
 
 namespace msgr::render::text {
 
-Faces::Faces(const FontFiles &files, float pixel_size) : pixel_size_(pixel_size) {
+Faces::Faces(const FontFiles &files, float pixel_size) {
     if (FT_Init_FreeType(&library_) != 0) {
         library_ = nullptr;
         return;
@@ -96,7 +96,8 @@ bool Faces::rasterise(int font, char32_t cp, GlyphBitmap &out) const {
                 } else if (bm.pixel_mode == FT_PIXEL_MODE_MONO) {
                     a = (row[x >> 3] & (0x80 >> (x & 7))) != 0 ? 255 : 0;
                 }
-                out.rgba[static_cast<std::size_t>(y * sw + x)] = 0x00FFFFFFu | (a << 24);
+                out.rgba[static_cast<std::size_t>(y) * static_cast<std::size_t>(sw) +
+                         static_cast<std::size_t>(x)] = 0x00FFFFFFu | (a << 24);
             }
         }
         return true;
@@ -120,14 +121,16 @@ bool Faces::rasterise(int font, char32_t cp, GlyphBitmap &out) const {
             for (int yy = y0; yy < y1 && yy < sh; ++yy) {
                 const unsigned char *row = bm.buffer + static_cast<std::ptrdiff_t>(yy) * bm.pitch;
                 for (int xx = x0; xx < x1 && xx < sw; ++xx) {
-                    const unsigned char *p = row + xx * 4;  // B, G, R, A premultiplied
+                    const unsigned char *p =
+                        row + static_cast<std::ptrdiff_t>(xx) * 4;  // BGRA, premultiplied
                     b += p[0], g += p[1], r += p[2], a += p[3], ++n;
                 }
             }
             if (n == 0 || a == 0) continue;
             const unsigned ra = a / n;
             const auto straight = [&](unsigned c) { return std::min(255u, c * 255u / a); };
-            out.rgba[static_cast<std::size_t>(y * dw + x)] =
+            out.rgba[static_cast<std::size_t>(y) * static_cast<std::size_t>(dw) +
+                     static_cast<std::size_t>(x)] =
                 straight(r) | (straight(g) << 8) | (straight(b) << 16) | (ra << 24);
         }
     }

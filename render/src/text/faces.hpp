@@ -48,7 +48,6 @@ class Faces {
     };
     FT_LibraryRec_ *library_ = nullptr;
     std::vector<Face> faces_;
-    float pixel_size_;
 };
 
 }  // namespace msgr::render::text

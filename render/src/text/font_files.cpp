@@ -34,10 +34,12 @@ FontFiles::FontFiles(std::vector<std::string> paths) {
             data = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd,
                           0);
         const int err = errno;
+        char why[128] = "";
         if (fd >= 0) ::close(fd);
         if (data == MAP_FAILED) {
+            const char *reason = strerror_r(err, why, sizeof why);
             (void)std::fprintf(stderr, "msgr overlay: font file %s not usable (%s); left out\n",
-                               path.c_str(), std::strerror(err));
+                               path.c_str(), reason);
             ++missing_;
             continue;
         }

@@ -11,9 +11,9 @@ namespace msgr::render::text {
 
 Text::Text(std::vector<std::string> font_files, float pixel_size, bool async)
     : atlas_(std::move(font_files), pixel_size, async),
-      drawn_(16 * 1024),
+      drawn_(std::size_t{16} * 1024),
       typed_(1024),
-      exact_(16 * 1024) {}
+      exact_(std::size_t{16} * 1024) {}
 
 std::string_view Text::drawn(const char *b, const char *e) {
     if (all_ascii(b, e)) return {b, static_cast<std::size_t>(e - b)};
