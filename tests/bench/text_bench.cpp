@@ -280,6 +280,7 @@ std::vector<std::pair<char32_t, char32_t>> wanted(bool full, int cjk) {
             cps.push_back(0x4E00 + static_cast<char32_t>(i));
     }
     std::vector<std::pair<char32_t, char32_t>> w;
+    w.reserve(cps.size());
     for (char32_t c : cps)
         w.emplace_back(c, c);
     return w;
