@@ -1,6 +1,7 @@
 // The overlay's text (render/src/text/): what glyphs on demand cost.
 //  - BM_EmptyImGuiFrame: an empty ImGui frame, the baseline of this run;
-//  - BM_SteadyFrame: tick + draw of a conversation in mixed scripts with emoji, fonts settled;
+//  - BM_SteadyFrame: tick + draw of a conversation in mixed scripts with emoji, fonts settled,
+//    next to the same conversation in ASCII;
 //  - BM_NewScriptFrame: the frames in which text needing new glyphs first appears, until the
 //    atlas that has them is swapped in: the worst frame of each episode is the iteration time,
 //    with counters for the frame the text appears in, the frame the build starts in, the swap
@@ -87,7 +88,7 @@ struct Chat {
     msgr_window *w = nullptr;
     std::string name;
     bool ok = false;
-    explicit Chat(int messages) {
+    explicit Chat(int messages, bool mixed = true) {
         if (msgr_runtime_create(nullptr, &rt) != MSGR_S_OK) return;
         msgr_signin(rt, "player@loopback", "");
         for (int i = 0; i < 3; ++i)
@@ -106,7 +107,7 @@ struct Chat {
                                       "\U0001F600\U0001F44D\U0001F389 nice",
                                       "plain ASCII text"};
         for (int m = 0; m < messages; ++m)
-            post(std::string(lines[m % 8]) + " " + std::to_string(m), m % 2 != 0);
+            post(std::string(lines[mixed ? m % 8 : 7]) + " " + std::to_string(m), m % 2 != 0);
         drain(rt);
         ok = true;
     }
@@ -171,7 +172,7 @@ void BM_EmptyImGuiFrame(benchmark::State &state) {
 
 void BM_SteadyFrame(benchmark::State &state) {
     Context c;
-    Chat chat(1000);
+    Chat chat(1000, state.range(0) != 0);
     if (!chat.ok) return msgr::bench::fail(state, "no conversation");
     msgr::render::Overlay overlay(chat.rt);
     overlay.set_open(true);
@@ -349,7 +350,13 @@ void BM_TextureUpload(benchmark::State &state) {
 }  // namespace
 
 BENCHMARK(BM_EmptyImGuiFrame)->UseManualTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_SteadyFrame)->UseManualTime()->Unit(benchmark::kMicrosecond);
+// mixed:1, lines in 8 scripts with emoji; mixed:0, the same conversation in ASCII only.
+BENCHMARK(BM_SteadyFrame)
+    ->ArgName("mixed")
+    ->Arg(0)
+    ->Arg(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_NewScriptFrame)
     ->ArgName("build_thread")
     ->Arg(1)

@@ -15,6 +15,12 @@ Text::Text(std::vector<std::string> font_files, float pixel_size, bool async)
       typed_(1024),
       exact_(std::size_t{16} * 1024) {}
 
+Text::~Text() {
+    if (atlas_.stats().builds == 0 || ImGui::GetCurrentContext() == nullptr) return;
+    ImFontAtlas &fonts = *ImGui::GetIO().Fonts;
+    if (!fonts.Locked) fonts.ClearInputData();
+}
+
 std::string_view Text::drawn(const char *b, const char *e) {
     if (all_ascii(b, e)) return {b, static_cast<std::size_t>(e - b)};
     const std::size_t n = static_cast<std::size_t>(e - b);

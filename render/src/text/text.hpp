@@ -18,6 +18,11 @@ namespace msgr::render::text {
 class Text {
   public:
     Text(std::vector<std::string> font_files, float pixel_size, bool async);
+    // The context's atlas keeps its glyphs and texture, but no longer its sources (our font
+    // files are unmapped with us): ImGui cannot rebuild it from memory that is gone.
+    ~Text();
+    Text(const Text &) = delete;
+    Text &operator=(const Text &) = delete;
 
     // The drawn form of [b, e), its glyphs noted for the atlas. Valid until the next drawn().
     // ASCII comes back as it is, with no copy.
