@@ -432,7 +432,8 @@ struct Overlay::Impl {
     };
     bool search_visible = false;
     bool search_focus = false;
-    char search_query[256] = "";
+    char search_query[256] = "";  // drawn form (stand-ins)
+    ImGuiID search_input_id = 0;
     std::uint64_t search_id = 0;  // the runtime's search whose results are shown (0: none)
     bool search_running = false;
     std::vector<SearchRow> search_rows;  // sized when a search finishes
@@ -605,6 +606,8 @@ struct Overlay::Impl {
     // ---- the frame ----
 
     void draw();
+    bool typed_field(const char *id, char *buf, std::size_t size, ImVec2 box,
+                     ImGuiInputTextFlags flags, bool multiline, bool &edited);
     void handle_toggle_key();
     void sync_windows(std::int32_t my_status);
     void find_occluded();
@@ -625,6 +628,35 @@ struct Overlay::Impl {
     void report(const char *what, const char *name, msgr_hresult hr);
     WindowView *find_view(const msgr_window *w) const;
 };
+
+// An input field whose buffer holds the drawn form (stand-ins) and that gets what was typed
+// (add_input_text) at its caret, inserted here: ImGui 1.86 drops the Private Use Area
+// characters it is given as typed characters. `edited`: the text changed this frame.
+bool Overlay::Impl::typed_field(const char *id, char *buf, std::size_t size, ImVec2 box,
+                                ImGuiInputTextFlags flags, bool multiline, bool &edited) {
+    struct Edit {
+        bool *edited;
+        std::string *typed;
+    };
+    auto on_edit = [](ImGuiInputTextCallbackData *data) -> int {
+        auto *e = static_cast<Edit *>(data->UserData);
+        if (data->EventFlag == ImGuiInputTextFlags_CallbackAlways) {
+            if (e->typed->empty()) return 0;
+            data->InsertChars(data->CursorPos, e->typed->c_str());
+            e->typed->clear();
+        }
+        *e->edited = true;
+        return 0;
+    };
+    edited = false;
+    Edit edit{&edited, &typed_drawn};
+    flags |= ImGuiInputTextFlags_CallbackEdit | ImGuiInputTextFlags_CallbackAlways;
+    const bool r = multiline ? ImGui::InputTextMultiline(id, buf, size, box, flags, on_edit, &edit)
+                             : ImGui::InputText(id, buf, size, flags, on_edit, &edit);
+    if (typed_drawn.empty()) typed_exact.clear();
+    if (edited) text.note(buf);
+    return r;
+}
 
 WindowView *Overlay::Impl::find_view(const msgr_window *w) const {
     for (const auto &v : views) {
@@ -667,6 +699,7 @@ void Overlay::Impl::draw() {
         bool ours = false;
         for (const auto &v : views)
             ours = ours || (active != 0 && v->input_id == active);
+        ours = ours || (active != 0 && search_input_id == active);
         if (!ours) {
             ImGui::GetIO().AddInputCharactersUTF8(typed_exact.c_str());
             typed_drawn.clear();
@@ -1198,32 +1231,13 @@ void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
         ImGui::SetKeyboardFocusHere();
         v.focus_input = false;
     }
-    struct Edit {
-        WindowView *v;
-        std::string *typed;
-    };
-    auto on_edit = [](ImGuiInputTextCallbackData *data) -> int {
-        auto *e = static_cast<Edit *>(data->UserData);
-        if (data->EventFlag == ImGuiInputTextFlags_CallbackAlways) {
-            // What was typed since the last frame (add_input_text), at the caret.
-            if (e->typed->empty()) return 0;
-            data->InsertChars(data->CursorPos, e->typed->c_str());
-            e->typed->clear();
-        }
-        e->v->edited = true;
-        return 0;
-    };
     const ImGuiInputTextFlags flags =
-        ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_CtrlEnterForNewLine |
-        ImGuiInputTextFlags_CallbackEdit | ImGuiInputTextFlags_CallbackAlways;
-    v.edited = false;
+        ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_CtrlEnterForNewLine;
     v.input_id = ImGui::GetID("##input");
-    Edit edit{&v, &typed_drawn};
-    const bool enter = ImGui::InputTextMultiline(
+    const bool enter = typed_field(
         "##input", v.input.data(), v.input.size(),
         ImVec2(ImGui::GetContentRegionAvail().x - send_w - style.ItemSpacing.x, input_h), flags,
-        on_edit, &edit);
-    if (typed_drawn.empty()) typed_exact.clear();
+        true, v.edited);
     {
         const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
         v.input_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
@@ -1233,7 +1247,6 @@ void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
         const char *exact = text.exact(v.input.data());
         v.input_units = utf16_units(exact);
         msgr_window_set_draft(v.w, exact);  // automation can read what is typed
-        text.note(v.input.data());
         v.idle_seconds = 0.0f;
         if (!page) {
             set_chat_state(v,
@@ -1491,8 +1504,10 @@ void Overlay::Impl::draw_search() {
         if (search_focus) ImGui::SetKeyboardFocusHere();
         search_focus = false;
         ImGui::SetNextItemWidth(-80.0f);
-        bool go = ImGui::InputText("##query", search_query, sizeof search_query,
-                                   ImGuiInputTextFlags_EnterReturnsTrue);
+        search_input_id = ImGui::GetID("##query");
+        bool edited = false;
+        bool go = typed_field("##query", search_query, sizeof search_query, ImVec2(0, 0),
+                              ImGuiInputTextFlags_EnterReturnsTrue, false, edited);
         {
             const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
             search_query_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
@@ -1567,7 +1582,7 @@ void Overlay::Impl::draw_search() {
 void Overlay::Impl::start_search() {
     release_search();
     std::uint64_t id = 0;
-    const msgr_hresult hr = msgr_history_search(rt, search_query, kSearchHits, &id);
+    const msgr_hresult hr = msgr_history_search(rt, text.exact(search_query), kSearchHits, &id);
     if (MSGR_FAILED(hr)) {
         (void)std::snprintf(search_status, sizeof search_status, "Search failed: %s: %s",
                             msgr_hresult_name(hr), msgr_last_error());

@@ -263,3 +263,19 @@ TEST_F(TextRenderTest, AHostSuppliesItsOwnFontFiles) {
     EXPECT_NE(font->FindGlyphNoFallback(0x041F), nullptr);
     EXPECT_NE(std::string(font->ConfigData->Name).find("msgr font 0"), std::string::npos);
 }
+
+// The search field takes typed text as the conversation input does: a CJK extension B
+// ideograph typed there is searched for exactly (U+FFFD would find nothing).
+TEST_F(TextRenderTest, ACharacterAboveUffffTypedIntoSearchFindsItsMessage) {
+    open_echo();
+    say("rare \U00020B9F here");
+    overlay->show_search();
+    frame();
+    frame();
+    overlay->add_input_text("\U00020B9F");
+    frame();
+    press_enter();
+    ASSERT_TRUE(frames_until([&] { return overlay->search_hits_shown() > 0; }))
+        << overlay->search_status();
+    EXPECT_GE(overlay->search_hits_shown(), 2u);  // what was sent and its echo
+}
