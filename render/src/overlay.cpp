@@ -478,6 +478,48 @@ struct Overlay::Impl {
         for (auto &t : toasts)
             drop_toast(t);
         release_search();
+        unhook_clipboard();
+    }
+
+    // The clipboard is a boundary too: ImGui copies its buffer (the drawn form) out and pastes
+    // what it gets in. The host's clipboard functions are wrapped so that what is copied is the
+    // exact text and what is pasted comes in with stand-ins.
+    void (*host_set_clipboard)(void *, const char *) = nullptr;
+    const char *(*host_get_clipboard)(void *) = nullptr;
+    void *host_clipboard_user = nullptr;
+    ImGuiContext *clipboard_context = nullptr;
+
+    static void set_clipboard(void *user, const char *t) {
+        auto *self = static_cast<Impl *>(user);
+        if (self->host_set_clipboard != nullptr && t != nullptr)
+            self->host_set_clipboard(self->host_clipboard_user, self->text.exact(t));
+    }
+    static const char *get_clipboard(void *user) {
+        auto *self = static_cast<Impl *>(user);
+        const char *t = self->host_get_clipboard != nullptr
+                            ? self->host_get_clipboard(self->host_clipboard_user)
+                            : nullptr;
+        if (t == nullptr) return nullptr;
+        return self->text.typed(t);
+    }
+    void hook_clipboard() {
+        ImGuiIO &io = ImGui::GetIO();
+        if (io.SetClipboardTextFn == &Impl::set_clipboard) return;
+        host_set_clipboard = io.SetClipboardTextFn;
+        host_get_clipboard = io.GetClipboardTextFn;
+        host_clipboard_user = io.ClipboardUserData;
+        io.SetClipboardTextFn = &Impl::set_clipboard;
+        io.GetClipboardTextFn = &Impl::get_clipboard;
+        io.ClipboardUserData = this;
+        clipboard_context = ImGui::GetCurrentContext();
+    }
+    void unhook_clipboard() {
+        if (clipboard_context == nullptr || ImGui::GetCurrentContext() != clipboard_context) return;
+        ImGuiIO &io = ImGui::GetIO();
+        if (io.ClipboardUserData != this) return;
+        io.SetClipboardTextFn = host_set_clipboard;
+        io.GetClipboardTextFn = host_get_clipboard;
+        io.ClipboardUserData = host_clipboard_user;
     }
 
     void set_open(bool value) {
@@ -1702,6 +1744,8 @@ void Overlay::add_input_text(const char *utf8) {
     impl_->typed_exact += utf8;
 }
 bool Overlay::update_fonts() {
+    if (ImGui::GetCurrentContext() == nullptr) return false;
+    impl_->hook_clipboard();
     return impl_->text.update();
 }
 bool Overlay::fonts_pending() const noexcept {

@@ -279,3 +279,39 @@ TEST_F(TextRenderTest, ACharacterAboveUffffTypedIntoSearchFindsItsMessage) {
         << overlay->search_status();
     EXPECT_GE(overlay->search_hits_shown(), 2u);  // what was sent and its echo
 }
+
+// Copy and paste through ImGui's clipboard carry the exact text: what the host's clipboard
+// gets from the input is the exact UTF-8, and what is pasted from it arrives exactly.
+TEST_F(TextRenderTest, CopyAndPasteCarryTheExactText) {
+    static std::string clipboard;
+    ImGuiIO &io = ImGui::GetIO();
+    io.SetClipboardTextFn = [](void *, const char *t) { clipboard = t; };
+    io.GetClipboardTextFn = [](void *) -> const char * { return clipboard.c_str(); };
+    enum { kA = 10, kC, kV };
+    io.KeyMap[ImGuiKey_A] = kA;
+    io.KeyMap[ImGuiKey_C] = kC;
+    io.KeyMap[ImGuiKey_V] = kV;
+    auto ctrl = [&](int key) {
+        io.KeyCtrl = true;
+        io.KeysDown[key] = true;
+        frame();
+        io.KeysDown[key] = false;
+        frame();
+        io.KeyCtrl = false;
+    };
+    open_echo();
+    const std::string typed = "copy \U0001F600 \U00020B9F \xEE\x80\x80";
+    overlay->add_input_text(typed.c_str());
+    frame();
+    ctrl(kA);
+    ctrl(kC);
+    EXPECT_EQ(clipboard, typed);  // the exact text, not the stand-ins
+    // Pasted back twice over the selection: the input holds it twice, exactly.
+    clipboard = "\U0001F680 \U00020B9F";
+    ctrl(kA);
+    ctrl(kV);
+    ctrl(kV);
+    const char *draft = nullptr;
+    ASSERT_EQ(msgr_window_get_draft(w, &draft), MSGR_S_OK);
+    EXPECT_EQ(std::string(draft), "\U0001F680 \U00020B9F\U0001F680 \U00020B9F");
+}
