@@ -165,8 +165,9 @@ void FontAtlas::start(const StandIns &stand_ins) {
     has_pending_ = false;
     build_ = std::make_unique<AtlasBuild>();
     build_->wanted.reserve(known_.count());
-    for (char32_t c = 0; c <= 0xFFFF; ++c) {
-        if (!known_.test(c)) continue;
+    // libstdc++'s bitset scan: a word at a time, not 65,536 tests on the host thread.
+    for (std::size_t i = known_._Find_first(); i < known_.size(); i = known_._Find_next(i)) {
+        const auto c = static_cast<char32_t>(i);
         char32_t shown = c;
         if (StandIns::is_stand_in_range(c) && stand_ins.original(c) != 0)
             shown = stand_ins.original(c);
@@ -175,7 +176,8 @@ void FontAtlas::start(const StandIns &stand_ins) {
     stats_.code_points = build_->wanted.size();
     done_.store(false);
     if (async_ && stats_.builds > 0) {
-        worker_ = std::thread([this] {
+        worker_ = std::thread([this, old = std::move(retired_)]() mutable {
+            old.reset();  // the atlas swapped out last time, freed off the host thread
             build_atlas(files_, pixel_size_, *build_);
             done_.store(true, std::memory_order_release);
         });
@@ -190,6 +192,7 @@ bool FontAtlas::apply(ImFontAtlas &target) {
     std::unique_ptr<AtlasBuild> b = std::move(build_);
     done_.store(false);
     if (b == nullptr || !b->ok) return false;
+    retired_.reset();  // (only when no build ran since the last swap)
     const ImTextureID tex = target.TexID;
     swap_atlases(target, *b->atlas);
     target.TexID = tex;  // the host's texture until it uploads the new one
@@ -202,7 +205,8 @@ bool FontAtlas::apply(ImFontAtlas &target) {
     stats_.texture_bytes =
         static_cast<std::size_t>(target.TexWidth) * static_cast<std::size_t>(target.TexHeight) * 4;
     stats_.last_build_ms = b->ms;
-    return true;  // b and the old atlas in it go here
+    retired_ = std::move(b);  // the old atlas, now in b: freed later, on the build's thread
+    return true;
 }
 
 bool FontAtlas::update(ImFontAtlas &target, const StandIns &stand_ins) {

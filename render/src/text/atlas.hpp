@@ -92,6 +92,8 @@ class FontAtlas {
     std::bitset<0x10000> pending_;  // needed by a frame and not asked for yet
     bool has_pending_ = true;       // the first build (ASCII and Latin-1) is due
     std::unique_ptr<AtlasBuild> build_;
+    std::unique_ptr<AtlasBuild>
+        retired_;  // the atlas swapped out: freed by the next build's thread
     std::thread worker_;
     std::atomic<bool> done_{false};
     AtlasStats stats_;
