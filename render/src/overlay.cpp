@@ -735,6 +735,7 @@ void Overlay::Impl::draw() {
     ++frame;
     if (runtime_gone || ImGui::GetCurrentContext() == nullptr) return;
     handle_toggle_key();
+    hook_clipboard();  // the input holds stand-ins: copy and paste go through the mapping
     drawing_text = &text;
     if (!typed_drawn.empty()) {
         const ImGuiID active = ImGui::GetActiveID();

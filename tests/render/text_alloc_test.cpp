@@ -55,8 +55,14 @@ TEST_F(TextAllocTest, ASteadyFrameWithEveryScriptAllocatesNothing) {
     font_frame(2);
     HeldWindow chat;
     ASSERT_EQ(msgr_instant_message(rt, by_name("echo@loopback"), chat.out()), MSGR_S_OK);
-    const char *lines[] = {"Привет, мир", "Γειά σου", "你好，世界", "こんにちは", "مرحبا",
-                           "שלום", "\U0001F600\U0001F44D \U00020B9F", "plain ASCII"};
+    const char *lines[] = {"Привет, мир",
+                           "Γειά σου",
+                           "你好，世界",
+                           "こんにちは",
+                           "مرحبا",
+                           "שלום",
+                           "\U0001F600\U0001F44D \U00020B9F",
+                           "plain ASCII"};
     for (int i = 0; i < 400; ++i)
         inject(chat, std::string(lines[i % 8]) + " " + std::to_string(i));
     drain();

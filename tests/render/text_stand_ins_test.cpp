@@ -38,11 +38,9 @@ bool fits_imwchar(const std::string &d) {
     return true;
 }
 
-const std::string kMixed =
-    "Привет, Γειά σου, 你好, こんにちは, مرحبا, שלום, 😀👍🏽 and 𠮟 "
-    "(CJK "
-    "extension "
-    "B)";
+// Cyrillic, Greek, Chinese, Japanese, Arabic, Hebrew, then three emoji and CJK extension B.
+const std::string kMixed = std::string("Привет, Γειά σου, 你好, こんにちは, ") + "مرحبا, שלום, " +
+                           "\U0001F600\U0001F44D\U0001F3FD and \U00020B9F";
 
 }  // namespace
 
