@@ -189,6 +189,11 @@ int main(int argc, char **argv) {
             }
             msgr_runtime_tick(rt);
             ImGui_ImplOpenGL3_NewFrame();
+            // The overlay's font atlas gained glyphs that its text needs: upload it again.
+            if (overlay.update_fonts()) {
+                ImGui_ImplOpenGL3_DestroyFontsTexture();
+                ImGui_ImplOpenGL3_CreateFontsTexture();
+            }
             ImGui_ImplSDL2_NewFrame();
             if (session) session->apply_input();
             ImGui::NewFrame();

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,6 +27,7 @@
 #include "input/key_queue.hpp"
 #include "msgr/addin.h"
 #include "msgr/ui.h"
+#include "text/text.hpp"
 #include "words.hpp"
 
 namespace msgr::render {
@@ -247,9 +249,26 @@ bool signed_in_status(std::int32_t s) {
     return s != MSGR_STATUS_OFFLINE && s != MSGR_STATUS_UNKNOWN && (s & 0xF00) == 0;
 }
 
+// The overlay's text boundary while it draws (Overlay::Impl::draw sets it): every text drawn
+// goes through it, so that what 16-bit ImWchar cannot carry is drawn from its stand-in and the
+// atlas learns which glyphs the text on screen needs (render/src/text/).
+text::Text *drawing_text = nullptr;
+
+// Text as ImGui is given it: the drawn form (stand-ins) when a frame is being drawn.
+std::string_view drawn_form(const char *begin, const char *end) {
+    if (end == nullptr) end = begin + std::strlen(begin);
+    if (drawing_text == nullptr) return {begin, static_cast<std::size_t>(end - begin)};
+    return drawing_text->drawn(begin, end);
+}
+
+void text_plain(const char *begin, const char *end = nullptr) {
+    const std::string_view d = drawn_form(begin, end);
+    ImGui::TextUnformatted(d.data(), d.data() + d.size());
+}
+
 void text_coloured(ImU32 colour, const char *begin, const char *end = nullptr) {
     ImGui::PushStyleColor(ImGuiCol_Text, colour);
-    ImGui::TextUnformatted(begin, end);
+    text_plain(begin, end);
     ImGui::PopStyleColor();
 }
 
@@ -331,6 +350,7 @@ struct WindowView {
     bool was_focused = false;
     bool stick_to_bottom = true;
     bool edited = false;
+    ImGuiID input_id = 0;  // the ImGui ID of its input, to know whether it has the keyboard
 
     HistoryLayout layout;
     std::vector<char> input;
@@ -438,7 +458,8 @@ struct Overlay::Impl {
     };
     bool search_visible = false;
     bool search_focus = false;
-    char search_query[256] = "";
+    char search_query[256] = "";  // drawn form (stand-ins)
+    ImGuiID search_input_id = 0;
     std::uint64_t search_id = 0;  // the runtime's search whose results are shown (0: none)
     bool search_running = false;
     std::vector<SearchRow> search_rows;  // sized when a search finishes
@@ -464,8 +485,30 @@ struct Overlay::Impl {
     ImGuiContext *hooked = nullptr;  // the context whose NewFrame applies the keys
     ImGuiID new_frame_hook = 0, shutdown_hook = 0;
 
-    Impl(msgr_runtime *r, const OverlayOptions &o) : rt(r), options(o), open(o.start_open) {
+    // Fonts, the font atlas and the stand-ins (render/src/text/).
+    text::Text text;
+    std::size_t laid_out_generation = 0;  // the atlas the history layouts were measured with
+    // What add_input_text got since the last frame, in drawn form and as it came. ImGui's
+    // InputText drops Private Use Area characters it is given as typed characters (1.86's
+    // InputTextFilterCharacter), so a conversation's input inserts it itself (InsertChars in
+    // its callback); any other field gets the text through ImGui as it came.
+    std::string typed_drawn, typed_exact;
+
+    static std::vector<std::string> font_files_of(const OverlayOptions &o) {
+        std::vector<std::string> files;
+        for (std::size_t i = 0; o.font_files != nullptr && i < o.font_file_count; ++i) {
+            if (o.font_files[i] != nullptr) files.emplace_back(o.font_files[i]);
+        }
+        return files;
+    }
+
+    Impl(msgr_runtime *r, const OverlayOptions &o)
+        : rt(r),
+          options(o),
+          open(o.start_open),
+          text(font_files_of(o), o.font_size, o.font_build_thread) {
         copy_label(signin_name, sizeof signin_name, o.default_signin_name);
+        keys.set_text_sink(&Impl::typed_from_queue, this);
         hook_current();
     }
 
@@ -474,9 +517,20 @@ struct Overlay::Impl {
             drop_toast(t);
         release_search();
         unhook();
+        unhook_clipboard();
     }
 
     // ---- the keyboard queue's hook on the host's context ----
+
+    // A batch of typed text from the key queue (drawn form): for the focused input's callback,
+    // or for ImGui when none of the overlay's inputs has the keyboard (see draw()).
+    static void typed_from_queue(void *user, const ImWchar *begin, const ImWchar *end) {
+        auto *self = static_cast<Impl *>(user);
+        char utf8[5];
+        for (const ImWchar *c = begin; c < end; ++c)
+            self->typed_drawn.append(ImTextCharToUtf8(utf8, static_cast<unsigned int>(*c)));
+        self->typed_exact.assign(self->text.exact(self->typed_drawn.c_str()));
+    }
 
     void hook_current() {
         ImGuiContext *ctx = ImGui::GetCurrentContext();
@@ -502,6 +556,47 @@ struct Overlay::Impl {
         ImGui::RemoveContextHook(hooked, new_frame_hook);
         ImGui::RemoveContextHook(hooked, shutdown_hook);
         hooked = nullptr;
+    }
+
+    // The clipboard is a boundary too: ImGui copies its buffer (the drawn form) out and pastes
+    // what it gets in. The host's clipboard functions are wrapped so that what is copied is the
+    // exact text and what is pasted comes in with stand-ins.
+    void (*host_set_clipboard)(void *, const char *) = nullptr;
+    const char *(*host_get_clipboard)(void *) = nullptr;
+    void *host_clipboard_user = nullptr;
+    ImGuiContext *clipboard_context = nullptr;
+
+    static void set_clipboard(void *user, const char *t) {
+        auto *self = static_cast<Impl *>(user);
+        if (self->host_set_clipboard != nullptr && t != nullptr)
+            self->host_set_clipboard(self->host_clipboard_user, self->text.exact(t));
+    }
+    static const char *get_clipboard(void *user) {
+        auto *self = static_cast<Impl *>(user);
+        const char *t = self->host_get_clipboard != nullptr
+                            ? self->host_get_clipboard(self->host_clipboard_user)
+                            : nullptr;
+        if (t == nullptr) return nullptr;
+        return self->text.typed(t);
+    }
+    void hook_clipboard() {
+        ImGuiIO &io = ImGui::GetIO();
+        if (io.SetClipboardTextFn == &Impl::set_clipboard) return;
+        host_set_clipboard = io.SetClipboardTextFn;
+        host_get_clipboard = io.GetClipboardTextFn;
+        host_clipboard_user = io.ClipboardUserData;
+        io.SetClipboardTextFn = &Impl::set_clipboard;
+        io.GetClipboardTextFn = &Impl::get_clipboard;
+        io.ClipboardUserData = this;
+        clipboard_context = ImGui::GetCurrentContext();
+    }
+    void unhook_clipboard() {
+        if (clipboard_context == nullptr || ImGui::GetCurrentContext() != clipboard_context) return;
+        ImGuiIO &io = ImGui::GetIO();
+        if (io.ClipboardUserData != this) return;
+        io.SetClipboardTextFn = host_set_clipboard;
+        io.GetClipboardTextFn = host_get_clipboard;
+        io.ClipboardUserData = host_clipboard_user;
     }
 
     void set_open(bool value) {
@@ -632,6 +727,8 @@ struct Overlay::Impl {
     // ---- the frame ----
 
     void draw();
+    bool typed_field(const char *id, char *buf, std::size_t size, ImVec2 box,
+                     ImGuiInputTextFlags flags, bool multiline, bool &edited);
     void handle_toggle_key();
     void sync_windows(std::int32_t my_status);
     void find_occluded();
@@ -670,6 +767,43 @@ std::size_t Overlay::Impl::unseen_in(const msgr_window *w) const {
         if (infos[i].window == w) return unseen_of(infos[i]);
     }
     return 0;
+}
+
+// An input field whose buffer holds the drawn form (stand-ins) and that gets what was typed
+// (add_input_text) at its caret, inserted here: ImGui 1.86 drops the Private Use Area
+// characters it is given as typed characters. `edited`: the text changed this frame.
+bool Overlay::Impl::typed_field(const char *id, char *buf, std::size_t size, ImVec2 box,
+                                ImGuiInputTextFlags flags, bool multiline, bool &edited) {
+    struct Edit {
+        bool *edited;
+        std::string *typed;
+    };
+    auto on_edit = [](ImGuiInputTextCallbackData *data) -> int {
+        auto *e = static_cast<Edit *>(data->UserData);
+        if (data->EventFlag == ImGuiInputTextFlags_CallbackAlways) {
+            if (e->typed->empty()) return 0;
+            // Typed text replaces the selection, as ImGui's own character input does.
+            if (data->HasSelection()) {
+                const int lo = std::min(data->SelectionStart, data->SelectionEnd);
+                const int hi = std::max(data->SelectionStart, data->SelectionEnd);
+                data->DeleteChars(lo, hi - lo);
+                data->CursorPos = lo;
+            }
+            data->InsertChars(data->CursorPos, e->typed->c_str());
+            data->SelectionStart = data->SelectionEnd = data->CursorPos;
+            e->typed->clear();
+        }
+        *e->edited = true;
+        return 0;
+    };
+    edited = false;
+    Edit edit{&edited, &typed_drawn};
+    flags |= ImGuiInputTextFlags_CallbackEdit | ImGuiInputTextFlags_CallbackAlways;
+    const bool r = multiline ? ImGui::InputTextMultiline(id, buf, size, box, flags, on_edit, &edit)
+                             : ImGui::InputText(id, buf, size, flags, on_edit, &edit);
+    if (typed_drawn.empty()) typed_exact.clear();
+    if (edited) text.note(buf);
+    return r;
 }
 
 WindowView *Overlay::Impl::find_view(const msgr_window *w) const {
@@ -713,6 +847,26 @@ void Overlay::Impl::draw() {
     if (runtime_gone || ImGui::GetCurrentContext() == nullptr) return;
     hook_current();
     handle_toggle_key();
+    hook_clipboard();  // the input holds stand-ins: copy and paste go through the mapping
+    drawing_text = &text;
+    if (!typed_drawn.empty()) {
+        const ImGuiID active = ImGui::GetActiveID();
+        bool ours = false;
+        for (const auto &v : views)
+            ours = ours || (active != 0 && v->input_id == active);
+        ours = ours || (active != 0 && search_input_id == active);
+        if (!ours) {
+            ImGui::GetIO().AddInputCharactersUTF8(typed_exact.c_str());
+            typed_drawn.clear();
+            typed_exact.clear();
+        }
+    }
+    if (text.generation() != laid_out_generation) {
+        // New glyphs, new widths: the histories are measured again.
+        laid_out_generation = text.generation();
+        for (auto &v : views)
+            v->layout.clear();
+    }
 
     std::int32_t my_status = MSGR_STATUS_OFFLINE;
     msgr_my_status(rt, &my_status);
@@ -734,6 +888,7 @@ void Overlay::Impl::draw() {
     ImGui::PopStyleColor();
     draw_addins();
     draw_toasts();
+    drawing_text = nullptr;
 }
 
 // The add-ins' drawers, with the host's context, allocator and ImGui version (add-in ABI 1.2).
@@ -875,19 +1030,21 @@ void Overlay::Impl::find_occluded() {
 void Overlay::Impl::load_draft(WindowView &v) {
     const char *draft = nullptr;
     if (msgr_window_get_draft(v.w, &draft) != MSGR_S_OK || draft == nullptr) return;
-    if (std::strcmp(draft, v.input.data()) == 0) return;  // our own edit coming back
+    const std::size_t units = utf16_units(draft);
+    const std::string_view shown = text.drawn(draft, draft + std::strlen(draft));
+    if (shown == v.input.data()) return;  // our own edit coming back
     // The input may be active: ImGui would write its own copy back over the new draft.
     if (ImGui::GetCurrentContext() != nullptr && ImGui::GetActiveID() != 0 && v.was_focused)
         ImGui::ClearActiveID();
-    std::size_t len = std::strlen(draft);
+    std::size_t len = shown.size();
     if (len >= v.input.size()) {
         len = v.input.size() - 1;
-        while (len > 0 && (static_cast<unsigned char>(draft[len]) & 0xC0) == 0x80)
+        while (len > 0 && (static_cast<unsigned char>(shown[len]) & 0xC0) == 0x80)
             --len;
     }
-    std::memcpy(v.input.data(), draft, len);
+    std::memcpy(v.input.data(), shown.data(), len);
     v.input[len] = '\0';
-    v.input_units = utf16_units(v.input.data());
+    v.input_units = len == shown.size() ? units : utf16_units(text.exact(v.input.data()));
 }
 
 void Overlay::Impl::draw_window(WindowView &v, const msgr_ui_window_info &info) {
@@ -913,7 +1070,9 @@ void Overlay::Impl::draw_window(WindowView &v, const msgr_ui_window_info &info) 
     const char *name = nullptr;
     if (info.contact == nullptr || msgr_contact_friendly_name(info.contact, &name) != MSGR_S_OK)
         name = "";
-    make_title(v.title, sizeof v.title, v.kind == MSGR_WINDOW_PAGE ? "Page: " : "", name,
+    char shown[160];
+    text.drawn_into(name, shown, sizeof shown);
+    make_title(v.title, sizeof v.title, v.kind == MSGR_WINDOW_PAGE ? "Page: " : "", shown,
                unseen_of(info), v.w);
 
     bool keep_open = true;
@@ -967,7 +1126,7 @@ void Overlay::Impl::draw_window(WindowView &v, const msgr_ui_window_info &info) 
             char label[132];
             copy_label(label, sizeof label, signin);
             (void)std::snprintf(to, sizeof to, "To: %s (mobile device)", label);
-            ImGui::TextUnformatted(to);
+            text_plain(to);
         } else {
             std::int32_t st = MSGR_STATUS_UNKNOWN;
             if (info.contact != nullptr) msgr_contact_status(info.contact, &st);
@@ -1037,7 +1196,7 @@ void Overlay::Impl::draw_forget(WindowView &v, const msgr_ui_window_info &info) 
     char line[200];
     (void)std::snprintf(line, sizeof line, "Every message with %s is deleted from this device.",
                         label);
-    ImGui::TextUnformatted(line);
+    text_plain(line);
     ImGui::TextUnformatted("This cannot be undone.");
     const bool yes = ImGui::Button("Forget", ImVec2(120, 0));
     {
@@ -1078,12 +1237,15 @@ void Overlay::Impl::draw_history(WindowView &v, const msgr_ui_window_info &info,
         if (msgr_window_history_get(w, i, &m) != MSGR_S_OK || m.text == nullptr) return {};
         return {m.text, m.text_size};
     };
+    // Measured as drawn: in drawn form (stand-ins), with the current atlas.
     auto natural = [&](const char *b, const char *e) -> float {
         if (std::memchr(b, '\n', static_cast<std::size_t>(e - b)) != nullptr) return -1.0f;
-        return font->CalcTextSizeA(font_size, FLT_MAX, 0.0f, b, e).x;
+        const std::string_view d = text.drawn(b, e);
+        return font->CalcTextSizeA(font_size, FLT_MAX, 0.0f, d.data(), d.data() + d.size()).x;
     };
     auto wrapped = [&](const char *b, const char *e, float width) -> float {
-        return font->CalcTextSizeA(font_size, FLT_MAX, width, b, e).y;
+        const std::string_view d = text.drawn(b, e);
+        return font->CalcTextSizeA(font_size, FLT_MAX, width, d.data(), d.data() + d.size()).y;
     };
     if (info.history_count < v.layout.message_count()) {
         // Forgotten: nothing seen, and the archive may be asked again.
@@ -1251,27 +1413,24 @@ void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
         v.focus_input = false;
         keys.hold();  // ImGui activates it next frame, dropping that frame's text and keys
     }
-    const ImGuiID input_id = ImGui::GetID("##input");
-    auto on_edit = [](ImGuiInputTextCallbackData *data) -> int {
-        static_cast<WindowView *>(data->UserData)->edited = true;
-        return 0;
-    };
-    const ImGuiInputTextFlags flags = ImGuiInputTextFlags_EnterReturnsTrue |
-                                      ImGuiInputTextFlags_CtrlEnterForNewLine |
-                                      ImGuiInputTextFlags_CallbackEdit;
-    v.edited = false;
-    const bool enter = ImGui::InputTextMultiline(
+    const ImGuiInputTextFlags flags =
+        ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_CtrlEnterForNewLine;
+    v.input_id = ImGui::GetID("##input");
+    const ImGuiID input_id = v.input_id;
+    const bool enter = typed_field(
         "##input", v.input.data(), v.input.size(),
         ImVec2(ImGui::GetContentRegionAvail().x - send_w - style.ItemSpacing.x, input_h), flags,
-        on_edit, &v);
+        true, v.edited);
     {
         const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
         v.input_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
     }
     if (ImGui::GetActiveID() == input_id) draw_caret_and_composition(v);
     if (v.edited) {
-        v.input_units = utf16_units(v.input.data());
-        msgr_window_set_draft(v.w, v.input.data());  // automation can read what is typed
+        // The input holds the drawn form; the runtime gets the exact text.
+        const char *exact = text.exact(v.input.data());
+        v.input_units = utf16_units(exact);
+        msgr_window_set_draft(v.w, exact);  // automation can read what is typed
         v.idle_seconds = 0.0f;
         if (!page) {
             set_chat_state(v,
@@ -1330,7 +1489,7 @@ void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
 
 void Overlay::Impl::send(WindowView &v) {
     std::size_t index = 0;
-    const msgr_hresult hr = msgr_ui_send(v.w, v.input.data(), &index);
+    const msgr_hresult hr = msgr_ui_send(v.w, text.exact(v.input.data()), &index);
     if (MSGR_FAILED(hr)) {
         // Kept in the input so the user can fix it; the reason is shown under it.
         (void)std::snprintf(v.error, sizeof v.error, "Not sent. %s",
@@ -1417,7 +1576,7 @@ void Overlay::Impl::draw_contacts(std::int32_t my_status) {
         if (msgr_my_signin_name(rt, &me) == MSGR_S_OK && me != nullptr) {
             char label[132];
             copy_label(label, sizeof label, me);
-            ImGui::TextUnformatted(label);
+            text_plain(label);
         }
         static constexpr std::int32_t kSettable[] = {
             MSGR_STATUS_ONLINE, MSGR_STATUS_BUSY,         MSGR_STATUS_BE_RIGHT_BACK,
@@ -1465,7 +1624,7 @@ void Overlay::Impl::draw_contacts(std::int32_t my_status) {
             if (ImGui::IsItemHovered()) {
                 ImGui::BeginTooltip();
                 copy_label(label, sizeof label, signin);
-                ImGui::TextUnformatted(label);
+                text_plain(label);
                 ImGui::EndTooltip();
             }
             ImGui::SameLine();
@@ -1549,8 +1708,10 @@ void Overlay::Impl::draw_search() {
         if (search_focus) ImGui::SetKeyboardFocusHere();
         search_focus = false;
         ImGui::SetNextItemWidth(-80.0f);
-        bool go = ImGui::InputText("##query", search_query, sizeof search_query,
-                                   ImGuiInputTextFlags_EnterReturnsTrue);
+        search_input_id = ImGui::GetID("##query");
+        bool edited = false;
+        bool go = typed_field("##query", search_query, sizeof search_query, ImVec2(0, 0),
+                              ImGuiInputTextFlags_EnterReturnsTrue, false, edited);
         {
             const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
             search_query_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
@@ -1624,7 +1785,7 @@ void Overlay::Impl::draw_search() {
 void Overlay::Impl::start_search() {
     release_search();
     std::uint64_t id = 0;
-    const msgr_hresult hr = msgr_history_search(rt, search_query, kSearchHits, &id);
+    const msgr_hresult hr = msgr_history_search(rt, text.exact(search_query), kSearchHits, &id);
     if (MSGR_FAILED(hr)) {
         (void)std::snprintf(search_status, sizeof search_status, "%s",
                             result_words(Action::search, hr));
@@ -1810,7 +1971,36 @@ bool Overlay::is_open() const noexcept {
 }
 void Overlay::add_input_text(const char *utf8) {
     if (utf8 == nullptr || ImGui::GetCurrentContext() == nullptr) return;
-    ImGui::GetIO().AddInputCharactersUTF8(utf8);
+    // In drawn form (code points above U+FFFF and real PUA ones as their stand-ins), for the
+    // conversation input that has the keyboard in the next draw().
+    // Through the key queue, in its place among the keys; its batch reaches typed_drawn.
+    impl_->hook_current();
+    impl_->keys.text(ImGui::GetIO(), impl_->text.typed(utf8));
+}
+bool Overlay::update_fonts() {
+    if (ImGui::GetCurrentContext() == nullptr) return false;
+    impl_->hook_clipboard();
+    return impl_->text.update();
+}
+bool Overlay::fonts_pending() const noexcept {
+    return impl_->text.busy();
+}
+FontStats Overlay::font_stats() const noexcept {
+    const text::AtlasStats &a = impl_->text.stats();
+    FontStats s;
+    s.builds = a.builds;
+    s.code_points = a.code_points;
+    s.glyphs = a.glyphs;
+    s.custom_glyphs = a.custom_glyphs;
+    s.without_glyph = a.without_glyph;
+    s.stand_ins = impl_->text.stand_ins().size();
+    s.texture_width = a.texture_width;
+    s.texture_height = a.texture_height;
+    s.texture_bytes = a.texture_bytes;
+    s.last_build_ms = a.last_build_ms;
+    s.font_files = a.font_files;
+    s.missing_font_files = a.missing_files;
+    return s;
 }
 void Overlay::add_key_event(int key, bool down) {
     if (ImGui::GetCurrentContext() == nullptr) return;

@@ -1,6 +1,10 @@
 // The keyboard as a queue of events: see key_queue.hpp.
 #include "input/key_queue.hpp"
 
+#include <imgui_internal.h>  // ImTextCharFromUtf8
+
+#include <cstring>
+
 namespace msgr::render::input {
 
 namespace {
@@ -54,6 +58,10 @@ void KeyQueue::take_text(ImGuiIO &io) {
     const std::size_t from = chars_.size();
     chars_.insert(chars_.end(), io.InputQueueCharacters.begin(), io.InputQueueCharacters.end());
     io.InputQueueCharacters.resize(0);
+    add_text_event(from);
+}
+
+void KeyQueue::add_text_event(std::size_t from) {
     if (!events_.empty() && head_ < events_.size() && events_.back().kind == Kind::text) {
         events_.back().to = chars_.size();  // one run with the text before it
         return;
@@ -62,6 +70,27 @@ void KeyQueue::take_text(ImGuiIO &io) {
     e.from = from;
     e.to = chars_.size();
     events_.push_back(e);
+}
+
+void KeyQueue::text(ImGuiIO &io, const char *utf8) {
+    take_text(io);
+    if (utf8 == nullptr || *utf8 == '\0') return;
+    if (head_ == events_.size()) {
+        events_.clear();
+        chars_.clear();
+        head_ = 0;
+    }
+    const std::size_t from = chars_.size();
+    const char *end = utf8 + std::strlen(utf8);
+    for (const char *p = utf8; p < end;) {
+        unsigned int c = 0;
+        const int n = ImTextCharFromUtf8(&c, p, end);
+        if (n <= 0) break;
+        p += n;
+        chars_.push_back(c <= IM_UNICODE_CODEPOINT_MAX ? static_cast<ImWchar>(c)
+                                                       : static_cast<ImWchar>(0xFFFD));
+    }
+    add_text_event(from);
 }
 
 void KeyQueue::key(ImGuiIO &io, int key, bool down) {
@@ -109,7 +138,7 @@ void KeyQueue::apply(ImGuiIO &io) {
             if (e.down) {
                 if (holding_) break;
                 const bool action = is_action(io, e.key);
-                if (action && action_pressed) break;
+                if (action && (action_pressed || text)) break;
                 action_pressed = action_pressed || action;
             }
             io.KeysDown[e.key] = e.down;
@@ -122,8 +151,12 @@ void KeyQueue::apply(ImGuiIO &io) {
             mods_changed |= diff;
         } else {
             if (holding_ || action_pressed) break;
-            for (std::size_t i = e.from; i < e.to; ++i)
-                io.InputQueueCharacters.push_back(chars_[i]);
+            if (sink_ != nullptr) {
+                sink_(sink_user_, chars_.data() + e.from, chars_.data() + e.to);
+            } else {
+                for (std::size_t i = e.from; i < e.to; ++i)
+                    io.InputQueueCharacters.push_back(chars_[i]);
+            }
             text = true;
         }
     }

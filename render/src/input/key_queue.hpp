@@ -4,16 +4,19 @@
 // does; the rest wait for the next frame. Every press is seen by ImGui once, in order, and typed
 // text stays in its place among the keys.
 //
-// Text is not given here: the host gives it to Overlay::add_input_text, which puts it into
-// ImGuiIO::InputQueueCharacters. Each key event first takes the characters queued before it
-// out of ImGuiIO, so the queue knows where each key stands in the text; at NewFrame the rest is
-// taken, and what may act this frame is put back.
+// Text comes in order with the keys: Overlay::add_input_text gives it here (text(), in the
+// overlay's drawn form: code points above U+FFFF as their BMP stand-ins), and characters a host
+// put into ImGuiIO::InputQueueCharacters itself are taken out before each event, so the queue
+// knows where each key stands in the text. What may act this frame goes to the text sink (the
+// overlay: its focused input inserts it at the caret, as ImGui 1.86 drops Private Use Area
+// characters given as typed text), or back into io.InputQueueCharacters when there is none.
 //
 // A frame's batch ends before
 //  - a second change of the same key (a press and its release are seen in two frames);
 //  - a second press of an action key (ImGui's InputText acts on one such key a frame);
-//  - text after an action key's press (InputText takes a frame's text before its keys: text
-//    typed after Enter would land before the send);
+//  - text after an action key's press (text typed after Enter would land before the send), and
+//    an action key's press after text (the input inserts the text after ImGui handled the
+//    frame's keys: Backspace would act before the characters typed ahead of it);
 //  - a modifier change after a press or after text (Shift+Tab stays Shift+Tab; Ctrl held over
 //    text would make InputText drop it), or a second change of the same modifier.
 // Action keys are the keys in ImGuiIO::KeyMap (arrows, Enter, Backspace, Tab, ...), except the
@@ -46,6 +49,15 @@ class KeyQueue {
     void key(ImGuiIO &io, int key, bool down);
     // The modifiers (KeyModifier bits) held from now on.
     void modifiers(ImGuiIO &io, unsigned mods);
+    // Typed text (UTF-8; its code points must fit ImWchar: the overlay's drawn form), after the
+    // events queued so far.
+    void text(ImGuiIO &io, const char *utf8);
+    // Where a batch's text goes (called from apply); none: into io.InputQueueCharacters.
+    using TextSink = void (*)(void *user, const ImWchar *begin, const ImWchar *end);
+    void set_text_sink(TextSink sink, void *user) noexcept {
+        sink_ = sink;
+        sink_user_ = user;
+    }
     // At the start of NewFrame: applies this frame's batch to io.
     void apply(ImGuiIO &io);
 
@@ -66,6 +78,8 @@ class KeyQueue {
     static constexpr int kMaxHoldFrames = 4;
 
     void take_text(ImGuiIO &io);
+    // Appends chars_[from, chars_.size()) as text, joined to a text event just before it.
+    void add_text_event(std::size_t from);
     void push(const Event &e);
     static bool is_action(const ImGuiIO &io, int key);
 
@@ -76,6 +90,8 @@ class KeyQueue {
     bool holding_ = false;
     int hold_frames_ = 0;
     std::array<bool, 512> changed_{};  // keys changed in the batch being applied
+    TextSink sink_ = nullptr;
+    void *sink_user_ = nullptr;
 };
 
 }  // namespace msgr::render::input

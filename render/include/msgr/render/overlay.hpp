@@ -50,6 +50,34 @@ struct OverlayOptions {
     const char *default_signin_name = "player@loopback";
     // Whether the overlay starts open.
     bool start_open = false;
+
+    // Fonts (see update_fonts). The overlay builds the ImGui context's font atlas (io.Fonts)
+    // from these files, in order of preference: each code point is drawn from the first file
+    // with a glyph for it (outline fonts, .ttf/.otf/.ttc, and colour bitmap fonts such as Noto
+    // Color Emoji). NULL: Debian's Noto fonts (fonts-noto-core, fonts-noto-cjk,
+    // fonts-noto-color-emoji). A missing file is left out with a log line on stderr; with no
+    // usable file the overlay draws with ImGui's default font (Latin only).
+    const char *const *font_files = nullptr;
+    std::size_t font_file_count = 0;
+    float font_size = 16.0f;  // pixels
+    // Whether atlas builds after the first run on a thread of their own (the frame that needs
+    // new glyphs does not wait for them); false: update_fonts() builds before it returns.
+    bool font_build_thread = true;
+};
+
+// What the font atlas holds (Overlay::font_stats).
+struct FontStats {
+    std::size_t builds = 0;         // atlases built and swapped in
+    std::size_t code_points = 0;    // code points asked for so far
+    std::size_t glyphs = 0;         // glyphs in the atlas
+    std::size_t custom_glyphs = 0;  // of those, drawn by msgr (stand-ins, colour emoji)
+    std::size_t without_glyph = 0;  // code points no font file has (drawn as ImGui's fallback)
+    std::size_t stand_ins = 0;      // code points above U+FFFF (and real PUA ones) met so far
+    int texture_width = 0, texture_height = 0;
+    std::size_t texture_bytes = 0;  // RGBA32, what the host uploads
+    double last_build_ms = 0.0;     // how long the last build took (on its own thread)
+    std::size_t font_files = 0;     // usable font files
+    std::size_t missing_font_files = 0;
 };
 
 // The modifier bits of Overlay::set_modifiers.
@@ -108,7 +136,9 @@ class Overlay {
     void set_exclusive_input(bool exclusive) noexcept;
     // Typed text (UTF-8, as SDL_TEXTINPUT delivers it): the host gives it here instead of to
     // ImGuiIO::AddInputCharactersUTF8, so that what the player typed reaches the input exactly
-    // (code points above U+FFFF included, which 16-bit ImWchar cannot carry by itself).
+    // (code points above U+FFFF included, which 16-bit ImWchar cannot carry by itself: they
+    // pass through ImGui as Private Use Area stand-ins, and what is sent, stored and put in the
+    // draft is the exact UTF-8 again).
     void add_input_text(const char *utf8);
     // The keyboard, event by event, in the order the keys went down and up (with the text of
     // add_input_text between them): `key` is the key's index in ImGuiIO::KeysDown, as the host's
@@ -138,6 +168,23 @@ class Overlay {
     // this or its own ImGui's io.WantTextInput holds, and off otherwise, so that the IME does
     // not take the game's keys.
     bool wants_text_input() const noexcept;
+
+    // Fonts: call once a frame between frames (before ImGui::NewFrame). The first call builds
+    // the context's font atlas (ASCII and Latin-1); later calls add the glyphs that the text
+    // drawn since needed (built on a thread of their own, swapped in when ready). Returns true
+    // when io.Fonts changed: the host must then upload its font texture again, e.g.
+    //     if (overlay.update_fonts()) {
+    //         ImGui_ImplOpenGL3_DestroyFontsTexture();
+    //         ImGui_ImplOpenGL3_CreateFontsTexture();
+    //     }
+    // Until it is re-uploaded the old texture is drawn with the new atlas: wrong glyphs. The
+    // overlay owns io.Fonts once this is called (a host with fonts of its own passes them as
+    // OverlayOptions::font_files). A host that never calls it keeps its own atlas, and text that
+    // atlas has no glyphs for draws as ImGui's fallback ('?').
+    bool update_fonts();
+    // Whether glyphs are wanted or being built (the next update_fonts may change the atlas).
+    bool fonts_pending() const noexcept;
+    FontStats font_stats() const noexcept;
     // Moves the toasts (as OverlayOptions::toast_corner and the insets); from the next frame.
     void set_toast_position(Corner corner, float inset_x, float inset_y) noexcept;
     // Whether the host should keep the keyboard / the mouse from the game this frame (the mouse

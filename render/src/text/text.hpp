@@ -1,0 +1,59 @@
+// The overlay's text boundary: what it gives ImGui to draw and edit (the drawn form, with
+// stand-ins for what 16-bit ImWchar cannot carry, see stand_ins.hpp) and what it gives the
+// runtime (the exact UTF-8), and the font atlas that grows with the text drawn (atlas.hpp).
+// Host thread only. Buffers grow only when a longer text than any before is met: mapping on a
+// steady frame does not allocate.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "atlas.hpp"
+#include "stand_ins.hpp"
+
+namespace msgr::render::text {
+
+class Text {
+  public:
+    Text(std::vector<std::string> font_files, float pixel_size, bool async);
+    // The context's atlas keeps its glyphs and texture, but no longer its sources (our font
+    // files are unmapped with us): ImGui cannot rebuild it from memory that is gone.
+    ~Text();
+    Text(const Text &) = delete;
+    Text &operator=(const Text &) = delete;
+
+    // The drawn form of [b, e), its glyphs noted for the atlas. Valid until the next drawn().
+    // ASCII comes back as it is, with no copy.
+    std::string_view drawn(const char *b, const char *e);
+    std::string_view drawn(const char *s) {
+        return drawn(s, s + std::char_traits<char>::length(s));
+    }
+    // The same into a fixed buffer (NUL-terminated, cut at a code point); returns its length.
+    std::size_t drawn_into(const char *s, char *out, std::size_t cap);
+    // Typed text (SDL_TEXTINPUT's UTF-8) in drawn form: a code point with no stand-in left is
+    // left out (never turned into U+FFFD). Valid until the next typed().
+    const char *typed(const char *utf8);
+    // The exact UTF-8 of drawn text (the input's buffer). Valid until the next exact().
+    const char *exact(const char *drawn_text);
+    // Notes the glyphs of text already in drawn form (what the input shows).
+    void note(const char *drawn_text) noexcept;
+
+    // Between frames: see FontAtlas::update (on the current ImGui context's atlas).
+    bool update();
+    bool busy() const noexcept { return atlas_.busy(); }
+    std::size_t generation() const noexcept { return atlas_.generation(); }
+    const AtlasStats &stats() const noexcept { return atlas_.stats(); }
+    StandIns &stand_ins() noexcept { return stand_ins_; }
+
+  private:
+    static void grow(std::vector<char> &buf, std::size_t n) {
+        if (buf.size() < n) buf.resize(n);
+    }
+    StandIns stand_ins_;
+    FontAtlas atlas_;
+    std::vector<char> drawn_, typed_, exact_;
+};
+
+}  // namespace msgr::render::text

@@ -1,0 +1,317 @@
+// The overlay draws and types every script and emoji (issue 13, "Text for every player"):
+// rendered for real offscreen (EGL, llvmpipe) and checked by its pixels.
+#include <imgui.h>
+
+#include <string>
+#include <vector>
+
+#include "text_gl_fixture.hpp"
+
+using msgr::render::DrawnRect;
+using msgr::test::by_name;
+using msgr::test::HeldWindow;
+using msgr::test::TextGlTest;
+
+namespace {
+
+struct Crop {
+    int x0, y0, w, h;
+};
+
+Crop crop_of(const DrawnRect &r) {
+    const int x0 = std::max(0, static_cast<int>(r.x));
+    const int y0 = std::max(0, static_cast<int>(r.y));
+    const int w = std::min(TextGlTest::kW - x0, static_cast<int>(r.w));
+    const int h = std::min(TextGlTest::kH - y0, static_cast<int>(r.h));
+    return {x0, y0, w, h};
+}
+
+template <class Pred>
+int pixels(const TextGlTest::Shot &s, const Crop &c, Pred pred) {
+    int n = 0;
+    for (int y = c.y0; y < c.y0 + c.h; ++y)
+        for (int x = c.x0; x < c.x0 + c.w; ++x)
+            n += pred(s.at(x, y)) ? 1 : 0;
+    return n;
+}
+
+// Text ink on the overlay's dark window background.
+bool ink(const unsigned char *p) {
+    return p[0] + p[1] + p[2] > 3 * 110;
+}
+
+// Colour: an emoji's yellow face (text is drawn white or light blue, never this).
+bool yellow(const unsigned char *p) {
+    return p[0] > 150 && p[1] > 100 && p[2] < 110 && p[0] - p[2] > 80;
+}
+
+// Pixels that differ between two crops of the same size (top-left aligned).
+int differing(const TextGlTest::Shot &s, const Crop &a, const Crop &b) {
+    int n = 0;
+    const int w = std::min(a.w, b.w), h = std::min(a.h, b.h);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+            const unsigned char *p = s.at(a.x0 + x, a.y0 + y);
+            const unsigned char *q = s.at(b.x0 + x, b.y0 + y);
+            if (std::abs(p[0] - q[0]) + std::abs(p[1] - q[1]) + std::abs(p[2] - q[2]) > 90) ++n;
+        }
+    return n;
+}
+
+std::string text_of(msgr_window *w, std::size_t i) {
+    msgr_message m{};
+    m.struct_size = sizeof m;
+    if (msgr_window_history_get(w, i, &m) != MSGR_S_OK || m.text == nullptr) return "<none>";
+    return {m.text, m.text_size};
+}
+
+std::size_t count_of(msgr_window *w) {
+    std::size_t n = 0;
+    (void)msgr_window_history_count(w, &n);
+    return n;
+}
+
+}  // namespace
+
+class TextRenderTest : public TextGlTest {
+  protected:
+    // Signed in, the overlay open, a conversation with the echo contact, tall enough for
+    // every sample and its echo.
+    void open_echo() {
+        ASSERT_EQ(signin(), MSGR_S_OK);
+        make_overlay();
+        for (int i = 0; i < 2; ++i)
+            frame();  // the contact list appears first; the conversation then takes the focus
+        ASSERT_EQ(msgr_instant_message(rt, by_name("echo@loopback"), w.out()), MSGR_S_OK);
+        msgr_window_set_left(w, 20);
+        msgr_window_set_top(w, 20);
+        msgr_window_set_width(w, 560);
+        msgr_window_set_height(w, 600);
+        for (int i = 0; i < 3; ++i)
+            frame();
+        base = count_of(w);  // a history kept from before, if any
+    }
+    // Types `text` through the overlay's input as SDL_TEXTINPUT would, sends it with Enter,
+    // and waits for the echo.
+    void say(const std::string &text) {
+        const std::size_t before = count_of(w);
+        overlay->add_input_text(text.c_str());
+        frame();
+        press_enter();
+        ASSERT_TRUE(frames_until([&] { return count_of(w) >= before + 2; })) << text;
+    }
+    HeldWindow w;
+    std::size_t base = 0;
+};
+
+// Each sample is three code points: drawn with no glyph, it would look exactly like "???".
+TEST_F(TextRenderTest, EveryScriptIsDrawnWithItsOwnGlyphsNotTheFallback) {
+    open_echo();
+    const std::vector<std::string> samples = {
+        "???",                             // the reference: what three missing glyphs look like
+        "При",                             // Cyrillic
+        "Γει",                             // Greek
+        "你好吗",                          // Chinese
+        "こんに",                          // Japanese
+        "مرح",                             // Arabic
+        "שלו",                             // Hebrew
+        "\U0001F600\U0001F60E\U0001F389",  // emoji: 😀 😎 🎉, above U+FFFF
+    };
+    for (const std::string &s : samples)
+        say(s);
+    ASSERT_TRUE(settle_fonts());
+    const Shot s = shot();
+    keep(s, "text-scripts");
+    const msgr::render::FontStats fs = overlay->font_stats();
+    EXPECT_GE(fs.builds, 2u);
+    EXPECT_GE(uploads, 2);  // the host was told to upload the grown atlas
+    EXPECT_EQ(fs.stand_ins, 3u);
+    EXPECT_GE(fs.custom_glyphs, 3u);
+
+    DrawnRect ref_r;
+    ASSERT_TRUE(overlay->drawn_rect(w, base + 1, ref_r));  // the echo of "???"
+    const Crop ref = crop_of(ref_r);
+    EXPECT_EQ(pixels(s, ref, yellow), 0);
+    for (std::size_t i = 1; i < samples.size(); ++i) {
+        for (std::size_t row : {base + 2 * i, base + 2 * i + 1}) {  // typed, and its echo
+            EXPECT_EQ(text_of(w, row), samples[i]);
+            DrawnRect r;
+            ASSERT_TRUE(overlay->drawn_rect(w, row, r)) << samples[i];
+            const Crop c = crop_of(r);
+            EXPECT_GT(pixels(s, c, ink), 12) << samples[i] << ": no ink";
+            EXPECT_GT(differing(s, c, ref), 40) << samples[i] << " is drawn as the fallback";
+        }
+    }
+    // The emoji in colour: the yellow of its faces, untinted by the text colour.
+    DrawnRect er;
+    ASSERT_TRUE(overlay->drawn_rect(w, base + 2 * (samples.size() - 1) + 1, er));
+    EXPECT_GT(pixels(s, crop_of(er), yellow), 30);
+    // The BMP scripts are real glyphs of the atlas.
+    const ImFont *font = ImGui::GetIO().Fonts->Fonts[0];
+    for (ImWchar c : {0x041F, 0x0393, 0x4F60, 0x3053, 0x0645, 0x05E9})
+        EXPECT_NE(font->FindGlyphNoFallback(c), nullptr) << std::hex << c;
+}
+
+TEST_F(TextRenderTest, TypedEmojiAndExtensionBArriveAtTheEchoByteExactAndAreStored) {
+    open_echo();
+    // 😀, 𠮟 (U+20B9F, CJK extension B), and a real Private Use Area character (U+E000, the
+    // first stand-in's own code point), mixed with text.
+    const std::string typed = "hi \U0001F600 \U00020B9F \xEE\x80\x80 end";
+    overlay->add_input_text(typed.c_str());
+    frame();
+    const char *draft = nullptr;
+    ASSERT_EQ(msgr_window_get_draft(w, &draft), MSGR_S_OK);
+    EXPECT_EQ(std::string(draft), typed);  // the draft is the exact text
+    press_enter();
+    ASSERT_TRUE(frames_until([&] { return count_of(w) >= base + 2; }));
+    EXPECT_EQ(text_of(w, base), typed);      // what was sent
+    EXPECT_EQ(text_of(w, base + 1), typed);  // what the echo contact got and sent back
+    ASSERT_TRUE(settle_fonts());
+    const Shot s = shot();
+    keep(s, "text-typed");
+    DrawnRect r;
+    ASSERT_TRUE(overlay->drawn_rect(w, base + 1, r));
+    EXPECT_GT(pixels(s, crop_of(r), yellow), 20);  // the emoji, in colour
+
+    // Stored exactly: a new runtime on the same store shows the same bytes.
+    (void)w.out();  // released
+    overlay.reset();
+    destroy();
+    create();
+    ASSERT_EQ(signin(), MSGR_S_OK);
+    HeldWindow again;
+    ASSERT_EQ(msgr_instant_message(rt, by_name("echo@loopback"), again.out()), MSGR_S_OK);
+    ASSERT_TRUE(msgr::test::step_until([&] { msgr_runtime_tick(rt); },
+                                       [&] { return count_of(again) >= base + 2; },
+                                       std::chrono::seconds(30), std::chrono::milliseconds(1)));
+    const std::size_t n = count_of(again);
+    EXPECT_EQ(text_of(again, n - 2), typed);
+    EXPECT_EQ(text_of(again, n - 1), typed);
+}
+
+TEST_F(TextRenderTest, TheAtlasStartsSmall) {
+    ASSERT_EQ(signin(), MSGR_S_OK);
+    make_overlay();
+    frame();
+    const msgr::render::FontStats start = overlay->font_stats();
+    EXPECT_EQ(start.builds, 1u);
+    EXPECT_LT(start.code_points, 300u);  // ASCII and Latin-1 and what the first frame drew
+    EXPECT_GT(start.font_files, 3u);
+    EXPECT_EQ(start.missing_font_files, 0u);
+    EXPECT_LE(start.texture_bytes, 1024u * 1024u);
+    EXPECT_EQ(uploads, 1);
+}
+
+TEST_F(TextRenderTest, TheAtlasGrowsWithTheTextOnScreenOnly) {
+    open_echo();
+    ASSERT_TRUE(settle_fonts());
+    const msgr::render::FontStats before = overlay->font_stats();
+    const int uploads_before = uploads;
+    // 13 rare CJK ideographs that nothing drew before.
+    say("\u9F98\u9F99\u9F9A\u9F9C\u9F9D\u9F9E\u9F9F\u9FA0\u9FA1\u9FA2\u9FA3\u9FA4\u9FA5");
+    ASSERT_TRUE(settle_fonts());
+    const msgr::render::FontStats grown = overlay->font_stats();
+    EXPECT_GT(grown.builds, before.builds);
+    EXPECT_GT(uploads, uploads_before);
+    EXPECT_EQ(grown.code_points, before.code_points + 13);  // only what the text needs
+    EXPECT_EQ(grown.stand_ins, before.stand_ins);
+    const ImFont *font = ImGui::GetIO().Fonts->Fonts[0];
+    EXPECT_NE(font->FindGlyphNoFallback(0x9F98), nullptr);
+    EXPECT_EQ(font->FindGlyphNoFallback(0x9F9B), nullptr);  // the one left out
+}
+
+TEST_F(TextRenderTest, MissingFontFilesFallBackToImGuisFont) {
+    ASSERT_EQ(signin(), MSGR_S_OK);
+    const char *files[] = {"/nonexistent/font.ttf"};
+    msgr::render::OverlayOptions o;
+    o.font_files = files;
+    o.font_file_count = 1;
+    make_overlay(o);
+    frame();
+    frame();
+    ASSERT_EQ(msgr_instant_message(rt, by_name("echo@loopback"), w.out()), MSGR_S_OK);
+    frame();
+    frame();
+    const msgr::render::FontStats fs = overlay->font_stats();
+    EXPECT_EQ(fs.missing_font_files, 1u);
+    EXPECT_EQ(fs.font_files, 0u);
+    EXPECT_EQ(fs.builds, 1u);
+    say("plain and Привет \U0001F600");  // drawn as fallback glyphs, sent exactly
+    EXPECT_TRUE(settle_fonts());
+    EXPECT_EQ(text_of(w, count_of(w) - 1), "plain and Привет \U0001F600");
+    EXPECT_GT(overlay->font_stats().without_glyph, 0u);
+}
+
+TEST_F(TextRenderTest, AHostSuppliesItsOwnFontFiles) {
+    ASSERT_EQ(signin(), MSGR_S_OK);
+    const char *files[] = {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"};
+    msgr::render::OverlayOptions o;
+    o.font_files = files;
+    o.font_file_count = 1;
+    o.font_size = 20.0f;
+    make_overlay(o);
+    frame();
+    frame();
+    ASSERT_EQ(msgr_instant_message(rt, by_name("echo@loopback"), w.out()), MSGR_S_OK);
+    frame();
+    frame();
+    say("Привет");
+    ASSERT_TRUE(settle_fonts());
+    EXPECT_EQ(overlay->font_stats().font_files, 1u);
+    const ImFont *font = ImGui::GetIO().Fonts->Fonts[0];
+    EXPECT_EQ(font->FontSize, 20.0f);
+    EXPECT_NE(font->FindGlyphNoFallback(0x041F), nullptr);
+    EXPECT_NE(std::string(font->ConfigData->Name).find("msgr font 0"), std::string::npos);
+}
+
+// The search field takes typed text as the conversation input does: a CJK extension B
+// ideograph typed there is searched for exactly (U+FFFD would find nothing).
+TEST_F(TextRenderTest, ACharacterAboveUffffTypedIntoSearchFindsItsMessage) {
+    open_echo();
+    say("rare \U00020B9F here");
+    overlay->show_search();
+    frame();
+    frame();
+    overlay->add_input_text("\U00020B9F");
+    frame();
+    press_enter();
+    ASSERT_TRUE(frames_until([&] { return overlay->search_hits_shown() > 0; }))
+        << overlay->search_status();
+    EXPECT_GE(overlay->search_hits_shown(), 2u);  // what was sent and its echo
+}
+
+// Copy and paste through ImGui's clipboard carry the exact text: what the host's clipboard
+// gets from the input is the exact UTF-8, and what is pasted from it arrives exactly.
+TEST_F(TextRenderTest, CopyAndPasteCarryTheExactText) {
+    static std::string clipboard;
+    ImGuiIO &io = ImGui::GetIO();
+    io.SetClipboardTextFn = [](void *, const char *t) { clipboard = t; };
+    io.GetClipboardTextFn = [](void *) -> const char * { return clipboard.c_str(); };
+    enum { kA = 10, kC, kV };
+    io.KeyMap[ImGuiKey_A] = kA;
+    io.KeyMap[ImGuiKey_C] = kC;
+    io.KeyMap[ImGuiKey_V] = kV;
+    auto ctrl = [&](int key) {
+        io.KeyCtrl = true;
+        io.KeysDown[key] = true;
+        frame();
+        io.KeysDown[key] = false;
+        frame();
+        io.KeyCtrl = false;
+    };
+    open_echo();
+    const std::string typed = "copy \U0001F600 \U00020B9F \xEE\x80\x80";
+    overlay->add_input_text(typed.c_str());
+    frame();
+    ctrl(kA);
+    ctrl(kC);
+    EXPECT_EQ(clipboard, typed);  // the exact text, not the stand-ins
+    // Pasted back twice over the selection: the input holds it twice, exactly.
+    clipboard = "\U0001F680 \U00020B9F";
+    ctrl(kA);
+    ctrl(kV);
+    ctrl(kV);
+    const char *draft = nullptr;
+    ASSERT_EQ(msgr_window_get_draft(w, &draft), MSGR_S_OK);
+    EXPECT_EQ(std::string(draft), "\U0001F680 \U00020B9F\U0001F680 \U00020B9F");
+}
