@@ -265,59 +265,98 @@ std::string built_database(benchmark::State &state, std::size_t n) {
     return path;
 }
 
-void BM_Append_OwnerThread(benchmark::State &state) {
-    const auto n = static_cast<std::size_t>(state.range(0));
-    const std::string path = (temp().path / ("append-" + std::to_string(n) + ".sqlite3")).string();
+// What the append benchmarks share: a store with one conversation, chat-like texts to append,
+// and each timed call's wall and CPU time with what the slow ones waited for.
+struct AppendBench {
     Owner owner;
-    auto s = owner.open(state, path);
-    if (!s) return;
+    std::unique_ptr<Store> s;
     ConversationId id = 0;
-    if (s->conversation({"loopback", "echo", MSGR_WINDOW_CONVERSATION}, id) != MSGR_S_OK) {
-        return fail(state, "conversation failed");
-    }
-    Text text;
     std::vector<std::string> texts;
-    texts.reserve(4096);
-    for (int i = 0; i < 4096; ++i)
-        texts.push_back(text.message());
-    std::vector<double> us(n);  // touched now: its pages are in the "before"
+    std::string path;
+
+    // False (the benchmark failed) when the store does not open.
+    bool open(benchmark::State &state, const std::string &name) {
+        path = (temp().path / (name + ".sqlite3")).string();
+        s = owner.open(state, path);
+        if (!s) return false;
+        if (s->conversation({"loopback", "echo", MSGR_WINDOW_CONVERSATION}, id) != MSGR_S_OK) {
+            fail(state, "conversation failed");
+            return false;
+        }
+        Text text;
+        texts.reserve(4096);
+        for (int i = 0; i < 4096; ++i)
+            texts.push_back(text.message());
+        return true;
+    }
+    Record record(std::size_t i) const {
+        return incoming(texts[i % texts.size()], static_cast<std::int64_t>(i));
+    }
+    double wal_mb() const {
+        std::error_code ec;
+        const auto wal = fs::file_size(path + "-wal", ec);
+        return ec ? 0.0 : static_cast<double>(wal) / 1e6;
+    }
+};
+
+struct CallTimes {
+    std::vector<double> us;  // each call's wall time
+    std::size_t calls = 0;
     SlowCalls slow;
     double cpu_max_us = 0;
     std::size_t over_1ms = 0;
     std::size_t cpu_over_1ms = 0;
+
+    // Room for n calls, touched now (its pages are in an RSS "before").
+    explicit CallTimes(std::size_t n) : us(n, 0.0) {}
+    // Times call(); returns what it returned.
+    template <typename F>
+    bool time(F &&call) {
+        const Switches sw0 = thread_switches();
+        const double cpu0 = thread_cpu_us();
+        const Clock::time_point t0 = Clock::now();
+        const bool ok = call();
+        const double wall = us_since(t0);
+        const double cpu = thread_cpu_us() - cpu0;
+        if (calls < us.size()) us[calls++] = wall;
+        slow.count(wall, sw0);
+        cpu_max_us = std::max(cpu_max_us, cpu);
+        cpu_over_1ms += cpu > 1000 ? 1 : 0;
+        over_1ms += wall > 1000 ? 1 : 0;
+        return ok;
+    }
+    void report(benchmark::State &state) {
+        us.resize(calls);
+        state.counters["p50_us"] = percentile(us, 0.50);
+        state.counters["p99_us"] = percentile(us, 0.99);
+        state.counters["max_us"] = percentile(us, 1.0);
+        state.counters["cpu_max_us"] = cpu_max_us;
+        state.counters["over_1ms"] = static_cast<double>(over_1ms);
+        state.counters["cpu_over_1ms"] = static_cast<double>(cpu_over_1ms);
+        slow.report(state);
+    }
+};
+
+void BM_Append_OwnerThread(benchmark::State &state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    AppendBench b;
+    if (!b.open(state, "append-" + std::to_string(n))) return;
+    CallTimes times(n);
     const double rss_before = rss_mb();
     for (auto _ : state) {
         for (std::size_t i = 0; i < n; ++i) {
-            Record r = incoming(texts[i % texts.size()], static_cast<std::int64_t>(i));
-            const Switches sw0 = thread_switches();
-            const double cpu0 = thread_cpu_us();
-            const Clock::time_point t0 = Clock::now();
-            const msgr_hresult hr = s->append(id, r);
-            us[i] = us_since(t0);
-            slow.count(us[i], sw0);
-            const double cpu_us = thread_cpu_us() - cpu0;
-            cpu_max_us = std::max(cpu_max_us, cpu_us);
-            cpu_over_1ms += cpu_us > 1000 ? 1 : 0;
-            over_1ms += us[i] > 1000 ? 1 : 0;
-            if (hr != MSGR_S_OK) return fail(state, "append failed");
+            Record r = b.record(i);
+            if (!times.time([&] { return b.s->append(b.id, r) == MSGR_S_OK; }))
+                return fail(state, "append failed");
             // A real owner thread runs its inbox every frame (the store posts nothing here).
-            if (i % 1024 == 0) owner.pump();
+            if (i % 1024 == 0) b.owner.pump();
         }
     }
-    std::error_code ec;
-    const auto wal_appended = fs::file_size(path + "-wal", ec);
-    state.counters["wal_appended_mb"] = ec ? 0.0 : static_cast<double>(wal_appended) / 1e6;
-    s->wait_idle();
+    state.counters["wal_appended_mb"] = b.wal_mb();
+    b.s->wait_idle();
     const double rss_after = rss_mb();
-    const auto wal = fs::file_size(path + "-wal", ec);
-    state.counters["wal_mb"] = ec ? 0.0 : static_cast<double>(wal) / 1e6;
-    state.counters["p50_us"] = percentile(us, 0.50);
-    state.counters["p99_us"] = percentile(us, 0.99);
-    state.counters["max_us"] = percentile(us, 1.0);
-    state.counters["cpu_max_us"] = cpu_max_us;
-    state.counters["over_1ms"] = static_cast<double>(over_1ms);
-    state.counters["cpu_over_1ms"] = static_cast<double>(cpu_over_1ms);
-    slow.report(state);
+    state.counters["wal_mb"] = b.wal_mb();
+    times.report(state);
     state.counters["rss_growth_mb"] = rss_after - rss_before;
 }
 BENCHMARK(BM_Append_OwnerThread)
@@ -337,68 +376,34 @@ constexpr auto kFramePeriod = std::chrono::milliseconds(1);
 
 void BM_Append_GameLoop(benchmark::State &state) {
     const auto n = static_cast<std::size_t>(state.range(0));
-    const std::string path = (temp().path / ("loop-" + std::to_string(n) + ".sqlite3")).string();
-    Owner owner;
-    auto s = owner.open(state, path);
-    if (!s) return;
-    ConversationId id = 0;
-    if (s->conversation({"loopback", "echo", MSGR_WINDOW_CONVERSATION}, id) != MSGR_S_OK) {
-        return fail(state, "conversation failed");
-    }
-    Text text;
-    std::vector<std::string> texts;
-    texts.reserve(4096);
-    for (int i = 0; i < 4096; ++i)
-        texts.push_back(text.message());
-    std::vector<double> us;
-    us.reserve(n / kPerFrame + 1);
-    SlowCalls slow;
-    double cpu_max_us = 0;
-    std::size_t over_1ms = 0;
-    std::size_t cpu_over_1ms = 0;
+    AppendBench b;
+    if (!b.open(state, "loop-" + std::to_string(n))) return;
+    CallTimes times(n / kPerFrame + 1);
     double wal_peak = 0;
     const double rss_before = rss_mb();
     for (auto _ : state) {
         Clock::time_point frame = Clock::now();
         for (std::size_t done = 0; done < n;) {
-            const Switches sw0 = thread_switches();
-            const double cpu0 = thread_cpu_us();
-            const Clock::time_point t0 = Clock::now();
-            s->begin_batch();
-            for (std::size_t i = 0; i < kPerFrame && done < n; ++i, ++done) {
-                Record r = incoming(texts[done % texts.size()], static_cast<std::int64_t>(done));
-                if (s->append(id, r) != MSGR_S_OK) return fail(state, "append failed");
-            }
-            if (s->end_batch() != MSGR_S_OK) return fail(state, "end_batch failed");
-            us.push_back(us_since(t0));
-            slow.count(us.back(), sw0);
-            const double cpu_us = thread_cpu_us() - cpu0;
-            cpu_max_us = std::max(cpu_max_us, cpu_us);
-            cpu_over_1ms += cpu_us > 1000 ? 1 : 0;
-            over_1ms += us.back() > 1000 ? 1 : 0;
-            owner.pump();
-            if (us.size() % 64 == 0) {
-                std::error_code ec;
-                const auto wal = fs::file_size(path + "-wal", ec);
-                if (!ec) wal_peak = std::max(wal_peak, static_cast<double>(wal) / 1e6);
-            }
+            const bool ok = times.time([&] {
+                b.s->begin_batch();
+                for (std::size_t i = 0; i < kPerFrame && done < n; ++i, ++done) {
+                    Record r = b.record(done);
+                    if (b.s->append(b.id, r) != MSGR_S_OK) return false;
+                }
+                return b.s->end_batch() == MSGR_S_OK;
+            });
+            if (!ok) return fail(state, "append or end_batch failed");
+            b.owner.pump();
+            if (times.calls % 64 == 0) wal_peak = std::max(wal_peak, b.wal_mb());
             frame += kFramePeriod;
             std::this_thread::sleep_until(frame);
         }
     }
-    s->wait_idle();
+    b.s->wait_idle();
     const double rss_after = rss_mb();
-    std::error_code ec;
-    const auto wal = fs::file_size(path + "-wal", ec);
-    state.counters["wal_mb"] = ec ? 0.0 : static_cast<double>(wal) / 1e6;
+    state.counters["wal_mb"] = b.wal_mb();
     state.counters["wal_peak_mb"] = wal_peak;
-    state.counters["p50_us"] = percentile(us, 0.50);
-    state.counters["p99_us"] = percentile(us, 0.99);
-    state.counters["max_us"] = percentile(us, 1.0);
-    state.counters["cpu_max_us"] = cpu_max_us;
-    state.counters["over_1ms"] = static_cast<double>(over_1ms);
-    state.counters["cpu_over_1ms"] = static_cast<double>(cpu_over_1ms);
-    slow.report(state);
+    times.report(state);
     state.counters["rss_growth_mb"] = rss_after - rss_before;
 }
 BENCHMARK(BM_Append_GameLoop)

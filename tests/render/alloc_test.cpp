@@ -1,36 +1,7 @@
 // No heap allocation on a steady frame: operator new and ImGui's allocator are counted over
 // frames where nothing arrives and nothing changes (DESIGN.md budgets).
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
+#include "support/counting_new.hpp"
 #include "view_fixture.hpp"
-
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<long> g_news{0};
-}  // namespace
-
-void *operator new(std::size_t n) {
-    if (g_counting.load(std::memory_order_relaxed)) g_news.fetch_add(1);
-    if (void *p = std::malloc(n == 0 ? 1 : n)) return p;
-    throw std::bad_alloc();
-}
-void *operator new[](std::size_t n) {
-    return operator new(n);
-}
-void operator delete(void *p) noexcept {
-    std::free(p);
-}
-void operator delete[](void *p) noexcept {
-    std::free(p);
-}
-void operator delete(void *p, std::size_t) noexcept {
-    std::free(p);
-}
-void operator delete[](void *p, std::size_t) noexcept {
-    std::free(p);
-}
 
 using namespace msgr::test;
 

@@ -1,37 +1,8 @@
 // No heap allocation on a steady frame, with text in every script and emoji on screen: the
 // overlay's fonts managed (update_fonts every frame), stand-ins mapped every frame. Its own
 // binary, because it replaces operator new (as render/alloc_test.cpp does).
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
+#include "support/counting_new.hpp"
 #include "view_fixture.hpp"
-
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<long> g_news{0};
-}  // namespace
-
-void *operator new(std::size_t n) {
-    if (g_counting.load(std::memory_order_relaxed)) g_news.fetch_add(1);
-    if (void *p = std::malloc(n == 0 ? 1 : n)) return p;
-    throw std::bad_alloc();
-}
-void *operator new[](std::size_t n) {
-    return operator new(n);
-}
-void operator delete(void *p) noexcept {
-    std::free(p);
-}
-void operator delete[](void *p) noexcept {
-    std::free(p);
-}
-void operator delete(void *p, std::size_t) noexcept {
-    std::free(p);
-}
-void operator delete[](void *p, std::size_t) noexcept {
-    std::free(p);
-}
 
 using namespace msgr::test;
 
