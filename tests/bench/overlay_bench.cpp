@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_imgui.hpp"
 #include "bench_main.hpp"
 #include "c_api_internal.hpp"
 #include "history/store.hpp"
@@ -32,28 +33,8 @@ namespace {
 double g_empty_ns = 0.0;    // the empty frame's time, measured first
 std::string g_history_off;  // a configuration file with [history] enabled = false
 
-// Applies everything posted to the runtime's inbox.
-void drain(msgr_runtime *rt) {
-    while (msgr_runtime_tick(rt) == MSGR_S_FALSE) {
-    }
-}
-
-struct Context {
-    ImGuiContext *ctx = nullptr;
-    Context() {
-        ctx = ImGui::CreateContext();
-        ImGuiIO &io = ImGui::GetIO();
-        io.IniFilename = nullptr;
-        io.DisplaySize = ImVec2(1920, 1080);
-        io.DeltaTime = 1.0f / 144.0f;
-        unsigned char *pixels = nullptr;
-        int w = 0, h = 0;
-        io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-        io.Fonts->SetTexID(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(1)));
-        io.MousePos = ImVec2(5, 5);
-    }
-    ~Context() { ImGui::DestroyContext(ctx); }
-};
+using msgr::bench::Context;
+using msgr::bench::drain;
 
 template <typename F>
 double time_ns(benchmark::State &state, F &&frame) {

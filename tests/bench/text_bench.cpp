@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_imgui.hpp"
 #include "bench_main.hpp"
 #include "c_api_internal.hpp"
 #include "msgr/msgr.h"
@@ -55,27 +56,8 @@ double us_since(Clock::time_point t0) {
     return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
 }
 
-void drain(msgr_runtime *rt) {
-    while (msgr_runtime_tick(rt) == MSGR_S_FALSE) {
-    }
-}
-
-struct Context {
-    ImGuiContext *ctx = nullptr;
-    Context() {
-        ctx = ImGui::CreateContext();
-        ImGuiIO &io = ImGui::GetIO();
-        io.IniFilename = nullptr;
-        io.DisplaySize = ImVec2(1920, 1080);
-        io.DeltaTime = 1.0f / 144.0f;
-        unsigned char *pixels = nullptr;
-        int w = 0, h = 0;
-        io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-        io.Fonts->SetTexID(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(1)));
-        io.MousePos = ImVec2(5, 5);
-    }
-    ~Context() { ImGui::DestroyContext(ctx); }
-};
+using msgr::bench::Context;
+using msgr::bench::drain;
 
 std::string utf8_of(char32_t cp) {
     char b[4];
