@@ -133,6 +133,14 @@ ImVec2 centre(const DrawnRect &r) {
 // A step runs once at its frame; `wait` frames pass before the next, and then, when the step
 // has `until`, more frames until it holds (the network answers in its own time; a hang guard of
 // kUntilSeconds, after which the step's check fails).
+// A line in Russian, Chinese, Japanese and Arabic, with emoji (two above U+FFFF).
+constexpr const char *kEveryScript =
+    "\xD0\x9F\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82!"              // Привет!
+    " \xE4\xBD\xA0\xE5\xA5\xBD"                                      // 你好
+    " \xE3\x81\x93\xE3\x82\x93\xE3\x81\xAB\xE3\x81\xA1\xE3\x81\xAF"  // こんにちは
+    " \xD9\x85\xD8\xB1\xD8\xAD\xD8\xA8\xD8\xA7"                      // مرحبا
+    " \xF0\x9F\x98\x80\xF0\x9F\x8E\xAE";                             // 😀🎮
+
 struct Step {
     const char *name;
     int wait;
@@ -507,6 +515,38 @@ void Script::Impl::build() {
                       const auto sent = outgoing_since(chat_base + 8);
                       tr.check(!sent.empty() && sent[0] == "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E",
                                "the IME's committed text is what was sent");
+                  }},
+                 // Every player's text: Russian, Chinese, Japanese, Arabic and emoji typed
+                 // through the input, and the echo's reply in the same words, drawn once the
+                 // glyphs they need are in the font atlas.
+                 {"type a message in five scripts and emoji", 2,
+                  [&] {
+                      input.text(kEveryScript);
+                      input.key(SDL_SCANCODE_RETURN, true);
+                  }},
+                 {"release Enter", 2, [&] { input.key(SDL_SCANCODE_RETURN, false); },
+                  [&] {
+                      std::size_t n = 0;
+                      msgr_window_history_count(chat, &n);
+                      return n >= chat_base + 12 && !overlay.fonts_pending();
+                  }},
+                 {"the echo answered in the same words", 3,
+                  [&] {
+                      const auto sent = outgoing_since(chat_base + 10);
+                      tr.check(!sent.empty() && sent[0] == kEveryScript,
+                               "what was typed in five scripts and emoji was sent byte-exact");
+                      msgr_message m{};
+                      m.struct_size = sizeof m;
+                      tr.check(msgr_window_history_get(chat, chat_base + 11, &m) == MSGR_S_OK &&
+                                   m.direction == MSGR_MESSAGE_INCOMING && m.text != nullptr &&
+                                   std::strcmp(m.text, kEveryScript) == 0,
+                               "the echo's reply holds the same bytes");
+                      const msgr::render::FontStats f = overlay.font_stats();
+                      tr.line("font atlas: %zu glyphs, %zu stand-ins, %zu without a glyph, %dx%d",
+                              f.glyphs, f.stand_ins, f.without_glyph, f.texture_width,
+                              f.texture_height);
+                      tr.check(f.stand_ins >= 2, "the emoji are drawn through their stand-ins");
+                      pending_shot = "09-every-script.png";
                   }},
                  {"point at Page for mobile@loopback", 2,
                   [&] {
