@@ -152,6 +152,27 @@ TEST_F(TextRenderTest, EveryScriptIsDrawnWithItsOwnGlyphsNotTheFallback) {
         EXPECT_NE(font->FindGlyphNoFallback(c), nullptr) << std::hex << c;
 }
 
+// A CJK line has no spaces to break at: it still wraps inside the window, over several lines,
+// and the history's layout measured it so (the next entry starts below all of it).
+TEST_F(TextRenderTest, ACjkLineWithoutSpacesWrapsInsideTheWindow) {
+    open_echo();
+    std::string line;
+    for (int i = 0; i < 60; ++i)
+        line += "漢字";  // 120 characters, no space
+    say(line);
+    ASSERT_TRUE(settle_fonts());
+    frame();
+    DrawnRect typed, echo, win;
+    ASSERT_TRUE(overlay->drawn_rect(w, base, typed));
+    ASSERT_TRUE(overlay->drawn_rect(w, base + 1, echo));
+    ASSERT_TRUE(overlay->window_rect(w, win));
+    EXPECT_GT(typed.h, 2.0f * ImGui::GetTextLineHeight()) << "wrapped over several lines";
+    EXPECT_LE(typed.x + typed.w, win.x + win.w) << "inside the window";
+    EXPECT_GE(echo.y, typed.y + typed.h - 0.5f) << "the next entry starts below all of it";
+    const Shot s = shot();
+    keep(s, "text-cjk-wrap");
+}
+
 TEST_F(TextRenderTest, TypedEmojiAndExtensionBArriveAtTheEchoByteExactAndAreStored) {
     open_echo();
     // 😀, 𠮟 (U+20B9F, CJK extension B), and a real Private Use Area character (U+E000, the
