@@ -197,11 +197,16 @@ void make_title(char *dst, std::size_t cap, const char *prefix, const char *name
     (void)std::snprintf(dst, cap, "%s%s%s###msgr-%p", prefix, label, count, id);
 }
 
+// Whether the runtime filled the 0.2 fields of msgr_ui_window_info (peer_chat_state,
+// unseen_count): an older one's struct ends before them.
+bool has_chat_fields(const msgr_ui_window_info &info) {
+    return info.struct_size >=
+           offsetof(msgr_ui_window_info, unseen_count) + sizeof info.unseen_count;
+}
+
 // What the player has not seen of a window's history (0 from a runtime too old to say).
 std::size_t unseen_of(const msgr_ui_window_info &info) {
-    const bool present =
-        info.struct_size >= offsetof(msgr_ui_window_info, unseen_count) + sizeof info.unseen_count;
-    return present ? info.unseen_count : 0;
+    return has_chat_fields(info) ? info.unseen_count : 0;
 }
 
 std::size_t utf16_units(const char *s) {
@@ -1154,9 +1159,7 @@ void Overlay::Impl::draw_window(WindowView &v, const msgr_ui_window_info &info) 
 // "typing..." under the history while the contact composes; the line is always there, so the
 // history does not jump when it comes and goes.
 void Overlay::Impl::draw_typing(WindowView &v, const msgr_ui_window_info &info) {
-    const bool present =
-        info.struct_size >= offsetof(msgr_ui_window_info, unseen_count) + sizeof info.unseen_count;
-    v.typing_drawn = present && info.peer_chat_state == MSGR_CHAT_STATE_COMPOSING;
+    v.typing_drawn = has_chat_fields(info) && info.peer_chat_state == MSGR_CHAT_STATE_COMPOSING;
     if (!v.typing_drawn) {
         ImGui::Dummy(ImVec2(1.0f, ImGui::GetTextLineHeight()));
         return;
@@ -1371,9 +1374,7 @@ void Overlay::Impl::draw_history(WindowView &v, const msgr_ui_window_info &info,
 
     // What the user really saw (the overlay is open and this window's content was drawn): the
     // runtime marks it seen and tells the contact, once per newer entry.
-    const bool present =
-        info.struct_size >= offsetof(msgr_ui_window_info, unseen_count) + sizeof info.unseen_count;
-    if (present && info.unseen_count > 0 && last_seen != kNone &&
+    if (unseen_of(info) > 0 && last_seen != kNone &&
         (v.seen_upto == kNone || last_seen > v.seen_upto)) {
         if (msgr_ui_history_seen(v.w, last_seen) == MSGR_S_OK) v.seen_upto = last_seen;
     }

@@ -141,6 +141,15 @@ class SdlHostTest : public Session {
         key(sc, true, mod);
         key(sc, false, mod);
     }
+    // The tap test's events: "t1 Enter t2 Enter t3 Enter", queued, for one frame to poll.
+    void type_three_messages_with_enter() {
+        text("t1");
+        tap(SDL_SCANCODE_RETURN);
+        text("t2");
+        tap(SDL_SCANCODE_RETURN);
+        text("t3");
+        tap(SDL_SCANCODE_RETURN);
+    }
     // Typed text, as SDL_TEXTINPUT delivers it (at most 31 bytes an event).
     void text(std::string_view utf8) {
         for (std::size_t at = 0; at < utf8.size();) {

@@ -36,12 +36,7 @@ class UnqueuedHostTest : public SdlHostTest {
 TEST_F(SdlHostTest, ThreeEnterTapsInOneFrameSendThreeMessagesInOrder) {
     HeldWindow w;
     open_echo(w);
-    text("t1");
-    tap(SDL_SCANCODE_RETURN);
-    text("t2");
-    tap(SDL_SCANCODE_RETURN);
-    text("t3");
-    tap(SDL_SCANCODE_RETURN);
+    type_three_messages_with_enter();
     const int before = frames;
     frame();  // the one frame that polls them all
     ASSERT_TRUE(frames_until([&] { return history_count(w) >= 6; }))
@@ -63,12 +58,7 @@ TEST_F(SdlHostTest, ThreeEnterTapsInOneFrameSendThreeMessagesInOrder) {
 TEST_F(UnqueuedHostTest, WithoutTheQueueTheTapsAreLost) {
     HeldWindow w;
     open_echo(w);
-    text("t1");
-    tap(SDL_SCANCODE_RETURN);
-    text("t2");
-    tap(SDL_SCANCODE_RETURN);
-    text("t3");
-    tap(SDL_SCANCODE_RETURN);
+    type_three_messages_with_enter();
     for (int i = 0; i < 10; ++i)
         frame_unqueued();
     EXPECT_EQ(history_count(w), 0u);

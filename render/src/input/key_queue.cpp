@@ -39,22 +39,22 @@ bool KeyQueue::is_action(const ImGuiIO &io, int key) {
     return false;
 }
 
-void KeyQueue::push(const Event &e) {
+void KeyQueue::start_over_if_applied() {
     if (head_ == events_.size()) {  // everything applied: start over at the front
         events_.clear();
         chars_.clear();
         head_ = 0;
     }
+}
+
+void KeyQueue::push(const Event &e) {
+    start_over_if_applied();
     events_.push_back(e);
 }
 
 void KeyQueue::take_text(ImGuiIO &io) {
     if (io.InputQueueCharacters.Size == 0) return;
-    if (head_ == events_.size()) {
-        events_.clear();
-        chars_.clear();
-        head_ = 0;
-    }
+    start_over_if_applied();
     const std::size_t from = chars_.size();
     chars_.insert(chars_.end(), io.InputQueueCharacters.begin(), io.InputQueueCharacters.end());
     io.InputQueueCharacters.resize(0);
@@ -75,11 +75,7 @@ void KeyQueue::add_text_event(std::size_t from) {
 void KeyQueue::text(ImGuiIO &io, const char *utf8) {
     take_text(io);
     if (utf8 == nullptr || *utf8 == '\0') return;
-    if (head_ == events_.size()) {
-        events_.clear();
-        chars_.clear();
-        head_ = 0;
-    }
+    start_over_if_applied();
     const std::size_t from = chars_.size();
     const char *end = utf8 + std::strlen(utf8);
     for (const char *p = utf8; p < end;) {
@@ -160,11 +156,7 @@ void KeyQueue::apply(ImGuiIO &io) {
             text = true;
         }
     }
-    if (head_ == events_.size()) {
-        events_.clear();
-        chars_.clear();
-        head_ = 0;
-    }
+    start_over_if_applied();
 }
 
 }  // namespace msgr::render::input

@@ -78,6 +78,8 @@ class KeyQueue {
     static constexpr int kMaxHoldFrames = 4;
 
     void take_text(ImGuiIO &io);
+    // Once every event was applied, the buffers are reused from their start.
+    void start_over_if_applied();
     // Appends chars_[from, chars_.size()) as text, joined to a text event just before it.
     void add_text_event(std::size_t from);
     void push(const Event &e);
