@@ -118,6 +118,29 @@ bool unreadable(int rc) {
     return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT;
 }
 
+// Reads one integer from each of n one-row statements. Not Stmt: the error code itself decides.
+// A file SQLite cannot read as a database sets `unreadable` (and S_OK is returned); another
+// failure is returned as `what`.
+msgr_hresult read_ints(sqlite3 *db, const char *const sql[], std::int64_t *const out[],
+                       std::size_t n, const char *what, bool &unreadable_file) {
+    unreadable_file = false;
+    for (std::size_t i = 0; i < n; ++i) {
+        sqlite3_stmt *raw = nullptr;
+        int rc = sqlite3_prepare_v2(db, sql[i], -1, &raw, nullptr);
+        if (rc == SQLITE_OK) {
+            rc = sqlite3_step(raw);
+            if (rc == SQLITE_ROW) *out[i] = sqlite3_column_int64(raw, 0);
+        }
+        sqlite3_finalize(raw);
+        if (unreadable(rc)) {
+            unreadable_file = true;
+            return MSGR_S_OK;
+        }
+        if (rc != SQLITE_ROW) return sqlite_fail(db, rc, what);
+    }
+    return MSGR_S_OK;
+}
+
 // The index file attached and in WAL mode; `why_not` says why it cannot be used as it is (not
 // an index, another database's, unreadable), "" when it can. Other failures are returned.
 msgr_hresult attach_once(sqlite3 *db, const std::string &path, std::string &why_not) {
@@ -154,18 +177,12 @@ msgr_hresult attach_once(sqlite3 *db, const std::string &path, std::string &why_
     const char *sql[] = {"SELECT count(*) FROM idx.sqlite_master", "PRAGMA idx.application_id",
                          "PRAGMA idx.user_version",
                          "SELECT value FROM main.meta WHERE key = 'uid'"};
-    std::int64_t *out[] = {&objects, &app, &version, &ours};
-    for (int i = 0; i < 4; ++i) {
-        sqlite3_stmt *raw = nullptr;
-        int step = sqlite3_prepare_v2(db, sql[i], -1, &raw, nullptr);
-        if (step == SQLITE_OK) step = sqlite3_step(raw);
-        if (step == SQLITE_ROW) *out[i] = sqlite3_column_int64(raw, 0);
-        sqlite3_finalize(raw);
-        if (unreadable(step)) {
-            why_not = sqlite3_errmsg(db);
-            return MSGR_S_OK;
-        }
-        if (step != SQLITE_ROW) return sqlite_fail(db, step, "cannot read the search index");
+    std::int64_t *const out[] = {&objects, &app, &version, &ours};
+    bool bad = false;
+    if (const msgr_hresult hr = read_ints(db, sql, out, 4, "cannot read the search index", bad);
+        hr != MSGR_S_OK || bad) {
+        if (bad) why_not = sqlite3_errmsg(db);
+        return hr;
     }
     if (objects == 0) {  // a new file: made here
         const int made = sqlite3_exec(db, kIndexV1, nullptr, nullptr, nullptr);
@@ -236,21 +253,12 @@ msgr_hresult inspect(sqlite3 *db, Found &found) {
     std::int64_t objects = 0;
     const char *sql[] = {"PRAGMA application_id", "PRAGMA user_version",
                          "SELECT count(*) FROM sqlite_master"};
-    std::int64_t *out[] = {&app, &version, &objects};
-    for (int i = 0; i < 3; ++i) {
-        // Not Stmt: the error code itself decides (unreadable or a real failure).
-        sqlite3_stmt *raw = nullptr;
-        int rc = sqlite3_prepare_v2(db, sql[i], -1, &raw, nullptr);
-        if (rc == SQLITE_OK) {
-            rc = sqlite3_step(raw);
-            if (rc == SQLITE_ROW) *out[i] = sqlite3_column_int64(raw, 0);
-        }
-        sqlite3_finalize(raw);
-        if (unreadable(rc)) {
-            found = Found::not_ours;
-            return MSGR_S_OK;
-        }
-        if (rc != SQLITE_ROW) return sqlite_fail(db, rc, std::string("cannot read the database"));
+    std::int64_t *const out[] = {&app, &version, &objects};
+    bool bad = false;
+    if (const msgr_hresult hr = read_ints(db, sql, out, 3, "cannot read the database", bad);
+        hr != MSGR_S_OK || bad) {
+        if (bad) found = Found::not_ours;
+        return hr;
     }
     if (app == 0 && version == 0 && objects == 0) {
         found = Found::fresh;
