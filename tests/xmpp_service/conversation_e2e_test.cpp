@@ -271,6 +271,9 @@ TEST_F(Conversation, TwoDevicesOfOneAccountSeeEachOthersMessages) {
     ASSERT_EQ(b.signin(bob, "bob-pw"), MSGR_S_OK);
     auto phone = bare("alice", "phone", /*all_messages=*/true);
     phone->send_raw("<iq type='set' id='carbons-on'><enable xmlns='urn:xmpp:carbons:2'/></iq>");
+    // Carbons on and the phone's presence handled before Bob writes: else his message may be
+    // routed before the server counts the phone among Alice's devices.
+    ASSERT_TRUE(drained(*phone, "carbons-ready"));
     Window wa(a, bob), wb(b, alice);
 
     // Bob -> Alice: both of her devices get it.
