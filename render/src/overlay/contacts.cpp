@@ -1,0 +1,149 @@
+// The contact list: contacts, their status and unread counts, Chat and Page.
+#include <imgui.h>
+#include <imgui_internal.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+
+#include "msgr/addin.h"
+#include "msgr/ui.h"
+#include "overlay/common.hpp"
+#include "overlay/impl.hpp"
+#include "words.hpp"
+
+namespace msgr::render {
+
+void Overlay::Impl::draw_contacts(std::int32_t my_status) {
+    const ImGuiIO &io = ImGui::GetIO();
+    ImGui::SetNextWindowPos(ImVec2(io.DisplaySize.x - 20.0f, 20.0f), ImGuiCond_Appearing,
+                            ImVec2(1.0f, 0.0f));
+    ImGui::SetNextWindowSize(ImVec2(300, 380), ImGuiCond_Appearing);
+    // It appears with the overlay without taking focus from the conversation the player opened
+    // it for (a click on a toast, Show, an incoming message's window).
+    if (ImGui::Begin("Contacts###msgr-contacts", nullptr,
+                     ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoFocusOnAppearing)) {
+        const char *me = nullptr;
+        if (msgr_my_signin_name(rt, &me) == MSGR_S_OK && me != nullptr) {
+            char label[132];
+            copy_label(label, sizeof label, me);
+            text_plain(label);
+        }
+        static constexpr std::int32_t kSettable[] = {
+            MSGR_STATUS_ONLINE, MSGR_STATUS_BUSY,         MSGR_STATUS_BE_RIGHT_BACK,
+            MSGR_STATUS_AWAY,   MSGR_STATUS_ON_THE_PHONE, MSGR_STATUS_OUT_TO_LUNCH,
+            MSGR_STATUS_IDLE,   MSGR_STATUS_INVISIBLE};
+        ImGui::PushStyleColor(ImGuiCol_Text, status_colour(my_status));
+        ImGui::SetNextItemWidth(150.0f);
+        const bool combo = ImGui::BeginCombo("##mystatus", status_word(my_status));
+        ImGui::PopStyleColor();
+        if (combo) {
+            for (const std::int32_t s : kSettable) {
+                if (ImGui::Selectable(status_word(s), s == my_status)) {
+                    const msgr_hresult hr = msgr_set_my_status(rt, s);
+                    if (MSGR_FAILED(hr)) report(Action::set_status, "", hr);
+                }
+            }
+            ImGui::EndCombo();
+        }
+        ImGui::SameLine();
+        if (ImGui::Button("Sign out")) msgr_signout(rt);
+        ImGui::SameLine();
+        if (ImGui::Button("Search")) show_search();
+        ImGui::Separator();
+
+        std::size_t n = 0;
+        msgr_my_contacts_count(rt, &n);
+        for (std::size_t i = 0; i < n; ++i) {
+            msgr_contact *c = nullptr;
+            if (msgr_my_contacts_get(rt, i, &c) != MSGR_S_OK) continue;
+            const char *friendly = nullptr;
+            const char *signin = nullptr;
+            std::int32_t st = MSGR_STATUS_UNKNOWN;
+            if (msgr_contact_friendly_name(c, &friendly) != MSGR_S_OK) friendly = "";
+            if (msgr_contact_signin_name(c, &signin) != MSGR_S_OK) signin = "";
+            msgr_contact_status(c, &st);
+            ImGui::PushID(static_cast<int>(i));
+            const ImVec2 p = ImGui::GetCursorScreenPos();
+            const float r = ImGui::GetTextLineHeight() * 0.3f;
+            ImGui::GetWindowDrawList()->AddCircleFilled(
+                ImVec2(p.x + r, p.y + ImGui::GetTextLineHeight() * 0.5f), r, status_colour(st));
+            ImGui::SetCursorScreenPos(ImVec2(p.x + r * 2.0f + 6.0f, p.y));
+            char label[132];
+            copy_label(label, sizeof label, friendly);
+            text_coloured(status_colour(st), label);
+            if (ImGui::IsItemHovered()) {
+                ImGui::BeginTooltip();
+                copy_label(label, sizeof label, signin);
+                text_plain(label);
+                ImGui::EndTooltip();
+            }
+            ImGui::SameLine();
+            text_coloured(kDimText, status_word(st));
+            // Unread: what the player has not seen of the conversation with this contact.
+            const std::size_t unread = unseen_with(c);
+            if (i < contact_unread.size()) contact_unread[i] = unread;
+            if (unread > 0) {
+                char badge[32];
+                (void)std::snprintf(badge, sizeof badge, "%zu new", unread);
+                ImGui::SameLine();
+                text_coloured(kHighlight, badge);
+            }
+            const msgr_variant who{MSGR_VT_DISPATCH, nullptr, c};
+            auto keep_rect = [&](std::array<DrawnRect, kContactRects> &rects) {
+                if (i >= rects.size()) return;
+                const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+                rects[i] = {a.x, a.y, b.x - a.x, b.y - a.y};
+            };
+            const bool chat = ImGui::SmallButton("Chat");
+            keep_rect(chat_rects);
+            if (chat) {
+                msgr_window *w = nullptr;
+                report(Action::chat, signin, msgr_instant_message(rt, who, &w));
+                msgr_window_release(w);  // the window stays open: the overlay draws it
+            }
+            // Page only for a contact that can be paged (its service pages, a paging add-in is
+            // installed, it has mobile services): a button that can only fail is not offered.
+            int pageable = 0;
+            if (msgr_contact_can_page(c, &pageable) != MSGR_S_OK) pageable = 0;
+            if (i < page_rects.size()) page_rects[i] = DrawnRect{};
+            if (pageable != 0) {
+                ImGui::SameLine();
+                const bool page = ImGui::SmallButton("Page");
+                keep_rect(page_rects);
+                if (page) {
+                    msgr_window *w = nullptr;
+                    report(Action::page, signin, msgr_page(rt, who, &w));
+                    msgr_window_release(w);
+                }
+            }
+            ImGui::PopID();
+            msgr_contact_release(c);
+        }
+        contact_rects = std::min(n, kContactRects);
+        contacts_frame = frame;
+        ImGui::Separator();
+        ImGui::TextUnformatted("Chat with:");
+        ImGui::SetNextItemWidth(-60.0f);
+        bool go = ImGui::InputText("##imname", im_name, sizeof im_name,
+                                   ImGuiInputTextFlags_EnterReturnsTrue);
+        ImGui::SameLine();
+        go |= ImGui::Button("Open");
+        if (go && im_name[0] != '\0') {
+            msgr_window *w = nullptr;
+            const msgr_variant who{MSGR_VT_BSTR, im_name, nullptr};
+            report(Action::chat, im_name, msgr_instant_message(rt, who, &w));
+            msgr_window_release(w);
+        }
+        if (status_line[0] != '\0') {
+            ImGui::PushTextWrapPos(0.0f);
+            text_coloured(kDimText, status_line);
+            ImGui::PopTextWrapPos();
+        }
+    }
+    ImGui::End();
+}
+
+}  // namespace msgr::render

@@ -1,0 +1,445 @@
+// The overlay's state: what is kept for each drawn window (WindowView), the toasts, and
+// Overlay::Impl, whose drawing is spread over the rooms of render/src/overlay/ and history/.
+#pragma once
+
+#include <imgui.h>
+#include <imgui_internal.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "history_layout.hpp"
+#include "input/composition.hpp"
+#include "input/key_queue.hpp"
+#include "msgr/render/overlay.hpp"
+#include "msgr/ui.h"
+#include "overlay/common.hpp"
+#include "text/text.hpp"
+#include "words.hpp"
+
+namespace msgr::render {
+
+// ---- the state kept for each drawn window
+// -----------------------------------------------------------
+
+struct WindowView {
+    msgr_window *w = nullptr;  // one reference, held while the view lives
+    msgr_window_kind kind = MSGR_WINDOW_CONVERSATION;
+    std::uint64_t seen_frame = 0;
+    bool first_frame = true;
+    std::uint64_t applied_geometry = 0;
+    std::uint64_t seen_focus = 0;
+    std::uint64_t seen_draft = ~std::uint64_t{0};
+    bool focus_input = false;
+    bool was_focused = false;
+    bool stick_to_bottom = true;
+    bool edited = false;
+    ImGuiID input_id = 0;  // the ImGui ID of its input, to know whether it has the keyboard
+
+    HistoryLayout layout;
+    std::vector<char> input;
+    std::size_t page_max = 0;  // UTF-16 units; 0 when unknown (no paging add-in)
+    msgr_hresult page_max_hr = MSGR_S_OK;
+    std::size_t input_units = 0;
+    char error[320] = "";
+    char title[200] = "";
+
+    DrawnRect rect, input_rect, send_rect, title_rect, close_rect;
+    std::uint64_t drawn_frame = 0;
+    std::uint64_t content_frame = 0;  // the last frame its content (history, input) was drawn
+    // The ImGui window that draws it (ImGui keeps windows for the context's life), its place in
+    // ImGui's display order at the start of this frame (-1: unknown), and whether another of
+    // the overlay's windows hides it entirely: then only its frame is submitted.
+    ImGuiWindow *imgui_window = nullptr;
+    int display_index = -1;
+    bool occluded = false;
+    bool geometry_pending = false;
+    struct DrawnRow {
+        std::size_t index = 0;
+        DrawnRect rect;
+        const char *mark = nullptr;  // the delivery mark drawn with it; nullptr for incoming
+    };
+    std::array<DrawnRow, kMaxDrawnRows> drawn_rows{};
+    std::size_t drawn_row_count = 0;
+
+    // Long histories: a scroll request (a search hit) applied, the entry still to scroll to,
+    // whether older messages were asked of the service and whether it has no more.
+    std::uint64_t seen_scroll = 0;
+    std::size_t scroll_to = kNone;
+    bool fetching = false;
+    bool archive_done = false;
+    // The last entry reported seen (msgr_ui_history_seen); kNone: none yet.
+    std::size_t seen_upto = kNone;
+    // The user's own chat state as last told to the runtime, and how long the input is idle.
+    msgr_chat_state my_state = MSGR_CHAT_STATE_NONE;
+    float idle_seconds = 0.0f;
+    bool typing_drawn = false;
+    DrawnRect forget_rect, forget_confirm_rect;
+    std::uint64_t forget_confirm_frame = 0;
+
+    WindowView() = default;
+    WindowView(const WindowView &) = delete;
+    WindowView &operator=(const WindowView &) = delete;
+    ~WindowView() { msgr_window_release(w); }
+};
+
+struct Toast {
+    bool live = false;
+    float age = 0.0f;
+    std::uint64_t serial = 0;  // newer toasts have higher ones
+    std::size_t unread = 0;    // its conversation's unread count, as the last frame showed it
+    msgr_window *w = nullptr;  // one reference while live
+    char from[96] = "";
+    char text[160] = "";
+    ImU32 colour = kIncomingText;
+};
+
+struct Overlay::Impl {
+    msgr_runtime *rt;
+    OverlayOptions options;
+    bool runtime_gone = false;
+    bool open = false;
+    bool focus_allowed = true;
+    bool exclusive = false;
+    ActivatedFn activated = nullptr;
+    void *activated_user = nullptr;
+    msgr_subscription subscription = 0;
+
+    std::uint64_t frame = 0;
+    std::vector<std::unique_ptr<WindowView>> views;
+    std::vector<msgr_ui_window_info> infos;  // this frame's windows; grows only as windows open
+    std::size_t infos_live = 0;              // how many of infos are this frame's
+    msgr_window *focused_window = nullptr;   // identity only
+    OverlayStats stats;
+
+    // sign-in dialog
+    char signin_name[132] = "";
+    char password[128] = "";
+    int reported_dialog_visible = -1;
+    msgr_hresult last_signin_hr = MSGR_S_OK;
+    bool signin_focus = true;
+
+    // contact list
+    char im_name[132] = "echo@loopback";
+    char status_line[512] = "";
+
+    std::array<Toast, kToasts> toasts{};
+    std::uint64_t toast_serial = 0;
+    // The toasts drawn in the last frame, newest first (control_rect(toast)), and whether the
+    // mouse was over one.
+    std::array<DrawnRect, kToasts> toast_rects{};
+    std::array<const Toast *, kToasts> toast_order{};
+    int toasts_shown = 0;
+    std::uint64_t toasts_frame = 0;
+    bool toast_hovered = false;
+
+    // the search window
+    struct SearchRow {
+        char who[96] = "";
+        // the snippet with its control characters made spaces, except STX / ETX (the match)
+        char snippet[256] = "";
+        DrawnRect rect;
+    };
+    bool search_visible = false;
+    bool search_focus = false;
+    char search_query[256] = "";  // drawn form (stand-ins)
+    ImGuiID search_input_id = 0;
+    std::uint64_t search_id = 0;  // the runtime's search whose results are shown (0: none)
+    bool search_running = false;
+    std::vector<SearchRow> search_rows;  // sized when a search finishes
+    char search_status[320] = "";
+    DrawnRect search_query_rect, search_button_rect;
+    std::uint64_t search_frame = 0;
+
+    // where controls were drawn (control_rect)
+    static constexpr std::size_t kContactRects = 16;
+    DrawnRect signin_rect;
+    std::uint64_t signin_frame = 0;
+    std::array<DrawnRect, kContactRects> chat_rects{}, page_rects{};
+    std::array<std::size_t, kContactRects> contact_unread{};  // what the list showed
+    std::size_t contact_rects = 0;
+    std::uint64_t contacts_frame = 0;
+
+    // The keyboard's events, applied at each NewFrame by a hook on the host's context
+    // (input/key_queue.hpp); the IME's composition; the focused input's caret.
+    input::KeyQueue keys;
+    input::Composition ime;
+    DrawnRect caret;
+    std::uint64_t caret_frame = 0;
+    ImGuiContext *hooked = nullptr;  // the context whose NewFrame applies the keys
+    ImGuiID new_frame_hook = 0, shutdown_hook = 0;
+
+    // Fonts, the font atlas and the stand-ins (render/src/text/).
+    text::Text text;
+    std::size_t laid_out_generation = 0;  // the atlas the history layouts were measured with
+    // What add_input_text got since the last frame, in drawn form and as it came. ImGui's
+    // InputText drops Private Use Area characters it is given as typed characters (1.86's
+    // InputTextFilterCharacter), so a conversation's input inserts it itself (InsertChars in
+    // its callback); any other field gets the text through ImGui as it came.
+    std::string typed_drawn, typed_exact;
+
+    static std::vector<std::string> font_files_of(const OverlayOptions &o) {
+        std::vector<std::string> files;
+        for (std::size_t i = 0; o.font_files != nullptr && i < o.font_file_count; ++i) {
+            if (o.font_files[i] != nullptr) files.emplace_back(o.font_files[i]);
+        }
+        return files;
+    }
+
+    Impl(msgr_runtime *r, const OverlayOptions &o)
+        : rt(r),
+          options(o),
+          open(o.start_open),
+          text(font_files_of(o), o.font_size, o.font_build_thread) {
+        copy_label(signin_name, sizeof signin_name, o.default_signin_name);
+        keys.set_text_sink(&Impl::typed_from_queue, this);
+        hook_current();
+    }
+
+    ~Impl() {
+        for (auto &t : toasts)
+            drop_toast(t);
+        release_search();
+        unhook();
+        unhook_clipboard();
+    }
+
+    // ---- the keyboard queue's hook on the host's context ----
+
+    // A batch of typed text from the key queue (drawn form): for the focused input's callback,
+    // or for ImGui when none of the overlay's inputs has the keyboard (see draw()).
+    static void typed_from_queue(void *user, const ImWchar *begin, const ImWchar *end) {
+        auto *self = static_cast<Impl *>(user);
+        char utf8[5];
+        for (const ImWchar *c = begin; c < end; ++c)
+            self->typed_drawn.append(ImTextCharToUtf8(utf8, static_cast<unsigned int>(*c)));
+        self->typed_exact.assign(self->text.exact(self->typed_drawn.c_str()));
+    }
+
+    void hook_current() {
+        ImGuiContext *ctx = ImGui::GetCurrentContext();
+        if (ctx == hooked || ctx == nullptr) return;
+        unhook();
+        ImGuiContextHook h;
+        h.Type = ImGuiContextHookType_NewFramePre;
+        h.Callback = [](ImGuiContext *c, ImGuiContextHook *self) {
+            static_cast<Impl *>(self->UserData)->keys.apply(c->IO);
+        };
+        h.UserData = this;
+        new_frame_hook = ImGui::AddContextHook(ctx, &h);
+        h.Type = ImGuiContextHookType_Shutdown;  // the host destroys its context first
+        h.Callback = [](ImGuiContext *, ImGuiContextHook *self) {
+            static_cast<Impl *>(self->UserData)->hooked = nullptr;
+        };
+        shutdown_hook = ImGui::AddContextHook(ctx, &h);
+        hooked = ctx;
+    }
+
+    void unhook() {
+        if (hooked == nullptr) return;
+        ImGui::RemoveContextHook(hooked, new_frame_hook);
+        ImGui::RemoveContextHook(hooked, shutdown_hook);
+        hooked = nullptr;
+    }
+
+    // The clipboard is a boundary too: ImGui copies its buffer (the drawn form) out and pastes
+    // what it gets in. The host's clipboard functions are wrapped so that what is copied is the
+    // exact text and what is pasted comes in with stand-ins.
+    void (*host_set_clipboard)(void *, const char *) = nullptr;
+    const char *(*host_get_clipboard)(void *) = nullptr;
+    void *host_clipboard_user = nullptr;
+    ImGuiContext *clipboard_context = nullptr;
+
+    static void set_clipboard(void *user, const char *t) {
+        auto *self = static_cast<Impl *>(user);
+        if (self->host_set_clipboard != nullptr && t != nullptr)
+            self->host_set_clipboard(self->host_clipboard_user, self->text.exact(t));
+    }
+    static const char *get_clipboard(void *user) {
+        auto *self = static_cast<Impl *>(user);
+        const char *t = self->host_get_clipboard != nullptr
+                            ? self->host_get_clipboard(self->host_clipboard_user)
+                            : nullptr;
+        if (t == nullptr) return nullptr;
+        return self->text.typed(t);
+    }
+    void hook_clipboard() {
+        ImGuiIO &io = ImGui::GetIO();
+        if (io.SetClipboardTextFn == &Impl::set_clipboard) return;
+        host_set_clipboard = io.SetClipboardTextFn;
+        host_get_clipboard = io.GetClipboardTextFn;
+        host_clipboard_user = io.ClipboardUserData;
+        io.SetClipboardTextFn = &Impl::set_clipboard;
+        io.GetClipboardTextFn = &Impl::get_clipboard;
+        io.ClipboardUserData = this;
+        clipboard_context = ImGui::GetCurrentContext();
+    }
+    void unhook_clipboard() {
+        if (clipboard_context == nullptr || ImGui::GetCurrentContext() != clipboard_context) return;
+        ImGuiIO &io = ImGui::GetIO();
+        if (io.ClipboardUserData != this) return;
+        io.SetClipboardTextFn = host_set_clipboard;
+        io.GetClipboardTextFn = host_get_clipboard;
+        io.ClipboardUserData = host_clipboard_user;
+    }
+
+    void set_open(bool value) {
+        if (value == open) return;
+        open = value;
+        // Closing the overlay: the user no longer pays attention to their conversations.
+        if (!open && !runtime_gone) {
+            for (auto &v : views) {
+                if (v->my_state != MSGR_CHAT_STATE_NONE && v->my_state != MSGR_CHAT_STATE_GONE)
+                    set_chat_state(*v, MSGR_CHAT_STATE_INACTIVE);
+            }
+        }
+        if (activated != nullptr) activated(open, activated_user);
+    }
+
+    // Tells the runtime the user's chat state in a window when it changed.
+    static void set_chat_state(WindowView &v, msgr_chat_state state) {
+        if (v.my_state == state) return;
+        v.my_state = state;
+        (void)msgr_ui_set_chat_state(v.w, state);
+    }
+
+    void show_search() {
+        search_visible = true;
+        search_focus = true;
+    }
+
+    void release_search() {
+        if (search_id != 0 && !runtime_gone) (void)msgr_search_release(rt, search_id);
+        search_id = 0;
+        search_running = false;
+        search_rows.clear();
+    }
+
+    // ---- events (raised from msgr_runtime_tick, before the frame) ----
+
+    static void on_event(const msgr_event *ev, void *user) {
+        static_cast<Impl *>(user)->event(*ev);
+    }
+
+    void event(const msgr_event &ev) {
+        switch (ev.type) {
+            case MSGR_EVENT_APP_SHUTDOWN:
+                runtime_gone = true;
+                break;
+            case MSGR_EVENT_SIGNIN:
+                last_signin_hr = ev.hr;
+                break;
+            case MSGR_EVENT_SIGNOUT:
+                search_id = 0;  // the runtime gave every search back
+                search_running = false;
+                search_rows.clear();
+                search_status[0] = '\0';
+                break;
+            case MSGR_EVENT_SEARCH_DONE:
+                if (ev.index == search_id && search_id != 0) search_done(ev.hr);
+                break;
+            case MSGR_EVENT_HISTORY_PREPENDED: {
+                WindowView *v = find_view(ev.window);
+                if (v == nullptr) break;
+                // Older entries came in front: what is laid out moved down by that many.
+                v->layout.shift(ev.index);
+                if (v->seen_upto != kNone) v->seen_upto += ev.index;
+                v->fetching = false;
+                if (ev.hr != MSGR_S_OK) v->archive_done = true;  // its start, or it failed
+                break;
+            }
+            case MSGR_EVENT_MESSAGE_RECEIVED:
+                if (open && ev.window == focused_window) break;  // the user is looking at it
+                add_toast(ev.window, ev.contact, ev.text, kIncomingText, "");
+                break;
+            case MSGR_EVENT_DELIVERY_CHANGE: {
+                msgr_window_kind kind{};
+                if (ev.window == nullptr || msgr_window_kind_of(ev.window, &kind) != MSGR_S_OK ||
+                    kind != MSGR_WINDOW_PAGE) {
+                    break;
+                }
+                msgr_message m{};
+                m.struct_size = sizeof m;
+                if (msgr_window_history_get(ev.window, ev.index, &m) != MSGR_S_OK) break;
+                char line[256];
+                (void)std::snprintf(
+                    line, sizeof line, "page %s%s%s", delivery_word(m.delivery),
+                    MSGR_FAILED(ev.hr) ? ": " : "",
+                    MSGR_FAILED(ev.hr) ? delivery_failure_words(m.delivery_reason, ev.hr) : "");
+                add_toast(ev.window, ev.contact, line,
+                          m.delivery == MSGR_DELIVERY_FAILED ? kFailedText : kOutgoingText,
+                          "Page to ");
+                break;
+            }
+            default:
+                break;
+        }
+    }
+
+    void add_toast(msgr_window *w, msgr_contact *c, const char *text, ImU32 colour,
+                   const char *prefix) {
+        // The oldest slot makes room for the newest.
+        Toast *slot = &toasts[0];
+        for (auto &t : toasts) {
+            if (!t.live) {
+                slot = &t;
+                break;
+            }
+            if (t.age > slot->age) slot = &t;
+        }
+        drop_toast(*slot);
+        const char *name = nullptr;
+        if (c == nullptr || msgr_contact_friendly_name(c, &name) != MSGR_S_OK) name = "";
+        char label[80];
+        copy_label(label, sizeof label, name);
+        (void)std::snprintf(slot->from, sizeof slot->from, "%s%s", prefix, label);
+        copy_label(slot->text, sizeof slot->text, text);
+        slot->colour = colour;
+        slot->age = 0.0f;
+        slot->serial = ++toast_serial;
+        slot->live = true;
+        slot->w = w;
+        msgr_window_add_ref(w);
+    }
+
+    static void drop_toast(Toast &t) {
+        if (t.live) msgr_window_release(t.w);
+        t.live = false;
+        t.w = nullptr;
+    }
+
+    // ---- the frame ----
+
+    void draw();
+    bool typed_field(const char *id, char *buf, std::size_t size, ImVec2 box,
+                     ImGuiInputTextFlags flags, bool multiline, bool &edited);
+    void handle_toggle_key();
+    void sync_windows(std::int32_t my_status);
+    void find_occluded();
+    void draw_window(WindowView &v, const msgr_ui_window_info &info);
+    void draw_history(WindowView &v, const msgr_ui_window_info &info, float height);
+    void draw_input(WindowView &v, const msgr_ui_window_info &info);
+    void draw_caret_and_composition(const WindowView &v);
+    void send(WindowView &v);
+    void load_draft(WindowView &v);
+    void draw_typing(WindowView &v, const msgr_ui_window_info &info);
+    void draw_forget(WindowView &v, const msgr_ui_window_info &info);
+    void draw_signin(std::int32_t my_status);
+    void draw_contacts(std::int32_t my_status);
+    void draw_search();
+    void start_search();
+    void search_done(msgr_hresult hr);
+    void draw_toasts();
+    void open_toast(Toast &t);
+    void draw_addins();
+    void report(Action action, const char *name, msgr_hresult hr);
+    std::size_t unseen_with(const msgr_contact *c) const;
+    std::size_t unseen_in(const msgr_window *w) const;
+    WindowView *find_view(const msgr_window *w) const;
+};
+
+}  // namespace msgr::render
