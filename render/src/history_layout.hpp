@@ -13,6 +13,10 @@
 // one entry (center_on: a search hit). Every change above the rows already laid out is added
 // to front_delta(), so that the caller keeps the scroll position on what the user looks at.
 //
+// A message may have a lead above its first row (set_lead): a header (the sender's name and
+// time, when the sender changes or time passed) and a day separator. Leads are decided when a
+// message is laid out and kept with its row, so that they cost nothing on a steady frame.
+//
 // No ImGui here: the caller passes how to measure text, so the layout is tested on its own.
 #pragma once
 
@@ -37,7 +41,14 @@ class HistoryLayout {
         std::uint32_t begin;    // byte range of the message's text
         std::uint32_t end;
         float natural_width;  // width on one line; < 0 when the text has a line break
+        std::uint32_t lead;   // kLead* bits: what is drawn above the row (first rows only)
     };
+    // What a message's lead holds, each one line high, the separator above the header.
+    static constexpr std::uint32_t kLeadHeader = 1u;
+    static constexpr std::uint32_t kLeadDay = 2u;
+    static constexpr std::uint32_t kLeadNew = 4u;  // the "new messages" marker
+    // lead(user, message) -> kLead* bits for history entry `message`.
+    using LeadFn = std::uint32_t (*)(void *user, std::size_t message);
 
     explicit HistoryLayout(std::size_t window = kWindowMessages,
                            std::size_t initial = kInitialMessages)
@@ -65,7 +76,7 @@ class HistoryLayout {
             // Re-wrap: one-line rows that fit need no measuring at all.
             for (std::size_t r = 0; r < rows_.size(); ++r) {
                 const Row &row = rows_[r];
-                heights_[r] = fits(row) ? line_height_ + spacing_
+                heights_[r] = fits(row) ? lead_height(row) + line_height_ + spacing_
                                         : row_height(row, text(message_of(r)), wrapped, measured);
             }
             rebuild_prefix(0);
@@ -168,6 +179,26 @@ class HistoryLayout {
         return it == rows_.end() ? npos : static_cast<std::size_t>(it - rows_.begin());
     }
 
+    // How leads are decided for messages laid out from now on (nullptr: none).
+    void set_lead(LeadFn fn, void *user) noexcept {
+        lead_ = fn;
+        lead_user_ = user;
+    }
+    // The height of row r's lead (0 when it has none): its text starts that far below top(r).
+    float lead_height(std::size_t r) const noexcept { return lead_height(rows_[r]); }
+
+    // Decides history entry `message`'s lead again (what set_lead's function says of it
+    // changed: the "new messages" marker moved), when it is laid out. Returns whether it was.
+    bool relead(std::size_t message) {
+        const std::size_t r = row_of(message);
+        if (r == npos || lead_ == nullptr) return false;
+        const float before = lead_height(rows_[r]);
+        rows_[r].lead = lead_(lead_user_, message);
+        heights_[r] += lead_height(rows_[r]) - before;
+        rebuild_prefix(r);
+        return true;
+    }
+
     std::size_t row_count() const noexcept { return rows_.size(); }
     // The history's size the last update saw.
     std::size_t message_count() const noexcept { return known_; }
@@ -210,17 +241,24 @@ class HistoryLayout {
         return end;
     }
 
+    float lead_height(const Row &row) const noexcept {
+        const int lines = ((row.lead & kLeadHeader) != 0 ? 1 : 0) +
+                          ((row.lead & kLeadDay) != 0 ? 1 : 0) +
+                          ((row.lead & kLeadNew) != 0 ? 1 : 0);
+        return static_cast<float>(lines) * (line_height_ + spacing_);
+    }
+
     bool fits(const Row &row) const noexcept {
         return row.natural_width >= 0.0f && row.natural_width <= width_;
     }
 
     template <typename Wrapped>
     float row_height(const Row &row, std::string_view t, Wrapped &wrapped, std::size_t &measured) {
-        if (fits(row)) return line_height_ + spacing_;
+        if (fits(row)) return lead_height(row) + line_height_ + spacing_;
         ++measured;
         const char *b = t.data() + std::min<std::size_t>(row.begin, t.size());
         const char *e = t.data() + std::min<std::size_t>(row.end, t.size());
-        return std::max(wrapped(b, e, width_), line_height_) + spacing_;
+        return lead_height(row) + std::max(wrapped(b, e, width_), line_height_) + spacing_;
     }
 
     // The rows of history entry m, as window entry `rel`, appended to rows / heights.
@@ -232,7 +270,8 @@ class HistoryLayout {
         do {
             const std::size_t end = chunk_end(t, begin);
             Row row{static_cast<std::uint32_t>(rel), static_cast<std::uint32_t>(begin),
-                    static_cast<std::uint32_t>(end), 0.0f};
+                    static_cast<std::uint32_t>(end), 0.0f, 0u};
+            if (begin == 0 && lead_ != nullptr) row.lead = lead_(lead_user_, m);
             row.natural_width = natural(t.data() + begin, t.data() + end);
             ++measured;
             heights.push_back(row_height(row, t, wrapped, measured));
@@ -289,6 +328,8 @@ class HistoryLayout {
 
     std::size_t window_;
     std::size_t initial_;
+    LeadFn lead_ = nullptr;
+    void *lead_user_ = nullptr;
     std::vector<Row> rows_;
     std::vector<float> heights_;
     std::vector<float> prefix_ = {0.0f};

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "history/selection.hpp"
 #include "history_layout.hpp"
 #include "input/composition.hpp"
 #include "input/key_queue.hpp"
@@ -62,6 +63,9 @@ struct WindowView {
         std::size_t index = 0;
         DrawnRect rect;
         const char *mark = nullptr;  // the delivery mark drawn with it; nullptr for incoming
+        char header[112] = "";       // "Name  14:03" drawn above it; "" when none
+        char day[48] = "";           // the day separator drawn above it; "" when none
+        bool marker = false;         // the "new messages" marker drawn above it
     };
     std::array<DrawnRow, kMaxDrawnRows> drawn_rows{};
     std::size_t drawn_row_count = 0;
@@ -72,6 +76,12 @@ struct WindowView {
     std::size_t scroll_to = kNone;
     bool fetching = false;
     bool archive_done = false;
+    // The text selected in the history, and the "new messages" marker: above the first entry the
+    // player had not seen when the window was opened or focused (kNone: none); armed, it is
+    // placed on the next frame the history is drawn.
+    history::Selection selection;
+    std::size_t marker = kNone;
+    bool marker_armed = true;
     // The last entry reported seen (msgr_ui_history_seen); kNone: none yet.
     std::size_t seen_upto = kNone;
     // The user's own chat state as last told to the runtime, and how long the input is idle.
@@ -422,6 +432,7 @@ struct Overlay::Impl {
     void find_occluded();
     void draw_window(WindowView &v, const msgr_ui_window_info &info);
     void draw_history(WindowView &v, const msgr_ui_window_info &info, float height);
+    void copy_selection(const WindowView &v);
     void draw_input(WindowView &v, const msgr_ui_window_info &info);
     void draw_caret_and_composition(const WindowView &v);
     void send(WindowView &v);

@@ -488,6 +488,38 @@ const char *Overlay::drawn_mark(const msgr_window *w, std::size_t index) const n
     return nullptr;
 }
 
+const char *Overlay::drawn_header(const msgr_window *w, std::size_t index) const noexcept {
+    const WindowView *v = impl_->find_view(w);
+    if (v == nullptr || v->drawn_frame != impl_->frame) return nullptr;
+    for (std::size_t i = 0; i < v->drawn_row_count; ++i) {
+        if (v->drawn_rows[i].index == index && v->drawn_rows[i].header[0] != '\0')
+            return v->drawn_rows[i].header;
+    }
+    return nullptr;
+}
+
+const char *Overlay::drawn_day(const msgr_window *w, std::size_t index) const noexcept {
+    const WindowView *v = impl_->find_view(w);
+    if (v == nullptr || v->drawn_frame != impl_->frame) return nullptr;
+    for (std::size_t i = 0; i < v->drawn_row_count; ++i) {
+        if (v->drawn_rows[i].index == index && v->drawn_rows[i].day[0] != '\0')
+            return v->drawn_rows[i].day;
+    }
+    return nullptr;
+}
+
+bool Overlay::new_marker_shown(const msgr_window *w, std::size_t &index) const noexcept {
+    const WindowView *v = impl_->find_view(w);
+    if (v == nullptr || v->drawn_frame != impl_->frame) return false;
+    for (std::size_t i = 0; i < v->drawn_row_count; ++i) {
+        if (v->drawn_rows[i].marker) {
+            index = v->drawn_rows[i].index;
+            return true;
+        }
+    }
+    return false;
+}
+
 bool Overlay::typing_shown(const msgr_window *w) const noexcept {
     const WindowView *v = impl_->find_view(w);
     return v != nullptr && v->content_frame == impl_->frame && v->typing_drawn;

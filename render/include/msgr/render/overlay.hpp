@@ -240,6 +240,15 @@ class Overlay {
     // The delivery mark drawn with outgoing history entry `index` of w in the last frame
     // ("pending", "sent", "delivered", "read", "failed"); NULL when none was drawn.
     const char *drawn_mark(const msgr_window *w, std::size_t index) const noexcept;
+    // The header drawn above history entry `index` of w in the last frame ("Name  14:03", local
+    // time; a run of one sender's messages has one); NULL when none was drawn.
+    const char *drawn_header(const msgr_window *w, std::size_t index) const noexcept;
+    // The day separator drawn above entry `index` ("Today", "Yesterday", "Monday 30 November
+    // 2026"); NULL when none was drawn.
+    const char *drawn_day(const msgr_window *w, std::size_t index) const noexcept;
+    // The entry the "new messages" marker was drawn above in the last frame (the first the
+    // player had not seen when the window was opened or focused); false when none was drawn.
+    bool new_marker_shown(const msgr_window *w, std::size_t &index) const noexcept;
     // Whether w showed "<contact> is typing..." in the last frame.
     bool typing_shown(const msgr_window *w) const noexcept;
 
