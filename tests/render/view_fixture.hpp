@@ -181,8 +181,9 @@ class ViewTest : public Session {
     // device) into the runtime's inbox as the primary service would, bypassing the add-in
     // boundary's checks: what a hostile or very busy network leaves in a history. It is applied
     // (and stored) by the next tick; drain() applies everything posted.
+    // time_ms: when it was sent (0: when it is applied).
     void inject(msgr_window *w, const std::string &text,
-                msgr_message_direction dir = MSGR_MESSAGE_INCOMING) {
+                msgr_message_direction dir = MSGR_MESSAGE_INCOMING, std::int64_t time_ms = 0) {
         msgr_contact *c = nullptr;
         ASSERT_EQ(msgr_window_contact(w, &c), MSGR_S_OK);
         const char *name = nullptr;
@@ -193,6 +194,7 @@ class ViewTest : public Session {
         m.from = name;
         m.text = text;
         m.from_me = dir == MSGR_MESSAGE_OUTGOING;
+        m.time_unix_ms = time_ms;
         msgr_contact_release(c);
         ASSERT_TRUE(core().inbox().push(std::move(m)));
     }

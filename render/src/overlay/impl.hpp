@@ -300,6 +300,11 @@ struct Overlay::Impl {
     void set_open(bool value) {
         if (value == open) return;
         open = value;
+        // Opening the overlay: each window's "new messages" marker goes above what is new now.
+        if (open) {
+            for (auto &v : views)
+                v->marker_armed = true;
+        }
         // Closing the overlay: the user no longer pays attention to their conversations.
         if (!open && !runtime_gone) {
             for (auto &v : views) {
