@@ -114,11 +114,13 @@ void Overlay::Impl::draw_history(WindowView &v, const msgr_ui_window_info &info,
                                            text_of, natural, wrapped);
     const bool grew = v.layout.end_message() != end_before || v.layout.row_count() != rows_before;
     // Opened or focused: the marker goes above the first entry the player has not seen.
-    if (v.marker_armed) {
-        v.marker_armed = false;
+    if (v.marker_armed != WindowView::Marker::placed) {
+        const bool anew = v.marker_armed == WindowView::Marker::anew;
+        v.marker_armed = WindowView::Marker::placed;
         const std::size_t unseen = unseen_of(info);
-        const std::size_t marker =
+        std::size_t marker =
             unseen > 0 && unseen <= info.history_count ? info.history_count - unseen : kNone;
+        if (marker == kNone && !anew) marker = v.marker;
         if (marker != v.marker) {
             const std::size_t old = v.marker;
             v.marker = marker;

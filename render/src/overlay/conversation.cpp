@@ -98,7 +98,8 @@ void Overlay::Impl::draw_window(WindowView &v, const msgr_ui_window_info &info) 
         }
     }
     const bool focused = ImGui::IsWindowFocused(ImGuiFocusedFlags_RootAndChildWindows);
-    if (focused && !v.was_focused) v.marker_armed = true;  // the marker moves to what is new
+    if (focused && !v.was_focused && v.marker_armed == WindowView::Marker::placed)
+        v.marker_armed = WindowView::Marker::on_new;  // the marker moves to what is new
     if (focused && !v.was_focused && !focus_request) msgr_ui_window_activated(v.w);
     // Coming back to a conversation: the user pays attention to it again (not while typing).
     if (focused && !v.was_focused && v.my_state != MSGR_CHAT_STATE_COMPOSING &&

@@ -77,11 +77,14 @@ struct WindowView {
     bool fetching = false;
     bool archive_done = false;
     // The text selected in the history, and the "new messages" marker: above the first entry the
-    // player had not seen when the window was opened or focused (kNone: none); armed, it is
-    // placed on the next frame the history is drawn.
+    // player had not seen when the window was opened or focused (kNone: none). Armed, it is
+    // placed on the next frame the history is drawn: on a focus, only when something is new
+    // (a click into the window to select text keeps it); when the window or the overlay opens,
+    // it also goes when nothing is new.
+    enum class Marker { placed, on_new, anew };
     history::Selection selection;
     std::size_t marker = kNone;
-    bool marker_armed = true;
+    Marker marker_armed = Marker::anew;
     // The last entry reported seen (msgr_ui_history_seen); kNone: none yet.
     std::size_t seen_upto = kNone;
     // The user's own chat state as last told to the runtime, and how long the input is idle.
@@ -303,7 +306,7 @@ struct Overlay::Impl {
         // Opening the overlay: each window's "new messages" marker goes above what is new now.
         if (open) {
             for (auto &v : views)
-                v->marker_armed = true;
+                v->marker_armed = WindowView::Marker::anew;
         }
         // Closing the overlay: the user no longer pays attention to their conversations.
         if (!open && !runtime_gone) {
