@@ -12,7 +12,7 @@
 
 namespace msgr::render::history {
 
-constexpr std::int64_t kGroupGapMs = 5 * 60 * 1000;
+constexpr std::int64_t kGroupGapMs = std::int64_t{5} * 60 * 1000;
 
 // The HistoryLayout lead bits (kLeadHeader, kLeadDay) for message m, prev being the message
 // before it in the history (nullptr for the first).

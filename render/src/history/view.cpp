@@ -178,7 +178,8 @@ void Overlay::Impl::draw_history(WindowView &v, const msgr_ui_window_info &info,
     }
     stats.rows_total += v.layout.row_count();
 
-    const auto [first, last] = v.layout.visible(scroll_y - start.y, scroll_y - start.y + view_h);
+    const auto shown = v.layout.visible(scroll_y - start.y, scroll_y - start.y + view_h);
+    const std::size_t first = shown.first, last = shown.second;
     ImDrawList *dl = ImGui::GetWindowDrawList();
     const float line_h = ImGui::GetTextLineHeight();
     const float lead_line = line_h + style.ItemSpacing.y;
