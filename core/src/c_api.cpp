@@ -21,6 +21,7 @@ using msgr::core::ContactRef;
 using msgr::core::fail;
 using msgr::core::HandleKind;
 using msgr::core::Runtime;
+using msgr::core::WindowManager;
 using msgr::core::WindowRef;
 
 struct msgr_runtime {
@@ -664,11 +665,7 @@ msgr_hresult get_geometry(msgr_window *w, int32_t *out, Field field) {
 template <typename Field>
 msgr_hresult set_geometry(msgr_window *w, int32_t value, Field field, bool size) {
     return with_open_window(w, [&](msgr_window &win, Runtime &) {
-        if (size && value <= 0)
-            return fail(MSGR_E_INVALIDARG, "a window's width and height must be positive");
-        win.*field = value;
-        ++win.geometry_serial;  // the drawing layer applies it on its next frame
-        return MSGR_S_OK;
+        return WindowManager::set_geometry(win, field, value, size);
     });
 }
 }  // namespace
@@ -1028,13 +1025,7 @@ msgr_hresult msgr_ui_window_moved(msgr_window *w, int32_t left, int32_t top, int
     if (msgr::core::addin_code_running())
         return refuse_addin_code("msgr_ui_window_moved", kTheUserInterfaceIsTheHosts);
     return with_open_window(w, [&](msgr_window &win, Runtime &) {
-        if (width <= 0 || height <= 0)
-            return fail(MSGR_E_INVALIDARG, "a window's width and height must be positive");
-        win.left = left;
-        win.top = top;
-        win.width = width;
-        win.height = height;
-        return MSGR_S_OK;
+        return WindowManager::moved(win, left, top, width, height);
     });
 }
 
@@ -1042,7 +1033,7 @@ msgr_hresult msgr_ui_window_activated(msgr_window *w) {
     if (msgr::core::addin_code_running())
         return refuse_addin_code("msgr_ui_window_activated", kTheUserInterfaceIsTheHosts);
     return with_open_window(w, [&](msgr_window &win, Runtime &r) {
-        r.bring_to_front(win);
+        r.windows().bring_to_front(win);
         return MSGR_S_OK;
     });
 }

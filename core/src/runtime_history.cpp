@@ -815,7 +815,7 @@ msgr_hresult Runtime::forget_contact(msgr_contact &c) {
             if (MSGR_FAILED(hr)) return hr;
         }
     }
-    for (auto &w : windows_) {
+    for (const auto &w : windows_.open()) {
         if (w->contact.get() == &c) clear_history(*w);
     }
     for (auto &[id, s] : searches_) {
@@ -834,7 +834,7 @@ msgr_hresult Runtime::forget_all() {
         const msgr_hresult hr = store_->forget_all();
         if (MSGR_FAILED(hr)) return hr;
     }
-    for (auto &w : windows_)
+    for (const auto &w : windows_.open())
         clear_history(*w);
     for (auto &[id, s] : searches_) {
         s.hits.clear();
