@@ -704,6 +704,50 @@ msgr_hresult msgr_window_contact(msgr_window *w, msgr_contact **out) {
     });
 }
 
+// ---- a conversation's contacts (the checks are Runtime::add_contact's) ----
+
+namespace {
+template <typename F>
+msgr_hresult with_member(msgr_window *w, const msgr_variant &contact, F &&f) noexcept {
+    return with_window(w, [&](msgr_window &win, Runtime *r) {
+        ContactRef pinned;
+        const msgr_hresult hr = pin_variant(contact, pinned);
+        if (MSGR_FAILED(hr)) return hr;
+        if (r == nullptr) return fail(MSGR_E_FAIL, "the window is closed");
+        return f(*r, win);
+    });
+}
+}  // namespace
+
+msgr_hresult msgr_window_add_contact(msgr_window *w, msgr_variant contact) {
+    return with_member(w, contact,
+                       [&](Runtime &r, msgr_window &win) { return r.add_contact(win, contact); });
+}
+
+msgr_hresult msgr_window_remove_contact(msgr_window *w, msgr_variant contact) {
+    return with_member(
+        w, contact, [&](Runtime &r, msgr_window &win) { return r.remove_contact(win, contact); });
+}
+
+msgr_hresult msgr_window_contacts_count(msgr_window *w, size_t *out) {
+    clear_out(out);
+    return with_window(w, [&](msgr_window &win, Runtime *) {
+        if (out == nullptr) return null_out();
+        *out = win.contacts.size();
+        return MSGR_S_OK;
+    });
+}
+
+msgr_hresult msgr_window_contacts_get(msgr_window *w, size_t index, msgr_contact **out) {
+    clear_out(out);
+    return with_window(w, [&](msgr_window &win, Runtime *) {
+        if (out == nullptr) return null_out();
+        if (index >= win.contacts.size()) return fail(MSGR_E_INVALIDARG, "index out of range");
+        *out = hand_out(win.contacts[index]);
+        return MSGR_S_OK;
+    });
+}
+
 msgr_hresult msgr_window_set_draft(msgr_window *w, const char *text) {
     return with_open_window(w, [&](msgr_window &win, Runtime &) {
         if (text == nullptr) text = "";
@@ -772,6 +816,9 @@ msgr_hresult msgr_window_history_get(msgr_window *w, size_t index, msgr_message 
         m.flags = e->flags;
         m.delivery_reason = e->delivery_reason.c_str();
         m.stored_id = e->stored_id;
+        static const std::string kNoOne;
+        m.sender = WindowManager::sender_of(win, *e, r != nullptr ? r->my_signin_name() : kNoOne)
+                       .c_str();
         return fill_struct(out, m, offsetof(msgr_message, flags), "msgr_message");
     });
 }

@@ -84,6 +84,9 @@ struct msgr_window {
         std::string origin_id{};   // the dedup key; ours for outgoing (receipts name it)
         std::string archive_id{};  // the server's archive id (dedup, fetch_older's anchor)
         std::string receipt_id{};  // what a read marker names
+        // Who wrote it (a sign-in name); "" when not recorded (then windows/window_manager.hpp's
+        // sender_of says what it can).
+        std::string sender{};
     };
     msgr_window() : generation(msgr::core::register_handle(this, msgr::core::HandleKind::window)) {}
     // The global allocator; delete unregisters the address before the memory goes back.

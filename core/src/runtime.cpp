@@ -548,6 +548,7 @@ msgr_hresult Runtime::send(msgr_window &w, const char *text, std::size_t *out_in
                          body,
                          w.kind == MSGR_WINDOW_PAGE ? MSGR_MESSAGE_PAGE : 0u};
     e.origin_id = new_origin_id();
+    e.sender = my_name_;
     e.seq = w.end_seq;
     if (w.conversation != 0) {
         // Durable before it is sent: a failed append is the call's failure, the draft stays
@@ -583,7 +584,14 @@ msgr_hresult Runtime::send(msgr_window &w, const char *text, std::size_t *out_in
     if (w.kind == MSGR_WINDOW_PAGE) {
         hr = paging_->submit({id, my_name_, w.contact->signin, w.contact->service, body});
     } else {
-        hr = service->send_message_ex({id, w.contact->signin, body, origin_id, false, sent_at});
+        Service::Outgoing out{id, w.contact->signin, body, origin_id, false, sent_at};
+        if (!w.group.empty()) {
+            // A group's message reaches every contact of it: the service is told who they are.
+            out.to = w.contacts.front()->signin;
+            out.group = w.group;
+            out.members = WindowManager::members(w);
+        }
+        hr = service->send_message_ex(out);
     }
     --sends_;
     if (MSGR_FAILED(hr)) {

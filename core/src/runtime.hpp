@@ -86,6 +86,11 @@ class Runtime {
     // (index in *out_index) and hands it to the service or paging provider.
     msgr_hresult send(msgr_window &w, const char *text, std::size_t *out_index);
 
+    // ---- conversations with several contacts (runtime_groups.cpp) ----
+    // msgr_window_add_contact / _remove_contact, with their documented checks (msgr.h).
+    msgr_hresult add_contact(msgr_window &w, const msgr_variant &v);
+    msgr_hresult remove_contact(msgr_window &w, const msgr_variant &v);
+
     // ---- the conversation's history (runtime_history.cpp) ----
     // The whole stored conversation's length (msgr_window_history_count).
     static std::size_t history_count(const msgr_window &w) noexcept {
@@ -238,6 +243,15 @@ class Runtime {
     void finish_signin();
     void recover_unfinished();
     std::int64_t conversation_of(const msgr_contact &c, msgr_window_kind kind);
+    std::int64_t conversation_of(const history::ConversationKey &key);
+    // The window's conversation in the store: its contact's, or its group's.
+    std::int64_t conversation_of(const msgr_window &w);
+    // ---- groups (runtime_groups.cpp) ----
+    msgr_hresult check_member(msgr_window &w, const msgr_variant &v, ContactRef &out);
+    // Makes a one-to-one window a group window with that id: its history becomes the group's.
+    void become_group(msgr_window &w, std::string group);
+    // The open window of a group a message arrived in, or a new one (with its sender).
+    WindowRef group_window(Service &service, const std::string &group, const ContactRef &sender);
     void load_history(msgr_window &w);
     void remember(msgr_window &w, msgr_window::Entry e);
     msgr_window::Entry *entry_at_seq(msgr_window &w, std::int64_t seq, std::int64_t stored_id,

@@ -109,4 +109,31 @@ msgr_hresult WindowManager::remove_contact(msgr_window &w, const msgr_contact &c
     return MSGR_S_OK;
 }
 
+std::string WindowManager::members(const msgr_window &w) {
+    std::string out;
+    for (const auto &c : w.contacts) {
+        if (!out.empty()) out += '\n';
+        out += c->signin;
+    }
+    return out;
+}
+
+const std::string &WindowManager::sender_of(const msgr_window &w, const msgr_window::Entry &e,
+                                            const std::string &me) noexcept {
+    if (!e.sender.empty() || !w.group.empty()) return e.sender;
+    return e.direction == MSGR_MESSAGE_INCOMING ? w.contact->signin : me;
+}
+
+namespace {
+constexpr std::string_view kGroupKeyPrefix = " group:";
+}
+
+std::string WindowManager::group_key(const std::string &group) {
+    return std::string(kGroupKeyPrefix) + group;
+}
+
+bool WindowManager::is_group_key(const std::string &peer) noexcept {
+    return peer.compare(0, kGroupKeyPrefix.size(), kGroupKeyPrefix) == 0;
+}
+
 }  // namespace msgr::core

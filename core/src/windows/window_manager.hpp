@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -55,6 +56,16 @@ class WindowManager {
     // Removes c from w's contacts: S_FALSE when it is not one of them.
     static msgr_hresult remove_contact(msgr_window &w, const msgr_contact &c);
     static bool has_contact(const msgr_window &w, const msgr_contact &c) noexcept;
+    // The sign-in names of w's contacts, one per line (the add-in ABI's members).
+    static std::string members(const msgr_window &w);
+    // Who wrote e (msgr_message.sender): as recorded, else in a one-to-one window the contact
+    // (incoming) or `me` (outgoing); "" for an incoming group message read back from the store.
+    static const std::string &sender_of(const msgr_window &w, const msgr_window::Entry &e,
+                                        const std::string &me) noexcept;
+    // The history store's peer for a group conversation: " group:" + its id. A sign-in name
+    // never starts with a space (InstantMessage's checks), so no contact's key is ever one.
+    static std::string group_key(const std::string &group);
+    static bool is_group_key(const std::string &peer) noexcept;
 
   private:
     const std::thread::id owner_;
