@@ -817,8 +817,8 @@ msgr_hresult msgr_window_history_get(msgr_window *w, size_t index, msgr_message 
         m.delivery_reason = e->delivery_reason.c_str();
         m.stored_id = e->stored_id;
         static const std::string kNoOne;
-        m.sender = WindowManager::sender_of(win, *e, r != nullptr ? r->my_signin_name() : kNoOne)
-                       .c_str();
+        m.sender =
+            WindowManager::sender_of(win, *e, r != nullptr ? r->my_signin_name() : kNoOne).c_str();
         return fill_struct(out, m, offsetof(msgr_message, flags), "msgr_message");
     });
 }

@@ -42,13 +42,14 @@ msgr_hresult Runtime::add_contact(msgr_window &w, const msgr_variant &v) {
     }
     if (WindowManager::has_contact(w, *c)) return MSGR_S_FALSE;
     if (w.contacts.size() >= config_.max_conversation_contacts) {
-        return fail(MSGR_E_SESSION_FULL,
-                    "the conversation has " + std::to_string(w.contacts.size()) +
-                        " contacts (runtime.max_conversation_contacts)");
+        return fail(MSGR_E_SESSION_FULL, "the conversation has " +
+                                             std::to_string(w.contacts.size()) +
+                                             " contacts (runtime.max_conversation_contacts)");
     }
     if (w.group.empty()) become_group(w, new_origin_id());
     hr = WindowManager::add_contact(w, c, w.group);
-    if (hr == MSGR_S_OK) raise({MSGR_EVENT_IM_WINDOW_CONTACT_ADDED, MSGR_S_OK, 0, c, WindowRef(&w)});
+    if (hr == MSGR_S_OK)
+        raise({MSGR_EVENT_IM_WINDOW_CONTACT_ADDED, MSGR_S_OK, 0, c, WindowRef(&w)});
     return hr;
 }
 

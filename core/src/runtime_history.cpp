@@ -217,9 +217,8 @@ void Runtime::recover_unfinished() {
         const bool page = u.conversation.kind == MSGR_WINDOW_PAGE;
         Service *service = find_service(u.conversation.service);
         const bool group = WindowManager::is_group_key(u.conversation.peer);
-        ContactRef c = service != nullptr && !group
-                           ? contact_for(*service, u.conversation.peer)
-                           : nullptr;
+        ContactRef c =
+            service != nullptr && !group ? contact_for(*service, u.conversation.peer) : nullptr;
         const history::Record &r = u.record;
         msgr_hresult fhr = MSGR_E_FAIL;
         std::string why;

@@ -233,7 +233,7 @@ class Config {
 class Addin {
   public:
     Host host;
-    std::string echo_key;  // case-folded; "" for none
+    std::string echo_key;   // case-folded; "" for none
     std::string shout_key;  // case-folded; "" for none
     std::string control_key;
     std::string control_name;
