@@ -636,7 +636,9 @@ void Runtime::history_end(Service &service, const HistoryEnd &m) {
 
 msgr_hresult Runtime::fetch_older(msgr_window &w) {
     if (state_ != State::online) return fail(MSGR_E_NOT_LOGGED_ON, "not signed in");
-    if (w.kind != MSGR_WINDOW_CONVERSATION || w.archive_start) return MSGR_S_FALSE;
+    // (A group's archive is not the one-to-one archive with its first contact: none yet.)
+    if (w.kind != MSGR_WINDOW_CONVERSATION || w.archive_start || !w.group.empty())
+        return MSGR_S_FALSE;
     Service *service = find_service(w.contact->service);
     if (service == nullptr) return fail(MSGR_E_FAIL, "the contact's service is gone");
     if (!service->has_archive()) return MSGR_S_FALSE;
@@ -680,7 +682,10 @@ msgr_hresult Runtime::history_seen(msgr_window &w, std::size_t last_index) {
         if (MSGR_FAILED(hr)) return hr;
     }
     if (changed || older) ++w.history_serial;
-    if (receipt.empty() || receipt == w.displayed_receipt || w.kind != MSGR_WINDOW_CONVERSATION)
+    // Read markers and chat states go to a one-to-one conversation's contact only (a group's
+    // are not carried yet: they would reach its first contact as if in private).
+    if (receipt.empty() || receipt == w.displayed_receipt || w.kind != MSGR_WINDOW_CONVERSATION ||
+        !w.group.empty())
         return MSGR_S_OK;
     Service *service = find_service(w.contact->service);
     if (service == nullptr || state_ != State::online) return MSGR_S_OK;
@@ -692,7 +697,8 @@ msgr_hresult Runtime::history_seen(msgr_window &w, std::size_t last_index) {
 msgr_hresult Runtime::set_chat_state(msgr_window &w, msgr_chat_state state) {
     if (state == w.my_chat_state) return MSGR_S_OK;
     w.my_chat_state = state;
-    if (w.kind != MSGR_WINDOW_CONVERSATION || state_ != State::online) return MSGR_S_OK;
+    if (w.kind != MSGR_WINDOW_CONVERSATION || state_ != State::online || !w.group.empty())
+        return MSGR_S_OK;
     Service *service = find_service(w.contact->service);
     if (service == nullptr) return MSGR_S_OK;
     const msgr_hresult hr = service->send_chat_state(w.contact->signin, state);
