@@ -117,7 +117,9 @@ wire::Reply service_call(msgr_host_ctx &ctx, const wire::Call &c) {
                                           .text_size = c.b.size(),
                                           .origin_id = c.c.c_str(),
                                           .resend = c.i32 != 0 ? 1 : 0,
-                                          .time_unix_ms = c.i64};
+                                          .time_unix_ms = c.i64,
+                                          .group = c.group.empty() ? nullptr : c.group.c_str(),
+                                          .members = c.group.empty() ? nullptr : c.members.c_str()};
             r = hand_over(ctx, c.id, false, [&] { return t.send_message_ex(t.state, &m); });
             break;
         }

@@ -308,6 +308,7 @@ msgr_hresult host_post_message_ex(msgr_host_ctx *ctx, const msgr_incoming_messag
         p.origin_id = bounded(m.origin_id, kMaxReportId);
         p.archive_id = bounded(m.archive_id, kMaxReportId);
         p.receipt_id = bounded(m.receipt_id, kMaxReportId);
+        p.group = bounded(m.group, core::kMaxGroupId);
     });
 }
 

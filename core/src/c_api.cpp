@@ -21,6 +21,7 @@ using msgr::core::ContactRef;
 using msgr::core::fail;
 using msgr::core::HandleKind;
 using msgr::core::Runtime;
+using msgr::core::WindowManager;
 using msgr::core::WindowRef;
 
 struct msgr_runtime {
@@ -664,11 +665,7 @@ msgr_hresult get_geometry(msgr_window *w, int32_t *out, Field field) {
 template <typename Field>
 msgr_hresult set_geometry(msgr_window *w, int32_t value, Field field, bool size) {
     return with_open_window(w, [&](msgr_window &win, Runtime &) {
-        if (size && value <= 0)
-            return fail(MSGR_E_INVALIDARG, "a window's width and height must be positive");
-        win.*field = value;
-        ++win.geometry_serial;  // the drawing layer applies it on its next frame
-        return MSGR_S_OK;
+        return WindowManager::set_geometry(win, field, value, size);
     });
 }
 }  // namespace
@@ -703,6 +700,50 @@ msgr_hresult msgr_window_contact(msgr_window *w, msgr_contact **out) {
     return with_window(w, [&](msgr_window &win, Runtime *) {
         if (out == nullptr) return null_out();
         *out = hand_out(win.contact);
+        return MSGR_S_OK;
+    });
+}
+
+// ---- a conversation's contacts (the checks are Runtime::add_contact's) ----
+
+namespace {
+template <typename F>
+msgr_hresult with_member(msgr_window *w, const msgr_variant &contact, F &&f) noexcept {
+    return with_window(w, [&](msgr_window &win, Runtime *r) {
+        ContactRef pinned;
+        const msgr_hresult hr = pin_variant(contact, pinned);
+        if (MSGR_FAILED(hr)) return hr;
+        if (r == nullptr) return fail(MSGR_E_FAIL, "the window is closed");
+        return f(*r, win);
+    });
+}
+}  // namespace
+
+msgr_hresult msgr_window_add_contact(msgr_window *w, msgr_variant contact) {
+    return with_member(w, contact,
+                       [&](Runtime &r, msgr_window &win) { return r.add_contact(win, contact); });
+}
+
+msgr_hresult msgr_window_remove_contact(msgr_window *w, msgr_variant contact) {
+    return with_member(
+        w, contact, [&](Runtime &r, msgr_window &win) { return r.remove_contact(win, contact); });
+}
+
+msgr_hresult msgr_window_contacts_count(msgr_window *w, size_t *out) {
+    clear_out(out);
+    return with_window(w, [&](msgr_window &win, Runtime *) {
+        if (out == nullptr) return null_out();
+        *out = win.contacts.size();
+        return MSGR_S_OK;
+    });
+}
+
+msgr_hresult msgr_window_contacts_get(msgr_window *w, size_t index, msgr_contact **out) {
+    clear_out(out);
+    return with_window(w, [&](msgr_window &win, Runtime *) {
+        if (out == nullptr) return null_out();
+        if (index >= win.contacts.size()) return fail(MSGR_E_INVALIDARG, "index out of range");
+        *out = hand_out(win.contacts[index]);
         return MSGR_S_OK;
     });
 }
@@ -775,6 +816,9 @@ msgr_hresult msgr_window_history_get(msgr_window *w, size_t index, msgr_message 
         m.flags = e->flags;
         m.delivery_reason = e->delivery_reason.c_str();
         m.stored_id = e->stored_id;
+        static const std::string kNoOne;
+        m.sender =
+            WindowManager::sender_of(win, *e, r != nullptr ? r->my_signin_name() : kNoOne).c_str();
         return fill_struct(out, m, offsetof(msgr_message, flags), "msgr_message");
     });
 }
@@ -1028,13 +1072,7 @@ msgr_hresult msgr_ui_window_moved(msgr_window *w, int32_t left, int32_t top, int
     if (msgr::core::addin_code_running())
         return refuse_addin_code("msgr_ui_window_moved", kTheUserInterfaceIsTheHosts);
     return with_open_window(w, [&](msgr_window &win, Runtime &) {
-        if (width <= 0 || height <= 0)
-            return fail(MSGR_E_INVALIDARG, "a window's width and height must be positive");
-        win.left = left;
-        win.top = top;
-        win.width = width;
-        win.height = height;
-        return MSGR_S_OK;
+        return WindowManager::moved(win, left, top, width, height);
     });
 }
 
@@ -1042,7 +1080,7 @@ msgr_hresult msgr_ui_window_activated(msgr_window *w) {
     if (msgr::core::addin_code_running())
         return refuse_addin_code("msgr_ui_window_activated", kTheUserInterfaceIsTheHosts);
     return with_open_window(w, [&](msgr_window &win, Runtime &r) {
-        r.bring_to_front(win);
+        r.windows().bring_to_front(win);
         return MSGR_S_OK;
     });
 }

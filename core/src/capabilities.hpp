@@ -55,6 +55,8 @@ struct MessageArrived {
     std::string origin_id{};        // "" none: dedup key (XEP-0359 origin-id / stanza id)
     std::string archive_id{};       // "" none: dedup key and fetch_older's anchor
     std::string receipt_id{};       // "" none: what send_displayed names
+    // ---- add-in ABI 1.5 ----
+    std::string group{};  // "" one-to-one; else the group conversation (from: its sender)
 };
 struct ReceiptArrived {  // DELIVERED or READ for the outgoing message with origin_id
     std::string service;
@@ -153,12 +155,17 @@ class Service {
         std::string origin_id;
         bool resend = false;
         std::int64_t time_unix_ms = 0;
+        // ABI 1.5: the group conversation ("" one-to-one) and its members, '\n'-separated.
+        std::string group{};
+        std::string members{};
     };
     virtual msgr_hresult send_message_ex(const Outgoing &m) {
         return send_message(m.message_id, m.to, m.text);
     }
     // Whether the service has an archive fetch_older can page through (MSGR_SERVICE_HAS_ARCHIVE).
     virtual bool has_archive() const { return false; }
+    // Whether it carries conversations with several contacts (MSGR_SERVICE_MULTI_PARTY, ABI 1.5).
+    virtual bool supports_multi_party() const { return false; }
     // Each answers S_FALSE when the add-in does not support it (a table without the function).
     virtual msgr_hresult send_chat_state(const std::string & /*to*/, msgr_chat_state /*state*/) {
         return MSGR_S_FALSE;

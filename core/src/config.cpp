@@ -137,6 +137,7 @@ void read_runtime(const toml::table &t, const std::string &origin, Config &c) {
     r.read("secondary_services", secondary);  // absent: left unset (every service)
     if (t.contains("secondary_services")) c.secondary_services = std::move(secondary);
     r.read("max_windows", c.max_windows);
+    r.read("max_conversation_contacts", c.max_conversation_contacts);
     r.read("max_items_per_tick", c.max_items_per_tick);
     r.read("inbox_capacity", c.inbox_capacity);
     r.read("addin_paths", c.addin_paths);

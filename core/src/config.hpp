@@ -57,7 +57,9 @@ struct Config {
     // The other services that sign in with it (same session and name, their own credentials).
     // Unset (the key absent): every service the add-ins provide; [] : the primary alone.
     std::optional<std::vector<std::string>> secondary_services;
-    std::uint32_t max_windows = 32;           // open conversation + page windows
+    std::uint32_t max_windows = 32;  // open conversation + page windows
+    // A conversation's contacts at most (msgr_window_add_contact: MSGR_E_SESSION_FULL past it)
+    std::uint32_t max_conversation_contacts = 8;
     std::uint32_t max_items_per_tick = 4096;  // inbox items drained by one tick
     std::uint32_t inbox_capacity = 65536;     // items queued before producers wait
     std::vector<std::string> addin_paths;     // searched before the installed add-in folder

@@ -84,6 +84,9 @@ struct msgr_window {
         std::string origin_id{};   // the dedup key; ours for outgoing (receipts name it)
         std::string archive_id{};  // the server's archive id (dedup, fetch_older's anchor)
         std::string receipt_id{};  // what a read marker names
+        // Who wrote it (a sign-in name); "" when not recorded (then windows/window_manager.hpp's
+        // sender_of says what it can).
+        std::string sender{};
     };
     msgr_window() : generation(msgr::core::register_handle(this, msgr::core::HandleKind::window)) {}
     // The global allocator; delete unregisters the address before the memory goes back.
@@ -100,7 +103,14 @@ struct msgr_window {
     std::uint64_t id = 0;
     msgr_window_kind kind = MSGR_WINDOW_CONVERSATION;
     State state = State::open;
-    boost::intrusive_ptr<msgr_contact> contact;
+    boost::intrusive_ptr<msgr_contact> contact;  // the initial contact (InstantMessage's)
+    // Everyone the conversation is with, the initial contact first while it stays; never empty
+    // (windows/window_manager.hpp). More than one, or once it had more: a group window.
+    std::vector<boost::intrusive_ptr<msgr_contact>> contacts;
+    // A group window's id ("" for a one-to-one window): stable for the conversation's life,
+    // what the service and the history store know the group by.
+    std::string group;
+    std::uint64_t contacts_serial = 0;  // raised when contacts changes
     std::int32_t left = 0, top = 0, width = 0, height = 0;
     std::uint64_t focus_serial = 0;  // raised by every successful Show / InstantMessage focus
     std::string draft;

@@ -71,7 +71,8 @@ msgr_hresult Runtime::create(const char *config_path, std::unique_ptr<Runtime> &
 Runtime::Runtime(Config config)
     : owner_(std::this_thread::get_id()),
       config_(std::move(config)),
-      inbox_(config_.inbox_capacity, owner_) {}
+      inbox_(config_.inbox_capacity, owner_),
+      windows_(owner_) {}
 
 void Runtime::announce_shutdown() {
     if (shutdown_announced_) return;
@@ -122,7 +123,7 @@ Runtime::~Runtime() {
     services_.clear();
     primary_ = nullptr;
     addins_.reset();  // disconnects their slots, unloads them and unmaps them
-    for (auto &w : windows_) {
+    for (const auto &w : windows_.open()) {
         w->state = msgr_window::State::disconnected;
         w->rt = nullptr;
     }
@@ -202,7 +203,7 @@ void Runtime::set_paging_provider(std::unique_ptr<PagingProvider> provider) {
 }
 
 bool Runtime::paging_in_use() const noexcept {
-    for (const auto &w : windows_) {
+    for (const auto &w : windows_.open()) {
         if (w->kind == MSGR_WINDOW_PAGE) return true;
     }
     for (const auto &[id, f] : in_flight_) {
@@ -297,10 +298,8 @@ void Runtime::leave_session() {
 // offline, the MessengerWindow objects ... become de-referenced".
 void Runtime::end_session(msgr_window::State windows_become, msgr_hresult hr) {
     const bool was_signed_in = state_ == State::online;
-    std::vector<WindowRef> windows;
-    windows.swap(windows_);
-    z_order_.clear();
-    for (auto &w : windows) {
+    const std::vector<WindowRef> windows = windows_.take_all();
+    for (const auto &w : windows) {
         w->state = windows_become;
         w->rt = nullptr;
         w->conversation = 0;  // the store goes with the session
@@ -428,28 +427,12 @@ bool Runtime::variant_is_self(const msgr_variant &v, const msgr_contact &c) cons
 }
 
 WindowRef Runtime::find_window(msgr_window_kind kind, const msgr_contact &c) const {
-    for (const auto &w : windows_) {
-        if (w->kind == kind && w->contact.get() == &c) return w;
-    }
-    return nullptr;
+    return windows_.find(kind, c);
 }
 
 WindowRef Runtime::open_window(msgr_window_kind kind, ContactRef contact) {
-    WindowRef w(new msgr_window);
-    w->owner = owner_;
-    w->rt = this;
-    w->id = next_window_id_++;
-    w->kind = kind;
-    w->contact = std::move(contact);
-    // Cascade new windows so that they do not hide each other.
-    const auto step = static_cast<std::int32_t>(windows_created_++ % 8) * 28;
-    w->left = 60 + step;
-    w->top = 60 + step;
-    w->width = kind == MSGR_WINDOW_PAGE ? 340 : 380;
-    w->height = kind == MSGR_WINDOW_PAGE ? 240 : 420;
+    WindowRef w = windows_.create(this, kind, std::move(contact));
     load_history(*w);
-    windows_.push_back(w);
-    z_order_.push_back(w.get());  // a new window opens in front
     raise({MSGR_EVENT_IM_WINDOW_CREATED, MSGR_S_OK, 0, w->contact, w});
     return w;
 }
@@ -459,8 +442,7 @@ msgr_hresult Runtime::focus(msgr_window &w) {
         // Shown without focus: the window is open and drawn, but not given keyboard focus.
         return MSGR_S_FALSE;
     }
-    w.focus_serial = ++focus_serial_;
-    bring_to_front(w);
+    windows_.focus(w);
     return MSGR_S_OK;
 }
 
@@ -469,7 +451,7 @@ msgr_hresult Runtime::focus(msgr_window &w) {
 msgr_hresult Runtime::show_window(msgr_window_kind kind, ContactRef contact, WindowRef &out) {
     WindowRef w = find_window(kind, *contact);
     if (w == nullptr) {
-        if (windows_.size() >= config_.max_windows) {
+        if (windows_.count() >= config_.max_windows) {
             return fail(MSGR_E_FAIL,
                         "could not create a window: " + std::to_string(config_.max_windows) +
                             " windows are open (runtime.max_windows)");
@@ -529,12 +511,8 @@ msgr_hresult Runtime::show(msgr_window &w) {
 }
 
 msgr_hresult Runtime::close(msgr_window &w) {
-    auto it = std::find_if(windows_.begin(), windows_.end(),
-                           [&](const WindowRef &o) { return o.get() == &w; });
-    if (it == windows_.end()) return MSGR_S_FALSE;
-    WindowRef keep = *it;
-    windows_.erase(it);
-    std::erase(z_order_, &w);
+    const WindowRef keep(&w);
+    if (!windows_.remove(w)) return MSGR_S_FALSE;
     w.state = msgr_window::State::closed;
     w.rt = nullptr;
     w.conversation = 0;  // what it keeps in memory stays readable; the rest is the next window's
@@ -570,6 +548,7 @@ msgr_hresult Runtime::send(msgr_window &w, const char *text, std::size_t *out_in
                          body,
                          w.kind == MSGR_WINDOW_PAGE ? MSGR_MESSAGE_PAGE : 0u};
     e.origin_id = new_origin_id();
+    e.sender = my_name_;
     e.seq = w.end_seq;
     if (w.conversation != 0) {
         // Durable before it is sent: a failed append is the call's failure, the draft stays
@@ -605,7 +584,14 @@ msgr_hresult Runtime::send(msgr_window &w, const char *text, std::size_t *out_in
     if (w.kind == MSGR_WINDOW_PAGE) {
         hr = paging_->submit({id, my_name_, w.contact->signin, w.contact->service, body});
     } else {
-        hr = service->send_message_ex({id, w.contact->signin, body, origin_id, false, sent_at});
+        Service::Outgoing out{id, w.contact->signin, body, origin_id, false, sent_at};
+        if (!w.group.empty()) {
+            // A group's message reaches every contact of it: the service is told who they are.
+            out.to = w.contacts.front()->signin;
+            out.group = w.group;
+            out.members = WindowManager::members(w);
+        }
+        hr = service->send_message_ex(out);
     }
     --sends_;
     if (MSGR_FAILED(hr)) {

@@ -26,6 +26,7 @@
 #include "config.hpp"
 #include "history/store.hpp"
 #include "objects.hpp"
+#include "windows/window_manager.hpp"
 
 namespace msgr::core {
 
@@ -80,10 +81,15 @@ class Runtime {
     // ---- windows (the caller checked that w.rt == this) ----
     msgr_hresult show(msgr_window &w);
     msgr_hresult close(msgr_window &w);
-    const std::vector<WindowRef> &open_windows() const noexcept { return windows_; }
+    const std::vector<WindowRef> &open_windows() const noexcept { return windows_.open(); }
     // The UI surface: the user pressed Send. Records the message in the window's history
     // (index in *out_index) and hands it to the service or paging provider.
     msgr_hresult send(msgr_window &w, const char *text, std::size_t *out_index);
+
+    // ---- conversations with several contacts (runtime_groups.cpp) ----
+    // msgr_window_add_contact / _remove_contact, with their documented checks (msgr.h).
+    msgr_hresult add_contact(msgr_window &w, const msgr_variant &v);
+    msgr_hresult remove_contact(msgr_window &w, const msgr_variant &v);
 
     // ---- the conversation's history (runtime_history.cpp) ----
     // The whole stored conversation's length (msgr_window_history_count).
@@ -110,11 +116,12 @@ class Runtime {
     }
     const std::string &store_failure() const noexcept { return store_why_; }
 
-    // ---- the drawing layer's view of the windows (ui.h; runtime_ui.cpp) ----
+    // ---- the drawing layer's view of the windows (ui.h) ----
+    // The window manager: lifecycle, z-order, geometry and contacts of the open windows.
+    WindowManager &windows() noexcept { return windows_; }
+    const WindowManager &windows() const noexcept { return windows_; }
     // Open windows from back to front. Every open window is in it exactly once.
-    const std::vector<msgr_window *> &z_order() const noexcept { return z_order_; }
-    // Moves an open window to the front of the z-order (the user activated it, or it got focus).
-    void bring_to_front(msgr_window &w);
+    const std::vector<msgr_window *> &z_order() const noexcept { return windows_.z_order(); }
 
     // ---- events ----
     msgr_hresult subscribe(msgr_event_type type, msgr_event_fn fn, void *user,
@@ -236,6 +243,15 @@ class Runtime {
     void finish_signin();
     void recover_unfinished();
     std::int64_t conversation_of(const msgr_contact &c, msgr_window_kind kind);
+    std::int64_t conversation_of(const history::ConversationKey &key);
+    // The window's conversation in the store: its contact's, or its group's.
+    std::int64_t conversation_of(const msgr_window &w);
+    // ---- groups (runtime_groups.cpp) ----
+    msgr_hresult check_member(msgr_window &w, const msgr_variant &v, ContactRef &out);
+    // Makes a one-to-one window a group window with that id: its history becomes the group's.
+    void become_group(msgr_window &w, std::string group);
+    // The open window of a group a message arrived in, or a new one (with its sender).
+    WindowRef group_window(Service &service, const std::string &group, const ContactRef &sender);
     void load_history(msgr_window &w);
     void remember(msgr_window &w, msgr_window::Entry e);
     msgr_window::Entry *entry_at_seq(msgr_window &w, std::int64_t seq, std::int64_t stored_id,
@@ -271,11 +287,7 @@ class Runtime {
 
     std::map<std::pair<std::string, std::string>, ContactRef> contacts_;  // (service, key)
     std::vector<ContactRef> contact_list_;
-    std::vector<WindowRef> windows_;      // open windows, oldest first
-    std::vector<msgr_window *> z_order_;  // the same windows, back to front (runtime_ui.cpp)
-    std::uint64_t next_window_id_ = 1;
-    std::uint64_t windows_created_ = 0;
-    std::uint64_t focus_serial_ = 0;
+    WindowManager windows_;
     std::uint64_t next_message_id_ = 1;
     std::unordered_map<std::uint64_t, InFlight> in_flight_;  // by message id
 

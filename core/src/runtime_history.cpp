@@ -216,12 +216,16 @@ void Runtime::recover_unfinished() {
         if (state_ != State::online || store() == nullptr) return;  // a service failed meanwhile
         const bool page = u.conversation.kind == MSGR_WINDOW_PAGE;
         Service *service = find_service(u.conversation.service);
-        ContactRef c = service != nullptr ? contact_for(*service, u.conversation.peer) : nullptr;
+        const bool group = WindowManager::is_group_key(u.conversation.peer);
+        ContactRef c =
+            service != nullptr && !group ? contact_for(*service, u.conversation.peer) : nullptr;
         const history::Record &r = u.record;
         msgr_hresult fhr = MSGR_E_FAIL;
         std::string why;
         if (!config_.history.resend_after_restart) {
             why = kStoppedReason;
+        } else if (group) {
+            why = "a group message is not sent again after a restart";
         } else if (service == nullptr || c == nullptr) {
             why = "the service \"" + u.conversation.service + "\" is gone";
         } else if (page && paging_ == nullptr) {
@@ -253,18 +257,28 @@ void Runtime::recover_unfinished() {
 // ---- a window's memory ------------------------------------------------------------------------
 
 std::int64_t Runtime::conversation_of(const msgr_contact &c, msgr_window_kind kind) {
+    return conversation_of(history::ConversationKey{c.service, c.key, kind});
+}
+
+std::int64_t Runtime::conversation_of(const history::ConversationKey &key) {
     if (store() == nullptr) return 0;
     history::ConversationId id = 0;
-    if (MSGR_FAILED(store_->conversation({c.service, c.key, kind}, id))) {
-        log(MSGR_LOG_ERROR, "the history of " + c.signin + " is not available: " + last_error());
+    if (MSGR_FAILED(store_->conversation(key, id))) {
+        log(MSGR_LOG_ERROR, "the history of " + key.peer + " is not available: " + last_error());
         return 0;
     }
     return id;
 }
 
+std::int64_t Runtime::conversation_of(const msgr_window &w) {
+    if (w.group.empty()) return conversation_of(*w.contact, w.kind);
+    return conversation_of(history::ConversationKey{
+        w.contact->service, WindowManager::group_key(w.group), MSGR_WINDOW_CONVERSATION});
+}
+
 // A window opens on its conversation's past: the last page of it in memory, the rest on demand.
 void Runtime::load_history(msgr_window &w) {
-    w.conversation = conversation_of(*w.contact, w.kind);
+    w.conversation = conversation_of(w);
     if (w.conversation == 0) return;
     const history::Store::Span span = store_->span(w.conversation);
     w.first_seq = span.first_seq;
@@ -432,7 +446,10 @@ void Runtime::receive(Service &service, MessageArrived &m) {
     if (state_ != State::online) return;
     ContactRef c = contact_for(service, m.from);
     if (state_ != State::online) return;  // the service failed describing it
-    WindowRef w = find_window(MSGR_WINDOW_CONVERSATION, *c);
+    if (!m.group.empty() && !service.supports_multi_party()) return;  // it said it has none
+    // A group's message goes to the group's window, opened for it if need be.
+    WindowRef w = m.group.empty() ? find_window(MSGR_WINDOW_CONVERSATION, *c)
+                                  : group_window(service, m.group, c);
     const std::int64_t cid =
         w != nullptr ? w->conversation : conversation_of(*c, MSGR_WINDOW_CONVERSATION);
     // The same message twice (a resend after a reconnect, the archive and carbons): once.
@@ -461,6 +478,7 @@ void Runtime::receive(Service &service, MessageArrived &m) {
     e.origin_id = std::move(m.origin_id);
     e.archive_id = std::move(m.archive_id);
     e.receipt_id = std::move(m.receipt_id);
+    e.sender = m.from_me ? my_name_ : c->signin;
     history::Record r;
     if (cid != 0) {
         r.direction = e.direction;
@@ -618,7 +636,9 @@ void Runtime::history_end(Service &service, const HistoryEnd &m) {
 
 msgr_hresult Runtime::fetch_older(msgr_window &w) {
     if (state_ != State::online) return fail(MSGR_E_NOT_LOGGED_ON, "not signed in");
-    if (w.kind != MSGR_WINDOW_CONVERSATION || w.archive_start) return MSGR_S_FALSE;
+    // (A group's archive is not the one-to-one archive with its first contact: none yet.)
+    if (w.kind != MSGR_WINDOW_CONVERSATION || w.archive_start || !w.group.empty())
+        return MSGR_S_FALSE;
     Service *service = find_service(w.contact->service);
     if (service == nullptr) return fail(MSGR_E_FAIL, "the contact's service is gone");
     if (!service->has_archive()) return MSGR_S_FALSE;
@@ -662,7 +682,10 @@ msgr_hresult Runtime::history_seen(msgr_window &w, std::size_t last_index) {
         if (MSGR_FAILED(hr)) return hr;
     }
     if (changed || older) ++w.history_serial;
-    if (receipt.empty() || receipt == w.displayed_receipt || w.kind != MSGR_WINDOW_CONVERSATION)
+    // Read markers and chat states go to a one-to-one conversation's contact only (a group's
+    // are not carried yet: they would reach its first contact as if in private).
+    if (receipt.empty() || receipt == w.displayed_receipt || w.kind != MSGR_WINDOW_CONVERSATION ||
+        !w.group.empty())
         return MSGR_S_OK;
     Service *service = find_service(w.contact->service);
     if (service == nullptr || state_ != State::online) return MSGR_S_OK;
@@ -674,7 +697,8 @@ msgr_hresult Runtime::history_seen(msgr_window &w, std::size_t last_index) {
 msgr_hresult Runtime::set_chat_state(msgr_window &w, msgr_chat_state state) {
     if (state == w.my_chat_state) return MSGR_S_OK;
     w.my_chat_state = state;
-    if (w.kind != MSGR_WINDOW_CONVERSATION || state_ != State::online) return MSGR_S_OK;
+    if (w.kind != MSGR_WINDOW_CONVERSATION || state_ != State::online || !w.group.empty())
+        return MSGR_S_OK;
     Service *service = find_service(w.contact->service);
     if (service == nullptr) return MSGR_S_OK;
     const msgr_hresult hr = service->send_chat_state(w.contact->signin, state);
@@ -728,8 +752,11 @@ msgr_hresult Runtime::search(const char *query, std::size_t max_results, std::ui
             s.hits = std::move(hits);
             for (const auto &h : s.hits) {
                 Service *service = find_service(h.conversation.service);
-                s.contacts.emplace_back(
-                    service != nullptr ? contact_for(*service, h.conversation.peer) : nullptr);
+                // (A group conversation's hit has no contact: search_open cannot open it yet.)
+                s.contacts.emplace_back(service != nullptr &&
+                                                !WindowManager::is_group_key(h.conversation.peer)
+                                            ? contact_for(*service, h.conversation.peer)
+                                            : nullptr);
             }
             raise({MSGR_EVENT_SEARCH_DONE, hr, 0, {}, {}, {}, static_cast<std::size_t>(*id)});
         });
@@ -815,7 +842,7 @@ msgr_hresult Runtime::forget_contact(msgr_contact &c) {
             if (MSGR_FAILED(hr)) return hr;
         }
     }
-    for (auto &w : windows_) {
+    for (const auto &w : windows_.open()) {
         if (w->contact.get() == &c) clear_history(*w);
     }
     for (auto &[id, s] : searches_) {
@@ -834,7 +861,7 @@ msgr_hresult Runtime::forget_all() {
         const msgr_hresult hr = store_->forget_all();
         if (MSGR_FAILED(hr)) return hr;
     }
-    for (auto &w : windows_)
+    for (const auto &w : windows_.open())
         clear_history(*w);
     for (auto &[id, s] : searches_) {
         s.hits.clear();

@@ -160,7 +160,7 @@ CHAT_STATES = {
     5: "MSGR_CHAT_STATE_GONE",
 }
 
-EVENT_TYPE_COUNT = 16  # MSGR_EVENT_TYPE_COUNT_ of this header; names come from the library
+EVENT_TYPE_COUNT = 18  # MSGR_EVENT_TYPE_COUNT_ of this header; names come from the library
 
 ADDIN_STATES = {
     1: "MSGR_ADDIN_LOADED",
@@ -231,6 +231,7 @@ class msgr_message(ctypes.Structure):
         ("flags", ctypes.c_uint32),  # added in 0.1: valid when struct_size covers it
         ("delivery_reason", ctypes.c_char_p),  # added in 0.2: why a delivery failed, in words
         ("stored_id", ctypes.c_int64),  # added in 0.2: the id in the history store (0: none)
+        ("sender", ctypes.c_char_p),  # added in 0.3: who wrote it, a sign-in name ("": unknown)
     ]
 
 
@@ -386,6 +387,10 @@ for _edge in ("left", "top", "width", "height"):
     _declare("msgr_window_get_" + _edge, hresult, window_p, _P(ctypes.c_int32))
     _declare("msgr_window_set_" + _edge, hresult, window_p, ctypes.c_int32)
 _declare("msgr_window_contact", hresult, window_p, _P(contact_p))
+_declare("msgr_window_add_contact", hresult, window_p, msgr_variant)
+_declare("msgr_window_remove_contact", hresult, window_p, msgr_variant)
+_declare("msgr_window_contacts_count", hresult, window_p, _P(ctypes.c_size_t))
+_declare("msgr_window_contacts_get", hresult, window_p, ctypes.c_size_t, _P(contact_p))
 _declare("msgr_window_set_draft", hresult, window_p, ctypes.c_char_p)
 _declare("msgr_window_get_draft", hresult, window_p, _str_out)
 _declare("msgr_window_history_count", hresult, window_p, _P(ctypes.c_size_t))

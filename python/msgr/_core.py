@@ -307,7 +307,8 @@ class Message:
     (time_unix_ms: the same in milliseconds); flags: MSGR_MESSAGE_* bits (msgr.MESSAGE_PAGE: a
     page; MESSAGE_SEEN: the user saw it; MESSAGE_OTHER_DEVICE: the user sent it from another
     client; MESSAGE_ARCHIVED: from the service's archive); stored_id: its id in the history
-    store (0 with history off)."""
+    store (0 with history off); sender: who wrote it, a sign-in name (in a group window the
+    contact who did; the user's own for outgoing messages; "" when not known)."""
 
     __slots__ = (
         "direction",
@@ -318,6 +319,7 @@ class Message:
         "time_unix_ms",
         "flags",
         "stored_id",
+        "sender",
     )
 
     def __init__(self, m):
@@ -333,6 +335,9 @@ class Message:
         self.delivery_reason = reason.decode("utf-8", "replace") if reason else ""
         stored_present = m.struct_size >= _abi.field_end(_abi.msgr_message, "stored_id")
         self.stored_id = m.stored_id if stored_present else 0
+        sender_present = m.struct_size >= _abi.field_end(_abi.msgr_message, "sender")
+        sender = m.sender if sender_present else None
+        self.sender = sender.decode("utf-8", "replace") if sender else ""
 
     @property
     def time(self):
@@ -403,6 +408,33 @@ class Window(_Handle):
         out = _abi.contact_p()
         _check(_abi.msgr_window_contact(self._ptr(), ctypes.byref(out)))
         return self._runtime._adopt(Contact, out.value)
+
+    @property
+    def contacts(self):
+        """The conversation's contacts (IMessengerConversationWnd.Contacts), in the order they
+        joined: a list of Contact of your own (one for a one-to-one window)."""
+        n = _int_out(_abi.msgr_window_contacts_count, self._ptr(), ctypes.c_size_t)
+        out = []
+        for i in range(n):
+            c = _abi.contact_p()
+            _check(_abi.msgr_window_contacts_get(self._ptr(), i, ctypes.byref(c)))
+            out.append(self._runtime._adopt(Contact, c.value))
+        return out
+
+    def add_contact(self, contact):
+        """AddContact: adds a contact (a sign-in name or a Contact) to the conversation, which
+        becomes a group window. True, or False (S_FALSE) when it is in it already. Raises Error
+        with the documented codes (MSGR_E_INVALIDARG, MSGR_E_NOT_LOGGED_ON, MSGR_E_FAIL for the
+        local user or a service without group conversations, MSGR_E_SESSION_FULL past
+        runtime.max_conversation_contacts)."""
+        v = self._runtime._variant(contact)
+        return self._call(_abi.msgr_window_add_contact, v) == _abi.S_OK
+
+    def remove_contact(self, contact):
+        """Takes a contact out of the conversation: True, or False (S_FALSE) when it was not in
+        it. Error MSGR_E_FAIL for the last one (a conversation keeps at least one)."""
+        v = self._runtime._variant(contact)
+        return self._call(_abi.msgr_window_remove_contact, v) == _abi.S_OK
 
     @property
     def draft(self):

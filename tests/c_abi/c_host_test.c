@@ -5,30 +5,7 @@
 #include "msgr/msgr.h"
 #include "msgr/ui.h"
 
-static int g_passed = 0, g_failed = 0;
-
-#define CHECK(cond)                                                                        \
-    do {                                                                                   \
-        if (cond) {                                                                        \
-            ++g_passed;                                                                    \
-        } else {                                                                           \
-            ++g_failed;                                                                    \
-            (void)fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-        }                                                                                  \
-    } while (0)
-
-#define CHECK_HR(call, expected)                                                               \
-    do {                                                                                       \
-        msgr_hresult hr_ = (call);                                                             \
-        if (hr_ == (expected)) {                                                               \
-            ++g_passed;                                                                        \
-        } else {                                                                               \
-            ++g_failed;                                                                        \
-            (void)fprintf(stderr, "%s:%d: %s gave %s (%s), expected %s\n", __FILE__, __LINE__, \
-                          #call, msgr_hresult_name(hr_), msgr_last_error(),                    \
-                          msgr_hresult_name(expected));                                        \
-        }                                                                                      \
-    } while (0)
+#include "c_check.h"
 
 struct counts {
     int signin, created, destroyed, received;

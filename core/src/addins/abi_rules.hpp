@@ -37,6 +37,7 @@ constexpr std::size_t kPageRequestV1Size =
 constexpr std::size_t kDrawerV1Size = offsetof(msgr_drawer, draw) + sizeof(msgr_drawer::draw);
 constexpr std::size_t kMaxDrawers = 8;            // per add-in (addin.h)
 constexpr std::size_t kMaxPostedText = 1u << 20;  // a message or page that arrives (addin.h)
+constexpr std::size_t kMaxGroupId = 200;          // a group conversation's id (addin.h)
 constexpr std::size_t kMaxReportId = 256;         // an origin, archive or receipt id (addin.h)
 constexpr std::uint32_t kIncomingFlags =
     MSGR_INCOMING_PAGE | MSGR_INCOMING_FROM_ME | MSGR_INCOMING_ARCHIVED | MSGR_INCOMING_OLDER;
@@ -135,15 +136,21 @@ inline bool receipt_state(int state) noexcept {
 // An id in a report (origin, archive or receipt id): NULL or "" means none, which only an
 // optional id may be; else at most kMaxReportId bytes of valid UTF-8 without control characters
 // (ids are stored and compared as text, and a report may come from any network).
-inline bool valid_report_id(const char *id, bool required) noexcept {
+inline bool valid_report_id(const char *id, bool required,
+                            std::size_t max = kMaxReportId) noexcept {
     if (id == nullptr || *id == '\0') return !required;
-    const std::size_t n = strnlen(id, kMaxReportId + 1);
-    if (n > kMaxReportId) return false;
+    const std::size_t n = strnlen(id, max + 1);
+    if (n > max) return false;
     for (std::size_t i = 0; i < n; ++i) {
         const auto c = static_cast<unsigned char>(id[i]);
         if (c < 0x20 || c == 0x7f) return false;
     }
     return is_valid_utf8(std::string_view(id, n));
+}
+
+// A group id (ABI 1.5): as an optional report id, at most kMaxGroupId bytes.
+inline bool valid_group_id(const char *id) noexcept {
+    return valid_report_id(id, false, kMaxGroupId);
 }
 
 // The add-in's msgr_incoming_message, read within its struct_size into a zeroed copy (what an
@@ -157,7 +164,7 @@ inline bool read_incoming(const msgr_incoming_message *m, msgr_incoming_message 
     out.struct_size = sizeof out;
     return valid_arrival(out.peer, out.text, out.text_size) && (out.flags & ~kIncomingFlags) == 0 &&
            valid_report_id(out.origin_id, false) && valid_report_id(out.archive_id, false) &&
-           valid_report_id(out.receipt_id, false);
+           valid_report_id(out.receipt_id, false) && valid_group_id(out.group);
 }
 
 // msgr_host_post_receipt: a peer, the runtime's origin id, DELIVERED or READ.

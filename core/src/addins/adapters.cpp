@@ -157,8 +157,15 @@ class AddinService final : public Service {
         out.origin_id = m.origin_id.c_str();
         out.resend = m.resend ? 1 : 0;
         out.time_unix_ms = m.time_unix_ms;
+        if (!m.group.empty()) {
+            out.group = m.group.c_str();
+            out.members = m.members.c_str();
+        }
         return hand_over("send_message_ex", m.message_id, false,
                          [&] { return t.send_message_ex(t.state, &out); });
+    }
+    bool supports_multi_party() const override {
+        return (table().flags & MSGR_SERVICE_MULTI_PARTY) != 0;
     }
     bool has_archive() const override {
         return (table().flags & MSGR_SERVICE_HAS_ARCHIVE) != 0 && table().fetch_older != nullptr;

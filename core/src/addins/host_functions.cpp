@@ -296,6 +296,7 @@ msgr_hresult host_post_message_ex(msgr_host_ctx *ctx, const msgr_incoming_messag
         item.origin_id = bounded(m.origin_id, kMaxReportId);
         item.archive_id = bounded(m.archive_id, kMaxReportId);
         item.receipt_id = bounded(m.receipt_id, kMaxReportId);
+        item.group = bounded(m.group, kMaxGroupId);
         return item;
     });
 }

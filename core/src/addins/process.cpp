@@ -581,6 +581,7 @@ void AddinProcess::Impl::handle_post(const wire::Post &p) {
             m.origin_id = p.origin_id.c_str();
             m.archive_id = p.archive_id.c_str();
             m.receipt_id = p.receipt_id.c_str();
+            m.group = p.group.c_str();
             if (const auto fn = proc<msgr_host_post_message_ex_fn>(MSGR_HOST_POST_MESSAGE_EX))
                 hr = fn(host.ctx, &m);
             break;
@@ -892,6 +893,8 @@ msgr_hresult AddinProcess::Impl::svc_send_message_ex(void *state, const msgr_out
     c.c = m->origin_id;
     c.i32 = m->resend != 0 ? 1 : 0;
     c.i64 = m->time_unix_ms;
+    if (m->group != nullptr) c.group = m->group;  // the runtime's own struct: it covers them
+    if (m->members != nullptr) c.members = m->members;
     return svc.impl->service_call(svc, std::move(c));
 }
 

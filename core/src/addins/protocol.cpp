@@ -202,6 +202,8 @@ void io(A &a, F &c) {
     a.str(c.c, kMaxShort);  // a page's service, an origin, receipt or archive id
     a.str(c.d, kMaxText);   // Submit's text
     a.i64(c.i64);
+    a.str(c.group, kMaxShort);
+    a.str(c.members, kMaxText);
 }
 template <class A, Is<Reply> F>
 void io(A &a, F &r) {
@@ -263,6 +265,7 @@ void io(A &a, F &p) {
     a.str(p.origin_id, kMaxShort);
     a.str(p.archive_id, kMaxShort);
     a.str(p.receipt_id, kMaxShort);
+    a.str(p.group, kMaxShort);
 }
 template <class A, Is<EventsDone> F>
 void io(A &a, F &e) {

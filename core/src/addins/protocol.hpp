@@ -131,7 +131,7 @@ enum class Method : std::uint16_t {
     SendPage = 8,     // target, id = message id, a = to, b = text
     // ABI 1.4
     SendMessageEx = 9,   // target, id = message id, a = to, b = text, c = origin id,
-                         // i32 = resend (0/1), i64 = time_unix_ms
+                         // i32 = resend (0/1), i64 = time_unix_ms; ABI 1.5: group, members
     SendChatState = 10,  // target, a = to, i32 = msgr_chat_state
     SendDisplayed = 11,  // target, a = to, c = receipt id
     FetchOlder = 12,     // target, a = peer, c = archive id, i32 = max
@@ -145,6 +145,7 @@ struct Call {
     std::int32_t i32 = 0;
     std::string a, b, c, d;
     std::int64_t i64 = 0;
+    std::string group{}, members{};  // SendMessageEx (ABI 1.5): "" one-to-one
 };
 
 struct Reply {
@@ -217,6 +218,7 @@ struct Post {
     std::int32_t hr = 0;
     std::int64_t i64 = 0;
     std::string origin_id, archive_id, receipt_id;  // MessageEx; Receipt: origin_id
+    std::string group{};                            // MessageEx (ABI 1.5): "" one-to-one
 };
 
 // Every event with a seq up to this one has been handled (the process sends it when it has no

@@ -11,6 +11,11 @@
 //    sent with its origin id (ABI 1.4, send_message_ex) is answered as a contact's client
 //    would: a DELIVERED receipt, "typing" (COMPOSING), the answer (with ids), ACTIVE, then a
 //    READ receipt, so that the embedded default shows receipts, read markers and typing;
+//  - the shout contact ([loopback] shout, "shout@loopback" by default) is a second bot: it
+//    answers every message with the same text in capitals (ASCII letters);
+//  - it carries conversations with several contacts (MSGR_SERVICE_MULTI_PARTY, ABI 1.5): a
+//    message to a group reaches each member, and echo and shout answer in the group (their
+//    answers name the group), so that the embedded default shows a group conversation;
 //  - the user's chat states and read markers are taken (nobody on the loopback network reads
 //    them); it keeps no archive (no fetch_older);
 //  - [[loopback.services]] adds secondary loopback services (e.g. one that cannot page, like
@@ -32,6 +37,7 @@
 //    It answers "ok: ..." or "error: ..." as a message. Only the user can send it commands (only
 //    the user sends), and it can do nothing a real server could not do to a session.
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -227,7 +233,8 @@ class Config {
 class Addin {
   public:
     Host host;
-    std::string echo_key;  // case-folded; "" for none
+    std::string echo_key;   // case-folded; "" for none
+    std::string shout_key;  // case-folded; "" for none
     std::string control_key;
     std::string control_name;
     std::string password;
@@ -237,7 +244,7 @@ class Addin {
 
     void configure() {
         Config c(host);
-        c.only("", {"paging", "echo", "password", "control", "services", "contacts"});
+        c.only("", {"paging", "echo", "shout", "password", "control", "services", "contacts"});
         bool paging = true;
         c.boolean("paging", paging);
         std::string echo = "echo@loopback";
@@ -246,6 +253,12 @@ class Addin {
             if (const char *why = bad_signin(echo)) c.error("echo", why);
         }
         echo_key = fold(echo);
+        std::string shout = "shout@loopback";
+        c.string("shout", shout);
+        if (!shout.empty()) {
+            if (const char *why = bad_signin(shout)) c.error("shout", why);
+        }
+        shout_key = fold(shout);
         control_name = "control@loopback";
         c.string("control", control_name);
         if (!control_name.empty()) {
@@ -396,6 +409,9 @@ msgr_hresult svc_describe(void *state, const char *signin, msgr_contact_info *ou
     if (first && !s.addin->echo_key.empty() && key == s.addin->echo_key) {
         out->friendly = "Echo";
         out->status = MSGR_STATUS_ONLINE;
+    } else if (first && !s.addin->shout_key.empty() && key == s.addin->shout_key) {
+        out->friendly = "Shout";
+        out->status = MSGR_STATUS_ONLINE;
     } else if (first && !s.addin->control_key.empty() && key == s.addin->control_key) {
         out->friendly = "Loopback control";
         out->status = MSGR_STATUS_ONLINE;
@@ -404,6 +420,15 @@ msgr_hresult svc_describe(void *state, const char *signin, msgr_contact_info *ou
         out->status = MSGR_STATUS_OFFLINE;
     }
     return MSGR_S_OK;
+}
+
+// The shout bot's answer: the text with its ASCII letters in capitals (other bytes as they are).
+std::string shout(const char *text, std::size_t text_size) {
+    std::string out(text, text_size);
+    for (char &ch : out) {
+        if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+    }
+    return out;
 }
 
 // Delivers one message of the user's. origin_id: the runtime's id for it (send_message_ex), or
@@ -450,6 +475,22 @@ void deliver(Service &s, std::uint64_t message_id, const char *to, const char *t
         h.post_message_ex(h.ctx, &m);
         h.post_chat_state(h.ctx, id, session, to, MSGR_CHAT_STATE_ACTIVE);
         h.post_receipt(h.ctx, id, session, to, origin_id, MSGR_DELIVERY_READ);
+    } else if (first && !a.shout_key.empty() && key == a.shout_key) {
+        const std::string loud = shout(text, text_size);
+        if (origin_id == nullptr) {
+            h.post_message(h.ctx, id, session, to, loud.c_str(), loud.size());
+            return;
+        }
+        const std::string shout_id = std::string("shout-") + origin_id;
+        msgr_incoming_message m{};
+        m.struct_size = sizeof m;
+        m.service = id;
+        m.session = session;
+        m.peer = to;
+        m.text = loud.c_str();
+        m.text_size = loud.size();
+        m.origin_id = shout_id.c_str();
+        h.post_message_ex(h.ctx, &m);
     } else if (to_control) {
         std::string answer;
         try {
@@ -461,6 +502,55 @@ void deliver(Service &s, std::uint64_t message_id, const char *to, const char *t
     }
 }
 
+// Delivers one message of the user's to a group (ABI 1.5): every member gets it; echo and shout
+// answer in the group, each answer naming its sender and the group.
+void deliver_group(Service &s, const msgr_outgoing_message &out) {
+    Addin &a = *s.addin;
+    Host &h = a.host;
+    const std::uint64_t session = current_session(s);
+    if (session == 0) {
+        h.post_delivery(h.ctx, out.message_id, MSGR_DELIVERY_FAILED, MSGR_E_NOT_LOGGED_ON);
+        return;
+    }
+    {
+        const std::lock_guard<std::mutex> lock(s.mutex);
+        if (s.holding) return;  // taken, never answered: it stays PENDING
+    }
+    h.post_delivery(h.ctx, out.message_id, MSGR_DELIVERY_SENT, MSGR_S_OK);
+    if (a.services.front().get() != &s) return;  // the bots live on the first service
+    const std::string_view members = out.members != nullptr ? out.members : out.to;
+    std::size_t at = 0;
+    while (at <= members.size()) {
+        std::size_t end = members.find('\n', at);
+        if (end == std::string_view::npos) end = members.size();
+        const std::string member(members.substr(at, end - at));
+        at = end + 1;
+        const std::string key = fold(member);
+        std::string answer;
+        std::string answer_id;
+        if (!a.echo_key.empty() && key == a.echo_key) {
+            answer.assign(out.text, out.text_size);
+            answer_id = "echo-";
+        } else if (!a.shout_key.empty() && key == a.shout_key) {
+            answer = shout(out.text, out.text_size);
+            answer_id = "shout-";
+        } else {
+            continue;  // a member nobody answers for: delivered, as a network would
+        }
+        answer_id += out.origin_id != nullptr ? out.origin_id : "";
+        msgr_incoming_message m{};
+        m.struct_size = sizeof m;
+        m.service = s.id.c_str();
+        m.session = session;
+        m.peer = member.c_str();
+        m.text = answer.c_str();
+        m.text_size = answer.size();
+        m.origin_id = answer_id.c_str();
+        m.group = out.group;
+        h.post_message_ex(h.ctx, &m);
+    }
+}
+
 msgr_hresult svc_send(void *state, std::uint64_t message_id, const char *to, const char *text,
                       std::size_t text_size) {
     deliver(*static_cast<Service *>(state), message_id, to, text, text_size, nullptr);
@@ -468,6 +558,12 @@ msgr_hresult svc_send(void *state, std::uint64_t message_id, const char *to, con
 }
 
 msgr_hresult svc_send_ex(void *state, const msgr_outgoing_message *m) {
+    const bool has_group = m->struct_size >= offsetof(msgr_outgoing_message, members) +
+                                                 sizeof(msgr_outgoing_message::members);
+    if (has_group && m->group != nullptr && m->group[0] != '\0') {
+        deliver_group(*static_cast<Service *>(state), *m);
+        return MSGR_S_OK;
+    }
     deliver(*static_cast<Service *>(state), m->message_id, m->to, m->text, m->text_size,
             m->origin_id);
     return MSGR_S_OK;
@@ -607,7 +703,7 @@ msgr_hresult load(const msgr_host *host, void **state) {
             t.struct_size = sizeof t;
             t.state = s.get();
             t.id = s->id.c_str();
-            t.flags = s->paging ? MSGR_SERVICE_CAN_PAGE : 0;
+            t.flags = (s->paging ? MSGR_SERVICE_CAN_PAGE : 0u) | MSGR_SERVICE_MULTI_PARTY;
             t.max_message_bytes = kMaxMessageBytes;
             t.signin = svc_signin;
             t.signout = svc_signout;

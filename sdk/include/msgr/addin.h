@@ -82,7 +82,7 @@ extern "C" {
 /* An add-in built for another major is refused; an add-in whose minor is newer than the
  * runtime's is refused (it may rely on something this runtime does not have). */
 #define MSGR_ADDIN_ABI_MAJOR 1
-#define MSGR_ADDIN_ABI_MINOR 4
+#define MSGR_ADDIN_ABI_MINOR 5
 /* Minor versions:
  *  0  paging providers, event subscribers, configuration, log.
  *  1  contact services (msgr_host_register_service and the msgr_host_post_* functions for
@@ -95,7 +95,9 @@ extern "C" {
  *  4  conversations that last: msgr_contact_service.send_message_ex (origin ids, resends),
  *     send_chat_state, send_displayed and fetch_older; msgr_host_post_message_ex (time, ids,
  *     carbons, archive), msgr_host_post_receipt (DELIVERED, READ), msgr_host_post_chat_state,
- *     msgr_host_post_history_end; MSGR_SERVICE_HAS_ARCHIVE. */
+ *     msgr_host_post_history_end; MSGR_SERVICE_HAS_ARCHIVE.
+ *  5  conversations with several contacts: MSGR_SERVICE_MULTI_PARTY,
+ *     msgr_outgoing_message.group and .members, msgr_incoming_message.group. */
 
 /* The name of the exported entry point. */
 #define MSGR_ADDIN_ENTRY_SYMBOL "msgr_addin_entry"
@@ -243,6 +245,10 @@ typedef struct msgr_contact_info {
 #define MSGR_SERVICE_CAN_PAGE 0x1u
 /* The service keeps an archive it can page back through (XMPP MAM): fetch_older works (ABI 1.4). */
 #define MSGR_SERVICE_HAS_ARCHIVE 0x2u
+/* ABI 1.5. The service carries conversations with several contacts (group windows: see
+ * msgr_window_add_contact in msgr/msgr.h). Not set (or an older add-in): adding a contact to a
+ * conversation of this service fails with E_FAIL, and no message it is sent names a group. */
+#define MSGR_SERVICE_MULTI_PARTY 0x4u
 
 /* A message for a service to carry (ABI 1.4: send_message_ex). Borrowed for the call. */
 typedef struct msgr_outgoing_message {
@@ -260,6 +266,15 @@ typedef struct msgr_outgoing_message {
      * its fate was known): send it again under the same origin_id; the receiver deduplicates. */
     int resend;
     int64_t time_unix_ms; /* when the user sent it (a resend: the first time) */
+    /* ---- ABI 1.5 (read them only when struct_size covers them) ---- */
+    /* The group conversation it is sent in: its id (1-200 bytes, no CR or LF), stable for the
+     * conversation's life; NULL or "" for a one-to-one message. Only to a service with
+     * MSGR_SERVICE_MULTI_PARTY. The group's messages that arrive name it in
+     * msgr_incoming_message.group. */
+    const char *group;
+    /* With group: every contact of the conversation (sign-in names, one per line, separated by
+     * '\n'; `to` is the first): deliver the message to each of them. NULL without group. */
+    const char *members;
 } msgr_outgoing_message;
 
 /* The contact service capability. The table is copied at registration (struct_size bytes). */
@@ -385,6 +400,10 @@ typedef struct msgr_incoming_message {
     /* What send_displayed should name when the user has seen it (XMPP: the stanza's id);
      * NULL or "": the service takes no read markers for it. */
     const char *receipt_id;
+    /* ABI 1.5 (read only when struct_size covers it; a service with MSGR_SERVICE_MULTI_PARTY):
+     * the group conversation it belongs to (as msgr_outgoing_message.group); peer is then the
+     * contact who wrote it. NULL or "": a one-to-one message. At most 200 bytes, no CR or LF. */
+    const char *group;
 } msgr_incoming_message;
 #define MSGR_INCOMING_PAGE 0x1u /* a page, as msgr_host_post_page */
 #define MSGR_INCOMING_FROM_ME                                                                  \

@@ -311,6 +311,32 @@ MSGR_API msgr_hresult msgr_window_set_width(msgr_window *w, int32_t value);
 MSGR_API msgr_hresult msgr_window_set_height(msgr_window *w, int32_t value);
 /* The contact the window talks to (a new reference). */
 MSGR_API msgr_hresult msgr_window_contact(msgr_window *w, msgr_contact **out);
+/* 0.3. Conversations with several contacts (IMessengerConversationWnd Contacts, AddContact).
+ * msgr_window_add_contact adds a contact to a conversation window. Checks, in this order:
+ *   w NULL, released or gone; vContact invalid (as InstantMessage) -> MSGR_E_INVALIDARG
+ *   the account went offline (the handle was dereferenced)          -> MSGR_RPC_E_DISCONNECTED
+ *   not signed in to the primary service                            -> MSGR_E_NOT_LOGGED_ON
+ *   the window is closed, or a page window                          -> MSGR_E_FAIL
+ *   the local user (IsSelf, or the sign-in name)                    -> MSGR_E_FAIL
+ *   a contact of another service than the window's, or a service that does not support
+ *   conversations with several contacts (MSGR_SERVICE_MULTI_PARTY in msgr/addin.h) -> MSGR_E_FAIL
+ *   the contact is in the conversation already                     -> MSGR_S_FALSE
+ *   the conversation has runtime.max_conversation_contacts contacts -> MSGR_E_SESSION_FULL
+ *   otherwise                                -> S_OK, raises MSGR_EVENT_IM_WINDOW_CONTACT_ADDED
+ * The window becomes a group window: what is sent in it reaches every one of its contacts, and
+ * its history is the group's own conversation (stored under the group's id), not the one with
+ * its first contact. msgr_instant_message to a contact still returns (or opens) that contact's
+ * one-to-one window, never a group window.
+ * msgr_window_remove_contact: the same checks (E_INVALIDARG, RPC_E_DISCONNECTED,
+ * NOT_LOGGED_ON, E_FAIL for a closed window), then S_FALSE when the contact is not in the
+ * conversation, E_FAIL when it is the last one (a conversation keeps at least one contact),
+ * else S_OK and MSGR_EVENT_IM_WINDOW_CONTACT_REMOVED. */
+MSGR_API msgr_hresult msgr_window_add_contact(msgr_window *w, msgr_variant contact);
+MSGR_API msgr_hresult msgr_window_remove_contact(msgr_window *w, msgr_variant contact);
+/* The window's contacts (IMessengerConversationWnd::Contacts), in the order they joined;
+ * contacts_get hands out a new reference. index past the end: MSGR_E_INVALIDARG. */
+MSGR_API msgr_hresult msgr_window_contacts_count(msgr_window *w, size_t *out);
+MSGR_API msgr_hresult msgr_window_contacts_get(msgr_window *w, size_t index, msgr_contact **out);
 /* Prefills the window's input. Automation may draft; only the user sends (see msgr/ui.h). */
 MSGR_API msgr_hresult msgr_window_set_draft(msgr_window *w, const char *text);
 MSGR_API msgr_hresult msgr_window_get_draft(msgr_window *w, const char **out);
@@ -351,6 +377,11 @@ typedef struct msgr_message {
      * history store, unique within the account and stable across restarts (what a search
      * result names); 0 while history is off ([history] enabled = false). */
     int64_t stored_id;
+    /* 0.3 (read it only when the struct_size you passed covers it): who wrote it, as a sign-in
+     * name: the contact for an incoming message (in a group window, the one of its contacts who
+     * wrote it), the user's own for an outgoing one. "" when not known (an incoming message of a
+     * group read back from the store: the store does not keep its sender yet). Valid as text. */
+    const char *sender;
 } msgr_message;
 /* A page rather than a chat line: every message of a page window, and a page that arrived from a
  * contact (a client of theirs paged this user; it is shown in the conversation window). */
@@ -454,7 +485,12 @@ typedef enum msgr_event_type {
      * answered): window, index: how many (every index the window had moved up by that many);
      * hr: S_FALSE when the archive's start was reached with this page. */
     MSGR_EVENT_HISTORY_PREPENDED = 15,
-    MSGR_EVENT_TYPE_COUNT_ = 16
+    /* 0.3. A contact joined a conversation (OnIMWindowContactAdded): window, contact. Raised by
+     * msgr_window_add_contact, and when a group message arrives from a contact not in it yet. */
+    MSGR_EVENT_IM_WINDOW_CONTACT_ADDED = 16,
+    /* 0.3. A contact left a conversation (OnIMWindowContactRemoved): window, contact. */
+    MSGR_EVENT_IM_WINDOW_CONTACT_REMOVED = 17,
+    MSGR_EVENT_TYPE_COUNT_ = 18
 } msgr_event_type;
 
 /* A contact's (or the user's own) chat state, as XEP-0085 names them. */

@@ -356,6 +356,9 @@ struct Message {
     /// the user's), ARCHIVED (from the service's archive).
     std::uint32_t flags = 0;
     std::int64_t stored_id = 0;  // the message's id in the history store; 0 with history off
+    /// Who wrote it (a sign-in name): the contact, or in a group window the one of its contacts
+    /// who did; the user's own for outgoing messages. Empty when not known (0.3).
+    std::string sender;
 };
 
 /// One add-in the runtime found, loaded or not (msgr_addin_info, with its strings copied).
@@ -371,6 +374,8 @@ struct AddinInfo {
     std::uint16_t abi_major = 0;
     std::uint16_t abi_minor = 0;
 };
+
+class ContactArg;
 
 /// A conversation or page window (IMessengerWindow, IMessengerConversationWnd). Owns one
 /// reference to an msgr_window; the handle stays valid after the window closes.
@@ -442,6 +447,26 @@ class Window {
         const msgr_hresult hr = msgr_window_contact(w_, &c);
         return {hr, Contact::adopt(c)};
     }
+    /// The conversation's contacts (IMessengerConversationWnd::Contacts), in the order they
+    /// joined: one for a one-to-one window, several for a group window.
+    Result<std::vector<Contact>> contacts() const {
+        std::size_t n = 0;
+        msgr_hresult hr = msgr_window_contacts_count(w_, &n);
+        std::vector<Contact> out;
+        for (std::size_t i = 0; succeeded(hr) && i < n; ++i) {
+            msgr_contact *c = nullptr;
+            hr = msgr_window_contacts_get(w_, i, &c);
+            if (succeeded(hr)) out.push_back(Contact::adopt(c));
+        }
+        if (failed(hr)) out.clear();
+        return {hr, std::move(out)};
+    }
+    /// Adds a contact (AddContact; the checks and codes of msgr_window_add_contact): the window
+    /// becomes a group window. MSGR_S_FALSE when the contact is in it already,
+    /// MSGR_E_SESSION_FULL past runtime.max_conversation_contacts.
+    Result<> add_contact(const ContactArg &contact) const;
+    /// Takes a contact out: MSGR_S_FALSE when it is not in the conversation.
+    Result<> remove_contact(const ContactArg &contact) const;
     /// Prefills the window's input. Automation may draft; only the user sends (see msgr::ui).
     Result<> set_draft(const StringArg &text) const {
         if (!text.valid())
@@ -475,6 +500,7 @@ class Window {
             out.time_unix_ms = m.time_unix_ms;
             out.flags = m.flags;
             out.stored_id = m.stored_id;
+            if (m.sender != nullptr) out.sender = m.sender;
         }
         return {hr, std::move(out)};
     }
@@ -530,6 +556,19 @@ class ContactArg {
     msgr_contact *contact_ = nullptr;
     msgr_vartype vt_ = MSGR_VT_EMPTY;
 };
+
+inline Result<> Window::add_contact(const ContactArg &contact) const {
+    if (!contact.valid())
+        return detail::refuse(MSGR_E_INVALIDARG,
+                              "vContact: the sign-in name holds an embedded NUL");
+    return msgr_window_add_contact(w_, contact.variant());
+}
+inline Result<> Window::remove_contact(const ContactArg &contact) const {
+    if (!contact.valid())
+        return detail::refuse(MSGR_E_INVALIDARG,
+                              "vContact: the sign-in name holds an embedded NUL");
+    return msgr_window_remove_contact(w_, contact.variant());
+}
 
 // ---- Events ---------------------------------------------------------------------------------
 
@@ -687,6 +726,9 @@ class Events {
     /// OnIMWindowCreated / OnIMWindowDestroyed: conversation and page windows.
     signal<void(const Window &)> on_im_window_created;
     signal<void(const Window &)> on_im_window_destroyed;
+    /// OnIMWindowContactAdded / Removed: a contact joined or left the window's conversation.
+    signal<void(const Window &, const Contact &)> on_im_window_contact_added;
+    signal<void(const Window &, const Contact &)> on_im_window_contact_removed;
     /// A message arrived in `window` from `from`. The text is valid for the call only; it is every
     /// byte the network sent (its size is the event's text_size: it may hold NULs).
     signal<void(const Window &, const Contact &, std::string_view)> on_message_received;
@@ -729,6 +771,8 @@ class Events {
           on_contact_list_remove(guard()),
           on_im_window_created(guard()),
           on_im_window_destroyed(guard()),
+          on_im_window_contact_added(guard()),
+          on_im_window_contact_removed(guard()),
           on_message_received(guard()),
           on_delivery_change(guard()),
           on_typing(guard()),
@@ -844,6 +888,12 @@ class Events {
                 break;
             case MSGR_EVENT_HISTORY_PREPENDED:
                 on_history_prepended(Window::borrow(w), index, hr);
+                break;
+            case MSGR_EVENT_IM_WINDOW_CONTACT_ADDED:
+                on_im_window_contact_added(Window::borrow(w), Contact::borrow(c));
+                break;
+            case MSGR_EVENT_IM_WINDOW_CONTACT_REMOVED:
+                on_im_window_contact_removed(Window::borrow(w), Contact::borrow(c));
                 break;
             case MSGR_EVENT_TYPE_COUNT_:
             default:
