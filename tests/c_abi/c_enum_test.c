@@ -23,7 +23,9 @@ static void on_event(const msgr_event *ev, void *user) {
 }
 
 int main(void) {
-    static const int bad[] = {-1, 16, 17, 99, 1000, -2147483647 - 1};
+    /* The first past the end of the event types, and values past every enum here. */
+    static const int bad[] = {-1,   MSGR_EVENT_TYPE_COUNT_, MSGR_EVENT_TYPE_COUNT_ + 1, 99,
+                              1000, -2147483647 - 1};
     msgr_runtime *rt = NULL;
     msgr_window *w = NULL;
     msgr_subscription sub = 0;
