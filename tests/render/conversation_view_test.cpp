@@ -5,9 +5,11 @@
 #include <imgui.h>
 #include <imgui_internal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <string>
+#include <vector>
 
 #include "view_fixture.hpp"
 
@@ -117,6 +119,34 @@ TEST_F(ConversationViewTest, AHeaderWithTheSendersNameAndTimeOncePerRunOfOneSend
     ASSERT_TRUE(overlay->drawn_rect(w, base, a));
     ASSERT_TRUE(overlay->drawn_rect(w, base + 1, b));
     EXPECT_GT(b.y, a.y + a.h);
+}
+
+// In a group each contact's answers get a header of their own, with that contact's name.
+TEST_F(ConversationViewTest, AGroupsHeadersNameTheContactWhoWrote) {
+    HeldWindow w;
+    open_echo(w);
+    const std::string echo = friendly_name(w);
+    ASSERT_EQ(msgr_window_add_contact(w, by_name("shout@loopback")), MSGR_S_OK)
+        << msgr_last_error();
+    ASSERT_EQ(msgr_ui_send(w, "hello all", nullptr), MSGR_S_OK) << msgr_last_error();
+    ASSERT_TRUE(frames_until([&] { return history_count(w) >= 3; }));
+    ASSERT_TRUE(drawn(w, 2));
+    EXPECT_EQ(header(w, 0).rfind("You  ", 0), 0u) << header(w, 0);
+    std::vector<std::string> names;
+    for (std::size_t i = 1; i < 3; ++i) {
+        const std::string h = header(w, i);
+        names.push_back(h.substr(0, h.find("  ")));
+    }
+    std::sort(names.begin(), names.end());
+    msgr_contact *shout = nullptr;
+    ASSERT_EQ(msgr_window_contacts_get(w, 1, &shout), MSGR_S_OK);
+    const char *shout_name = nullptr;
+    ASSERT_EQ(msgr_contact_friendly_name(shout, &shout_name), MSGR_S_OK);
+    std::vector<std::string> want{echo, shout_name};
+    msgr_contact_release(shout);
+    std::sort(want.begin(), want.end());
+    EXPECT_NE(want[0], want[1]);
+    EXPECT_EQ(names, want) << "each answer headed by its writer, not the window's first contact";
 }
 
 TEST_F(ConversationViewTest, ADaySeparatorBetweenTwoDaysMessages) {

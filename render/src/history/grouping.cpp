@@ -1,5 +1,6 @@
 #include "history/grouping.hpp"
 
+#include <strings.h>
 #include <cstdio>
 #include <ctime>
 
@@ -37,9 +38,42 @@ std::uint32_t lead_between(const msgr_message *prev, const msgr_message &m) noex
     if (prev == nullptr) return HistoryLayout::kLeadHeader | HistoryLayout::kLeadDay;
     if (local_day(prev->time_unix_ms) != local_day(m.time_unix_ms))
         return HistoryLayout::kLeadHeader | HistoryLayout::kLeadDay;
-    if (from_user(*prev) != from_user(m) || m.time_unix_ms - prev->time_unix_ms > kGroupGapMs)
+    if (other_writer(*prev, m) || m.time_unix_ms - prev->time_unix_ms > kGroupGapMs)
         return HistoryLayout::kLeadHeader;
     return 0;
+}
+
+bool other_writer(const msgr_message &a, const msgr_message &b) noexcept {
+    if (from_user(a) != from_user(b)) return true;
+    if (from_user(a)) return false;
+    const char *sa = a.sender != nullptr ? a.sender : "";
+    const char *sb = b.sender != nullptr ? b.sender : "";
+    return *sa != '\0' && *sb != '\0' && strcasecmp(sa, sb) != 0;
+}
+
+void sender_name(msgr_window *w, const msgr_message &m, const char *peer, const char *user,
+                 char *out, std::size_t cap) noexcept {
+    const char *name = from_user(m) ? user : peer;
+    std::size_t n = 0;
+    const bool named = !from_user(m) && m.sender != nullptr && *m.sender != '\0';
+    if (named && msgr_window_contacts_count(w, &n) == MSGR_S_OK && n > 1) {
+        // A group: the writer among the window's contacts; a writer who left is shown by the
+        // sign-in name the message keeps.
+        name = m.sender;
+        for (std::size_t i = 0; i < n; ++i) {
+            msgr_contact *c = nullptr;
+            if (msgr_window_contacts_get(w, i, &c) != MSGR_S_OK) continue;
+            const char *signin = nullptr;
+            const char *friendly = nullptr;
+            const bool it = msgr_contact_signin_name(c, &signin) == MSGR_S_OK &&
+                            strcasecmp(signin, m.sender) == 0 &&
+                            msgr_contact_friendly_name(c, &friendly) == MSGR_S_OK;
+            if (it) (void)std::snprintf(out, cap, "%s", friendly);
+            msgr_contact_release(c);
+            if (it) return;
+        }
+    }
+    (void)std::snprintf(out, cap, "%s", name);
 }
 
 void time_label(std::int64_t unix_ms, char *out, std::size_t cap) noexcept {

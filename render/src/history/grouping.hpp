@@ -24,11 +24,15 @@ inline bool from_user(const msgr_message &m) noexcept {
     return m.direction == MSGR_MESSAGE_OUTGOING;
 }
 
-// The name a header shows for m: the user's own for what they wrote, else the peer's. Group
-// conversations (issue 14) give each message a sender: this is where it is chosen.
-inline const char *sender_name(const msgr_message &m, const char *peer, const char *user) noexcept {
-    return from_user(m) ? user : peer;
-}
+// Whether a and b were written by different people: the user and a contact, or, in a group
+// conversation, two of its contacts (msgr_message.sender; "" when not known counts as the same).
+bool other_writer(const msgr_message &a, const msgr_message &b) noexcept;
+
+// The name a header shows for m: the user's own for what they wrote; in a group window the
+// friendly name of the contact who wrote it (sender, the window's contacts searched), else the
+// peer's. Written into out (never allocated): the contacts' names live only as long as they do.
+void sender_name(msgr_window *w, const msgr_message &m, const char *peer, const char *user,
+                 char *out, std::size_t cap) noexcept;
 
 // A local day: one number per calendar day, for comparing.
 std::int32_t local_day(std::int64_t unix_ms) noexcept;

@@ -268,7 +268,8 @@ void Overlay::Impl::draw_history(WindowView &v, const msgr_ui_window_info &info,
             lead_at.y += lead_line;
         }
         if ((row.lead & HistoryLayout::kLeadHeader) != 0) {
-            const char *sender = history::sender_name(m, peer_name, "You");
+            char sender[96];
+            history::sender_name(w, m, peer_name, "You", sender, sizeof sender);
             char time[16];
             history::time_label(m.time_unix_ms, time, sizeof time);
             ImGui::SetCursorScreenPos(lead_at);
