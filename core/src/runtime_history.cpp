@@ -68,6 +68,7 @@ msgr_window::Entry entry_of(history::Record &&r) {
     e.origin_id = std::move(r.origin_id);
     e.archive_id = std::move(r.archive_id);
     e.receipt_id = std::move(r.receipt_id);
+    e.sender = std::move(r.sender);
     return e;
 }
 
@@ -489,6 +490,8 @@ void Runtime::receive(Service &service, MessageArrived &m) {
         r.origin_id = e.origin_id;
         r.archive_id = e.archive_id;
         r.receipt_id = e.receipt_id;
+        // A group's writers are many: the store keeps who wrote each incoming line.
+        if (!m.group.empty() && !m.from_me) r.sender = e.sender;
     }
     if (m.older) {
         // An archive page fetch_older asked for: in front of the conversation, no event of its

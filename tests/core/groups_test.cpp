@@ -323,6 +323,9 @@ TEST_F(Groups, AGroupConversationIsStoredAndReopensWhenItsMessagesComeBack) {
     EXPECT_EQ(lines[0].text, "first");
     EXPECT_EQ(lines[3].text, "again");
     EXPECT_EQ(lines[3].sender, "echo@loopback");  // live: named
-    // Read back from the store, a group's incoming line has no sender (the store keeps none).
-    EXPECT_EQ(lines[1].sender, "");
+    // Read back from the store, each line keeps who wrote it (schema 4 keeps a group's writers).
+    EXPECT_EQ(lines[0].sender, "player@loopback");
+    std::vector<std::string> stored{lines[1].sender, lines[2].sender};
+    std::sort(stored.begin(), stored.end());
+    EXPECT_EQ(stored, (std::vector<std::string>{"echo@loopback", "shout@loopback"}));
 }

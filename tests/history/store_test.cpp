@@ -442,10 +442,10 @@ TEST_F(HistoryStore, ASchema2DatabaseMovesItsIndexToItsOwnFile) {
             "content_rowid = 'id'); INSERT INTO messages_fts (messages_fts) VALUES ('rebuild'); "
             "DELETE FROM meta WHERE key = 'uid'; "
             "INSERT INTO meta (key, value) VALUES ('indexed_upto', 20); "
-            "PRAGMA user_version = 2");
+            "ALTER TABLE messages DROP COLUMN sender; PRAGMA user_version = 2");
     fs::remove(path_ + "-index");
     auto s = open();
-    EXPECT_EQ(count_rows(path_, "PRAGMA user_version"), 3);
+    EXPECT_EQ(count_rows(path_, "PRAGMA user_version"), 4);
     EXPECT_EQ(count_rows(path_, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%fts%'"), 0);
     EXPECT_EQ(count_rows(path_, "SELECT count(*) FROM meta WHERE key = 'uid'"), 1);
     EXPECT_EQ(s->span(conv(*s, "bob")).count, 20);

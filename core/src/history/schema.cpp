@@ -105,12 +105,18 @@ INSERT INTO idx.meta (key, value) SELECT 'uid', value FROM main.meta WHERE key =
 COMMIT;
 )sql";
 
+// Schema v4: a group conversation's incoming messages keep who wrote them (a sign-in name);
+// NULL elsewhere, where the conversation says (its one contact, or the user for outgoing).
+constexpr const char *kV4 = R"sql(
+ALTER TABLE messages ADD COLUMN sender TEXT;
+)sql";
+
 struct Migration {
     std::int64_t to;  // the user_version it leaves
     const char *sql;
 };
 // Each step takes the schema from the one before it; a new version appends a step.
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}};
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}};
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 
 bool unreadable(int rc) {
@@ -228,7 +234,7 @@ msgr_hresult attach_index(sqlite3 *db, const std::string &path, std::string &reb
 
 const char *const kRecordColumns =
     "id, seq, direction, delivery, delivery_result, delivery_reason, time_ms, flags, text, "
-    "origin_id, archive_id, receipt_id";
+    "origin_id, archive_id, receipt_id, sender";
 
 Record read_record(const Stmt &s, int first) {
     Record r;
@@ -244,6 +250,7 @@ Record read_record(const Stmt &s, int first) {
     r.origin_id = s.column_string(first + 9);
     r.archive_id = s.column_string(first + 10);
     r.receipt_id = s.column_string(first + 11);
+    r.sender = s.column_string(first + 12);
     return r;
 }
 

@@ -14,7 +14,7 @@
 namespace msgr::core::history {
 
 inline constexpr std::int64_t kApplicationId = 0x6D736772;  // "msgr"
-inline constexpr std::int64_t kSchemaVersion = 3;
+inline constexpr std::int64_t kSchemaVersion = 4;
 // conversations.forgotten_below of a conversation nothing was forgotten of: below every seq
 // (prepends count down from 0; this leaves them 2^62 positions).
 inline constexpr std::int64_t kNoFloor = -(std::int64_t{1} << 62);

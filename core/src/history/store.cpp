@@ -74,8 +74,8 @@ msgr_hresult Owner::prepare() {
          "VALUES (?1, ?2, ?3, 0, ?4)"},
         {&insert_message_,
          "INSERT INTO messages (conv, seq, direction, delivery, delivery_result, "
-         "delivery_reason, time_ms, flags, text, origin_id, archive_id, receipt_id) "
-         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"},
+         "delivery_reason, time_ms, flags, text, origin_id, archive_id, receipt_id, sender) "
+         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"},
         {&set_delivery_,
          "UPDATE messages SET delivery = ?2, delivery_result = ?3, delivery_reason = ?4 "
          "WHERE id = ?1"},
@@ -223,6 +223,7 @@ msgr_hresult Owner::insert(ConversationId id, Conversation &c, std::int64_t seq,
     s.bind_text_or_null(10, r.origin_id);
     s.bind_text_or_null(11, r.archive_id);
     s.bind_text_or_null(12, r.receipt_id);
+    s.bind_text_or_null(13, r.sender);
     const msgr_hresult hr = s.run("cannot store the message");
     if (hr != MSGR_S_OK) {
         if (batch_depth_ > 0) {

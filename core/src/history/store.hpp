@@ -66,6 +66,8 @@ struct Record {
     std::string origin_id;    // the sender's id (ours for outgoing: the resend/receipt key)
     std::string archive_id;   // the server's archive id
     std::string receipt_id;   // what a read marker names
+    std::string sender;       // who wrote an incoming message of a group ("" elsewhere: the
+                              // conversation says)
 };
 
 // Where a conversation lives, as the runtime names it.

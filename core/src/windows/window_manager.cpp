@@ -120,8 +120,9 @@ std::string WindowManager::members(const msgr_window &w) {
 
 const std::string &WindowManager::sender_of(const msgr_window &w, const msgr_window::Entry &e,
                                             const std::string &me) noexcept {
-    if (!e.sender.empty() || !w.group.empty()) return e.sender;
-    return e.direction == MSGR_MESSAGE_INCOMING ? w.contact->signin : me;
+    if (!e.sender.empty()) return e.sender;
+    if (e.direction == MSGR_MESSAGE_OUTGOING) return me;
+    return w.group.empty() ? w.contact->signin : e.sender;  // a group's line of no known writer
 }
 
 namespace {

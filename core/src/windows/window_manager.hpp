@@ -58,8 +58,9 @@ class WindowManager {
     static bool has_contact(const msgr_window &w, const msgr_contact &c) noexcept;
     // The sign-in names of w's contacts, one per line (the add-in ABI's members).
     static std::string members(const msgr_window &w);
-    // Who wrote e (msgr_message.sender): as recorded, else in a one-to-one window the contact
-    // (incoming) or `me` (outgoing); "" for an incoming group message read back from the store.
+    // Who wrote e (msgr_message.sender): as recorded (the store keeps a group's writers), else
+    // `me` for outgoing and in a one-to-one window the contact; "" for an incoming group line
+    // of no known writer (one stored by a build before schema 4).
     static const std::string &sender_of(const msgr_window &w, const msgr_window::Entry &e,
                                         const std::string &me) noexcept;
     // The history store's peer for a group conversation: " group:" + its id. A sign-in name

@@ -380,7 +380,7 @@ typedef struct msgr_message {
     /* 0.3 (read it only when the struct_size you passed covers it): who wrote it, as a sign-in
      * name: the contact for an incoming message (in a group window, the one of its contacts who
      * wrote it), the user's own for an outgoing one. "" when not known (an incoming message of a
-     * group read back from the store: the store does not keep its sender yet). Valid as text. */
+     * group stored by a msgr before 0.3). Valid as text. */
     const char *sender;
 } msgr_message;
 /* A page rather than a chat line: every message of a page window, and a page that arrived from a
