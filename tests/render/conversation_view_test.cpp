@@ -142,11 +142,17 @@ TEST_F(ConversationViewTest, AGroupsHeadersNameTheContactWhoWrote) {
     ASSERT_EQ(msgr_window_contacts_get(w, 1, &shout), MSGR_S_OK);
     const char *shout_name = nullptr;
     ASSERT_EQ(msgr_contact_friendly_name(shout, &shout_name), MSGR_S_OK);
-    std::vector<std::string> want{echo, shout_name};
+    const std::string shout_friendly = shout_name;
     msgr_contact_release(shout);
+    std::vector<std::string> want{echo, shout_friendly};
     std::sort(want.begin(), want.end());
     EXPECT_NE(want[0], want[1]);
     EXPECT_EQ(names, want) << "each answer headed by its writer, not the window's first contact";
+    // The title names the group's contacts.
+    const std::string title = echo + ", " + shout_friendly;
+    const char *drawn = overlay->drawn_title(w);
+    ASSERT_NE(drawn, nullptr);
+    EXPECT_EQ(std::string(drawn).rfind(title + "###", 0), 0u) << drawn;
 }
 
 TEST_F(ConversationViewTest, ADaySeparatorBetweenTwoDaysMessages) {

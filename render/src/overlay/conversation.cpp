@@ -17,6 +17,34 @@
 
 namespace msgr::render {
 
+namespace {
+
+// The name a window goes by: its contact's friendly name, or a group's contacts' joined
+// ("Echo, Shout"), as many as fit in out.
+void window_name(msgr_window *w, const msgr_ui_window_info &info, char *out, std::size_t cap) {
+    out[0] = '\0';
+    std::size_t n = 0;
+    if (msgr_window_contacts_count(w, &n) != MSGR_S_OK || n < 2) {
+        const char *name = nullptr;
+        if (info.contact != nullptr && msgr_contact_friendly_name(info.contact, &name) == MSGR_S_OK)
+            (void)std::snprintf(out, cap, "%s", name);
+        return;
+    }
+    std::size_t used = 0;
+    for (std::size_t i = 0; i < n && used + 1 < cap; ++i) {
+        msgr_contact *c = nullptr;
+        if (msgr_window_contacts_get(w, i, &c) != MSGR_S_OK) continue;
+        const char *name = nullptr;
+        if (msgr_contact_friendly_name(c, &name) == MSGR_S_OK) {
+            const int k = std::snprintf(out + used, cap - used, "%s%s", used > 0 ? ", " : "", name);
+            used = k < 0 ? used : std::min(cap - 1, used + static_cast<std::size_t>(k));
+        }
+        msgr_contact_release(c);
+    }
+}
+
+}  // namespace
+
 void Overlay::Impl::load_draft(WindowView &v) {
     const char *draft = nullptr;
     if (msgr_window_get_draft(v.w, &draft) != MSGR_S_OK || draft == nullptr) return;
@@ -57,9 +85,8 @@ void Overlay::Impl::draw_window(WindowView &v, const msgr_ui_window_info &info) 
             v.focus_input = true;
         }
     }
-    const char *name = nullptr;
-    if (info.contact == nullptr || msgr_contact_friendly_name(info.contact, &name) != MSGR_S_OK)
-        name = "";
+    char name[160];
+    window_name(v.w, info, name, sizeof name);
     char shown[160];
     text.drawn_into(name, shown, sizeof shown);
     make_title(v.title, sizeof v.title, v.kind == MSGR_WINDOW_PAGE ? "Page: " : "", shown,

@@ -488,6 +488,11 @@ const char *Overlay::drawn_mark(const msgr_window *w, std::size_t index) const n
     return nullptr;
 }
 
+const char *Overlay::drawn_title(const msgr_window *w) const noexcept {
+    const WindowView *v = impl_->find_view(w);
+    return v == nullptr || v->drawn_frame != impl_->frame ? nullptr : v->title;
+}
+
 const char *Overlay::drawn_header(const msgr_window *w, std::size_t index) const noexcept {
     const WindowView *v = impl_->find_view(w);
     if (v == nullptr || v->drawn_frame != impl_->frame) return nullptr;

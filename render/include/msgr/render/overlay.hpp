@@ -240,6 +240,9 @@ class Overlay {
     // The delivery mark drawn with outgoing history entry `index` of w in the last frame
     // ("pending", "sent", "delivered", "read", "failed"); NULL when none was drawn.
     const char *drawn_mark(const msgr_window *w, std::size_t index) const noexcept;
+    // The title w's window was drawn with in the last frame ("Echo, Shout (2)###..."; what
+    // follows "###" is ImGui's id, not shown); NULL when it was not drawn.
+    const char *drawn_title(const msgr_window *w) const noexcept;
     // The header drawn above history entry `index` of w in the last frame ("Name  14:03", local
     // time; a run of one sender's messages has one); NULL when none was drawn.
     const char *drawn_header(const msgr_window *w, std::size_t index) const noexcept;
