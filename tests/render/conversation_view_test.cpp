@@ -87,7 +87,7 @@ class ConversationViewTest : public ViewTest {
         std::tm tm{};
         localtime_r(&t, &tm);
         char out[16];
-        std::snprintf(out, sizeof out, "%02d:%02d", tm.tm_hour, tm.tm_min);
+        (void)std::snprintf(out, sizeof out, "%02d:%02d", tm.tm_hour, tm.tm_min);
         return out;
     }
 };
@@ -169,7 +169,7 @@ TEST_F(ConversationViewTest, ADaySeparatorBetweenTwoDaysMessages) {
     std::tm tm{};
     localtime_r(&ot, &tm);
     char date[64];
-    std::strftime(date, sizeof date, "%A %e %B %Y", &tm);
+    (void)std::strftime(date, sizeof date, "%A %e %B %Y", &tm);
     std::string expected = date;
     if (const auto two = expected.find("  "); two != std::string::npos) expected.erase(two, 1);
     EXPECT_EQ(day(w, base), expected);
