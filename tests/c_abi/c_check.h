@@ -3,6 +3,7 @@
 #define MSGR_TESTS_C_CHECK_H
 
 #include <stdio.h>
+#include <string.h>
 
 #include "msgr/msgr.h"
 
@@ -30,5 +31,14 @@ static int g_passed = 0, g_failed = 0;
                           msgr_hresult_name(expected));                                        \
         }                                                                                      \
     } while (0)
+
+/* A contact named by its sign-in name, as a msgr_variant (VT_BSTR). */
+static inline msgr_variant name(const char *n) {
+    msgr_variant v;
+    memset(&v, 0, sizeof v);
+    v.vt = MSGR_VT_BSTR;
+    v.bstr = n;
+    return v;
+}
 
 #endif

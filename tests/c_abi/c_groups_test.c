@@ -26,14 +26,6 @@ static void on_event(const msgr_event *ev, void *user) {
     if (ev->type == MSGR_EVENT_IM_WINDOW_CONTACT_REMOVED) ++c->removed;
 }
 
-static msgr_variant name(const char *n) {
-    msgr_variant v;
-    memset(&v, 0, sizeof v);
-    v.vt = MSGR_VT_BSTR;
-    v.bstr = n;
-    return v;
-}
-
 /* Ticks until the window's history holds n entries, for at most 10 s of wall-clock time. */
 static int tick_until_history(msgr_runtime *rt, msgr_window *w, size_t n) {
     const time_t deadline = time(NULL) + 10;

@@ -36,14 +36,6 @@ static void on_event(const msgr_event *ev, void *user) {
     }
 }
 
-static msgr_variant name(const char *n) {
-    msgr_variant v;
-    memset(&v, 0, sizeof v);
-    v.vt = MSGR_VT_BSTR;
-    v.bstr = n;
-    return v;
-}
-
 int main(void) {
     msgr_runtime *rt = NULL;
     msgr_window *w = NULL, *again = NULL, *pager = NULL;

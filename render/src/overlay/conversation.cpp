@@ -43,6 +43,14 @@ void window_name(msgr_window *w, const msgr_ui_window_info &info, char *out, std
     }
 }
 
+// The window's contact's friendly name, as a label (for the lines that name the contact).
+void contact_label(const msgr_ui_window_info &info, char *out, std::size_t cap) {
+    const char *name = nullptr;
+    if (info.contact == nullptr || msgr_contact_friendly_name(info.contact, &name) != MSGR_S_OK)
+        name = "";
+    copy_label(out, cap, name);
+}
+
 }  // namespace
 
 void Overlay::Impl::load_draft(WindowView &v) {
@@ -179,11 +187,8 @@ void Overlay::Impl::draw_typing(WindowView &v, const msgr_ui_window_info &info) 
         return;
     }
     ++stats.typing_drawn;
-    const char *name = nullptr;
-    if (info.contact == nullptr || msgr_contact_friendly_name(info.contact, &name) != MSGR_S_OK)
-        name = "";
     char label[96];
-    copy_label(label, sizeof label, name);
+    contact_label(info, label, sizeof label);
     char line[128];
     (void)std::snprintf(line, sizeof line, "%s is typing...", label);
     text_coloured(kDimText, line);
@@ -205,11 +210,8 @@ void Overlay::Impl::draw_forget(WindowView &v, const msgr_ui_window_info &info) 
             kForgetTitle, nullptr,
             ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings))
         return;
-    const char *name = nullptr;
-    if (info.contact == nullptr || msgr_contact_friendly_name(info.contact, &name) != MSGR_S_OK)
-        name = "";
     char label[96];
-    copy_label(label, sizeof label, name);
+    contact_label(info, label, sizeof label);
     char line[200];
     (void)std::snprintf(line, sizeof line, "Every message with %s is deleted from this device.",
                         label);
