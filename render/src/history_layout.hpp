@@ -265,13 +265,17 @@ class HistoryLayout {
     template <typename Text, typename Natural, typename Wrapped>
     void lay_out(std::size_t m, std::size_t rel, Text &text, Natural &natural, Wrapped &wrapped,
                  std::vector<Row> &rows, std::vector<float> &heights, std::size_t &measured) {
+        // The lead first: deciding it reads other entries (the one before), which may end the
+        // life of the text an earlier read gave (msgr_message.text lives until the next read of
+        // an entry the runtime pages in from the store).
+        const std::uint32_t lead = lead_ != nullptr ? lead_(lead_user_, m) : 0u;
         const std::string_view t = text(m);
         std::size_t begin = 0;
         do {
             const std::size_t end = chunk_end(t, begin);
             Row row{static_cast<std::uint32_t>(rel), static_cast<std::uint32_t>(begin),
                     static_cast<std::uint32_t>(end), 0.0f, 0u};
-            if (begin == 0 && lead_ != nullptr) row.lead = lead_(lead_user_, m);
+            if (begin == 0) row.lead = lead;
             row.natural_width = natural(t.data() + begin, t.data() + end);
             ++measured;
             heights.push_back(row_height(row, t, wrapped, measured));

@@ -39,9 +39,17 @@ bool message_at(msgr_window *w, std::size_t i, msgr_message &m) {
 // The lead of history entry i of the view's window (HistoryLayout::LeadFn).
 std::uint32_t lead_of(void *user, std::size_t i) {
     const auto &v = *static_cast<const WindowView *>(user);
+    // The entry before first, its writer kept: reading entry i may page the runtime's cache and
+    // end the life of prev's strings (msgr_message's pointers live until the next such read).
     msgr_message m, prev;
-    if (!message_at(v.w, i, m)) return 0;
     const bool has_prev = i > 0 && message_at(v.w, i - 1, prev);
+    char prev_sender[128] = "";
+    if (has_prev && prev.sender != nullptr)
+        (void)std::snprintf(prev_sender, sizeof prev_sender, "%s", prev.sender);
+    prev.sender = prev_sender;
+    prev.text = nullptr;
+    prev.delivery_reason = nullptr;
+    if (!message_at(v.w, i, m)) return 0;
     std::uint32_t lead = history::lead_between(has_prev ? &prev : nullptr, m);
     if (i == v.marker) lead |= HistoryLayout::kLeadNew | HistoryLayout::kLeadHeader;
     return lead;
