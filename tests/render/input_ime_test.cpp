@@ -122,3 +122,45 @@ TEST_F(SdlHostTest, TheCandidateWindowFollowsTheCaretAndTextInputFollowsTheOverl
     overlay->set_open(true);
     ASSERT_TRUE(frames_until([&] { return SDL_IsTextInputActive() == SDL_TRUE; }));
 }
+
+// Every field a player types words into takes the IME as the conversation input does: in the
+// search field the candidate window goes to its caret, the composition is drawn there, and only
+// the commit is searched for.
+TEST_F(SdlHostTest, TheSearchFieldShowsTheCompositionAtItsCaret) {
+    g_text_input_rects.clear();
+    HeldWindow w;
+    open_echo(w);
+    text("\xE6\x97\xA5\xE6\x9C\xAC here");  // 日本
+    ASSERT_TRUE(frames_until([&] { return draft(w) == "\xE6\x97\xA5\xE6\x9C\xAC here"; }));
+    tap(SDL_SCANCODE_RETURN);
+    ASSERT_TRUE(frames_until([&] { return history_count(w) >= 2; }));
+
+    overlay->show_search();
+    msgr::render::DrawnRect field{}, caret{};
+    using Control = msgr::render::Overlay::Control;
+    ASSERT_TRUE(frames_until([&] {
+        return overlay->control_rect(Control::search_query, nullptr, 0, field) &&
+               overlay->caret_rect(caret) && caret.y >= field.y && caret.x >= field.x &&
+               caret.x < field.x + field.w && caret.y + caret.h <= field.y + field.h + 1;
+    })) << "the caret is the search field's";
+    frame();
+    ASSERT_FALSE(g_text_input_rects.empty());
+    EXPECT_NEAR(g_text_input_rects.back().x, caret.x, 1.0);
+    EXPECT_NEAR(g_text_input_rects.back().y, caret.y, 1.0);
+
+    const int x0 = static_cast<int>(caret.x) + 2, y0 = static_cast<int>(caret.y);
+    const int x1 = x0 + 48, y1 = y0 + static_cast<int>(caret.h) + 3;
+    const int before = pixels().bright(x0, y0, x1, y1);
+    editing("nihongo", 7);
+    ASSERT_TRUE(frames_until([&] { return overlay->composing(); }));
+    frame();
+    EXPECT_GT(pixels().bright(x0, y0, x1, y1), before + 40) << "the composition at the caret";
+
+    editing("", 0);
+    text("\xE6\x97\xA5\xE6\x9C\xAC");
+    frame();
+    frame();
+    tap(SDL_SCANCODE_RETURN);
+    ASSERT_TRUE(frames_until([&] { return overlay->search_hits_shown() >= 2; }))
+        << overlay->search_status();
+}

@@ -342,3 +342,69 @@ TEST_F(TextRenderTest, CopyAndPasteCarryTheExactText) {
     ASSERT_EQ(msgr_window_get_draft(w, &draft), MSGR_S_OK);
     EXPECT_EQ(std::string(draft), "\U0001F680 \U00020B9F\U0001F680 \U00020B9F");
 }
+
+class TextFieldsTest : public TextRenderTest {
+  protected:
+    // A click at `at` with the mouse, over three frames (move, press, release).
+    void click_at(ImVec2 at) {
+        ImGuiIO &io = ImGui::GetIO();
+        io.MousePos = at;
+        frame();
+        io.MouseDown[0] = true;
+        frame();
+        io.MouseDown[0] = false;
+        frame();
+    }
+    // A click inside the left end of a field: its caret goes before its first character. The
+    // field is looked for until it stays put (a window that fits its contents is placed after
+    // its first frame).
+    void click_left_of(msgr::render::Overlay::Control control) {
+        DrawnRect r{}, before{-1, -1, 0, 0};
+        ASSERT_TRUE(frames_until([&] {
+            const bool same = r.x == before.x && r.y == before.y;
+            before = r;
+            return overlay->control_rect(control, nullptr, 0, r) && same && r.w > 0;
+        }));
+        click_at(ImVec2(r.x + 2.0f, r.y + r.h * 0.5f));
+    }
+};
+
+// The sign-in name field holds what 16-bit ImWchar cannot carry as the conversation input does:
+// a prefilled name and one typed there reach msgr_signin byte-exact, not as U+FFFD.
+TEST_F(TextFieldsTest, ASigninNameAboveUffffIsSignedInByteExact) {
+    msgr::render::OverlayOptions o;
+    o.default_signin_name = "\U0001F60Eace@loopback";  // prefilled
+    make_overlay(o);
+    click_left_of(msgr::render::Overlay::Control::signin_name);
+    overlay->add_input_text("\U0001F600");  // typed before it
+    frame();
+    DrawnRect button{};
+    ASSERT_TRUE(overlay->control_rect(msgr::render::Overlay::Control::signin, nullptr, 0, button));
+    click_at(ImVec2(button.x + button.w * 0.5f, button.y + button.h * 0.5f));
+    const char *me = nullptr;
+    ASSERT_TRUE(frames_until([&] { return msgr_my_signin_name(rt, &me) == MSGR_S_OK; }))
+        << overlay->status_line();
+    EXPECT_EQ(std::string(me), "\U0001F600\U0001F60Eace@loopback");
+}
+
+// "Chat with" opens a conversation with exactly the name typed, emoji included.
+TEST_F(TextFieldsTest, AChatWithNameAboveUffffOpensThatContactByteExact) {
+    open_echo();
+    click_left_of(msgr::render::Overlay::Control::chat_with);
+    overlay->add_input_text("\U0001F600");  // before "echo@loopback", the field's default
+    frame();
+    press_enter();
+    std::string front;
+    ASSERT_TRUE(frames_until([&] {
+        std::size_t n = 0;
+        msgr_ui_window_info info{};
+        info.struct_size = sizeof info;
+        if (msgr_ui_window_count(rt, &n) != MSGR_S_OK || n == 0 ||
+            msgr_ui_window_get(rt, n - 1, &info) != MSGR_S_OK)
+            return false;
+        const char *name = nullptr;
+        if (msgr_contact_signin_name(info.contact, &name) == MSGR_S_OK) front = name;
+        return front != "echo@loopback";
+    })) << overlay->status_line();
+    EXPECT_EQ(front, "\U0001F600echo@loopback");
+}

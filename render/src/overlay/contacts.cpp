@@ -127,13 +127,18 @@ void Overlay::Impl::draw_contacts(std::int32_t my_status) {
         ImGui::Separator();
         ImGui::TextUnformatted("Chat with:");
         ImGui::SetNextItemWidth(-60.0f);
-        bool go = ImGui::InputText("##imname", im_name, sizeof im_name,
-                                   ImGuiInputTextFlags_EnterReturnsTrue);
+        bool edited = false;
+        bool go = typed_field("##imname", im_name, sizeof im_name, ImVec2(0, 0),
+                              ImGuiInputTextFlags_EnterReturnsTrue, false, edited);
+        {
+            const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+            chat_with_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
+        }
         ImGui::SameLine();
         go |= ImGui::Button("Open");
         if (go && im_name[0] != '\0') {
             msgr_window *w = nullptr;
-            const msgr_variant who{MSGR_VT_BSTR, im_name, nullptr};
+            const msgr_variant who{MSGR_VT_BSTR, text.exact(im_name), nullptr};
             report(Action::chat, im_name, msgr_instant_message(rt, who, &w));
             msgr_window_release(w);
         }

@@ -235,29 +235,6 @@ void Overlay::Impl::draw_forget(WindowView &v, const msgr_ui_window_info &info) 
     ImGui::EndPopup();
 }
 
-// The focused input's caret (where ImGui's InputText placed it this frame, for the IME's
-// candidate window) and the IME's composition drawn there, over the input's text.
-void Overlay::Impl::draw_caret_and_composition(const WindowView &v) {
-    keys.input_active();
-    const ImGuiContext &g = *ImGui::GetCurrentContext();
-    const float h = ImGui::GetFontSize();
-    const ImVec2 at(g.PlatformImePos.x + 1.0f, g.PlatformImePos.y);  // InputText's -1: undone
-    caret = {at.x, at.y, 1.0f, h};
-    caret_frame = frame;
-    // InputTextMultiline draws in a child window, the last one begun in this window.
-    const ImVector<ImGuiWindow *> &children = ImGui::GetCurrentWindow()->DC.ChildWindows;
-    if (!ime.active() || children.Size == 0) return;
-    const ImGuiWindow *child = children.back();
-    ImVec4 bg = ImGui::GetStyleColorVec4(ImGuiCol_FrameBg);
-    const ImVec4 win = ImGui::GetStyleColorVec4(ImGuiCol_WindowBg);
-    // FrameBg is translucent over WindowBg: the same colour, opaque.
-    bg = ImVec4(win.x + (bg.x - win.x) * bg.w, win.y + (bg.y - win.y) * bg.w,
-                win.z + (bg.z - win.z) * bg.w, 1.0f);
-    ime.draw(child->DrawList, at, ImGui::GetColorU32(ImGuiCol_Text), ImGui::GetColorU32(bg),
-             ImVec2(v.input_rect.x, v.input_rect.y),
-             ImVec2(v.input_rect.x + v.input_rect.w, v.input_rect.y + v.input_rect.h));
-}
-
 void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
     const ImGuiStyle &style = ImGui::GetStyle();
     const float line = ImGui::GetTextLineHeightWithSpacing();
@@ -271,8 +248,6 @@ void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
     }
     const ImGuiInputTextFlags flags =
         ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_CtrlEnterForNewLine;
-    v.input_id = ImGui::GetID("##input");
-    const ImGuiID input_id = v.input_id;
     const bool enter = typed_field(
         "##input", v.input.data(), v.input.size(),
         ImVec2(ImGui::GetContentRegionAvail().x - send_w - style.ItemSpacing.x, input_h), flags,
@@ -281,7 +256,6 @@ void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
         const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
         v.input_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
     }
-    if (ImGui::GetActiveID() == input_id) draw_caret_and_composition(v);
     if (v.edited) {
         // The input holds the drawn form; the runtime gets the exact text.
         const char *exact = text.exact(v.input.data());

@@ -39,7 +39,6 @@ struct WindowView {
     bool was_focused = false;
     bool stick_to_bottom = true;
     bool edited = false;
-    ImGuiID input_id = 0;  // the ImGui ID of its input, to know whether it has the keyboard
 
     HistoryLayout layout;
     std::vector<char> input;
@@ -160,7 +159,6 @@ struct Overlay::Impl {
     bool search_visible = false;
     bool search_focus = false;
     char search_query[256] = "";  // drawn form (stand-ins)
-    ImGuiID search_input_id = 0;
     std::uint64_t search_id = 0;  // the runtime's search whose results are shown (0: none)
     bool search_running = false;
     std::vector<SearchRow> search_rows;  // sized when a search finishes
@@ -170,12 +168,13 @@ struct Overlay::Impl {
 
     // where controls were drawn (control_rect)
     static constexpr std::size_t kContactRects = 16;
-    DrawnRect signin_rect;
+    DrawnRect signin_rect, signin_name_rect;
     std::uint64_t signin_frame = 0;
     std::array<DrawnRect, kContactRects> chat_rects{}, page_rects{};
     std::array<std::size_t, kContactRects> contact_unread{};  // what the list showed
     std::size_t contact_rects = 0;
     std::uint64_t contacts_frame = 0;
+    DrawnRect chat_with_rect;
 
     // The keyboard's events, applied at each NewFrame by a hook on the host's context
     // (input/key_queue.hpp); the IME's composition; the focused input's caret.
@@ -194,6 +193,7 @@ struct Overlay::Impl {
     // InputTextFilterCharacter), so a conversation's input inserts it itself (InsertChars in
     // its callback); any other field gets the text through ImGui as it came.
     std::string typed_drawn, typed_exact;
+    ImGuiID typed_active_id = 0;  // the last typed_field seen with the keyboard
 
     static std::vector<std::string> font_files_of(const OverlayOptions &o) {
         std::vector<std::string> files;
@@ -208,7 +208,9 @@ struct Overlay::Impl {
           options(o),
           open(o.start_open),
           text(font_files_of(o), o.font_size, o.font_build_thread) {
-        copy_label(signin_name, sizeof signin_name, o.default_signin_name);
+        // The field holds the drawn form (stand-ins for what 16-bit ImWchar cannot carry).
+        if (o.default_signin_name != nullptr)
+            (void)text.drawn_into(o.default_signin_name, signin_name, sizeof signin_name);
         keys.set_text_sink(&Impl::typed_from_queue, this);
         hook_current();
     }
@@ -442,7 +444,7 @@ struct Overlay::Impl {
     void draw_history(WindowView &v, const msgr_ui_window_info &info, float height);
     void copy_selection(const WindowView &v);
     void draw_input(WindowView &v, const msgr_ui_window_info &info);
-    void draw_caret_and_composition(const WindowView &v);
+    void draw_caret_and_composition(ImVec2 lo, ImVec2 hi, bool multiline);
     void send(WindowView &v);
     void load_draft(WindowView &v);
     void draw_typing(WindowView &v, const msgr_ui_window_info &info);

@@ -104,7 +104,10 @@ std::size_t Overlay::Impl::unseen_in(const msgr_window *w) const {
 
 // An input field whose buffer holds the drawn form (stand-ins) and that gets what was typed
 // (add_input_text) at its caret, inserted here: ImGui 1.86 drops the Private Use Area
-// characters it is given as typed characters. `edited`: the text changed this frame.
+// characters it is given as typed characters. While it has the keyboard, its caret is where the
+// IME's candidate window goes and the IME's composition is drawn there. Every field a player
+// types words into is one of these (the password field is not: IMEs stay off it). `edited`:
+// the text changed this frame.
 bool Overlay::Impl::typed_field(const char *id, char *buf, std::size_t size, ImVec2 box,
                                 ImGuiInputTextFlags flags, bool multiline, bool &edited) {
     struct Edit {
@@ -131,12 +134,46 @@ bool Overlay::Impl::typed_field(const char *id, char *buf, std::size_t size, ImV
     };
     edited = false;
     Edit edit{&edited, &typed_drawn};
+    // InputTextEx takes its ID in this window, also for the multiline field's child.
+    const ImGuiID field_id = ImGui::GetID(id);
     flags |= ImGuiInputTextFlags_CallbackEdit | ImGuiInputTextFlags_CallbackAlways;
     const bool r = multiline ? ImGui::InputTextMultiline(id, buf, size, box, flags, on_edit, &edit)
                              : ImGui::InputText(id, buf, size, flags, on_edit, &edit);
     if (typed_drawn.empty()) typed_exact.clear();
     if (edited) text.note(buf);
+    if (ImGui::GetActiveID() == field_id) {
+        typed_active_id = field_id;
+        const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+        draw_caret_and_composition(a, b, multiline);
+    }
     return r;
+}
+
+// The focused field's caret (where ImGui's InputText placed it this frame, for the IME's
+// candidate window) and the IME's composition drawn there, over the field's text, clipped to
+// the field [lo, hi].
+void Overlay::Impl::draw_caret_and_composition(ImVec2 lo, ImVec2 hi, bool multiline) {
+    keys.input_active();
+    const ImGuiContext &g = *ImGui::GetCurrentContext();
+    const float h = ImGui::GetFontSize();
+    const ImVec2 at(g.PlatformImePos.x + 1.0f, g.PlatformImePos.y);  // InputText's -1: undone
+    caret = {at.x, at.y, 1.0f, h};
+    caret_frame = frame;
+    if (!ime.active()) return;
+    // InputTextMultiline draws in a child window, the last one begun in this window; a
+    // one-line field in this window.
+    ImDrawList *dl = ImGui::GetWindowDrawList();
+    if (multiline) {
+        const ImVector<ImGuiWindow *> &children = ImGui::GetCurrentWindow()->DC.ChildWindows;
+        if (children.Size == 0) return;
+        dl = children.back()->DrawList;
+    }
+    ImVec4 bg = ImGui::GetStyleColorVec4(ImGuiCol_FrameBg);
+    const ImVec4 win = ImGui::GetStyleColorVec4(ImGuiCol_WindowBg);
+    // FrameBg is translucent over WindowBg: the same colour, opaque.
+    bg = ImVec4(win.x + (bg.x - win.x) * bg.w, win.y + (bg.y - win.y) * bg.w,
+                win.z + (bg.z - win.z) * bg.w, 1.0f);
+    ime.draw(dl, at, ImGui::GetColorU32(ImGuiCol_Text), ImGui::GetColorU32(bg), lo, hi);
 }
 
 WindowView *Overlay::Impl::find_view(const msgr_window *w) const {
@@ -183,12 +220,10 @@ void Overlay::Impl::draw() {
     hook_clipboard();  // the input holds stand-ins: copy and paste go through the mapping
     drawing_text = &text;
     if (!typed_drawn.empty()) {
+        // Text typed into one of our fields was inserted there by typed_field; any other
+        // widget gets it through ImGui, as it came.
         const ImGuiID active = ImGui::GetActiveID();
-        bool ours = false;
-        for (const auto &v : views)
-            ours = ours || (active != 0 && v->input_id == active);
-        ours = ours || (active != 0 && search_input_id == active);
-        if (!ours) {
+        if (active == 0 || active != typed_active_id) {
             ImGui::GetIO().AddInputCharactersUTF8(typed_exact.c_str());
             typed_drawn.clear();
             typed_exact.clear();
@@ -542,8 +577,13 @@ bool Overlay::control_rect(Control control, const msgr_window *w, std::size_t in
     const Impl &im = *impl_;
     switch (control) {
         case Control::signin:
+        case Control::signin_name:
             if (im.signin_frame != im.frame) return false;
-            out = im.signin_rect;
+            out = control == Control::signin ? im.signin_rect : im.signin_name_rect;
+            return true;
+        case Control::chat_with:
+            if (im.contacts_frame != im.frame) return false;
+            out = im.chat_with_rect;
             return true;
         case Control::contact_chat:
         case Control::contact_page:

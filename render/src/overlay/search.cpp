@@ -31,7 +31,6 @@ void Overlay::Impl::draw_search() {
         if (search_focus) ImGui::SetKeyboardFocusHere();
         search_focus = false;
         ImGui::SetNextItemWidth(-80.0f);
-        search_input_id = ImGui::GetID("##query");
         bool edited = false;
         bool go = typed_field("##query", search_query, sizeof search_query, ImVec2(0, 0),
                               ImGuiInputTextFlags_EnterReturnsTrue, false, edited);

@@ -38,8 +38,13 @@ void Overlay::Impl::draw_signin(std::int32_t my_status) {
         if (signin_focus) ImGui::SetKeyboardFocusHere();
         signin_focus = false;
         ImGui::SetNextItemWidth(-1.0f);
-        bool go = ImGui::InputText("##name", signin_name, sizeof signin_name,
-                                   ImGuiInputTextFlags_EnterReturnsTrue);
+        bool edited = false;
+        bool go = typed_field("##name", signin_name, sizeof signin_name, ImVec2(0, 0),
+                              ImGuiInputTextFlags_EnterReturnsTrue, false, edited);
+        {
+            const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+            signin_name_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
+        }
         ImGui::TextUnformatted("Password");
         ImGui::SetNextItemWidth(-1.0f);
         go |= ImGui::InputText("##password", password, sizeof password,
@@ -53,7 +58,8 @@ void Overlay::Impl::draw_signin(std::int32_t my_status) {
         }
         ImGui::EndDisabled();
         if (go && !connecting) {
-            const msgr_hresult hr = msgr_signin(rt, signin_name, password);
+            // The field holds the drawn form; the runtime gets the exact name.
+            const msgr_hresult hr = msgr_signin(rt, text.exact(signin_name), password);
             if (MSGR_FAILED(hr)) report(Action::signin, signin_name, hr);
             last_signin_hr = MSGR_S_OK;
         }

@@ -212,6 +212,7 @@ class Overlay {
     //   search_hit: the search window's hit `index`;
     //   toast: toast `index` (0: the newest); a click on one opens the overlay and its
     //   conversation.
+    //   signin_name, chat_with: the sign-in name field; the contact list's "Chat with" field.
     enum class Control {
         input,
         send,
@@ -225,7 +226,9 @@ class Overlay {
         search_query,
         search_button,
         search_hit,
-        toast
+        toast,
+        signin_name,  // the sign-in dialog's name field
+        chat_with     // the contact list's "Chat with" field
     };
     bool control_rect(Control control, const msgr_window *w, std::size_t index,
                       DrawnRect &out) const noexcept;
