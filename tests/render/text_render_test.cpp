@@ -2,6 +2,7 @@
 // rendered for real offscreen (EGL, llvmpipe) and checked by its pixels.
 #include <imgui.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -407,4 +408,34 @@ TEST_F(TextFieldsTest, AChatWithNameAboveUffffOpensThatContactByteExact) {
         return front != "echo@loopback";
     })) << overlay->status_line();
     EXPECT_EQ(front, "\U0001F600echo@loopback");
+}
+
+// The player's text size: set_font_scale rebuilds the atlas at the new size between frames, and
+// the history is measured again with it (a line twice as tall, near enough: the spacing between
+// lines is the style's, unscaled). Nonsense scales change nothing; a huge one is clamped.
+TEST_F(TextRenderTest, AFontScaleDrawsTheTextLargerAfterTheNextAtlas) {
+    open_echo();
+    say("scaled \xD0\x9F\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82");  // Привет
+    ASSERT_TRUE(settle_fonts());
+    const std::size_t last = count_of(w) - 1;
+    DrawnRect small{}, large{};
+    ASSERT_TRUE(overlay->drawn_rect(w, last, small));
+    const std::size_t builds = overlay->font_stats().builds;
+
+    overlay->set_font_scale(2.0f);
+    EXPECT_FLOAT_EQ(overlay->font_scale(), 2.0f);
+    ASSERT_TRUE(frames_until([&] { return overlay->font_stats().builds > builds; }));
+    ASSERT_TRUE(settle_fonts());
+    ASSERT_TRUE(overlay->drawn_rect(w, last, large));
+    EXPECT_GT(large.h, small.h * 1.6f) << small.h << " -> " << large.h;
+    EXPECT_LT(large.h, small.h * 2.4f) << small.h << " -> " << large.h;
+    EXPECT_FLOAT_EQ(ImGui::GetIO().Fonts->Fonts[0]->FontSize, 32.0f);
+    EXPECT_NE(ImGui::GetIO().Fonts->Fonts[0]->FindGlyphNoFallback(0x041F), nullptr)
+        << "the glyphs known before are in the new atlas";
+
+    overlay->set_font_scale(-1.0f);
+    overlay->set_font_scale(std::numeric_limits<float>::quiet_NaN());
+    EXPECT_FLOAT_EQ(overlay->font_scale(), 2.0f);
+    overlay->set_font_scale(100.0f);
+    EXPECT_FLOAT_EQ(overlay->font_scale(), 6.0f) << "96 pixels at most";
 }

@@ -208,6 +208,12 @@ struct Overlay::Impl {
           options(o),
           open(o.start_open),
           text(font_files_of(o), o.font_size, o.font_build_thread) {
+        options.font_size = text.pixel_size();  // clamped
+        options.font_scale = 1.0f;
+        if (o.font_scale != 1.0f && o.font_scale > 0.0f) {
+            text.set_pixel_size(options.font_size * o.font_scale);
+            options.font_scale = text.pixel_size() / options.font_size;
+        }
         // The field holds the drawn form (stand-ins for what 16-bit ImWchar cannot carry).
         if (o.default_signin_name != nullptr)
             (void)text.drawn_into(o.default_signin_name, signin_name, sizeof signin_name);

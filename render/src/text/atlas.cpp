@@ -3,6 +3,7 @@
 #include <imgui.h>
 #include <imgui_freetype.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -142,7 +143,10 @@ void build_atlas(const FontFiles &files, float pixel_size, AtlasBuild &b) {
 }
 
 FontAtlas::FontAtlas(std::vector<std::string> font_files, float pixel_size, bool async)
-    : files_(std::move(font_files)), pixel_size_(pixel_size), async_(async) {
+    : files_(std::move(font_files)),
+      pixel_size_(pixel_size == pixel_size ? std::clamp(pixel_size, kMinPixelSize, kMaxPixelSize)
+                                           : 16.0f),
+      async_(async) {
     // What the first atlas holds: printable ASCII, Latin-1, the replacement character and
     // the ellipsis; everything else comes when text needs it.
     for (char32_t c = 0x20; c < 0x7F; ++c)
@@ -153,6 +157,14 @@ FontAtlas::FontAtlas(std::vector<std::string> font_files, float pixel_size, bool
     pending_.set(0x2026);
     stats_.font_files = files_.files().size();
     stats_.missing_files = files_.missing();
+}
+
+void FontAtlas::set_pixel_size(float px) noexcept {
+    if (!(px == px)) return;  // NaN
+    px = std::clamp(px, kMinPixelSize, kMaxPixelSize);
+    if (px == pixel_size_) return;
+    pixel_size_ = px;
+    has_pending_ = true;  // every known glyph again, at the new size
 }
 
 FontAtlas::~FontAtlas() {
@@ -175,14 +187,15 @@ void FontAtlas::start(const StandIns &stand_ins) {
     }
     stats_.code_points = build_->wanted.size();
     done_.store(false);
+    const float px = pixel_size_;  // (the host thread may change pixel_size_ meanwhile)
     if (async_ && stats_.builds > 0) {
-        worker_ = std::thread([this, old = std::move(retired_)]() mutable {
+        worker_ = std::thread([this, px, old = std::move(retired_)]() mutable {
             old.reset();  // the atlas swapped out last time, freed off the host thread
-            build_atlas(files_, pixel_size_, *build_);
+            build_atlas(files_, px, *build_);
             done_.store(true, std::memory_order_release);
         });
     } else {
-        build_atlas(files_, pixel_size_, *build_);
+        build_atlas(files_, px, *build_);
         done_.store(true, std::memory_order_release);
     }
 }

@@ -75,6 +75,12 @@ class FontAtlas {
     // build for what the last frames needed, and swaps a finished one into `target`. True when
     // `target` changed: the host re-uploads its font texture.
     bool update(ImFontAtlas &target, const StandIns &stand_ins);
+    // The size glyphs are rasterised at. A change rebuilds the atlas with every glyph asked for
+    // so far at the new size, between frames like any build (the text drawn meanwhile keeps the
+    // old size). Sizes outside [kMinPixelSize, kMaxPixelSize] are clamped; NaN is ignored.
+    static constexpr float kMinPixelSize = 6.0f, kMaxPixelSize = 96.0f;
+    void set_pixel_size(float px) noexcept;
+    float pixel_size() const noexcept { return pixel_size_; }
     // Whether glyphs are wanted or being built (for tests and benchmarks: wait until false).
     bool busy() const noexcept { return has_pending_ || worker_.joinable(); }
     // Changes each time a new atlas is swapped in (text measured before must be measured again).

@@ -43,6 +43,8 @@ class Text {
     // Between frames: see FontAtlas::update (on the current ImGui context's atlas).
     bool update();
     bool busy() const noexcept { return atlas_.busy(); }
+    void set_pixel_size(float px) noexcept { atlas_.set_pixel_size(px); }
+    float pixel_size() const noexcept { return atlas_.pixel_size(); }
     std::size_t generation() const noexcept { return atlas_.generation(); }
     const AtlasStats &stats() const noexcept { return atlas_.stats(); }
     StandIns &stand_ins() noexcept { return stand_ins_; }

@@ -60,6 +60,8 @@ struct OverlayOptions {
     const char *const *font_files = nullptr;
     std::size_t font_file_count = 0;
     float font_size = 16.0f;  // pixels
+    // The player's text size, a factor on font_size (see Overlay::set_font_scale).
+    float font_scale = 1.0f;
     // Whether atlas builds after the first run on a thread of their own (the frame that needs
     // new glyphs does not wait for them); false: update_fonts() builds before it returns.
     bool font_build_thread = true;
@@ -185,6 +187,12 @@ class Overlay {
     // Whether glyphs are wanted or being built (the next update_fonts may change the atlas).
     bool fonts_pending() const noexcept;
     FontStats font_stats() const noexcept;
+    // The player's text size, for high-DPI screens and readability: text is drawn at
+    // font_size × scale pixels (clamped to 6–96; NaN or a scale <= 0 is ignored). The atlas is
+    // rebuilt at the new size by the next update_fonts calls (the host re-uploads its texture
+    // as for new glyphs) and the histories are measured again; windows keep their size.
+    void set_font_scale(float scale) noexcept;
+    float font_scale() const noexcept;
     // Moves the toasts (as OverlayOptions::toast_corner and the insets); from the next frame.
     void set_toast_position(Corner corner, float inset_x, float inset_y) noexcept;
     // Whether the host should keep the keyboard / the mouse from the game this frame (the mouse
