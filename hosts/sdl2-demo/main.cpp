@@ -76,6 +76,7 @@ int main(int argc, char **argv) {
     const char *config = nullptr;  // NULL: the embedded defaults (the loopback service)
     const char *signin = nullptr;  // the sign-in dialog's name
     const char *peer = nullptr;    // --script: chat with this contact instead of the loopback tour
+    float font_scale = 1.0f;       // the overlay's text size
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--script") == 0) {
             script = true;
@@ -87,17 +88,21 @@ int main(int argc, char **argv) {
             signin = argv[++i];
         } else if (std::strcmp(argv[i], "--peer") == 0 && i + 1 < argc) {
             peer = argv[++i];
+        } else if (std::strcmp(argv[i], "--font-scale") == 0 && i + 1 < argc) {
+            font_scale = std::strtof(argv[++i], nullptr);
         } else {
             (void)std::fprintf(
                 stderr,
                 "usage: msgr-sdl2-demo [--config FILE] [--signin NAME] [--script] [--out DIR]\n"
-                "                      [--peer CONTACT]\n"
+                "                      [--peer CONTACT] [--font-scale X]\n"
                 "  --config FILE   the runtime's configuration (e.g. an [xmpp] account)\n"
                 "  --signin NAME   the name the sign-in dialog starts with\n"
                 "  --script        play a scripted session (always, without a display)\n"
                 "  --peer CONTACT  the script signs in (password: $MSGR_PASSWORD), chats with\n"
                 "                  CONTACT and waits for an answer, instead of the loopback tour\n"
+                "  --font-scale X  the overlay's text size (1: 16 pixels)\n"
                 "  Shift+Tab opens the overlay; F3 searches the history (kept across runs);\n"
+                "  Ctrl+= and Ctrl+- make the overlay's text larger and smaller;\n"
                 "  Esc quits while the overlay is closed.\n");
             return 2;
         }
@@ -160,6 +165,7 @@ int main(int argc, char **argv) {
         msgr::render::OverlayOptions options;
         options.start_open = !script;  // interactive: straight to the sign-in dialog
         if (signin != nullptr) options.default_signin_name = signin;
+        options.font_scale = font_scale;
         msgr::render::Overlay overlay(rt, options);
         msgr::render::Sdl2Input input(overlay);  // SDL's events into the overlay and ImGui
         overlay.set_activated_callback(on_overlay, &host);
@@ -186,6 +192,11 @@ int main(int argc, char **argv) {
                 // F3: search the history (it opens the overlay).
                 if (ev.type == SDL_KEYDOWN && ev.key.keysym.sym == SDLK_F3 && ev.key.repeat == 0)
                     overlay.show_search();
+                // Ctrl+= / Ctrl+-: the player's text size, a tenth at a time.
+                if (ev.type == SDL_KEYDOWN && (ev.key.keysym.mod & KMOD_CTRL) != 0 &&
+                    (ev.key.keysym.sym == SDLK_EQUALS || ev.key.keysym.sym == SDLK_MINUS))
+                    overlay.set_font_scale(overlay.font_scale() +
+                                           (ev.key.keysym.sym == SDLK_EQUALS ? 0.1f : -0.1f));
             }
             msgr_runtime_tick(rt);
             ImGui_ImplOpenGL3_NewFrame();
