@@ -2,7 +2,10 @@
 // the overlay what to apply, and the user's geometry written back.
 #include <gtest/gtest.h>
 
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "support/session.hpp"
 
@@ -188,4 +191,38 @@ TEST_F(UiWindows, AMessageFromAContactWithNoWindowOpensOneInFront) {
     ASSERT_EQ(window_count(), 2u);
     EXPECT_NE(at(1).window, w.get());
     EXPECT_EQ(at(1).history_count, 1u);
+}
+
+// New windows cascade so that every title stays in sight: no two open windows share a spot (a
+// window's title bar is about 20 px tall, a step is 28), also past the 8 of one cascade, and a
+// closed window's spot is the next one used.
+TEST_F(UiWindows, TheCascadeNeverPutsANewWindowOnAnOpenOnesTitle) {
+    ASSERT_EQ(signin(), MSGR_S_OK);
+    std::vector<HeldWindow> ws(12);
+    for (std::size_t i = 0; i < ws.size(); ++i) {
+        const std::string name = "friend" + std::to_string(i) + "@loopback";
+        ASSERT_EQ(msgr_instant_message(rt, by_name(name.c_str()), ws[i].out()), MSGR_S_OK);
+    }
+    auto spot = [](msgr_window *w) {
+        std::int32_t left = 0, top = 0;
+        EXPECT_EQ(msgr_window_get_left(w, &left), MSGR_S_OK);
+        EXPECT_EQ(msgr_window_get_top(w, &top), MSGR_S_OK);
+        return std::pair<std::int32_t, std::int32_t>(left, top);
+    };
+    for (std::size_t i = 0; i < ws.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+            const auto a = spot(ws[i]), b = spot(ws[j]);
+            // Over another's title bar: less than a step below it and less than 150 px (about
+            // a title's words) to the right.
+            const bool over_title = a.second >= b.second && a.second - b.second < 28 &&
+                                    a.first >= b.first && a.first - b.first < 150;
+            EXPECT_FALSE(over_title) << "window " << i << " at " << a.first << "," << a.second
+                                     << " lies on the title of window " << j;
+        }
+    }
+    const auto third = spot(ws[2]);
+    ASSERT_EQ(msgr_window_close(ws[2]), MSGR_S_OK);
+    HeldWindow next;
+    ASSERT_EQ(msgr_instant_message(rt, by_name("newcomer@loopback"), next.out()), MSGR_S_OK);
+    EXPECT_EQ(spot(next), third) << "the closed window's spot is used again";
 }

@@ -663,8 +663,8 @@ TEST_F(ViewTest, StatusWordsAndColours) {
 namespace msgr::test {
 namespace {
 
-// The cascade puts the first and the ninth window on the same spot: the first is entirely
-// hidden, so only its frame is submitted; its content comes back in the frame it can be seen.
+// The ninth window put on the first one's spot: the first is entirely hidden, so only its frame
+// is submitted; its content comes back in the frame it can be seen.
 TEST_F(ViewTest, AWindowEntirelyBehindAnotherDrawsOnlyItsFrame) {
     signin_and_open();
     std::vector<HeldWindow> ws(9);
@@ -672,6 +672,11 @@ TEST_F(ViewTest, AWindowEntirelyBehindAnotherDrawsOnlyItsFrame) {
         const std::string name = "friend" + std::to_string(i) + "@loopback";
         ASSERT_EQ(msgr_instant_message(rt, by_name(name.c_str()), ws[i].out()), MSGR_S_OK);
     }
+    std::int32_t left = 0, top = 0;
+    ASSERT_EQ(msgr_window_get_left(ws[0], &left), MSGR_S_OK);
+    ASSERT_EQ(msgr_window_get_top(ws[0], &top), MSGR_S_OK);
+    ASSERT_EQ(msgr_window_set_left(ws[8], left), MSGR_S_OK);
+    ASSERT_EQ(msgr_window_set_top(ws[8], top), MSGR_S_OK);
     frame(3);
     msgr::render::DrawnRect back, front;
     ASSERT_TRUE(overlay->window_rect(ws[0], back));
@@ -689,7 +694,7 @@ TEST_F(ViewTest, AWindowEntirelyBehindAnotherDrawsOnlyItsFrame) {
     EXPECT_TRUE(overlay->control_rect(msgr::render::Overlay::Control::input, ws[0], 0, back));
 
     // Closing the front window: the one behind is complete in the next frame.
-    ASSERT_EQ(msgr_window_set_left(ws[8], 60), MSGR_S_OK);
+    ASSERT_EQ(msgr_window_set_left(ws[8], left), MSGR_S_OK);
     frame(2);
     EXPECT_FALSE(overlay->control_rect(msgr::render::Overlay::Control::input, ws[0], 0, back));
     ASSERT_EQ(msgr_window_close(ws[8]), MSGR_S_OK);

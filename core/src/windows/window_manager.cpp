@@ -28,15 +28,37 @@ WindowRef WindowManager::create(Runtime *rt, msgr_window_kind kind, ContactRef c
     w->kind = kind;
     w->contacts.push_back(contact);
     w->contact = std::move(contact);
-    // Cascade new windows so that they do not hide each other.
-    const auto step = static_cast<std::int32_t>(windows_created_++ % 8) * 28;
-    w->left = 60 + step;
-    w->top = 60 + step;
+    const auto [left, top] = cascade_spot();
+    ++windows_created_;
+    w->left = left;
+    w->top = top;
     w->width = kind == MSGR_WINDOW_PAGE ? 340 : 380;
     w->height = kind == MSGR_WINDOW_PAGE ? 240 : 420;
     windows_.push_back(w);
     z_order_.push_back(w.get());  // a new window opens in front
     return w;
+}
+
+// Where a new window goes: down and right of the one before by a title bar and a bit (28 px),
+// 8 to a cascade, so each title stays in sight; the 9th starts a cascade of its own 200 px to
+// the right of the first (its title hides only the right of the titles it lies over), 4 of them.
+// The first spot no open window sits on is taken (a closed window's spot is used again, a moved
+// window frees its own); when all 32 are taken they are used again in turn.
+std::pair<std::int32_t, std::int32_t> WindowManager::cascade_spot() const {
+    constexpr int kPerCascade = 8, kCascades = 4, kStep = 28, kCascadeStep = 200, kOrigin = 60;
+    auto spot = [&](int k) {
+        const int in = k % kPerCascade, cascade = k / kPerCascade;
+        return std::pair<std::int32_t, std::int32_t>(kOrigin + in * kStep + cascade * kCascadeStep,
+                                                     kOrigin + in * kStep);
+    };
+    for (int k = 0; k < kPerCascade * kCascades; ++k) {
+        const auto at = spot(k);
+        const bool taken = std::any_of(windows_.begin(), windows_.end(), [&](const WindowRef &o) {
+            return o->left == at.first && o->top == at.second;
+        });
+        if (!taken) return at;
+    }
+    return spot(static_cast<int>(windows_created_ % (kPerCascade * kCascades)));
 }
 
 bool WindowManager::remove(msgr_window &w) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "objects.hpp"
@@ -69,6 +70,8 @@ class WindowManager {
     static bool is_group_key(const std::string &peer) noexcept;
 
   private:
+    std::pair<std::int32_t, std::int32_t> cascade_spot() const;
+
     const std::thread::id owner_;
     std::vector<WindowRef> windows_;      // open windows, oldest first
     std::vector<msgr_window *> z_order_;  // the same windows, back to front
