@@ -60,7 +60,7 @@ EjabberdFixture::EjabberdFixture(EjabberdOptions options) : options_(std::move(o
     if (const char *e = std::getenv("MSGR_EJABBERD_LOG"); e && *e) options_.log_level = e;
     dir_ = make_fixture_dir("msgr-ejabberd-");
     fs::create_directories(dir_ / "spool");
-    node_ = "msgr-ej-" + std::to_string(::getpid()) + "-" + std::to_string(++node_counter) +
+    node_ = "msgr_ej_" + std::to_string(::getpid()) + "_" + std::to_string(++node_counter) +
             "@localhost";
     cookie_ = random_hex(32);
     if (options_.tls) {
@@ -277,9 +277,9 @@ int EjabberdFixture::ctl(const std::vector<std::string> &args, std::string *outp
         "erlang:halt(case [X || X <- R, X =/= 0] of [] -> 0; [F | _] -> F end, [{flush, false}]).";
     std::vector<std::string> argv = erl_env();
     for (const std::string &a :
-         {std::string("-sname"), "ctl-" + random_hex(8) + "@localhost", std::string("-dist_listen"),
-          std::string("false"), std::string("-hidden"), std::string("-noinput"),
-          std::string("-eval"), script})
+         {std::string("-sname"), "msgr_ctl_" + random_hex(8) + "@localhost",
+          std::string("-dist_listen"), std::string("false"), std::string("-hidden"),
+          std::string("-noinput"), std::string("-eval"), script})
         argv.push_back(a);
     return run_command(argv, options_.command_timeout, output);
 }

@@ -54,7 +54,7 @@ TEST(EjabberdFixture, StartsOnLoopbackWithItsOwnNodeAndUsersSignIn) {
     EXPECT_EQ(server.jid("alice"), "alice@localhost");
     const std::string log = server.log();
     EXPECT_NE(log.find("is started in the node " + server.node()), std::string::npos) << log;
-    EXPECT_EQ(server.node().rfind("msgr-ej-", 0), 0u) << server.node();
+    EXPECT_EQ(server.node().rfind("msgr_ej_", 0), 0u) << server.node();
     // The node's distribution listens on its own loopback port (no epmd).
     EXPECT_TRUE(tcp_connects("127.0.0.1", server.distribution_port()));
 
