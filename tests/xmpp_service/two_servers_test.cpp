@@ -27,6 +27,17 @@ namespace {
 // The suite's servers, started on first use, stopped by TearDownTestSuite.
 std::map<std::string, std::unique_ptr<XmppServer>> servers;
 
+// Each test's own pair of users, alice<n> and bob<n> (contacts of each other). The first
+// kPairs are made before the server starts: ejabberd's fixture then makes them all with one
+// ejabberd_ctl run (a couple of seconds each) instead of three runs per test.
+constexpr int kPairs = 8;
+void add_pair(XmppServer &s, int n) {
+    const std::string tag = std::to_string(n);
+    s.add_user("alice" + tag, "alice-pw");
+    s.add_user("bob" + tag, "bob-pw");
+    s.make_contacts("alice" + tag, "bob" + tag, "Alice", "Bob");
+}
+
 XmppServer &server_for(const std::string &implementation) {
     auto &s = servers[implementation];
     if (!s) {
@@ -41,6 +52,8 @@ XmppServer &server_for(const std::string &implementation) {
             o.scram = false;
             s = std::make_unique<EjabberdFixture>(o);
         }
+        for (int n = 1; n <= kPairs; ++n)
+            add_pair(*s, n);
         s->start();
     }
     return *s;
@@ -90,13 +103,11 @@ class TwoServers : public ::testing::TestWithParam<std::string> {
         ::setenv("XDG_DATA_HOME", data_home_.path().c_str(), 1);
         server = &server_for(GetParam());
         // Users of this test's own: the server is shared with the suite's other tests.
-        static int n = 0;
-        const std::string tag = std::to_string(++n);
-        alice_user = "alice" + tag;
-        bob_user = "bob" + tag;
-        server->add_user(alice_user, "alice-pw");
-        server->add_user(bob_user, "bob-pw");
-        server->make_contacts(alice_user, bob_user, "Alice", "Bob");
+        static std::map<std::string, int> used;  // pairs taken, per server
+        const int n = ++used[GetParam()];
+        if (n > kPairs) add_pair(*server, n);
+        alice_user = "alice" + std::to_string(n);
+        bob_user = "bob" + std::to_string(n);
         alice = server->jid(alice_user);
         bob = server->jid(bob_user);
     }
