@@ -216,7 +216,7 @@ void sweep_stale_fixture_dirs(const std::string &prefix) {
 fs::path make_fixture_dir(const std::string &prefix) {
     std::string tmpl = (fs::temp_directory_path() / (prefix + "XXXXXX")).string();
     if (::mkdtemp(tmpl.data()) == nullptr) throw ServerError("mkdtemp failed");
-    const fs::path dir = tmpl;
+    fs::path dir = tmpl;
     register_dir(dir, true);
     write_text_file(dir / "owner",
                     std::to_string(::getpid()) + " " + start_time_of(::getpid()) + "\n");
