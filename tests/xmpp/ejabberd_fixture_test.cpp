@@ -126,6 +126,27 @@ TEST(EjabberdFixture, TwoAtOnceThenKillAndRestartKeepThePortAndTheData) {
     EXPECT_TRUE(again.connect(15s)) << again.last_error();
 }
 
+// STARTTLS required, with a certificate from the fixture's CA: verified with that CA, refused
+// with the other.
+TEST(EjabberdFixture, TlsWithTheFixturesCa) {
+    EjabberdOptions o;
+    o.tls = true;
+    o.require_tls = true;
+    EjabberdFixture server(o);
+    server.add_user("alice", "pw");
+    server.start();
+    BareClientOptions c = client_for(server, "alice", "pw");
+    c.tls = TlsMode::Required;
+    c.ca_file = server.ca_file().string();
+    BareClient good(c);
+    ASSERT_TRUE(good.connect(15s)) << good.last_error() << good.log_tail();
+    EXPECT_TRUE(good.secured());
+    c.ca_file = server.wrong_ca_file().string();
+    BareClient bad(c);
+    EXPECT_FALSE(bad.connect(15s));
+    EXPECT_TRUE(bad.tls_failed()) << bad.last_error();
+}
+
 TEST(EjabberdFixture, ABadConfigFailsInBoundedTimeWithTheLog) {
     EjabberdOptions o;
     o.extra_modules = "  mod_no_such_module: {}\n";
