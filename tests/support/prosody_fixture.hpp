@@ -27,11 +27,14 @@
 #include <string>
 #include <vector>
 
+#include "server_process.hpp"
+#include "xmpp_server.hpp"
+
 namespace msgr::test {
 
-class ProsodyError : public std::runtime_error {
+class ProsodyError : public ServerError {
   public:
-    using std::runtime_error::runtime_error;
+    using ServerError::ServerError;
 };
 
 struct ProsodyOptions {
@@ -81,38 +84,39 @@ struct ProsodyOptions {
     bool print_log_on_destroy = false;
 };
 
-class ProsodyFixture {
+class ProsodyFixture : public XmppServer {
   public:
     explicit ProsodyFixture(ProsodyOptions options = {});
-    ~ProsodyFixture();  // kills prosody if running, prints the log if the test failed, removes dir
+    ~ProsodyFixture()
+        override;  // kills prosody if running, prints the log if the test failed, removes dir
     ProsodyFixture(const ProsodyFixture &) = delete;
     ProsodyFixture &operator=(const ProsodyFixture &) = delete;
 
     // Starts prosody and waits until c2s listens. The first start picks a free port (retrying
     // with another port on a collision); later starts reuse it with the same data.
-    void start();
+    void start() override;
     // SIGTERM, wait for exit up to stop_timeout, then SIGKILL. No-op when not running.
-    void stop();
+    void stop() override;
     // SIGKILL now and reap: "the server died mid-conversation". No-op when not running.
-    void kill();
+    void kill() override;
     // stop() (if running) then start() on the same port with the same data directory.
-    void restart();
-    bool running();  // reaps the process if it has exited
-    pid_t pid() const { return pid_; }
+    void restart() override;
+    bool running() override;  // reaps the process if it has exited
+    pid_t pid() const { return process_.pid(); }
 
     // Accounts. add_user works before start and while running (prosodyctl register writes the
     // data directory). Throws ProsodyError if prosodyctl fails or times out.
-    void add_user(const std::string &user, const std::string &password);
+    void add_user(const std::string &user, const std::string &password) override;
     void remove_user(const std::string &user);
     // Puts each in the other's roster with subscription "both" (and the given display names).
     // Written straight into the data directory: do it before either user signs in.
     void make_contacts(const std::string &user_a, const std::string &user_b,
-                       const std::string &name_a = {}, const std::string &name_b = {});
+                       const std::string &name_a = {}, const std::string &name_b = {}) override;
 
-    const std::string &host() const { return host_; }  // "127.0.0.1"
-    std::uint16_t port() const { return port_; }       // c2s, valid after the first start()
-    const std::string &domain() const { return options_.domain; }
-    std::string jid(const std::string &user) const { return user + "@" + options_.domain; }
+    const char *implementation() const override { return "prosody"; }
+    const std::string &host() const override { return host_; }  // "127.0.0.1"
+    std::uint16_t port() const override { return port_; }  // c2s, valid after the first start()
+    const std::string &domain() const override { return options_.domain; }
     bool tls() const { return options_.tls; }
     // PEM files (empty paths without tls).
     const std::filesystem::path &ca_file() const { return ca_file_; }
@@ -132,29 +136,22 @@ class ProsodyFixture {
     void write_config() const;
     void make_certificates();
     bool try_start(std::string &why);  // false + why on a port collision
-    void wait_exit_or_kill(std::chrono::milliseconds grace, int first_signal);
 
     ProsodyOptions options_;
     std::filesystem::path dir_;
     std::filesystem::path ca_file_, wrong_ca_file_, cert_file_, key_file_;
     std::string host_ = "127.0.0.1";
     std::uint16_t port_ = 0;
-    pid_t pid_ = -1;
+    ServerProcess process_;
     std::size_t log_offset_at_start_ = 0;
     std::chrono::milliseconds last_start_duration_{0};
 };
 
-// Runs argv with a timeout (SIGKILL by pid when it runs out); stdout+stderr go to `output`.
-// Returns the exit status, or -1 on timeout. For prosodyctl, openssl and the like.
-int run_command(const std::vector<std::string> &argv, std::chrono::milliseconds timeout,
-                std::string *output = nullptr);
+// run_command and pick_free_port are in server_process.hpp.
 
 // Removes fixture directories under the temp dir whose owning test process is gone (killed by a
 // signal, so neither destructor nor atexit ran). Each fixture directory holds an `owner` file
 // (pid and process start time). Done once per process by the first fixture; safe to call again.
 void sweep_stale_prosody_dirs();
-
-// A loopback TCP port that was free a moment ago (bind port 0, read it, release it).
-std::uint16_t pick_free_port();
 
 }  // namespace msgr::test

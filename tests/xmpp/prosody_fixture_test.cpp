@@ -14,35 +14,12 @@
 
 #include <gtest/gtest.h>
 
+#include "process_probe.hpp"
 #include "prosody_fixture.hpp"
 
 using namespace msgr::test;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-namespace {
-
-// A zombie counts as gone: it is dead, only not yet reaped (by init, for an orphan).
-bool process_exists(pid_t pid) {
-    if (::kill(pid, 0) != 0 && errno == ESRCH) return false;
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    if (!std::getline(stat, line)) return false;
-    const auto paren = line.rfind(')');
-    return !(paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z');
-}
-
-// Waits (bounded) until `pid` is gone; a killed prosody that is not our child is reaped by init.
-bool gone_within(pid_t pid, std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline) {
-        if (!process_exists(pid)) return true;
-        std::this_thread::sleep_for(5ms);
-    }
-    return !process_exists(pid);
-}
-
-}  // namespace
 
 TEST(ProsodyFixture, StartsListensOnLoopbackAndStops) {
     ProsodyFixture server;

@@ -1,6 +1,6 @@
 // The XMPP tests' runtime: a `Client` is one runtime whose primary service is the XMPP add-in
-// on a test prosody (tests/support/prosody_fixture), with every event it raised recorded.
-// Shared by xmpp_service_test.cpp and conversation_e2e_test.cpp. Waiting is bounded (hang
+// on a test server (tests/support/prosody_fixture or ejabberd_fixture), with every event it raised
+// recorded. Shared by xmpp_service_test.cpp and conversation_e2e_test.cpp. Waiting is bounded (hang
 // guards only; nothing asserts time).
 #pragma once
 
@@ -15,6 +15,7 @@
 #include "../support/addin_fixture.hpp"
 #include "../support/wait.hpp"
 #include "prosody_fixture.hpp"
+#include "xmpp_server.hpp"
 
 namespace msgr::test {
 
@@ -34,7 +35,7 @@ struct Seen {
 class Client {
   public:
     // xmpp_more: more keys of [xmpp]; tables: more tables after it ([paging], ...).
-    Client(const ProsodyFixture &server, const std::string &xmpp_more = "", bool tls = false,
+    Client(const XmppServer &server, const std::string &xmpp_more = "", bool tls = false,
            const std::string &tables = "") {
         std::string cfg =
             "[runtime]\nprimary_service = \"xmpp\"\naddin_default_paths = false\n"
