@@ -101,8 +101,8 @@ const Visual &Text::visual(const char *b, const char *e, float width) {
     const auto size = static_cast<std::size_t>(e - b);
     CachedVisual *oldest = &visuals_[0];
     for (CachedVisual &c : visuals_) {
-        if (c.used != 0 && c.hash == hash && c.size == size && c.width == width &&
-            c.font == font && c.font_size == font_size) {
+        if (c.used != 0 && c.hash == hash && c.size == size && c.width == width && c.font == font &&
+            c.font_size == font_size) {
             c.used = ++visual_clock_;
             return c.visual;
         }
