@@ -67,7 +67,7 @@ class Text {
     static void grow(std::vector<char> &buf, std::size_t n) {
         if (buf.size() < n) buf.resize(n);
     }
-    static constexpr std::size_t kVisuals = 64;
+    static constexpr std::size_t kVisuals = 128;
     struct CachedVisual {
         std::uint64_t hash = 0;  // FNV-1a of the exact text
         std::size_t size = 0;
