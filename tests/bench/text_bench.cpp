@@ -10,6 +10,10 @@
 //  - BM_AtlasBuild: the atlas after 2,000 distinct CJK characters against the whole CJK range
 //    (CJK Unified Ideographs, kana, CJK punctuation, full-width forms) built up front: time and
 //    texture bytes;
+//  - BM_ShapeMessage: a message of ~200 characters laid out once by text::Bidi (levels, Arabic
+//    joining, wrapping at 80 bytes, each line in visual order), what a right-to-left
+//    message costs when it is first laid out or the width changes (never on a steady frame:
+//    Text caches it); script:0 is the same length of ASCII through the same code, the baseline;
 //  - BM_TextureUpload: the font texture upload (as ImGui_ImplOpenGL3_CreateFontsTexture does it:
 //    glTexImage2D of the RGBA32 atlas) on an offscreen OpenGL 3 context (EGL, llvmpipe).
 #include <SDL.h>
@@ -18,6 +22,7 @@
 
 #include <GL/gl.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -36,6 +41,7 @@
 #include "msgr/ui.h"
 #include "runtime.hpp"
 #include "text/atlas.hpp"
+#include "text/bidi.hpp"
 #include "text/font_files.hpp"
 #include "text/utf8.hpp"
 
@@ -341,6 +347,34 @@ void BM_TextureUpload(benchmark::State &state) {
     SDL_Quit();
 }
 
+void BM_ShapeMessage(benchmark::State &state) {
+    static const char *words[] = {"plain", "\u0645\u0631\u062d\u0628\u0627",
+                                  "\u05e9\u05dc\u05d5\u05dd"};
+    std::string message;
+    while (message.size() < (state.range(0) == 0 ? 200u : 400u))  // ~200 code points
+        message += std::string(words[state.range(0)]) + " ";
+    // Monospaced: the cost is FriBidi's and the reordering's, not ImGui's glyph lookup.
+    const auto measure = [](void *, const char *b, const char *e) {
+        return static_cast<float>(e - b);
+    };
+    const auto wrap = [](void *, const char *b, const char *e, float width) -> const char * {
+        const char *cut = b + std::min<std::ptrdiff_t>(e - b, static_cast<std::ptrdiff_t>(width));
+        if (cut == e) return e;
+        for (const char *p = cut; p > b; --p)
+            if (*p == ' ') return p;
+        return cut;
+    };
+    msgr::render::text::Bidi bidi;
+    msgr::render::text::Visual out;
+    for (auto _ : state) {
+        bidi.lay_out(message.data(), message.data() + message.size(), 80.0f, wrap, measure, nullptr,
+                     nullptr, nullptr, out);
+        benchmark::DoNotOptimize(out.text.data());
+    }
+    state.counters["lines"] = static_cast<double>(out.lines.size());
+    state.counters["bytes"] = static_cast<double>(message.size());
+}
+
 }  // namespace
 
 BENCHMARK(BM_EmptyImGuiFrame)->UseManualTime()->Unit(benchmark::kMicrosecond);
@@ -367,6 +401,13 @@ BENCHMARK(BM_AtlasBuild)
     ->Iterations(2)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
+// script:0 ASCII (the baseline), 1 Arabic, 2 Hebrew.
+BENCHMARK(BM_ShapeMessage)
+    ->ArgName("script")
+    ->Arg(0)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_TextureUpload)
     ->ArgName("cjk")
     ->Arg(0)

@@ -2,8 +2,10 @@
 // rendered for real offscreen (EGL, llvmpipe) and checked by its pixels.
 #include <imgui.h>
 
+#include <algorithm>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "text_gl_fixture.hpp"
@@ -102,9 +104,43 @@ class TextRenderTest : public TextGlTest {
         press_enter();
         ASSERT_TRUE(frames_until([&] { return count_of(w) >= before + 2; })) << text;
     }
+    // Says `text` and returns the shot with its echo drawn (incoming: every echo in the same
+    // colour) and the echo's row.
+    std::pair<Shot, Crop> echoed(const std::string &text) {
+        say(text);
+        EXPECT_TRUE(settle_fonts());
+        frame();
+        const std::size_t echo = count_of(w) - 1;
+        EXPECT_EQ(text_of(w, echo), text);
+        DrawnRect r{};
+        EXPECT_TRUE(overlay->drawn_rect(w, echo, r)) << text;
+        return {shot(), crop_of(r)};
+    }
     HeldWindow w;
     std::size_t base = 0;
 };
+
+namespace {
+
+// The columns of `c` that have ink, as a crop of c's rows; w == 0 when there is none.
+Crop ink_box(const TextGlTest::Shot &s, const Crop &c) {
+    int x0 = c.x0 + c.w, x1 = c.x0 - 1;
+    for (int y = c.y0; y < c.y0 + c.h; ++y)
+        for (int x = c.x0; x < c.x0 + c.w; ++x)
+            if (ink(s.at(x, y))) x0 = std::min(x0, x), x1 = std::max(x1, x);
+    return x1 < x0 ? Crop{c.x0, c.y0, 0, c.h} : Crop{x0, c.y0, x1 - x0 + 1, c.h};
+}
+
+// The leftmost / rightmost `w` columns of a crop.
+Crop left_part(const Crop &c, int w) {
+    return {c.x0, c.y0, std::min(w, c.w), c.h};
+}
+Crop right_part(const Crop &c, int w) {
+    const int n = std::min(w, c.w);
+    return {c.x0 + c.w - n, c.y0, n, c.h};
+}
+
+}  // namespace
 
 // Each sample is three code points: drawn with no glyph, it would look exactly like "???".
 TEST_F(TextRenderTest, EveryScriptIsDrawnWithItsOwnGlyphsNotTheFallback) {
@@ -438,4 +474,96 @@ TEST_F(TextRenderTest, AFontScaleDrawsTheTextLargerAfterTheNextAtlas) {
     EXPECT_FLOAT_EQ(overlay->font_scale(), 2.0f);
     overlay->set_font_scale(100.0f);
     EXPECT_FLOAT_EQ(overlay->font_scale(), 6.0f) << "96 pixels at most";
+}
+
+// ---- right-to-left text (render/src/text/bidi.hpp) ----
+
+// بيت joined (beh initial, yeh medial, teh final) is narrower than, and differs from, the same
+// letters in their isolated forms (U+FE8F, U+FEF1, U+FE95, which never join).
+TEST_F(TextRenderTest, AnArabicWordIsDrawnJoined) {
+    open_echo();
+    const auto [joined_shot, joined_row] = echoed("\u0628\u064a\u062a");
+    const auto [isolated_shot, isolated_row] = echoed("\ufe8f\ufef1\ufe95");
+    keep(isolated_shot, "text-arabic-joined");
+    const Crop j = ink_box(joined_shot, joined_row);
+    const Crop i = ink_box(isolated_shot, isolated_row);
+    ASSERT_GT(j.w, 4);
+    ASSERT_GT(i.w, 4);
+    EXPECT_LT(j.w, i.w) << "joined " << j.w << " px, isolated " << i.w << " px";
+    // Compared from their right ends (where each starts): the shapes differ.
+    const int n = std::min(j.w, i.w);
+    const int joined_ink = pixels(joined_shot, j, ink);
+    EXPECT_GT(differing(joined_shot, right_part(j, n), isolated_shot, right_part(i, n)),
+              joined_ink / 4)
+        << joined_ink << " ink pixels";
+    // Right to left: flush right, both at the right end of the text column.
+    EXPECT_NEAR(j.x0 + j.w, i.x0 + i.w, 3);
+    EXPECT_GT(j.x0, joined_row.x0 + joined_row.w / 2);
+}
+
+// שלום: its first letter (ש) is drawn at the right end, the rest (לום) to its left, exactly as
+// לום alone is drawn. Drawn in logical order, שלום would start with ש on the left.
+TEST_F(TextRenderTest, AHebrewLinesFirstLetterIsDrawnAtTheRightEnd) {
+    open_echo();
+    const auto [word_shot, word_row] = echoed("\u05e9\u05dc\u05d5\u05dd");
+    const auto [rest_shot, rest_row] = echoed("\u05dc\u05d5\u05dd");
+    const auto [first_shot, first_row] = echoed("\u05e9");
+    keep(word_shot, "text-hebrew-order");
+    const Crop word = ink_box(word_shot, word_row);
+    const Crop rest = ink_box(rest_shot, rest_row);
+    const Crop first = ink_box(first_shot, first_row);
+    ASSERT_GT(rest.w, 4);
+    ASSERT_GT(first.w, 2);
+    ASSERT_GT(word.w, rest.w);
+    const int rest_ink = pixels(rest_shot, rest, ink);
+    EXPECT_LT(differing(word_shot, left_part(word, rest.w), rest_shot, rest), rest_ink / 5);
+    const int first_ink = pixels(first_shot, first, ink);
+    EXPECT_LT(differing(word_shot, right_part(word, first.w), first_shot, first), first_ink / 5);
+    // The wrong order would not match: ש is not what לום starts with.
+    EXPECT_GT(differing(word_shot, left_part(word, first.w), first_shot, first), first_ink / 5);
+}
+
+// "abc שלום 123": a left-to-right line (its first strong letter is Latin) whose Latin run
+// reads abc from the left, the Hebrew word at its right end in visual order.
+TEST_F(TextRenderTest, AMixedLineKeepsItsLatinRunLeftToRight) {
+    open_echo();
+    const auto [line_shot, line_row] = echoed("abc \u05e9\u05dc\u05d5\u05dd 123");
+    const auto [latin_shot, latin_row] = echoed("abc");
+    const auto [hebrew_shot, hebrew_row] = echoed("\u05e9\u05dc\u05d5\u05dd");
+    keep(line_shot, "text-mixed-line");
+    const Crop line = ink_box(line_shot, line_row);
+    const Crop latin = ink_box(latin_shot, latin_row);
+    const Crop hebrew = ink_box(hebrew_shot, hebrew_row);
+    ASSERT_GT(latin.w, 4);
+    ASSERT_GT(hebrew.w, 4);
+    ASSERT_GT(line.w, latin.w + hebrew.w);
+    EXPECT_NEAR(line.x0, latin.x0, 1) << "left to right: flush left";
+    EXPECT_LT(differing(line_shot, left_part(line, latin.w), latin_shot, latin),
+              pixels(latin_shot, latin, ink) / 5);
+    EXPECT_LT(differing(line_shot, right_part(line, hebrew.w), hebrew_shot, hebrew),
+              pixels(hebrew_shot, hebrew, ink) / 5);
+}
+
+// A long Arabic message wraps in logical order: its first line holds its first word, at the
+// right end, and the last line does not.
+TEST_F(TextRenderTest, AWrappedArabicMessagesFirstLineHoldsItsFirstWords) {
+    open_echo();
+    const std::string first_word = "\u0645\u0631\u062d\u0628\u0627";  // مرحبا
+    std::string message = first_word;
+    for (int i = 0; i < 24; ++i)
+        message += " \u0643\u062a\u0627\u0628";  // كتاب
+    const auto [long_shot, long_row] = echoed(message);
+    const auto [word_shot, word_row] = echoed(first_word);
+    keep(long_shot, "text-arabic-wrap");
+    const int line_h = static_cast<int>(ImGui::GetTextLineHeight());
+    ASSERT_GE(long_row.h, 2 * line_h) << "wrapped";
+    const Crop first_line = ink_box(long_shot, Crop{long_row.x0, long_row.y0, long_row.w, line_h});
+    const Crop last_line = ink_box(
+        long_shot, Crop{long_row.x0, long_row.y0 + long_row.h - line_h, long_row.w, line_h});
+    const Crop word = ink_box(word_shot, Crop{word_row.x0, word_row.y0, word_row.w, line_h});
+    ASSERT_GT(word.w, 4);
+    const int word_ink = pixels(word_shot, word, ink);
+    EXPECT_NEAR(first_line.x0 + first_line.w, word.x0 + word.w, 2) << "flush right";
+    EXPECT_LT(differing(long_shot, right_part(first_line, word.w), word_shot, word), word_ink / 5);
+    EXPECT_GT(differing(long_shot, right_part(last_line, word.w), word_shot, word), word_ink / 5);
 }

@@ -100,10 +100,13 @@ void Overlay::Impl::draw_history(WindowView &v, const msgr_ui_window_info &info,
     // Measured as drawn: in drawn form (stand-ins), with the current atlas.
     auto natural = [&](const char *b, const char *e) -> float {
         if (std::memchr(b, '\n', static_cast<std::size_t>(e - b)) != nullptr) return -1.0f;
+        if (text::has_rtl(b, e)) return text.visual(b, e, FLT_MAX).width;
         const std::string_view d = text.drawn(b, e);
         return font->CalcTextSizeA(font_size, FLT_MAX, 0.0f, d.data(), d.data() + d.size()).x;
     };
     auto wrapped = [&](const char *b, const char *e, float width) -> float {
+        if (text::has_rtl(b, e))
+            return static_cast<float>(text.visual(b, e, width).lines.size()) * font_size;
         const std::string_view d = text.drawn(b, e);
         return font->CalcTextSizeA(font_size, FLT_MAX, width, d.data(), d.data() + d.size()).y;
     };
@@ -315,7 +318,8 @@ void Overlay::Impl::draw_history(WindowView &v, const msgr_ui_window_info &info,
         }
         dl->AddRectFilled(ImVec2(p.x - kGutter, p.y), ImVec2(p.x - kGutter + 3.0f, p.y + h), bar);
         ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + wrap);
-        text_coloured(colour, m.text + b, m.text + e);
+        if (!text.draw_rtl(m.text + b, m.text + e, wrap, colour, true))
+            text_coloured(colour, m.text + b, m.text + e);
         ImGui::PopTextWrapPos();
         // A failed message says why, in words, when the pointer rests on it.
         if (m.delivery == MSGR_DELIVERY_FAILED && ImGui::IsItemHovered()) {

@@ -5,12 +5,15 @@
 // steady frame does not allocate.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "atlas.hpp"
+#include "bidi.hpp"
 #include "stand_ins.hpp"
 
 namespace msgr::render::text {
@@ -40,6 +43,19 @@ class Text {
     // Notes the glyphs of text already in drawn form (what the input shows).
     void note(const char *drawn_text) noexcept;
 
+    // Right-to-left text (bidi.hpp). The visual form of exact UTF-8 [b, e) (a text for which
+    // has_rtl() is true) wrapped at `width` with the current ImGui font: drawn form, Arabic
+    // joined, each line in visual order. Cached by content, width and font (kVisuals entries,
+    // the least recently used replaced): a steady frame finds what it draws there and does not
+    // allocate. Valid until the next visual().
+    const Visual &visual(const char *b, const char *e, float width);
+    // Draws [b, e) at the cursor in visual order, wrapped at `width`, as one item (hover works
+    // as for ImGui::TextUnformatted), a right-to-left paragraph's lines flush right: within
+    // `width` when `flush_to_width`, else within the widest line. Returns false, drawing
+    // nothing, when the text has no right-to-left character: the caller draws it as before.
+    bool draw_rtl(const char *b, const char *e, float width, std::uint32_t colour,
+                  bool flush_to_width);
+
     // Between frames: see FontAtlas::update (on the current ImGui context's atlas).
     bool update();
     bool busy() const noexcept { return atlas_.busy(); }
@@ -53,9 +69,21 @@ class Text {
     static void grow(std::vector<char> &buf, std::size_t n) {
         if (buf.size() < n) buf.resize(n);
     }
+    static constexpr std::size_t kVisuals = 128;
+    struct CachedVisual {
+        std::uint64_t hash = 0;  // FNV-1a of the exact text
+        std::size_t size = 0;
+        float width = 0.0f, font_size = 0.0f;
+        const void *font = nullptr;
+        std::uint64_t used = 0;  // 0: empty
+        Visual visual;
+    };
     StandIns stand_ins_;
     FontAtlas atlas_;
-    std::vector<char> drawn_, typed_, exact_;
+    std::vector<char> drawn_, typed_, exact_, bidi_in_;
+    Bidi bidi_;
+    std::array<CachedVisual, kVisuals> visuals_{};
+    std::uint64_t visual_clock_ = 0;
 };
 
 }  // namespace msgr::render::text
