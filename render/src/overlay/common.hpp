@@ -12,10 +12,17 @@
 #include <string_view>
 
 #include "history_layout.hpp"
+#include "msgr/render/overlay.hpp"
 #include "msgr/ui.h"
 #include "text/text.hpp"
 
 namespace msgr::render {
+
+// Where the last item was drawn (Overlay::control_rect's rectangles).
+inline DrawnRect last_item_rect() {
+    const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+    return {a.x, a.y, b.x - a.x, b.y - a.y};
+}
 
 constexpr float kGutter = 8.0f;                            // the coloured bar left of each message
 constexpr std::size_t kConversationInput = 64 * 1024 + 1;  // the loopback service's limit + NUL

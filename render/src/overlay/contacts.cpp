@@ -94,8 +94,7 @@ void Overlay::Impl::draw_contacts(std::int32_t my_status) {
             const msgr_variant who{MSGR_VT_DISPATCH, nullptr, c};
             auto keep_rect = [&](std::array<DrawnRect, kContactRects> &rects) {
                 if (i >= rects.size()) return;
-                const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-                rects[i] = {a.x, a.y, b.x - a.x, b.y - a.y};
+                rects[i] = last_item_rect();
             };
             const bool chat = ImGui::SmallButton("Chat");
             keep_rect(chat_rects);
@@ -130,10 +129,7 @@ void Overlay::Impl::draw_contacts(std::int32_t my_status) {
         bool edited = false;
         bool go = typed_field("##imname", im_name, sizeof im_name, ImVec2(0, 0),
                               ImGuiInputTextFlags_EnterReturnsTrue, false, edited);
-        {
-            const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-            chat_with_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
-        }
+        chat_with_rect = last_item_rect();
         ImGui::SameLine();
         go |= ImGui::Button("Open");
         if (go && im_name[0] != '\0') {

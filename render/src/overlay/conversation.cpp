@@ -199,10 +199,7 @@ void Overlay::Impl::draw_typing(WindowView &v, const msgr_ui_window_info &info) 
 void Overlay::Impl::draw_forget(WindowView &v, const msgr_ui_window_info &info) {
     ImGui::SameLine();
     const bool asked = ImGui::SmallButton("Forget");
-    {
-        const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-        v.forget_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
-    }
+    v.forget_rect = last_item_rect();
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("Forget this conversation");
     static constexpr const char *kForgetTitle = "Forget this conversation?###forget";
     if (asked) ImGui::OpenPopup(kForgetTitle);  // the same string: the same ID as below
@@ -218,11 +215,8 @@ void Overlay::Impl::draw_forget(WindowView &v, const msgr_ui_window_info &info) 
     text_plain(line);
     ImGui::TextUnformatted("This cannot be undone.");
     const bool yes = ImGui::Button("Forget", ImVec2(120, 0));
-    {
-        const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-        v.forget_confirm_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
-        v.forget_confirm_frame = frame;
-    }
+    v.forget_confirm_rect = last_item_rect();
+    v.forget_confirm_frame = frame;
     ImGui::SameLine();
     const bool no = ImGui::Button("Cancel", ImVec2(120, 0));
     if (yes) {
@@ -252,10 +246,7 @@ void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
         "##input", v.input.data(), v.input.size(),
         ImVec2(ImGui::GetContentRegionAvail().x - send_w - style.ItemSpacing.x, input_h), flags,
         true, v.edited);
-    {
-        const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-        v.input_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
-    }
+    v.input_rect = last_item_rect();
     if (v.edited) {
         // The input holds the drawn form; the runtime gets the exact text.
         const char *exact = text.exact(v.input.data());
@@ -275,10 +266,7 @@ void Overlay::Impl::draw_input(WindowView &v, const msgr_ui_window_info &) {
     const bool over = page && (v.page_max == 0 || v.input_units > v.page_max);
     ImGui::BeginDisabled(v.input[0] == '\0' || over);
     const bool clicked = ImGui::Button("Send", ImVec2(send_w, input_h));
-    {
-        const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-        v.send_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
-    }
+    v.send_rect = last_item_rect();
     ImGui::EndDisabled();
     // Only the user sends: Enter in the input or a click on Send, nothing else.
     if ((enter || clicked) && v.input[0] != '\0' && !over) send(v);

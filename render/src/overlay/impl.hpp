@@ -195,6 +195,13 @@ struct Overlay::Impl {
     std::string typed_drawn, typed_exact;
     ImGuiID typed_active_id = 0;  // the last typed_field seen with the keyboard
 
+    // Overlay::set_font_scale: the atlas clamps the size; the scale is what it allows.
+    void set_font_scale(float scale) noexcept {
+        if (!(scale > 0.0f)) return;  // also NaN
+        text.set_pixel_size(options.font_size * scale);
+        options.font_scale = text.pixel_size() / options.font_size;
+    }
+
     static std::vector<std::string> font_files_of(const OverlayOptions &o) {
         std::vector<std::string> files;
         for (std::size_t i = 0; o.font_files != nullptr && i < o.font_file_count; ++i) {
@@ -210,10 +217,7 @@ struct Overlay::Impl {
           text(font_files_of(o), o.font_size, o.font_build_thread) {
         options.font_size = text.pixel_size();  // clamped
         options.font_scale = 1.0f;
-        if (o.font_scale != 1.0f && o.font_scale > 0.0f) {
-            text.set_pixel_size(options.font_size * o.font_scale);
-            options.font_scale = text.pixel_size() / options.font_size;
-        }
+        set_font_scale(o.font_scale);
         // The field holds the drawn form (stand-ins for what 16-bit ImWchar cannot carry).
         if (o.default_signin_name != nullptr)
             (void)text.drawn_into(o.default_signin_name, signin_name, sizeof signin_name);

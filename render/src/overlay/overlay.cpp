@@ -397,9 +397,7 @@ bool Overlay::update_fonts() {
     return impl_->text.update();
 }
 void Overlay::set_font_scale(float scale) noexcept {
-    if (!(scale > 0.0f)) return;  // also NaN
-    impl_->text.set_pixel_size(impl_->options.font_size * scale);
-    impl_->options.font_scale = impl_->text.pixel_size() / impl_->options.font_size;
+    impl_->set_font_scale(scale);
 }
 float Overlay::font_scale() const noexcept {
     return impl_->options.font_scale;

@@ -34,16 +34,10 @@ void Overlay::Impl::draw_search() {
         bool edited = false;
         bool go = typed_field("##query", search_query, sizeof search_query, ImVec2(0, 0),
                               ImGuiInputTextFlags_EnterReturnsTrue, false, edited);
-        {
-            const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-            search_query_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
-        }
+        search_query_rect = last_item_rect();
         ImGui::SameLine();
         go |= ImGui::Button("Search", ImVec2(-1.0f, 0.0f));
-        {
-            const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-            search_button_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
-        }
+        search_button_rect = last_item_rect();
         search_frame = frame;
         if (go && search_query[0] != '\0') {
             start_search();
@@ -61,10 +55,7 @@ void Overlay::Impl::draw_search() {
             ImGui::PushID(static_cast<int>(i));
             const ImVec2 at = ImGui::GetCursorScreenPos();
             const bool clicked = ImGui::Selectable("##hit", false, 0, ImVec2(0, line * 2.0f));
-            {
-                const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-                row.rect = {a.x, a.y, b.x - a.x, b.y - a.y};
-            }
+            row.rect = last_item_rect();
             ImGui::SetCursorScreenPos(at);
             text_coloured(kDimText, row.who);
             // The snippet: plain text, and the matched words (between STX and ETX) highlighted.

@@ -41,21 +41,15 @@ void Overlay::Impl::draw_signin(std::int32_t my_status) {
         bool edited = false;
         bool go = typed_field("##name", signin_name, sizeof signin_name, ImVec2(0, 0),
                               ImGuiInputTextFlags_EnterReturnsTrue, false, edited);
-        {
-            const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-            signin_name_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
-        }
+        signin_name_rect = last_item_rect();
         ImGui::TextUnformatted("Password");
         ImGui::SetNextItemWidth(-1.0f);
         go |= ImGui::InputText("##password", password, sizeof password,
                                ImGuiInputTextFlags_Password | ImGuiInputTextFlags_EnterReturnsTrue);
         ImGui::BeginDisabled(connecting);
         go |= ImGui::Button("Sign in", ImVec2(-1.0f, 0.0f));
-        {
-            const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-            signin_rect = {a.x, a.y, b.x - a.x, b.y - a.y};
-            signin_frame = frame;
-        }
+        signin_rect = last_item_rect();
+        signin_frame = frame;
         ImGui::EndDisabled();
         if (go && !connecting) {
             // The field holds the drawn form; the runtime gets the exact name.
