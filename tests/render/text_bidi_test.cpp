@@ -182,7 +182,13 @@ TEST(Bidi, NotoSansArabicHasEveryPresentationFormFriBidiGives) {
     for (char32_t letter = 0x0621; letter <= 0x06D3; ++letter) {
         char buf[4];
         const std::string l(buf, encode_utf8(letter, buf));
-        for (const std::string &s : {l, l + beh, beh + l, beh + l + beh}) {
+        // Alone, initial, final and medial: the letter before, after and between behs.
+        std::string initial = l, final_form = beh, medial = beh;
+        initial += beh;
+        final_form += l;
+        medial += l;
+        medial += beh;
+        for (const std::string &s : {l, initial, final_form, medial}) {
             bidi.analyse(s.data(), s.data() + s.size(), nullptr, nullptr);
             for (const std::uint32_t cp : bidi.shaped()) {
                 if (cp < 0xFB50) continue;
