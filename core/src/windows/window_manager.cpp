@@ -46,19 +46,20 @@ WindowRef WindowManager::create(Runtime *rt, msgr_window_kind kind, ContactRef c
 // window frees its own); when all 32 are taken they are used again in turn.
 std::pair<std::int32_t, std::int32_t> WindowManager::cascade_spot() const {
     constexpr int kPerCascade = 8, kCascades = 4, kStep = 28, kCascadeStep = 200, kOrigin = 60;
+    constexpr int kSpots = kPerCascade * kCascades;
     auto spot = [&](int k) {
         const int in = k % kPerCascade, cascade = k / kPerCascade;
         return std::pair<std::int32_t, std::int32_t>(kOrigin + in * kStep + cascade * kCascadeStep,
                                                      kOrigin + in * kStep);
     };
-    for (int k = 0; k < kPerCascade * kCascades; ++k) {
+    for (int k = 0; k < kSpots; ++k) {
         const auto at = spot(k);
         const bool taken = std::any_of(windows_.begin(), windows_.end(), [&](const WindowRef &o) {
             return o->left == at.first && o->top == at.second;
         });
         if (!taken) return at;
     }
-    return spot(static_cast<int>(windows_created_ % (kPerCascade * kCascades)));
+    return spot(static_cast<int>(windows_created_ % std::uint64_t{kSpots}));
 }
 
 bool WindowManager::remove(msgr_window &w) {
