@@ -93,6 +93,31 @@ class HistoryLayout {
         return measured;
     }
 
+    // Measures every laid out row again where it is (the atlas changed: new glyphs, another font
+    // size, so other widths), at `wrap_width` with `line_height` and `spacing`: the same messages
+    // stay laid out, split into the same rows with the same leads, so row r is still the row
+    // the caller looked at and only its top and height moved. Returns how many rows were
+    // measured. (Arguments as for update.)
+    template <typename Text, typename Natural, typename Wrapped>
+    std::size_t remeasure(float wrap_width, float line_height, float spacing, Text &&text,
+                          Natural &&natural, Wrapped &&wrapped) {
+        width_ = wrap_width;
+        line_height_ = line_height;
+        spacing_ = spacing;
+        std::size_t measured = 0;
+        for (std::size_t r = 0; r < rows_.size(); ++r) {
+            Row &row = rows_[r];
+            const std::string_view t = text(message_of(r));
+            const char *b = t.data() + std::min<std::size_t>(row.begin, t.size());
+            const char *e = t.data() + std::min<std::size_t>(row.end, t.size());
+            row.natural_width = natural(b, e);
+            ++measured;
+            heights_[r] = row_height(row, t, wrapped, measured);
+        }
+        rebuild_prefix(0);
+        return measured;
+    }
+
     // Lays out up to `n` messages above the window (the user scrolled to its top); drops as many
     // from its bottom past `window`. Returns how many were added.
     template <typename Text, typename Natural, typename Wrapped>

@@ -12,34 +12,44 @@ using msgr::render::HistoryLayout;
 
 namespace {
 
-// A monospace "font": 10 px a character, 20 px a line; wraps at width.
+// A monospace "font": char_w px a character (10 unless changed: another atlas), 20 px a line;
+// wraps at width.
 struct Mono {
     int natural_calls = 0;
     int wrapped_calls = 0;
+    float char_w = 10.0f;
     std::vector<std::string> msgs;
-    std::size_t update(HistoryLayout &l, float width) {
-        return l.update(
-            msgs.size(), width, 20.0f, 4.0f,
-            [&](std::size_t i) { return std::string_view(msgs[i]); },
-            [&](const char *b, const char *e) {
-                ++natural_calls;
-                for (const char *p = b; p < e; ++p)
-                    if (*p == '\n') return -1.0f;
-                return static_cast<float>(e - b) * 10.0f;
-            },
-            [&](const char *b, const char *e, float w) {
-                ++wrapped_calls;
-                const int per_line = std::max(1, static_cast<int>(w / 10.0f));
-                int lines = 1, col = 0;
-                for (const char *p = b; p < e; ++p) {
-                    if (*p == '\n' || col == per_line) {
-                        ++lines;
-                        col = 0;
-                    }
-                    if (*p != '\n') ++col;
+    auto text() {
+        return [this](std::size_t i) { return std::string_view(msgs[i]); };
+    }
+    auto natural() {
+        return [this](const char *b, const char *e) {
+            ++natural_calls;
+            for (const char *p = b; p < e; ++p)
+                if (*p == '\n') return -1.0f;
+            return static_cast<float>(e - b) * char_w;
+        };
+    }
+    auto wrapped() {
+        return [this](const char *b, const char *e, float w) {
+            ++wrapped_calls;
+            const int per_line = std::max(1, static_cast<int>(w / char_w));
+            int lines = 1, col = 0;
+            for (const char *p = b; p < e; ++p) {
+                if (*p == '\n' || col == per_line) {
+                    ++lines;
+                    col = 0;
                 }
-                return static_cast<float>(lines) * 20.0f;
-            });
+                if (*p != '\n') ++col;
+            }
+            return static_cast<float>(lines) * 20.0f;
+        };
+    }
+    std::size_t update(HistoryLayout &l, float width) {
+        return l.update(msgs.size(), width, 20.0f, 4.0f, text(), natural(), wrapped());
+    }
+    std::size_t remeasure(HistoryLayout &l, float width) {
+        return l.remeasure(width, 20.0f, 4.0f, text(), natural(), wrapped());
     }
 };
 
@@ -232,4 +242,43 @@ TEST(HistoryLayout, CenteringOnAnEntryAndOlderEntriesInFront) {
     m.update(l, 1000.0f);
     EXPECT_EQ(l.first_message(), 0u);
     EXPECT_EQ(l.end_message(), 3u);
+}
+
+// A new atlas (here: characters twice as wide) measures every row again where it is: the same
+// messages laid out in the same rows, each as tall as the new widths make it, with nothing
+// asked of the messages outside the window.
+TEST(HistoryLayout, RemeasuringKeepsTheRowsAndGivesTheNewHeights) {
+    Mono m;
+    for (int i = 0; i < 1000; ++i)
+        m.msgs.emplace_back(static_cast<std::size_t>(i % 40 + 1), 'x');
+    m.msgs[995] = std::string(5000, 'y');  // three rows
+    HistoryLayout l(100, 50);
+    m.update(l, 300.0f);
+    (void)l.extend_up(20, m.text(), m.natural(), m.wrapped());
+    (void)l.take_front_delta();
+    const std::size_t first = l.first_message(), end = l.end_message(), rows = l.row_count();
+    ASSERT_EQ(first, 930u);
+    ASSERT_EQ(rows, 72u);
+    const float before = l.total_height();
+    m.char_w = 20.0f;
+    m.natural_calls = 0;
+    EXPECT_GE(m.remeasure(l, 300.0f), rows);
+    EXPECT_EQ(m.natural_calls, static_cast<int>(rows)) << "only the rows laid out";
+    EXPECT_EQ(l.first_message(), first);
+    EXPECT_EQ(l.end_message(), end);
+    ASSERT_EQ(l.row_count(), rows);
+    EXPECT_EQ(l.take_front_delta(), 0.0f);
+    EXPECT_GT(l.total_height(), before);
+    float y = 0;
+    for (std::size_t r = 0; r < l.row_count(); ++r) {
+        ASSERT_EQ(l.top(r), y) << r;
+        const HistoryLayout::Row &row = l.row(r);
+        const float chars = static_cast<float>(row.end - row.begin);
+        const float lines = std::max(1.0f, std::ceil(chars * 20.0f / 300.0f));
+        EXPECT_EQ(row.natural_width, chars * 20.0f) << r;
+        EXPECT_EQ(l.height(r), lines * 20.0f + 4.0f) << r;
+        y += l.height(r);
+    }
+    // A steady update after it measures nothing.
+    EXPECT_EQ(m.update(l, 300.0f), 0u);
 }

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "msgr/render/overlay.hpp"
+#include "overlay_windows.hpp"
 #include "support/session.hpp"
 #include "support/wait.hpp"
 

@@ -476,6 +476,60 @@ TEST_F(TextRenderTest, AFontScaleDrawsTheTextLargerAfterTheNextAtlas) {
     EXPECT_FLOAT_EQ(overlay->font_scale(), 6.0f) << "96 pixels at most";
 }
 
+// The player scrolled up in a long conversation when the atlas changes (a larger text size
+// here; a script seen for the first time does the same): the view stays on the message that was
+// at its top, measured again with the new atlas, rather than jumping to the newest.
+TEST_F(TextRenderTest, ANewAtlasKeepsAScrolledUpViewOnTheMessageAtItsTop) {
+    open_echo();
+    constexpr std::size_t kLines = 400;
+    for (std::size_t i = 0; i < kLines; ++i) {
+        msgr::core::MessageArrived m;
+        m.service = core().primary_service_id();
+        m.session = core().session();
+        m.from = "echo@loopback";
+        m.text = "line " + std::to_string(i);
+        if (i % 7 == 0) m.text += " and a longer tail that wraps in a narrow window" + m.text;
+        ASSERT_TRUE(core().inbox().push(std::move(m)));
+    }
+    ASSERT_TRUE(frames_until([&] { return count_of(w) >= base + kLines; }));
+    ASSERT_TRUE(settle_fonts());
+    ImGuiWindow *child = history_child_of(*ctx_, *overlay, w);
+    ASSERT_NE(child, nullptr);
+    ASSERT_GT(child->ScrollMax.y, 1000.0f);
+    // Up, to a third of the way into what is laid out.
+    ImGui::SetScrollY(child, child->ScrollMax.y * 0.3f);
+    for (int i = 0; i < 3; ++i)
+        frame();
+    ASSERT_LT(child->Scroll.y, child->ScrollMax.y - 100.0f);
+    // The message at the top of the view: the oldest drawn whose row reaches below its top.
+    const auto top_message = [&] {
+        const float clip_top = child->InnerClipRect.Min.y;
+        for (std::size_t i = base; i < count_of(w); ++i) {
+            DrawnRect r{};
+            if (overlay->drawn_rect(w, i, r) && r.y + r.h > clip_top) return i;
+        }
+        return std::size_t{0};
+    };
+    const std::size_t top = top_message();
+    ASSERT_GT(top, base + 10) << "scrolled to the middle";
+    ASSERT_LT(top, count_of(w) - 30);
+    DrawnRect before{};
+    ASSERT_TRUE(overlay->drawn_rect(w, top, before));
+
+    const std::size_t builds = overlay->font_stats().builds;
+    overlay->set_font_scale(1.5f);
+    ASSERT_TRUE(frames_until([&] { return overlay->font_stats().builds > builds; }));
+    ASSERT_TRUE(settle_fonts());
+    frame();
+    const std::size_t after_top = top_message();
+    EXPECT_LE(after_top > top ? after_top - top : top - after_top, 1u)
+        << "the view moved from message " << top << " to " << after_top;
+    DrawnRect after{};
+    ASSERT_TRUE(overlay->drawn_rect(w, top, after)) << "message " << top << " is out of sight";
+    EXPECT_GT(after.h, before.h * 1.2f) << "measured with the new atlas";
+    EXPECT_LT(child->Scroll.y, child->ScrollMax.y - 100.0f) << "it did not jump to the newest";
+}
+
 // ---- right-to-left text (render/src/text/bidi.hpp) ----
 
 // بيت joined (beh initial, yeh medial, teh final) is narrower than, and differs from, the same

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "msgr/render/overlay.hpp"
+#include "overlay_windows.hpp"
 #include "support/session.hpp"
 #include "support/wait.hpp"
 
@@ -149,27 +150,11 @@ class ViewTest : public Session {
         return r;
     }
 
-    // The ImGui window that draws runtime window w, found by the rectangle the overlay reports.
+    // The ImGui window that draws runtime window w, and the child that draws its history.
     ImGuiWindow *imgui_window_of(msgr_window *w) {
-        msgr::render::DrawnRect r;
-        if (!overlay->window_rect(w, r)) return nullptr;
-        for (ImGuiWindow *win : ctx_->Windows) {
-            if (std::strstr(win->Name, "###msgr-0x") != nullptr && win->Pos.x == r.x &&
-                win->Pos.y == r.y && win->Active)
-                return win;
-        }
-        return nullptr;
+        return msgr::test::imgui_window_of(*ctx_, *overlay, w);
     }
-
-    // The child window that draws w's history.
-    ImGuiWindow *history_child(msgr_window *w) {
-        ImGuiWindow *win = imgui_window_of(w);
-        if (win == nullptr) return nullptr;
-        for (ImGuiWindow *c : ctx_->Windows) {
-            if (c->ParentWindow == win && std::strstr(c->Name, "/history") != nullptr) return c;
-        }
-        return nullptr;
-    }
+    ImGuiWindow *history_child(msgr_window *w) { return history_child_of(*ctx_, *overlay, w); }
 
     std::size_t history_count(msgr_window *w) {
         std::size_t n = 0;

@@ -119,6 +119,26 @@ void Overlay::Impl::draw_history(WindowView &v, const msgr_ui_window_info &info,
         v.archive_done = false;
         v.stick_to_bottom = true;
     }
+    if (v.remeasure) {
+        // The atlas changed: the rows are measured again. A view that follows the newest lays
+        // out its newest messages anew (what it shows; a window extended far up would cost
+        // more). One the player scrolled up is measured again in place, and the row at its top
+        // stays there, as far into it as before (in proportion: it may have grown).
+        v.remeasure = false;
+        const float top_y = scroll_y - start.y;
+        const auto seen = v.layout.visible(top_y, top_y + 1.0f);
+        const std::size_t r = seen.first;
+        if (v.stick_to_bottom || seen.first >= seen.second) {
+            v.layout.clear();
+        } else {
+            const float into =
+                v.layout.height(r) > 0.0f ? (top_y - v.layout.top(r)) / v.layout.height(r) : 0.0f;
+            stats.rows_measured +=
+                v.layout.remeasure(wrap, font_size, style.ItemSpacing.y, text_of, natural, wrapped);
+            scroll_y = std::max(0.0f, start.y + v.layout.top(r) + into * v.layout.height(r));
+            child->Scroll.y = scroll_y;
+        }
+    }
     const std::size_t end_before = v.layout.end_message();
     const std::size_t rows_before = v.layout.row_count();
     stats.rows_measured += v.layout.update(info.history_count, wrap, font_size, style.ItemSpacing.y,

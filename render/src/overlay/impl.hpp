@@ -41,6 +41,7 @@ struct WindowView {
     bool edited = false;
 
     HistoryLayout layout;
+    bool remeasure = false;  // the atlas changed: the layout is measured again when next drawn
     std::vector<char> input;
     std::size_t page_max = 0;  // UTF-16 units; 0 when unknown (no paging add-in)
     msgr_hresult page_max_hr = MSGR_S_OK;

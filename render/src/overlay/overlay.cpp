@@ -230,10 +230,11 @@ void Overlay::Impl::draw() {
         }
     }
     if (text.generation() != laid_out_generation) {
-        // New glyphs, new widths: the histories are measured again.
+        // New glyphs, new widths: the histories are measured again, each where it is (the
+        // player scrolled up keeps their place: draw_history).
         laid_out_generation = text.generation();
         for (auto &v : views)
-            v->layout.clear();
+            v->remeasure = true;
     }
 
     std::int32_t my_status = MSGR_STATUS_OFFLINE;
