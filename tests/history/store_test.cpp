@@ -981,6 +981,60 @@ TEST_F(HistoryStore, SearchFindsOnlyWhatTheIndexHoldsAndUnicodeText) {
     EXPECT_EQ(tail.hits[0].record.text, r.text);
 }
 
+// Emoji are words too: one finds the messages it is in, alone or in a ZWJ sequence, with or
+// without its variation selector. Words of scripts with vowel signs (Devanagari, Thai) are
+// whole words: a prefix of one finds it.
+TEST_F(HistoryStore, SearchFindsEmojiAndWholeWordsOfScriptsWithMarks) {
+    auto s = open();
+    const ConversationId bob = conv(*s, "bob");
+    std::vector<Record> rs;
+    for (const char *t :
+         {"great game \U0001F600", "family \U0001F468\u200D\U0001F469\u200D\U0001F467 photo",
+          "\u2764\uFE0F you",
+          "\u0928\u092E\u0938\u094D\u0924\u0947 \u0926\u0941\u0928\u093F\u092F\u093E",
+          "\u0E20\u0E32\u0E29\u0E32\u0E44\u0E17\u0E22 ok", "no emoji here"}) {
+        Record r = message(t);
+        ASSERT_EQ(s->append(bob, r), MSGR_S_OK);
+        rs.push_back(r);
+    }
+    s->wait_idle();
+    const auto only = [&](const char *q, std::size_t which) {
+        const SearchResult res = search(*s, q);
+        ASSERT_EQ(res.hr, MSGR_S_OK) << q;
+        ASSERT_EQ(res.hits.size(), 1u) << q;
+        EXPECT_EQ(res.hits[0].record.id, rs[which].id) << q;
+    };
+    only("\U0001F600", 0);
+    only("game \U0001F600", 0);
+    only("\U0001F469", 1);  // one emoji of the family
+    only("\U0001F468\u200D\U0001F469\u200D\U0001F467", 1);
+    only("\u2764", 2);  // without the variation selector
+    only("\u2764\uFE0F", 2);
+    only("\u0926\u0941\u0928\u093F", 3);  // a prefix of "world" in Hindi
+    only("\u0E20\u0E32\u0E29\u0E32", 4);  // a prefix of "Thai language"
+    EXPECT_TRUE(search(*s, "\U0001F389").hits.empty()) << "an emoji no message has";
+    // The snippet is the text as written: the emoji marked, nothing added around it.
+    const SearchResult smile = search(*s, "\U0001F600");
+    ASSERT_EQ(smile.hits.size(), 1u);
+    EXPECT_EQ(smile.hits[0].snippet, "great game \x02\U0001F600\x03");
+}
+
+// An index made by an earlier version (another tokenizer) is made again from the history when
+// the store opens: what it held is found the new way.
+TEST_F(HistoryStore, AnIndexOfAnEarlierVersionIsMadeAgain) {
+    {
+        auto s = open();
+        Record r = message("party \U0001F389 tonight");
+        ASSERT_EQ(s->append(conv(*s, "bob"), r), MSGR_S_OK);
+        s->wait_idle();
+    }
+    run_sql(path_ + "-index", "PRAGMA user_version = 1");
+    auto s = open();
+    EXPECT_EQ(owner_.logged(MSGR_LOG_WARNING, "not a msgr search index of this version"), 1u);
+    EXPECT_EQ(search(*s, "\U0001F389").hits.size(), 1u);
+    EXPECT_EQ(search(*s, "tonight").hits.size(), 1u);
+}
+
 // A search indexes what was appended before it: the message just written is found at once.
 TEST_F(HistoryStore, SearchFindsWhatWasJustAppended) {
     auto s = open();

@@ -11,8 +11,9 @@ namespace {
 
 constexpr std::size_t kMaxQueryBytes = 1024;
 
-// What the unicode61 tokenizer may keep in a token: ASCII letters and digits, and (roughly)
-// any non-ASCII character. A word without one matches nothing and is dropped.
+// What the index's tokenizer may keep in a token (unicode61 with letters, numbers, marks and
+// symbols: schema.cpp): ASCII letters and digits, and (roughly) any non-ASCII character, emoji
+// included. A word without one matches nothing and is dropped.
 bool is_word_byte(unsigned char b) {
     return (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b >= 0x80;
 }

@@ -86,17 +86,21 @@ DELETE FROM meta WHERE key = 'indexed_upto';
 INSERT OR REPLACE INTO meta (key, value) VALUES ('uid', random());
 )sql";
 
-// The index database (attached as "idx"), version 1: a full-text table that holds its own copy
+// The index database (attached as "idx"): a full-text table that holds its own copy
 // of each message's text (an external-content table must live in the file of its content), by
 // the message's id; indexed_upto, the highest id it has indexed; uid, the history database it
 // indexes. Its segments are merged in small steps by the store's thread (automerge 0), with
 // crisismerge as the backstop.
-constexpr std::int64_t kIndexVersion = 1;
-constexpr const char *kIndexV1 = R"sql(
+// Version 2: the tokenizer keeps marks (M*: a Devanagari or Thai word is one token, not cut at
+// each vowel sign; diacritics are still removed) and other symbols (So: emoji, so that "😀"
+// finds the messages it is in; a ZWJ sequence is its emoji, one token each). An index of
+// another version is made again from the history when the store opens (attach_index).
+constexpr std::int64_t kIndexVersion = 2;
+constexpr const char *kIndexSql = R"sql(
 BEGIN;
 CREATE TABLE idx.meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 CREATE VIRTUAL TABLE idx.messages_fts USING fts5(
-    text, tokenize = 'unicode61 remove_diacritics 2'
+    text, tokenize = "unicode61 remove_diacritics 2 categories 'L* N* Co M* So'"
 );
 INSERT INTO idx.messages_fts (messages_fts, rank) VALUES ('automerge', 0);
 INSERT INTO idx.messages_fts (messages_fts, rank) VALUES ('crisismerge', 64);
@@ -191,7 +195,7 @@ msgr_hresult attach_once(sqlite3 *db, const std::string &path, std::string &why_
         return hr;
     }
     if (objects == 0) {  // a new file: made here
-        const int made = sqlite3_exec(db, kIndexV1, nullptr, nullptr, nullptr);
+        const int made = sqlite3_exec(db, kIndexSql, nullptr, nullptr, nullptr);
         if (made == SQLITE_OK) {
             // After the commit: an index made only in part is not of this version, made again.
             const std::string set =
