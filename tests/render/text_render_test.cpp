@@ -577,6 +577,46 @@ TEST_F(TextRenderTest, AHebrewLinesFirstLetterIsDrawnAtTheRightEnd) {
     EXPECT_GT(differing(word_shot, left_part(word, first.w), first_shot, first), first_ink / 5);
 }
 
+// A name is drawn in visual order as a message is: the header above a message from a contact
+// whose name is Hebrew shows the same ink as that name sent as the message's text.
+TEST_F(TextRenderTest, AHebrewNameInAHeaderIsDrawnAsTheSameTextInARow) {
+    open_echo();
+    const std::string name = "\u05e9\u05dc\u05d5\u05dd@loopback";
+    HeldWindow hw;
+    ASSERT_EQ(msgr_instant_message(rt, by_name(name.c_str()), hw.out()), MSGR_S_OK);
+    msgr_window_set_left(hw, 20);
+    msgr_window_set_top(hw, 20);
+    msgr_window_set_width(hw, 560);
+    msgr_window_set_height(hw, 600);
+    const std::size_t before = count_of(hw);
+    msgr::core::MessageArrived m;
+    m.service = core().primary_service_id();
+    m.session = core().session();
+    m.from = name;
+    m.text = name;
+    ASSERT_TRUE(core().inbox().push(std::move(m)));
+    ASSERT_TRUE(frames_until([&] { return count_of(hw) > before; }));
+    ASSERT_TRUE(settle_fonts());
+    frame();
+    const std::size_t last = count_of(hw) - 1;
+    DrawnRect row{};
+    ASSERT_TRUE(overlay->drawn_rect(hw, last, row));
+    const Shot s = shot();
+    keep(s, "text-hebrew-header");
+    const float lead_line = ImGui::GetTextLineHeight() + ImGui::GetStyle().ItemSpacing.y;
+    const Crop text_crop = ink_box(s, crop_of(row));
+    DrawnRect header_rect = row;
+    header_rect.y = row.y - lead_line;
+    header_rect.h = ImGui::GetTextLineHeight();
+    const Crop header_all = ink_box(s, crop_of(header_rect));
+    ASSERT_GT(text_crop.w, 20);
+    ASSERT_GT(header_all.w, text_crop.w) << "the header holds the name and the time";
+    // The name is the header's left part (the time follows it, after a gap).
+    const Crop header_name = left_part(header_all, text_crop.w);
+    const int ink_px = pixels(s, text_crop, ink);
+    EXPECT_LT(differing(s, header_name, s, text_crop), ink_px / 5);
+}
+
 // "abc שלום 123": a left-to-right line (its first strong letter is Latin) whose Latin run
 // reads abc from the left, the Hebrew word at its right end in visual order.
 TEST_F(TextRenderTest, AMixedLineKeepsItsLatinRunLeftToRight) {

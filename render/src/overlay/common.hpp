@@ -4,8 +4,10 @@
 #pragma once
 
 #include <imgui.h>
+#include <imgui_internal.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
@@ -154,7 +156,20 @@ inline std::string_view drawn_form(const char *begin, const char *end) {
     return drawing_text->drawn(begin, end);
 }
 
+// A label, a name, a header, a status line: drawn in visual order when it holds right-to-left
+// text (an Arabic or Hebrew name reads as its writer wrote it, as the history's rows do),
+// wrapped where ImGui would wrap it (PushTextWrapPos); else given to ImGui as it is.
 inline void text_plain(const char *begin, const char *end = nullptr) {
+    if (end == nullptr) end = begin + std::strlen(begin);
+    if (drawing_text != nullptr) {
+        const float wrap_pos = ImGui::GetCurrentWindow()->DC.TextWrapPos;
+        const float width = wrap_pos < 0.0f
+                                ? FLT_MAX
+                                : ImGui::CalcWrapWidthForPos(ImGui::GetCursorScreenPos(), wrap_pos);
+        const ImU32 colour =
+            ImGui::ColorConvertFloat4ToU32(ImGui::GetStyleColorVec4(ImGuiCol_Text));
+        if (drawing_text->draw_rtl(begin, end, width, colour, false)) return;
+    }
     const std::string_view d = drawn_form(begin, end);
     ImGui::TextUnformatted(d.data(), d.data() + d.size());
 }

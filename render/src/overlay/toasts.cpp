@@ -72,8 +72,7 @@ void Overlay::Impl::draw_toasts() {
                 text_coloured(kHighlight, badge);
             }
             ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + 280.0f);
-            if (!text.draw_rtl(t.text, t.text + std::strlen(t.text), 280.0f, t.colour, false))
-                text_coloured(t.colour, t.text);
+            text_coloured(t.colour, t.text);  // right-to-left text in visual order
             ImGui::PopTextWrapPos();
             ImGui::PopStyleVar();
             const ImVec2 at = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
