@@ -50,9 +50,7 @@ std::size_t count_of(msgr_window *w) {
 class ConversationRenderTest : public TextGlTest {
   protected:
     void inject(const char *text) {
-        msgr::core::MessageArrived m;
-        m.service = core().primary_service_id();
-        m.session = core().session();
+        msgr::core::MessageArrived m = arriving();
         m.from = "echo@loopback";
         m.text = text;
         ASSERT_TRUE(core().inbox().push(std::move(m)));

@@ -270,9 +270,7 @@ TEST_F(ViewTest, OlderEntriesPrependedAtTheTopKeepTheTopEntryInPlace) {
     // The archive answers with older messages, then its end (more to come: S_OK).
     constexpr std::size_t kOlder = 40;
     for (std::size_t i = 0; i < kOlder; ++i) {
-        msgr::core::MessageArrived m;
-        m.service = core().primary_service_id();
-        m.session = core().session();
+        msgr::core::MessageArrived m = arriving();
         m.from = "zoe@loopback";
         m.text = "archived " + std::to_string(kOlder - 1 - i);  // newest of them first
         m.older = true;

@@ -483,9 +483,7 @@ TEST_F(TextRenderTest, ANewAtlasKeepsAScrolledUpViewOnTheMessageAtItsTop) {
     open_echo();
     constexpr std::size_t kLines = 400;
     for (std::size_t i = 0; i < kLines; ++i) {
-        msgr::core::MessageArrived m;
-        m.service = core().primary_service_id();
-        m.session = core().session();
+        msgr::core::MessageArrived m = arriving();
         m.from = "echo@loopback";
         m.text = "line " + std::to_string(i);
         if (i % 7 == 0) m.text += " and a longer tail that wraps in a narrow window" + m.text;
@@ -589,9 +587,7 @@ TEST_F(TextRenderTest, AHebrewNameInAHeaderIsDrawnAsTheSameTextInARow) {
     msgr_window_set_width(hw, 560);
     msgr_window_set_height(hw, 600);
     const std::size_t before = count_of(hw);
-    msgr::core::MessageArrived m;
-    m.service = core().primary_service_id();
-    m.session = core().session();
+    msgr::core::MessageArrived m = arriving();
     m.from = name;
     m.text = name;
     ASSERT_TRUE(core().inbox().push(std::move(m)));

@@ -173,9 +173,7 @@ class ViewTest : public Session {
         ASSERT_EQ(msgr_window_contact(w, &c), MSGR_S_OK);
         const char *name = nullptr;
         ASSERT_EQ(msgr_contact_signin_name(c, &name), MSGR_S_OK);
-        msgr::core::MessageArrived m;
-        m.service = core().primary_service_id();
-        m.session = core().session();
+        msgr::core::MessageArrived m = arriving();
         m.from = name;
         m.text = text;
         m.from_me = dir == MSGR_MESSAGE_OUTGOING;

@@ -178,9 +178,7 @@ TEST_F(ViewTest, AWindowOpenedByAMessageNeitherHidesNorStealsTheCaret) {
     ImGuiWindow *wa = imgui_window_of(a);
     ASSERT_NE(wa, nullptr);
     // friend@loopback writes first: the runtime opens its window.
-    msgr::core::MessageArrived m;
-    m.service = core().primary_service_id();
-    m.session = core().session();
+    msgr::core::MessageArrived m = arriving();
     m.from = "friend@loopback";
     m.text = "are you there?";
     ASSERT_TRUE(core().inbox().push(std::move(m)));
@@ -258,9 +256,7 @@ TEST_F(ViewTest, UnreadCountsFollowWhatThePlayerSaw) {
     EXPECT_EQ(overlay->unread_shown(Control::contact_chat, mobile_index), 0u);
 
     for (const char *text : {"one", "two", "three"}) {
-        msgr::core::MessageArrived m;
-        m.service = core().primary_service_id();
-        m.session = core().session();
+        msgr::core::MessageArrived m = arriving();
         m.from = "mobile@loopback";
         m.text = text;
         ASSERT_TRUE(core().inbox().push(std::move(m)));

@@ -149,6 +149,16 @@ class Session : public ::testing::Test {
 
     msgr::core::Runtime &core() { return *msgr::core::runtime_of(rt); }
 
+    // A message as the primary service of this session posts it (from, text and the rest for
+    // the caller to set): pushed into core().inbox(), it is applied by the next tick, past the
+    // add-in boundary's checks.
+    msgr::core::MessageArrived arriving() {
+        msgr::core::MessageArrived m;
+        m.service = core().primary_service_id();
+        m.session = core().session();
+        return m;
+    }
+
     // Makes the loopback "network" act, through the loopback add-in's control contact (see
     // plugins/loopback-service): "drop", "say <from> <text>", "flood <from> <n>", ... The user
     // sends the command to control@loopback in a window that is closed again at once; events
