@@ -1,17 +1,22 @@
 #include "history/grouping.hpp"
 
 #include <strings.h>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 
 #include "history_layout.hpp"
+#include "text/utf8.hpp"
 
 namespace msgr::render::history {
 
 namespace {
 
+// The local time of a moment (floored to its second, also before 1970).
 std::tm local_tm(std::int64_t unix_ms) noexcept {
-    const auto t = static_cast<std::time_t>(unix_ms / 1000);
+    std::int64_t s = unix_ms / 1000;
+    if (unix_ms % 1000 < 0) --s;
+    const auto t = static_cast<std::time_t>(s);
     std::tm tm{};
     (void)localtime_r(&t, &tm);
     return tm;
@@ -68,17 +73,29 @@ void sender_name(msgr_window *w, const msgr_message &m, const char *peer, const 
             const bool it = msgr_contact_signin_name(c, &signin) == MSGR_S_OK &&
                             strcasecmp(signin, m.sender) == 0 &&
                             msgr_contact_friendly_name(c, &friendly) == MSGR_S_OK;
-            if (it) (void)std::snprintf(out, cap, "%s", friendly);
+            if (it) text::copy_cstr(out, cap, friendly);
             msgr_contact_release(c);
             if (it) return;
         }
     }
-    (void)std::snprintf(out, cap, "%s", name);
+    text::copy_cstr(out, cap, name);
 }
 
 void time_label(std::int64_t unix_ms, char *out, std::size_t cap) noexcept {
+    if (cap < 6) {
+        if (cap > 0) out[0] = '\0';
+        return;
+    }
     const std::tm tm = local_tm(unix_ms);
-    (void)std::snprintf(out, cap, "%02d:%02d", tm.tm_hour, tm.tm_min);
+    const auto two = [](int v, char *at) {
+        at[0] = static_cast<char>('0' + v / 10 % 10);
+        at[1] = static_cast<char>('0' + v % 10);
+    };
+    // "%02d:%02d" without the formatting machinery: every header asks, every frame.
+    two(tm.tm_hour, out);
+    out[2] = ':';
+    two(tm.tm_min, out + 3);
+    out[5] = '\0';
 }
 
 void day_label(std::int64_t unix_ms, std::int64_t now_ms, char *out, std::size_t cap) noexcept {
@@ -90,9 +107,9 @@ void day_label(std::int64_t unix_ms, std::int64_t now_ms, char *out, std::size_t
     const std::int32_t day = local_day(unix_ms);
     const std::int32_t today = local_day(now_ms);
     if (day == today) {
-        (void)std::snprintf(out, cap, "Today");
+        text::copy_cstr(out, cap, "Today");
     } else if (day == today - 1) {
-        (void)std::snprintf(out, cap, "Yesterday");
+        text::copy_cstr(out, cap, "Yesterday");
     } else {
         const std::tm tm = local_tm(unix_ms);
         (void)std::snprintf(out, cap, "%s %d %s %d", kDays[tm.tm_wday % 7], tm.tm_mday,

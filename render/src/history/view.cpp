@@ -44,8 +44,7 @@ std::uint32_t lead_of(void *user, std::size_t i) {
     msgr_message m, prev;
     const bool has_prev = i > 0 && message_at(v.w, i - 1, prev);
     char prev_sender[128] = "";
-    if (has_prev && prev.sender != nullptr)
-        (void)std::snprintf(prev_sender, sizeof prev_sender, "%s", prev.sender);
+    if (has_prev) text::copy_cstr(prev_sender, sizeof prev_sender, prev.sender);
     prev.sender = prev_sender;
     prev.text = nullptr;
     prev.delivery_reason = nullptr;
@@ -308,9 +307,12 @@ void Overlay::Impl::draw_history(WindowView &v, const msgr_ui_window_info &info,
             ImGui::SameLine();
             text_coloured(kDimText, time);
             if (drawn != nullptr) {
-                char label[96];
-                copy_label(label, sizeof label, sender);
-                (void)std::snprintf(drawn->header, sizeof drawn->header, "%s  %s", label, time);
+                // "Name  14:03", the name as a one-line label.
+                copy_label(drawn->header, sizeof drawn->header - sizeof time - 2, sender);
+                const std::size_t n = std::strlen(drawn->header);
+                drawn->header[n] = ' ';
+                drawn->header[n + 1] = ' ';
+                text::copy_cstr(drawn->header + n + 2, sizeof drawn->header - n - 2, time);
             }
         }
         ImGui::SetCursorPos(

@@ -17,6 +17,7 @@
 #include "msgr/render/overlay.hpp"
 #include "msgr/ui.h"
 #include "text/text.hpp"
+#include "text/utf8.hpp"
 
 namespace msgr::render {
 
@@ -55,11 +56,7 @@ constexpr ImU32 kDimText = IM_COL32(170, 170, 170, 255);
 // control characters (line breaks included) by spaces: for one-line labels and titles.
 inline void copy_label(char *dst, std::size_t cap, const char *src, std::size_t src_len) {
     if (cap == 0) return;
-    std::size_t n = std::min(src_len, cap - 1);
-    if (n < src_len) {
-        while (n > 0 && (static_cast<unsigned char>(src[n]) & 0xC0) == 0x80)
-            --n;
-    }
+    const std::size_t n = text::fitting_prefix(src, src_len, cap);
     for (std::size_t i = 0; i < n; ++i) {
         const auto c = static_cast<unsigned char>(src[i]);
         dst[i] = (c < 0x20 || c == 0x7F) ? ' ' : static_cast<char>(c);

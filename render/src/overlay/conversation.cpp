@@ -27,7 +27,7 @@ void window_name(msgr_window *w, const msgr_ui_window_info &info, char *out, std
     if (msgr_window_contacts_count(w, &n) != MSGR_S_OK || n < 2) {
         const char *name = nullptr;
         if (info.contact != nullptr && msgr_contact_friendly_name(info.contact, &name) == MSGR_S_OK)
-            (void)std::snprintf(out, cap, "%s", name);
+            text::copy_cstr(out, cap, name);
         return;
     }
     std::size_t used = 0;
@@ -93,12 +93,17 @@ void Overlay::Impl::draw_window(WindowView &v, const msgr_ui_window_info &info) 
             v.focus_input = true;
         }
     }
-    char name[160];
+    char name[sizeof v.title_name];
     window_name(v.w, info, name, sizeof name);
-    char shown[160];
-    text.drawn_into(name, shown, sizeof shown);
-    make_title(v.title, sizeof v.title, v.kind == MSGR_WINDOW_PAGE ? "Page: " : "", shown,
-               unseen_of(info), v.w);
+    const std::size_t unseen = unseen_of(info);
+    if (unseen != v.title_unseen || std::strcmp(name, v.title_name) != 0) {
+        char shown[160];
+        text.drawn_into(name, shown, sizeof shown);
+        make_title(v.title, sizeof v.title, v.kind == MSGR_WINDOW_PAGE ? "Page: " : "", shown,
+                   unseen, v.w);
+        std::memcpy(v.title_name, name, sizeof name);
+        v.title_unseen = unseen;
+    }
 
     bool keep_open = true;
     const ImGuiWindowFlags flags = ImGuiWindowFlags_NoFocusOnAppearing |

@@ -48,6 +48,10 @@ struct WindowView {
     std::size_t input_units = 0;
     char error[320] = "";
     char title[200] = "";
+    // What the title was made of (the window's name as the runtime gave it, its unseen count):
+    // the title is made again only when one of them changes, or the atlas (remeasure).
+    char title_name[160] = "";
+    std::size_t title_unseen = ~std::size_t{0};
 
     DrawnRect rect, input_rect, send_rect, title_rect, close_rect;
     std::uint64_t drawn_frame = 0;

@@ -194,7 +194,7 @@ void Overlay::Impl::report(Action action, const char *name, msgr_hresult hr) {
     char label[132];
     copy_label(label, sizeof label, name);
     if (label[0] == '\0') {
-        (void)std::snprintf(status_line, sizeof status_line, "%s", words);
+        text::copy_cstr(status_line, sizeof status_line, words);
     } else {
         (void)std::snprintf(status_line, sizeof status_line, "%s: %s", label, words);
     }
@@ -233,8 +233,10 @@ void Overlay::Impl::draw() {
         // New glyphs, new widths: the histories are measured again, each where it is (the
         // player scrolled up keeps their place: draw_history).
         laid_out_generation = text.generation();
-        for (auto &v : views)
+        for (auto &v : views) {
             v->remeasure = true;
+            v->title_unseen = ~std::size_t{0};  // its title is made again too
+        }
     }
 
     std::int32_t my_status = MSGR_STATUS_OFFLINE;

@@ -63,6 +63,33 @@ inline std::size_t encode_utf8(char32_t cp, char *out) noexcept {
     return 4;
 }
 
+// How many bytes of src (src_len long) fit in cap - 1 without cutting a UTF-8 sequence.
+inline std::size_t fitting_prefix(const char *src, std::size_t src_len, std::size_t cap) noexcept {
+    if (cap == 0) return 0;
+    std::size_t n = src_len < cap - 1 ? src_len : cap - 1;
+    if (n < src_len) {
+        while (n > 0 && (static_cast<unsigned char>(src[n]) & 0xC0) == 0x80)
+            --n;
+    }
+    return n;
+}
+
+// Copies the C string src (NULL: "") into dst as far as it fits (never cutting a UTF-8
+// sequence), NUL-terminated: what snprintf(dst, cap, "%s", src) does, without its formatting
+// machinery (a tenth of the cost, on labels copied every frame).
+inline void copy_cstr(char *dst, std::size_t cap, const char *src) noexcept {
+    if (cap == 0) return;
+    std::size_t len = 0;
+    if (src != nullptr) {
+        while (len < cap && src[len] != '\0')
+            ++len;
+    }
+    const std::size_t n = fitting_prefix(src, len, cap);
+    for (std::size_t i = 0; i < n; ++i)
+        dst[i] = src[i];
+    dst[n] = '\0';
+}
+
 inline bool all_ascii(const char *b, const char *e) noexcept {
     for (; b < e; ++b) {
         if ((static_cast<unsigned char>(*b) & 0x80) != 0) return false;
