@@ -361,7 +361,9 @@ ContactRef Runtime::contact_for(Service &service, std::string_view signin) {
     return c;
 }
 
-msgr_hresult Runtime::get_contact(const char *signin, const char *service_id, ContactRef &out) {
+msgr_hresult Runtime::check_name_and_service(const char *signin, const char *service_id,
+                                             Service *&out) {
+    out = nullptr;
     const char *why = nullptr;
     if (check_signin_name(signin, &why) != MSGR_S_OK) return fail(MSGR_E_INVALIDARG, why);
     Service *service = primary_;
@@ -375,6 +377,14 @@ msgr_hresult Runtime::get_contact(const char *signin, const char *service_id, Co
         }
     }
     if (state_ != State::online) return fail(MSGR_E_NOT_LOGGED_ON, "not signed in");
+    out = service;
+    return MSGR_S_OK;
+}
+
+msgr_hresult Runtime::get_contact(const char *signin, const char *service_id, ContactRef &out) {
+    Service *service = nullptr;
+    const msgr_hresult hr = check_name_and_service(signin, service_id, service);
+    if (MSGR_FAILED(hr)) return hr;
     out = contact_for(*service, signin);
     return MSGR_S_OK;
 }

@@ -194,6 +194,9 @@ class Runtime {
     void signout_services();
     msgr_hresult primary_vanished() const;
     msgr_hresult check_variant(const msgr_variant &v) const;
+    // GetContact's and AddContact's first checks (msgr.h): a sign-in name, a service id that
+    // names a service (NULL: the primary), signed in. out: the service.
+    msgr_hresult check_name_and_service(const char *signin, const char *service_id, Service *&out);
     bool variant_is_self(const msgr_variant &v, const msgr_contact &c) const;
     ContactRef contact_for(Service &service, std::string_view signin);
     WindowRef find_window(msgr_window_kind kind, const msgr_contact &c) const;

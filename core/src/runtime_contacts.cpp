@@ -42,19 +42,9 @@ msgr_hresult Runtime::check_listed(const msgr_contact &c) const {
 }
 
 msgr_hresult Runtime::list_add(const char *signin, const char *service_id) {
-    const char *why = nullptr;
-    if (check_signin_name(signin, &why) != MSGR_S_OK) return fail(MSGR_E_INVALIDARG, why);
-    Service *service = primary_;
-    if (service_id != nullptr) {
-        if (!is_valid_utf8(service_id))
-            return fail(MSGR_E_INVALIDARG, "the service id is not valid UTF-8");
-        service = find_service(service_id);
-        if (service == nullptr) {
-            return fail(MSGR_E_INVALIDARG,
-                        std::string("no service has the id \"") + service_id + "\"");
-        }
-    }
-    if (state_ != State::online) return fail(MSGR_E_NOT_LOGGED_ON, "not signed in");
+    Service *service = nullptr;
+    const msgr_hresult checked = check_name_and_service(signin, service_id, service);
+    if (MSGR_FAILED(checked)) return checked;
     if (service == primary_ && fold_case(signin) == my_key_) {
         return fail(MSGR_E_FAIL, "the local user cannot be added to their own contact list");
     }

@@ -17,17 +17,9 @@ namespace {
 
 const fs::path kTestAddins = MSGR_TEST_ADDIN_DIR;
 
-std::string hex(msgr_hresult hr) {
-    char buf[16];
-    (void)std::snprintf(buf, sizeof buf, "0x%08X", static_cast<unsigned>(hr));
-    return buf;
-}
-
 // A runtime whose primary service is the test add-in `name` with the 1.6 functions.
 std::string list_service(const std::string &more = "", const std::string &name = "misbehave") {
-    return addin_config({kTestAddins / name},
-                        "[" + name + "]\nservice = true\ncontact_list = true\n" + more,
-                        "primary_service = \"" + name + "\"");
+    return primary_test_addin(kTestAddins, name, "service = true\ncontact_list = true\n" + more);
 }
 
 struct Seen {
@@ -171,7 +163,7 @@ TEST(AddinContactList, MalformedReportsOfAnAddinAreRefused) {
          {"add-other-service", "add-bad-name", "add-null-name", "add-s-false", "request-bad-name",
           "request-utf8", "blocked-other-service", "blocked-bad-name", "name-utf8", "name-control",
           "name-long", "name-bad-contact"}) {
-        EXPECT_EQ(logs.count(std::string("refused: ") + what + " " + hex(MSGR_E_INVALIDARG)), 1u)
+        EXPECT_EQ(logs.count(std::string("refused: ") + what + " " + hr_hex(MSGR_E_INVALIDARG)), 1u)
             << what << "\n"
             << logs.all();
     }
