@@ -1006,3 +1006,75 @@ TEST(CppGroups, AddContactMakesAGroupWhoseAnswersNameTheirSenders) {
     EXPECT_EQ(added, (std::vector<std::string>{"shout@loopback"}));
     EXPECT_EQ(removed, (std::vector<std::string>{kEcho}));
 }
+
+// The contact list (0.4) through the C++ API, against the embedded default: Runtime::add_contact,
+// remove_contact, authorize, set_my_friendly_name, Contact::set_blocked / blocked, and their
+// typed signals. The loopback's control contact plays the contacts who ask and rename.
+TEST(CppContactList, AddBlockAuthorizeAndNamesWithTheirSignals) {
+    msgr::Runtime rt = make_runtime();
+    sign_in(rt);
+    std::vector<std::pair<msgr_hresult, std::string>> added;
+    std::vector<std::string> removed, requests, names;
+    std::vector<std::pair<std::string, bool>> blocks;
+    std::string my_name;
+    rt.events().on_contact_list_add.connect([&](msgr_hresult hr, const msgr::Contact &c) {
+        added.emplace_back(hr, c.signin_name().value());
+    });
+    rt.events().on_contact_list_remove.connect(
+        [&](msgr_hresult, const msgr::Contact &c) { removed.push_back(c.signin_name().value()); });
+    rt.events().on_authorization_request.connect(
+        [&](const msgr::Contact &c) { requests.push_back(c.signin_name().value()); });
+    rt.events().on_contact_block_change.connect([&](const msgr::Contact &c, bool blocked) {
+        blocks.emplace_back(c.signin_name().value(), blocked);
+    });
+    rt.events().on_contact_friendly_name_change.connect(
+        [&](const msgr::Contact &c, std::string_view name) {
+            names.push_back(c.signin_name().value() + "=" + std::string(name));
+        });
+    rt.events().on_my_friendly_name_change.connect(
+        [&](msgr_hresult, std::string_view name) { my_name = std::string(name); });
+
+    EXPECT_EQ(rt.add_contact("shout@loopback").hr(), MSGR_S_OK) << msgr::last_error();
+    EXPECT_EQ(rt.add_contact(kEcho).hr(), MSGR_E_ALREADY_IN_LIST);
+    EXPECT_EQ(rt.add_contact(kMe).hr(), MSGR_E_FAIL);
+    EXPECT_EQ(rt.add_contact(std::string_view("a\0b", 3)).hr(), MSGR_E_INVALIDARG);
+    EXPECT_EQ(rt.add_contact("x@loopback", "nope").hr(), MSGR_E_INVALIDARG);
+    (void)rt.tick();
+    ASSERT_EQ(added.size(), 1u);
+    EXPECT_EQ(added[0], std::make_pair(MSGR_S_OK, std::string("shout@loopback")));
+
+    msgr::Contact shout = rt.get_contact("shout@loopback").value();
+    EXPECT_EQ(rt.remove_contact(shout).hr(), MSGR_S_OK);
+    EXPECT_EQ(rt.remove_contact(shout).hr(), MSGR_S_FALSE);
+    EXPECT_EQ(rt.remove_contact(msgr::Contact()).hr(), MSGR_E_INVALIDARG);
+
+    EXPECT_FALSE(shout.blocked().value());
+    EXPECT_EQ(shout.set_blocked(true).hr(), MSGR_S_OK);
+    EXPECT_EQ(shout.set_blocked(true).hr(), MSGR_S_FALSE);
+    EXPECT_TRUE(shout.blocked().value());
+    EXPECT_EQ(rt.get_contact(kMe).value().set_blocked(true).hr(), MSGR_E_FAIL);
+
+    msgr::Window control = rt.instant_message("control@loopback").value();
+    ASSERT_EQ(msgr::ui::send(control, std::string_view("request pal@loopback")).hr(), MSGR_S_OK);
+    ASSERT_EQ(msgr::ui::send(control, std::string_view("rename echo@loopback Echo II")).hr(),
+              MSGR_S_OK);
+    ASSERT_TRUE(tick_until_deadline(rt, [&] { return !requests.empty() && !names.empty(); }));
+    EXPECT_EQ(requests, (std::vector<std::string>{"pal@loopback"}));
+    EXPECT_EQ(names, (std::vector<std::string>{"echo@loopback=Echo II"}));
+    EXPECT_EQ(rt.get_contact(kEcho).value().friendly_name().value(), "Echo II");
+    msgr::Contact pal = rt.get_contact("pal@loopback").value();
+    EXPECT_EQ(rt.authorize(pal, true).hr(), MSGR_S_OK) << msgr::last_error();
+    EXPECT_EQ(rt.authorize(pal, true).hr(), MSGR_E_FAIL);
+
+    EXPECT_EQ(rt.my_friendly_name().value(), kMe);
+    EXPECT_EQ(rt.set_my_friendly_name("Player One").hr(), MSGR_S_OK);
+    EXPECT_EQ(rt.set_my_friendly_name("Player One").hr(), MSGR_S_FALSE);
+    EXPECT_EQ(rt.set_my_friendly_name(std::string_view("a\0b", 3)).hr(), MSGR_E_INVALIDARG);
+    EXPECT_EQ(rt.my_friendly_name().value(), "Player One");
+    ASSERT_TRUE(tick_until_deadline(rt, [&] { return !my_name.empty(); }));
+    EXPECT_EQ(my_name, "Player One");
+    EXPECT_EQ(removed, (std::vector<std::string>{"shout@loopback"}));
+    EXPECT_EQ(blocks, (std::vector<std::pair<std::string, bool>>{{"shout@loopback", true}}));
+    EXPECT_TRUE(std::find(added.begin(), added.end(),
+                          std::make_pair(MSGR_S_OK, std::string("pal@loopback"))) != added.end());
+}

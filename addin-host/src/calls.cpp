@@ -55,6 +55,40 @@ wire::Reply hand_over(msgr_host_ctx &ctx, std::uint64_t id, bool may_decline, F 
     return r;
 }
 
+// ABI 1.6: the contact list calls. The runtime calls only what the table has (it registered
+// which): a function the table lacks is the runtime's bug, answered E_INVALIDARG.
+wire::Reply contact_list_call(const msgr_contact_service &t, const wire::Call &c) {
+    wire::Reply r;
+    const char *a = c.a.c_str();
+    const int flag = c.i32 != 0 ? 1 : 0;
+    r.hr = MSGR_E_INVALIDARG;
+    switch (c.method) {
+        case wire::Method::AddContact:
+            if (t.add_contact != nullptr)
+                r.hr = guard([&] { return t.add_contact(t.state, a); }, r.threw);
+            break;
+        case wire::Method::RemoveContact:
+            if (t.remove_contact != nullptr)
+                r.hr = guard([&] { return t.remove_contact(t.state, a); }, r.threw);
+            break;
+        case wire::Method::Authorize:
+            if (t.authorize != nullptr)
+                r.hr = guard([&] { return t.authorize(t.state, a, flag); }, r.threw);
+            break;
+        case wire::Method::SetBlocked:
+            if (t.set_blocked != nullptr)
+                r.hr = guard([&] { return t.set_blocked(t.state, a, flag); }, r.threw);
+            break;
+        case wire::Method::SetFriendlyName:
+            if (t.set_friendly_name != nullptr)
+                r.hr = guard([&] { return t.set_friendly_name(t.state, a); }, r.threw);
+            break;
+        default:
+            break;
+    }
+    return r;
+}
+
 wire::Reply service_call(msgr_host_ctx &ctx, const wire::Call &c) {
     if (c.target >= ctx.services.size()) {
         wire::Reply r;
@@ -156,6 +190,13 @@ wire::Reply service_call(msgr_host_ctx &ctx, const wire::Call &c) {
                                          static_cast<std::uint32_t>(c.i32));
                 },
                 r.threw);
+            break;
+        case wire::Method::AddContact:
+        case wire::Method::RemoveContact:
+        case wire::Method::Authorize:
+        case wire::Method::SetBlocked:
+        case wire::Method::SetFriendlyName:
+            r = contact_list_call(t, c);
             break;
         default:
             r.hr = MSGR_E_INVALIDARG;

@@ -133,7 +133,10 @@ msgr_hresult host_register_service(msgr_host_ctx *ctx, const msgr_contact_servic
         ctx->registration.services.push_back(
             {id, table.flags, table.max_message_bytes, table.send_page != nullptr,
              table.send_message_ex != nullptr, table.send_chat_state != nullptr,
-             table.send_displayed != nullptr, table.fetch_older != nullptr});
+             table.send_displayed != nullptr, table.fetch_older != nullptr,
+             table.add_contact != nullptr, table.remove_contact != nullptr,
+             table.authorize != nullptr, table.set_blocked != nullptr,
+             table.set_friendly_name != nullptr});
         const std::lock_guard<std::mutex> lock(ctx->mutex);
         ctx->service_ids.push_back(id);
     } catch (...) {
@@ -345,6 +348,50 @@ msgr_hresult host_post_history_end(msgr_host_ctx *ctx, const char *service, std:
     return post_report(ctx, wire::PostKind::HistoryEnd, service, session, [&](wire::Post &p) {
         p.who = peer;
         p.i32 = complete != 0 ? 1 : 0;
+    });
+}
+
+// ---- ABI 1.6: what a service reports about the contact list ----
+
+msgr_hresult host_post_add_result(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                                  const char *signin, msgr_hresult hr) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    if (!core::valid_add_result(signin, hr)) return MSGR_E_INVALIDARG;
+    return post_report(ctx, wire::PostKind::AddResult, service, session, [&](wire::Post &p) {
+        p.who = signin;
+        p.hr = hr;
+    });
+}
+
+msgr_hresult host_post_authorization_request(msgr_host_ctx *ctx, const char *service,
+                                             std::uint64_t session, const char *from) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    if (!core::valid_name(from)) return MSGR_E_INVALIDARG;
+    return post_report(ctx, wire::PostKind::AuthorizationRequest, service, session,
+                       [&](wire::Post &p) { p.who = from; });
+}
+
+msgr_hresult host_post_blocked(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                               const char *signin, int blocked) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    if (!core::valid_name(signin)) return MSGR_E_INVALIDARG;
+    return post_report(ctx, wire::PostKind::Blocked, service, session, [&](wire::Post &p) {
+        p.who = signin;
+        p.i32 = blocked != 0 ? 1 : 0;
+    });
+}
+
+msgr_hresult host_post_friendly_name(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                                     const char *signin, const char *name) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    if (!core::valid_friendly_report(signin, name)) return MSGR_E_INVALIDARG;
+    return post_report(ctx, wire::PostKind::FriendlyName, service, session, [&](wire::Post &p) {
+        p.who = signin;
+        p.text = bounded(name, core::kMaxFriendlyName);
     });
 }
 

@@ -570,6 +570,68 @@ msgr_hresult msgr_contact_can_page(msgr_contact *c, int *out) {
     });
 }
 
+// ---- the contact list (the checks are Runtime::list_add's and its neighbours') ----
+
+namespace {
+// A call on the runtime about one of its contacts: the handle checked against the registry
+// (E_INVALIDARG), its runtime there (RPC_E_DISCONNECTED), then f(runtime, contact).
+template <typename F>
+msgr_hresult with_runtime_contact(msgr_runtime *rt, msgr_contact *c, F &&f) noexcept {
+    return with_runtime(rt, [&](Runtime &r) {
+        if (c == nullptr) return fail(MSGR_E_INVALIDARG, "the contact is NULL");
+        std::string why;
+        const ContactRef pinned = pin(c, HandleKind::contact, why);
+        if (!pinned) return misuse("the contact " + why);
+        if (released_by_host(c)) return misuse(released_text(HandleKind::contact));
+        if (c->rt == nullptr) return fail(MSGR_RPC_E_DISCONNECTED, "the contact's runtime is gone");
+        return f(r, *c);
+    });
+}
+}  // namespace
+
+msgr_hresult msgr_add_contact(msgr_runtime *rt, const char *signin_name, const char *service_id) {
+    return with_runtime(rt, [&](Runtime &r) { return r.list_add(signin_name, service_id); });
+}
+
+msgr_hresult msgr_remove_contact(msgr_runtime *rt, msgr_contact *c) {
+    return with_runtime_contact(
+        rt, c, [&](Runtime &r, msgr_contact &contact) { return r.list_remove(contact); });
+}
+
+msgr_hresult msgr_authorize(msgr_runtime *rt, msgr_contact *c, int accept) {
+    return with_runtime_contact(rt, c, [&](Runtime &r, msgr_contact &contact) {
+        return r.authorize(contact, accept != 0);
+    });
+}
+
+msgr_hresult msgr_contact_set_blocked(msgr_contact *c, int blocked) {
+    return with_contact(
+        c, [&](msgr_contact &contact, Runtime &r) { return r.set_blocked(contact, blocked != 0); });
+}
+
+msgr_hresult msgr_contact_blocked(msgr_contact *c, int *out) {
+    clear_out(out);
+    return with_contact(c, [&](msgr_contact &contact, Runtime &) {
+        if (out == nullptr) return null_out();
+        *out = contact.blocked ? 1 : 0;
+        return MSGR_S_OK;
+    });
+}
+
+msgr_hresult msgr_set_my_friendly_name(msgr_runtime *rt, const char *name) {
+    return with_runtime(rt, [&](Runtime &r) { return r.set_my_friendly_name(name); });
+}
+
+msgr_hresult msgr_my_friendly_name(msgr_runtime *rt, const char **out) {
+    clear_out(out);
+    return with_runtime(rt, [&](Runtime &r) {
+        if (out == nullptr) return null_out();
+        if (!r.signed_in()) return fail(MSGR_E_NOT_LOGGED_ON, "not signed in");
+        *out = r.my_friendly_name().c_str();
+        return MSGR_S_OK;
+    });
+}
+
 void msgr_contact_add_ref(msgr_contact *c) {
     if (c != nullptr) add_host_ref(c, HandleKind::contact, "msgr_contact_add_ref");
 }

@@ -77,6 +77,22 @@ struct HistoryEnd {  // the answer to fetch_older(peer) is complete
     std::string peer;
     bool complete = false;  // the archive holds nothing older
 };
+// ---- add-in ABI 1.6: the contact list ----
+struct ContactReport {
+    enum class Kind : std::uint8_t {
+        add_result,             // the answer to add_contact(signin): hr
+        authorization_request,  // signin asks to add the user to their list
+        blocked,                // the network says signin is blocked (flag) or not
+        friendly_name,          // signin's friendly name is now text ("" : the sign-in name)
+    };
+    Kind kind = Kind::add_result;
+    std::string service;
+    std::uint64_t session = 0;
+    std::string signin;
+    msgr_hresult hr = MSGR_S_OK;
+    bool flag = false;
+    std::string text{};
+};
 struct DeliveryDone {  // the fate of a message or page handed to a service or gateway
     std::uint64_t message_id = 0;
     msgr_delivery_state state = MSGR_DELIVERY_SENT;
@@ -92,9 +108,9 @@ struct StoreReport {
     std::function<void()> apply;
 };
 
-using InboxItem =
-    std::variant<SigninDone, WentOffline, ContactListChange, ContactStatusChange, MessageArrived,
-                 DeliveryDone, ReceiptArrived, ChatStateChange, HistoryEnd, StoreReport>;
+using InboxItem = std::variant<SigninDone, WentOffline, ContactListChange, ContactStatusChange,
+                               MessageArrived, DeliveryDone, ReceiptArrived, ChatStateChange,
+                               HistoryEnd, ContactReport, StoreReport>;
 using RuntimeInbox = Inbox<InboxItem>;
 
 // ---- Contact services -----------------------------------------------------------------------
@@ -178,6 +194,19 @@ class Service {
                                      const std::string & /*archive_id*/, std::uint32_t /*max*/) {
         return MSGR_S_FALSE;
     }
+
+    // ---- add-in ABI 1.6: the contact list ----
+    // Each answers MSGR_E_NOTIMPL when the service cannot do it (an add-in whose table does not
+    // have the function); the runtime says why.
+    virtual msgr_hresult add_contact(const std::string & /*signin*/) { return MSGR_E_NOTIMPL; }
+    virtual msgr_hresult remove_contact(const std::string & /*signin*/) { return MSGR_E_NOTIMPL; }
+    virtual msgr_hresult authorize(const std::string & /*signin*/, bool /*accept*/) {
+        return MSGR_E_NOTIMPL;
+    }
+    virtual msgr_hresult set_blocked(const std::string & /*signin*/, bool /*blocked*/) {
+        return MSGR_E_NOTIMPL;
+    }
+    virtual msgr_hresult set_friendly_name(const std::string & /*name*/) { return MSGR_E_NOTIMPL; }
 };
 
 // ---- Paging ---------------------------------------------------------------------------------

@@ -63,6 +63,7 @@ struct msgr_contact {
     std::string friendly;
     std::int32_t status = MSGR_STATUS_UNKNOWN;
     bool in_list = false;  // on the user's contact list
+    bool blocked = false;  // IMessengerContact.Blocked: what it sends is dropped
 };
 
 struct msgr_window {

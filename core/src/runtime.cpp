@@ -267,6 +267,7 @@ msgr_hresult Runtime::signin(const char *name, const char *password) {
     state_ = State::connecting;
     my_name_ = name;
     my_key_ = fold_case(name);
+    my_friendly_ = name;  // until one is set (msgr_set_my_friendly_name) or the service says
     my_status_ = MSGR_STATUS_LOCAL_CONNECTING_TO_SERVER;
     service_signed_in_ = false;
     start_store();  // opens on its own thread, while the service signs in
@@ -314,6 +315,9 @@ void Runtime::end_session(msgr_window::State windows_become, msgr_hresult hr) {
     searches_.clear();  // their ids are unknown from now on
     my_name_.clear();
     my_key_.clear();
+    my_friendly_.clear();
+    adding_.clear();    // their answers would come to a session that is over
+    requests_.clear();  // as for a request that came in this session
     my_status_ = MSGR_STATUS_OFFLINE;
     if (was_signed_in) {
         raise({MSGR_EVENT_SIGNOUT, hr});
@@ -357,7 +361,9 @@ ContactRef Runtime::contact_for(Service &service, std::string_view signin) {
     return c;
 }
 
-msgr_hresult Runtime::get_contact(const char *signin, const char *service_id, ContactRef &out) {
+msgr_hresult Runtime::check_name_and_service(const char *signin, const char *service_id,
+                                             Service *&out) {
+    out = nullptr;
     const char *why = nullptr;
     if (check_signin_name(signin, &why) != MSGR_S_OK) return fail(MSGR_E_INVALIDARG, why);
     Service *service = primary_;
@@ -371,6 +377,14 @@ msgr_hresult Runtime::get_contact(const char *signin, const char *service_id, Co
         }
     }
     if (state_ != State::online) return fail(MSGR_E_NOT_LOGGED_ON, "not signed in");
+    out = service;
+    return MSGR_S_OK;
+}
+
+msgr_hresult Runtime::get_contact(const char *signin, const char *service_id, ContactRef &out) {
+    Service *service = nullptr;
+    const msgr_hresult hr = check_name_and_service(signin, service_id, service);
+    if (MSGR_FAILED(hr)) return hr;
     out = contact_for(*service, signin);
     return MSGR_S_OK;
 }
@@ -670,8 +684,10 @@ void Runtime::dispatch(const Pending &p) {
     ev.window = p.window.get();
     lend(ev.contact);  // borrowed: until the next tick
     lend(ev.window);
-    const bool has_text =
-        p.type == MSGR_EVENT_MESSAGE_RECEIVED || p.type == MSGR_EVENT_ADDIN_STATE_CHANGE;
+    const bool has_text = p.type == MSGR_EVENT_MESSAGE_RECEIVED ||
+                          p.type == MSGR_EVENT_ADDIN_STATE_CHANGE ||
+                          p.type == MSGR_EVENT_CONTACT_FRIENDLY_NAME_CHANGE ||
+                          p.type == MSGR_EVENT_MY_FRIENDLY_NAME_CHANGE;
     ev.text = has_text ? p.text.c_str() : nullptr;
     ev.index = p.index;
     ev.text_size = has_text ? p.text.size() : 0;  // network text may hold NULs: all of it counts
@@ -733,16 +749,9 @@ void Runtime::apply(InboxItem &item) {
                     end_session(msgr_window::State::disconnected,
                                 MSGR_FAILED(m.hr) ? m.hr : MSGR_E_DISCONNECTED);
                 } else if constexpr (std::is_same_v<T, ContactListChange>) {
-                    ContactRef c = contact_for(*service, m.signin);
-                    if (c->in_list == m.added) return;
-                    c->in_list = m.added;
-                    if (m.added) {
-                        contact_list_.push_back(c);
-                    } else {
-                        std::erase(contact_list_, c);
-                    }
-                    raise({m.added ? MSGR_EVENT_CONTACT_LIST_ADD : MSGR_EVENT_CONTACT_LIST_REMOVE,
-                           MSGR_S_OK, 0, c});
+                    list_change(*service, m);
+                } else if constexpr (std::is_same_v<T, ContactReport>) {
+                    contact_report(*service, m);
                 } else if constexpr (std::is_same_v<T, ContactStatusChange>) {
                     ContactRef c = contact_for(*service, m.signin);
                     if (c->status == m.status) return;

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -90,6 +91,18 @@ class Runtime {
     // msgr_window_add_contact / _remove_contact, with their documented checks (msgr.h).
     msgr_hresult add_contact(msgr_window &w, const msgr_variant &v);
     msgr_hresult remove_contact(msgr_window &w, const msgr_variant &v);
+
+    // ---- the contact list (runtime_contacts.cpp) ----
+    // msgr_add_contact, msgr_remove_contact, msgr_authorize, msgr_contact_set_blocked and
+    // msgr_set_my_friendly_name, with their documented checks (msgr.h).
+    msgr_hresult list_add(const char *signin, const char *service_id);
+    msgr_hresult list_remove(msgr_contact &c);
+    msgr_hresult authorize(msgr_contact &c, bool accept);
+    msgr_hresult set_blocked(msgr_contact &c, bool blocked);
+    msgr_hresult set_my_friendly_name(const char *name);
+    const std::string &my_friendly_name() const noexcept { return my_friendly_; }
+    // The contacts whose request to add the user waits for msgr_authorize, oldest first.
+    const std::vector<ContactRef> &authorization_requests() const noexcept { return requests_; }
 
     // ---- the conversation's history (runtime_history.cpp) ----
     // The whole stored conversation's length (msgr_window_history_count).
@@ -181,6 +194,9 @@ class Runtime {
     void signout_services();
     msgr_hresult primary_vanished() const;
     msgr_hresult check_variant(const msgr_variant &v) const;
+    // GetContact's and AddContact's first checks (msgr.h): a sign-in name, a service id that
+    // names a service (NULL: the primary), signed in. out: the service.
+    msgr_hresult check_name_and_service(const char *signin, const char *service_id, Service *&out);
     bool variant_is_self(const msgr_variant &v, const msgr_contact &c) const;
     ContactRef contact_for(Service &service, std::string_view signin);
     WindowRef find_window(msgr_window_kind kind, const msgr_contact &c) const;
@@ -246,6 +262,12 @@ class Runtime {
     std::int64_t conversation_of(const history::ConversationKey &key);
     // The window's conversation in the store: its contact's, or its group's.
     std::int64_t conversation_of(const msgr_window &w);
+    // ---- the contact list (runtime_contacts.cpp) ----
+    msgr_hresult check_listed(const msgr_contact &c) const;
+    void change_blocked(const ContactRef &c, bool blocked);
+    void change_my_friendly_name(const std::string &name);
+    void list_change(Service &service, const ContactListChange &m);
+    void contact_report(Service &service, const ContactReport &m);
     // ---- groups (runtime_groups.cpp) ----
     msgr_hresult check_member(msgr_window &w, const msgr_variant &v, ContactRef &out);
     // Makes a one-to-one window a group window with that id: its history becomes the group's.
@@ -287,6 +309,9 @@ class Runtime {
 
     std::map<std::pair<std::string, std::string>, ContactRef> contacts_;  // (service, key)
     std::vector<ContactRef> contact_list_;
+    std::set<std::pair<std::string, std::string>> adding_;  // (service, key) asked, unanswered
+    std::vector<ContactRef> requests_;                      // waiting for msgr_authorize
+    std::string my_friendly_;
     WindowManager windows_;
     std::uint64_t next_message_id_ = 1;
     std::unordered_map<std::uint64_t, InFlight> in_flight_;  // by message id

@@ -448,6 +448,12 @@ void Runtime::receive(Service &service, MessageArrived &m) {
     ContactRef c = contact_for(service, m.from);
     if (state_ != State::online) return;  // the service failed describing it
     if (!m.group.empty() && !service.supports_multi_party()) return;  // it said it has none
+    // A blocked contact's message or page reaches no window, toast, event or store (what the
+    // user sent them from elsewhere is the user's own, and kept).
+    if (c->blocked && !m.from_me) {
+        log(MSGR_LOG_DEBUG, "a message from the blocked contact " + c->signin + " was dropped");
+        return;
+    }
     // A group's message goes to the group's window, opened for it if need be.
     WindowRef w = m.group.empty() ? find_window(MSGR_WINDOW_CONVERSATION, *c)
                                   : group_window(service, m.group, c);
@@ -611,7 +617,7 @@ void Runtime::chat_state(Service &service, const ChatStateChange &m) {
     const int s = raw_enum(m.state);
     if (s < MSGR_CHAT_STATE_NONE || s > MSGR_CHAT_STATE_GONE) return;
     ContactRef c = contact_for(service, m.peer);
-    if (state_ != State::online) return;
+    if (state_ != State::online || c->blocked) return;  // a blocked contact does not type
     WindowRef w = find_window(MSGR_WINDOW_CONVERSATION, *c);
     if (w != nullptr) w->peer_chat_state = m.state;
     raise({MSGR_EVENT_TYPING, MSGR_S_OK, s, c, w});

@@ -160,7 +160,7 @@ CHAT_STATES = {
     5: "MSGR_CHAT_STATE_GONE",
 }
 
-EVENT_TYPE_COUNT = 18  # MSGR_EVENT_TYPE_COUNT_ of this header; names come from the library
+EVENT_TYPE_COUNT = 22  # MSGR_EVENT_TYPE_COUNT_ of this header; names come from the library
 
 ADDIN_STATES = {
     1: "MSGR_ADDIN_LOADED",
@@ -372,6 +372,14 @@ _declare("msgr_contact_service_id", hresult, contact_p, _str_out)
 _declare("msgr_contact_status", hresult, contact_p, _P(ctypes.c_int32))
 _declare("msgr_contact_is_self", hresult, contact_p, _P(ctypes.c_int))
 _declare("msgr_contact_can_page", hresult, contact_p, _P(ctypes.c_int))
+# 0.4: the contact list
+_declare("msgr_add_contact", hresult, runtime_p, ctypes.c_char_p, ctypes.c_char_p)
+_declare("msgr_remove_contact", hresult, runtime_p, contact_p)
+_declare("msgr_authorize", hresult, runtime_p, contact_p, ctypes.c_int)
+_declare("msgr_contact_set_blocked", hresult, contact_p, ctypes.c_int)
+_declare("msgr_contact_blocked", hresult, contact_p, _P(ctypes.c_int))
+_declare("msgr_set_my_friendly_name", hresult, runtime_p, ctypes.c_char_p)
+_declare("msgr_my_friendly_name", hresult, runtime_p, _str_out)
 _declare("msgr_contact_add_ref", None, contact_p)
 _declare("msgr_contact_release", None, contact_p)
 

@@ -297,6 +297,24 @@ class Contact(_Handle):
         from every open window's history. Signed in."""
         _check(_abi.msgr_history_forget_contact(self._ptr()))
 
+    @property
+    def blocked(self):
+        """IMessengerContact.Blocked (0.4): a blocked contact's messages and requests are
+        dropped before they reach a window, an event or the store."""
+        return bool(_int_out(_abi.msgr_contact_blocked, self._ptr(), ctypes.c_int))
+
+    def set_blocked(self, blocked):
+        """Blocks (True) or unblocks the contact (MSGR_EVENT_CONTACT_BLOCK_CHANGE). False when it
+        was so already (S_FALSE), else True; Error for the local user (MSGR_E_FAIL), a service
+        that cannot block (MSGR_E_NOTIMPL), not signed in (MSGR_E_NOT_LOGGED_ON)."""
+        return _check(_abi.msgr_contact_set_blocked(self._ptr(), 1 if blocked else 0)) == _abi.S_OK
+
+
+def _contact_ptr(contact):
+    if not isinstance(contact, Contact):
+        raise TypeError("a Contact is needed, not %s" % type(contact).__name__)
+    return contact._ptr()
+
 
 class Message:
     """One entry of a window's history, copied out of the runtime (valid as long as you like).
@@ -936,6 +954,32 @@ class Runtime:
             _check(_abi.msgr_my_contacts_get(rt, index, ctypes.byref(out)))
             contacts.append(self._adopt(Contact, out.value))
         return contacts
+
+    def add_contact(self, signin_name, service_id=None):
+        """IMessenger::AddContact (0.4): asks the service (None: the primary one) to add the
+        contact to the user's list; MSGR_EVENT_CONTACT_LIST_ADD answers with its hr. True when the
+        request went out, False when one is still unanswered (S_FALSE); Error otherwise
+        (MSGR_E_ALREADY_IN_LIST, MSGR_E_FAIL for the local user, ...)."""
+        return self._call(_abi.msgr_add_contact, _arg(signin_name, "the sign-in name"),
+                          _arg(service_id, "the service id", allow_none=True)) == _abi.S_OK
+
+    def remove_contact(self, contact):
+        """Takes a Contact off the list (MSGR_EVENT_CONTACT_LIST_REMOVE). False when it was not
+        on it (S_FALSE), else True."""
+        return self._call(_abi.msgr_remove_contact, _contact_ptr(contact)) == _abi.S_OK
+
+    def authorize(self, contact, accept):
+        """Answers the Contact's request to add the user (MSGR_EVENT_AUTHORIZATION_REQUEST)."""
+        self._call(_abi.msgr_authorize, _contact_ptr(contact), 1 if accept else 0)
+
+    @property
+    def my_friendly_name(self):
+        """The name the user's contacts see (IMessenger::MyFriendlyName, 0.4)."""
+        return _string_out(_abi.msgr_my_friendly_name, self._rt())
+
+    def set_my_friendly_name(self, name):
+        """Sets it (MSGR_EVENT_MY_FRIENDLY_NAME_CHANGE); False when unchanged (S_FALSE)."""
+        return self._call(_abi.msgr_set_my_friendly_name, _arg(name, "the name")) == _abi.S_OK
 
     @property
     def addins(self):

@@ -25,18 +25,10 @@ namespace {
 
 const fs::path kTestAddins = MSGR_TEST_ADDIN_DIR;
 
-std::string hex(msgr_hresult hr) {
-    char buf[16];
-    (void)std::snprintf(buf, sizeof buf, "0x%08X", static_cast<unsigned>(hr));
-    return buf;
-}
-
 // The configuration of a runtime whose primary service is the test add-in `name` with the 1.4
 // functions (`more`: further settings of its table).
 std::string test_service(const std::string &more = "", const std::string &name = "misbehave") {
-    return addin_config({kTestAddins / name},
-                        "[" + name + "]\nservice = true\nconversation = true\n" + more,
-                        "primary_service = \"" + name + "\"");
+    return primary_test_addin(kTestAddins, name, "service = true\nconversation = true\n" + more);
 }
 
 // A runtime made from `config` whose primary service `id` is under test.
@@ -309,7 +301,8 @@ TEST(AddinConversation, MalformedReportsAreRefusedAndNothingIsPosted) {
                              "chat-bad-peer",
                              "end-other-service",
                              "end-bad-peer"}) {
-        EXPECT_EQ(c.logs.count(std::string("refused: ") + what + " " + hex(MSGR_E_INVALIDARG)), 1u)
+        EXPECT_EQ(c.logs.count(std::string("refused: ") + what + " " + hr_hex(MSGR_E_INVALIDARG)),
+                  1u)
             << what << "\n"
             << c.logs.all();
     }

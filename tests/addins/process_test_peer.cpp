@@ -13,6 +13,11 @@
 //   exit-in-call    exits with status 7 inside a call
 //   post-in-call    reports a sign-in (a Post frame) inside every call, before it answers
 //   fork            at load, forks a child that sleeps (in its process group) and logs its pid
+//   post-bad-contacts  answers a signin by reporting it done, then sends contact list reports
+//                   (add-in ABI 1.6) no add-in host program would let through: a NUL in a name
+//                   and in a friendly name, a friendly name of invalid UTF-8 and one too long, a
+//                   request from a bad name, a block for a service it does not have, an add
+//                   result of S_FALSE; then two good ones (pal@peer is "Pal"; asker@peer asks)
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -104,11 +109,40 @@ int main() {
                 if (post.send(p, -1, why) != Channel::Status::ok) return 1;
                 r.posts = ++posts;
             }
+            if (mode == "post-bad-contacts" && c->method == Method::Signin) {
+                const auto send = [&](PostKind kind, const std::string &service,
+                                      const std::string &who, const std::string &text, int hr) {
+                    Post p;
+                    p.kind = kind;
+                    p.service = service;
+                    p.session = c->id;
+                    p.who = who;
+                    p.text = text;
+                    p.hr = hr;
+                    p.i32 = 1;
+                    if (post.send(p, -1, why) == Channel::Status::ok) ++posts;
+                };
+                send(PostKind::Signin, "peer", "", "", 0);
+                send(PostKind::AddResult, "peer", std::string("a\0b@peer", 8), "", 0);
+                send(PostKind::FriendlyName, "peer", "a@peer", std::string("x\0y", 3), 0);
+                send(PostKind::FriendlyName, "peer", "a@peer", "\xc3(", 0);
+                send(PostKind::FriendlyName, "peer", "a@peer", std::string(1025, 'n'), 0);
+                send(PostKind::AuthorizationRequest, "peer", " a@peer", "", 0);
+                send(PostKind::Blocked, "not-mine", "a@peer", "", 0);
+                send(PostKind::AddResult, "peer", "a@peer", "", 1);  // S_FALSE
+                send(PostKind::FriendlyName, "peer", "pal@peer", "Pal", 0);
+                send(PostKind::AuthorizationRequest, "peer", "asker@peer", "", 0);
+                r.posts = posts;
+            }
             if (mode == "page-via") {
                 (void)call.send(PageVia{1, "a@b", "c@d", "peer", "x"}, -1, why);
                 continue;
             }
             if (call.send(r, -1, why) != Channel::Status::ok) return 1;
+        } else if (const auto *e = std::get_if<Event>(&f);
+                   e != nullptr && mode == "post-bad-contacts") {
+            // Run by a whole runtime: its events are acknowledged, as the program does.
+            if (post.send(EventsDone{e->seq}, -1, why) == Channel::Status::ok) ++posts;
         } else if (std::holds_alternative<Unload>(f)) {
             (void)call.send(UnloadReply{}, -1, why);
             return 0;

@@ -163,6 +163,61 @@ TEST(WireCodec, TheABI14CallsPostsAndRegistrationRoundTrip) {
                 s.has_fetch_older);
 }
 
+// The frames of add-in ABI 1.6 (protocol version 3): a call for each contact list function, a
+// post for each contact list report, and the registration of a 1.6 table.
+TEST(WireCodec, TheABI16CallsPostsAndRegistrationRoundTrip) {
+    EXPECT_EQ(wire::kVersion, 3u);
+    for (const wire::Method m :
+         {wire::Method::AddContact, wire::Method::RemoveContact, wire::Method::Authorize,
+          wire::Method::SetBlocked, wire::Method::SetFriendlyName}) {
+        wire::Call call;
+        call.seq = 9;
+        call.method = m;
+        call.target = 1;
+        call.a = "friend@x";
+        call.i32 = 1;
+        wire::Frame back;
+        std::string why;
+        ASSERT_TRUE(wire::decode(body_of(wire::encode(call)), back, why)) << why;
+        const auto &c = std::get<wire::Call>(back);
+        EXPECT_EQ(c.method, m);
+        EXPECT_EQ(c.a, "friend@x");
+        EXPECT_EQ(c.i32, 1);
+    }
+    for (const wire::PostKind k : {wire::PostKind::AddResult, wire::PostKind::AuthorizationRequest,
+                                   wire::PostKind::Blocked, wire::PostKind::FriendlyName}) {
+        wire::Post post;
+        post.kind = k;
+        post.service = "svc";
+        post.session = 4;
+        post.who = "peer@x";
+        post.text = "Name \xe2\x80\x94 two";
+        post.i32 = 1;
+        post.hr = MSGR_E_USER_NOT_FOUND;
+        wire::Frame back;
+        std::string why;
+        ASSERT_TRUE(wire::decode(body_of(wire::encode(post)), back, why)) << why;
+        const auto &p = std::get<wire::Post>(back);
+        EXPECT_EQ(p.kind, k);
+        EXPECT_EQ(p.who, "peer@x");
+        EXPECT_EQ(p.text, post.text);
+        EXPECT_EQ(p.i32, 1);
+        EXPECT_EQ(p.hr, MSGR_E_USER_NOT_FOUND);
+    }
+    wire::Frame back;
+    std::string why;
+    wire::LoadReply r;
+    wire::ServiceRegistration reg;
+    reg.id = "svc";
+    reg.max_message_bytes = 10;
+    reg.has_add_contact = reg.has_authorize = reg.has_set_friendly_name = true;
+    r.registration.services = {reg};
+    ASSERT_TRUE(wire::decode(body_of(wire::encode(r)), back, why)) << why;
+    const auto &s = std::get<wire::LoadReply>(back).registration.services.at(0);
+    EXPECT_TRUE(s.has_add_contact && s.has_authorize && s.has_set_friendly_name);
+    EXPECT_FALSE(s.has_remove_contact || s.has_set_blocked);
+}
+
 TEST(WireCodec, EveryTruncationIsRefused) {
     for (const auto &f : sample_frames()) {
         const std::string body = body_of(wire::encode(f));
@@ -196,17 +251,17 @@ TEST(WireCodec, UnknownTypesMethodsAndFlagsAreRefused) {
     call[2 + 8] = 42;  // the method, after the type and the seq
     EXPECT_FALSE(wire::decode(call, out, why));
     EXPECT_NE(why.find("unknown call method"), std::string::npos) << why;
-    call[2 + 8] = 13;  // one past the last (FetchOlder)
+    call[2 + 8] = 18;  // one past the last (SetFriendlyName)
     EXPECT_FALSE(wire::decode(call, out, why));
-    EXPECT_NE(why.find("unknown call method 13"), std::string::npos) << why;
+    EXPECT_NE(why.find("unknown call method 18"), std::string::npos) << why;
 
     std::string post = body_of(wire::encode(wire::Post{}));
     post[2] = 0;
     EXPECT_FALSE(wire::decode(post, out, why));
     EXPECT_NE(why.find("unknown post kind"), std::string::npos) << why;
-    post[2] = 12;  // one past the last (HistoryEnd)
+    post[2] = 16;  // one past the last (FriendlyName)
     EXPECT_FALSE(wire::decode(post, out, why));
-    EXPECT_NE(why.find("unknown post kind 12"), std::string::npos) << why;
+    EXPECT_NE(why.find("unknown post kind 16"), std::string::npos) << why;
 
     wire::LoadReply r;
     r.registration.paging = true;

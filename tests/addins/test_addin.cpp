@@ -43,6 +43,15 @@
 // end (complete when it posted fewer than max). send_message logs "send_message <id>".
 // With post_bad, its sign-in also makes every malformed 1.4 report (logged "refused: ...").
 //
+// The contact list (ABI 1.6): contact_list = true sets add_contact, remove_contact, authorize,
+// set_blocked and set_friendly_name (each can throw or fail by name), which log
+// "add_contact <who>", "remove_contact <who>", "authorize <who> <0/1>", "set_blocked <who> <0/1>"
+// and "set_friendly_name <name>"; add_contact answers at once with msgr_host_post_add_result:
+// MSGR_E_USER_NOT_FOUND for a name starting with "no-", else S_OK. Its sign-in then also posts a
+// request from "asker@test". TEST_V15_SERVICE_TABLE registers the table with the ABI 1.5 size
+// (ending at fetch_older: the 1.6 functions are set beyond struct_size, and log "beyond the table"
+// if ever called). With post_bad, its sign-in also makes every malformed 1.6 report.
+//
 // stamp = true makes its event callback log "stamp <event type> <CLOCK_MONOTONIC ns>" on entry
 // (the benchmarks' one-way latency); stamp = <status> does so only for a MY_STATUS_CHANGE to that
 // status (the last event of a window: the rate without a log line per event).
@@ -84,6 +93,7 @@ struct State {
     std::vector<std::string> throws, fails;
     unsigned long events = 0;
     bool post_bad = false;
+    bool contact_list = false;  // ABI 1.6: its table has the contact list functions
     bool stamp = false;
     std::int64_t stamp_status = 0;  // with stamp: 0 = every event, else only this status change
     std::string service_id = TEST_NAME;
@@ -272,6 +282,27 @@ void post_bad_conversation(State &s, std::uint64_t session) {
     log_refused(s, "end-bad-peer", h.post_history_end(h.ctx, id, session, "a\nb", 1));
 }
 
+// Every 1.6 report the host must refuse (E_INVALIDARG), each logged as "refused: <what> <hr>".
+void post_bad_contact_list(State &s, std::uint64_t session) {
+    const msgr::addin::HostFunctions &h = s.host;
+    if (!h.has_contact_list_functions()) return;
+    const char *id = s.service_id.c_str();
+    static const std::string long_name(1025, 'n');
+    log_refused(s, "add-other-service",
+                h.post_add_result(h.ctx, "not-mine", session, "a@b", MSGR_S_OK));
+    log_refused(s, "add-bad-name", h.post_add_result(h.ctx, id, session, " a@b", MSGR_S_OK));
+    log_refused(s, "add-null-name", h.post_add_result(h.ctx, id, session, nullptr, MSGR_S_OK));
+    log_refused(s, "add-s-false", h.post_add_result(h.ctx, id, session, "a@b", MSGR_S_FALSE));
+    log_refused(s, "request-bad-name", h.post_authorization_request(h.ctx, id, session, "a\nb"));
+    log_refused(s, "request-utf8", h.post_authorization_request(h.ctx, id, session, "\xff@b"));
+    log_refused(s, "blocked-other-service", h.post_blocked(h.ctx, "not-mine", session, "a@b", 1));
+    log_refused(s, "blocked-bad-name", h.post_blocked(h.ctx, id, session, "", 1));
+    log_refused(s, "name-utf8", h.post_friendly_name(h.ctx, id, session, "a@b", "\xc3("));
+    log_refused(s, "name-control", h.post_friendly_name(h.ctx, id, session, "a@b", "a\x01b"));
+    log_refused(s, "name-long", h.post_friendly_name(h.ctx, id, session, "a@b", long_name.c_str()));
+    log_refused(s, "name-bad-contact", h.post_friendly_name(h.ctx, id, session, nullptr, "x"));
+}
+
 msgr_hresult svc_signin(void *state, std::uint64_t session, const char *name,
                         const char *password) {
     auto *s = static_cast<State *>(state);
@@ -294,8 +325,16 @@ msgr_hresult svc_signin(void *state, std::uint64_t session, const char *name,
             *s, "null-text",
             s->host.post_message(s->host.ctx, s->service_id.c_str(), session, "a@b", nullptr, 0));
         post_bad_conversation(*s, session);
+        post_bad_contact_list(*s, session);
     }
-    return s->host.post_signin(s->host.ctx, s->service_id.c_str(), session, MSGR_S_OK);
+    const msgr_hresult signed_in =
+        s->host.post_signin(s->host.ctx, s->service_id.c_str(), session, MSGR_S_OK);
+#ifndef TEST_V15_SERVICE_TABLE  // an add-in built for 1.5 knows no such report
+    if (s->contact_list && s->host.has_contact_list_functions())
+        s->host.post_authorization_request(s->host.ctx, s->service_id.c_str(), session,
+                                           "asker@test");
+#endif
+    return signed_in;
 }
 msgr_hresult svc_signout(void *state) {
     return misbehave(*static_cast<State *>(state), "signout");
@@ -363,6 +402,43 @@ msgr_hresult svc_send_displayed(void *state, const char *to, const char *receipt
     if (MSGR_FAILED(hr)) return hr;
     s->host.say(MSGR_LOG_INFO, std::string("displayed ") + to + " " + receipt_id);
     return MSGR_S_OK;
+}
+
+// ---- ABI 1.6 ----
+
+// Logs "<what> <args>" (or, built for 1.5, that it was called beyond its table) and fails or
+// throws as configured.
+msgr_hresult contact_list_call(void *state, const char *what, const std::string &args) {
+    auto *s = static_cast<State *>(state);
+#ifdef TEST_V15_SERVICE_TABLE
+    s->host.say(MSGR_LOG_ERROR, std::string(what) + " called beyond the table");
+#endif
+    const msgr_hresult hr = misbehave(*s, what);
+    if (MSGR_FAILED(hr)) return hr;
+    s->host.say(MSGR_LOG_INFO, std::string(what) + " " + args);
+    return MSGR_S_OK;
+}
+msgr_hresult svc_add_contact(void *state, const char *who) {
+    const msgr_hresult hr = contact_list_call(state, "add_contact", who);
+    if (MSGR_FAILED(hr)) return hr;
+    auto *s = static_cast<State *>(state);
+    const bool nobody = std::strncmp(who, "no-", 3) == 0;
+    s->host.post_add_result(s->host.ctx, s->service_id.c_str(), s->session, who,
+                            nobody ? MSGR_E_USER_NOT_FOUND : MSGR_S_OK);
+    return MSGR_S_OK;
+}
+msgr_hresult svc_remove_contact(void *state, const char *who) {
+    return contact_list_call(state, "remove_contact", who);
+}
+msgr_hresult svc_authorize(void *state, const char *who, int accept) {
+    return contact_list_call(state, "authorize", std::string(who) + " " + std::to_string(accept));
+}
+msgr_hresult svc_set_blocked(void *state, const char *who, int blocked) {
+    return contact_list_call(state, "set_blocked",
+                             std::string(who) + " " + std::to_string(blocked));
+}
+msgr_hresult svc_set_friendly_name(void *state, const char *name) {
+    return contact_list_call(state, "set_friendly_name", name);
 }
 
 msgr_hresult svc_fetch_older(void *state, const char *peer, const char *archive_id,
@@ -441,7 +517,7 @@ msgr_hresult load(const msgr_host *host, void **state) {
     s->fails = strings(h, "fail");
     const auto get_bool = h.config_bool;
     int paging = 0, events = 0, service = 0, post_bad = 0, can_page = 0, via = 0, probe = 0,
-        fallback = 0, stamp = 0, conversation = 0, archive = 0;
+        fallback = 0, stamp = 0, conversation = 0, archive = 0, contact_list = 0;
     get_bool(host->ctx, "paging", &paging);
     get_bool(host->ctx, "events", &events);
     get_bool(host->ctx, "service", &service);
@@ -453,6 +529,8 @@ msgr_hresult load(const msgr_host *host, void **state) {
     get_bool(host->ctx, "stamp", &stamp);
     get_bool(host->ctx, "conversation", &conversation);
     get_bool(host->ctx, "archive", &archive);
+    get_bool(host->ctx, "contact_list", &contact_list);
+    s->contact_list = contact_list != 0;
     s->post_bad = post_bad != 0;
     s->stamp = stamp != 0 || h.config_int(host->ctx, "stamp", &s->stamp_status) == MSGR_S_OK;
     s->pages_via_service = via != 0;
@@ -487,6 +565,8 @@ msgr_hresult load(const msgr_host *host, void **state) {
         t.struct_size = offsetof(msgr_contact_service, send_page);  // built for ABI 1.2
 #elif defined(TEST_V13_SERVICE_TABLE)
         t.struct_size = offsetof(msgr_contact_service, send_message_ex);  // built for ABI 1.3
+#elif defined(TEST_V15_SERVICE_TABLE)
+        t.struct_size = offsetof(msgr_contact_service, add_contact);  // built for ABI 1.5
 #else
         t.struct_size = sizeof t;
 #endif
@@ -509,6 +589,13 @@ msgr_hresult load(const msgr_host *host, void **state) {
             t.send_displayed = &svc_send_displayed;
             t.fetch_older = &svc_fetch_older;
             if (archive != 0) t.flags |= MSGR_SERVICE_HAS_ARCHIVE;
+        }
+        if (contact_list != 0) {  // beyond struct_size in TEST_V15_SERVICE_TABLE: unread
+            t.add_contact = &svc_add_contact;
+            t.remove_contact = &svc_remove_contact;
+            t.authorize = &svc_authorize;
+            t.set_blocked = &svc_set_blocked;
+            t.set_friendly_name = &svc_set_friendly_name;
         }
         hr = h.register_service(host->ctx, &t);
     }

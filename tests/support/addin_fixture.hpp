@@ -222,4 +222,19 @@ inline std::string addin_config(const std::vector<fs::path> &dirs, const std::st
     return s;
 }
 
+// The configuration of a runtime whose primary service is the test add-in `name` found in
+// `dir` (tests/addins/<name>), with `table` as its [name] table's settings.
+inline std::string primary_test_addin(const fs::path &dir, const std::string &name,
+                                      const std::string &table) {
+    return addin_config({dir / name}, "[" + name + "]\n" + table,
+                        "primary_service = \"" + name + "\"");
+}
+
+// "0x80070057": a result code as the test add-ins log it.
+inline std::string hr_hex(msgr_hresult hr) {
+    char buf[16];
+    (void)std::snprintf(buf, sizeof buf, "0x%08X", static_cast<unsigned>(hr));
+    return buf;
+}
+
 }  // namespace msgr::test

@@ -30,7 +30,11 @@ constexpr std::size_t kServiceV3Size =  // ABI 1.3: send_page
     offsetof(msgr_contact_service, send_page) + sizeof(msgr_contact_service::send_page);
 constexpr std::size_t kServiceV4Size =  // ABI 1.4: send_message_ex ... fetch_older
     offsetof(msgr_contact_service, fetch_older) + sizeof(msgr_contact_service::fetch_older);
-constexpr std::size_t kIncomingV1Size =  // ABI 1.4: the first msgr_incoming_message
+constexpr std::size_t kServiceV6Size =  // ABI 1.6: add_contact ... set_friendly_name
+    offsetof(msgr_contact_service, set_friendly_name) +
+    sizeof(msgr_contact_service::set_friendly_name);
+constexpr std::size_t kMaxFriendlyName = 1024;  // a contact's friendly name, in bytes (addin.h)
+constexpr std::size_t kIncomingV1Size =         // ABI 1.4: the first msgr_incoming_message
     offsetof(msgr_incoming_message, receipt_id) + sizeof(msgr_incoming_message::receipt_id);
 constexpr std::size_t kPageRequestV1Size =
     offsetof(msgr_page_request, text_size) + sizeof(msgr_page_request::text_size);
@@ -177,6 +181,20 @@ inline bool valid_chat_state_report(const char *peer, int state) noexcept {
     return valid_name(peer) && known_chat_state(state);
 }
 
+// ---- ABI 1.6: what a service reports about the contact list ----
+
+// msgr_host_post_add_result: a contact, and S_OK or a failure (S_FALSE and other successes say
+// nothing a list could show).
+inline bool valid_add_result(const char *signin, msgr_hresult hr) noexcept {
+    return valid_name(signin) && (hr == MSGR_S_OK || MSGR_FAILED(hr));
+}
+
+// msgr_host_post_friendly_name: a contact, and a name (NULL or "": none) of valid UTF-8 of at
+// most kMaxFriendlyName bytes without control characters.
+inline bool valid_friendly_report(const char *signin, const char *name) noexcept {
+    return valid_name(signin) && valid_report_id(name, false, kMaxFriendlyName);
+}
+
 // What msgr_host_register_service keeps of an add-in's table: the table, read within its
 // struct_size into a zeroed copy, so that what an older add-in's table lacks stays NULL (send_page
 // before ABI 1.3, the conversation functions before 1.4). A size that ends inside one of the
@@ -193,6 +211,16 @@ inline msgr_contact_service copy_service_table(const msgr_contact_service &t) no
     if (!covers(offsetof(msgr_contact_service, send_displayed) + sizeof copy.send_displayed))
         copy.send_displayed = nullptr;
     if (!covers(kServiceV4Size)) copy.fetch_older = nullptr;
+    // ABI 1.6: a 1.5 add-in's table ends at fetch_older; these stay NULL (never read past it).
+    if (!covers(offsetof(msgr_contact_service, add_contact) + sizeof copy.add_contact))
+        copy.add_contact = nullptr;
+    if (!covers(offsetof(msgr_contact_service, remove_contact) + sizeof copy.remove_contact))
+        copy.remove_contact = nullptr;
+    if (!covers(offsetof(msgr_contact_service, authorize) + sizeof copy.authorize))
+        copy.authorize = nullptr;
+    if (!covers(offsetof(msgr_contact_service, set_blocked) + sizeof copy.set_blocked))
+        copy.set_blocked = nullptr;
+    if (!covers(kServiceV6Size)) copy.set_friendly_name = nullptr;
     copy.struct_size = sizeof copy;
     return copy;
 }
@@ -218,33 +246,37 @@ inline bool same_page(const msgr_page_request *page, std::uint64_t id, const std
 // The host functions an add-in finds through msgr_host.get_proc, as X(name macro, function):
 // each side defines functions of these names and builds its table with this list, so both give
 // an add-in the same functions.
-#define MSGR_ADDIN_HOST_FUNCTIONS(X)                           \
-    X(MSGR_HOST_LOG, host_log)                                 \
-    X(MSGR_HOST_SET_ERROR, host_set_error)                     \
-    X(MSGR_HOST_CONFIG_STRING, host_config_string)             \
-    X(MSGR_HOST_CONFIG_INT, host_config_int)                   \
-    X(MSGR_HOST_CONFIG_BOOL, host_config_bool)                 \
-    X(MSGR_HOST_CONFIG_ARRAY_SIZE, host_config_array_size)     \
-    X(MSGR_HOST_CONFIG_ARRAY_STRING, host_config_array_string) \
-    X(MSGR_HOST_CONFIG_KEY, host_config_key)                   \
-    X(MSGR_HOST_CONFIG_KEY_AT, host_config_key_at)             \
-    X(MSGR_HOST_CONFIG_ORIGIN, host_config_origin)             \
-    X(MSGR_HOST_REGISTER_PAGING, host_register_paging)         \
-    X(MSGR_HOST_SUBSCRIBE, host_subscribe)                     \
-    X(MSGR_HOST_POST_DELIVERY, host_post_delivery)             \
-    X(MSGR_HOST_REGISTER_SERVICE, host_register_service)       \
-    X(MSGR_HOST_POST_SIGNIN, host_post_signin)                 \
-    X(MSGR_HOST_POST_OFFLINE, host_post_offline)               \
-    X(MSGR_HOST_POST_CONTACT, host_post_contact)               \
-    X(MSGR_HOST_POST_STATUS, host_post_status)                 \
-    X(MSGR_HOST_POST_MESSAGE, host_post_message)               \
-    X(MSGR_HOST_POST_PAGE, host_post_page)                     \
-    X(MSGR_HOST_REGISTER_DRAWER, host_register_drawer)         \
-    X(MSGR_HOST_PAGE_VIA_SERVICE, host_page_via_service)       \
-    X(MSGR_HOST_POST_MESSAGE_EX, host_post_message_ex)         \
-    X(MSGR_HOST_POST_RECEIPT, host_post_receipt)               \
-    X(MSGR_HOST_POST_CHAT_STATE, host_post_chat_state)         \
-    X(MSGR_HOST_POST_HISTORY_END, host_post_history_end)
+#define MSGR_ADDIN_HOST_FUNCTIONS(X)                                         \
+    X(MSGR_HOST_LOG, host_log)                                               \
+    X(MSGR_HOST_SET_ERROR, host_set_error)                                   \
+    X(MSGR_HOST_CONFIG_STRING, host_config_string)                           \
+    X(MSGR_HOST_CONFIG_INT, host_config_int)                                 \
+    X(MSGR_HOST_CONFIG_BOOL, host_config_bool)                               \
+    X(MSGR_HOST_CONFIG_ARRAY_SIZE, host_config_array_size)                   \
+    X(MSGR_HOST_CONFIG_ARRAY_STRING, host_config_array_string)               \
+    X(MSGR_HOST_CONFIG_KEY, host_config_key)                                 \
+    X(MSGR_HOST_CONFIG_KEY_AT, host_config_key_at)                           \
+    X(MSGR_HOST_CONFIG_ORIGIN, host_config_origin)                           \
+    X(MSGR_HOST_REGISTER_PAGING, host_register_paging)                       \
+    X(MSGR_HOST_SUBSCRIBE, host_subscribe)                                   \
+    X(MSGR_HOST_POST_DELIVERY, host_post_delivery)                           \
+    X(MSGR_HOST_REGISTER_SERVICE, host_register_service)                     \
+    X(MSGR_HOST_POST_SIGNIN, host_post_signin)                               \
+    X(MSGR_HOST_POST_OFFLINE, host_post_offline)                             \
+    X(MSGR_HOST_POST_CONTACT, host_post_contact)                             \
+    X(MSGR_HOST_POST_STATUS, host_post_status)                               \
+    X(MSGR_HOST_POST_MESSAGE, host_post_message)                             \
+    X(MSGR_HOST_POST_PAGE, host_post_page)                                   \
+    X(MSGR_HOST_REGISTER_DRAWER, host_register_drawer)                       \
+    X(MSGR_HOST_PAGE_VIA_SERVICE, host_page_via_service)                     \
+    X(MSGR_HOST_POST_MESSAGE_EX, host_post_message_ex)                       \
+    X(MSGR_HOST_POST_RECEIPT, host_post_receipt)                             \
+    X(MSGR_HOST_POST_CHAT_STATE, host_post_chat_state)                       \
+    X(MSGR_HOST_POST_HISTORY_END, host_post_history_end)                     \
+    X(MSGR_HOST_POST_ADD_RESULT, host_post_add_result)                       \
+    X(MSGR_HOST_POST_AUTHORIZATION_REQUEST, host_post_authorization_request) \
+    X(MSGR_HOST_POST_BLOCKED, host_post_blocked)                             \
+    X(MSGR_HOST_POST_FRIENDLY_NAME, host_post_friendly_name)
 
 // One entry of a get_proc table, built with the list above:
 //     static const ProcEntry table[] = {MSGR_ADDIN_HOST_FUNCTIONS(MSGR_ADDIN_PROC_ENTRY)};

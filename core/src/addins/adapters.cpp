@@ -193,6 +193,33 @@ class AddinService final : public Service {
         });
     }
 
+    // ---- ABI 1.6: the contact list (MSGR_E_NOTIMPL when the table has no such function) ----
+    msgr_hresult add_contact(const std::string &signin) override {
+        const msgr_contact_service &t = table();
+        return list_call("add_contact", t.add_contact != nullptr,
+                         [&] { return t.add_contact(t.state, signin.c_str()); });
+    }
+    msgr_hresult remove_contact(const std::string &signin) override {
+        const msgr_contact_service &t = table();
+        return list_call("remove_contact", t.remove_contact != nullptr,
+                         [&] { return t.remove_contact(t.state, signin.c_str()); });
+    }
+    msgr_hresult authorize(const std::string &signin, bool accept) override {
+        const msgr_contact_service &t = table();
+        return list_call("authorize", t.authorize != nullptr,
+                         [&] { return t.authorize(t.state, signin.c_str(), accept ? 1 : 0); });
+    }
+    msgr_hresult set_blocked(const std::string &signin, bool blocked) override {
+        const msgr_contact_service &t = table();
+        return list_call("set_blocked", t.set_blocked != nullptr,
+                         [&] { return t.set_blocked(t.state, signin.c_str(), blocked ? 1 : 0); });
+    }
+    msgr_hresult set_friendly_name(const std::string &name) override {
+        const msgr_contact_service &t = table();
+        return list_call("set_friendly_name", t.set_friendly_name != nullptr,
+                         [&] { return t.set_friendly_name(t.state, name.c_str()); });
+    }
+
   private:
     const msgr_contact_service &table() const { return ctx_.services[index_].table; }
     bool alive() const { return ctx_.loaded(); }
@@ -229,6 +256,16 @@ class AddinService final : public Service {
         });
         if (MSGR_FAILED(hr)) return hr;
         return answer == MSGR_S_OK ? MSGR_S_OK : MSGR_S_FALSE;
+    }
+
+    // A contact list call (ABI 1.6): MSGR_E_NOTIMPL when the add-in's table does not have it
+    // (`present`: an add-in built for 1.5 or older, whose shorter table was copied with these
+    // NULL; the runtime says why), else the call, guarded as every call.
+    template <typename F>
+    msgr_hresult list_call(const char *what, bool present, F &&f) {
+        if (!alive()) return gone();
+        if (!present) return MSGR_E_NOTIMPL;
+        return call(what, std::forward<F>(f));
     }
 
     // Hands the add-in `id` to deliver (f makes the call and returns its answer). The id is

@@ -332,6 +332,47 @@ msgr_hresult host_post_history_end(msgr_host_ctx *ctx, const char *service, std:
     return post_item(ctx, [&] { return HistoryEnd{service, session, peer, complete != 0}; });
 }
 
+// ---- ABI 1.6: what a service reports about the contact list ----
+
+// One contact list report (checked: a live add-in, one of its services, a sign-in name).
+msgr_hresult post_contact_report(msgr_host_ctx *ctx, ContactReport::Kind kind, const char *service,
+                                 std::uint64_t session, const char *signin, msgr_hresult hr,
+                                 bool flag, const char *text) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    if (!valid_name(signin)) return MSGR_E_INVALIDARG;
+    return post_item(ctx, [&] {
+        return ContactReport{
+            kind, service, session, signin, hr, flag, bounded(text, kMaxFriendlyName)};
+    });
+}
+
+msgr_hresult host_post_add_result(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                                  const char *signin, msgr_hresult hr) {
+    if (!valid_add_result(signin, hr)) return MSGR_E_INVALIDARG;
+    return post_contact_report(ctx, ContactReport::Kind::add_result, service, session, signin, hr,
+                               false, nullptr);
+}
+
+msgr_hresult host_post_authorization_request(msgr_host_ctx *ctx, const char *service,
+                                             std::uint64_t session, const char *from) {
+    return post_contact_report(ctx, ContactReport::Kind::authorization_request, service, session,
+                               from, MSGR_S_OK, false, nullptr);
+}
+
+msgr_hresult host_post_blocked(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                               const char *signin, int blocked) {
+    return post_contact_report(ctx, ContactReport::Kind::blocked, service, session, signin,
+                               MSGR_S_OK, blocked != 0, nullptr);
+}
+
+msgr_hresult host_post_friendly_name(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                                     const char *signin, const char *name) {
+    if (!valid_friendly_report(signin, name)) return MSGR_E_INVALIDARG;
+    return post_contact_report(ctx, ContactReport::Kind::friendly_name, service, session, signin,
+                               MSGR_S_OK, false, name);
+}
+
 // The paging provider hands the page it is submitting to the contact's own service (ABI 1.3).
 // On S_OK the service owes the page's delivery report, and the paging provider no longer does.
 msgr_hresult host_page_via_service(msgr_host_ctx *ctx, const msgr_page_request *page) {

@@ -105,6 +105,16 @@ const char *method_name(wire::Method m) {
             return "send_displayed";
         case wire::Method::FetchOlder:
             return "fetch_older";
+        case wire::Method::AddContact:
+            return "add_contact";
+        case wire::Method::RemoveContact:
+            return "remove_contact";
+        case wire::Method::Authorize:
+            return "authorize";
+        case wire::Method::SetBlocked:
+            return "set_blocked";
+        case wire::Method::SetFriendlyName:
+            return "set_friendly_name";
     }
     return "?";
 }
@@ -359,6 +369,23 @@ struct AddinProcess::Impl {
     static msgr_hresult svc_send_message_ex(void *state, const msgr_outgoing_message *m);
     static msgr_hresult svc_send_chat_state(void *state, const char *to, msgr_chat_state s);
     static msgr_hresult svc_send_displayed(void *state, const char *to, const char *receipt_id);
+    // ABI 1.6: one name (and an int) to the service.
+    static msgr_hresult svc_name_call(void *state, wire::Method m, const char *name, int i32);
+    static msgr_hresult svc_add_contact(void *state, const char *signin) {
+        return svc_name_call(state, wire::Method::AddContact, signin, 0);
+    }
+    static msgr_hresult svc_remove_contact(void *state, const char *signin) {
+        return svc_name_call(state, wire::Method::RemoveContact, signin, 0);
+    }
+    static msgr_hresult svc_authorize(void *state, const char *signin, int accept) {
+        return svc_name_call(state, wire::Method::Authorize, signin, accept != 0 ? 1 : 0);
+    }
+    static msgr_hresult svc_set_blocked(void *state, const char *signin, int blocked) {
+        return svc_name_call(state, wire::Method::SetBlocked, signin, blocked != 0 ? 1 : 0);
+    }
+    static msgr_hresult svc_set_friendly_name(void *state, const char *name) {
+        return svc_name_call(state, wire::Method::SetFriendlyName, name, 0);
+    }
     static msgr_hresult svc_fetch_older(void *state, const char *peer, const char *archive_id,
                                         std::uint32_t max);
     static msgr_hresult paging_knows_mobile(void *state, const char *service, const char *signin,
@@ -521,7 +548,7 @@ void AddinProcess::Impl::handle_post(const wire::Post &p) {
     // A C string cannot hold a NUL: a name with one is not the name the runtime would check.
     const auto has_nul = [](const std::string &x) { return x.find('\0') != std::string::npos; };
     if (has_nul(p.service) || has_nul(p.who) || has_nul(p.origin_id) || has_nul(p.archive_id) ||
-        has_nul(p.receipt_id)) {
+        has_nul(p.receipt_id) || (p.kind == wire::PostKind::FriendlyName && has_nul(p.text))) {
         log(MSGR_LOG_WARNING, "its process sent a report with a NUL in a name; dropped");
         return;
     }
@@ -604,6 +631,27 @@ void AddinProcess::Impl::handle_post(const wire::Post &p) {
             what = "post_history_end";
             if (const auto fn = proc<msgr_host_post_history_end_fn>(MSGR_HOST_POST_HISTORY_END))
                 hr = fn(host.ctx, service, p.session, who, p.i32);
+            break;
+        case wire::PostKind::AddResult:
+            what = "post_add_result";
+            if (const auto fn = proc<msgr_host_post_add_result_fn>(MSGR_HOST_POST_ADD_RESULT))
+                hr = fn(host.ctx, service, p.session, who, p.hr);
+            break;
+        case wire::PostKind::AuthorizationRequest:
+            what = "post_authorization_request";
+            if (const auto fn = proc<msgr_host_post_authorization_request_fn>(
+                    MSGR_HOST_POST_AUTHORIZATION_REQUEST))
+                hr = fn(host.ctx, service, p.session, who);
+            break;
+        case wire::PostKind::Blocked:
+            what = "post_blocked";
+            if (const auto fn = proc<msgr_host_post_blocked_fn>(MSGR_HOST_POST_BLOCKED))
+                hr = fn(host.ctx, service, p.session, who, p.i32);
+            break;
+        case wire::PostKind::FriendlyName:
+            what = "post_friendly_name";
+            if (const auto fn = proc<msgr_host_post_friendly_name_fn>(MSGR_HOST_POST_FRIENDLY_NAME))
+                hr = fn(host.ctx, service, p.session, who, p.text.c_str());
             break;
     }
     if (hr != MSGR_S_OK && hr != MSGR_E_DISCONNECTED && !stopping.load())
@@ -929,6 +977,16 @@ msgr_hresult AddinProcess::Impl::svc_fetch_older(void *state, const char *peer,
     return svc.impl->service_call(svc, std::move(c));
 }
 
+msgr_hresult AddinProcess::Impl::svc_name_call(void *state, wire::Method m, const char *name,
+                                               int i32) {
+    const auto &svc = *static_cast<ServiceProxy *>(state);
+    wire::Call c;
+    c.method = m;
+    c.a = name;
+    c.i32 = i32;
+    return svc.impl->service_call(svc, std::move(c));
+}
+
 msgr_hresult AddinProcess::Impl::paging_knows_mobile(void *state, const char *service,
                                                      const char *signin, int *out) {
     Impl &impl = *static_cast<Impl *>(state);
@@ -1003,6 +1061,11 @@ bool AddinProcess::Impl::register_proxies(msgr_hresult &hr) {
         t.send_chat_state = s.has_send_chat_state ? &svc_send_chat_state : nullptr;
         t.send_displayed = s.has_send_displayed ? &svc_send_displayed : nullptr;
         t.fetch_older = s.has_fetch_older ? &svc_fetch_older : nullptr;
+        t.add_contact = s.has_add_contact ? &svc_add_contact : nullptr;
+        t.remove_contact = s.has_remove_contact ? &svc_remove_contact : nullptr;
+        t.authorize = s.has_authorize ? &svc_authorize : nullptr;
+        t.set_blocked = s.has_set_blocked ? &svc_set_blocked : nullptr;
+        t.set_friendly_name = s.has_set_friendly_name ? &svc_set_friendly_name : nullptr;
         const auto fn = proc<msgr_host_register_service_fn>(MSGR_HOST_REGISTER_SERVICE);
         hr = fn != nullptr ? fn(host.ctx, &t) : MSGR_E_NOTIMPL;
         if (MSGR_FAILED(hr)) return false;

@@ -172,6 +172,11 @@ void io(A &a, F &s) {
     a.u8(s.has_send_chat_state);
     a.u8(s.has_send_displayed);
     a.u8(s.has_fetch_older);
+    a.u8(s.has_add_contact);
+    a.u8(s.has_remove_contact);
+    a.u8(s.has_authorize);
+    a.u8(s.has_set_blocked);
+    a.u8(s.has_set_friendly_name);
 }
 template <class A, Is<Registration> F>
 void io(A &a, F &r) {
@@ -329,7 +334,7 @@ bool valid_enums(const Frame &f, std::string &why) {
     if (const auto *c = std::get_if<Call>(&f)) {
         const auto m = static_cast<std::uint16_t>(c->method);
         if (m < static_cast<std::uint16_t>(Method::KnowsMobile) ||
-            m > static_cast<std::uint16_t>(Method::FetchOlder)) {
+            m > static_cast<std::uint16_t>(Method::SetFriendlyName)) {
             why = "unknown call method " + std::to_string(m);
             return false;
         }
@@ -337,7 +342,7 @@ bool valid_enums(const Frame &f, std::string &why) {
     if (const auto *p = std::get_if<Post>(&f)) {
         const auto k = static_cast<std::uint16_t>(p->kind);
         if (k < static_cast<std::uint16_t>(PostKind::Signin) ||
-            k > static_cast<std::uint16_t>(PostKind::HistoryEnd)) {
+            k > static_cast<std::uint16_t>(PostKind::FriendlyName)) {
             why = "unknown post kind " + std::to_string(k);
             return false;
         }

@@ -38,7 +38,8 @@
 namespace msgr::core::wire {
 
 // Bumped on any change to a frame; the Hello carries it and the runtime refuses another.
-constexpr std::uint32_t kVersion = 2;  // 2: add-in ABI 1.4 (conversations that last)
+// 2: add-in ABI 1.4 (conversations that last); 3: add-in ABI 1.6 (the contact list)
+constexpr std::uint32_t kVersion = 3;
 // The largest frame body: a 1 MiB message or configuration text plus its fields.
 constexpr std::size_t kMaxFrame = (1u << 20) + (64u << 10);
 // Bounds the decoder enforces (bytes for strings, elements for lists).
@@ -102,6 +103,12 @@ struct ServiceRegistration {
     bool has_send_chat_state = false;
     bool has_send_displayed = false;
     bool has_fetch_older = false;
+    // ABI 1.6: which of the contact list functions its table has.
+    bool has_add_contact = false;
+    bool has_remove_contact = false;
+    bool has_authorize = false;
+    bool has_set_blocked = false;
+    bool has_set_friendly_name = false;
 };
 struct Registration {
     std::vector<ServiceRegistration> services;  // index = the `target` of service calls
@@ -135,6 +142,12 @@ enum class Method : std::uint16_t {
     SendChatState = 10,  // target, a = to, i32 = msgr_chat_state
     SendDisplayed = 11,  // target, a = to, c = receipt id
     FetchOlder = 12,     // target, a = peer, c = archive id, i32 = max
+    // ABI 1.6
+    AddContact = 13,       // target, a = signin
+    RemoveContact = 14,    // target, a = signin
+    Authorize = 15,        // target, a = signin, i32 = accept (0/1)
+    SetBlocked = 16,       // target, a = signin, i32 = blocked (0/1)
+    SetFriendlyName = 17,  // target, a = name
 };
 
 struct Call {
@@ -206,6 +219,11 @@ enum class PostKind : std::uint16_t {
     Receipt = 9,      // service, session, who = peer, origin_id, i32 = msgr_delivery_state
     ChatState = 10,   // service, session, who = peer, i32 = msgr_chat_state
     HistoryEnd = 11,  // service, session, who = peer, i32 = complete (0/1)
+    // ABI 1.6
+    AddResult = 12,             // service, session, who = signin, hr
+    AuthorizationRequest = 13,  // service, session, who = from
+    Blocked = 14,               // service, session, who = signin, i32 = blocked (0/1)
+    FriendlyName = 15,          // service, session, who = signin, text = name
 };
 struct Post {
     PostKind kind = PostKind::Signin;

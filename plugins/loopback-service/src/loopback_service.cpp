@@ -34,6 +34,17 @@
 //                                  add-in's own thread (waits while the runtime's inbox is full)
 //        status <contact> <status> <contact>'s presence changes (online, away, busy, ...)
 //        add <contact> / remove <contact>   the contact list changes
+//        request <from>            <from> asks to add the user to their contact list
+//        accept <contact> / decline <contact>   <contact> answers the user's request to add
+//                                  them (msgr_add_contact)
+//        rename <contact> <name>   <contact>'s friendly name changes
+//        block <contact> / unblock <contact>   the user blocked <contact> elsewhere (the
+//                                  network reports it)
+//  - the contact list (ABI 1.6): a request to add a bot (echo, shout, control) is accepted at
+//    once; a request to add anyone else waits for the control contact's accept or decline. A
+//    request the user accepts (authorize) puts its sender on the list. The block list and the
+//    user's friendly name are kept for the session's service; [loopback] requests = [...] names
+//    contacts that ask to add the user each time they sign in;
 //    It answers "ok: ..." or "error: ..." as a message. Only the user can send it commands (only
 //    the user sends), and it can do nothing a real server could not do to a session.
 #include <atomic>
@@ -158,6 +169,10 @@ struct Service {
     std::uint64_t session = 0;
     bool holding = false;  // the control contact's "hold": the user's messages go unanswered
     std::vector<Contact> directory;
+    std::vector<std::string> blocked;   // sign-in names the user blocked (reported at sign-in)
+    std::vector<std::string> asked;     // case-folded: the user asked to add them, unanswered
+    std::vector<std::string> requests;  // sign-in names that ask to add the user at sign-in
+    std::string my_friendly;            // the user's friendly name ("": not set)
     msgr_contact_service table{};
 };
 
@@ -244,7 +259,8 @@ class Addin {
 
     void configure() {
         Config c(host);
-        c.only("", {"paging", "echo", "shout", "password", "control", "services", "contacts"});
+        c.only("", {"paging", "echo", "shout", "password", "control", "services", "contacts",
+                    "requests"});
         bool paging = true;
         c.boolean("paging", paging);
         std::string echo = "echo@loopback";
@@ -316,6 +332,23 @@ class Addin {
             for (auto &contact : contacts)
                 services.front()->directory.push_back(std::move(contact));
         }
+        std::size_t nr = 0;
+        const msgr_hresult rhr = host.config_array_size(host.ctx, "requests", &nr);
+        if (MSGR_FAILED(rhr)) c.error("requests", "must be an array of sign-in names");
+        for (std::size_t i = 0; rhr == MSGR_S_OK && i < nr; ++i) {
+            const char *name = nullptr;
+            if (host.config_array_string(host.ctx, "requests", i, &name) != MSGR_S_OK)
+                c.error("requests", "must be an array of sign-in names");
+            if (const char *why = bad_signin(name)) c.error("requests", why);
+            services.front()->requests.emplace_back(name);
+        }
+    }
+
+    // Whether key (case-folded) is one of the bots of the first service.
+    bool is_bot(const Service &s, const std::string &key) const {
+        if (services.front().get() != &s) return false;
+        return (!echo_key.empty() && key == echo_key) || (!shout_key.empty() && key == shout_key) ||
+               (!control_key.empty() && key == control_key);
     }
 
     Service *find(std::string_view id) {
@@ -327,6 +360,9 @@ class Addin {
 
     // Runs `command`, sent by the user to the control contact of `svc`; returns the answer.
     std::string control(Service &svc, std::uint64_t session, const std::string &command);
+    // The control commands about the contact list (ABI 1.6): false when words are none of them.
+    bool list_command(Service &svc, std::uint64_t session, const std::vector<std::string> &words,
+                      const std::string &command, std::size_t rest_at, std::string &answer);
 
     void join_floods() {
         std::vector<std::thread> floods;
@@ -362,20 +398,29 @@ msgr_hresult svc_signin(void *state, std::uint64_t session, const char *, const 
     auto &s = *static_cast<Service *>(state);
     Host &h = s.addin->host;
     const bool ok = s.addin->password.empty() || s.addin->password == password;
-    std::vector<std::string> list;
+    std::vector<std::string> list, blocked, requests;
     {
         const std::lock_guard<std::mutex> lock(s.mutex);
         s.session = ok ? session : 0;
         s.holding = false;
+        s.asked.clear();
         if (ok) {
             for (const auto &c : s.directory)
                 list.push_back(c.signin);
+            blocked = s.blocked;
+            requests = s.requests;
         }
     }
     // The answer arrives on a later tick, as a network service's would.
     h.post_signin(h.ctx, s.id.c_str(), session, ok ? MSGR_S_OK : MSGR_E_INVALID_PASSWORD);
     for (const auto &c : list)
         h.post_contact(h.ctx, s.id.c_str(), session, c.c_str(), 1);
+    if (h.has_contact_list_functions()) {  // ABI 1.6: the block list, then the requests
+        for (const auto &c : blocked)
+            h.post_blocked(h.ctx, s.id.c_str(), session, c.c_str(), 1);
+        for (const auto &c : requests)
+            h.post_authorization_request(h.ctx, s.id.c_str(), session, c.c_str());
+    }
     return MSGR_S_OK;
 }
 
@@ -583,6 +628,79 @@ msgr_hresult svc_send_displayed(void *state, const char *to, const char *receipt
     return MSGR_S_OK;
 }
 
+// ---- the contact list (ABI 1.6) --------------------------------------------------------------
+
+// Puts signin in the directory (the contact list the next sign-in reports), once.
+void list(Service &s, const std::string &signin) {
+    const std::string key = fold(signin);
+    const std::lock_guard<std::mutex> lock(s.mutex);
+    for (const auto &c : s.directory) {
+        if (c.key == key) return;
+    }
+    s.directory.push_back({signin, key, "", s.id, MSGR_STATUS_ONLINE, false});
+}
+
+// Answers the user's request to add signin: S_OK puts it on the list.
+void answer_add(Service &s, std::uint64_t session, const std::string &signin, msgr_hresult hr) {
+    if (hr == MSGR_S_OK) list(s, signin);
+    Host &h = s.addin->host;
+    h.post_add_result(h.ctx, s.id.c_str(), session, signin.c_str(), hr);
+}
+
+msgr_hresult svc_add_contact(void *state, const char *signin) {
+    auto &s = *static_cast<Service *>(state);
+    const std::uint64_t session = current_session(s);
+    if (session == 0) return MSGR_S_OK;  // signed out meanwhile: the runtime forgets it
+    const std::string key = fold(signin);
+    if (s.addin->is_bot(s, key)) {  // a bot accepts at once
+        answer_add(s, session, signin, MSGR_S_OK);
+        return MSGR_S_OK;
+    }
+    const std::lock_guard<std::mutex> lock(s.mutex);
+    s.asked.push_back(key);  // until the control contact's accept or decline
+    return MSGR_S_OK;
+}
+
+msgr_hresult svc_remove_contact(void *state, const char *signin) {
+    auto &s = *static_cast<Service *>(state);
+    const std::string key = fold(signin);
+    const std::lock_guard<std::mutex> lock(s.mutex);
+    std::erase_if(s.directory, [&](const Contact &c) { return c.key == key; });
+    return MSGR_S_OK;
+}
+
+msgr_hresult svc_authorize(void *state, const char *signin, int accept) {
+    auto &s = *static_cast<Service *>(state);
+    const std::uint64_t session = current_session(s);
+    const std::string key = fold(signin);
+    {
+        const std::lock_guard<std::mutex> lock(s.mutex);
+        std::erase_if(s.requests, [&](const std::string &r) { return fold(r) == key; });
+    }
+    if (accept == 0 || session == 0) return MSGR_S_OK;
+    // Accepted: on the loopback network that makes them each other's contacts.
+    list(s, signin);
+    Host &h = s.addin->host;
+    h.post_contact(h.ctx, s.id.c_str(), session, signin, 1);
+    return MSGR_S_OK;
+}
+
+msgr_hresult svc_set_blocked(void *state, const char *signin, int blocked) {
+    auto &s = *static_cast<Service *>(state);
+    const std::string key = fold(signin);
+    const std::lock_guard<std::mutex> lock(s.mutex);
+    std::erase_if(s.blocked, [&](const std::string &b) { return fold(b) == key; });
+    if (blocked != 0) s.blocked.emplace_back(signin);
+    return MSGR_S_OK;
+}
+
+msgr_hresult svc_set_friendly_name(void *state, const char *name) {
+    auto &s = *static_cast<Service *>(state);
+    const std::lock_guard<std::mutex> lock(s.mutex);
+    s.my_friendly = name;  // nobody on the loopback network shows it
+    return MSGR_S_OK;
+}
+
 std::string Addin::control(Service &svc, std::uint64_t session, const std::string &command) {
     std::vector<std::string> words;
     std::size_t rest_at = std::string::npos;  // where the third word starts ("say" keeps it all)
@@ -679,9 +797,63 @@ std::string Addin::control(Service &svc, std::uint64_t session, const std::strin
         host.post_contact(host.ctx, id, session, words[1].c_str(), verb == "add" ? 1 : 0);
         return "ok";
     }
+    if (std::string answer; list_command(svc, session, words, command, rest_at, answer))
+        return answer;
     return "commands: drop | hold | say <from> <text> | say-hex <from> <hex> | "
            "flood <from> <count> | "
-           "status <contact> <status> | add <contact> | remove <contact>";
+           "status <contact> <status> | add <contact> | remove <contact> | request <from> | "
+           "accept <contact> | decline <contact> | rename <contact> <name> | block <contact> | "
+           "unblock <contact>";
+}
+
+bool Addin::list_command(Service &svc, std::uint64_t session, const std::vector<std::string> &words,
+                         const std::string &command, std::size_t rest_at, std::string &answer) {
+    const std::string verb = words.empty() ? "" : words[0];
+    const bool one = words.size() == 2;
+    const bool known = (one && (verb == "request" || verb == "accept" || verb == "decline" ||
+                                verb == "block" || verb == "unblock")) ||
+                       (verb == "rename" && words.size() >= 3);
+    if (!known) return false;
+    if (const char *why = bad_signin(words[1])) {
+        answer = "error: the contact " + std::string(why);
+        return true;
+    }
+    if (!host.has_contact_list_functions()) {
+        answer = "error: this runtime has no contact list reports (ABI < 1.6)";
+        return true;
+    }
+    const char *id = svc.id.c_str();
+    const char *who = words[1].c_str();
+    answer = "ok";
+    if (verb == "request") {
+        host.post_authorization_request(host.ctx, id, session, who);
+    } else if (verb == "accept" || verb == "decline") {
+        const std::string key = fold(words[1]);
+        bool asked = false;
+        {
+            const std::lock_guard<std::mutex> lock(svc.mutex);
+            asked = std::erase(svc.asked, key) > 0;
+        }
+        if (!asked) {
+            answer = "error: the user did not ask to add " + words[1];
+            return true;
+        }
+        answer_add(svc, session, words[1], verb == "accept" ? MSGR_S_OK : MSGR_E_FAIL);
+    } else if (verb == "block" || verb == "unblock") {
+        (void)svc_set_blocked(&svc, who, verb == "block" ? 1 : 0);
+        host.post_blocked(host.ctx, id, session, who, verb == "block" ? 1 : 0);
+    } else {  // rename
+        const std::string name = command.substr(rest_at);
+        {
+            const std::lock_guard<std::mutex> lock(svc.mutex);
+            const std::string key = fold(words[1]);
+            for (auto &c : svc.directory) {
+                if (c.key == key) c.friendly = name;
+            }
+        }
+        host.post_friendly_name(host.ctx, id, session, who, name.c_str());
+    }
+    return true;
 }
 
 // ---- load and unload ----------------------------------------------------------------------
@@ -714,6 +886,13 @@ msgr_hresult load(const msgr_host *host, void **state) {
                 t.send_message_ex = svc_send_ex;
                 t.send_chat_state = svc_send_chat_state;
                 t.send_displayed = svc_send_displayed;
+            }
+            if (a->host.has_contact_list_functions()) {  // ABI 1.6
+                t.add_contact = svc_add_contact;
+                t.remove_contact = svc_remove_contact;
+                t.authorize = svc_authorize;
+                t.set_blocked = svc_set_blocked;
+                t.set_friendly_name = svc_set_friendly_name;
             }
             const msgr_hresult hr = a->host.register_service(host->ctx, &t);
             if (MSGR_FAILED(hr)) return hr;  // the host recorded why

@@ -82,7 +82,7 @@ extern "C" {
 /* An add-in built for another major is refused; an add-in whose minor is newer than the
  * runtime's is refused (it may rely on something this runtime does not have). */
 #define MSGR_ADDIN_ABI_MAJOR 1
-#define MSGR_ADDIN_ABI_MINOR 5
+#define MSGR_ADDIN_ABI_MINOR 6
 /* Minor versions:
  *  0  paging providers, event subscribers, configuration, log.
  *  1  contact services (msgr_host_register_service and the msgr_host_post_* functions for
@@ -97,7 +97,12 @@ extern "C" {
  *     carbons, archive), msgr_host_post_receipt (DELIVERED, READ), msgr_host_post_chat_state,
  *     msgr_host_post_history_end; MSGR_SERVICE_HAS_ARCHIVE.
  *  5  conversations with several contacts: MSGR_SERVICE_MULTI_PARTY,
- *     msgr_outgoing_message.group and .members, msgr_incoming_message.group. */
+ *     msgr_outgoing_message.group and .members, msgr_incoming_message.group.
+ *  6  the contact list: msgr_contact_service.add_contact, remove_contact, authorize,
+ *     set_blocked and set_friendly_name (optional, at the end of the table: a 1.5 add-in's
+ *     shorter table gets MSGR_E_NOTIMPL for them from the runtime);
+ *     msgr_host_post_add_result, msgr_host_post_authorization_request, msgr_host_post_blocked,
+ *     msgr_host_post_friendly_name. */
 
 /* The name of the exported entry point. */
 #define MSGR_ADDIN_ENTRY_SYMBOL "msgr_addin_entry"
@@ -330,6 +335,24 @@ typedef struct msgr_contact_service {
      * newest first, then msgr_host_post_history_end_fn. Only with MSGR_SERVICE_HAS_ARCHIVE. */
     msgr_hresult (*fetch_older)(void *state, const char *peer, const char *archive_id,
                                 uint32_t max);
+    /* ---- ABI 1.6: the contact list; each optional (NULL, or a table from an older add-in:
+     * the runtime answers the host's call with MSGR_E_NOTIMPL and never calls it). Each returns
+     * at once (S_OK); what the network answers is reported with the host functions below. */
+    /* Asks to add `signin` to the user's contact list (msgr_add_contact). Report the answer once
+     * with msgr_host_post_add_result(signin, hr): S_OK when it is on the list (accepted), else
+     * why not (MSGR_E_USER_NOT_FOUND, MSGR_E_FAIL: declined). */
+    msgr_hresult (*add_contact)(void *state, const char *signin);
+    /* Takes `signin` off the user's contact list (msgr_remove_contact: the runtime has taken it
+     * off already; no report is needed). */
+    msgr_hresult (*remove_contact)(void *state, const char *signin);
+    /* Answers the request `signin` made (msgr_host_post_authorization_request): accept 1 or 0. */
+    msgr_hresult (*authorize)(void *state, const char *signin, int accept);
+    /* Blocks (1) or unblocks (0) `signin` on the network (XMPP: XEP-0191). The runtime drops a
+     * blocked contact's reports itself either way. */
+    msgr_hresult (*set_blocked)(void *state, const char *signin, int blocked);
+    /* The user's friendly name changed (msgr_set_my_friendly_name): tell the network. name: valid
+     * UTF-8, 1..129 UTF-16 units, no CR or LF. Called for the primary service only. */
+    msgr_hresult (*set_friendly_name)(void *state, const char *name);
 } msgr_contact_service;
 
 /* Registers a contact service (an add-in may register several, with different ids).
@@ -435,6 +458,36 @@ typedef msgr_hresult (*msgr_host_post_chat_state_fn)(msgr_host_ctx *ctx, const c
 typedef msgr_hresult (*msgr_host_post_history_end_fn)(msgr_host_ctx *ctx, const char *service,
                                                       uint64_t session, const char *peer,
                                                       int complete);
+
+/* ---- What a service reports about the contact list (ABI 1.6) ----------------------------- */
+
+/* The answer to add_contact(signin): hr S_OK when the contact is on the user's list now (then
+ * as msgr_host_post_contact(added = 1)), else why not (a failure: MSGR_E_USER_NOT_FOUND,
+ * MSGR_E_FAIL when declined). MSGR_EVENT_CONTACT_LIST_ADD with that hr. A report for a contact
+ * the runtime did not ask to add is ignored. E_INVALIDARG for a bad name or an hr that is
+ * neither S_OK nor a failure. */
+#define MSGR_HOST_POST_ADD_RESULT "msgr_host_post_add_result"
+typedef msgr_hresult (*msgr_host_post_add_result_fn)(msgr_host_ctx *ctx, const char *service,
+                                                     uint64_t session, const char *signin,
+                                                     msgr_hresult hr);
+/* `from` asks to add the user to their contact list (a subscription request):
+ * MSGR_EVENT_AUTHORIZATION_REQUEST, answered through authorize. Dropped for a blocked contact. */
+#define MSGR_HOST_POST_AUTHORIZATION_REQUEST "msgr_host_post_authorization_request"
+typedef msgr_hresult (*msgr_host_post_authorization_request_fn)(msgr_host_ctx *ctx,
+                                                                const char *service,
+                                                                uint64_t session, const char *from);
+/* The network says `signin` is blocked (1) or not (0): at sign-in (the block list), or a block
+ * made elsewhere. MSGR_EVENT_CONTACT_BLOCK_CHANGE when it changes. */
+#define MSGR_HOST_POST_BLOCKED "msgr_host_post_blocked"
+typedef msgr_hresult (*msgr_host_post_blocked_fn)(msgr_host_ctx *ctx, const char *service,
+                                                  uint64_t session, const char *signin,
+                                                  int blocked);
+/* `signin`'s friendly name is now `name` (valid UTF-8, at most 1024 bytes; NULL or "": the
+ * sign-in name). MSGR_EVENT_CONTACT_FRIENDLY_NAME_CHANGE when it changes. */
+#define MSGR_HOST_POST_FRIENDLY_NAME "msgr_host_post_friendly_name"
+typedef msgr_hresult (*msgr_host_post_friendly_name_fn)(msgr_host_ctx *ctx, const char *service,
+                                                        uint64_t session, const char *signin,
+                                                        const char *name);
 
 /* An event callback: the event is borrowed for the call (msgr.h's msgr_event; read only the
  * fields within its struct_size). Runs on the runtime's owner thread, inside msgr_runtime_tick.

@@ -97,6 +97,14 @@ struct HostFunctions {
     msgr_host_post_chat_state_fn post_chat_state = nullptr;
     msgr_host_post_history_end_fn post_history_end = nullptr;
 
+    // ---- ABI 1.6: the contact list ------------------------------------------------------
+    /// The answer to add_contact; a contact's subscription request; a block the network
+    /// reports; a contact's friendly name. A service's reports, like post_contact. Any thread.
+    msgr_host_post_add_result_fn post_add_result = nullptr;
+    msgr_host_post_authorization_request_fn post_authorization_request = nullptr;
+    msgr_host_post_blocked_fn post_blocked = nullptr;
+    msgr_host_post_friendly_name_fn post_friendly_name = nullptr;
+
     /// Nothing bound (every pointer null), to be assigned later.
     HostFunctions() = default;
 
@@ -130,6 +138,10 @@ struct HostFunctions {
         bind(host, MSGR_HOST_POST_RECEIPT, post_receipt);
         bind(host, MSGR_HOST_POST_CHAT_STATE, post_chat_state);
         bind(host, MSGR_HOST_POST_HISTORY_END, post_history_end);
+        bind(host, MSGR_HOST_POST_ADD_RESULT, post_add_result);
+        bind(host, MSGR_HOST_POST_AUTHORIZATION_REQUEST, post_authorization_request);
+        bind(host, MSGR_HOST_POST_BLOCKED, post_blocked);
+        bind(host, MSGR_HOST_POST_FRIENDLY_NAME, post_friendly_name);
     }
 
     /// The configuration functions of ABI 1.0 (all but config_key_at): what an add-in that
@@ -157,6 +169,13 @@ struct HostFunctions {
     bool has_conversation_functions() const noexcept {
         return post_message_ex != nullptr && post_receipt != nullptr &&
                post_chat_state != nullptr && post_history_end != nullptr;
+    }
+
+    /// The contact list reports of ABI 1.6. A runtime without them is older: a service then
+    /// registers a table without the 1.6 functions (its struct_size ending at fetch_older).
+    bool has_contact_list_functions() const noexcept {
+        return post_add_result != nullptr && post_authorization_request != nullptr &&
+               post_blocked != nullptr && post_friendly_name != nullptr;
     }
 
     /// What a paging provider needs: register_paging, post_delivery to report each page, and

@@ -249,6 +249,76 @@ MSGR_API msgr_hresult msgr_contact_is_self(msgr_contact *c, int *out);
 /* Whether the contact can be paged: its service supports paging, a paging add-in is installed,
  * and the contact has mobile services enabled. */
 MSGR_API msgr_hresult msgr_contact_can_page(msgr_contact *c, int *out);
+
+/* ---- The contact list (0.4: IMessenger::AddContact, IMessengerContact.Blocked, MyFriendlyName)
+ *
+ * What a service does with these depends on the service: the loopback service (the embedded
+ * default) supports them all. A contact service add-in built for add-in ABI 1.5 or older does not
+ * (msgr/addin.h): those calls answer MSGR_E_NOTIMPL for its contacts. */
+
+/* 0.4. IMessenger::AddContact: asks the contact's service to add signin_name to the user's
+ * contact list (a subscription request the contact may accept or decline). Checks, in this order:
+ *   signin_name NULL or empty, starting with a space, longer than 129 UTF-16 units, containing
+ *   CR or LF, invalid UTF-8; service_id not NULL and invalid UTF-8 or no service's id
+ *                                                          -> MSGR_E_INVALIDARG
+ *   not signed in to the primary service                   -> MSGR_E_NOT_LOGGED_ON
+ *   the local user (the sign-in name on the primary service) -> MSGR_E_FAIL
+ *   the contact is on the contact list already             -> MSGR_E_ALREADY_IN_LIST
+ *   the contact is blocked (unblock it first)              -> MSGR_E_FAIL
+ *   the service cannot add contacts                        -> MSGR_E_NOTIMPL
+ *   a request to add this contact is still unanswered      -> MSGR_S_FALSE (nothing sent again)
+ *   otherwise the request is sent                          -> S_OK
+ * The answer is MSGR_EVENT_CONTACT_LIST_ADD on a later tick: hr S_OK with the contact now on the
+ * list, or why not (MSGR_E_USER_NOT_FOUND, MSGR_E_FAIL when the contact declined, ...) with the
+ * contact not on the list. service_id NULL: the primary service. */
+MSGR_API msgr_hresult msgr_add_contact(msgr_runtime *rt, const char *signin_name,
+                                       const char *service_id);
+/* 0.4. Takes a contact off the contact list. Checks, in this order:
+ *   c NULL, released, or a contact of another runtime      -> MSGR_E_INVALIDARG
+ *   the contact's runtime is gone                          -> MSGR_RPC_E_DISCONNECTED
+ *   not signed in to the primary service                   -> MSGR_E_NOT_LOGGED_ON
+ *   the contact is not on the contact list                 -> MSGR_S_FALSE
+ *   the service cannot remove contacts                     -> MSGR_E_NOTIMPL
+ *   otherwise                                              -> S_OK; it is off the list at once and
+ *                                 MSGR_EVENT_CONTACT_LIST_REMOVE (hr S_OK) is raised */
+MSGR_API msgr_hresult msgr_remove_contact(msgr_runtime *rt, msgr_contact *c);
+/* 0.4. Answers a contact's request to add the user to their contact list
+ * (MSGR_EVENT_AUTHORIZATION_REQUEST): accept non-zero lets them see the user's presence, 0
+ * declines. Checks, in this order:
+ *   c NULL, released, or a contact of another runtime      -> MSGR_E_INVALIDARG
+ *   the contact's runtime is gone                          -> MSGR_RPC_E_DISCONNECTED
+ *   not signed in to the primary service                   -> MSGR_E_NOT_LOGGED_ON
+ *   no request from this contact is waiting (answered already, or none came in this session)
+ *                                                          -> MSGR_E_FAIL
+ *   the service cannot answer requests                     -> MSGR_E_NOTIMPL
+ *   otherwise the answer is sent                           -> S_OK (the request is answered) */
+MSGR_API msgr_hresult msgr_authorize(msgr_runtime *rt, msgr_contact *c, int accept);
+/* 0.4. IMessengerContact.Blocked. A blocked contact's messages, pages, chat states and requests
+ * never reach a window, a toast, an event or the history store: they are dropped when they
+ * arrive (a request waiting from it is dropped too). msgr_contact_set_blocked checks, in order:
+ *   c NULL or released                                     -> MSGR_E_INVALIDARG
+ *   the contact's runtime is gone                          -> MSGR_RPC_E_DISCONNECTED
+ *   not signed in to the primary service                   -> MSGR_E_NOT_LOGGED_ON
+ *   the local user                                         -> MSGR_E_FAIL
+ *   blocked already as asked                               -> MSGR_S_FALSE
+ *   the service cannot block contacts                      -> MSGR_E_NOTIMPL
+ *   otherwise -> S_OK and MSGR_EVENT_CONTACT_BLOCK_CHANGE (status: 1 blocked, 0 unblocked)
+ * msgr_contact_blocked: *out 1 when blocked, else 0. */
+MSGR_API msgr_hresult msgr_contact_set_blocked(msgr_contact *c, int blocked);
+MSGR_API msgr_hresult msgr_contact_blocked(msgr_contact *c, int *out);
+/* The longest friendly name accepted, in UTF-16 code units. */
+#define MSGR_MAX_FRIENDLY_NAME_UTF16 129
+/* 0.4. IMessenger::MyFriendlyName (put): the name the user's contacts see. Checks, in order:
+ *   name NULL or empty, invalid UTF-8, containing CR or LF, longer than
+ *   MSGR_MAX_FRIENDLY_NAME_UTF16 UTF-16 units              -> MSGR_E_INVALIDARG
+ *   not signed in to the primary service                   -> MSGR_E_NOT_LOGGED_ON
+ *   the name is the current one                            -> MSGR_S_FALSE
+ *   the primary service cannot change it                   -> MSGR_E_NOTIMPL
+ *   otherwise -> S_OK and MSGR_EVENT_MY_FRIENDLY_NAME_CHANGE (hr S_OK, text: the name)
+ * msgr_my_friendly_name: the current one (the sign-in name until one is set; valid until the
+ * next change, sign-in or sign-out); MSGR_E_NOT_LOGGED_ON when not signed in. */
+MSGR_API msgr_hresult msgr_set_my_friendly_name(msgr_runtime *rt, const char *name);
+MSGR_API msgr_hresult msgr_my_friendly_name(msgr_runtime *rt, const char **out);
 MSGR_API void msgr_contact_add_ref(msgr_contact *c);
 MSGR_API void msgr_contact_release(msgr_contact *c);
 
@@ -490,7 +560,19 @@ typedef enum msgr_event_type {
     MSGR_EVENT_IM_WINDOW_CONTACT_ADDED = 16,
     /* 0.3. A contact left a conversation (OnIMWindowContactRemoved): window, contact. */
     MSGR_EVENT_IM_WINDOW_CONTACT_REMOVED = 17,
-    MSGR_EVENT_TYPE_COUNT_ = 18
+    /* 0.4. A contact asks to add the user to their contact list (a subscription request):
+     * contact. Answer with msgr_authorize. Never raised for a blocked contact. */
+    MSGR_EVENT_AUTHORIZATION_REQUEST = 18,
+    /* 0.4. A contact was blocked or unblocked (OnContactBlockChange): contact, status: 1
+     * blocked, 0 unblocked; hr S_OK. Raised by msgr_contact_set_blocked, and when the service
+     * reports a block made elsewhere (another client of the user's). */
+    MSGR_EVENT_CONTACT_BLOCK_CHANGE = 19,
+    /* 0.4. A contact's friendly name changed (OnContactFriendlyNameChange): contact, text: the
+     * new name (as msgr_contact_friendly_name gives it from now on); hr S_OK. */
+    MSGR_EVENT_CONTACT_FRIENDLY_NAME_CHANGE = 20,
+    /* 0.4. The user's own friendly name changed (OnMyFriendlyNameChange): hr, text: the name. */
+    MSGR_EVENT_MY_FRIENDLY_NAME_CHANGE = 21,
+    MSGR_EVENT_TYPE_COUNT_ = 22
 } msgr_event_type;
 
 /* A contact's (or the user's own) chat state, as XEP-0085 names them. */

@@ -323,6 +323,13 @@ class Contact {
     /// Forgets every stored message with this contact (chat and pages), in the store and in
     /// open windows. Signed in.
     Result<> forget_history() const noexcept { return msgr_history_forget_contact(c_); }
+    /// IMessengerContact.Blocked (0.4): a blocked contact's messages and requests are dropped.
+    Result<bool> blocked() const { return flag_(msgr_contact_blocked); }
+    /// Blocks or unblocks the contact: MSGR_S_FALSE when it already is as asked, MSGR_E_FAIL
+    /// for the local user, MSGR_E_NOTIMPL when its service cannot (msgr.h has the order).
+    Result<> set_blocked(bool blocked) const noexcept {
+        return msgr_contact_set_blocked(c_, blocked ? 1 : 0);
+    }
 
     friend bool operator==(const Contact &a, const Contact &b) noexcept { return a.c_ == b.c_; }
     friend bool operator!=(const Contact &a, const Contact &b) noexcept { return a.c_ != b.c_; }
@@ -723,6 +730,14 @@ class Events {
     /// OnContactListAdd / OnContactListRemove(hr, contact).
     signal<void(msgr_hresult, const Contact &)> on_contact_list_add;
     signal<void(msgr_hresult, const Contact &)> on_contact_list_remove;
+    /// A contact asks to add the user to their list (0.4): answer with Runtime::authorize.
+    signal<void(const Contact &)> on_authorization_request;
+    /// OnContactBlockChange (0.4): the contact was blocked (true) or unblocked.
+    signal<void(const Contact &, bool)> on_contact_block_change;
+    /// OnContactFriendlyNameChange (0.4): the contact's new friendly name (valid for the call).
+    signal<void(const Contact &, std::string_view)> on_contact_friendly_name_change;
+    /// OnMyFriendlyNameChange (0.4): hr and the user's new friendly name (valid for the call).
+    signal<void(msgr_hresult, std::string_view)> on_my_friendly_name_change;
     /// OnIMWindowCreated / OnIMWindowDestroyed: conversation and page windows.
     signal<void(const Window &)> on_im_window_created;
     signal<void(const Window &)> on_im_window_destroyed;
@@ -769,6 +784,10 @@ class Events {
           on_contact_status_change(guard()),
           on_contact_list_add(guard()),
           on_contact_list_remove(guard()),
+          on_authorization_request(guard()),
+          on_contact_block_change(guard()),
+          on_contact_friendly_name_change(guard()),
+          on_my_friendly_name_change(guard()),
           on_im_window_created(guard()),
           on_im_window_destroyed(guard()),
           on_im_window_contact_added(guard()),
@@ -894,6 +913,18 @@ class Events {
                 break;
             case MSGR_EVENT_IM_WINDOW_CONTACT_REMOVED:
                 on_im_window_contact_removed(Window::borrow(w), Contact::borrow(c));
+                break;
+            case MSGR_EVENT_AUTHORIZATION_REQUEST:
+                on_authorization_request(Contact::borrow(c));
+                break;
+            case MSGR_EVENT_CONTACT_BLOCK_CHANGE:
+                on_contact_block_change(Contact::borrow(c), status != 0);
+                break;
+            case MSGR_EVENT_CONTACT_FRIENDLY_NAME_CHANGE:
+                on_contact_friendly_name_change(Contact::borrow(c), text_view);
+                break;
+            case MSGR_EVENT_MY_FRIENDLY_NAME_CHANGE:
+                on_my_friendly_name_change(hr, text_view);
                 break;
             case MSGR_EVENT_TYPE_COUNT_:
             default:
@@ -1095,6 +1126,33 @@ class Runtime {
             out.push_back(Contact::adopt(c));
         }
         return {MSGR_S_OK, std::move(out)};
+    }
+
+    /// IMessenger::AddContact (0.4): asks the service (nullptr: the primary) to add the contact
+    /// to the user's list; on_contact_list_add answers with its hr. MSGR_E_ALREADY_IN_LIST,
+    /// MSGR_E_FAIL for the local user, MSGR_S_FALSE while asked already (msgr.h has the order).
+    Result<> add_contact(const StringArg &signin_name, const StringArg &service_id = nullptr) {
+        if (!signin_name.valid() || !service_id.valid()) {
+            return detail::refuse(MSGR_E_INVALIDARG,
+                                  "the sign-in name or the service id holds an embedded NUL");
+        }
+        return msgr_add_contact(rt_, signin_name.c_str(), service_id.c_str());
+    }
+    /// Takes the contact off the list (on_contact_list_remove); MSGR_S_FALSE when not on it.
+    Result<> remove_contact(const Contact &contact) noexcept {
+        return msgr_remove_contact(rt_, contact.get());
+    }
+    /// Answers the contact's request (on_authorization_request): accept or decline.
+    Result<> authorize(const Contact &contact, bool accept) noexcept {
+        return msgr_authorize(rt_, contact.get(), accept ? 1 : 0);
+    }
+    /// IMessenger::MyFriendlyName (0.4): the name the user's contacts see.
+    Result<std::string> my_friendly_name() const { return string_(msgr_my_friendly_name); }
+    /// Sets it (on_my_friendly_name_change); MSGR_S_FALSE when unchanged.
+    Result<> set_my_friendly_name(const StringArg &name) {
+        if (!name.valid())
+            return detail::refuse(MSGR_E_INVALIDARG, "the name holds an embedded NUL");
+        return msgr_set_my_friendly_name(rt_, name.c_str());
     }
 
     /// Every add-in the runtime found, in discovery order, with its state and the reason for it.
