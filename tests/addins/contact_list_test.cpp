@@ -31,12 +31,23 @@ struct Seen {
 };
 
 // Every event of the runtime, with the contact's name (events lend it for the callback only).
+// It unsubscribes when it goes, so a runtime that outlives it (sign-out events while the Host
+// is destroyed) never calls into a recorder that is gone.
 struct Recorder {
     std::vector<Seen> events;
+    msgr_runtime *rt = nullptr;
     msgr_subscription sub = 0;
 
-    void attach(msgr_runtime *rt) {
-        ASSERT_EQ(msgr_subscribe(rt, static_cast<msgr_event_type>(0), &on, this, &sub), MSGR_S_OK);
+    Recorder() = default;
+    Recorder(const Recorder &) = delete;
+    Recorder &operator=(const Recorder &) = delete;
+    ~Recorder() {
+        if (rt != nullptr) msgr_unsubscribe(rt, sub);
+    }
+    void attach(msgr_runtime *runtime) {
+        ASSERT_EQ(msgr_subscribe(runtime, static_cast<msgr_event_type>(0), &on, this, &sub),
+                  MSGR_S_OK);
+        rt = runtime;
     }
     static void on(const msgr_event *ev, void *user) {
         Seen s{ev->type, ev->hr, ev->status, "", ev->text != nullptr ? ev->text : ""};
