@@ -121,7 +121,9 @@ void EjabberdFixture::write_config() const {
       << "  mod_ping: {}\n"
       << "  mod_roster:\n    versioning: true\n"
       << "  mod_blocking: {}\n"
-      << "  mod_privacy: {}\n";
+      << "  mod_privacy: {}\n"
+      // PEP (XEP-0163), for XEP-0172 nicknames.
+      << "  mod_pubsub:\n    plugins: [\"flat\", \"pep\"]\n";
     if (options_.offline_messages) c << "  mod_offline: {}\n";
     if (options_.stream_management)
         c << "  mod_stream_mgmt:\n    resume_timeout: " << options_.resume_timeout_seconds << "\n";

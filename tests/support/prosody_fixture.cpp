@@ -115,7 +115,9 @@ void ProsodyFixture::write_config() const {
       << (options_.scram ? "" : ", \"SCRAM-SHA-1\", \"SCRAM-SHA-1-PLUS\"") << " }\n"
       << (options_.nagle ? "" : "network_settings = { nagle = false }\n")
       << "smacks_hibernation_time = " << options_.smacks_hibernation_seconds << "\n";
-    c << "modules_enabled = { \"roster\", \"saslauth\", \"tls\", \"disco\", \"ping\"";
+    // blocklist (XEP-0191) and pep (XEP-0163, for XEP-0172 nicknames): the contact list.
+    c << "modules_enabled = { \"roster\", \"saslauth\", \"tls\", \"disco\", \"ping\", "
+         "\"blocklist\", \"pep\"";
     if (options_.stream_management) c << ", \"smacks\"";
     if (options_.mam) c << ", \"mam\"";
     if (options_.carbons) c << ", \"carbons\"";

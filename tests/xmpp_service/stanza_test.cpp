@@ -1,6 +1,7 @@
 // The XMPP add-in's reading of stanzas (plugins/xmpp-service/src/stanza.hpp) without a server:
 // XEP-0115 caps hashing against the XEP's own example, disco#info answers that cannot be
-// verified, the caps element of a presence, and pages among messages.
+// verified, the caps element of a presence, and pages among messages; the contact list's
+// stanzas (contact_list.hpp): block lists and pushes, nicknames, refused subscriptions.
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "archive_mark.hpp"
+#include "contact_list.hpp"
 #include "msgr/msgr.h"
 #include "outgoing.hpp"
 #include "stanza.hpp"
@@ -426,4 +428,126 @@ TEST(XmppArchiveMark, TheLastArchiveIdIsKeptPrivatelyPerAccount) {
     EXPECT_NE(msgr_xmpp::archive_mark_path(home, "a/b@x"), path);
     std::string cmd = "rm -rf '" + home + "'";
     EXPECT_EQ(std::system(cmd.c_str()), 0);
+}
+
+// ---- the contact list (contact_list.hpp) ------------------------------------------------------
+
+namespace {
+
+// The XML of a stanza the add-in builds (released here).
+std::string xml_of(xmpp_stanza_t *st) {
+    char *buf = nullptr;
+    std::size_t n = 0;
+    std::string out;
+    if (st != nullptr && xmpp_stanza_to_text(st, &buf, &n) == XMPP_EOK) {
+        out.assign(buf, n);
+        xmpp_free(xmpp_stanza_get_context(st), buf);
+    }
+    if (st != nullptr) xmpp_stanza_release(st);
+    return out;
+}
+
+}  // namespace
+
+TEST(XmppContactListStanza, TheBlockListAndItsPushesAreReadAsBareJids) {
+    Ctx c;
+    Stanza list(c.ctx,
+                "<iq type='result' id='b1'><blocklist xmlns='urn:xmpp:blocking'>"
+                "<item jid='Spam@Example.org/phone'/><item jid=''/><item/>"
+                "<item jid='troll@example.org'/></blocklist></iq>");
+    const msgr_xmpp::Blocking b = msgr_xmpp::read_blocking(list.st);
+    EXPECT_EQ(b.kind, msgr_xmpp::Blocking::list);
+    EXPECT_EQ(b.jids, (std::vector<std::string>{"spam@example.org", "troll@example.org"}));
+    EXPECT_FALSE(b.all);
+
+    Stanza all(c.ctx, "<iq type='set' id='p1'><unblock xmlns='urn:xmpp:blocking'/></iq>");
+    const msgr_xmpp::Blocking u = msgr_xmpp::read_blocking(all.st);
+    EXPECT_EQ(u.kind, msgr_xmpp::Blocking::unblock);
+    EXPECT_TRUE(u.all) << "an unblock without items unblocks everyone (XEP-0191 3.4)";
+
+    Stanza one(c.ctx,
+               "<iq type='set' id='p2'><block xmlns='urn:xmpp:blocking'>"
+               "<item jid='x@example.org'/></block></iq>");
+    EXPECT_EQ(msgr_xmpp::read_blocking(one.st).kind, msgr_xmpp::Blocking::block);
+    Stanza other(c.ctx, "<iq type='set' id='p3'><query xmlns='jabber:iq:roster'/></iq>");
+    EXPECT_EQ(msgr_xmpp::read_blocking(other.st).kind, msgr_xmpp::Blocking::none);
+
+    const std::string sent = xml_of(msgr_xmpp::blocking_set(c.ctx, "id1", "x@example.org", true));
+    EXPECT_NE(sent.find("<block xmlns=\"urn:xmpp:blocking\"><item jid=\"x@example.org\"/>"),
+              std::string::npos)
+        << sent;
+    EXPECT_NE(xml_of(msgr_xmpp::blocking_set(c.ctx, "id2", "x@example.org", false)).find("unblock"),
+              std::string::npos);
+}
+
+TEST(XmppContactListStanza, ANicknameIsCleanUtf8WithoutControlsAndCut) {
+    Ctx c;
+    Stanza request(c.ctx,
+                   "<presence from='carol@example.org' type='subscribe'>"
+                   "<nick xmlns='http://jabber.org/protocol/nick'>  Carol&#x9;the "
+                   "\xF0\x9F\x98\x80 </nick></presence>");
+    const msgr_xmpp::Nick n = msgr_xmpp::read_nick(request.st);
+    EXPECT_TRUE(n.found);
+    EXPECT_FALSE(n.from_event);
+    EXPECT_EQ(n.text, "Carol the \xF0\x9F\x98\x80");
+
+    Stanza event(c.ctx,
+                 "<message from='bob@example.org' type='headline'>"
+                 "<event xmlns='http://jabber.org/protocol/pubsub#event'>"
+                 "<items node='http://jabber.org/protocol/nick'><item id='current'>"
+                 "<nick xmlns='http://jabber.org/protocol/nick'>Bobby</nick></item></items>"
+                 "</event></message>");
+    const msgr_xmpp::Nick e = msgr_xmpp::read_nick(event.st);
+    EXPECT_TRUE(e.from_event);
+    EXPECT_EQ(e.text, "Bobby");
+
+    Stanza other_node(c.ctx,
+                      "<message from='bob@example.org'><event "
+                      "xmlns='http://jabber.org/protocol/pubsub#event'><items node='urn:x'>"
+                      "<item><nick xmlns='http://jabber.org/protocol/nick'>No</nick></item>"
+                      "</items></event></message>");
+    EXPECT_FALSE(msgr_xmpp::read_nick(other_node.st).found);
+
+    const std::string longest(3000, 'n');
+    Stanza big(c.ctx, "<presence><nick xmlns='http://jabber.org/protocol/nick'>" + longest +
+                          "</nick></presence>");
+    EXPECT_EQ(msgr_xmpp::read_nick(big.st).text.size(), msgr_xmpp::kMaxNickBytes);
+
+    const std::string published = xml_of(msgr_xmpp::nick_publish(c.ctx, "n1", "Me & I"));
+    EXPECT_NE(published.find("node=\"http://jabber.org/protocol/nick\""), std::string::npos)
+        << published;
+    EXPECT_NE(published.find("Me &amp; I"), std::string::npos) << published;
+}
+
+TEST(XmppContactListStanza, ARefusedSubscriptionSaysWhetherTheContactExists) {
+    Ctx c;
+    Stanza missing(c.ctx,
+                   "<presence from='nobody@example.org' type='error'><error type='cancel'>"
+                   "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>"
+                   "</presence>");
+    EXPECT_EQ(msgr_xmpp::subscription_of(missing.st), msgr_xmpp::Subscription::error);
+    EXPECT_EQ(msgr_xmpp::add_refusal(missing.st), MSGR_E_USER_NOT_FOUND);
+    Stanza server(c.ctx,
+                  "<presence from='x@nowhere.example' type='error'><error type='cancel'>"
+                  "<remote-server-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+                  "</error></presence>");
+    EXPECT_EQ(msgr_xmpp::add_refusal(server.st), MSGR_E_USER_NOT_FOUND);
+    Stanza other(c.ctx,
+                 "<presence from='x@example.org' type='error'><error type='wait'>"
+                 "<resource-constraint xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>"
+                 "</presence>");
+    EXPECT_EQ(msgr_xmpp::add_refusal(other.st), MSGR_E_FAIL);
+    Stanza declined(c.ctx, "<presence from='x@example.org' type='unsubscribed'/>");
+    EXPECT_EQ(msgr_xmpp::subscription_of(declined.st), msgr_xmpp::Subscription::unsubscribed);
+    Stanza available(c.ctx, "<presence from='x@example.org/r'/>");
+    EXPECT_EQ(msgr_xmpp::subscription_of(available.st), msgr_xmpp::Subscription::none);
+
+    const std::string ask =
+        xml_of(msgr_xmpp::subscription_presence(c.ctx, "bob@example.org", "subscribe", "Alice"));
+    EXPECT_NE(ask.find("type=\"subscribe\""), std::string::npos) << ask;
+    EXPECT_NE(ask.find("<nick xmlns=\"http://jabber.org/protocol/nick\">Alice</nick>"),
+              std::string::npos)
+        << ask;
+    const std::string removal = xml_of(msgr_xmpp::roster_set(c.ctx, "r1", "bob@example.org", true));
+    EXPECT_NE(removal.find("subscription=\"remove\""), std::string::npos) << removal;
 }

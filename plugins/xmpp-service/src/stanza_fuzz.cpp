@@ -8,7 +8,10 @@
 //  - the sender is a non-empty bare JID (no '/') that is not the account itself.
 //  - a caps ver read from a presence is printable ASCII without spaces, and one computed from a
 //    disco#info answer is "" or 28 characters of base64 (a SHA-1), and never more identities
-//    or features are kept than the limits.
+//    or features are kept than the limits;
+//  - the contact list's readers (contact_list.hpp): a nickname is valid UTF-8 of at most
+//    kMaxNickBytes without control characters, a block list holds at most kMaxBlockItems
+//    non-empty bare JIDs, a refused subscription maps to USER_NOT_FOUND or E_FAIL.
 // The raw bytes also go through the UTF-8 helpers directly (not only what expat lets through).
 // Registered in tests/fuzz/CMakeLists.txt (seed corpus tests/fuzz/corpus/xmpp_stanza/); built
 // without libFuzzer, every build replays the corpus through it.
@@ -20,6 +23,8 @@
 #include <string>
 #include <string_view>
 
+#include "contact_list.hpp"
+#include "msgr/msgr.h"
 #include "stanza.hpp"
 
 namespace {
@@ -106,6 +111,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     if (msgr_xmpp::roster_push_allowed(from, kSelf)) {
         check(from == nullptr || msgr_xmpp::bare_of(from) == kSelf);
     }
+    const msgr_xmpp::Nick nick = msgr_xmpp::read_nick(st);
+    check(nick.text.size() <= msgr_xmpp::kMaxNickBytes);
+    check(msgr_xmpp::sanitize_utf8(nick.text) == nick.text);
+    for (const char ch : nick.text)
+        check(static_cast<unsigned char>(ch) >= 0x20 && ch != 0x7F);
+    const msgr_xmpp::Blocking blocking = msgr_xmpp::read_blocking(st);
+    check(blocking.jids.size() <= msgr_xmpp::kMaxBlockItems);
+    for (const auto &jid : blocking.jids)
+        check(!jid.empty() && jid.find('/') == std::string::npos);
+    check(!blocking.all || blocking.kind == msgr_xmpp::Blocking::unblock);
+    const std::int32_t refusal = msgr_xmpp::add_refusal(st);
+    check(refusal == MSGR_E_USER_NOT_FOUND || refusal == MSGR_E_FAIL);
+    (void)msgr_xmpp::subscription_of(st);
     xmpp_stanza_release(st);
     return 0;
 }

@@ -14,7 +14,8 @@
 //    server does not serve the JID's domain (host-unknown); MSGR_E_LOGON_TIMEOUT when nothing
 //    completes within [xmpp] logon_timeout_ms.
 //  - roster items are the contact list (OnContactListAdd/Remove, roster pushes included); the
-//    roster name is the friendly name.
+//    roster name is the friendly name, else the contact's own XEP-0172 nickname. Adding,
+//    removing, requests, blocking and the user's own name (add-in ABI 1.6): contact_list.hpp.
 //  - presence -> MISTATUS: available (no show) and chat -> ONLINE, away -> AWAY, xa -> IDLE
 //    (extended away is what clients set by themselves after long inactivity, which is what
 //    Messenger's Idle meant), dnd -> BUSY, unavailable -> OFFLINE. With several resources the
@@ -61,6 +62,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <system_error>
@@ -68,6 +70,7 @@
 #include <vector>
 
 #include "archive_mark.hpp"
+#include "contact_list.hpp"
 #include "msgr/addin.h"
 #include "msgr/addin_host.hpp"
 #include "outgoing.hpp"
@@ -80,7 +83,7 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr std::uint32_t kMaxMessageBytes = msgr_xmpp::kMaxBodyBytes;
-constexpr const char *kRosterNs = "jabber:iq:roster";
+using msgr_xmpp::kRosterNs;
 
 // libstrophe 0.12's SHA-1 (SCRAM) keeps global state: two connections authenticating at once
 // in one process (two runtimes) corrupt each other. Connections that are not yet signed in
@@ -285,7 +288,20 @@ struct Unacked {
 };
 
 struct Command {
-    enum Kind { signin, signout, status, send, chat_state, displayed, fetch_older } kind;
+    enum Kind {
+        signin,
+        signout,
+        status,
+        send,
+        chat_state,
+        displayed,
+        fetch_older,
+        add_contact,     // name: the JID
+        remove_contact,  // name: the JID
+        authorize,       // name: the JID; status_value: accept
+        set_blocked,     // name: the JID; status_value: blocked
+        set_nick,        // name: the nickname
+    } kind;
     explicit Command(Kind k) : kind(k) {}
     std::uint64_t session = 0;
     std::string name, password;
@@ -319,9 +335,12 @@ struct Resource {
 };
 
 struct RosterEntry {
-    std::string name;
+    std::string name;                           // the roster's name for the contact ("" : none)
+    std::string nick;                           // the contact's own XEP-0172 nickname ("" : none)
     std::map<std::string, Resource> resources;  // the available ones
     bool in_roster = false;
+    // The name the user sees: the one they gave the contact, else the contact's own.
+    const std::string &friendly() const { return name.empty() ? nick : name; }
     std::int32_t status() const {
         std::int32_t best = MSGR_STATUS_OFFLINE;
         for (const auto &[name, r] : resources) {
@@ -431,8 +450,8 @@ class Xmpp {
             out->status = MSGR_STATUS_OFFLINE;
             return;
         }
-        describe_name_ = it->second.name;
-        out->friendly = describe_name_.c_str();
+        describe_name_ = it->second.friendly();
+        if (!describe_name_.empty()) out->friendly = describe_name_.c_str();
         out->status = it->second.status();
         out->mobile = it->second.page_resource() != nullptr ? 1 : 0;
     }
@@ -576,7 +595,274 @@ class Xmpp {
             case Command::fetch_older:
                 fetch_older(c.message.to, c.id, c.max);
                 break;
+            case Command::add_contact:
+            case Command::remove_contact:
+            case Command::authorize:
+            case Command::set_blocked:
+            case Command::set_nick:
+                contact_list_command(c);
+                break;
         }
+    }
+
+    // ---- the contact list (contact_list.hpp says how each call maps) ----
+    // A call made while the link is down is answered as the runtime expects, never left waiting:
+    // an add fails (MSGR_E_DISCONNECTED), the rest are logged (the runtime has applied them).
+    void contact_list_command(const Command &c) {
+        const bool online = phase_ == Phase::online && conn_ != nullptr;
+        const std::string bare = c.kind == Command::set_nick ? std::string() : bare_of(c.name);
+        if (c.kind == Command::set_nick) my_nick_ = c.name;
+        if (!online) {
+            if (c.kind == Command::add_contact) {
+                h_.post_add_result(h_.ctx, s_.service_id.c_str(), session_, c.name.c_str(),
+                                   MSGR_E_DISCONNECTED);
+            } else if (c.kind != Command::set_nick) {
+                h_.say(MSGR_LOG_WARNING,
+                       "not connected: the server was not told of the change "
+                       "for " +
+                           bare);
+            }
+            return;  // the nickname goes out with the next sign-in's presence and publish
+        }
+        switch (c.kind) {
+            case Command::add_contact:
+                adding_.insert(bare);
+                send_tracked(msgr_xmpp::roster_set(ctx_, track(ContactIq::add, bare), bare, false));
+                send(msgr_xmpp::subscription_presence(ctx_, bare, "subscribe", my_nick_));
+                break;
+            case Command::remove_contact:
+                adding_.erase(bare);
+                send_tracked(
+                    msgr_xmpp::roster_set(ctx_, track(ContactIq::remove, bare), bare, true));
+                break;
+            case Command::authorize: {
+                const bool accept = c.status_value != 0;
+                send(msgr_xmpp::subscription_presence(ctx_, bare,
+                                                      accept ? "subscribed" : "unsubscribed"));
+                bool listed = false;
+                {
+                    const std::lock_guard<std::mutex> lock(roster_mutex_);
+                    auto it = roster_.find(bare);
+                    listed = it != roster_.end() && it->second.in_roster;
+                }
+                // Accepting a friend request makes friends both ways.
+                if (accept && !listed)
+                    send(msgr_xmpp::subscription_presence(ctx_, bare, "subscribe", my_nick_));
+                break;
+            }
+            case Command::set_blocked: {
+                const bool block = c.status_value != 0;
+                send_tracked(msgr_xmpp::blocking_set(
+                    ctx_, track(block ? ContactIq::block : ContactIq::unblock, bare), bare, block));
+                if (block) {
+                    blocked_.insert(bare);
+                } else {
+                    blocked_.erase(bare);
+                }
+                break;
+            }
+            case Command::set_nick:
+                publish_nick();
+                break;
+            default:
+                break;
+        }
+    }
+
+    // What an IQ of the contact list was for, until the server answers it.
+    struct ContactIq {
+        enum Kind { add, remove, block, unblock, blocklist, nick } kind;
+        std::string jid;
+    };
+
+    // A fresh IQ id for a contact list request, remembered with what it is about.
+    std::string track(ContactIq::Kind kind, const std::string &jid) {
+        std::string id = new_id("cl-");
+        contact_iqs_[id] = ContactIq{kind, jid};
+        return id;
+    }
+
+    // Sends an IQ that track() named, with the handler for its answer.
+    void send_tracked(xmpp_stanza_t *iq) {
+        if (iq == nullptr) return;
+        if (const char *id = xmpp_stanza_get_id(iq))
+            xmpp_id_handler_add(conn_, &Xmpp::on_contact_iq, id, this);
+        send(iq);
+    }
+
+    void publish_nick() {
+        if (my_nick_.empty()) return;
+        send_tracked(msgr_xmpp::nick_publish(ctx_, track(ContactIq::nick, jid_), my_nick_));
+    }
+
+    // The server's answer to a contact list IQ. Only a result or an error from the account's
+    // own server (no 'from', or the account's bare JID) answers it.
+    static int on_contact_iq(xmpp_conn_t *, xmpp_stanza_t *stanza, void *user) {
+        auto *self = static_cast<Xmpp *>(user);
+        const char *id = xmpp_stanza_get_id(stanza);
+        auto it = self->contact_iqs_.find(id != nullptr ? id : "");
+        if (it == self->contact_iqs_.end()) return 0;
+        const char *type = xmpp_stanza_get_type(stanza);
+        const bool result = type != nullptr && std::strcmp(type, "result") == 0;
+        const bool error = type != nullptr && std::strcmp(type, "error") == 0;
+        if ((!result && !error) ||
+            !msgr_xmpp::roster_push_allowed(xmpp_stanza_get_from(stanza), self->jid_))
+            return 1;  // not the answer: keep waiting
+        const ContactIq q = std::move(it->second);
+        self->contact_iqs_.erase(it);
+        self->contact_iq_answered(q, result, stanza);
+        return 0;
+    }
+
+    void contact_iq_answered(const ContactIq &q, bool ok, xmpp_stanza_t *stanza) {
+        const char *sid = s_.service_id.c_str();
+        switch (q.kind) {
+            case ContactIq::add:
+                if (!ok && adding_.erase(q.jid) != 0) {
+                    h_.say(MSGR_LOG_WARNING,
+                           "the server refused to add " + q.jid + " to the roster");
+                    h_.post_add_result(h_.ctx, sid, session_, q.jid.c_str(), MSGR_E_FAIL);
+                }
+                return;
+            case ContactIq::remove:
+                if (!ok) h_.say(MSGR_LOG_WARNING, "the server refused to remove " + q.jid);
+                return;
+            case ContactIq::block:
+            case ContactIq::unblock:
+                if (!ok) {
+                    h_.say(MSGR_LOG_WARNING,
+                           "the server did not take the " +
+                               std::string(q.kind == ContactIq::block ? "block" : "unblock") +
+                               " of " + q.jid + " (no XEP-0191?): it holds on this device only");
+                }
+                return;
+            case ContactIq::blocklist: {
+                if (!ok) return;  // a server without XEP-0191: nothing to learn
+                const msgr_xmpp::Blocking b = msgr_xmpp::read_blocking(stanza);
+                if (b.kind != msgr_xmpp::Blocking::list) return;
+                for (const auto &jid : b.jids) {
+                    blocked_.insert(jid);
+                    h_.post_blocked(h_.ctx, sid, session_, jid.c_str(), 1);
+                }
+                return;
+            }
+            case ContactIq::nick:
+                if (!ok) h_.say(MSGR_LOG_INFO, "the server did not publish the nickname (no PEP?)");
+                return;
+        }
+    }
+
+    // XEP-0191 3.3, 3.4: a block or unblock made on another of the user's devices.
+    void blocking_push(xmpp_stanza_t *iq) {
+        const msgr_xmpp::Blocking b = msgr_xmpp::read_blocking(iq);
+        if (b.kind != msgr_xmpp::Blocking::block && b.kind != msgr_xmpp::Blocking::unblock) {
+            reply_error(iq, "modify", "bad-request");
+            return;
+        }
+        send(reply_to(iq, "result"));
+        if (h_.post_blocked == nullptr) return;
+        const bool block = b.kind == msgr_xmpp::Blocking::block;
+        std::vector<std::string> jids = b.jids;
+        if (b.all) jids.assign(blocked_.begin(), blocked_.end());
+        for (const auto &jid : jids) {
+            if (block) {
+                blocked_.insert(jid);
+            } else {
+                blocked_.erase(jid);
+            }
+            h_.post_blocked(h_.ctx, s_.service_id.c_str(), session_, jid.c_str(), block ? 1 : 0);
+        }
+    }
+
+    // A subscription presence from `bare` (RFC 6121 3): a request, or the answer to an add.
+    void subscription(const std::string &bare, msgr_xmpp::Subscription sub,
+                      xmpp_stanza_t *presence) {
+        using msgr_xmpp::Subscription;
+        const char *sid = s_.service_id.c_str();
+        const bool contact_list = h_.has_contact_list_functions();
+        switch (sub) {
+            case Subscription::subscribe: {
+                bool asked_them =
+                    adding_.count(bare) != 0 ||
+                    std::find(s_.subscribe.begin(), s_.subscribe.end(), bare) != s_.subscribe.end();
+                {
+                    const std::lock_guard<std::mutex> lock(roster_mutex_);
+                    auto it = roster_.find(bare);
+                    asked_them = asked_them || (it != roster_.end() && it->second.in_roster);
+                }
+                if (s_.accept_subscriptions || asked_them) {
+                    send(msgr_xmpp::subscription_presence(ctx_, bare, "subscribed"));
+                    if (!asked_them)
+                        send(msgr_xmpp::subscription_presence(ctx_, bare, "subscribe", my_nick_));
+                    return;
+                }
+                if (!contact_list) return;  // a runtime before 1.6 cannot ask the user
+                const msgr_xmpp::Nick nick = msgr_xmpp::read_nick(presence);
+                if (!nick.text.empty()) set_nick_of(bare, nick.text);
+                h_.post_authorization_request(h_.ctx, sid, session_, bare.c_str());
+                return;
+            }
+            case Subscription::subscribed:
+                if (adding_.erase(bare) == 0) return;
+                {
+                    const std::lock_guard<std::mutex> lock(roster_mutex_);
+                    roster_[bare].in_roster = true;
+                }
+                // On the list now: this answers the runtime's add, also one asked for before
+                // this sign-in (which the runtime no longer waits for).
+                h_.post_contact(h_.ctx, sid, session_, bare.c_str(), 1);
+                return;
+            case Subscription::unsubscribed:
+            case Subscription::error: {
+                if (adding_.erase(bare) == 0) return;
+                const std::int32_t hr = sub == Subscription::error
+                                            ? msgr_xmpp::add_refusal(presence)
+                                            : static_cast<std::int32_t>(MSGR_E_FAIL);
+                // Off the roster again, so the contact stays off the list on every device.
+                refusing_.insert(bare);
+                send_tracked(
+                    msgr_xmpp::roster_set(ctx_, track(ContactIq::remove, bare), bare, true));
+                h_.post_add_result(h_.ctx, sid, session_, bare.c_str(), hr);
+                return;
+            }
+            case Subscription::unsubscribe:
+            case Subscription::none:
+                return;
+        }
+    }
+
+    // A contact's own nickname (XEP-0172) changed: reported when the user has not named them.
+    void set_nick_of(const std::string &bare, const std::string &nick) {
+        bool report = false;
+        {
+            const std::lock_guard<std::mutex> lock(roster_mutex_);
+            RosterEntry &e = roster_[bare];
+            report = e.nick != nick && e.name.empty();
+            e.nick = nick;
+        }
+        if (report && h_.post_friendly_name != nullptr)
+            h_.post_friendly_name(h_.ctx, s_.service_id.c_str(), session_, bare.c_str(),
+                                  nick.c_str());
+    }
+
+    // A PEP event (XEP-0163) <message/>: a nickname of a contact, or the user's own published
+    // on another device. Returns whether the message was one (nothing else to read in it).
+    bool pep_event(xmpp_stanza_t *message) {
+        const msgr_xmpp::Nick nick = msgr_xmpp::read_nick(message);
+        if (!nick.from_event) return false;
+        const char *from = xmpp_stanza_get_from(message);
+        if (from == nullptr || nick.text.empty()) return true;
+        const std::string bare = bare_of(from);
+        if (bare == jid_) {
+            if (nick.text == my_nick_) return true;
+            my_nick_ = nick.text;
+            if (h_.post_friendly_name != nullptr)
+                h_.post_friendly_name(h_.ctx, s_.service_id.c_str(), session_, bare.c_str(),
+                                      nick.text.c_str());
+            return true;
+        }
+        set_nick_of(bare, nick.text);
+        return true;
     }
 
     bool connect() {
@@ -830,7 +1116,8 @@ class Xmpp {
     msgr_xmpp::DiscoInfo my_disco_info() const {
         msgr_xmpp::DiscoInfo info;
         info.identities.push_back({"client", "pc", "", "msgr"});
-        info.features = {msgr_xmpp::kCapsNs, msgr_xmpp::kDiscoInfoNs, msgr_xmpp::kPingNs};
+        info.features = {msgr_xmpp::kCapsNs, msgr_xmpp::kDiscoInfoNs, msgr_xmpp::kNickNotify,
+                         msgr_xmpp::kPingNs};
         if (s_.accept_pages) info.features.emplace_back(msgr_xmpp::kPagingNs);
         return info;
     }
@@ -911,14 +1198,6 @@ class Xmpp {
         send(iq);
     }
 
-    void send_presence_to(const std::string &to, const char *type) {
-        xmpp_stanza_t *p = xmpp_presence_new(ctx_);
-        if (p == nullptr) return;
-        xmpp_stanza_set_to(p, to.c_str());
-        xmpp_stanza_set_type(p, type);
-        send(p);
-    }
-
     void request_roster() {
         xmpp_stanza_t *iq = xmpp_iq_new(ctx_, "get", "roster1");
         xmpp_stanza_t *q = xmpp_stanza_new(ctx_);
@@ -940,18 +1219,39 @@ class Xmpp {
             const char *sub = xmpp_stanza_get_attribute(item, "subscription");
             const bool remove = sub != nullptr && std::strcmp(sub, "remove") == 0;
             const char *friendly = xmpp_stanza_get_attribute(item, "name");
-            bool changed = false;
+            // An item the user is adding joins the list when the contact accepts ('subscribed'),
+            // also one asked for before this sign-in (ask='subscribe' without a subscription to
+            // the contact); one whose add was refused stays off until its removal comes back.
+            const char *ask = xmpp_stanza_get_attribute(item, "ask");
+            const bool subscribed_to =
+                sub != nullptr && (std::strcmp(sub, "to") == 0 || std::strcmp(sub, "both") == 0);
+            if (remove || subscribed_to) {  // (accepted: its 'subscribed' may come later)
+                adding_.erase(bare);
+                refusing_.erase(bare);
+            } else if (ask != nullptr && std::strcmp(ask, "subscribe") == 0 && !subscribed_to) {
+                adding_.insert(bare);
+            }
+            const bool waiting =
+                !remove && (adding_.count(bare) != 0 || refusing_.count(bare) != 0);
+            bool changed = false, renamed = false;
+            std::string shown;
             {
                 const std::lock_guard<std::mutex> lock(roster_mutex_);
                 RosterEntry &e = roster_[bare];
-                if (friendly != nullptr) e.name = friendly;
-                changed = e.in_roster == remove;
-                e.in_roster = !remove;
+                const std::string before = e.friendly();
+                e.name = friendly != nullptr ? msgr_xmpp::sanitize_utf8(friendly) : std::string();
+                shown = e.friendly();
+                renamed = e.in_roster && !remove && shown != before;
+                changed = !waiting && e.in_roster == remove;
+                if (!waiting) e.in_roster = !remove;
             }
             if (changed && h_.post_contact(h_.ctx, s_.service_id.c_str(), session_, bare.c_str(),
                                            remove ? 0 : 1) != MSGR_S_OK) {
                 h_.say(MSGR_LOG_WARNING, "ignored a roster item the runtime refused: " + bare);
             }
+            if (renamed && h_.post_friendly_name != nullptr)
+                h_.post_friendly_name(h_.ctx, s_.service_id.c_str(), session_, bare.c_str(),
+                                      shown.c_str());
         }
     }
 
@@ -1029,10 +1329,18 @@ class Xmpp {
         }
         send(msgr_xmpp::carbons_enable(ctx_, new_id("carbons-")));
         request_roster();
+        if (first) {
+            blocked_.clear();
+            adding_.clear();
+            refusing_.clear();
+        }
+        if (h_.has_contact_list_functions())
+            send_tracked(msgr_xmpp::blocklist_get(ctx_, track(ContactIq::blocklist, "")));
         send_presence(false);
+        publish_nick();
         if (first) {
             for (const auto &jid : s_.subscribe)
-                send_presence_to(jid, "subscribe");
+                send(msgr_xmpp::subscription_presence(ctx_, jid, "subscribe", my_nick_));
             finish_signin(MSGR_S_OK, "");
         } else {
             h_.say(MSGR_LOG_INFO, "reconnected to the XMPP server");
@@ -1062,6 +1370,7 @@ class Xmpp {
     // results go to the query that asked for them.
     static int on_message(xmpp_conn_t *, xmpp_stanza_t *stanza, void *user) {
         auto *self = static_cast<Xmpp *>(user);
+        if (self->pep_event(stanza)) return 1;
         const msgr_xmpp::Unwrapped u = msgr_xmpp::unwrap(stanza, self->jid_);
         if (u.inner == nullptr) {
             self->h_.say(MSGR_LOG_WARNING, "dropped " + u.why);
@@ -1415,14 +1724,12 @@ class Xmpp {
         const std::string bare = bare_of(from);
         if (bare == self->jid_) return 1;  // my own other resources
         const char *type = xmpp_stanza_get_type(stanza);
-        if (type != nullptr && std::strcmp(type, "subscribe") == 0) {
-            if (self->s_.accept_subscriptions) {
-                self->send_presence_to(bare, "subscribed");
-                self->send_presence_to(bare, "subscribe");
-            }
+        if (const msgr_xmpp::Subscription sub = msgr_xmpp::subscription_of(stanza);
+            sub != msgr_xmpp::Subscription::none) {
+            self->subscription(bare, sub, stanza);
             return 1;
         }
-        if (type != nullptr && std::strcmp(type, "unavailable") != 0) return 1;  // error, ...
+        if (type != nullptr && std::strcmp(type, "unavailable") != 0) return 1;  // probe, ...
         const std::string_view full(from);
         const auto slash = full.find('/');
         const std::string resource(slash == std::string_view::npos ? "" : full.substr(slash + 1));
@@ -1474,6 +1781,12 @@ class Xmpp {
         if (!get && !set) return 1;  // results and errors: the id handlers take them
         if (set && xmpp_stanza_get_child_by_ns(stanza, kRosterNs) != nullptr) {
             self->roster_push(stanza);
+        } else if (set && xmpp_stanza_get_child_by_ns(stanza, msgr_xmpp::kBlockingNs) != nullptr) {
+            if (msgr_xmpp::roster_push_allowed(xmpp_stanza_get_from(stanza), self->jid_)) {
+                self->blocking_push(stanza);
+            } else {
+                self->reply_error(stanza, "cancel", "not-allowed");
+            }
         } else if (xmpp_stanza_t *q = xmpp_stanza_get_child_by_ns(stanza, msgr_xmpp::kDiscoInfoNs);
                    get && q != nullptr) {
             self->answer_disco(stanza, q);
@@ -1595,6 +1908,11 @@ class Xmpp {
     xmpp_log_t logger_{};
     std::string my_ver_;                               // this client's XEP-0115 ver
     std::map<std::string, DiscoQuery> disco_queries_;  // by IQ id
+    std::map<std::string, ContactIq> contact_iqs_;     // by IQ id
+    std::set<std::string> adding_;    // bare JIDs the user asked to add, not answered yet
+    std::set<std::string> refusing_;  // refused adds whose roster removal has not come back
+    std::set<std::string> blocked_;   // bare JIDs the server's block list holds (as we know it)
+    std::string my_nick_;             // the user's friendly name ("" : none set)
 };
 
 // ---- the contact service table --------------------------------------------------------------
@@ -1670,6 +1988,31 @@ msgr_hresult svc_fetch_older(void *state, const char *peer, const char *archive_
     return MSGR_S_OK;
 }
 
+// ABI 1.6: the contact list. Each call is queued for the network thread (contact_list.hpp).
+msgr_hresult push_contact_command(void *state, Command::Kind kind, const char *name,
+                                  std::int32_t value = 0) {
+    Command c{kind};
+    c.name = name;
+    c.status_value = value;
+    static_cast<Xmpp *>(state)->push(std::move(c));
+    return MSGR_S_OK;
+}
+msgr_hresult svc_add_contact(void *state, const char *signin) {
+    return push_contact_command(state, Command::add_contact, signin);
+}
+msgr_hresult svc_remove_contact(void *state, const char *signin) {
+    return push_contact_command(state, Command::remove_contact, signin);
+}
+msgr_hresult svc_authorize(void *state, const char *signin, int accept) {
+    return push_contact_command(state, Command::authorize, signin, accept != 0 ? 1 : 0);
+}
+msgr_hresult svc_set_blocked(void *state, const char *signin, int blocked) {
+    return push_contact_command(state, Command::set_blocked, signin, blocked != 0 ? 1 : 0);
+}
+msgr_hresult svc_set_friendly_name(void *state, const char *name) {
+    return push_contact_command(state, Command::set_nick, name);
+}
+
 msgr_hresult svc_send_page(void *state, std::uint64_t id, const char *to, const char *text,
                            std::size_t size) {
     auto *x = static_cast<Xmpp *>(state);
@@ -1710,11 +2053,14 @@ msgr_hresult load(const msgr_host *host, void **state) {
         return MSGR_E_OUTOFMEMORY;
     }
     msgr_contact_service &t = x->table;
-    // A runtime before ABI 1.4 gets the table as it knew it (ending at send_page).
+    // A runtime before ABI 1.4 gets the table as it knew it (ending at send_page), one before
+    // 1.6 the table without the contact list.
     t.struct_size =
-        h.has_conversation_functions()
+        h.has_contact_list_functions()
             ? static_cast<std::uint32_t>(sizeof t)
-            : static_cast<std::uint32_t>(offsetof(msgr_contact_service, send_message_ex));
+            : static_cast<std::uint32_t>(h.has_conversation_functions()
+                                             ? offsetof(msgr_contact_service, add_contact)
+                                             : offsetof(msgr_contact_service, send_message_ex));
     t.state = x.get();
     t.id = x->settings().service_id.c_str();
     t.flags = MSGR_SERVICE_CAN_PAGE | MSGR_SERVICE_HAS_ARCHIVE;
@@ -1729,6 +2075,11 @@ msgr_hresult load(const msgr_host *host, void **state) {
     t.send_chat_state = svc_send_chat_state;
     t.send_displayed = svc_send_displayed;
     t.fetch_older = svc_fetch_older;
+    t.add_contact = svc_add_contact;
+    t.remove_contact = svc_remove_contact;
+    t.authorize = svc_authorize;
+    t.set_blocked = svc_set_blocked;
+    t.set_friendly_name = svc_set_friendly_name;
     const msgr_hresult hr = h.register_service(host->ctx, &t);
     if (MSGR_FAILED(hr)) return hr;  // x stops its thread
     *state = x.release();
@@ -1747,7 +2098,8 @@ const msgr_addin_descriptor descriptor = {
     "xmpp",
     "0.1",
     "the XMPP contact service (libstrophe): roster, presence, chat, stream management, "
-    "receipts, read markers, chat states, carbons, the archive",
+    "receipts, read markers, chat states, carbons, the archive, the contact list (requests, "
+    "blocking, nicknames)",
     "xmpp",
     nullptr,
     load,
