@@ -120,7 +120,14 @@ TEST_F(ContactListView, ARequestsToastOpensTheContactList) {
     make_overlay();
     ASSERT_EQ(signin(), MSGR_S_OK);
     frame(2);
-    ASSERT_FALSE(overlay->is_open());
+    // A conversation the player was in has the focus when the overlay closes.
+    HeldWindow chat;
+    ASSERT_EQ(msgr_instant_message(rt, by_name("echo@loopback"), chat.out()), MSGR_S_OK);
+    frame(3);
+    ASSERT_TRUE(overlay->is_open());
+    ASSERT_EQ(ctx_->NavWindow, imgui_window_of(chat));
+    overlay->set_open(false);
+    frame();
     ASSERT_EQ(overlay->stats().toasts_drawn, 1);
     click(centre(control(Control::toast, nullptr, 0)));
     EXPECT_TRUE(overlay->is_open());
@@ -273,4 +280,18 @@ TEST_F(ContactListView, RenamingOneself) {
     ASSERT_EQ(msgr_set_my_friendly_name(rt, "Zoë"), MSGR_S_OK);
     frame();
     EXPECT_STREQ(overlay->my_name_shown(), "Zoë");
+}
+
+// Signed out, the session's requests are gone (the runtime forgets them): none is left to answer.
+TEST_F(ContactListView, SigningOutForgetsTheRequests) {
+    signin_and_open();
+    EXPECT_EQ(loopback_control("request pal@loopback"), "ok");
+    frame(2);
+    ASSERT_EQ(overlay->requests_shown(), 1u);
+    ASSERT_EQ(msgr_signout(rt), MSGR_S_OK);
+    frame(2);
+    ASSERT_EQ(signin(), MSGR_S_OK);
+    frame(2);
+    EXPECT_EQ(overlay->requests_shown(), 0u);
+    EXPECT_EQ(overlay->stats().toasts_drawn, 1) << "the control contact's answer only";
 }

@@ -427,6 +427,7 @@ struct Overlay::Impl {
     void event(const msgr_event &ev) {
         switch (ev.type) {
             case MSGR_EVENT_APP_SHUTDOWN:
+                contact_list_event(ev);  // the contacts it holds go while the runtime is there
                 runtime_gone = true;
                 break;
             case MSGR_EVENT_SIGNIN:

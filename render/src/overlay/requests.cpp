@@ -57,6 +57,7 @@ void Overlay::Impl::contact_list_event(const msgr_event &ev) {
             add_answered(ev.contact, ev.hr);
             break;
         case MSGR_EVENT_SIGNOUT:
+        case MSGR_EVENT_APP_SHUTDOWN:
             // The runtime forgets the session's requests: nothing is left to answer.
             for (auto &t : toasts) {
                 if (t.request != nullptr) drop_toast(t);
