@@ -95,7 +95,46 @@ const char *search_words(msgr_hresult hr) noexcept {
     }
 }
 
+// Add a friend, as msgr_add_contact answers (the E_FAIL for the local user and for a blocked
+// contact are told apart by the caller, which knows which it is).
+const char *add_words(msgr_hresult hr) noexcept {
+    switch (hr) {
+        case MSGR_E_INVALIDARG:
+            return "That is not a valid sign-in name.";
+        case MSGR_E_NOT_LOGGED_ON:
+        case MSGR_E_PRIMARY_SERVICE_NOT_LOGGED_ON:
+            return "Sign in first.";
+        case MSGR_E_ALREADY_IN_LIST:
+            return "Already on your list.";
+        case MSGR_E_NOTIMPL:
+            return "This service cannot add friends.";
+        default:
+            return "Could not be asked. Try again.";
+    }
+}
+
+// The service's answer to a request to add a contact (MSGR_EVENT_CONTACT_LIST_ADD).
+const char *added_words(msgr_hresult hr) noexcept {
+    switch (hr) {
+        case MSGR_E_USER_NOT_FOUND:
+            return "There is nobody with that name.";
+        case MSGR_E_FAIL:
+            return "Your request was declined.";
+        case MSGR_E_ALREADY_IN_LIST:
+            return "Already on your list.";
+        default:
+            return "Could not be added to your list.";
+    }
+}
+
 }  // namespace
+
+const char *add_success_words(msgr_hresult hr, bool answered) noexcept {
+    if (MSGR_FAILED(hr)) return nullptr;
+    if (answered) return "Added to your list.";
+    return hr == MSGR_S_FALSE ? "A request is waiting for an answer already."
+                              : "Asked; waiting for an answer.";
+}
 
 const char *delivery_failure_words(const char *reason, msgr_hresult hr) noexcept {
     if (reason != nullptr && reason[0] != '\0') return reason;
@@ -125,6 +164,30 @@ const char *result_words(Action action, msgr_hresult hr) noexcept {
             return "That message could not be opened.";
         case Action::forget:
             return "The conversation could not be forgotten. Try again.";
+        case Action::add_contact:
+            return add_words(hr);
+        case Action::added:
+            return added_words(hr);
+        case Action::authorize:
+            return hr == MSGR_E_NOT_LOGGED_ON ? "Sign in first."
+                                              : "The request could not be answered. Try again.";
+        case Action::block:
+            return hr == MSGR_E_NOT_LOGGED_ON ? "Sign in first."
+                                              : "Blocking could not be changed for this contact.";
+        case Action::remove_contact:
+            return hr == MSGR_E_NOT_LOGGED_ON ? "Sign in first."
+                                              : "This contact could not be removed.";
+        case Action::rename:
+            switch (hr) {
+                case MSGR_E_INVALIDARG:
+                    return "That name cannot be used (empty, too long, or on several lines).";
+                case MSGR_E_NOT_LOGGED_ON:
+                    return "Sign in first.";
+                case MSGR_E_NOTIMPL:
+                    return "This service cannot change your name.";
+                default:
+                    return "Your name could not be changed.";
+            }
     }
     return "That did not work.";
 }

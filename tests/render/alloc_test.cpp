@@ -14,9 +14,18 @@ TEST_F(ViewTest, ASteadyFrameAllocatesNothing) {
         inject(chat, "line " + std::to_string(i) + (i % 5 ? "" : std::string(200, 'x')));
     drain();
     EXPECT_EQ(loopback_control("say friend@loopback a-toast"), "ok");
+    // The contact list's rooms on screen too: a friend request (and its toast), a blocked
+    // contact's row, the player's own name.
+    EXPECT_EQ(loopback_control("request pal@loopback"), "ok");
+    HeldContact mobile;
+    ASSERT_EQ(msgr_get_contact(rt, "mobile@loopback", nullptr, mobile.out()), MSGR_S_OK);
+    ASSERT_EQ(msgr_contact_set_blocked(mobile, 1), MSGR_S_OK);
+    ASSERT_EQ(msgr_set_my_friendly_name(rt, "Player One"), MSGR_S_OK);
     frame(10);  // warm up: views, layouts, ImGui's windows and buffers
     ImGui::GetIO().MousePos = ImVec2(640, 360);
     frame(10);
+    ASSERT_EQ(overlay->requests_shown(), 1u);
+    ASSERT_STREQ(overlay->my_name_shown(), "Player One");
 
     g_news = 0;
     ImGuiAllocCounter::count = 0;

@@ -446,6 +446,43 @@ TEST_F(TextFieldsTest, AChatWithNameAboveUffffOpensThatContactByteExact) {
     EXPECT_EQ(front, "\U0001F600echo@loopback");
 }
 
+// The player's own name and Add a friend take what 16-bit ImWchar cannot carry as the other
+// fields do: a name with an emoji is set byte-exact, a friend's name with one is asked for
+// byte-exact.
+TEST_F(TextFieldsTest, ANameAndAFriendAboveUffffAreSetByteExact) {
+    open_echo();
+    using Control = msgr::render::Overlay::Control;
+    DrawnRect rename{};
+    ASSERT_TRUE(
+        frames_until([&] { return overlay->control_rect(Control::rename, nullptr, 0, rename); }));
+    click_at(ImVec2(rename.x + rename.w * 0.5f, rename.y + rename.h * 0.5f));
+    frame();
+    frame();
+    overlay->add_input_text("Zo\u00EB \U0001F3AE");  // replaces the name, selected in its field
+    frame();
+    press_enter();
+    const char *name = nullptr;
+    ASSERT_TRUE(frames_until([&] {
+        return msgr_my_friendly_name(rt, &name) == MSGR_S_OK &&
+               std::string(name) != "player@loopback";
+    })) << overlay->status_line();
+    EXPECT_EQ(std::string(name), "Zo\u00EB \U0001F3AE");
+    EXPECT_EQ(std::string(overlay->my_name_shown()), "Zo\u00EB \U0001F3AE");
+
+    click_left_of(Control::add_friend);
+    overlay->add_input_text("\U0001F600pal@loopback");
+    frame();
+    press_enter();
+    EXPECT_EQ(std::string(overlay->add_friend_status()),
+              "\U0001F600pal@loopback: Asked; waiting for an answer.");
+    EXPECT_EQ(loopback_control("accept \U0001F600pal@loopback"), "ok");
+    ASSERT_TRUE(frames_until([&] {
+        return std::string(overlay->add_friend_status()).find("Added") != std::string::npos;
+    })) << overlay->add_friend_status();
+    EXPECT_EQ(std::string(overlay->add_friend_status()),
+              "\U0001F600pal@loopback: Added to your list.");
+}
+
 // The player's text size: set_font_scale rebuilds the atlas at the new size between frames, and
 // the history is measured again with it (a line twice as tall, near enough: the spacing between
 // lines is the style's, unscaled). Nonsense scales change nothing; a huge one is clamped.

@@ -415,9 +415,11 @@ TEST_F(ViewTest, PageIsOfferedOnlyForContactsThatCanBePaged) {
 // code the API documents and one it does not.
 TEST(Words, EveryFailureIsASentenceAndASuccessSaysNothing) {
     using msgr::render::Action;
-    const Action actions[] = {Action::signin, Action::set_status, Action::chat,
-                              Action::page,   Action::send,       Action::deliver,
-                              Action::search, Action::open_hit,   Action::forget};
+    const Action actions[] = {Action::signin,      Action::set_status,     Action::chat,
+                              Action::page,        Action::send,           Action::deliver,
+                              Action::search,      Action::open_hit,       Action::forget,
+                              Action::add_contact, Action::added,          Action::authorize,
+                              Action::block,       Action::remove_contact, Action::rename};
     const msgr_hresult codes[] = {
         MSGR_E_FAIL,          MSGR_E_INVALIDARG,         MSGR_E_NOTIMPL,
         MSGR_E_NOT_LOGGED_ON, MSGR_E_PAGING_UNAVAILABLE, MSGR_E_MESSAGE_TOO_LONG,
@@ -438,6 +440,13 @@ TEST(Words, EveryFailureIsASentenceAndASuccessSaysNothing) {
     }
     EXPECT_STREQ(msgr::render::result_words(Action::page, MSGR_E_PAGING_UNAVAILABLE),
                  "This contact has no mobile device to page.");
+    EXPECT_STREQ(msgr::render::result_words(Action::added, MSGR_E_USER_NOT_FOUND),
+                 "There is nobody with that name.");
+    EXPECT_STREQ(msgr::render::result_words(Action::add_contact, MSGR_E_ALREADY_IN_LIST),
+                 "Already on your list.");
+    EXPECT_EQ(msgr::render::add_success_words(MSGR_E_FAIL, true), nullptr);
+    EXPECT_STREQ(msgr::render::add_success_words(MSGR_S_FALSE, false),
+                 "A request is waiting for an answer already.");
     EXPECT_STREQ(msgr::render::delivery_failure_words("the gateway refused it", MSGR_E_FAIL),
                  "the gateway refused it");
     EXPECT_STREQ(msgr::render::delivery_failure_words("", MSGR_E_FAIL), "It was not delivered.");

@@ -1,4 +1,6 @@
-// The contact list: contacts, their status and unread counts, Chat and Page.
+// The contact list: contacts, their status and unread counts, Chat and Page, a contact's menu
+// (Block / Unblock, Remove from list); the player's name, requests and Add a friend are in
+// requests.cpp.
 #include <imgui.h>
 #include <imgui_internal.h>
 
@@ -20,17 +22,17 @@ void Overlay::Impl::draw_contacts(std::int32_t my_status) {
     const ImGuiIO &io = ImGui::GetIO();
     ImGui::SetNextWindowPos(ImVec2(io.DisplaySize.x - 20.0f, 20.0f), ImGuiCond_Appearing,
                             ImVec2(1.0f, 0.0f));
-    ImGui::SetNextWindowSize(ImVec2(300, 380), ImGuiCond_Appearing);
+    ImGui::SetNextWindowSize(ImVec2(320, 460), ImGuiCond_Appearing);
+    if (focus_contacts) {  // a friend request's toast was clicked
+        ImGui::SetNextWindowFocus();
+        ImGui::SetNextWindowCollapsed(false);
+        focus_contacts = false;
+    }
     // It appears with the overlay without taking focus from the conversation the player opened
     // it for (a click on a toast, Show, an incoming message's window).
     if (ImGui::Begin("Contacts###msgr-contacts", nullptr,
                      ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoFocusOnAppearing)) {
-        const char *me = nullptr;
-        if (msgr_my_signin_name(rt, &me) == MSGR_S_OK && me != nullptr) {
-            char label[132];
-            copy_label(label, sizeof label, me);
-            text_plain(label);
-        }
+        draw_me();
         static constexpr std::int32_t kSettable[] = {
             MSGR_STATUS_ONLINE, MSGR_STATUS_BUSY,         MSGR_STATUS_BE_RIGHT_BACK,
             MSGR_STATUS_AWAY,   MSGR_STATUS_ON_THE_PHONE, MSGR_STATUS_OUT_TO_LUNCH,
@@ -52,78 +54,25 @@ void Overlay::Impl::draw_contacts(std::int32_t my_status) {
         if (ImGui::Button("Sign out")) msgr_signout(rt);
         ImGui::SameLine();
         if (ImGui::Button("Search")) show_search();
+        draw_requests();
         ImGui::Separator();
 
         std::size_t n = 0;
         msgr_my_contacts_count(rt, &n);
+        open_menu = false;
         for (std::size_t i = 0; i < n; ++i) {
             msgr_contact *c = nullptr;
             if (msgr_my_contacts_get(rt, i, &c) != MSGR_S_OK) continue;
-            const char *friendly = nullptr;
-            const char *signin = nullptr;
-            std::int32_t st = MSGR_STATUS_UNKNOWN;
-            if (msgr_contact_friendly_name(c, &friendly) != MSGR_S_OK) friendly = "";
-            if (msgr_contact_signin_name(c, &signin) != MSGR_S_OK) signin = "";
-            msgr_contact_status(c, &st);
             ImGui::PushID(static_cast<int>(i));
-            const ImVec2 p = ImGui::GetCursorScreenPos();
-            const float r = ImGui::GetTextLineHeight() * 0.3f;
-            ImGui::GetWindowDrawList()->AddCircleFilled(
-                ImVec2(p.x + r, p.y + ImGui::GetTextLineHeight() * 0.5f), r, status_colour(st));
-            ImGui::SetCursorScreenPos(ImVec2(p.x + r * 2.0f + 6.0f, p.y));
-            char label[132];
-            copy_label(label, sizeof label, friendly);
-            text_coloured(status_colour(st), label);
-            if (ImGui::IsItemHovered()) {
-                ImGui::BeginTooltip();
-                copy_label(label, sizeof label, signin);
-                text_plain(label);
-                ImGui::EndTooltip();
-            }
-            ImGui::SameLine();
-            text_coloured(kDimText, status_word(st));
-            // Unread: what the player has not seen of the conversation with this contact.
-            const std::size_t unread = unseen_with(c);
-            if (i < contact_unread.size()) contact_unread[i] = unread;
-            if (unread > 0) {
-                char badge[32];
-                (void)std::snprintf(badge, sizeof badge, "%zu new", unread);
-                ImGui::SameLine();
-                text_coloured(kHighlight, badge);
-            }
-            const msgr_variant who{MSGR_VT_DISPATCH, nullptr, c};
-            auto keep_rect = [&](std::array<DrawnRect, kContactRects> &rects) {
-                if (i >= rects.size()) return;
-                rects[i] = last_item_rect();
-            };
-            const bool chat = ImGui::SmallButton("Chat");
-            keep_rect(chat_rects);
-            if (chat) {
-                msgr_window *w = nullptr;
-                report(Action::chat, signin, msgr_instant_message(rt, who, &w));
-                msgr_window_release(w);  // the window stays open: the overlay draws it
-            }
-            // Page only for a contact that can be paged (its service pages, a paging add-in is
-            // installed, it has mobile services): a button that can only fail is not offered.
-            int pageable = 0;
-            if (msgr_contact_can_page(c, &pageable) != MSGR_S_OK) pageable = 0;
-            if (i < page_rects.size()) page_rects[i] = DrawnRect{};
-            if (pageable != 0) {
-                ImGui::SameLine();
-                const bool page = ImGui::SmallButton("Page");
-                keep_rect(page_rects);
-                if (page) {
-                    msgr_window *w = nullptr;
-                    report(Action::page, signin, msgr_page(rt, who, &w));
-                    msgr_window_release(w);
-                }
-            }
+            draw_contact_row(i, c);
             ImGui::PopID();
             msgr_contact_release(c);
         }
         contact_rects = std::min(n, kContactRects);
         contacts_frame = frame;
+        draw_contact_menu();
         ImGui::Separator();
+        draw_add_friend();
         ImGui::TextUnformatted("Chat with:");
         ImGui::SetNextItemWidth(-60.0f);
         bool edited = false;
@@ -145,6 +94,114 @@ void Overlay::Impl::draw_contacts(std::int32_t my_status) {
         }
     }
     ImGui::End();
+}
+
+// One contact: status, name ("(blocked)" after it), unread count, Chat and Page; a right-click
+// anywhere on the row opens its menu (Block / Unblock, Remove from list).
+void Overlay::Impl::draw_contact_row(std::size_t i, msgr_contact *c) {
+    const char *friendly = nullptr;
+    const char *signin = nullptr;
+    std::int32_t st = MSGR_STATUS_UNKNOWN;
+    int blocked = 0;
+    if (msgr_contact_friendly_name(c, &friendly) != MSGR_S_OK) friendly = "";
+    if (msgr_contact_signin_name(c, &signin) != MSGR_S_OK) signin = "";
+    msgr_contact_status(c, &st);
+    if (msgr_contact_blocked(c, &blocked) != MSGR_S_OK) blocked = 0;
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    const float r = ImGui::GetTextLineHeight() * 0.3f;
+    ImGui::GetWindowDrawList()->AddCircleFilled(
+        ImVec2(p.x + r, p.y + ImGui::GetTextLineHeight() * 0.5f), r, status_colour(st));
+    ImGui::SetCursorScreenPos(ImVec2(p.x + r * 2.0f + 6.0f, p.y));
+    char label[132];
+    copy_label(label, sizeof label, friendly);
+    text_coloured(blocked != 0 ? kDimText : status_colour(st), label);
+    if (ImGui::IsItemHovered()) {
+        ImGui::BeginTooltip();
+        copy_label(label, sizeof label, signin);
+        text_plain(label);
+        ImGui::EndTooltip();
+    }
+    ImGui::SameLine();
+    if (blocked != 0) {
+        text_coloured(kErrorText, "(blocked)");
+    } else {
+        text_coloured(kDimText, status_word(st));
+    }
+    if (i < contact_blocked.size()) contact_blocked[i] = blocked != 0;
+    // Unread: what the player has not seen of the conversation with this contact.
+    const std::size_t unread = unseen_with(c);
+    if (i < contact_unread.size()) contact_unread[i] = unread;
+    if (unread > 0) {
+        char badge[32];
+        (void)std::snprintf(badge, sizeof badge, "%zu new", unread);
+        ImGui::SameLine();
+        text_coloured(kHighlight, badge);
+    }
+    const msgr_variant who{MSGR_VT_DISPATCH, nullptr, c};
+    auto keep_rect = [&](std::array<DrawnRect, kContactRects> &rects) {
+        if (i >= rects.size()) return;
+        rects[i] = last_item_rect();
+    };
+    const bool chat = ImGui::SmallButton("Chat");
+    keep_rect(chat_rects);
+    if (chat) {
+        msgr_window *w = nullptr;
+        report(Action::chat, signin, msgr_instant_message(rt, who, &w));
+        msgr_window_release(w);  // the window stays open: the overlay draws it
+    }
+    // Page only for a contact that can be paged (its service pages, a paging add-in is
+    // installed, it has mobile services): a button that can only fail is not offered.
+    int pageable = 0;
+    if (msgr_contact_can_page(c, &pageable) != MSGR_S_OK) pageable = 0;
+    if (i < page_rects.size()) page_rects[i] = DrawnRect{};
+    if (pageable != 0) {
+        ImGui::SameLine();
+        const bool page = ImGui::SmallButton("Page");
+        keep_rect(page_rects);
+        if (page) {
+            msgr_window *w = nullptr;
+            report(Action::page, signin, msgr_page(rt, who, &w));
+            msgr_window_release(w);
+        }
+    }
+    // The row: from its start to the window's right edge, down to its last item.
+    const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+    const ImVec2 lo = p, hi(std::max(right, ImGui::GetItemRectMax().x), ImGui::GetItemRectMax().y);
+    if (i < row_rects.size()) row_rects[i] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
+    if (ImGui::IsWindowHovered(ImGuiHoveredFlags_AllowWhenBlockedByPopup) &&
+        ImGui::IsMouseHoveringRect(lo, hi) && ImGui::IsMouseReleased(ImGuiMouseButton_Right)) {
+        menu_contact = HeldContact(c);
+        open_menu = true;
+    }
+}
+
+// The menu of the contact last right-clicked: its name, Block or Unblock, Remove from list.
+void Overlay::Impl::draw_contact_menu() {
+    if (open_menu) ImGui::OpenPopup("##contact-menu");
+    if (!ImGui::BeginPopup("##contact-menu")) {
+        if (!open_menu) menu_contact.reset();
+        return;
+    }
+    msgr_contact *c = menu_contact.get();
+    const char *friendly = nullptr;
+    const char *signin = nullptr;
+    int blocked = 0;
+    if (msgr_contact_friendly_name(c, &friendly) != MSGR_S_OK) friendly = "";
+    if (msgr_contact_signin_name(c, &signin) != MSGR_S_OK) signin = "";
+    if (msgr_contact_blocked(c, &blocked) != MSGR_S_OK) blocked = 0;
+    char label[132];
+    copy_label(label, sizeof label, friendly);
+    text_plain(label);
+    ImGui::Separator();
+    const bool block = ImGui::MenuItem(blocked != 0 ? "Unblock" : "Block");
+    menu_block_rect = last_item_rect();
+    const bool remove = ImGui::MenuItem("Remove from list");
+    menu_remove_rect = last_item_rect();
+    menu_frame = frame;
+    ImGui::EndPopup();
+    if (block) report(Action::block, signin, msgr_contact_set_blocked(c, blocked != 0 ? 0 : 1));
+    if (remove) report(Action::remove_contact, signin, msgr_remove_contact(rt, c));
+    if (block || remove) menu_contact.reset();  // MenuItem closed the menu
 }
 
 }  // namespace msgr::render

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "history/selection.hpp"
@@ -104,12 +105,45 @@ struct WindowView {
     ~WindowView() { msgr_window_release(w); }
 };
 
+// One reference to a contact, given back when it goes.
+class HeldContact {
+  public:
+    HeldContact() = default;
+    explicit HeldContact(msgr_contact *c) : c_(c) { msgr_contact_add_ref(c_); }
+    HeldContact(HeldContact &&o) noexcept : c_(std::exchange(o.c_, nullptr)) {}
+    HeldContact &operator=(HeldContact &&o) noexcept {
+        if (this != &o) {
+            msgr_contact_release(c_);
+            c_ = std::exchange(o.c_, nullptr);
+        }
+        return *this;
+    }
+    HeldContact(const HeldContact &) = delete;
+    HeldContact &operator=(const HeldContact &) = delete;
+    ~HeldContact() { msgr_contact_release(c_); }
+    msgr_contact *get() const noexcept { return c_; }
+    void reset() noexcept { msgr_contact_release(std::exchange(c_, nullptr)); }
+
+  private:
+    msgr_contact *c_ = nullptr;
+};
+
+// A contact's request to add the player (MSGR_EVENT_AUTHORIZATION_REQUEST), waiting for Accept
+// or Decline; its words made when it arrives (or the contact's name changes).
+struct FriendRequest {
+    HeldContact contact;
+    char name[132] = "";     // the contact's friendly name
+    char address[132] = "";  // its sign-in name, when the name is not the same ("" otherwise)
+    DrawnRect accept_rect, decline_rect, block_rect;
+};
+
 struct Toast {
     bool live = false;
     float age = 0.0f;
     std::uint64_t serial = 0;  // newer toasts have higher ones
     std::size_t unread = 0;    // its conversation's unread count, as the last frame showed it
-    msgr_window *w = nullptr;  // one reference while live
+    msgr_window *w = nullptr;  // one reference while live (nullptr for a friend request)
+    msgr_contact *request = nullptr;  // a friend request's contact: one reference while live
     char from[96] = "";
     char text[160] = "";
     ImU32 colour = kIncomingText;
@@ -143,6 +177,34 @@ struct Overlay::Impl {
     // contact list
     char im_name[132] = "echo@loopback";
     char status_line[512] = "";
+    bool focus_contacts = false;  // a request's toast was clicked: the list comes to the front
+
+    // the player's own name (made again only after a change: my_name_stale) and its editing
+    char my_name[400] = "";    // msgr_my_friendly_name
+    char my_signin[132] = "";  // the sign-in name, when it is not the same ("" otherwise)
+    bool my_name_stale = true;
+    bool renaming = false;
+    bool rename_focus = false;
+    char rename_buf[4 * MSGR_MAX_FRIENDLY_NAME_UTF16 + 4] = "";  // drawn form
+    DrawnRect rename_rect, rename_field_rect;
+
+    // friend requests, oldest first (made when one arrives, never on a steady frame)
+    std::vector<FriendRequest> requests;
+    std::size_t requests_drawn = 0;
+
+    // Add a friend: the field (drawn form), what the last try came to, and the contacts asked
+    // whose answer (MSGR_EVENT_CONTACT_LIST_ADD) the line waits for.
+    char add_name[132] = "";
+    char add_status[320] = "";
+    bool add_failed = false;
+    std::vector<HeldContact> adds_asked;
+    DrawnRect add_field_rect, add_button_rect;
+
+    // a contact row's context menu (right-click): the contact it is for, where its items were
+    HeldContact menu_contact;
+    bool open_menu = false;
+    DrawnRect menu_block_rect, menu_remove_rect;
+    std::uint64_t menu_frame = 0;
 
     std::array<Toast, kToasts> toasts{};
     std::uint64_t toast_serial = 0;
@@ -177,6 +239,8 @@ struct Overlay::Impl {
     std::uint64_t signin_frame = 0;
     std::array<DrawnRect, kContactRects> chat_rects{}, page_rects{};
     std::array<std::size_t, kContactRects> contact_unread{};  // what the list showed
+    std::array<DrawnRect, kContactRects> row_rects{};         // a right-click opens the menu
+    std::array<bool, kContactRects> contact_blocked{};        // "(blocked)" shown
     std::size_t contact_rects = 0;
     std::uint64_t contacts_frame = 0;
     DrawnRect chat_with_rect;
@@ -363,12 +427,22 @@ struct Overlay::Impl {
     void event(const msgr_event &ev) {
         switch (ev.type) {
             case MSGR_EVENT_APP_SHUTDOWN:
+                contact_list_event(ev);  // the contacts it holds go while the runtime is there
                 runtime_gone = true;
                 break;
             case MSGR_EVENT_SIGNIN:
                 last_signin_hr = ev.hr;
+                my_name_stale = true;
+                break;
+            case MSGR_EVENT_AUTHORIZATION_REQUEST:
+            case MSGR_EVENT_CONTACT_BLOCK_CHANGE:
+            case MSGR_EVENT_CONTACT_FRIENDLY_NAME_CHANGE:
+            case MSGR_EVENT_MY_FRIENDLY_NAME_CHANGE:
+            case MSGR_EVENT_CONTACT_LIST_ADD:
+                contact_list_event(ev);
                 break;
             case MSGR_EVENT_SIGNOUT:
+                contact_list_event(ev);
                 search_id = 0;  // the runtime gave every search back
                 search_running = false;
                 search_rows.clear();
@@ -415,9 +489,8 @@ struct Overlay::Impl {
         }
     }
 
-    void add_toast(msgr_window *w, msgr_contact *c, const char *text, ImU32 colour,
-                   const char *prefix) {
-        // The oldest slot makes room for the newest.
+    // The oldest slot makes room for the newest.
+    Toast &free_toast() {
         Toast *slot = &toasts[0];
         for (auto &t : toasts) {
             if (!t.live) {
@@ -427,6 +500,12 @@ struct Overlay::Impl {
             if (t.age > slot->age) slot = &t;
         }
         drop_toast(*slot);
+        return *slot;
+    }
+
+    void add_toast(msgr_window *w, msgr_contact *c, const char *text, ImU32 colour,
+                   const char *prefix) {
+        Toast *slot = &free_toast();
         const char *name = nullptr;
         if (c == nullptr || msgr_contact_friendly_name(c, &name) != MSGR_S_OK) name = "";
         char label[80];
@@ -442,9 +521,13 @@ struct Overlay::Impl {
     }
 
     static void drop_toast(Toast &t) {
-        if (t.live) msgr_window_release(t.w);
+        if (t.live) {
+            msgr_window_release(t.w);
+            msgr_contact_release(t.request);
+        }
         t.live = false;
         t.w = nullptr;
+        t.request = nullptr;
     }
 
     // ---- the frame ----
@@ -466,6 +549,17 @@ struct Overlay::Impl {
     void draw_forget(WindowView &v, const msgr_ui_window_info &info);
     void draw_signin(std::int32_t my_status);
     void draw_contacts(std::int32_t my_status);
+    void draw_contact_row(std::size_t i, msgr_contact *c);
+    void draw_contact_menu();
+    // the contact list's own rooms (requests.cpp)
+    void contact_list_event(const msgr_event &ev);
+    void request_arrived(msgr_contact *c);
+    void drop_request(const msgr_contact *c);
+    void add_answered(msgr_contact *c, msgr_hresult hr);
+    void draw_me();
+    void draw_requests();
+    void draw_add_friend();
+    void add_friend();
     void draw_search();
     void start_search();
     void search_done(msgr_hresult hr);

@@ -499,6 +499,23 @@ std::size_t Overlay::unread_shown(Control control, std::size_t index) const noex
 const char *Overlay::status_line() const noexcept {
     return impl_->status_line;
 }
+std::size_t Overlay::requests_shown() const noexcept {
+    return impl_->contacts_frame == impl_->frame ? impl_->requests_drawn : 0;
+}
+const char *Overlay::request_shown(std::size_t index) const noexcept {
+    if (index >= requests_shown() || index >= impl_->requests.size()) return nullptr;
+    return impl_->requests[index].name;
+}
+const char *Overlay::add_friend_status() const noexcept {
+    return impl_->add_status;
+}
+const char *Overlay::my_name_shown() const noexcept {
+    return impl_->my_name;
+}
+bool Overlay::blocked_shown(std::size_t index) const noexcept {
+    const Impl &im = *impl_;
+    return im.contacts_frame == im.frame && index < im.contact_rects && im.contact_blocked[index];
+}
 void Overlay::show_search() {
     impl_->set_open(true);
     impl_->show_search();
@@ -591,8 +608,39 @@ bool Overlay::control_rect(Control control, const msgr_window *w, std::size_t in
             out = control == Control::signin ? im.signin_rect : im.signin_name_rect;
             return true;
         case Control::chat_with:
+        case Control::add_friend:
+        case Control::add_friend_button:
             if (im.contacts_frame != im.frame) return false;
-            out = im.chat_with_rect;
+            out = control == Control::chat_with    ? im.chat_with_rect
+                  : control == Control::add_friend ? im.add_field_rect
+                                                   : im.add_button_rect;
+            return true;
+        case Control::rename:
+        case Control::rename_field:
+            if (im.contacts_frame != im.frame || im.renaming != (control == Control::rename_field))
+                return false;
+            out = control == Control::rename ? im.rename_rect : im.rename_field_rect;
+            return true;
+        case Control::request_accept:
+        case Control::request_decline:
+        case Control::request_block: {
+            if (im.contacts_frame != im.frame || index >= im.requests_drawn ||
+                index >= im.requests.size())
+                return false;
+            const FriendRequest &r = im.requests[index];
+            out = control == Control::request_accept    ? r.accept_rect
+                  : control == Control::request_decline ? r.decline_rect
+                                                        : r.block_rect;
+            return true;
+        }
+        case Control::contact_row:
+            if (im.contacts_frame != im.frame || index >= im.contact_rects) return false;
+            out = im.row_rects[index];
+            return true;
+        case Control::contact_block:
+        case Control::contact_remove:
+            if (im.menu_frame != im.frame) return false;
+            out = control == Control::contact_block ? im.menu_block_rect : im.menu_remove_rect;
             return true;
         case Control::contact_chat:
         case Control::contact_page:

@@ -1,4 +1,5 @@
-// Toasts: a message that arrived in a conversation the player is not looking at.
+// Toasts: a message that arrived in a conversation the player is not looking at, a friend
+// request.
 #include <imgui.h>
 #include <imgui_internal.h>
 
@@ -97,7 +98,14 @@ void Overlay::Impl::draw_toasts() {
 
 // A click on a toast opens its conversation: the overlay, and the window in front with the
 // keyboard; a window closed since is opened again (InstantMessage or Page to its contact).
+// A friend request's toast opens the overlay with the contact list in front (its Requests).
 void Overlay::Impl::open_toast(Toast &t) {
+    if (t.request != nullptr) {
+        drop_toast(t);
+        set_open(true);
+        focus_contacts = true;
+        return;
+    }
     msgr_window *w = t.w;
     msgr_window_add_ref(w);
     drop_toast(t);

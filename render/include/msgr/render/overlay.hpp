@@ -221,6 +221,14 @@ class Overlay {
     //   toast: toast `index` (0: the newest); a click on one opens the overlay and its
     //   conversation.
     //   signin_name, chat_with: the sign-in name field; the contact list's "Chat with" field.
+    //   request_accept, request_decline, request_block: friend request `index`'s buttons (as
+    //   requests_shown counts them);
+    //   add_friend, add_friend_button: the "Add a friend" field and its Add button;
+    //   contact_row: contact `index`'s whole row (a right-click on it opens its menu);
+    //   contact_block, contact_remove: the open contact menu's Block (or Unblock) and
+    //   "Remove from list";
+    //   rename, rename_field: the Rename button next to the player's name, and the name's field
+    //   while it is edited (Enter saves, Escape cancels).
     enum class Control {
         input,
         send,
@@ -236,7 +244,17 @@ class Overlay {
         search_hit,
         toast,
         signin_name,  // the sign-in dialog's name field
-        chat_with     // the contact list's "Chat with" field
+        chat_with,    // the contact list's "Chat with" field
+        request_accept,
+        request_decline,
+        request_block,
+        add_friend,
+        add_friend_button,
+        contact_row,
+        contact_block,
+        contact_remove,
+        rename,
+        rename_field
     };
     bool control_rect(Control control, const msgr_window *w, std::size_t index,
                       DrawnRect &out) const noexcept;
@@ -248,6 +266,19 @@ class Overlay {
     // The last message shown in the overlay's status line, in words for the player ("mobile@x:
     // This contact has no mobile device to page."; "" after a success); never NULL.
     const char *status_line() const noexcept;
+    // The contact list's friend requests (MSGR_EVENT_AUTHORIZATION_REQUEST) shown in the last
+    // frame, oldest first, and the name request `index` shows (NULL past the end). Accept or
+    // Decline answers it (msgr_authorize) and it goes; so does a request whose contact is
+    // blocked.
+    std::size_t requests_shown() const noexcept;
+    const char *request_shown(std::size_t index) const noexcept;
+    // What came of the last "Add a friend", in words ("shout@loopback: Added to your list.",
+    // "x@loopback: Your request was declined."); "" before one. Never NULL.
+    const char *add_friend_status() const noexcept;
+    // The player's own name as the contact list shows it at its top (msgr_my_friendly_name).
+    const char *my_name_shown() const noexcept;
+    // Whether contact `index`'s row showed "(blocked)" in the last frame.
+    bool blocked_shown(std::size_t index) const noexcept;
     // The delivery mark drawn with outgoing history entry `index` of w in the last frame
     // ("pending", "sent", "delivered", "read", "failed"); NULL when none was drawn.
     const char *drawn_mark(const msgr_window *w, std::size_t index) const noexcept;

@@ -1,0 +1,297 @@
+// The contact list as players use it (issue 14), drawn into an ImGui context with no backend and
+// driven by real clicks and keys: friend requests from the loopback service with Accept and
+// Decline, Add a friend, Block / Unblock and Remove in a contact's menu, the player's own name.
+#include <imgui.h>
+#include <imgui_internal.h>
+
+#include <cstring>
+#include <string>
+
+#include "view_fixture.hpp"
+
+using namespace msgr::test;
+using Control = msgr::render::Overlay::Control;
+
+namespace {
+
+class ContactListView : public ViewTest {
+  protected:
+    // The index of the contact with this sign-in name in the contact list; npos when not on it.
+    std::size_t index_of(const char *signin) {
+        std::size_t n = 0;
+        EXPECT_EQ(msgr_my_contacts_count(rt, &n), MSGR_S_OK);
+        for (std::size_t i = 0; i < n; ++i) {
+            HeldContact c;
+            const char *name = nullptr;
+            if (msgr_my_contacts_get(rt, i, c.out()) == MSGR_S_OK &&
+                msgr_contact_signin_name(c, &name) == MSGR_S_OK && std::strcmp(name, signin) == 0)
+                return i;
+        }
+        return std::string::npos;
+    }
+
+    bool on_list(const char *signin) { return index_of(signin) != std::string::npos; }
+
+    void right_click(ImVec2 at) {
+        ImGuiIO &io = ImGui::GetIO();
+        io.MousePos = at;
+        frame();
+        io.MouseDown[1] = true;
+        frame();
+        io.MouseDown[1] = false;
+        frame();
+    }
+
+    // Types into the Add a friend field (clicked first, so it has the keyboard).
+    void type_friend(const char *name) {
+        click(centre(control(Control::add_friend)));
+        type(name);
+    }
+
+    // Whether an event of this type about the contact with this sign-in name was raised (the
+    // contact is held from before, so that the events name this same object).
+    bool raised(msgr_event_type type, const msgr_contact *c, msgr_hresult hr = MSGR_S_OK) {
+        for (const auto &e : events) {
+            if (e.type == type && e.hr == hr && e.contact == c) return true;
+        }
+        return false;
+    }
+    msgr_contact *contact(const char *signin, HeldContact &held) {
+        EXPECT_EQ(msgr_get_contact(rt, signin, nullptr, held.out()), MSGR_S_OK);
+        return held;
+    }
+
+    std::string add_status() { return overlay->add_friend_status(); }
+};
+
+}  // namespace
+
+// [loopback] requests makes asker@loopback ask at sign-in: the request shows under "Requests"
+// with a toast; Accept answers it (msgr_authorize), the row goes and asker is on the list.
+TEST_F(ContactListView, ARequestFromTheServiceShowsAndAcceptPutsItOnTheList) {
+    TempConfig cfg("[loopback]\nrequests = [\"asker@loopback\"]\n");
+    create(cfg.path());
+    make_overlay();  // before the sign-in, whose ticks raise the request
+    ASSERT_EQ(signin(), MSGR_S_OK);
+    frame();
+    EXPECT_EQ(overlay->stats().toasts_drawn, 1) << "a toast announces the request";
+    overlay->set_open(true);
+    frame(2);
+    ASSERT_EQ(overlay->requests_shown(), 1u);
+    EXPECT_STREQ(overlay->request_shown(0), "asker@loopback");
+    EXPECT_FALSE(on_list("asker@loopback"));
+    HeldContact asker;
+    contact("asker@loopback", asker);  // the request's contact (the overlay holds it)
+
+    click(centre(control(Control::request_accept, nullptr, 0)));
+    EXPECT_EQ(overlay->requests_shown(), 0u) << "an answered request goes";
+    ASSERT_TRUE(frames_until([&] { return on_list("asker@loopback"); }))
+        << "accepted: asker is on the contact list";
+    EXPECT_TRUE(raised(MSGR_EVENT_CONTACT_LIST_ADD, asker));
+    EXPECT_EQ(msgr_authorize(rt, asker, 1), MSGR_E_FAIL) << "the request was answered";
+    EXPECT_STREQ(overlay->status_line(), "");
+    EXPECT_EQ(overlay->stats().toasts_drawn, 0) << "its toast went with it";
+}
+
+TEST_F(ContactListView, DeclineAnswersTheRequestAndTheRowGoes) {
+    signin_and_open();
+    EXPECT_EQ(loopback_control("request pal@loopback"), "ok");
+    frame(2);
+    ASSERT_EQ(overlay->requests_shown(), 1u);
+    EXPECT_STREQ(overlay->request_shown(0), "pal@loopback");
+    EXPECT_EQ(loopback_control("request pal@loopback"), "ok");
+    frame(2);
+    EXPECT_EQ(overlay->requests_shown(), 1u) << "asked twice: still one row";
+
+    HeldContact pal;
+    contact("pal@loopback", pal);
+    click(centre(control(Control::request_decline, nullptr, 0)));
+    frame(5);
+    EXPECT_EQ(overlay->requests_shown(), 0u);
+    EXPECT_FALSE(on_list("pal@loopback"));
+    EXPECT_EQ(msgr_authorize(rt, pal, 0), MSGR_E_FAIL) << "the request was answered";
+    EXPECT_FALSE(raised(MSGR_EVENT_CONTACT_LIST_ADD, pal));
+}
+
+// A click on a request's toast opens the overlay with the contact list in front.
+TEST_F(ContactListView, ARequestsToastOpensTheContactList) {
+    TempConfig cfg("[loopback]\nrequests = [\"pal@loopback\"]\n");
+    create(cfg.path());
+    make_overlay();
+    ASSERT_EQ(signin(), MSGR_S_OK);
+    frame(2);
+    // A conversation the player was in has the focus when the overlay closes.
+    HeldWindow chat;
+    ASSERT_EQ(msgr_instant_message(rt, by_name("echo@loopback"), chat.out()), MSGR_S_OK);
+    frame(3);
+    ASSERT_TRUE(overlay->is_open());
+    ASSERT_EQ(ctx_->NavWindow, imgui_window_of(chat));
+    overlay->set_open(false);
+    frame();
+    ASSERT_EQ(overlay->stats().toasts_drawn, 1);
+    click(centre(control(Control::toast, nullptr, 0)));
+    EXPECT_TRUE(overlay->is_open());
+    frame(2);
+    ASSERT_NE(ctx_->NavWindow, nullptr);
+    EXPECT_NE(std::strstr(ctx_->NavWindow->Name, "###msgr-contacts"), nullptr)
+        << "the contact list has the focus, not " << ctx_->NavWindow->Name;
+    EXPECT_EQ(overlay->requests_shown(), 1u);
+}
+
+// Add a friend: the name and Enter; a bot accepts at once and the line says so.
+TEST_F(ContactListView, AddAFriendWithEnterAddsTheContactAndSaysSo) {
+    signin_and_open();
+    ASSERT_FALSE(on_list("shout@loopback"));
+    HeldContact shout;
+    contact("shout@loopback", shout);
+    type_friend("shout@loopback");
+    press(kEnter);
+    ASSERT_TRUE(frames_until([&] { return on_list("shout@loopback"); }));
+    frame();
+    EXPECT_EQ(add_status(), "shout@loopback: Added to your list.");
+    EXPECT_TRUE(raised(MSGR_EVENT_CONTACT_LIST_ADD, shout));
+
+    // Again: already on the list, in words.
+    type_friend("shout@loopback");
+    click(centre(control(Control::add_friend_button)));
+    EXPECT_EQ(add_status(), "shout@loopback: Already on your list.");
+}
+
+// A refused request, a bad name and the player's own name, each in words, never a code.
+TEST_F(ContactListView, ARefusalOrABadNameIsToldInWords) {
+    signin_and_open();
+    HeldContact stranger;
+    contact("stranger@loopback", stranger);
+    type_friend("stranger@loopback");
+    press(kEnter);
+    EXPECT_EQ(add_status(), "stranger@loopback: Asked; waiting for an answer.");
+    EXPECT_EQ(loopback_control("decline stranger@loopback"), "ok");
+    ASSERT_TRUE(frames_until([&] { return add_status().find("declined") != std::string::npos; }));
+    EXPECT_EQ(add_status(), "stranger@loopback: Your request was declined.");
+    EXPECT_TRUE(raised(MSGR_EVENT_CONTACT_LIST_ADD, stranger, MSGR_E_FAIL));
+    EXPECT_FALSE(on_list("stranger@loopback"));
+
+    type_friend(" stranger@loopback");  // a leading space: not a sign-in name
+    press(kEnter);
+    EXPECT_EQ(add_status(), " stranger@loopback: That is not a valid sign-in name.");
+    click(centre(control(Control::add_friend)));
+    for (int i = 0; i < 20; ++i)
+        press(kBackspace);
+    type("player@loopback");
+    press(kEnter);
+    EXPECT_EQ(add_status(), "player@loopback: That is you.");
+    for (const char *code : {"0x", "MSGR_", "E_"})
+        EXPECT_EQ(add_status().find(code), std::string::npos) << add_status();
+}
+
+// Block from a contact's menu: the row says "(blocked)" and the contact's requests never show;
+// Unblock takes it back; Remove takes the contact off the list. A request showing goes when its
+// contact is blocked.
+TEST_F(ContactListView, BlockFromTheMenuMarksTheRowAndItsRequestsNeverShow) {
+    signin_and_open();
+    const std::size_t echo = index_of("echo@loopback");
+    ASSERT_NE(echo, std::string::npos);
+    EXPECT_FALSE(overlay->blocked_shown(echo));
+    right_click(centre(control(Control::contact_row, nullptr, echo)));
+    click(centre(control(Control::contact_block)));
+    frame();
+    EXPECT_TRUE(overlay->blocked_shown(echo));
+    HeldContact c;
+    contact("echo@loopback", c);
+    int blocked = 0;
+    ASSERT_EQ(msgr_contact_blocked(c, &blocked), MSGR_S_OK);
+    EXPECT_EQ(blocked, 1);
+    EXPECT_EQ(last(MSGR_EVENT_CONTACT_BLOCK_CHANGE)->status, 1);
+
+    EXPECT_EQ(loopback_control("request echo@loopback"), "ok");
+    frame(3);
+    EXPECT_EQ(overlay->requests_shown(), 0u) << "a blocked contact's request never shows";
+    EXPECT_EQ(overlay->stats().toasts_drawn, 1) << "only the control contact's answer";
+
+    right_click(centre(control(Control::contact_row, nullptr, echo)));
+    click(centre(control(Control::contact_block)));  // now Unblock
+    frame();
+    EXPECT_FALSE(overlay->blocked_shown(echo));
+    ASSERT_EQ(msgr_contact_blocked(c, &blocked), MSGR_S_OK);
+    EXPECT_EQ(blocked, 0);
+
+    // A request showing goes when its contact is blocked elsewhere (the network reports it).
+    EXPECT_EQ(loopback_control("request pal@loopback"), "ok");
+    frame(2);
+    ASSERT_EQ(overlay->requests_shown(), 1u);
+    EXPECT_EQ(loopback_control("block pal@loopback"), "ok");
+    frame(2);
+    EXPECT_EQ(overlay->requests_shown(), 0u);
+
+    right_click(centre(control(Control::contact_row, nullptr, echo)));
+    click(centre(control(Control::contact_remove)));
+    frame();
+    EXPECT_FALSE(on_list("echo@loopback"));
+    EXPECT_TRUE(raised(MSGR_EVENT_CONTACT_LIST_REMOVE, c));
+}
+
+// A request's own Block button blocks the contact and its row goes.
+TEST_F(ContactListView, BlockingARequestsContactDropsTheRequest) {
+    signin_and_open();
+    EXPECT_EQ(loopback_control("request pest@loopback"), "ok");
+    frame(2);
+    ASSERT_EQ(overlay->requests_shown(), 1u);
+    HeldContact pest;
+    contact("pest@loopback", pest);
+    click(centre(control(Control::request_block, nullptr, 0)));
+    frame();
+    EXPECT_EQ(overlay->requests_shown(), 0u);
+    EXPECT_TRUE(raised(MSGR_EVENT_CONTACT_BLOCK_CHANGE, pest));
+}
+
+// The player's name at the top: Rename (the name selected in its field), type, Enter sets it
+// (msgr_set_my_friendly_name); Escape cancels; a change made elsewhere shows on the next frame.
+TEST_F(ContactListView, RenamingOneself) {
+    signin_and_open();
+    EXPECT_STREQ(overlay->my_name_shown(), "player@loopback");
+    msgr::render::DrawnRect r;
+    EXPECT_FALSE(overlay->control_rect(Control::rename_field, nullptr, 0, r));
+    click(centre(control(Control::rename)));
+    frame();
+    ASSERT_TRUE(overlay->control_rect(Control::rename_field, nullptr, 0, r));
+    frame();  // the field takes the keyboard, the name in it selected
+    EXPECT_NE(ctx_->ActiveId, 0u) << "the keyboard is in the name's field";
+    EXPECT_STREQ(ctx_->InputTextState.TextA.Data, "player@loopback");
+    type("Sir Zoltán");  // replaces the selected name
+    press(kEnter);
+    frame();
+    const char *name = nullptr;
+    ASSERT_EQ(msgr_my_friendly_name(rt, &name), MSGR_S_OK);
+    EXPECT_STREQ(name, "Sir Zoltán") << overlay->status_line();
+    EXPECT_STREQ(overlay->my_name_shown(), "Sir Zoltán");
+    ASSERT_NE(last(MSGR_EVENT_MY_FRIENDLY_NAME_CHANGE), nullptr);
+    EXPECT_EQ(last(MSGR_EVENT_MY_FRIENDLY_NAME_CHANGE)->text, "Sir Zoltán");
+    EXPECT_FALSE(overlay->control_rect(Control::rename_field, nullptr, 0, r)) << "saved";
+
+    click(centre(control(Control::rename)));
+    frame(2);
+    type("!!!");
+    press(kEscape);
+    frame();
+    EXPECT_FALSE(overlay->control_rect(Control::rename_field, nullptr, 0, r)) << "cancelled";
+    ASSERT_EQ(msgr_my_friendly_name(rt, &name), MSGR_S_OK);
+    EXPECT_STREQ(name, "Sir Zoltán");
+
+    ASSERT_EQ(msgr_set_my_friendly_name(rt, "Zoë"), MSGR_S_OK);
+    frame();
+    EXPECT_STREQ(overlay->my_name_shown(), "Zoë");
+}
+
+// Signed out, the session's requests are gone (the runtime forgets them): none is left to answer.
+TEST_F(ContactListView, SigningOutForgetsTheRequests) {
+    signin_and_open();
+    EXPECT_EQ(loopback_control("request pal@loopback"), "ok");
+    frame(2);
+    ASSERT_EQ(overlay->requests_shown(), 1u);
+    ASSERT_EQ(msgr_signout(rt), MSGR_S_OK);
+    frame(2);
+    ASSERT_EQ(signin(), MSGR_S_OK);
+    frame(2);
+    EXPECT_EQ(overlay->requests_shown(), 0u);
+    EXPECT_EQ(overlay->stats().toasts_drawn, 1) << "the control contact's answer only";
+}
