@@ -1063,7 +1063,10 @@ TEST(CppContactList, AddBlockAuthorizeAndNamesWithTheirSignals) {
     EXPECT_EQ(names, (std::vector<std::string>{"echo@loopback=Echo II"}));
     EXPECT_EQ(rt.get_contact(kEcho).value().friendly_name().value(), "Echo II");
     msgr::Contact pal = rt.get_contact("pal@loopback").value();
+    ASSERT_EQ(rt.authorization_requests().value().size(), 1u);
+    EXPECT_EQ(rt.authorization_requests().value()[0].signin_name().value(), "pal@loopback");
     EXPECT_EQ(rt.authorize(pal, true).hr(), MSGR_S_OK) << msgr::last_error();
+    EXPECT_TRUE(rt.authorization_requests().value().empty());
     EXPECT_EQ(rt.authorize(pal, true).hr(), MSGR_E_FAIL);
 
     EXPECT_EQ(rt.my_friendly_name().value(), kMe);

@@ -502,23 +502,51 @@ msgr_hresult msgr_get_contact(msgr_runtime *rt, const char *signin_name, const c
     });
 }
 
-msgr_hresult msgr_my_contacts_count(msgr_runtime *rt, size_t *out) {
+namespace {
+// msgr_my_contacts_count/_get and msgr_authorization_requests_count/_get: a list of the runtime's
+// contacts, counted and handed out by index.
+template <typename List>
+msgr_hresult contacts_count(msgr_runtime *rt, size_t *out, List &&list) {
     clear_out(out);
     return with_runtime(rt, [&](Runtime &r) {
         if (out == nullptr) return null_out();
-        *out = r.contact_list().size();
+        *out = list(r).size();
         return MSGR_S_OK;
     });
 }
-
-msgr_hresult msgr_my_contacts_get(msgr_runtime *rt, size_t index, msgr_contact **out) {
+template <typename List>
+msgr_hresult contacts_get(msgr_runtime *rt, size_t index, msgr_contact **out, List &&list) {
     clear_out(out);
     return with_runtime(rt, [&](Runtime &r) {
         if (out == nullptr) return null_out();
-        if (index >= r.contact_list().size()) return fail(MSGR_E_INVALIDARG, "index out of range");
-        *out = hand_out(r.contact_list()[index]);
+        const auto &contacts = list(r);
+        if (index >= contacts.size()) return fail(MSGR_E_INVALIDARG, "index out of range");
+        *out = hand_out(contacts[index]);
         return MSGR_S_OK;
     });
+}
+const std::vector<ContactRef> &listed(const Runtime &r) {
+    return r.contact_list();
+}
+const std::vector<ContactRef> &asking(const Runtime &r) {
+    return r.authorization_requests();
+}
+}  // namespace
+
+msgr_hresult msgr_my_contacts_count(msgr_runtime *rt, size_t *out) {
+    return contacts_count(rt, out, listed);
+}
+
+msgr_hresult msgr_my_contacts_get(msgr_runtime *rt, size_t index, msgr_contact **out) {
+    return contacts_get(rt, index, out, listed);
+}
+
+msgr_hresult msgr_authorization_requests_count(msgr_runtime *rt, size_t *out) {
+    return contacts_count(rt, out, asking);
+}
+
+msgr_hresult msgr_authorization_requests_get(msgr_runtime *rt, size_t index, msgr_contact **out) {
+    return contacts_get(rt, index, out, asking);
 }
 
 namespace {

@@ -946,12 +946,22 @@ class Runtime:
     @property
     def my_contacts(self):
         """The user's contact list (IMessenger::MyContacts): a list of Contact."""
+        return self._contacts(_abi.msgr_my_contacts_count, _abi.msgr_my_contacts_get)
+
+    @property
+    def authorization_requests(self):
+        """The requests waiting for authorize (0.4), oldest first: a list of Contact, each
+        until answered, dropped by a block, or the sign-out."""
+        return self._contacts(_abi.msgr_authorization_requests_count,
+                              _abi.msgr_authorization_requests_get)
+
+    def _contacts(self, count_fn, get_fn):
         rt = self._rt()
-        count = _int_out(_abi.msgr_my_contacts_count, rt, ctypes.c_size_t)
+        count = _int_out(count_fn, rt, ctypes.c_size_t)
         contacts = []
         for index in range(count):
             out = _abi.contact_p()
-            _check(_abi.msgr_my_contacts_get(rt, index, ctypes.byref(out)))
+            _check(get_fn(rt, index, ctypes.byref(out)))
             contacts.append(self._adopt(Contact, out.value))
         return contacts
 

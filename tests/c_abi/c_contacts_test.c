@@ -115,7 +115,7 @@ int main(void) {
     msgr_runtime *rt = NULL;
     msgr_window *ctl = NULL, *w = NULL;
     msgr_contact *echo = NULL, *me = NULL, *friend_ = NULL, *stranger = NULL, *other = NULL,
-                 *spammer = NULL, *enemy = NULL;
+                 *spammer = NULL, *enemy = NULL, *asking = NULL;
     msgr_subscription sub = 0;
     char long_name[140];
     const char *s = NULL;
@@ -214,15 +214,30 @@ int main(void) {
     CHECK(count(&rec, MSGR_EVENT_CONTACT_LIST_REMOVE, "friend@loopback") == 1);
 
     /* ---- a request from a contact, and msgr_authorize ---- */
+    CHECK_HR(msgr_authorization_requests_count(rt, &n), MSGR_S_OK);
+    CHECK(n == 0);
     CHECK(control(rt, ctl, "request stranger@loopback"));
     CHECK(count(&rec, MSGR_EVENT_AUTHORIZATION_REQUEST, "stranger@loopback") == 1);
     stranger = contact(rt, "stranger@loopback");
+    /* Listed until answered: a view made after the event still finds it. */
+    CHECK_HR(msgr_authorization_requests_count(rt, NULL), MSGR_RPC_X_NULL_REF_POINTER);
+    CHECK_HR(msgr_authorization_requests_count(rt, &n), MSGR_S_OK);
+    CHECK(n == 1);
+    CHECK_HR(msgr_authorization_requests_get(rt, 0, &asking), MSGR_S_OK);
+    CHECK_HR(msgr_contact_signin_name(asking, &s), MSGR_S_OK);
+    CHECK(s != NULL && strcmp(s, "stranger@loopback") == 0);
+    msgr_contact_release(asking);
+    asking = NULL;
+    CHECK_HR(msgr_authorization_requests_get(rt, 1, &asking), MSGR_E_INVALIDARG);
+    CHECK(asking == NULL);
     CHECK_HR(msgr_authorize(rt, echo, 1), MSGR_E_FAIL); /* no request from echo */
     CHECK(strstr(msgr_last_error(), "no request") != NULL);
     CHECK_HR(msgr_authorize(rt, stranger, 1), MSGR_S_OK);
     drain(rt);
     CHECK(in_list(rt, "stranger@loopback") == 1);           /* the loopback makes it mutual */
     CHECK_HR(msgr_authorize(rt, stranger, 0), MSGR_E_FAIL); /* answered already */
+    CHECK_HR(msgr_authorization_requests_count(rt, &n), MSGR_S_OK);
+    CHECK(n == 0); /* answered: off the list of waiting requests */
     CHECK(control(rt, ctl, "request other@loopback"));
     other = contact(rt, "other@loopback");
     CHECK_HR(msgr_authorize(rt, other, 0), MSGR_S_OK);
@@ -305,7 +320,12 @@ int main(void) {
     CHECK(count(&rec, MSGR_EVENT_CONTACT_FRIENDLY_NAME_CHANGE, "echo@loopback") == 1);
 
     /* ---- signed out: NOT_LOGGED_ON (after the argument checks) ---- */
+    CHECK(control(rt, ctl, "request waiting@loopback"));
+    CHECK_HR(msgr_authorization_requests_count(rt, &n), MSGR_S_OK);
+    CHECK(n == 1);
     CHECK_HR(msgr_signout(rt), MSGR_S_OK);
+    CHECK_HR(msgr_authorization_requests_count(rt, &n), MSGR_S_OK);
+    CHECK(n == 0); /* a request lasts the session it came in */
     CHECK_HR(msgr_add_contact(rt, "x@loopback", NULL), MSGR_E_NOT_LOGGED_ON);
     CHECK_HR(msgr_remove_contact(rt, echo), MSGR_E_NOT_LOGGED_ON);
     CHECK_HR(msgr_authorize(rt, echo, 1), MSGR_E_NOT_LOGGED_ON);

@@ -77,7 +77,9 @@ def test_a_request_is_raised_and_answered(signed_in, seen):
     requests = of(seen, "MSGR_EVENT_AUTHORIZATION_REQUEST")
     assert [e[4] for e in requests] == ["pal@loopback"]
     pal = rt.get_contact("pal@loopback")
+    assert [c.signin_name for c in rt.authorization_requests] == ["pal@loopback"]
     rt.authorize(pal, True)
+    assert rt.authorization_requests == []
     with pytest.raises(msgr.Error) as e:
         rt.authorize(pal, True)  # answered already
     assert e.value.hresult == msgr.E_FAIL

@@ -93,6 +93,28 @@ TEST_F(ContactListView, ARequestFromTheServiceShowsAndAcceptPutsItOnTheList) {
     EXPECT_EQ(overlay->stats().toasts_drawn, 0) << "its toast went with it";
 }
 
+// A request raised before the overlay was made (no one drew it then) is shown once it is: the
+// overlay reads the requests still waiting (msgr_authorization_requests_count / _get).
+TEST_F(ContactListView, ARequestThatCameBeforeTheOverlayIsShownByIt) {
+    TempConfig cfg("[loopback]\nrequests = [\"early@loopback\"]\n");
+    create(cfg.path());
+    ASSERT_EQ(signin(), MSGR_S_OK);
+    std::size_t waiting = 0;
+    for (int i = 0; i < 1000 && waiting == 0; ++i) {
+        msgr_runtime_tick(rt);
+        ASSERT_EQ(msgr_authorization_requests_count(rt, &waiting), MSGR_S_OK);
+    }
+    ASSERT_EQ(waiting, 1u) << "the loopback's request was raised before the overlay";
+    make_overlay();
+    overlay->set_open(true);
+    frame(2);
+    ASSERT_EQ(overlay->requests_shown(), 1u);
+    EXPECT_STREQ(overlay->request_shown(0), "early@loopback");
+    click(centre(control(Control::request_accept, nullptr, 0)));
+    EXPECT_EQ(overlay->requests_shown(), 0u);
+    ASSERT_TRUE(frames_until([&] { return on_list("early@loopback"); }));
+}
+
 TEST_F(ContactListView, DeclineAnswersTheRequestAndTheRowGoes) {
     signin_and_open();
     EXPECT_EQ(loopback_control("request pal@loopback"), "ok");

@@ -554,6 +554,7 @@ struct Overlay::Impl {
     // the contact list's own rooms (requests.cpp)
     void contact_list_event(const msgr_event &ev);
     void request_arrived(msgr_contact *c);
+    void load_requests();
     void drop_request(const msgr_contact *c);
     void add_answered(msgr_contact *c, msgr_hresult hr);
     void draw_me();

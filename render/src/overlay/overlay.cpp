@@ -368,6 +368,7 @@ Overlay::Overlay(msgr_runtime *rt, const OverlayOptions &options)
     if (ImGui::GetCurrentContext() != nullptr) IMGUI_CHECKVERSION();
     msgr_subscribe(rt, static_cast<msgr_event_type>(0), &Impl::on_event, impl_.get(),
                    &impl_->subscription);
+    impl_->load_requests();  // those that came before this overlay
 }
 
 Overlay::~Overlay() {

@@ -93,6 +93,19 @@ void Overlay::Impl::request_arrived(msgr_contact *c) {
     msgr_contact_add_ref(c);
 }
 
+// The requests that waited before the overlay was made (raised while nothing listened for them):
+// rows and toasts as if they arrived now.
+void Overlay::Impl::load_requests() {
+    std::size_t n = 0;
+    if (msgr_authorization_requests_count(rt, &n) != MSGR_S_OK) return;
+    for (std::size_t i = 0; i < n; ++i) {
+        msgr_contact *c = nullptr;
+        if (msgr_authorization_requests_get(rt, i, &c) != MSGR_S_OK) continue;
+        request_arrived(c);
+        msgr_contact_release(c);  // request_arrived holds its own references
+    }
+}
+
 // A request answered or blocked: its row goes, and its toast.
 void Overlay::Impl::drop_request(const msgr_contact *c) {
     std::erase_if(requests, [&](const FriendRequest &r) { return r.contact.get() == c; });

@@ -293,6 +293,14 @@ MSGR_API msgr_hresult msgr_remove_contact(msgr_runtime *rt, msgr_contact *c);
  *   the service cannot answer requests                     -> MSGR_E_NOTIMPL
  *   otherwise the answer is sent                           -> S_OK (the request is answered) */
 MSGR_API msgr_hresult msgr_authorize(msgr_runtime *rt, msgr_contact *c, int accept);
+/* 0.4. The requests waiting for msgr_authorize, oldest first: each raised once as
+ * MSGR_EVENT_AUTHORIZATION_REQUEST, and listed here until answered, dropped (the contact was
+ * blocked) or the user signs out, so a view made after the event (an overlay created later)
+ * still shows them. msgr_authorization_requests_get hands out a contact (release it);
+ * E_INVALIDARG for an index past the count. */
+MSGR_API msgr_hresult msgr_authorization_requests_count(msgr_runtime *rt, size_t *out);
+MSGR_API msgr_hresult msgr_authorization_requests_get(msgr_runtime *rt, size_t index,
+                                                      msgr_contact **out);
 /* 0.4. IMessengerContact.Blocked. A blocked contact's messages, pages, chat states and requests
  * never reach a window, a toast, an event or the history store: they are dropped when they
  * arrive (a request waiting from it is dropped too). msgr_contact_set_blocked checks, in order:

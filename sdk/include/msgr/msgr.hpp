@@ -1114,18 +1114,12 @@ class Runtime {
     }
     /// The user's contact list (IMessenger::MyContacts).
     Result<std::vector<Contact>> my_contacts() const {
-        std::size_t n = 0;
-        msgr_hresult hr = msgr_my_contacts_count(rt_, &n);
-        std::vector<Contact> out;
-        if (failed(hr)) return {hr, std::move(out)};
-        out.reserve(n);
-        for (std::size_t i = 0; i < n; ++i) {
-            msgr_contact *c = nullptr;
-            hr = msgr_my_contacts_get(rt_, i, &c);
-            if (failed(hr)) return {hr, std::vector<Contact>()};
-            out.push_back(Contact::adopt(c));
-        }
-        return {MSGR_S_OK, std::move(out)};
+        return contacts(&msgr_my_contacts_count, &msgr_my_contacts_get);
+    }
+    /// The requests waiting for authorize (0.4), oldest first: until answered, dropped by a
+    /// block, or the sign-out.
+    Result<std::vector<Contact>> authorization_requests() const {
+        return contacts(&msgr_authorization_requests_count, &msgr_authorization_requests_get);
     }
 
     /// IMessenger::AddContact (0.4): asks the service (nullptr: the primary) to add the contact
@@ -1236,6 +1230,23 @@ class Runtime {
         msgr_window *w = nullptr;
         const msgr_hresult hr = fn(rt_, contact.variant(), &w);
         return {hr, Window::adopt(w)};
+    }
+    // A list of the runtime's contacts, through its count and get functions.
+    Result<std::vector<Contact>> contacts(
+        msgr_hresult (*count)(msgr_runtime *, std::size_t *),
+        msgr_hresult (*get)(msgr_runtime *, std::size_t, msgr_contact **)) const {
+        std::size_t n = 0;
+        msgr_hresult hr = count(rt_, &n);
+        std::vector<Contact> out;
+        if (failed(hr)) return {hr, std::move(out)};
+        out.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            msgr_contact *c = nullptr;
+            hr = get(rt_, i, &c);
+            if (failed(hr)) return {hr, std::vector<Contact>()};
+            out.push_back(Contact::adopt(c));
+        }
+        return {MSGR_S_OK, std::move(out)};
     }
 
     msgr_runtime *rt_ = nullptr;
