@@ -519,6 +519,18 @@ TEST(XmppContactListStanza, ANicknameIsCleanUtf8WithoutControlsAndCut) {
     EXPECT_NE(published.find("Me &amp; I"), std::string::npos) << published;
 }
 
+TEST(XmppContactListStanza, ANameLosesControlsAndBidiOverrides) {
+    // C1 control U+0085, RLO U+202E and an isolate U+2066 around "evil": the marks go, the
+    // controls become spaces; an emoji and a right-to-left letter stay.
+    EXPECT_EQ(msgr_xmpp::clean_name("a\xC2\x85"
+                                    "b \xE2\x80\xAE"
+                                    "evil\xE2\x81\xA6 \xF0\x9F\x98\x80"
+                                    "\xD7\x90"),
+              "a b evil \xF0\x9F\x98\x80\xD7\x90");
+    EXPECT_EQ(msgr_xmpp::clean_name("\t \x01 "), "");
+    EXPECT_EQ(msgr_xmpp::clean_name("\xE2\x80\x94 dash"), "\xE2\x80\x94 dash") << "U+2014 stays";
+}
+
 TEST(XmppContactListStanza, ARefusedSubscriptionSaysWhetherTheContactExists) {
     Ctx c;
     Stanza missing(c.ctx,

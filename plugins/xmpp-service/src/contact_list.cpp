@@ -37,14 +37,41 @@ bool named(xmpp_stanza_t *s, const char *name) {
 // The longest JID RFC 7622 allows: three parts of at most 1023 bytes and two separators.
 constexpr std::size_t kMaxJidBytes = 3071;
 
-// A nickname's text as the add-in keeps it: valid UTF-8, control characters as spaces, cut.
 std::string clean_nick(xmpp_stanza_t *nick) {
     char *raw = xmpp_stanza_get_text(nick);
     if (raw == nullptr) return {};
-    std::string s = sanitize_utf8(raw);
+    std::string s = clean_name(raw);
     xmpp_free(xmpp_stanza_get_context(nick), raw);
-    for (char &ch : s) {
-        if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = ' ';
+    return s;
+}
+
+}  // namespace
+
+std::string clean_name(std::string_view raw) {
+    const std::string valid = sanitize_utf8(raw);
+    std::string s;
+    s.reserve(valid.size());
+    for (std::size_t i = 0; i < valid.size(); ++i) {
+        const auto b = static_cast<unsigned char>(valid[i]);
+        if (b < 0x20 || b == 0x7f) {  // C0 controls and DEL
+            s += ' ';
+        } else if (b == 0xC2 && i + 1 < valid.size() &&
+                   static_cast<unsigned char>(valid[i + 1]) <= 0x9F) {  // C1: U+0080..U+009F
+            s += ' ';
+            ++i;
+        } else if (b == 0xE2 && i + 2 < valid.size()) {
+            const auto b1 = static_cast<unsigned char>(valid[i + 1]);
+            const auto b2 = static_cast<unsigned char>(valid[i + 2]);
+            const bool embedding = b1 == 0x80 && b2 >= 0xAA && b2 <= 0xAE;  // U+202A..U+202E
+            const bool isolate = b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9;    // U+2066..U+2069
+            if (embedding || isolate) {
+                i += 2;
+            } else {
+                s += valid[i];
+            }
+        } else {
+            s += valid[i];
+        }
     }
     const auto first = s.find_first_not_of(' ');
     if (first == std::string::npos) return {};
@@ -52,8 +79,6 @@ std::string clean_nick(xmpp_stanza_t *nick) {
     s.erase(s.find_last_not_of(' ') + 1);
     return std::string(cut_utf8(s, kMaxNickBytes));
 }
-
-}  // namespace
 
 xmpp_stanza_t *roster_set(xmpp_ctx_t *ctx, const std::string &id, const std::string &jid,
                           bool remove) {

@@ -96,4 +96,10 @@ struct Nick {
 };
 Nick read_nick(xmpp_stanza_t *stanza);
 
+// A name from the network (a nickname, a roster item's name) as the add-in hands it on: valid
+// UTF-8; C0 and C1 control characters as spaces; the bidi embedding, override and isolate marks
+// (U+202A..U+202E, U+2066..U+2069), which could make one name look like another, dropped;
+// trimmed, and cut at a character boundary to kMaxNickBytes.
+std::string clean_name(std::string_view raw);
+
 }  // namespace msgr_xmpp

@@ -116,6 +116,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     check(msgr_xmpp::sanitize_utf8(nick.text) == nick.text);
     for (const char ch : nick.text)
         check(static_cast<unsigned char>(ch) >= 0x20 && ch != 0x7F);
+    check(msgr_xmpp::clean_name(clean.substr(0, 2048)).size() <= msgr_xmpp::kMaxNickBytes);
     const msgr_xmpp::Blocking blocking = msgr_xmpp::read_blocking(st);
     check(blocking.jids.size() <= msgr_xmpp::kMaxBlockItems);
     for (const auto &jid : blocking.jids)

@@ -339,6 +339,7 @@ struct RosterEntry {
     std::string nick;                           // the contact's own XEP-0172 nickname ("" : none)
     std::map<std::string, Resource> resources;  // the available ones
     bool in_roster = false;
+    std::string subscription = "none";  // the roster item's: none, to, from, both
     // The name the user sees: the one they gave the contact, else the contact's own.
     const std::string &friendly() const { return name.empty() ? nick : name; }
     std::int32_t status() const {
@@ -370,6 +371,8 @@ struct DiscoQuery {
 // Bounds on what a contact's caps can make the add-in keep or send.
 constexpr std::size_t kMaxCapsCache = 256;
 constexpr std::size_t kMaxDiscoQueries = 64;
+// How many contact list calls may wait for a reconnect.
+constexpr std::size_t kMaxContactWaiting = 1024;
 
 class Xmpp {
   public:
@@ -547,6 +550,9 @@ class Xmpp {
                 pending_mark_.clear();
                 password_ = c.password.empty() ? s_.password : c.password;
                 my_status_ = MSGR_STATUS_ONLINE;
+                my_nick_.clear();  // the runtime's name starts as the sign-in name again
+                nick_unpublished_ = false;
+                contact_waiting_.clear();
                 {
                     const std::lock_guard<std::mutex> lock(roster_mutex_);
                     roster_.clear();
@@ -606,29 +612,45 @@ class Xmpp {
     }
 
     // ---- the contact list (contact_list.hpp says how each call maps) ----
-    // A call made while the link is down is answered as the runtime expects, never left waiting:
-    // an add fails (MSGR_E_DISCONNECTED), the rest are logged (the runtime has applied them).
+    // A call made while the link reconnects waits and goes out once it is back (the runtime has
+    // applied it already); one made while signed out is answered as the runtime expects: an add
+    // fails (MSGR_E_DISCONNECTED), the rest are logged.
     void contact_list_command(const Command &c) {
-        const bool online = phase_ == Phase::online && conn_ != nullptr;
-        const std::string bare = c.kind == Command::set_nick ? std::string() : bare_of(c.name);
-        if (c.kind == Command::set_nick) my_nick_ = c.name;
-        if (!online) {
+        if (c.kind == Command::set_nick) {
+            my_nick_ = c.name;
+            nick_unpublished_ = true;
+        }
+        if (phase_ == Phase::reconnecting || phase_ == Phase::connecting) {
+            if (contact_waiting_.size() < kMaxContactWaiting) {
+                contact_waiting_.push_back(c);
+            } else {
+                h_.say(MSGR_LOG_WARNING,
+                       "too many contact list changes while reconnecting: one was not sent");
+            }
+            return;
+        }
+        if (phase_ != Phase::online || conn_ == nullptr) {
             if (c.kind == Command::add_contact) {
                 h_.post_add_result(h_.ctx, s_.service_id.c_str(), session_, c.name.c_str(),
                                    MSGR_E_DISCONNECTED);
             } else if (c.kind != Command::set_nick) {
                 h_.say(MSGR_LOG_WARNING,
-                       "not connected: the server was not told of the change "
-                       "for " +
-                           bare);
+                       "not connected: the server was not told of the change for " + c.name);
             }
-            return;  // the nickname goes out with the next sign-in's presence and publish
+            return;
         }
+        const std::string bare = c.kind == Command::set_nick ? std::string() : bare_of(c.name);
         switch (c.kind) {
             case Command::add_contact:
+                if (c.name.find('/') != std::string::npos) {  // a full JID names no contact
+                    h_.post_add_result(h_.ctx, s_.service_id.c_str(), session_, c.name.c_str(),
+                                       MSGR_E_USER_NOT_FOUND);
+                    return;
+                }
                 adding_.insert(bare);
+                // The subscription request follows the server's result (contact_iq_answered):
+                // a refused roster set sends none.
                 send_tracked(msgr_xmpp::roster_set(ctx_, track(ContactIq::add, bare), bare, false));
-                send(msgr_xmpp::subscription_presence(ctx_, bare, "subscribe", my_nick_));
                 break;
             case Command::remove_contact:
                 adding_.erase(bare);
@@ -669,6 +691,13 @@ class Xmpp {
         }
     }
 
+    // Whether a stanza comes from the account's own server: no 'from', or exactly the bare JID
+    // (RFC 6121 2.1.6; the account's other clients have full JIDs).
+    bool from_own_server(const char *from) const {
+        if (from == nullptr) return true;
+        return std::strchr(from, '/') == nullptr && bare_of(from) == jid_;
+    }
+
     // What an IQ of the contact list was for, until the server answers it.
     struct ContactIq {
         enum Kind { add, remove, block, unblock, blocklist, nick } kind;
@@ -690,13 +719,16 @@ class Xmpp {
         send(iq);
     }
 
+    // The user's name, once per change (a reconnect does not publish it again over a newer one
+    // set on another device).
     void publish_nick() {
-        if (my_nick_.empty()) return;
+        if (my_nick_.empty() || !nick_unpublished_) return;
+        nick_unpublished_ = false;
         send_tracked(msgr_xmpp::nick_publish(ctx_, track(ContactIq::nick, jid_), my_nick_));
     }
 
     // The server's answer to a contact list IQ. Only a result or an error from the account's
-    // own server (no 'from', or the account's bare JID) answers it.
+    // own server answers it.
     static int on_contact_iq(xmpp_conn_t *, xmpp_stanza_t *stanza, void *user) {
         auto *self = static_cast<Xmpp *>(user);
         const char *id = xmpp_stanza_get_id(stanza);
@@ -705,8 +737,7 @@ class Xmpp {
         const char *type = xmpp_stanza_get_type(stanza);
         const bool result = type != nullptr && std::strcmp(type, "result") == 0;
         const bool error = type != nullptr && std::strcmp(type, "error") == 0;
-        if ((!result && !error) ||
-            !msgr_xmpp::roster_push_allowed(xmpp_stanza_get_from(stanza), self->jid_))
+        if ((!result && !error) || !self->from_own_server(xmpp_stanza_get_from(stanza)))
             return 1;  // not the answer: keep waiting
         const ContactIq q = std::move(it->second);
         self->contact_iqs_.erase(it);
@@ -717,13 +748,24 @@ class Xmpp {
     void contact_iq_answered(const ContactIq &q, bool ok, xmpp_stanza_t *stanza) {
         const char *sid = s_.service_id.c_str();
         switch (q.kind) {
-            case ContactIq::add:
-                if (!ok && adding_.erase(q.jid) != 0) {
+            case ContactIq::add: {
+                if (adding_.count(q.jid) == 0) return;  // removed meanwhile
+                if (!ok) {
+                    adding_.erase(q.jid);
                     h_.say(MSGR_LOG_WARNING,
                            "the server refused to add " + q.jid + " to the roster");
-                    h_.post_add_result(h_.ctx, sid, session_, q.jid.c_str(), MSGR_E_FAIL);
+                    h_.post_add_result(h_.ctx, sid, session_, q.jid.c_str(),
+                                       msgr_xmpp::add_refusal(stanza));
+                    return;
                 }
+                const std::string id = new_id("sub-");
+                subscribe_ids_[q.jid] = id;
+                xmpp_stanza_t *p =
+                    msgr_xmpp::subscription_presence(ctx_, q.jid, "subscribe", my_nick_);
+                if (p != nullptr) xmpp_stanza_set_id(p, id.c_str());
+                send(p);
                 return;
+            }
             case ContactIq::remove:
                 if (!ok) h_.say(MSGR_LOG_WARNING, "the server refused to remove " + q.jid);
                 return;
@@ -740,10 +782,17 @@ class Xmpp {
                 if (!ok) return;  // a server without XEP-0191: nothing to learn
                 const msgr_xmpp::Blocking b = msgr_xmpp::read_blocking(stanza);
                 if (b.kind != msgr_xmpp::Blocking::list) return;
-                for (const auto &jid : b.jids) {
-                    blocked_.insert(jid);
-                    h_.post_blocked(h_.ctx, sid, session_, jid.c_str(), 1);
+                // The list as it is now: what was unblocked meanwhile (on another device, while
+                // this one reconnected) is reported too.
+                const std::set<std::string> now(b.jids.begin(), b.jids.end());
+                for (const auto &jid : blocked_) {
+                    if (now.count(jid) == 0) h_.post_blocked(h_.ctx, sid, session_, jid.c_str(), 0);
                 }
+                for (const auto &jid : now) {
+                    if (blocked_.count(jid) == 0)
+                        h_.post_blocked(h_.ctx, sid, session_, jid.c_str(), 1);
+                }
+                blocked_ = now;
                 return;
             }
             case ContactIq::nick:
@@ -765,6 +814,10 @@ class Xmpp {
         std::vector<std::string> jids = b.jids;
         if (b.all) jids.assign(blocked_.begin(), blocked_.end());
         for (const auto &jid : jids) {
+            if (block && blocked_.count(jid) == 0 && blocked_.size() >= msgr_xmpp::kMaxBlockItems) {
+                h_.say(MSGR_LOG_WARNING, "the block list is full: a pushed block was not taken");
+                break;
+            }
             if (block) {
                 blocked_.insert(jid);
             } else {
@@ -804,6 +857,7 @@ class Xmpp {
             }
             case Subscription::subscribed:
                 if (adding_.erase(bare) == 0) return;
+                subscribe_ids_.erase(bare);
                 {
                     const std::lock_guard<std::mutex> lock(roster_mutex_);
                     roster_[bare].in_roster = true;
@@ -814,21 +868,60 @@ class Xmpp {
                 return;
             case Subscription::unsubscribed:
             case Subscription::error: {
-                if (adding_.erase(bare) == 0) return;
-                const std::int32_t hr = sub == Subscription::error
-                                            ? msgr_xmpp::add_refusal(presence)
-                                            : static_cast<std::int32_t>(MSGR_E_FAIL);
-                // Off the roster again, so the contact stays off the list on every device.
-                refusing_.insert(bare);
-                send_tracked(
-                    msgr_xmpp::roster_set(ctx_, track(ContactIq::remove, bare), bare, true));
-                h_.post_add_result(h_.ctx, sid, session_, bare.c_str(), hr);
+                if (!contact_list || adding_.count(bare) == 0) return;
+                if (sub == Subscription::error) {
+                    // Only the error answering the request itself (by its id) refuses it.
+                    const char *id = xmpp_stanza_get_id(presence);
+                    auto want = subscribe_ids_.find(bare);
+                    if (id == nullptr || want == subscribe_ids_.end() || want->second != id) return;
+                }
+                adding_.erase(bare);
+                subscribe_ids_.erase(bare);
+                refuse_add(bare, sub == Subscription::error
+                                     ? msgr_xmpp::add_refusal(presence)
+                                     : static_cast<std::int32_t>(MSGR_E_FAIL));
                 return;
             }
             case Subscription::unsubscribe:
             case Subscription::none:
                 return;
         }
+    }
+
+    // An add refused (declined, or the contact does not exist): the item goes off the roster
+    // again, so the contact stays off the list on every device; but one who may see the user's
+    // presence (subscription 'from', granted before) keeps that, and its item stays.
+    void refuse_add(const std::string &bare, std::int32_t hr) {
+        bool keep = false;
+        {
+            const std::lock_guard<std::mutex> lock(roster_mutex_);
+            auto it = roster_.find(bare);
+            keep = it != roster_.end() && it->second.subscription == "from";
+        }
+        if (!keep) {
+            refusing_.insert(bare);
+            send_tracked(msgr_xmpp::roster_set(ctx_, track(ContactIq::remove, bare), bare, true));
+        }
+        h_.post_add_result(h_.ctx, s_.service_id.c_str(), session_, bare.c_str(), hr);
+    }
+
+    // The adds the full roster answers (asked before it was requested, on an earlier stream):
+    // one whose item is gone, or is there without a subscription or a pending ask, was declined
+    // (or lost with the link); the runtime is told, never left waiting.
+    void adds_answered_by_roster(const std::set<std::string> &in_result,
+                                 const std::set<std::string> &still_asking) {
+        for (const auto &bare : adding_at_roster_request_) {
+            if (adding_.count(bare) == 0 || still_asking.count(bare) != 0) continue;
+            adding_.erase(bare);
+            subscribe_ids_.erase(bare);
+            if (in_result.count(bare) != 0) {
+                refuse_add(bare, MSGR_E_FAIL);
+            } else {
+                h_.post_add_result(h_.ctx, s_.service_id.c_str(), session_, bare.c_str(),
+                                   MSGR_E_FAIL);
+            }
+        }
+        adding_at_roster_request_.clear();
     }
 
     // A contact's own nickname (XEP-0172) changed: reported when the user has not named them.
@@ -851,8 +944,15 @@ class Xmpp {
         const msgr_xmpp::Nick nick = msgr_xmpp::read_nick(message);
         if (!nick.from_event) return false;
         const char *from = xmpp_stanza_get_from(message);
-        if (from == nullptr || nick.text.empty()) return true;
+        // XEP-0163 4.3.1: the server sends a notification from the owner's bare JID, and only
+        // to those who share presence: anything else (a full JID, a stranger) is dropped.
+        if (from == nullptr || nick.text.empty() || std::strchr(from, '/') != nullptr) return true;
         const std::string bare = bare_of(from);
+        if (bare != jid_) {
+            const std::lock_guard<std::mutex> lock(roster_mutex_);
+            auto it = roster_.find(bare);
+            if (it == roster_.end() || !it->second.in_roster) return true;
+        }
         if (bare == jid_) {
             if (nick.text == my_nick_) return true;
             my_nick_ = nick.text;
@@ -1199,6 +1299,7 @@ class Xmpp {
     }
 
     void request_roster() {
+        adding_at_roster_request_ = adding_;
         xmpp_stanza_t *iq = xmpp_iq_new(ctx_, "get", "roster1");
         xmpp_stanza_t *q = xmpp_stanza_new(ctx_);
         xmpp_stanza_set_name(q, "query");
@@ -1209,27 +1310,37 @@ class Xmpp {
         send(iq);
     }
 
-    void roster_items(xmpp_stanza_t *query) {
+    // Roster items, from the full roster (full: the answer to request_roster) or a push.
+    void roster_items(xmpp_stanza_t *query, bool full) {
+        const bool contact_list = h_.has_contact_list_functions();
+        std::set<std::string> in_result, still_asking;
         for (xmpp_stanza_t *item = xmpp_stanza_get_children(query); item != nullptr;
              item = xmpp_stanza_get_next(item)) {
             const char *name = xmpp_stanza_get_name(item);
             const char *jid = xmpp_stanza_get_attribute(item, "jid");
             if (name == nullptr || std::strcmp(name, "item") != 0 || jid == nullptr) continue;
             const std::string bare = bare_of(jid);
-            const char *sub = xmpp_stanza_get_attribute(item, "subscription");
-            const bool remove = sub != nullptr && std::strcmp(sub, "remove") == 0;
+            const char *sub_attr = xmpp_stanza_get_attribute(item, "subscription");
+            const std::string sub = sub_attr != nullptr ? sub_attr : "none";
+            const bool remove = sub == "remove";
             const char *friendly = xmpp_stanza_get_attribute(item, "name");
-            // An item the user is adding joins the list when the contact accepts ('subscribed'),
-            // also one asked for before this sign-in (ask='subscribe' without a subscription to
-            // the contact); one whose add was refused stays off until its removal comes back.
-            const char *ask = xmpp_stanza_get_attribute(item, "ask");
-            const bool subscribed_to =
-                sub != nullptr && (std::strcmp(sub, "to") == 0 || std::strcmp(sub, "both") == 0);
-            if (remove || subscribed_to) {  // (accepted: its 'subscribed' may come later)
+            const char *ask_attr = xmpp_stanza_get_attribute(item, "ask");
+            const bool asking = ask_attr != nullptr && std::strcmp(ask_attr, "subscribe") == 0;
+            // An item the user is adding (subscription none) joins the list when the contact
+            // accepts ('subscribed'), also one asked for before this sign-in (a pending ask);
+            // one whose add was refused stays off until its removal comes back. An item with
+            // 'from' (the contact may see the user) is on the list whatever is asked.
+            const bool subscribed_to = sub == "to" || sub == "both";
+            if (remove || subscribed_to || sub == "from") {
                 adding_.erase(bare);
                 refusing_.erase(bare);
-            } else if (ask != nullptr && std::strcmp(ask, "subscribe") == 0 && !subscribed_to) {
+                subscribe_ids_.erase(bare);
+            } else if (asking && contact_list) {
                 adding_.insert(bare);
+            }
+            if (full) {
+                in_result.insert(bare);
+                if (asking) still_asking.insert(bare);
             }
             const bool waiting =
                 !remove && (adding_.count(bare) != 0 || refusing_.count(bare) != 0);
@@ -1239,7 +1350,8 @@ class Xmpp {
                 const std::lock_guard<std::mutex> lock(roster_mutex_);
                 RosterEntry &e = roster_[bare];
                 const std::string before = e.friendly();
-                e.name = friendly != nullptr ? msgr_xmpp::sanitize_utf8(friendly) : std::string();
+                e.name = friendly != nullptr ? msgr_xmpp::clean_name(friendly) : std::string();
+                e.subscription = remove ? "none" : sub;
                 shown = e.friendly();
                 renamed = e.in_roster && !remove && shown != before;
                 changed = !waiting && e.in_roster == remove;
@@ -1253,6 +1365,7 @@ class Xmpp {
                 h_.post_friendly_name(h_.ctx, s_.service_id.c_str(), session_, bare.c_str(),
                                       shown.c_str());
         }
+        if (full && contact_list) adds_answered_by_roster(in_result, still_asking);
     }
 
     // ---- libstrophe callbacks (on the network thread, inside xmpp_run_once) ----
@@ -1328,12 +1441,14 @@ class Xmpp {
             sm_.enable_sent();
         }
         send(msgr_xmpp::carbons_enable(ctx_, new_id("carbons-")));
-        request_roster();
+        contact_iqs_.clear();  // their answers belonged to the old stream
         if (first) {
             blocked_.clear();
             adding_.clear();
             refusing_.clear();
+            subscribe_ids_.clear();
         }
+        request_roster();
         if (h_.has_contact_list_functions())
             send_tracked(msgr_xmpp::blocklist_get(ctx_, track(ContactIq::blocklist, "")));
         send_presence(false);
@@ -1352,6 +1467,10 @@ class Xmpp {
         for (const auto &m : waiting)
             send_out(m);
         ack_wanted_ = !waiting.empty();
+        std::deque<Command> changes;
+        changes.swap(contact_waiting_);
+        for (const auto &c : changes)
+            contact_list_command(c);
         start_catch_up();
     }
 
@@ -1767,7 +1886,7 @@ class Xmpp {
         auto *self = static_cast<Xmpp *>(user);
         if (self->debug_) (void)std::fprintf(stderr, "msgr-xmpp: roster result\n");
         if (xmpp_stanza_t *q = xmpp_stanza_get_child_by_ns(stanza, kRosterNs))
-            self->roster_items(q);
+            self->roster_items(q, true);
         return 0;  // once
     }
 
@@ -1782,7 +1901,7 @@ class Xmpp {
         if (set && xmpp_stanza_get_child_by_ns(stanza, kRosterNs) != nullptr) {
             self->roster_push(stanza);
         } else if (set && xmpp_stanza_get_child_by_ns(stanza, msgr_xmpp::kBlockingNs) != nullptr) {
-            if (msgr_xmpp::roster_push_allowed(xmpp_stanza_get_from(stanza), self->jid_)) {
+            if (self->from_own_server(xmpp_stanza_get_from(stanza))) {
                 self->blocking_push(stanza);
             } else {
                 self->reply_error(stanza, "cancel", "not-allowed");
@@ -1853,7 +1972,8 @@ class Xmpp {
                        " (only the account itself may push)");
             return;
         }
-        if (xmpp_stanza_t *q = xmpp_stanza_get_child_by_ns(stanza, kRosterNs)) roster_items(q);
+        if (xmpp_stanza_t *q = xmpp_stanza_get_child_by_ns(stanza, kRosterNs))
+            roster_items(q, false);
         send(reply_to(stanza, "result"));
     }
 
@@ -1913,6 +2033,11 @@ class Xmpp {
     std::set<std::string> refusing_;  // refused adds whose roster removal has not come back
     std::set<std::string> blocked_;   // bare JIDs the server's block list holds (as we know it)
     std::string my_nick_;             // the user's friendly name ("" : none set)
+    bool nick_unpublished_ = false;   // my_nick_ changed since it was last published
+    std::map<std::string, std::string> subscribe_ids_;  // adding_: the request's presence id
+    std::deque<Command> contact_waiting_;               // contact list calls while reconnecting
+    // adding_ when the roster was last asked for: the full roster answers those.
+    std::set<std::string> adding_at_roster_request_;
 };
 
 // ---- the contact service table --------------------------------------------------------------
