@@ -192,3 +192,29 @@ TEST_P(TwoServers, ABlockIsKeptOnTheServerAndAPushFromAnotherDeviceUnblocks) {
         return s != nullptr && s->status == 0;
     })) << a.dump();
 }
+
+// A block made while the server is down (the runtime is reconnecting, still signed in) waits and
+// reaches the server once the link is back: Alice's other device (a second runtime, resource
+// "laptop") learns it from the block list at its sign-in or from the server's push.
+TEST_P(TwoServers, ABlockMadeWhileTheServerIsDownReachesItAfterTheReconnect) {
+    Client a(*server);
+    ASSERT_EQ(a.signin(alice, "alice-pw"), MSGR_S_OK) << a.dump();
+    server->kill();
+    a.until([&] { return false; }, 300ms);  // the link is seen lost: reconnecting
+    {
+        ContactOf b(a, bob);
+        ASSERT_EQ(msgr_contact_set_blocked(b.get(), 1), MSGR_S_OK) << msgr_last_error();
+    }
+    server->restart();
+    Client laptop(*server, "resource = \"laptop\"\n");
+    ASSERT_EQ(laptop.signin(alice, "alice-pw"), MSGR_S_OK) << laptop.dump();
+    ASSERT_TRUE(a.until(
+        [&] {
+            laptop.tick();
+            const Seen *s = laptop.last(MSGR_EVENT_CONTACT_BLOCK_CHANGE, bob);
+            return s != nullptr && s->status == 1;
+        },
+        60s))
+        << a.dump() << laptop.dump();
+    EXPECT_EQ(a.last(MSGR_EVENT_SIGNOUT), nullptr) << "reconnected, never signed out";
+}
