@@ -284,7 +284,9 @@ msgr_message history(msgr_window *w, std::size_t index) {
     return m;
 }
 
-// After a fault: restarted once the backoff has passed, LOADED in a new process.
+// After a fault: restarted once the backoff has passed, LOADED in a new process. `faulted` is a
+// moment at or before the fault (never after: a test that noticed the fault late, on a loaded
+// machine, would see the backoff as shorter than it was).
 void expect_restart(Hostile &r, std::chrono::steady_clock::time_point faulted, int old_pid) {
     ASSERT_TRUE(r.reaches(MSGR_ADDIN_LOADED)) << r.info().reason;
     EXPECT_GE(std::chrono::steady_clock::now() - faulted,
@@ -351,9 +353,9 @@ void fault_in_slot(const std::string &table, const Fault &f, const std::string &
     r.h.signin();
     Owed owed = owe_a_message(r);
 
+    const auto faulted = std::chrono::steady_clock::now();  // the fault comes after this
     msgr_window_release(send_to_echo(r.h, "act now"));
     ASSERT_TRUE(r.reaches(f.state)) << r.info().reason;
-    const auto faulted = std::chrono::steady_clock::now();
     expect_fault(r, f);
     EXPECT_EQ(r.logs.count(ran), 1u) << "it did run (its log crossed):\n" << r.logs.all();
     expect_owed_failed(r, owed);
@@ -519,7 +521,9 @@ void fault_in_a_call(const std::string &action, const Fault &f) {
               std::chrono::milliseconds(kCallTimeoutMs) + 1s)
         << "the call has a deadline";
     ASSERT_TRUE(r.reaches(f.state)) << r.info().reason;
-    const auto faulted = std::chrono::steady_clock::now();
+    // The fault came at the call (a crash) or at its deadline (a hang), not before.
+    const auto faulted = start + std::chrono::milliseconds(
+                                     f.state == MSGR_ADDIN_HUNG ? kCallTimeoutMs : 0);
     expect_fault(r, f);
     msgr_message m{};
     m.struct_size = sizeof m;
