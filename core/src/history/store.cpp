@@ -33,13 +33,14 @@ msgr_hresult Owner::open(const std::string &path, std::unique_ptr<Owner> &out) {
     if (const msgr_hresult hr = open_db(path, owner->db_); hr != MSGR_S_OK) return hr;
     // synchronous=NORMAL: a commit is written to the WAL (the OS has it: a killed process loses
     // nothing) without an fsync; wal_autocheckpoint=0: the store's thread checkpoints (an
-    // auto-checkpoint would run inside a commit here, fsyncs and all). No journal_size_limit:
-    // the first commit after the WAL starts over would truncate the file, dropping its pages
-    // from the page cache on this thread (hundreds of milliseconds for a WAL of a gigabyte); the
-    // store's thread keeps the WAL short and truncates it when it must (Worker::checkpoint).
+    // auto-checkpoint would run inside a commit here, fsyncs and all). journal_size_limit at
+    // 256 MB, where the store's thread starts an unbroken stream's WAL over without truncating it
+    // (Worker::checkpoint): the first commit after that trims only what grew past 256 MB during
+    // the restart (a truncation to the start, of the whole file, dropping its pages from the
+    // page cache on this thread, took hundreds of milliseconds; that one waits for a pause).
     if (const msgr_hresult hr = exec(owner->db_.get(),
                                      "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; "
-                                     "PRAGMA journal_size_limit = -1");
+                                     "PRAGMA journal_size_limit = 268435456");
         hr != MSGR_S_OK) {
         return hr;
     }

@@ -35,13 +35,17 @@ constexpr int kCheckpointFrames = 4096;
 // A WAL longer than this is started over when the owner's appends pause (see checkpoint()).
 constexpr int kRestartFrames = 16384;
 // One that grew longer still (appends that never paused, a long transaction, or checkpoints
-// that could not run) is started over and truncated whether they pause or not: the bound on its
-// size (on this thread; never by the owner's commits: no journal_size_limit on the owner's
-// connection).
-constexpr int kTruncateFrames = 65536;  // 256 MB: the journal_size_limit of open_once()
+// that could not run) is started over whether they pause or not, and its file is trimmed back
+// to this at the next commit (journal_size_limit, on both connections): the bound on its size.
+constexpr int kTruncateFrames = 65536;  // 256 MB: the journal_size_limit of both connections
 // Passive passes before the restart, each copying what was appended during the last one, so
 // that the restart, which holds the write lock, has only the last few frames left to copy.
 constexpr int kCheckpointPasses = 2;
+// Before a restart forced under an unbroken stream of appends, this thread syncs the WAL and the
+// database file itself (no lock held), again while a sync still took long, at most this often:
+// the restart's own syncs, which the owner's next append waits for, then find little to write.
+constexpr int kSyncAheadPasses = 6;
+constexpr auto kShortSync = std::chrono::milliseconds(2);
 constexpr auto kCheckpointDelay = std::chrono::seconds(1);
 // This thread waits for the write lock between two of the owner's appends, which may follow
 // each other within microseconds: it looks every 10 us (the owner's wait backs off, this one
@@ -432,9 +436,14 @@ void Worker::background_failed(const char *what) {
 //    copy, and the restart holds the lock only to see that no reader is in the WAL (as an
 //    owner's frame loop leaves it between two ticks), or
 //  - when the WAL grew past kTruncateFrames anyway (an unbroken stream of appends that never
-//    paused for a pass): then it is truncated as well, the bound on its size; the one append
-//    that meets it waits for what was appended during one pass and two fsyncs (milliseconds on
-//    a slow disk), once per kTruncateFrames (256 MB) of such a stream.
+//    paused for a pass). The one append that meets it waits for what was appended during one
+//    pass and the restart's two fsyncs, once per kTruncateFrames (256 MB) of such a stream.
+// Either way this thread first syncs both files itself (sync_ahead, no lock held), so that the
+// restart's syncs under the lock find little to write; and the restart leaves the file as long
+// as it is (truncating 256 MB under the lock took 100 ms, longer than all the rest, and an
+// append that resumed then waited for it). The owner's next commit starts the WAL over in
+// place, and its journal_size_limit (kTruncateFrames) trims what grew past that meanwhile: the
+// bound on the file's size. The file goes when the store closes (the last connection).
 // Never on the owner's connection (wal_autocheckpoint=0 there). Each checkpoint's fsync of the
 // WAL also slows the owner's writes to it (the page its next frame shares with the last one
 // synced is under writeback): checkpoints come every kCheckpointFrames (16 MB), not more often.
@@ -460,6 +469,9 @@ void Worker::checkpoint() {
         // pause of the appends (`frames` is its length when the pass began, not at its end).
         if (frames < kRestartFrames) return;
     }
+    // The restart's syncs are made short first, without the lock; "quiet" is judged after that
+    // (an owner thread only preempted through the pass is not quiet once it runs again).
+    sync_ahead();
     const bool quiet = owner_commit_ns_.load() < pass_began;
     if (!quiet && frames <= kTruncateFrames) {
         // Not now: the next checkpoint (kCheckpointFrames on, or a second after the appends
@@ -468,14 +480,30 @@ void Worker::checkpoint() {
         checkpoint_at_ = Clock::now() + kCheckpointDelay;
         return;
     }
-    const int mode =
-        frames > kTruncateFrames ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_RESTART;
-    const int rc = sqlite3_wal_checkpoint_v2(db_.get(), "main", mode, &frames, &copied);
+    const int rc =
+        sqlite3_wal_checkpoint_v2(db_.get(), "main", SQLITE_CHECKPOINT_RESTART, &frames, &copied);
     // BUSY: a reader or writer was in the whole wait; the next commit asks again.
     wal_seen_ = 0;
     if (rc != SQLITE_OK && (rc & 0xFF) != SQLITE_BUSY) {
         sqlite_fail(db_.get(), rc, "checkpoint");
         background_failed("checkpoint");
+    }
+}
+
+// Syncs the WAL and the database file through this connection's own file objects (the VFS's
+// xSync: no descriptor of SQLite's is opened or closed behind its back, which would drop its
+// POSIX locks), each again while a sync took longer than kShortSync.
+void Worker::sync_ahead() {
+    for (const int op : {SQLITE_FCNTL_JOURNAL_POINTER, SQLITE_FCNTL_FILE_POINTER}) {
+        sqlite3_file *f = nullptr;
+        if (sqlite3_file_control(db_.get(), "main", op, &f) != SQLITE_OK || f == nullptr ||
+            f->pMethods == nullptr)
+            continue;
+        for (int pass = 0; pass < kSyncAheadPasses; ++pass) {
+            const auto began = Clock::now();
+            if (f->pMethods->xSync(f, SQLITE_SYNC_NORMAL) != SQLITE_OK) break;
+            if (Clock::now() - began < kShortSync) break;
+        }
     }
 }
 

@@ -83,6 +83,7 @@ class Worker {
     bool index_batch();
     bool purge_chunk();
     void checkpoint();
+    void sync_ahead();
     void checkpoint_index();
     bool merge_step();
     msgr_hresult apply_retention(bool report);
