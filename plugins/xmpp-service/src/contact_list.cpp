@@ -3,31 +3,12 @@
 #include <cstring>
 
 #include "msgr/msgr.h"
+#include "outgoing.hpp"
 #include "stanza.hpp"
 
 namespace msgr_xmpp {
 
 namespace {
-
-// A new child element of parent (borrowed: the parent holds it), or nullptr.
-xmpp_stanza_t *child(xmpp_ctx_t *ctx, xmpp_stanza_t *parent, const char *name,
-                     const char *ns = nullptr) {
-    xmpp_stanza_t *c = xmpp_stanza_new(ctx);
-    if (c == nullptr) return nullptr;
-    xmpp_stanza_set_name(c, name);
-    if (ns != nullptr) xmpp_stanza_set_ns(c, ns);
-    xmpp_stanza_add_child(parent, c);
-    xmpp_stanza_release(c);
-    return c;
-}
-
-void text_child(xmpp_ctx_t *ctx, xmpp_stanza_t *parent, const std::string &text) {
-    xmpp_stanza_t *t = xmpp_stanza_new(ctx);
-    if (t == nullptr) return;
-    xmpp_stanza_set_text(t, text.c_str());
-    xmpp_stanza_add_child(parent, t);
-    xmpp_stanza_release(t);
-}
 
 bool named(xmpp_stanza_t *s, const char *name) {
     const char *n = xmpp_stanza_get_name(s);
@@ -84,8 +65,8 @@ xmpp_stanza_t *roster_set(xmpp_ctx_t *ctx, const std::string &id, const std::str
                           bool remove) {
     xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", id.c_str());
     if (iq == nullptr) return nullptr;
-    xmpp_stanza_t *q = child(ctx, iq, "query", kRosterNs);
-    xmpp_stanza_t *item = q != nullptr ? child(ctx, q, "item") : nullptr;
+    xmpp_stanza_t *q = add_element(ctx, iq, "query", kRosterNs);
+    xmpp_stanza_t *item = q != nullptr ? add_element(ctx, q, "item") : nullptr;
     if (item == nullptr) {
         xmpp_stanza_release(iq);
         return nullptr;
@@ -101,9 +82,7 @@ xmpp_stanza_t *subscription_presence(xmpp_ctx_t *ctx, const std::string &jid, co
     if (p == nullptr) return nullptr;
     xmpp_stanza_set_to(p, jid.c_str());
     xmpp_stanza_set_type(p, type);
-    if (!nick.empty()) {
-        if (xmpp_stanza_t *n = child(ctx, p, "nick", kNickNs)) text_child(ctx, n, nick);
-    }
+    if (!nick.empty()) (void)add_text_element(ctx, p, "nick", nick, kNickNs);
     return p;
 }
 
@@ -111,8 +90,8 @@ xmpp_stanza_t *blocking_set(xmpp_ctx_t *ctx, const std::string &id, const std::s
                             bool block) {
     xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", id.c_str());
     if (iq == nullptr) return nullptr;
-    xmpp_stanza_t *b = child(ctx, iq, block ? "block" : "unblock", kBlockingNs);
-    xmpp_stanza_t *item = b != nullptr ? child(ctx, b, "item") : nullptr;
+    xmpp_stanza_t *b = add_element(ctx, iq, block ? "block" : "unblock", kBlockingNs);
+    xmpp_stanza_t *item = b != nullptr ? add_element(ctx, b, "item") : nullptr;
     if (item == nullptr) {
         xmpp_stanza_release(iq);
         return nullptr;
@@ -124,7 +103,7 @@ xmpp_stanza_t *blocking_set(xmpp_ctx_t *ctx, const std::string &id, const std::s
 xmpp_stanza_t *blocklist_get(xmpp_ctx_t *ctx, const std::string &id) {
     xmpp_stanza_t *iq = xmpp_iq_new(ctx, "get", id.c_str());
     if (iq == nullptr) return nullptr;
-    if (child(ctx, iq, "blocklist", kBlockingNs) == nullptr) {
+    if (add_element(ctx, iq, "blocklist", kBlockingNs) == nullptr) {
         xmpp_stanza_release(iq);
         return nullptr;
     }
@@ -134,16 +113,16 @@ xmpp_stanza_t *blocklist_get(xmpp_ctx_t *ctx, const std::string &id) {
 xmpp_stanza_t *nick_publish(xmpp_ctx_t *ctx, const std::string &id, const std::string &nick) {
     xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", id.c_str());
     if (iq == nullptr) return nullptr;
-    xmpp_stanza_t *pubsub = child(ctx, iq, "pubsub", kPubsubNs);
-    xmpp_stanza_t *publish = pubsub != nullptr ? child(ctx, pubsub, "publish") : nullptr;
-    xmpp_stanza_t *item = publish != nullptr ? child(ctx, publish, "item") : nullptr;
-    xmpp_stanza_t *n = item != nullptr ? child(ctx, item, "nick", kNickNs) : nullptr;
+    xmpp_stanza_t *pubsub = add_element(ctx, iq, "pubsub", kPubsubNs);
+    xmpp_stanza_t *publish = pubsub != nullptr ? add_element(ctx, pubsub, "publish") : nullptr;
+    xmpp_stanza_t *item = publish != nullptr ? add_element(ctx, publish, "item") : nullptr;
+    xmpp_stanza_t *n =
+        item != nullptr ? add_text_element(ctx, item, "nick", nick, kNickNs) : nullptr;
     if (n == nullptr) {
         xmpp_stanza_release(iq);
         return nullptr;
     }
     xmpp_stanza_set_attribute(publish, "node", kNickNs);
-    text_child(ctx, n, nick);
     return iq;
 }
 

@@ -10,6 +10,14 @@
 
 namespace msgr_xmpp {
 
+// The building blocks of every stanza the add-in sends: a new child element of parent, named and
+// in namespace ns (nullptr: none), returned borrowed (parent holds it); nullptr when libstrophe
+// runs out of memory. add_text_element gives it `text` as its content.
+xmpp_stanza_t *add_element(xmpp_ctx_t *ctx, xmpp_stanza_t *parent, const char *name,
+                           const char *ns = nullptr);
+xmpp_stanza_t *add_text_element(xmpp_ctx_t *ctx, xmpp_stanza_t *parent, const char *name,
+                                const std::string &text, const char *ns = nullptr);
+
 // A chat message (or, page = true, a page: type normal with <page xmlns=kPagingNs/>) to `to`,
 // with the body, the stanza id `id`, which is also its XEP-0359 origin-id (so a resend under
 // the same id is recognised), an XEP-0184 receipt request, XEP-0333 <markable/> and XEP-0085

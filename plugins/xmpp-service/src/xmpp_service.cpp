@@ -1181,12 +1181,7 @@ class Xmpp {
 
     // Adds a new element to parent and returns it (parent holds the only reference).
     xmpp_stanza_t *add_child(xmpp_stanza_t *parent, const char *name, const char *ns = nullptr) {
-        xmpp_stanza_t *c = xmpp_stanza_new(ctx_);
-        xmpp_stanza_set_name(c, name);
-        if (ns != nullptr) xmpp_stanza_set_ns(c, ns);
-        xmpp_stanza_add_child(parent, c);
-        xmpp_stanza_release(c);
-        return c;
+        return msgr_xmpp::add_element(ctx_, parent, name, ns);
     }
 
     void send_presence(bool unavailable) {
