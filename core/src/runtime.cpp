@@ -268,6 +268,7 @@ msgr_hresult Runtime::signin(const char *name, const char *password) {
     my_name_ = name;
     my_key_ = fold_case(name);
     my_friendly_ = name;  // until one is set (msgr_set_my_friendly_name) or the service says
+    my_activity_.clear();
     my_status_ = MSGR_STATUS_LOCAL_CONNECTING_TO_SERVER;
     service_signed_in_ = false;
     start_store();  // opens on its own thread, while the service signs in
@@ -316,6 +317,7 @@ void Runtime::end_session(msgr_window::State windows_become, msgr_hresult hr) {
     my_name_.clear();
     my_key_.clear();
     my_friendly_.clear();
+    my_activity_.clear();
     adding_.clear();    // their answers would come to a session that is over
     requests_.clear();  // as for a request that came in this session
     my_status_ = MSGR_STATUS_OFFLINE;
@@ -687,7 +689,9 @@ void Runtime::dispatch(const Pending &p) {
     const bool has_text = p.type == MSGR_EVENT_MESSAGE_RECEIVED ||
                           p.type == MSGR_EVENT_ADDIN_STATE_CHANGE ||
                           p.type == MSGR_EVENT_CONTACT_FRIENDLY_NAME_CHANGE ||
-                          p.type == MSGR_EVENT_MY_FRIENDLY_NAME_CHANGE;
+                          p.type == MSGR_EVENT_MY_FRIENDLY_NAME_CHANGE ||
+                          p.type == MSGR_EVENT_MY_ACTIVITY_CHANGE ||
+                          p.type == MSGR_EVENT_CONTACT_ACTIVITY_CHANGE;
     ev.text = has_text ? p.text.c_str() : nullptr;
     ev.index = p.index;
     ev.text_size = has_text ? p.text.size() : 0;  // network text may hold NULs: all of it counts
