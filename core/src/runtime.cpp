@@ -318,6 +318,8 @@ void Runtime::end_session(msgr_window::State windows_become, msgr_hresult hr) {
     my_key_.clear();
     my_friendly_.clear();
     my_activity_.clear();
+    for (const auto &[key, c] : contacts_)
+        c->activity.clear();  // that session's presence (no event: the session is over)
     adding_.clear();    // their answers would come to a session that is over
     requests_.clear();  // as for a request that came in this session
     my_status_ = MSGR_STATUS_OFFLINE;
@@ -724,7 +726,14 @@ void Runtime::apply(InboxItem &item) {
                 if (m.apply) m.apply();
             } else {
                 // Everything else belongs to a session: a report from an old one is stale.
-                if (m.session != session_) return;
+                if (m.session != session_) {
+                    if constexpr (std::is_same_v<T, ContactReport>) {
+                        if (m.kind == ContactReport::Kind::activity)
+                            log(MSGR_LOG_DEBUG, "the activity of " + m.signin +
+                                                    " reported for another session was dropped");
+                    }
+                    return;
+                }
                 constexpr bool kEndsOrStarts =
                     std::is_same_v<T, SigninDone> || std::is_same_v<T, WentOffline>;
                 if (!kEndsOrStarts && state_ == State::connecting && service_signed_in_) {

@@ -312,7 +312,7 @@ void post_bad_contact_list(State &s, std::uint64_t session) {
 }
 
 // Every 1.7 report the host must refuse (E_INVALIDARG), each logged as "refused: <what> <hr>".
-void post_bad_activity(State &s, std::uint64_t session) {
+[[maybe_unused]] void post_bad_activity(State &s, std::uint64_t session) {
     const msgr::addin::HostFunctions &h = s.host;
     if (!h.has_activity_functions()) return;
     const char *id = s.service_id.c_str();
@@ -326,7 +326,7 @@ void post_bad_activity(State &s, std::uint64_t session) {
 }
 
 // The activities a sign-in posts with activity = true (see the top of the file).
-void post_activities(State &s, std::uint64_t session) {
+[[maybe_unused]] void post_activities(State &s, std::uint64_t session) {
     const msgr::addin::HostFunctions &h = s.host;
     if (!h.has_activity_functions()) return;
     const char *id = s.service_id.c_str();

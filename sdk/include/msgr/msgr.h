@@ -345,7 +345,8 @@ MSGR_API msgr_hresult msgr_my_friendly_name(msgr_runtime *rt, const char **out);
  * sign-out); MSGR_E_NOT_LOGGED_ON when not signed in.
  * msgr_contact_activity: what the contact's service last said the contact is doing ("" when
  * nothing), cleaned (valid UTF-8, no control characters, at most MSGR_MAX_ACTIVITY_UTF16
- * UTF-16 units); valid until the contact's next MSGR_EVENT_CONTACT_ACTIVITY_CHANGE. */
+ * UTF-16 units); valid until the contact's next MSGR_EVENT_CONTACT_ACTIVITY_CHANGE or the end
+ * of the session (at sign-out every contact's is "" again, without an event). */
 MSGR_API msgr_hresult msgr_set_my_activity(msgr_runtime *rt, const char *text);
 MSGR_API msgr_hresult msgr_my_activity(msgr_runtime *rt, const char **out);
 MSGR_API msgr_hresult msgr_contact_activity(msgr_contact *c, const char **out);
