@@ -320,8 +320,8 @@ void Runtime::end_session(msgr_window::State windows_become, msgr_hresult hr) {
     my_activity_.clear();
     for (const auto &[key, c] : contacts_)
         c->activity.clear();  // that session's presence (no event: the session is over)
-    adding_.clear();    // their answers would come to a session that is over
-    requests_.clear();  // as for a request that came in this session
+    adding_.clear();          // their answers would come to a session that is over
+    requests_.clear();        // as for a request that came in this session
     my_status_ = MSGR_STATUS_OFFLINE;
     if (was_signed_in) {
         raise({MSGR_EVENT_SIGNOUT, hr});
@@ -688,12 +688,11 @@ void Runtime::dispatch(const Pending &p) {
     ev.window = p.window.get();
     lend(ev.contact);  // borrowed: until the next tick
     lend(ev.window);
-    const bool has_text = p.type == MSGR_EVENT_MESSAGE_RECEIVED ||
-                          p.type == MSGR_EVENT_ADDIN_STATE_CHANGE ||
-                          p.type == MSGR_EVENT_CONTACT_FRIENDLY_NAME_CHANGE ||
-                          p.type == MSGR_EVENT_MY_FRIENDLY_NAME_CHANGE ||
-                          p.type == MSGR_EVENT_MY_ACTIVITY_CHANGE ||
-                          p.type == MSGR_EVENT_CONTACT_ACTIVITY_CHANGE;
+    const bool has_text =
+        p.type == MSGR_EVENT_MESSAGE_RECEIVED || p.type == MSGR_EVENT_ADDIN_STATE_CHANGE ||
+        p.type == MSGR_EVENT_CONTACT_FRIENDLY_NAME_CHANGE ||
+        p.type == MSGR_EVENT_MY_FRIENDLY_NAME_CHANGE || p.type == MSGR_EVENT_MY_ACTIVITY_CHANGE ||
+        p.type == MSGR_EVENT_CONTACT_ACTIVITY_CHANGE;
     ev.text = has_text ? p.text.c_str() : nullptr;
     ev.index = p.index;
     ev.text_size = has_text ? p.text.size() : 0;  // network text may hold NULs: all of it counts

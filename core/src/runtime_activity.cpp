@@ -43,8 +43,8 @@ msgr_hresult Runtime::set_my_activity(const char *text) {
         const std::string sid = svc->id();
         const msgr_hresult shr = svc->set_activity(copy);
         if (MSGR_FAILED(shr) && shr != MSGR_E_NOTIMPL) {
-            log(MSGR_LOG_WARNING, "secondary service " + sid + " did not take the activity: " +
-                                      msgr_hresult_name(shr));
+            log(MSGR_LOG_WARNING, "secondary service " + sid +
+                                      " did not take the activity: " + msgr_hresult_name(shr));
         }
         if (state_ != State::online) return MSGR_S_OK;
     }

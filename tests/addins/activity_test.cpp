@@ -84,8 +84,9 @@ TEST(AddinActivity, TheCallReachesTheAddinAndItsReportsBecomeCleanedEvents) {
     Recorder r;
     r.attach(h.rt);
     h.signin("me@test");
-    ASSERT_TRUE(h.tick_until([&] { return r.last(MSGR_EVENT_CONTACT_ACTIVITY_CHANGE, "long@test"); }))
-        << logs.all();
+    ASSERT_TRUE(h.tick_until([&] {
+        return r.last(MSGR_EVENT_CONTACT_ACTIVITY_CHANGE, "long@test");
+    })) << logs.all();
     h.tick();
     EXPECT_EQ(r.last(MSGR_EVENT_CONTACT_ACTIVITY_CHANGE, "pal@test")->text, kMatch);
     EXPECT_EQ(activity_of(h.rt, "pal@test"), kMatch);
@@ -98,8 +99,7 @@ TEST(AddinActivity, TheCallReachesTheAddinAndItsReportsBecomeCleanedEvents) {
     // A report for another session is dropped (and says so).
     EXPECT_EQ(r.count(MSGR_EVENT_CONTACT_ACTIVITY_CHANGE, "stale@test"), 0u);
     EXPECT_EQ(activity_of(h.rt, "stale@test"), "");
-    EXPECT_EQ(logs.count("the activity of stale@test reported for another session was dropped"),
-              1u)
+    EXPECT_EQ(logs.count("the activity of stale@test reported for another session was dropped"), 1u)
         << logs.all();
 
     EXPECT_EQ(msgr_set_my_activity(h.rt, kMatch.c_str()), MSGR_S_OK) << msgr_last_error();
@@ -130,12 +130,12 @@ TEST(AddinActivity, AFailingSetActivityDisablesTheAddinAndTheActivityStaysAsItWa
 // (never called past its table), and the call succeeds.
 TEST(AddinActivity, SecondaryServicesAreToldAndA16TableIsSkipped) {
     LogCapture logs;
-    Host h(addin_config({kTestAddins / "misbehave", kTestAddins / "service2",
-                         kTestAddins / "v16_table"},
-                        "[misbehave]\nservice = true\nactivity = true\n"
-                        "[service2]\nservice = true\nactivity = true\n"
-                        "[v16_table]\nservice = true\nactivity = true\n",
-                        "primary_service = \"misbehave\""));
+    Host h(addin_config(
+        {kTestAddins / "misbehave", kTestAddins / "service2", kTestAddins / "v16_table"},
+        "[misbehave]\nservice = true\nactivity = true\n"
+        "[service2]\nservice = true\nactivity = true\n"
+        "[v16_table]\nservice = true\nactivity = true\n",
+        "primary_service = \"misbehave\""));
     ASSERT_EQ(h.create_hr, MSGR_S_OK) << msgr_last_error();
     h.signin("me@test");
     EXPECT_EQ(msgr_set_my_activity(h.rt, "In the lobby"), MSGR_S_OK) << msgr_last_error();

@@ -222,7 +222,8 @@ TEST(WireCodec, TheABI16CallsPostsAndRegistrationRoundTrip) {
 // (its text byte for byte, the empty one too), and the registration of a 1.7 table.
 TEST(WireCodec, TheABI17ActivityCallPostAndRegistrationRoundTrip) {
     EXPECT_EQ(wire::kVersion, 4u);
-    for (const std::string &text : {std::string("In a match \xe2\x80\x94 3/4 players"), std::string()}) {
+    for (const std::string &text :
+         {std::string("In a match \xe2\x80\x94 3/4 players"), std::string()}) {
         wire::Call call;
         call.seq = 11;
         call.method = wire::Method::SetActivity;

@@ -332,7 +332,10 @@ void post_bad_contact_list(State &s, std::uint64_t session) {
     const char *id = s.service_id.c_str();
     static const std::string long_text(200, 'x');
     h.post_activity(h.ctx, id, session, "pal@test", "In a match \xe2\x80\x94 3/4 players");
-    h.post_activity(h.ctx, id, session, "noisy@test", "a\x01" "b\tc\xe2\x80\xae" "d");
+    h.post_activity(h.ctx, id, session, "noisy@test",
+                    "a\x01"
+                    "b\tc\xe2\x80\xae"
+                    "d");
     h.post_activity(h.ctx, id, session, "long@test", long_text.c_str());
     h.post_activity(h.ctx, id, session + 1000, "stale@test", "old");
 }

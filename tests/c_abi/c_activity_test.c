@@ -194,7 +194,7 @@ int main(void) {
     CHECK(activity_is(echo, "Lobby \xe2\x80\x94 waiting " EMOJI));
     CHECK(control(rt, ctl, "activity echo@loopback Lobby \xe2\x80\x94 waiting " EMOJI));
     CHECK(count(&rec, MSGR_EVENT_CONTACT_ACTIVITY_CHANGE, "echo@loopback") == 2); /* unchanged */
-    CHECK(control(rt, ctl, "activity echo@loopback"));                           /* cleared */
+    CHECK(control(rt, ctl, "activity echo@loopback"));                            /* cleared */
     CHECK(count(&rec, MSGR_EVENT_CONTACT_ACTIVITY_CHANGE, "echo@loopback") == 3);
     CHECK(strcmp(last_text(&rec, MSGR_EVENT_CONTACT_ACTIVITY_CHANGE, "echo@loopback"), "") == 0);
     CHECK(activity_is(echo, ""));

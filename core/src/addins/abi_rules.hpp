@@ -36,8 +36,8 @@ constexpr std::size_t kServiceV6Size =  // ABI 1.6: add_contact ... set_friendly
 constexpr std::size_t kServiceV7Size =  // ABI 1.7: set_activity
     offsetof(msgr_contact_service, set_activity) + sizeof(msgr_contact_service::set_activity);
 constexpr std::size_t kMaxActivityReport = 1024;  // a contact's activity, in bytes (addin.h)
-constexpr std::size_t kMaxFriendlyName = 1024;  // a contact's friendly name, in bytes (addin.h)
-constexpr std::size_t kIncomingV1Size =         // ABI 1.4: the first msgr_incoming_message
+constexpr std::size_t kMaxFriendlyName = 1024;    // a contact's friendly name, in bytes (addin.h)
+constexpr std::size_t kIncomingV1Size =           // ABI 1.4: the first msgr_incoming_message
     offsetof(msgr_incoming_message, receipt_id) + sizeof(msgr_incoming_message::receipt_id);
 constexpr std::size_t kPageRequestV1Size =
     offsetof(msgr_page_request, text_size) + sizeof(msgr_page_request::text_size);

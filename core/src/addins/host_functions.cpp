@@ -381,8 +381,9 @@ msgr_hresult host_post_activity(msgr_host_ctx *ctx, const char *service, std::ui
     const msgr_hresult ok = check_report(ctx, service);
     if (ok != MSGR_S_OK) return ok;
     return post_item(ctx, [&] {
-        return ContactReport{ContactReport::Kind::activity, service, session,    signin,
-                             MSGR_S_OK,                     false,   bounded(text, kMaxActivityReport)};
+        return ContactReport{
+            ContactReport::Kind::activity,    service, session, signin, MSGR_S_OK, false,
+            bounded(text, kMaxActivityReport)};
     });
 }
 

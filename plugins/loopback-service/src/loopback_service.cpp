@@ -390,9 +390,9 @@ class Addin {
             for (const auto &[name, text] : bots) {
                 if (name->empty()) continue;
                 const std::string key = fold(*name);
-                const bool replaced = std::any_of(
-                    s.directory.begin(), s.directory.end(),
-                    [&](const Contact &c) { return c.key == key && c.has_activity; });
+                const bool replaced =
+                    std::any_of(s.directory.begin(), s.directory.end(),
+                                [&](const Contact &c) { return c.key == key && c.has_activity; });
                 if (!replaced) out.emplace_back(*name, text);
             }
         }

@@ -252,9 +252,9 @@ struct Overlay::Impl {
     DrawnRect signin_rect, signin_name_rect;
     std::uint64_t signin_frame = 0;
     std::array<DrawnRect, kContactRects> chat_rects{}, page_rects{};
-    std::array<std::size_t, kContactRects> contact_unread{};  // what the list showed
-    std::array<DrawnRect, kContactRects> row_rects{};         // a right-click opens the menu
-    std::array<bool, kContactRects> contact_blocked{};        // "(blocked)" shown
+    std::array<std::size_t, kContactRects> contact_unread{};    // what the list showed
+    std::array<DrawnRect, kContactRects> row_rects{};           // a right-click opens the menu
+    std::array<bool, kContactRects> contact_blocked{};          // "(blocked)" shown
     std::array<std::size_t, kContactRects> contact_activity{};  // activities index + 1; 0: none
     std::size_t contact_rects = 0;
     std::uint64_t contacts_frame = 0;

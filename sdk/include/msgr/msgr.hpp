@@ -1255,9 +1255,9 @@ class Runtime {
         return {hr, Window::adopt(w)};
     }
     // A list of the runtime's contacts, through its count and get functions.
-    Result<std::vector<Contact>> contacts(
-        msgr_hresult (*count)(msgr_runtime *, std::size_t *),
-        msgr_hresult (*get)(msgr_runtime *, std::size_t, msgr_contact **)) const {
+    Result<std::vector<Contact>> contacts(msgr_hresult (*count)(msgr_runtime *, std::size_t *),
+                                          msgr_hresult (*get)(msgr_runtime *, std::size_t,
+                                                              msgr_contact **)) const {
         std::size_t n = 0;
         msgr_hresult hr = count(rt_, &n);
         std::vector<Contact> out;
