@@ -130,7 +130,7 @@ void Overlay::Impl::draw_contact_row(std::size_t i, msgr_contact *c) {
     }
     if (i < contact_blocked.size()) contact_blocked[i] = blocked != 0;
     // What the contact is doing (rich presence): one dim line under the name.
-    const std::size_t a = activity_label(c);
+    const std::size_t a = activity_label(i, c);
     const char *activity = activities[a].text;
     if (i < contact_activity.size()) contact_activity[i] = activity[0] != '\0' ? a + 1 : 0;
     if (activity[0] != '\0') {
@@ -184,10 +184,15 @@ void Overlay::Impl::draw_contact_row(std::size_t i, msgr_contact *c) {
     }
 }
 
-std::size_t Overlay::Impl::activity_label(msgr_contact *c) {
-    std::size_t k = 0;
-    while (k < activities.size() && activities[k].contact.get() != c)
-        ++k;
+std::size_t Overlay::Impl::activity_label(std::size_t hint, msgr_contact *c) {
+    // Labels are made in the list's order, so row i's is usually at i: looked for there first,
+    // so that a steady frame costs one comparison a row.
+    std::size_t k = hint;
+    if (k >= activities.size() || activities[k].contact.get() != c) {
+        k = 0;
+        while (k < activities.size() && activities[k].contact.get() != c)
+            ++k;
+    }
     if (k == activities.size()) {  // first drawn: held, so that the pointer names it alone
         ActivityLabel &fresh = activities.emplace_back();
         fresh.contact = HeldContact(c);

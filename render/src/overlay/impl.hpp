@@ -568,8 +568,9 @@ struct Overlay::Impl {
     void draw_signin(std::int32_t my_status);
     void draw_contacts(std::int32_t my_status);
     void draw_contact_row(std::size_t i, msgr_contact *c);
-    // The label of c's activity (made when stale); its index in activities.
-    std::size_t activity_label(msgr_contact *c);
+    // The label of c's activity (made when stale; first looked for at hint); its index in
+    // activities.
+    std::size_t activity_label(std::size_t hint, msgr_contact *c);
     void draw_my_activity();
     void draw_contact_menu();
     // the contact list's own rooms (requests.cpp)
