@@ -346,7 +346,11 @@ MSGR_API msgr_hresult msgr_my_friendly_name(msgr_runtime *rt, const char **out);
  * msgr_contact_activity: what the contact's service last said the contact is doing ("" when
  * nothing), cleaned (valid UTF-8, no control characters, at most MSGR_MAX_ACTIVITY_UTF16
  * UTF-16 units); valid until the contact's next MSGR_EVENT_CONTACT_ACTIVITY_CHANGE or the end
- * of the session (at sign-out every contact's is "" again, without an event). */
+ * of the session (at sign-out every contact's is "" again, without an event). Its checks: c NULL
+ * or released -> MSGR_E_INVALIDARG, out NULL -> MSGR_RPC_X_NULL_REF_POINTER, the contact's runtime
+ * gone -> MSGR_RPC_E_DISCONNECTED (as msgr_contact_friendly_name's). A service that reports the
+ * user's own sign-in name reports the user's activity set elsewhere: the current one from then
+ * on, with MSGR_EVENT_MY_ACTIVITY_CHANGE. */
 MSGR_API msgr_hresult msgr_set_my_activity(msgr_runtime *rt, const char *text);
 MSGR_API msgr_hresult msgr_my_activity(msgr_runtime *rt, const char **out);
 MSGR_API msgr_hresult msgr_contact_activity(msgr_contact *c, const char **out);
@@ -603,8 +607,8 @@ typedef enum msgr_event_type {
     MSGR_EVENT_CONTACT_FRIENDLY_NAME_CHANGE = 20,
     /* 0.4. The user's own friendly name changed (OnMyFriendlyNameChange): hr, text: the name. */
     MSGR_EVENT_MY_FRIENDLY_NAME_CHANGE = 21,
-    /* 0.4. The user's own activity changed (msgr_set_my_activity): hr S_OK, text: the activity
-     * ("" when cleared). */
+    /* 0.4. The user's own activity changed (msgr_set_my_activity, or set on another client of
+     * the user's as the service reports): hr S_OK, text: the activity ("" when cleared). */
     MSGR_EVENT_MY_ACTIVITY_CHANGE = 22,
     /* 0.4. A contact's activity changed (rich presence from its service): contact, text: the
      * activity as msgr_contact_activity gives it from now on ("" when cleared); hr S_OK. */
