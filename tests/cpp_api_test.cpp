@@ -1081,3 +1081,43 @@ TEST(CppContactList, AddBlockAuthorizeAndNamesWithTheirSignals) {
     EXPECT_TRUE(std::find(added.begin(), added.end(),
                           std::make_pair(MSGR_S_OK, std::string("pal@loopback"))) != added.end());
 }
+
+// Rich presence (0.4): Runtime::set_my_activity / my_activity, Contact::activity and their typed
+// signals, against the embedded default (echo's own activity, the control contact's "activity").
+TEST(CppContactList, ActivitiesWithTheirSignals) {
+    msgr::Runtime rt = make_runtime();
+    std::vector<std::string> theirs, mine;
+    rt.events().on_contact_activity_change.connect(
+        [&](const msgr::Contact &c, std::string_view text) {
+            theirs.push_back(c.signin_name().value() + "=" + std::string(text));
+        });
+    rt.events().on_my_activity_change.connect([&](msgr_hresult hr, std::string_view text) {
+        EXPECT_EQ(hr, MSGR_S_OK);
+        mine.emplace_back(text);
+    });
+    EXPECT_EQ(rt.set_my_activity("Playing").hr(), MSGR_E_NOT_LOGGED_ON);
+    EXPECT_EQ(rt.my_activity().hr(), MSGR_E_NOT_LOGGED_ON);
+    sign_in(rt);
+    ASSERT_TRUE(tick_until_deadline(rt, [&] { return !theirs.empty(); }));
+    EXPECT_NE(std::find(theirs.begin(), theirs.end(), "echo@loopback=Echoing what you say"),
+              theirs.end());
+    msgr::Contact echo = rt.get_contact(kEcho).value();
+    EXPECT_EQ(echo.activity().value(), "Echoing what you say");
+    EXPECT_EQ(rt.my_activity().value(), "");
+
+    const std::string match = "In a match \xe2\x80\x94 3/4 players";
+    EXPECT_EQ(rt.set_my_activity(match).hr(), MSGR_S_OK) << msgr::last_error();
+    EXPECT_EQ(rt.set_my_activity(match).hr(), MSGR_S_FALSE);
+    EXPECT_EQ(rt.set_my_activity(std::string_view("a\0b", 3)).hr(), MSGR_E_INVALIDARG);
+    EXPECT_EQ(rt.set_my_activity(std::string(129, 'x')).hr(), MSGR_E_INVALIDARG);
+    EXPECT_EQ(rt.my_activity().value(), match);
+    EXPECT_EQ(rt.set_my_activity(nullptr).hr(), MSGR_S_OK);
+    ASSERT_TRUE(tick_until_deadline(rt, [&] { return mine.size() == 2; }));
+    EXPECT_EQ(mine, (std::vector<std::string>{match, ""}));
+
+    msgr::Window control = rt.instant_message("control@loopback").value();
+    ASSERT_EQ(msgr::ui::send(control, std::string_view("activity echo@loopback Racing")).hr(),
+              MSGR_S_OK);
+    ASSERT_TRUE(tick_until_deadline(rt, [&] { return theirs.back() == "echo@loopback=Racing"; }));
+    EXPECT_EQ(echo.activity().value(), "Racing");
+}

@@ -83,6 +83,10 @@ wire::Reply contact_list_call(const msgr_contact_service &t, const wire::Call &c
             if (t.set_friendly_name != nullptr)
                 r.hr = guard([&] { return t.set_friendly_name(t.state, a); }, r.threw);
             break;
+        case wire::Method::SetActivity:  // ABI 1.7
+            if (t.set_activity != nullptr)
+                r.hr = guard([&] { return t.set_activity(t.state, a); }, r.threw);
+            break;
         default:
             break;
     }
@@ -196,6 +200,7 @@ wire::Reply service_call(msgr_host_ctx &ctx, const wire::Call &c) {
         case wire::Method::Authorize:
         case wire::Method::SetBlocked:
         case wire::Method::SetFriendlyName:
+        case wire::Method::SetActivity:
             r = contact_list_call(t, c);
             break;
         default:

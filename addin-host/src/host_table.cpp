@@ -136,7 +136,7 @@ msgr_hresult host_register_service(msgr_host_ctx *ctx, const msgr_contact_servic
              table.send_displayed != nullptr, table.fetch_older != nullptr,
              table.add_contact != nullptr, table.remove_contact != nullptr,
              table.authorize != nullptr, table.set_blocked != nullptr,
-             table.set_friendly_name != nullptr});
+             table.set_friendly_name != nullptr, table.set_activity != nullptr});
         const std::lock_guard<std::mutex> lock(ctx->mutex);
         ctx->service_ids.push_back(id);
     } catch (...) {
@@ -392,6 +392,19 @@ msgr_hresult host_post_friendly_name(msgr_host_ctx *ctx, const char *service, st
     return post_report(ctx, wire::PostKind::FriendlyName, service, session, [&](wire::Post &p) {
         p.who = signin;
         p.text = bounded(name, core::kMaxFriendlyName);
+    });
+}
+
+// ---- ABI 1.7: rich presence ----
+
+msgr_hresult host_post_activity(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                                const char *signin, const char *text) {
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    if (!core::valid_activity_report(signin, text)) return MSGR_E_INVALIDARG;
+    return post_report(ctx, wire::PostKind::Activity, service, session, [&](wire::Post &p) {
+        p.who = signin;
+        p.text = bounded(text, core::kMaxActivityReport);
     });
 }
 

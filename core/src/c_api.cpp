@@ -660,6 +660,24 @@ msgr_hresult msgr_my_friendly_name(msgr_runtime *rt, const char **out) {
     });
 }
 
+msgr_hresult msgr_set_my_activity(msgr_runtime *rt, const char *text) {
+    return with_runtime(rt, [&](Runtime &r) { return r.set_my_activity(text); });
+}
+
+msgr_hresult msgr_my_activity(msgr_runtime *rt, const char **out) {
+    clear_out(out);
+    return with_runtime(rt, [&](Runtime &r) {
+        if (out == nullptr) return null_out();
+        if (!r.signed_in()) return fail(MSGR_E_NOT_LOGGED_ON, "not signed in");
+        *out = r.my_activity().c_str();
+        return MSGR_S_OK;
+    });
+}
+
+msgr_hresult msgr_contact_activity(msgr_contact *c, const char **out) {
+    return contact_string(c, out, [](msgr_contact &x) -> std::string & { return x.activity; });
+}
+
 void msgr_contact_add_ref(msgr_contact *c) {
     if (c != nullptr) add_host_ref(c, HandleKind::contact, "msgr_contact_add_ref");
 }

@@ -84,6 +84,7 @@ struct ContactReport {
         authorization_request,  // signin asks to add the user to their list
         blocked,                // the network says signin is blocked (flag) or not
         friendly_name,          // signin's friendly name is now text ("" : the sign-in name)
+        activity,               // ABI 1.7: signin is doing text ("": nothing)
     };
     Kind kind = Kind::add_result;
     std::string service;
@@ -207,6 +208,10 @@ class Service {
         return MSGR_E_NOTIMPL;
     }
     virtual msgr_hresult set_friendly_name(const std::string & /*name*/) { return MSGR_E_NOTIMPL; }
+
+    // ---- add-in ABI 1.7: rich presence ----
+    // The user's activity ("" clears it): MSGR_E_NOTIMPL when the service cannot carry it.
+    virtual msgr_hresult set_activity(const std::string & /*text*/) { return MSGR_E_NOTIMPL; }
 };
 
 // ---- Paging ---------------------------------------------------------------------------------

@@ -64,6 +64,7 @@ struct msgr_contact {
     std::int32_t status = MSGR_STATUS_UNKNOWN;
     bool in_list = false;  // on the user's contact list
     bool blocked = false;  // IMessengerContact.Blocked: what it sends is dropped
+    std::string activity;  // rich presence: what its service says it is doing (cleaned)
 };
 
 struct msgr_window {

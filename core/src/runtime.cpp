@@ -268,6 +268,7 @@ msgr_hresult Runtime::signin(const char *name, const char *password) {
     my_name_ = name;
     my_key_ = fold_case(name);
     my_friendly_ = name;  // until one is set (msgr_set_my_friendly_name) or the service says
+    my_activity_.clear();
     my_status_ = MSGR_STATUS_LOCAL_CONNECTING_TO_SERVER;
     service_signed_in_ = false;
     start_store();  // opens on its own thread, while the service signs in
@@ -316,8 +317,11 @@ void Runtime::end_session(msgr_window::State windows_become, msgr_hresult hr) {
     my_name_.clear();
     my_key_.clear();
     my_friendly_.clear();
-    adding_.clear();    // their answers would come to a session that is over
-    requests_.clear();  // as for a request that came in this session
+    my_activity_.clear();
+    for (const auto &[key, c] : contacts_)
+        c->activity.clear();  // that session's presence (no event: the session is over)
+    adding_.clear();          // their answers would come to a session that is over
+    requests_.clear();        // as for a request that came in this session
     my_status_ = MSGR_STATUS_OFFLINE;
     if (was_signed_in) {
         raise({MSGR_EVENT_SIGNOUT, hr});
@@ -684,10 +688,11 @@ void Runtime::dispatch(const Pending &p) {
     ev.window = p.window.get();
     lend(ev.contact);  // borrowed: until the next tick
     lend(ev.window);
-    const bool has_text = p.type == MSGR_EVENT_MESSAGE_RECEIVED ||
-                          p.type == MSGR_EVENT_ADDIN_STATE_CHANGE ||
-                          p.type == MSGR_EVENT_CONTACT_FRIENDLY_NAME_CHANGE ||
-                          p.type == MSGR_EVENT_MY_FRIENDLY_NAME_CHANGE;
+    const bool has_text =
+        p.type == MSGR_EVENT_MESSAGE_RECEIVED || p.type == MSGR_EVENT_ADDIN_STATE_CHANGE ||
+        p.type == MSGR_EVENT_CONTACT_FRIENDLY_NAME_CHANGE ||
+        p.type == MSGR_EVENT_MY_FRIENDLY_NAME_CHANGE || p.type == MSGR_EVENT_MY_ACTIVITY_CHANGE ||
+        p.type == MSGR_EVENT_CONTACT_ACTIVITY_CHANGE;
     ev.text = has_text ? p.text.c_str() : nullptr;
     ev.index = p.index;
     ev.text_size = has_text ? p.text.size() : 0;  // network text may hold NULs: all of it counts
@@ -720,7 +725,14 @@ void Runtime::apply(InboxItem &item) {
                 if (m.apply) m.apply();
             } else {
                 // Everything else belongs to a session: a report from an old one is stale.
-                if (m.session != session_) return;
+                if (m.session != session_) {
+                    if constexpr (std::is_same_v<T, ContactReport>) {
+                        if (m.kind == ContactReport::Kind::activity)
+                            log(MSGR_LOG_DEBUG, "the activity of " + m.signin +
+                                                    " reported for another session was dropped");
+                    }
+                    return;
+                }
                 constexpr bool kEndsOrStarts =
                     std::is_same_v<T, SigninDone> || std::is_same_v<T, WentOffline>;
                 if (!kEndsOrStarts && state_ == State::connecting && service_signed_in_) {

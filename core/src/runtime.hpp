@@ -101,6 +101,10 @@ class Runtime {
     msgr_hresult set_blocked(msgr_contact &c, bool blocked);
     msgr_hresult set_my_friendly_name(const char *name);
     const std::string &my_friendly_name() const noexcept { return my_friendly_; }
+    // ---- rich presence (runtime_activity.cpp) ----
+    // msgr_set_my_activity with its documented checks (msgr.h); "" when none.
+    msgr_hresult set_my_activity(const char *text);
+    const std::string &my_activity() const noexcept { return my_activity_; }
     // The contacts whose request to add the user waits for msgr_authorize, oldest first.
     const std::vector<ContactRef> &authorization_requests() const noexcept { return requests_; }
 
@@ -268,6 +272,9 @@ class Runtime {
     void change_my_friendly_name(const std::string &name);
     void list_change(Service &service, const ContactListChange &m);
     void contact_report(Service &service, const ContactReport &m);
+    // ---- rich presence (runtime_activity.cpp) ----
+    void change_my_activity(const std::string &text);
+    void contact_activity(const ContactRef &c, const std::string &raw);
     // ---- groups (runtime_groups.cpp) ----
     msgr_hresult check_member(msgr_window &w, const msgr_variant &v, ContactRef &out);
     // Makes a one-to-one window a group window with that id: its history becomes the group's.
@@ -312,6 +319,7 @@ class Runtime {
     std::set<std::pair<std::string, std::string>> adding_;  // (service, key) asked, unanswered
     std::vector<ContactRef> requests_;                      // waiting for msgr_authorize
     std::string my_friendly_;
+    std::string my_activity_;  // "" at every sign-in
     WindowManager windows_;
     std::uint64_t next_message_id_ = 1;
     std::unordered_map<std::uint64_t, InFlight> in_flight_;  // by message id

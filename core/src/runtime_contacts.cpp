@@ -190,6 +190,9 @@ void Runtime::contact_report(Service &service, const ContactReport &m) {
             raise(std::move(p));
             return;
         }
+        case ContactReport::Kind::activity:
+            contact_activity(c, m.text);
+            return;
     }
 }
 

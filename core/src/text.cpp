@@ -1,5 +1,6 @@
 #include "text.hpp"
 
+#include <cstdint>
 #include <cstring>
 
 namespace msgr::core {
@@ -60,6 +61,41 @@ std::string sanitize_utf8(std::string_view s) {
         } else {
             out.append(s.data() + i, len);
             i += len;
+        }
+    }
+    return out;
+}
+
+std::string clean_status_text(std::string_view s, std::size_t max_utf16) {
+    const std::string valid = sanitize_utf8(s);
+    std::string out;
+    out.reserve(valid.size());
+    std::size_t units = 0;
+    const auto *p = reinterpret_cast<const unsigned char *>(valid.data());
+    for (std::size_t i = 0; i < valid.size();) {
+        const std::size_t len = sequence_length(p[i]);  // valid: every lead is whole
+        std::uint32_t cp = 0;
+        if (len == 1) {
+            cp = p[i];
+        } else if (len == 2) {
+            cp = ((p[i] & 0x1Fu) << 6) | (p[i + 1] & 0x3Fu);
+        } else if (len == 3) {
+            cp = ((p[i] & 0x0Fu) << 12) | ((p[i + 1] & 0x3Fu) << 6) | (p[i + 2] & 0x3Fu);
+        } else {
+            cp = 0x10000;  // past the BMP: no control among them
+        }
+        const std::string_view seq(valid.data() + i, len);
+        i += len;
+        const bool blank = cp == '\t' || cp == '\r' || cp == '\n';
+        if (!blank && (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))) continue;
+        if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) continue;
+        const std::size_t u = len == 4 ? 2 : 1;
+        if (units + u > max_utf16) break;
+        units += u;
+        if (blank) {
+            out += ' ';
+        } else {
+            out.append(seq);
         }
     }
     return out;

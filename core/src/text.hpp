@@ -19,6 +19,12 @@ std::size_t utf16_length(std::string_view s) noexcept;
 // arrives from the network: what the runtime hands out is always UTF-8.
 std::string sanitize_utf8(std::string_view s);
 
+// A one-line status text from the network (a contact's activity), as the runtime keeps it:
+// sanitize_utf8's, then tab, CR and LF as a space, every other C0 and C1 control (and DEL)
+// and the bidi embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069) dropped,
+// and cut at a character boundary to at most max_utf16 UTF-16 units.
+std::string clean_status_text(std::string_view s, std::size_t max_utf16);
+
 // ASCII case folding, for comparing sign-in names ("Alice@Example.com" is "alice@example.com").
 std::string fold_case(std::string_view s);
 

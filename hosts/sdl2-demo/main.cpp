@@ -47,12 +47,17 @@ struct Host {
     demo::Game game;
     demo::Transcript log;
     demo::Script *script = nullptr;
+    msgr_runtime *rt = nullptr;
 };
 
 // The overlay's activated callback: the game pauses while the overlay is open.
 void on_overlay(bool open, void *user) {
     auto *host = static_cast<Host *>(user);
     host->game.set_paused(open);
+    // Rich presence: what the player is doing, for their contacts to see (NOT_LOGGED_ON while
+    // signed out: nothing to tell then).
+    if (host->rt != nullptr)
+        (void)msgr_set_my_activity(host->rt, open ? "In the menus" : "Playing the demo");
     host->log.line("overlay %s (the game %s)", open ? "opened" : "closed",
                    open ? "pauses" : "resumes");
     if (host->script != nullptr) host->script->on_overlay(open);
@@ -171,6 +176,7 @@ int main(int argc, char **argv) {
         overlay.set_activated_callback(on_overlay, &host);
         overlay.set_exclusive_input(true);
         host.game.set_paused(overlay.is_open());  // it starts open: no callback for that
+        host.rt = rt;
 
         if (script) {
             session = std::make_unique<demo::Script>(tr, rt, overlay, host.game, window, out, peer);

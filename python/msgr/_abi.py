@@ -160,7 +160,7 @@ CHAT_STATES = {
     5: "MSGR_CHAT_STATE_GONE",
 }
 
-EVENT_TYPE_COUNT = 22  # MSGR_EVENT_TYPE_COUNT_ of this header; names come from the library
+EVENT_TYPE_COUNT = 24  # MSGR_EVENT_TYPE_COUNT_ of this header; names come from the library
 
 ADDIN_STATES = {
     1: "MSGR_ADDIN_LOADED",
@@ -382,6 +382,10 @@ _declare("msgr_contact_set_blocked", hresult, contact_p, ctypes.c_int)
 _declare("msgr_contact_blocked", hresult, contact_p, _P(ctypes.c_int))
 _declare("msgr_set_my_friendly_name", hresult, runtime_p, ctypes.c_char_p)
 _declare("msgr_my_friendly_name", hresult, runtime_p, _str_out)
+# 0.4: rich presence
+_declare("msgr_set_my_activity", hresult, runtime_p, ctypes.c_char_p)
+_declare("msgr_my_activity", hresult, runtime_p, _str_out)
+_declare("msgr_contact_activity", hresult, contact_p, _str_out)
 _declare("msgr_contact_add_ref", None, contact_p)
 _declare("msgr_contact_release", None, contact_p)
 

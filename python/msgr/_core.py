@@ -273,6 +273,11 @@ class Contact(_Handle):
         return _string_out(_abi.msgr_contact_friendly_name, self._ptr())
 
     @property
+    def activity(self):
+        """What the contact's service says it is doing (rich presence, 0.4); "" when nothing."""
+        return _string_out(_abi.msgr_contact_activity, self._ptr())
+
+    @property
     def service_id(self):
         """The id of the contact's service ("loopback")."""
         return _string_out(_abi.msgr_contact_service_id, self._ptr())
@@ -990,6 +995,17 @@ class Runtime:
     def set_my_friendly_name(self, name):
         """Sets it (MSGR_EVENT_MY_FRIENDLY_NAME_CHANGE); False when unchanged (S_FALSE)."""
         return self._call(_abi.msgr_set_my_friendly_name, _arg(name, "the name")) == _abi.S_OK
+
+    @property
+    def my_activity(self):
+        """What the user is doing in the game (rich presence, 0.4); "" when nothing."""
+        return _string_out(_abi.msgr_my_activity, self._rt())
+
+    def set_my_activity(self, text):
+        """Sets it for every service that carries it (MSGR_EVENT_MY_ACTIVITY_CHANGE); None or ""
+        clears it. False when unchanged (S_FALSE), else True."""
+        return self._call(_abi.msgr_set_my_activity,
+                          _arg(text, "the activity", allow_none=True)) == _abi.S_OK
 
     @property
     def addins(self):

@@ -266,11 +266,17 @@ TEST(AddinConversation, MalformedReportsAreRefusedAndNothingIsPosted) {
     // Its sign-in makes the bad reports, then reports the sign-in: of it, the inbox holds that
     // alone.
     ASSERT_EQ(msgr_signin(c.h.rt, "me@test", ""), MSGR_S_OK) << msgr_last_error();
-    // (The loopback service, listed too, signs in as well and reports its contacts.)
+    // (The loopback service, listed too, signs in as well and reports its contacts and its bots'
+    // activities.)
     int mine = 0;
     for (const auto &i : c.drain()) {
         if (const auto *done = std::get_if<SigninDone>(&i)) {
             mine += done->service == "misbehave" ? 1 : 0;
+            continue;
+        }
+        if (const auto *report = std::get_if<msgr::core::ContactReport>(&i)) {
+            EXPECT_EQ(report->service, "loopback");
+            EXPECT_EQ(report->kind, msgr::core::ContactReport::Kind::activity);
             continue;
         }
         const auto *contact = std::get_if<msgr::core::ContactListChange>(&i);

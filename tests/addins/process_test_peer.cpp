@@ -18,6 +18,10 @@
 //                   and in a friendly name, a friendly name of invalid UTF-8 and one too long, a
 //                   request from a bad name, a block for a service it does not have, an add
 //                   result of S_FALSE; then two good ones (pal@peer is "Pal"; asker@peer asks)
+//   post-bad-activity  answers a signin by reporting it done, then sends activity reports (add-in
+//                   ABI 1.7) no add-in host program would let through: a NUL in the text, text
+//                   of invalid UTF-8 and one too long (1025 bytes), a bad name, a service it does
+//                   not have; then a good one (pal@peer is "In a match")
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -109,6 +113,26 @@ int main() {
                 if (post.send(p, -1, why) != Channel::Status::ok) return 1;
                 r.posts = ++posts;
             }
+            if (mode == "post-bad-activity" && c->method == Method::Signin) {
+                const auto send = [&](const std::string &service, const std::string &who,
+                                      const std::string &text) {
+                    Post p;
+                    p.kind = service.empty() ? PostKind::Signin : PostKind::Activity;
+                    p.service = service.empty() ? "peer" : service;
+                    p.session = c->id;
+                    p.who = who;
+                    p.text = text;
+                    if (post.send(p, -1, why) == Channel::Status::ok) ++posts;
+                };
+                send("", "", "");
+                send("peer", "a@peer", std::string("x\0y", 3));
+                send("peer", "a@peer", "\xc3(");
+                send("peer", "a@peer", std::string(1025, 'x'));
+                send("peer", "a\nb@peer", "playing");
+                send("not-mine", "a@peer", "playing");
+                send("peer", "pal@peer", "In a match");
+                r.posts = posts;
+            }
             if (mode == "post-bad-contacts" && c->method == Method::Signin) {
                 const auto send = [&](PostKind kind, const std::string &service,
                                       const std::string &who, const std::string &text, int hr) {
@@ -140,7 +164,7 @@ int main() {
             }
             if (call.send(r, -1, why) != Channel::Status::ok) return 1;
         } else if (const auto *e = std::get_if<Event>(&f);
-                   e != nullptr && mode == "post-bad-contacts") {
+                   e != nullptr && (mode == "post-bad-contacts" || mode == "post-bad-activity")) {
             // Run by a whole runtime: its events are acknowledged, as the program does.
             if (post.send(EventsDone{e->seq}, -1, why) == Channel::Status::ok) ++posts;
         } else if (std::holds_alternative<Unload>(f)) {

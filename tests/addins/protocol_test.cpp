@@ -166,7 +166,7 @@ TEST(WireCodec, TheABI14CallsPostsAndRegistrationRoundTrip) {
 // The frames of add-in ABI 1.6 (protocol version 3): a call for each contact list function, a
 // post for each contact list report, and the registration of a 1.6 table.
 TEST(WireCodec, TheABI16CallsPostsAndRegistrationRoundTrip) {
-    EXPECT_EQ(wire::kVersion, 3u);
+    EXPECT_GE(wire::kVersion, 3u);
     for (const wire::Method m :
          {wire::Method::AddContact, wire::Method::RemoveContact, wire::Method::Authorize,
           wire::Method::SetBlocked, wire::Method::SetFriendlyName}) {
@@ -218,6 +218,56 @@ TEST(WireCodec, TheABI16CallsPostsAndRegistrationRoundTrip) {
     EXPECT_FALSE(s.has_remove_contact || s.has_set_blocked);
 }
 
+// The frames of add-in ABI 1.7 (protocol version 4): set_activity's call, the activity post
+// (its text byte for byte, the empty one too), and the registration of a 1.7 table.
+TEST(WireCodec, TheABI17ActivityCallPostAndRegistrationRoundTrip) {
+    EXPECT_EQ(wire::kVersion, 4u);
+    for (const std::string &text :
+         {std::string("In a match \xe2\x80\x94 3/4 players"), std::string()}) {
+        wire::Call call;
+        call.seq = 11;
+        call.method = wire::Method::SetActivity;
+        call.target = 2;
+        call.a = text;
+        wire::Frame back;
+        std::string why;
+        ASSERT_TRUE(wire::decode(body_of(wire::encode(call)), back, why)) << why;
+        const auto &c = std::get<wire::Call>(back);
+        EXPECT_EQ(c.method, wire::Method::SetActivity);
+        EXPECT_EQ(c.target, 2u);
+        EXPECT_EQ(c.a, text);
+
+        wire::Post post;
+        post.kind = wire::PostKind::Activity;
+        post.service = "svc";
+        post.session = 7;
+        post.who = "peer@x";
+        post.text = text;
+        ASSERT_TRUE(wire::decode(body_of(wire::encode(post)), back, why)) << why;
+        const auto &p = std::get<wire::Post>(back);
+        EXPECT_EQ(p.kind, wire::PostKind::Activity);
+        EXPECT_EQ(p.service, "svc");
+        EXPECT_EQ(p.session, 7u);
+        EXPECT_EQ(p.who, "peer@x");
+        EXPECT_EQ(p.text, text);
+    }
+    for (const bool has : {true, false}) {
+        wire::Frame back;
+        std::string why;
+        wire::LoadReply r;
+        wire::ServiceRegistration reg;
+        reg.id = "svc";
+        reg.max_message_bytes = 10;
+        reg.has_set_friendly_name = true;
+        reg.has_set_activity = has;
+        r.registration.services = {reg};
+        ASSERT_TRUE(wire::decode(body_of(wire::encode(r)), back, why)) << why;
+        const auto &s = std::get<wire::LoadReply>(back).registration.services.at(0);
+        EXPECT_EQ(s.has_set_activity, has);
+        EXPECT_TRUE(s.has_set_friendly_name);
+    }
+}
+
 TEST(WireCodec, EveryTruncationIsRefused) {
     for (const auto &f : sample_frames()) {
         const std::string body = body_of(wire::encode(f));
@@ -251,17 +301,17 @@ TEST(WireCodec, UnknownTypesMethodsAndFlagsAreRefused) {
     call[2 + 8] = 42;  // the method, after the type and the seq
     EXPECT_FALSE(wire::decode(call, out, why));
     EXPECT_NE(why.find("unknown call method"), std::string::npos) << why;
-    call[2 + 8] = 18;  // one past the last (SetFriendlyName)
+    call[2 + 8] = 19;  // one past the last (SetActivity)
     EXPECT_FALSE(wire::decode(call, out, why));
-    EXPECT_NE(why.find("unknown call method 18"), std::string::npos) << why;
+    EXPECT_NE(why.find("unknown call method 19"), std::string::npos) << why;
 
     std::string post = body_of(wire::encode(wire::Post{}));
     post[2] = 0;
     EXPECT_FALSE(wire::decode(post, out, why));
     EXPECT_NE(why.find("unknown post kind"), std::string::npos) << why;
-    post[2] = 16;  // one past the last (FriendlyName)
+    post[2] = 17;  // one past the last (Activity)
     EXPECT_FALSE(wire::decode(post, out, why));
-    EXPECT_NE(why.find("unknown post kind 16"), std::string::npos) << why;
+    EXPECT_NE(why.find("unknown post kind 17"), std::string::npos) << why;
 
     wire::LoadReply r;
     r.registration.paging = true;

@@ -52,6 +52,13 @@
 // (ending at fetch_older: the 1.6 functions are set beyond struct_size, and log "beyond the table"
 // if ever called). With post_bad, its sign-in also makes every malformed 1.6 report.
 //
+// Rich presence (ABI 1.7): activity = true sets set_activity, which logs "set_activity '<text>'"
+// (and can throw or fail by name); its sign-in then posts activities: pal@test "In a match —
+// 3/4 players", noisy@test "a<U+0001>b<TAB>c<U+202E>d" (cleaned to "ab cd"), long@test 200 'x',
+// and stale@test "old" with a session that is not the current one (dropped). With post_bad also
+// every malformed 1.7 report. TEST_V16_SERVICE_TABLE registers the table with the ABI 1.6 size
+// (ending at set_friendly_name: set_activity beyond it logs "beyond the table" if ever called).
+//
 // stamp = true makes its event callback log "stamp <event type> <CLOCK_MONOTONIC ns>" on entry
 // (the benchmarks' one-way latency); stamp = <status> does so only for a MY_STATUS_CHANGE to that
 // status (the last event of a window: the rate without a log line per event).
@@ -94,6 +101,7 @@ struct State {
     unsigned long events = 0;
     bool post_bad = false;
     bool contact_list = false;  // ABI 1.6: its table has the contact list functions
+    bool activity = false;      // ABI 1.7: its table has set_activity
     bool stamp = false;
     std::int64_t stamp_status = 0;  // with stamp: 0 = every event, else only this status change
     std::string service_id = TEST_NAME;
@@ -303,6 +311,35 @@ void post_bad_contact_list(State &s, std::uint64_t session) {
     log_refused(s, "name-bad-contact", h.post_friendly_name(h.ctx, id, session, nullptr, "x"));
 }
 
+// Every 1.7 report the host must refuse (E_INVALIDARG), each logged as "refused: <what> <hr>".
+[[maybe_unused]] void post_bad_activity(State &s, std::uint64_t session) {
+    const msgr::addin::HostFunctions &h = s.host;
+    if (!h.has_activity_functions()) return;
+    const char *id = s.service_id.c_str();
+    static const std::string long_text(1025, 'x');
+    log_refused(s, "activity-other-service",
+                h.post_activity(h.ctx, "not-mine", session, "a@b", "playing"));
+    log_refused(s, "activity-bad-name", h.post_activity(h.ctx, id, session, " a@b", "playing"));
+    log_refused(s, "activity-null-name", h.post_activity(h.ctx, id, session, nullptr, "x"));
+    log_refused(s, "activity-utf8", h.post_activity(h.ctx, id, session, "a@b", "\xc3("));
+    log_refused(s, "activity-long", h.post_activity(h.ctx, id, session, "a@b", long_text.c_str()));
+}
+
+// The activities a sign-in posts with activity = true (see the top of the file).
+[[maybe_unused]] void post_activities(State &s, std::uint64_t session) {
+    const msgr::addin::HostFunctions &h = s.host;
+    if (!h.has_activity_functions()) return;
+    const char *id = s.service_id.c_str();
+    static const std::string long_text(200, 'x');
+    h.post_activity(h.ctx, id, session, "pal@test", "In a match \xe2\x80\x94 3/4 players");
+    h.post_activity(h.ctx, id, session, "noisy@test",
+                    "a\x01"
+                    "b\tc\xe2\x80\xae"
+                    "d");
+    h.post_activity(h.ctx, id, session, "long@test", long_text.c_str());
+    h.post_activity(h.ctx, id, session + 1000, "stale@test", "old");
+}
+
 msgr_hresult svc_signin(void *state, std::uint64_t session, const char *name,
                         const char *password) {
     auto *s = static_cast<State *>(state);
@@ -326,6 +363,9 @@ msgr_hresult svc_signin(void *state, std::uint64_t session, const char *name,
             s->host.post_message(s->host.ctx, s->service_id.c_str(), session, "a@b", nullptr, 0));
         post_bad_conversation(*s, session);
         post_bad_contact_list(*s, session);
+#if !defined(TEST_V15_SERVICE_TABLE) && !defined(TEST_V16_SERVICE_TABLE)
+        post_bad_activity(*s, session);
+#endif
     }
     const msgr_hresult signed_in =
         s->host.post_signin(s->host.ctx, s->service_id.c_str(), session, MSGR_S_OK);
@@ -333,6 +373,9 @@ msgr_hresult svc_signin(void *state, std::uint64_t session, const char *name,
     if (s->contact_list && s->host.has_contact_list_functions())
         s->host.post_authorization_request(s->host.ctx, s->service_id.c_str(), session,
                                            "asker@test");
+#endif
+#if !defined(TEST_V15_SERVICE_TABLE) && !defined(TEST_V16_SERVICE_TABLE)  // know no such report
+    if (s->activity) post_activities(*s, session);
 #endif
     return signed_in;
 }
@@ -441,6 +484,18 @@ msgr_hresult svc_set_friendly_name(void *state, const char *name) {
     return contact_list_call(state, "set_friendly_name", name);
 }
 
+// ---- ABI 1.7 ----
+msgr_hresult svc_set_activity(void *state, const char *text) {
+    auto *s = static_cast<State *>(state);
+#if defined(TEST_V15_SERVICE_TABLE) || defined(TEST_V16_SERVICE_TABLE)
+    s->host.say(MSGR_LOG_ERROR, "set_activity called beyond the table");
+#endif
+    const msgr_hresult hr = misbehave(*s, "set_activity");
+    if (MSGR_FAILED(hr)) return hr;
+    s->host.say(MSGR_LOG_INFO, std::string("set_activity '") + text + "'");
+    return MSGR_S_OK;
+}
+
 msgr_hresult svc_fetch_older(void *state, const char *peer, const char *archive_id,
                              std::uint32_t max) {
     auto *s = static_cast<State *>(state);
@@ -517,7 +572,7 @@ msgr_hresult load(const msgr_host *host, void **state) {
     s->fails = strings(h, "fail");
     const auto get_bool = h.config_bool;
     int paging = 0, events = 0, service = 0, post_bad = 0, can_page = 0, via = 0, probe = 0,
-        fallback = 0, stamp = 0, conversation = 0, archive = 0, contact_list = 0;
+        fallback = 0, stamp = 0, conversation = 0, archive = 0, contact_list = 0, activity = 0;
     get_bool(host->ctx, "paging", &paging);
     get_bool(host->ctx, "events", &events);
     get_bool(host->ctx, "service", &service);
@@ -531,6 +586,8 @@ msgr_hresult load(const msgr_host *host, void **state) {
     get_bool(host->ctx, "archive", &archive);
     get_bool(host->ctx, "contact_list", &contact_list);
     s->contact_list = contact_list != 0;
+    get_bool(host->ctx, "activity", &activity);
+    s->activity = activity != 0;
     s->post_bad = post_bad != 0;
     s->stamp = stamp != 0 || h.config_int(host->ctx, "stamp", &s->stamp_status) == MSGR_S_OK;
     s->pages_via_service = via != 0;
@@ -567,6 +624,8 @@ msgr_hresult load(const msgr_host *host, void **state) {
         t.struct_size = offsetof(msgr_contact_service, send_message_ex);  // built for ABI 1.3
 #elif defined(TEST_V15_SERVICE_TABLE)
         t.struct_size = offsetof(msgr_contact_service, add_contact);  // built for ABI 1.5
+#elif defined(TEST_V16_SERVICE_TABLE)
+        t.struct_size = offsetof(msgr_contact_service, set_activity);  // built for ABI 1.6
 #else
         t.struct_size = sizeof t;
 #endif
@@ -597,6 +656,7 @@ msgr_hresult load(const msgr_host *host, void **state) {
             t.set_blocked = &svc_set_blocked;
             t.set_friendly_name = &svc_set_friendly_name;
         }
+        if (activity != 0) t.set_activity = &svc_set_activity;  // beyond struct_size before 1.7
         hr = h.register_service(host->ctx, &t);
     }
     if (MSGR_SUCCEEDED(hr) && events) {

@@ -124,3 +124,32 @@ def test_friendly_names_change_with_their_events(signed_in, seen):
     assert [e[3] for e in of(seen, "MSGR_EVENT_CONTACT_FRIENDLY_NAME_CHANGE", "echo@loopback")] \
         == ["Echo Deux"]
     assert rt.get_contact("echo@loopback").friendly_name == "Echo Deux"
+
+
+def test_activities_change_with_their_events(signed_in, seen):
+    """Rich presence: Runtime.set_my_activity / my_activity, Contact.activity, and the events
+    MSGR_EVENT_MY_ACTIVITY_CHANGE and MSGR_EVENT_CONTACT_ACTIVITY_CHANGE."""
+    rt = signed_in
+    echo = rt.get_contact("echo@loopback")
+    assert echo.activity == "Echoing what you say"  # its own, reported at sign-in
+    assert rt.my_activity == ""
+    assert rt.set_my_activity("In a match — 3/4 players 🎮") is True
+    assert rt.set_my_activity("In a match — 3/4 players 🎮") is False
+    assert rt.my_activity == "In a match — 3/4 players 🎮"
+    for bad in ("a\nb", "x" * 129, "🎮" * 64 + "x", "a\0b"):
+        with pytest.raises(msgr.Error) as e:
+            rt.set_my_activity(bad)
+        assert e.value.hresult == msgr.E_INVALIDARG
+    assert rt.set_my_activity(None) is True  # cleared
+    assert rt.set_my_activity("") is False
+    control(rt, "activity echo@loopback Racing — lap 2")
+    assert [e[3] for e in of(seen, "MSGR_EVENT_MY_ACTIVITY_CHANGE")] \
+        == ["In a match — 3/4 players 🎮", ""]
+    assert [e[3] for e in of(seen, "MSGR_EVENT_CONTACT_ACTIVITY_CHANGE", "echo@loopback")] \
+        == ["Racing — lap 2"]
+    assert echo.activity == "Racing — lap 2"
+    rt.signout()
+    with pytest.raises(msgr.Error) as e:
+        rt.set_my_activity("Playing")
+    assert e.value.hresult == msgr.E_NOT_LOGGED_ON
+    assert echo.activity == ""  # that session's presence

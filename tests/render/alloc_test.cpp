@@ -21,11 +21,19 @@ TEST_F(ViewTest, ASteadyFrameAllocatesNothing) {
     ASSERT_EQ(msgr_get_contact(rt, "mobile@loopback", nullptr, mobile.out()), MSGR_S_OK);
     ASSERT_EQ(msgr_contact_set_blocked(mobile, 1), MSGR_S_OK);
     ASSERT_EQ(msgr_set_my_friendly_name(rt, "Player One"), MSGR_S_OK);
+    // Rich presence: echo's own activity, a Hebrew one with an emoji, and the player's own.
+    EXPECT_EQ(loopback_control("activity mobile@loopback \xd7\x91\xd7\x9e\xd7\xa9\xd7\x97\xd7\xa7 "
+                               "\xf0\x9f\x8e\xae 3/4"),
+              "ok");
+    ASSERT_EQ(msgr_set_my_activity(rt, "In a match \xe2\x80\x94 3/4 players"), MSGR_S_OK);
     frame(10);  // warm up: views, layouts, ImGui's windows and buffers
     ImGui::GetIO().MousePos = ImVec2(640, 360);
     frame(10);
     ASSERT_EQ(overlay->requests_shown(), 1u);
     ASSERT_STREQ(overlay->my_name_shown(), "Player One");
+    ASSERT_NE(overlay->activity_shown(0), nullptr) << "echo's activity on screen";
+    ASSERT_NE(overlay->activity_shown(1), nullptr) << "mobile's activity on screen";
+    ASSERT_STREQ(overlay->my_activity_shown(), "In a match \xe2\x80\x94 3/4 players");
 
     g_news = 0;
     ImGuiAllocCounter::count = 0;

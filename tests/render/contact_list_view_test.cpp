@@ -317,3 +317,51 @@ TEST_F(ContactListView, SigningOutForgetsTheRequests) {
     EXPECT_EQ(overlay->requests_shown(), 0u);
     EXPECT_EQ(overlay->stats().toasts_drawn, 1) << "the control contact's answer only";
 }
+
+// Rich presence: a contact's activity is one dim line under its name (echo's own, from the
+// loopback service; a Hebrew one with an emoji, set by the control contact, drawn through the
+// overlay's text helpers), redrawn when it changes and gone when cleared; the player's own
+// activity is shown at the top.
+TEST_F(ContactListView, ActivitiesAreShownUnderTheNamesAndFollowTheirChanges) {
+    signin_and_open();
+    const std::size_t echo = index_of("echo@loopback");
+    const std::size_t mobile = index_of("mobile@loopback");
+    ASSERT_NE(echo, std::string::npos);
+    ASSERT_NE(mobile, std::string::npos);
+    frame();
+    ASSERT_NE(overlay->activity_shown(echo), nullptr);
+    EXPECT_STREQ(overlay->activity_shown(echo), "Echoing what you say");
+    EXPECT_EQ(overlay->activity_shown(mobile), nullptr) << "no activity: no line";
+    EXPECT_STREQ(overlay->my_activity_shown(), "");
+    // The row with an activity is a line taller than the one without.
+    const float line = ImGui::GetTextLineHeight();
+    const float with = control(Control::contact_row, nullptr, echo).h;
+    const float without = control(Control::contact_row, nullptr, mobile).h;
+    EXPECT_NEAR(with - without, line + ImGui::GetStyle().ItemSpacing.y, 1.0f);
+
+    const char *hebrew = "\xd7\x91\xd7\x9e\xd7\xa9\xd7\x97\xd7\xa7 \xf0\x9f\x8e\xae 3/4";
+    EXPECT_EQ(loopback_control(std::string("activity mobile@loopback ") + hebrew), "ok");
+    frame();
+    ASSERT_NE(overlay->activity_shown(mobile), nullptr);
+    EXPECT_STREQ(overlay->activity_shown(mobile), hebrew);
+    EXPECT_NEAR(control(Control::contact_row, nullptr, mobile).h, with, 1.0f);
+
+    EXPECT_EQ(loopback_control("activity echo@loopback Racing \xe2\x80\x94 lap 2"), "ok");
+    frame();
+    EXPECT_STREQ(overlay->activity_shown(echo), "Racing \xe2\x80\x94 lap 2") << "made again";
+    EXPECT_EQ(loopback_control("activity echo@loopback"), "ok");
+    frame();
+    EXPECT_EQ(overlay->activity_shown(echo), nullptr) << "cleared: the line goes";
+    EXPECT_NEAR(control(Control::contact_row, nullptr, echo).h, without, 1.0f);
+
+    ASSERT_EQ(msgr_set_my_activity(rt, "In a match \xe2\x80\x94 3/4 players"), MSGR_S_OK);
+    frame();
+    EXPECT_STREQ(overlay->my_activity_shown(), "In a match \xe2\x80\x94 3/4 players");
+    ASSERT_EQ(msgr_set_my_activity(rt, nullptr), MSGR_S_OK);
+    frame();
+    EXPECT_STREQ(overlay->my_activity_shown(), "");
+    ASSERT_EQ(msgr_set_my_activity(rt, "Back in the lobby"), MSGR_S_OK);
+    ASSERT_EQ(msgr_signout(rt), MSGR_S_OK);
+    frame(2);
+    EXPECT_STREQ(overlay->my_activity_shown(), "") << "forgotten at sign-out";
+}

@@ -1,8 +1,9 @@
 // The contact list's rooms (issue 14) rendered for real offscreen (EGL, llvmpipe) and checked by
 // their pixels: the "Requests" heading in its colour with the asker's name and the Accept and
 // Decline buttons under it, the Add a friend field with what is typed in it and the outcome's
-// words under it, a blocked contact's "(blocked)". Screenshot:
-// build/tests/screenshots/contact-list-requests.png.
+// words under it, a blocked contact's "(blocked)"; a contact's activity in dim grey on the line
+// under its name, and the player's own under theirs. Screenshots:
+// build/tests/screenshots/contact-list-requests.png, contact-list-activity.png.
 #include <imgui.h>
 
 #include <algorithm>
@@ -43,6 +44,14 @@ bool highlight(const unsigned char *p) {
 // ImGui's dark style button (blue, translucent over the opaque window).
 bool button(const unsigned char *p) {
     return p[2] > 85 && p[2] > p[0] + 45 && p[0] < 80;
+}
+// The activity's dim blue-grey (140, 150, 160), anti-aliased over the dark window: grey with
+// a little more green than red and more blue than green (the status colours have far more
+// green; the names' white and the status words' grey none).
+bool activity_grey(const unsigned char *p) {
+    const int r = p[0], g = p[1], b = p[2];
+    return r > 60 && r < 150 && b - r >= 6 && b - r <= 25 && g - r >= 2 && g - r <= 15 &&
+           b - g >= 2;
 }
 // The error colour (255, 120, 120): "(blocked)".
 bool error_red(const unsigned char *p) {
@@ -139,4 +148,46 @@ TEST_F(ContactsRenderTest, RequestsAndTheAddFieldAreDrawn) {
     EXPECT_EQ(overlay->requests_shown(), 0u);
     const Shot after = shot();
     EXPECT_EQ(pixels_in(after, accept.x, accept.y - 2.0f * line, 200.0f, line, highlight), 0);
+}
+
+// Rich presence: echo's activity ("Echoing what you say", the loopback's own) is drawn in the dim
+// activity colour on the line under its name; cleared, the line goes (the row is one line
+// shorter, and nothing of that colour is left where it was). The player's own activity is under
+// their name at the top.
+TEST_F(ContactsRenderTest, AnActivityIsDrawnDimUnderTheName) {
+    create();
+    make_overlay();
+    ASSERT_EQ(signin(), MSGR_S_OK);
+    ASSERT_EQ(msgr_set_my_activity(rt, "In a match \xe2\x80\x94 3/4 players"), MSGR_S_OK);
+    overlay->set_open(true);
+    ImGui::GetIO().MousePos = ImVec2(20, 600);
+    ASSERT_TRUE(settle_fonts());
+    frame();
+    const std::size_t echo = index_of("echo@loopback");
+    ASSERT_NE(overlay->activity_shown(echo), nullptr);
+    const DrawnRect row = control(Control::contact_row, echo);
+    const float line = ImGui::GetTextLineHeightWithSpacing();
+    const Shot s = shot();
+    keep(s, "contact-list-activity");
+    EXPECT_GT(pixels_in(s, row.x, row.y + line, row.w, line, activity_grey), 40)
+        << "the activity's words, dim, on the line under the name";
+    EXPECT_LT(pixels_in(s, row.x, row.y, row.w, line, activity_grey), 10)
+        << "the name's line is not in the activity's colour";
+    // The player's own: under their name, at the top of the list (above the status choice).
+    const DrawnRect rename = control(Control::rename);
+    EXPECT_GT(
+        pixels_in(s, rename.x - 300.0f, rename.y + line, 300.0f + rename.w, line, activity_grey),
+        40)
+        << "the player's activity under their name";
+
+    // Cleared on the network: the line goes.
+    EXPECT_EQ(loopback_control("activity echo@loopback"), "ok");
+    ImGui::GetIO().MousePos = ImVec2(20, 600);
+    ASSERT_TRUE(settle_fonts());
+    frame();
+    EXPECT_EQ(overlay->activity_shown(echo), nullptr);
+    const DrawnRect shorter = control(Control::contact_row, echo);
+    EXPECT_NEAR(row.h - shorter.h, line, 1.5f);
+    const Shot after = shot();
+    EXPECT_LT(pixels_in(after, row.x, row.y, row.w, row.h, activity_grey), 10);
 }

@@ -33,8 +33,11 @@ constexpr std::size_t kServiceV4Size =  // ABI 1.4: send_message_ex ... fetch_ol
 constexpr std::size_t kServiceV6Size =  // ABI 1.6: add_contact ... set_friendly_name
     offsetof(msgr_contact_service, set_friendly_name) +
     sizeof(msgr_contact_service::set_friendly_name);
-constexpr std::size_t kMaxFriendlyName = 1024;  // a contact's friendly name, in bytes (addin.h)
-constexpr std::size_t kIncomingV1Size =         // ABI 1.4: the first msgr_incoming_message
+constexpr std::size_t kServiceV7Size =  // ABI 1.7: set_activity
+    offsetof(msgr_contact_service, set_activity) + sizeof(msgr_contact_service::set_activity);
+constexpr std::size_t kMaxActivityReport = 1024;  // a contact's activity, in bytes (addin.h)
+constexpr std::size_t kMaxFriendlyName = 1024;    // a contact's friendly name, in bytes (addin.h)
+constexpr std::size_t kIncomingV1Size =           // ABI 1.4: the first msgr_incoming_message
     offsetof(msgr_incoming_message, receipt_id) + sizeof(msgr_incoming_message::receipt_id);
 constexpr std::size_t kPageRequestV1Size =
     offsetof(msgr_page_request, text_size) + sizeof(msgr_page_request::text_size);
@@ -195,6 +198,17 @@ inline bool valid_friendly_report(const char *signin, const char *name) noexcept
     return valid_name(signin) && valid_report_id(name, false, kMaxFriendlyName);
 }
 
+// ---- ABI 1.7: rich presence ----
+
+// msgr_host_post_activity: a contact, and a text (NULL or "": none) of valid UTF-8 of at most
+// kMaxActivityReport bytes (control characters are cleaned where it is applied).
+inline bool valid_activity_report(const char *signin, const char *text) noexcept {
+    if (!valid_name(signin)) return false;
+    if (text == nullptr) return true;
+    const std::size_t n = strnlen(text, kMaxActivityReport + 1);
+    return n <= kMaxActivityReport && is_valid_utf8(std::string_view(text, n));
+}
+
 // What msgr_host_register_service keeps of an add-in's table: the table, read within its
 // struct_size into a zeroed copy, so that what an older add-in's table lacks stays NULL (send_page
 // before ABI 1.3, the conversation functions before 1.4). A size that ends inside one of the
@@ -221,6 +235,8 @@ inline msgr_contact_service copy_service_table(const msgr_contact_service &t) no
     if (!covers(offsetof(msgr_contact_service, set_blocked) + sizeof copy.set_blocked))
         copy.set_blocked = nullptr;
     if (!covers(kServiceV6Size)) copy.set_friendly_name = nullptr;
+    // ABI 1.7: a 1.6 add-in's table ends at set_friendly_name.
+    if (!covers(kServiceV7Size)) copy.set_activity = nullptr;
     copy.struct_size = sizeof copy;
     return copy;
 }
@@ -276,7 +292,8 @@ inline bool same_page(const msgr_page_request *page, std::uint64_t id, const std
     X(MSGR_HOST_POST_ADD_RESULT, host_post_add_result)                       \
     X(MSGR_HOST_POST_AUTHORIZATION_REQUEST, host_post_authorization_request) \
     X(MSGR_HOST_POST_BLOCKED, host_post_blocked)                             \
-    X(MSGR_HOST_POST_FRIENDLY_NAME, host_post_friendly_name)
+    X(MSGR_HOST_POST_FRIENDLY_NAME, host_post_friendly_name)                 \
+    X(MSGR_HOST_POST_ACTIVITY, host_post_activity)
 
 // One entry of a get_proc table, built with the list above:
 //     static const ProcEntry table[] = {MSGR_ADDIN_HOST_FUNCTIONS(MSGR_ADDIN_PROC_ENTRY)};

@@ -220,6 +220,13 @@ class AddinService final : public Service {
                          [&] { return t.set_friendly_name(t.state, name.c_str()); });
     }
 
+    // ---- ABI 1.7: rich presence (MSGR_E_NOTIMPL when the table has no set_activity) ----
+    msgr_hresult set_activity(const std::string &text) override {
+        const msgr_contact_service &t = table();
+        return list_call("set_activity", t.set_activity != nullptr,
+                         [&] { return t.set_activity(t.state, text.c_str()); });
+    }
+
   private:
     const msgr_contact_service &table() const { return ctx_.services[index_].table; }
     bool alive() const { return ctx_.loaded(); }

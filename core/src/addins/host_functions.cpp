@@ -373,6 +373,20 @@ msgr_hresult host_post_friendly_name(msgr_host_ctx *ctx, const char *service, st
                                MSGR_S_OK, false, name);
 }
 
+// ---- ABI 1.7: rich presence ----
+
+msgr_hresult host_post_activity(msgr_host_ctx *ctx, const char *service, std::uint64_t session,
+                                const char *signin, const char *text) {
+    if (!valid_activity_report(signin, text)) return MSGR_E_INVALIDARG;
+    const msgr_hresult ok = check_report(ctx, service);
+    if (ok != MSGR_S_OK) return ok;
+    return post_item(ctx, [&] {
+        return ContactReport{
+            ContactReport::Kind::activity,    service, session, signin, MSGR_S_OK, false,
+            bounded(text, kMaxActivityReport)};
+    });
+}
+
 // The paging provider hands the page it is submitting to the contact's own service (ABI 1.3).
 // On S_OK the service owes the page's delivery report, and the paging provider no longer does.
 msgr_hresult host_page_via_service(msgr_host_ctx *ctx, const msgr_page_request *page) {

@@ -115,6 +115,8 @@ const char *method_name(wire::Method m) {
             return "set_blocked";
         case wire::Method::SetFriendlyName:
             return "set_friendly_name";
+        case wire::Method::SetActivity:
+            return "set_activity";
     }
     return "?";
 }
@@ -386,6 +388,10 @@ struct AddinProcess::Impl {
     static msgr_hresult svc_set_friendly_name(void *state, const char *name) {
         return svc_name_call(state, wire::Method::SetFriendlyName, name, 0);
     }
+    // ABI 1.7
+    static msgr_hresult svc_set_activity(void *state, const char *text) {
+        return svc_name_call(state, wire::Method::SetActivity, text, 0);
+    }
     static msgr_hresult svc_fetch_older(void *state, const char *peer, const char *archive_id,
                                         std::uint32_t max);
     static msgr_hresult paging_knows_mobile(void *state, const char *service, const char *signin,
@@ -548,7 +554,9 @@ void AddinProcess::Impl::handle_post(const wire::Post &p) {
     // A C string cannot hold a NUL: a name with one is not the name the runtime would check.
     const auto has_nul = [](const std::string &x) { return x.find('\0') != std::string::npos; };
     if (has_nul(p.service) || has_nul(p.who) || has_nul(p.origin_id) || has_nul(p.archive_id) ||
-        has_nul(p.receipt_id) || (p.kind == wire::PostKind::FriendlyName && has_nul(p.text))) {
+        has_nul(p.receipt_id) ||
+        ((p.kind == wire::PostKind::FriendlyName || p.kind == wire::PostKind::Activity) &&
+         has_nul(p.text))) {
         log(MSGR_LOG_WARNING, "its process sent a report with a NUL in a name; dropped");
         return;
     }
@@ -651,6 +659,11 @@ void AddinProcess::Impl::handle_post(const wire::Post &p) {
         case wire::PostKind::FriendlyName:
             what = "post_friendly_name";
             if (const auto fn = proc<msgr_host_post_friendly_name_fn>(MSGR_HOST_POST_FRIENDLY_NAME))
+                hr = fn(host.ctx, service, p.session, who, p.text.c_str());
+            break;
+        case wire::PostKind::Activity:
+            what = "post_activity";
+            if (const auto fn = proc<msgr_host_post_activity_fn>(MSGR_HOST_POST_ACTIVITY))
                 hr = fn(host.ctx, service, p.session, who, p.text.c_str());
             break;
     }
@@ -1066,6 +1079,7 @@ bool AddinProcess::Impl::register_proxies(msgr_hresult &hr) {
         t.authorize = s.has_authorize ? &svc_authorize : nullptr;
         t.set_blocked = s.has_set_blocked ? &svc_set_blocked : nullptr;
         t.set_friendly_name = s.has_set_friendly_name ? &svc_set_friendly_name : nullptr;
+        t.set_activity = s.has_set_activity ? &svc_set_activity : nullptr;
         const auto fn = proc<msgr_host_register_service_fn>(MSGR_HOST_REGISTER_SERVICE);
         hr = fn != nullptr ? fn(host.ctx, &t) : MSGR_E_NOTIMPL;
         if (MSGR_FAILED(hr)) return false;

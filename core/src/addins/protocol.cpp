@@ -177,6 +177,7 @@ void io(A &a, F &s) {
     a.u8(s.has_authorize);
     a.u8(s.has_set_blocked);
     a.u8(s.has_set_friendly_name);
+    a.u8(s.has_set_activity);
 }
 template <class A, Is<Registration> F>
 void io(A &a, F &r) {
@@ -334,7 +335,7 @@ bool valid_enums(const Frame &f, std::string &why) {
     if (const auto *c = std::get_if<Call>(&f)) {
         const auto m = static_cast<std::uint16_t>(c->method);
         if (m < static_cast<std::uint16_t>(Method::KnowsMobile) ||
-            m > static_cast<std::uint16_t>(Method::SetFriendlyName)) {
+            m > static_cast<std::uint16_t>(Method::SetActivity)) {
             why = "unknown call method " + std::to_string(m);
             return false;
         }
@@ -342,7 +343,7 @@ bool valid_enums(const Frame &f, std::string &why) {
     if (const auto *p = std::get_if<Post>(&f)) {
         const auto k = static_cast<std::uint16_t>(p->kind);
         if (k < static_cast<std::uint16_t>(PostKind::Signin) ||
-            k > static_cast<std::uint16_t>(PostKind::FriendlyName)) {
+            k > static_cast<std::uint16_t>(PostKind::Activity)) {
             why = "unknown post kind " + std::to_string(k);
             return false;
         }

@@ -38,8 +38,9 @@
 namespace msgr::core::wire {
 
 // Bumped on any change to a frame; the Hello carries it and the runtime refuses another.
-// 2: add-in ABI 1.4 (conversations that last); 3: add-in ABI 1.6 (the contact list)
-constexpr std::uint32_t kVersion = 3;
+// 2: add-in ABI 1.4 (conversations that last); 3: add-in ABI 1.6 (the contact list);
+// 4: add-in ABI 1.7 (rich presence: SetActivity, PostKind::Activity, has_set_activity)
+constexpr std::uint32_t kVersion = 4;
 // The largest frame body: a 1 MiB message or configuration text plus its fields.
 constexpr std::size_t kMaxFrame = (1u << 20) + (64u << 10);
 // Bounds the decoder enforces (bytes for strings, elements for lists).
@@ -109,6 +110,8 @@ struct ServiceRegistration {
     bool has_authorize = false;
     bool has_set_blocked = false;
     bool has_set_friendly_name = false;
+    // ABI 1.7: whether its table has set_activity.
+    bool has_set_activity = false;
 };
 struct Registration {
     std::vector<ServiceRegistration> services;  // index = the `target` of service calls
@@ -148,6 +151,8 @@ enum class Method : std::uint16_t {
     Authorize = 15,        // target, a = signin, i32 = accept (0/1)
     SetBlocked = 16,       // target, a = signin, i32 = blocked (0/1)
     SetFriendlyName = 17,  // target, a = name
+    // ABI 1.7
+    SetActivity = 18,  // target, a = the user's activity ("" cleared)
 };
 
 struct Call {
@@ -224,6 +229,8 @@ enum class PostKind : std::uint16_t {
     AuthorizationRequest = 13,  // service, session, who = from
     Blocked = 14,               // service, session, who = signin, i32 = blocked (0/1)
     FriendlyName = 15,          // service, session, who = signin, text = name
+    // ABI 1.7
+    Activity = 16,  // service, session, who = signin, text = activity ("" none)
 };
 struct Post {
     PostKind kind = PostKind::Signin;

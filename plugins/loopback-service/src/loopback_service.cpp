@@ -40,13 +40,21 @@
 //        rename <contact> <name>   <contact>'s friendly name changes
 //        block <contact> / unblock <contact>   the user blocked <contact> elsewhere (the
 //                                  network reports it)
+//        activity <contact> [<text>]   <contact> is doing <text> now (rich presence, ABI 1.7);
+//                                  without a text, nothing any more
 //  - the contact list (ABI 1.6): a request to add a bot (echo, shout, control) is accepted at
 //    once; a request to add anyone else waits for the control contact's accept or decline. A
 //    request the user accepts (authorize) puts its sender on the list. The block list and the
 //    user's friendly name are kept for the session's service; [loopback] requests = [...] names
 //    contacts that ask to add the user each time they sign in;
+//  - rich presence (ABI 1.7): the bots are doing something of their own (echo "Echoing what you
+//    say", shout "Shouting it back", control "Taking commands"), reported at each sign-in with
+//    the directory's activities ([[loopback.contacts]] activity = "..."; a bot's entry there
+//    replaces its own, "" for none); the user's own activity (set_activity) is taken and kept
+//    for the session's service (nobody on the loopback network shows it);
 //    It answers "ok: ..." or "error: ..." as a message. Only the user can send it commands (only
 //    the user sends), and it can do nothing a real server could not do to a session.
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -57,6 +65,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "msgr/addin.h"
@@ -149,6 +158,15 @@ const char *bad_signin(std::string_view s) {
     return nullptr;
 }
 
+// Why an activity cannot be a contact's (msgr.h: msgr_set_my_activity's rules), or nullptr.
+const char *bad_activity(std::string_view s) {
+    if (s.find_first_of("\r\n") != std::string_view::npos) return "contains CR or LF";
+    const long units = utf16_units(s);
+    if (units < 0) return "is not valid UTF-8";
+    if (units > MSGR_MAX_ACTIVITY_UTF16) return "is longer than 128 UTF-16 units";
+    return nullptr;
+}
+
 struct Contact {
     std::string signin;
     std::string key;  // case-folded
@@ -156,6 +174,8 @@ struct Contact {
     std::string service = "loopback";
     std::int32_t status = MSGR_STATUS_ONLINE;
     bool mobile = false;
+    std::string activity{};     // rich presence (ABI 1.7)
+    bool has_activity = false;  // activity was configured or set ("" too: replaces a bot's own)
 };
 
 class Addin;
@@ -173,6 +193,7 @@ struct Service {
     std::vector<std::string> asked;     // case-folded: the user asked to add them, unanswered
     std::vector<std::string> requests;  // sign-in names that ask to add the user at sign-in
     std::string my_friendly;            // the user's friendly name ("": not set)
+    std::string my_activity;            // the user's activity ("": none)
     msgr_contact_service table{};
 };
 
@@ -252,6 +273,8 @@ class Addin {
     std::string shout_key;  // case-folded; "" for none
     std::string control_key;
     std::string control_name;
+    std::string echo_name;
+    std::string shout_name;
     std::string password;
     std::vector<std::unique_ptr<Service>> services;
 
@@ -269,12 +292,14 @@ class Addin {
             if (const char *why = bad_signin(echo)) c.error("echo", why);
         }
         echo_key = fold(echo);
+        echo_name = echo;
         std::string shout = "shout@loopback";
         c.string("shout", shout);
         if (!shout.empty()) {
             if (const char *why = bad_signin(shout)) c.error("shout", why);
         }
         shout_key = fold(shout);
+        shout_name = shout;
         control_name = "control@loopback";
         c.string("control", control_name);
         if (!control_name.empty()) {
@@ -308,7 +333,7 @@ class Addin {
         if (nc > 0) contacts.clear();
         for (std::size_t i = 0; i < nc; ++i) {
             const std::string at = "contacts[" + std::to_string(i) + "]";
-            c.only(at, {"signin", "friendly", "service", "status", "mobile"});
+            c.only(at, {"signin", "friendly", "service", "status", "mobile", "activity"});
             Contact contact;
             c.string(at + ".signin", contact.signin);
             if (const char *why = bad_signin(contact.signin)) c.error("contacts.signin", why);
@@ -321,6 +346,8 @@ class Addin {
                         "is \"" + status + "\"; expected one of " + std::string(kStatusList));
             }
             c.boolean(at + ".mobile", contact.mobile);
+            contact.has_activity = c.string(at + ".activity", contact.activity);
+            if (const char *why = bad_activity(contact.activity)) c.error("contacts.activity", why);
             Service *svc = find(contact.service);
             if (svc == nullptr) {
                 throw Invalid{"contact \"" + contact.signin + "\" names service \"" +
@@ -349,6 +376,30 @@ class Addin {
         if (services.front().get() != &s) return false;
         return (!echo_key.empty() && key == echo_key) || (!shout_key.empty() && key == shout_key) ||
                (!control_key.empty() && key == control_key);
+    }
+
+    // The activities s reports at sign-in: the bots' own (first service only), then the
+    // directory's (a bot's entry there replaces its own). Called with s.mutex held.
+    std::vector<std::pair<std::string, std::string>> activities(const Service &s) const {
+        std::vector<std::pair<std::string, std::string>> out;
+        if (services.front().get() == &s) {
+            const std::pair<const std::string *, const char *> bots[] = {
+                {&echo_name, "Echoing what you say"},
+                {&shout_name, "Shouting it back"},
+                {&control_name, "Taking commands"}};
+            for (const auto &[name, text] : bots) {
+                if (name->empty()) continue;
+                const std::string key = fold(*name);
+                const bool replaced =
+                    std::any_of(s.directory.begin(), s.directory.end(),
+                                [&](const Contact &c) { return c.key == key && c.has_activity; });
+                if (!replaced) out.emplace_back(*name, text);
+            }
+        }
+        for (const auto &c : s.directory) {
+            if (c.has_activity && !c.activity.empty()) out.emplace_back(c.signin, c.activity);
+        }
+        return out;
     }
 
     Service *find(std::string_view id) {
@@ -399,6 +450,7 @@ msgr_hresult svc_signin(void *state, std::uint64_t session, const char *, const 
     Host &h = s.addin->host;
     const bool ok = s.addin->password.empty() || s.addin->password == password;
     std::vector<std::string> list, blocked, requests;
+    std::vector<std::pair<std::string, std::string>> activities;
     {
         const std::lock_guard<std::mutex> lock(s.mutex);
         s.session = ok ? session : 0;
@@ -409,7 +461,9 @@ msgr_hresult svc_signin(void *state, std::uint64_t session, const char *, const 
                 list.push_back(c.signin);
             blocked = s.blocked;
             requests = s.requests;
+            activities = s.addin->activities(s);
         }
+        s.my_activity.clear();  // the runtime starts every session with none
     }
     // The answer arrives on a later tick, as a network service's would.
     h.post_signin(h.ctx, s.id.c_str(), session, ok ? MSGR_S_OK : MSGR_E_INVALID_PASSWORD);
@@ -420,6 +474,10 @@ msgr_hresult svc_signin(void *state, std::uint64_t session, const char *, const 
             h.post_blocked(h.ctx, s.id.c_str(), session, c.c_str(), 1);
         for (const auto &c : requests)
             h.post_authorization_request(h.ctx, s.id.c_str(), session, c.c_str());
+    }
+    if (h.has_activity_functions()) {  // ABI 1.7: what the contacts are doing
+        for (const auto &[who, text] : activities)
+            h.post_activity(h.ctx, s.id.c_str(), session, who.c_str(), text.c_str());
     }
     return MSGR_S_OK;
 }
@@ -701,6 +759,13 @@ msgr_hresult svc_set_friendly_name(void *state, const char *name) {
     return MSGR_S_OK;
 }
 
+msgr_hresult svc_set_activity(void *state, const char *text) {
+    auto &s = *static_cast<Service *>(state);
+    const std::lock_guard<std::mutex> lock(s.mutex);
+    s.my_activity = text;  // nobody on the loopback network shows it
+    return MSGR_S_OK;
+}
+
 std::string Addin::control(Service &svc, std::uint64_t session, const std::string &command) {
     std::vector<std::string> words;
     std::size_t rest_at = std::string::npos;  // where the third word starts ("say" keeps it all)
@@ -797,13 +862,39 @@ std::string Addin::control(Service &svc, std::uint64_t session, const std::strin
         host.post_contact(host.ctx, id, session, words[1].c_str(), verb == "add" ? 1 : 0);
         return "ok";
     }
+    if (verb == "activity" && words.size() >= 2) {
+        if (const char *why = bad_signin(words[1])) return "error: the contact " + std::string(why);
+        if (!host.has_activity_functions())
+            return "error: this runtime has no activity reports (ABI < 1.7)";
+        const std::string text = words.size() >= 3 ? command.substr(rest_at) : std::string();
+        if (const char *why = bad_activity(text)) return "error: the activity " + std::string(why);
+        {
+            const std::lock_guard<std::mutex> lock(svc.mutex);
+            const std::string key = fold(words[1]);
+            bool found = false;
+            for (auto &c : svc.directory) {
+                if (c.key != key) continue;
+                c.activity = text;
+                c.has_activity = true;
+                found = true;
+            }
+            if (!found) {
+                Contact c{words[1], key, "", svc.id, MSGR_STATUS_OFFLINE, false};
+                c.activity = text;
+                c.has_activity = true;
+                svc.directory.push_back(std::move(c));
+            }
+        }
+        host.post_activity(host.ctx, id, session, words[1].c_str(), text.c_str());
+        return "ok";
+    }
     if (std::string answer; list_command(svc, session, words, command, rest_at, answer))
         return answer;
     return "commands: drop | hold | say <from> <text> | say-hex <from> <hex> | "
            "flood <from> <count> | "
            "status <contact> <status> | add <contact> | remove <contact> | request <from> | "
            "accept <contact> | decline <contact> | rename <contact> <name> | block <contact> | "
-           "unblock <contact>";
+           "unblock <contact> | activity <contact> [<text>]";
 }
 
 bool Addin::list_command(Service &svc, std::uint64_t session, const std::vector<std::string> &words,
@@ -894,6 +985,7 @@ msgr_hresult load(const msgr_host *host, void **state) {
                 t.set_blocked = svc_set_blocked;
                 t.set_friendly_name = svc_set_friendly_name;
             }
+            if (a->host.has_activity_functions()) t.set_activity = svc_set_activity;  // ABI 1.7
             const msgr_hresult hr = a->host.register_service(host->ctx, &t);
             if (MSGR_FAILED(hr)) return hr;  // the host recorded why
         }

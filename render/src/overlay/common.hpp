@@ -51,6 +51,7 @@ constexpr ImU32 kHighlight = IM_COL32(255, 225, 90, 255);  // a search's matched
 constexpr ImU32 kFailedBar = IM_COL32(230, 80, 80, 255);
 constexpr ImU32 kErrorText = IM_COL32(255, 120, 120, 255);
 constexpr ImU32 kDimText = IM_COL32(170, 170, 170, 255);
+constexpr ImU32 kActivityText = IM_COL32(140, 150, 160, 255);  // a contact's activity: dimmer
 
 // Copies at most cap - 1 bytes of src into dst, never cutting a UTF-8 sequence, and replaces
 // control characters (line breaks included) by spaces: for one-line labels and titles.

@@ -33,6 +33,7 @@ void Overlay::Impl::draw_contacts(std::int32_t my_status) {
     if (ImGui::Begin("Contacts###msgr-contacts", nullptr,
                      ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoFocusOnAppearing)) {
         draw_me();
+        draw_my_activity();
         static constexpr std::int32_t kSettable[] = {
             MSGR_STATUS_ONLINE, MSGR_STATUS_BUSY,         MSGR_STATUS_BE_RIGHT_BACK,
             MSGR_STATUS_AWAY,   MSGR_STATUS_ON_THE_PHONE, MSGR_STATUS_OUT_TO_LUNCH,
@@ -128,6 +129,14 @@ void Overlay::Impl::draw_contact_row(std::size_t i, msgr_contact *c) {
         text_coloured(kDimText, status_word(st));
     }
     if (i < contact_blocked.size()) contact_blocked[i] = blocked != 0;
+    // What the contact is doing (rich presence): one dim line under the name.
+    const std::size_t a = activity_label(i, c);
+    const char *activity = activities[a].text;
+    if (i < contact_activity.size()) contact_activity[i] = activity[0] != '\0' ? a + 1 : 0;
+    if (activity[0] != '\0') {
+        ImGui::SetCursorScreenPos(ImVec2(p.x + r * 2.0f + 6.0f, ImGui::GetCursorScreenPos().y));
+        text_coloured(kActivityText, activity);
+    }
     // Unread: what the player has not seen of the conversation with this contact.
     const std::size_t unread = unseen_with(c);
     if (i < contact_unread.size()) contact_unread[i] = unread;
@@ -173,6 +182,40 @@ void Overlay::Impl::draw_contact_row(std::size_t i, msgr_contact *c) {
         menu_contact = HeldContact(c);
         open_menu = true;
     }
+}
+
+std::size_t Overlay::Impl::activity_label(std::size_t hint, msgr_contact *c) {
+    // Labels are made in the list's order, so row i's is usually at i: looked for there first,
+    // so that a steady frame costs one comparison a row.
+    std::size_t k = hint;
+    if (k >= activities.size() || activities[k].contact.get() != c) {
+        k = 0;
+        while (k < activities.size() && activities[k].contact.get() != c)
+            ++k;
+    }
+    if (k == activities.size()) {  // first drawn: held, so that the pointer names it alone
+        ActivityLabel &fresh = activities.emplace_back();
+        fresh.contact = HeldContact(c);
+    }
+    ActivityLabel &label = activities[k];
+    if (label.stale) {
+        const char *text = nullptr;
+        if (msgr_contact_activity(c, &text) != MSGR_S_OK || text == nullptr) text = "";
+        copy_label(label.text, sizeof label.text, text);
+        label.stale = false;
+    }
+    return k;
+}
+
+// The player's own activity (msgr_set_my_activity), dim under their name.
+void Overlay::Impl::draw_my_activity() {
+    if (my_activity_stale) {
+        const char *text = nullptr;
+        if (msgr_my_activity(rt, &text) != MSGR_S_OK || text == nullptr) text = "";
+        copy_label(my_activity, sizeof my_activity, text);
+        my_activity_stale = false;
+    }
+    if (my_activity[0] != '\0') text_coloured(kActivityText, my_activity);
 }
 
 // The menu of the contact last right-clicked: its name, Block or Unblock, Remove from list.

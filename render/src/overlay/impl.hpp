@@ -137,6 +137,14 @@ struct FriendRequest {
     DrawnRect accept_rect, decline_rect, block_rect;
 };
 
+// A contact's activity as the contact list shows it (rich presence): made when the contact is
+// first drawn and again after its MSGR_EVENT_CONTACT_ACTIVITY_CHANGE, never on a steady frame.
+struct ActivityLabel {
+    HeldContact contact;
+    char text[4 * MSGR_MAX_ACTIVITY_UTF16 + 4] = "";
+    bool stale = true;
+};
+
 struct Toast {
     bool live = false;
     float age = 0.0f;
@@ -188,6 +196,12 @@ struct Overlay::Impl {
     char rename_buf[4 * MSGR_MAX_FRIENDLY_NAME_UTF16 + 4] = "";  // drawn form
     DrawnRect rename_rect, rename_field_rect;
 
+    // the player's own activity (made again only after a change) and the contacts' (one label
+    // per contact drawn, held until sign-out)
+    char my_activity[4 * MSGR_MAX_ACTIVITY_UTF16 + 4] = "";
+    bool my_activity_stale = true;
+    std::vector<ActivityLabel> activities;
+
     // friend requests, oldest first (made when one arrives, never on a steady frame)
     std::vector<FriendRequest> requests;
     std::size_t requests_drawn = 0;
@@ -238,9 +252,10 @@ struct Overlay::Impl {
     DrawnRect signin_rect, signin_name_rect;
     std::uint64_t signin_frame = 0;
     std::array<DrawnRect, kContactRects> chat_rects{}, page_rects{};
-    std::array<std::size_t, kContactRects> contact_unread{};  // what the list showed
-    std::array<DrawnRect, kContactRects> row_rects{};         // a right-click opens the menu
-    std::array<bool, kContactRects> contact_blocked{};        // "(blocked)" shown
+    std::array<std::size_t, kContactRects> contact_unread{};    // what the list showed
+    std::array<DrawnRect, kContactRects> row_rects{};           // a right-click opens the menu
+    std::array<bool, kContactRects> contact_blocked{};          // "(blocked)" shown
+    std::array<std::size_t, kContactRects> contact_activity{};  // activities index + 1; 0: none
     std::size_t contact_rects = 0;
     std::uint64_t contacts_frame = 0;
     DrawnRect chat_with_rect;
@@ -433,11 +448,14 @@ struct Overlay::Impl {
             case MSGR_EVENT_SIGNIN:
                 last_signin_hr = ev.hr;
                 my_name_stale = true;
+                my_activity_stale = true;
                 break;
             case MSGR_EVENT_AUTHORIZATION_REQUEST:
             case MSGR_EVENT_CONTACT_BLOCK_CHANGE:
             case MSGR_EVENT_CONTACT_FRIENDLY_NAME_CHANGE:
             case MSGR_EVENT_MY_FRIENDLY_NAME_CHANGE:
+            case MSGR_EVENT_CONTACT_ACTIVITY_CHANGE:
+            case MSGR_EVENT_MY_ACTIVITY_CHANGE:
             case MSGR_EVENT_CONTACT_LIST_ADD:
                 contact_list_event(ev);
                 break;
@@ -550,6 +568,10 @@ struct Overlay::Impl {
     void draw_signin(std::int32_t my_status);
     void draw_contacts(std::int32_t my_status);
     void draw_contact_row(std::size_t i, msgr_contact *c);
+    // The label of c's activity (made when stale; first looked for at hint); its index in
+    // activities.
+    std::size_t activity_label(std::size_t hint, msgr_contact *c);
+    void draw_my_activity();
     void draw_contact_menu();
     // the contact list's own rooms (requests.cpp)
     void contact_list_event(const msgr_event &ev);

@@ -517,6 +517,16 @@ bool Overlay::blocked_shown(std::size_t index) const noexcept {
     const Impl &im = *impl_;
     return im.contacts_frame == im.frame && index < im.contact_rects && im.contact_blocked[index];
 }
+const char *Overlay::activity_shown(std::size_t index) const noexcept {
+    const Impl &im = *impl_;
+    if (im.contacts_frame != im.frame || index >= im.contact_rects) return nullptr;
+    const std::size_t a = im.contact_activity[index];
+    if (a == 0 || a > im.activities.size()) return nullptr;
+    return im.activities[a - 1].text;
+}
+const char *Overlay::my_activity_shown() const noexcept {
+    return impl_->my_activity;
+}
 void Overlay::show_search() {
     impl_->set_open(true);
     impl_->show_search();

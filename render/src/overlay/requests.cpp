@@ -53,6 +53,14 @@ void Overlay::Impl::contact_list_event(const msgr_event &ev) {
         case MSGR_EVENT_MY_FRIENDLY_NAME_CHANGE:
             my_name_stale = true;
             break;
+        case MSGR_EVENT_CONTACT_ACTIVITY_CHANGE:
+            for (auto &a : activities) {
+                if (a.contact.get() == ev.contact) a.stale = true;
+            }
+            break;
+        case MSGR_EVENT_MY_ACTIVITY_CHANGE:
+            my_activity_stale = true;
+            break;
         case MSGR_EVENT_CONTACT_LIST_ADD:
             add_answered(ev.contact, ev.hr);
             break;
@@ -64,6 +72,9 @@ void Overlay::Impl::contact_list_event(const msgr_event &ev) {
             }
             requests.clear();
             adds_asked.clear();
+            activities.clear();  // the contacts they hold go while the runtime is there
+            contact_activity.fill(0);
+            my_activity_stale = true;
             menu_contact.reset();
             renaming = false;
             my_name_stale = true;

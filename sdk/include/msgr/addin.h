@@ -82,7 +82,7 @@ extern "C" {
 /* An add-in built for another major is refused; an add-in whose minor is newer than the
  * runtime's is refused (it may rely on something this runtime does not have). */
 #define MSGR_ADDIN_ABI_MAJOR 1
-#define MSGR_ADDIN_ABI_MINOR 6
+#define MSGR_ADDIN_ABI_MINOR 7
 /* Minor versions:
  *  0  paging providers, event subscribers, configuration, log.
  *  1  contact services (msgr_host_register_service and the msgr_host_post_* functions for
@@ -102,7 +102,10 @@ extern "C" {
  *     set_blocked and set_friendly_name (optional, at the end of the table: a 1.5 add-in's
  *     shorter table gets MSGR_E_NOTIMPL for them from the runtime);
  *     msgr_host_post_add_result, msgr_host_post_authorization_request, msgr_host_post_blocked,
- *     msgr_host_post_friendly_name. */
+ *     msgr_host_post_friendly_name.
+ *  7  rich presence: msgr_contact_service.set_activity (optional, at the end of the table: a
+ *     1.6 add-in's shorter table is treated as without it, never read past its struct_size);
+ *     msgr_host_post_activity. An add-in built for 1.5 or 1.6 loads unchanged. */
 
 /* The name of the exported entry point. */
 #define MSGR_ADDIN_ENTRY_SYMBOL "msgr_addin_entry"
@@ -353,6 +356,14 @@ typedef struct msgr_contact_service {
     /* The user's friendly name changed (msgr_set_my_friendly_name): tell the network. name: valid
      * UTF-8, 1..129 UTF-16 units, no CR or LF. Called for the primary service only. */
     msgr_hresult (*set_friendly_name)(void *state, const char *name);
+    /* ---- ABI 1.7: rich presence; optional (NULL, or a 1.6 table: the runtime never calls it,
+     * msgr_set_my_activity answers MSGR_E_NOTIMPL for a primary service without it and skips a
+     * secondary one). */
+    /* The user's activity changed (msgr_set_my_activity): what the user is doing in the game,
+     * for the network to show the user's contacts (XMPP: the presence's status message). text:
+     * valid UTF-8, at most 128 UTF-16 units, no CR or LF; "" clears it. Called for the primary
+     * service and for every secondary service signed in with the session. Return at once. */
+    msgr_hresult (*set_activity)(void *state, const char *text);
 } msgr_contact_service;
 
 /* Registers a contact service (an add-in may register several, with different ids).
@@ -488,6 +499,19 @@ typedef msgr_hresult (*msgr_host_post_blocked_fn)(msgr_host_ctx *ctx, const char
 typedef msgr_hresult (*msgr_host_post_friendly_name_fn)(msgr_host_ctx *ctx, const char *service,
                                                         uint64_t session, const char *signin,
                                                         const char *name);
+
+/* ---- What a service reports about rich presence (ABI 1.7) ------------------------------- */
+
+/* `signin` is doing `text` now (its presence's status message: valid UTF-8, at most 1024 bytes;
+ * NULL or "": nothing). The runtime keeps it cleaned (tab, CR and LF as spaces, other control
+ * characters and bidi overrides dropped, cut to 128 UTF-16 units): msgr_contact_activity, and
+ * MSGR_EVENT_CONTACT_ACTIVITY_CHANGE when it changes. The user's own sign-in name reports the
+ * user's activity set elsewhere (MSGR_EVENT_MY_ACTIVITY_CHANGE). E_INVALIDARG for a bad name or
+ * text; a report for a session or service that is not current is dropped. Any thread. */
+#define MSGR_HOST_POST_ACTIVITY "msgr_host_post_activity"
+typedef msgr_hresult (*msgr_host_post_activity_fn)(msgr_host_ctx *ctx, const char *service,
+                                                   uint64_t session, const char *signin,
+                                                   const char *text);
 
 /* An event callback: the event is borrowed for the call (msgr.h's msgr_event; read only the
  * fields within its struct_size). Runs on the runtime's owner thread, inside msgr_runtime_tick.

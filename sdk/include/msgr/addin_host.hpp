@@ -105,6 +105,10 @@ struct HostFunctions {
     msgr_host_post_blocked_fn post_blocked = nullptr;
     msgr_host_post_friendly_name_fn post_friendly_name = nullptr;
 
+    // ---- ABI 1.7: rich presence ---------------------------------------------------------
+    /// What a contact is doing (its presence's status message). A service's report. Any thread.
+    msgr_host_post_activity_fn post_activity = nullptr;
+
     /// Nothing bound (every pointer null), to be assigned later.
     HostFunctions() = default;
 
@@ -142,6 +146,7 @@ struct HostFunctions {
         bind(host, MSGR_HOST_POST_AUTHORIZATION_REQUEST, post_authorization_request);
         bind(host, MSGR_HOST_POST_BLOCKED, post_blocked);
         bind(host, MSGR_HOST_POST_FRIENDLY_NAME, post_friendly_name);
+        bind(host, MSGR_HOST_POST_ACTIVITY, post_activity);
     }
 
     /// The configuration functions of ABI 1.0 (all but config_key_at): what an add-in that
@@ -177,6 +182,10 @@ struct HostFunctions {
         return post_add_result != nullptr && post_authorization_request != nullptr &&
                post_blocked != nullptr && post_friendly_name != nullptr;
     }
+
+    /// The rich presence report of ABI 1.7. A runtime without it is older: a service then
+    /// registers a table without set_activity (its struct_size ending at set_friendly_name).
+    bool has_activity_functions() const noexcept { return post_activity != nullptr; }
 
     /// What a paging provider needs: register_paging, post_delivery to report each page, and
     /// set_error to say why its load fails. page_via_service is optional (ABI 1.3; without it

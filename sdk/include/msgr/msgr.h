@@ -327,6 +327,33 @@ MSGR_API msgr_hresult msgr_contact_blocked(msgr_contact *c, int *out);
  * next change, sign-in or sign-out); MSGR_E_NOT_LOGGED_ON when not signed in. */
 MSGR_API msgr_hresult msgr_set_my_friendly_name(msgr_runtime *rt, const char *name);
 MSGR_API msgr_hresult msgr_my_friendly_name(msgr_runtime *rt, const char **out);
+/* The longest activity accepted, in UTF-16 code units. */
+#define MSGR_MAX_ACTIVITY_UTF16 128
+/* 0.4. Rich presence: what the user is doing ("In a match — 3/4 players"), a status
+ * text the host sets and every signed-in service that supports it tells the user's contacts
+ * (over XMPP as the presence status message). NULL or "" clears it. Checks, in order:
+ *   text not NULL and invalid UTF-8, containing CR or LF, or longer than
+ *   MSGR_MAX_ACTIVITY_UTF16 UTF-16 units                   -> MSGR_E_INVALIDARG
+ *   not signed in to the primary service                   -> MSGR_E_NOT_LOGGED_ON
+ *   the activity is the current one                        -> MSGR_S_FALSE
+ *   the primary service cannot carry it                    -> MSGR_E_NOTIMPL
+ *   otherwise -> S_OK and MSGR_EVENT_MY_ACTIVITY_CHANGE (hr S_OK, text: the activity, "" when
+ *   cleared). Secondary services that support it are told too; one that does not is skipped,
+ *   and one that fails is logged (the call still succeeds).
+ * It lasts for the session: "" again at every sign-in.
+ * msgr_my_activity: the current one ("" when none; valid until the next change, sign-in or
+ * sign-out); MSGR_E_NOT_LOGGED_ON when not signed in.
+ * msgr_contact_activity: what the contact's service last said the contact is doing ("" when
+ * nothing), cleaned (valid UTF-8, no control characters, at most MSGR_MAX_ACTIVITY_UTF16
+ * UTF-16 units); valid until the contact's next MSGR_EVENT_CONTACT_ACTIVITY_CHANGE or the end
+ * of the session (at sign-out every contact's is "" again, without an event). Its checks: c NULL
+ * or released -> MSGR_E_INVALIDARG, out NULL -> MSGR_RPC_X_NULL_REF_POINTER, the contact's runtime
+ * gone -> MSGR_RPC_E_DISCONNECTED (as msgr_contact_friendly_name's). A service that reports the
+ * user's own sign-in name reports the user's activity set elsewhere: the current one from then
+ * on, with MSGR_EVENT_MY_ACTIVITY_CHANGE. */
+MSGR_API msgr_hresult msgr_set_my_activity(msgr_runtime *rt, const char *text);
+MSGR_API msgr_hresult msgr_my_activity(msgr_runtime *rt, const char **out);
+MSGR_API msgr_hresult msgr_contact_activity(msgr_contact *c, const char **out);
 MSGR_API void msgr_contact_add_ref(msgr_contact *c);
 MSGR_API void msgr_contact_release(msgr_contact *c);
 
@@ -580,7 +607,13 @@ typedef enum msgr_event_type {
     MSGR_EVENT_CONTACT_FRIENDLY_NAME_CHANGE = 20,
     /* 0.4. The user's own friendly name changed (OnMyFriendlyNameChange): hr, text: the name. */
     MSGR_EVENT_MY_FRIENDLY_NAME_CHANGE = 21,
-    MSGR_EVENT_TYPE_COUNT_ = 22
+    /* 0.4. The user's own activity changed (msgr_set_my_activity, or set on another client of
+     * the user's as the service reports): hr S_OK, text: the activity ("" when cleared). */
+    MSGR_EVENT_MY_ACTIVITY_CHANGE = 22,
+    /* 0.4. A contact's activity changed (rich presence from its service): contact, text: the
+     * activity as msgr_contact_activity gives it from now on ("" when cleared); hr S_OK. */
+    MSGR_EVENT_CONTACT_ACTIVITY_CHANGE = 23,
+    MSGR_EVENT_TYPE_COUNT_ = 24
 } msgr_event_type;
 
 /* A contact's (or the user's own) chat state, as XEP-0085 names them. */

@@ -308,6 +308,8 @@ class Contact {
 
     Result<std::string> signin_name() const { return string_(msgr_contact_signin_name); }
     Result<std::string> friendly_name() const { return string_(msgr_contact_friendly_name); }
+    /// What its service says it is doing (rich presence, 0.4); "" when nothing.
+    Result<std::string> activity() const { return string_(msgr_contact_activity); }
     /// The id of the service the contact belongs to ("loopback").
     Result<std::string> service_id() const { return string_(msgr_contact_service_id); }
     /// A MISTATUS value (MSGR_STATUS_ONLINE, ...).
@@ -738,6 +740,10 @@ class Events {
     signal<void(const Contact &, std::string_view)> on_contact_friendly_name_change;
     /// OnMyFriendlyNameChange (0.4): hr and the user's new friendly name (valid for the call).
     signal<void(msgr_hresult, std::string_view)> on_my_friendly_name_change;
+    /// Rich presence (0.4): the contact's new activity ("" when cleared; valid for the call).
+    signal<void(const Contact &, std::string_view)> on_contact_activity_change;
+    /// Rich presence (0.4): hr and the user's new activity ("" when cleared; valid for the call).
+    signal<void(msgr_hresult, std::string_view)> on_my_activity_change;
     /// OnIMWindowCreated / OnIMWindowDestroyed: conversation and page windows.
     signal<void(const Window &)> on_im_window_created;
     signal<void(const Window &)> on_im_window_destroyed;
@@ -788,6 +794,8 @@ class Events {
           on_contact_block_change(guard()),
           on_contact_friendly_name_change(guard()),
           on_my_friendly_name_change(guard()),
+          on_contact_activity_change(guard()),
+          on_my_activity_change(guard()),
           on_im_window_created(guard()),
           on_im_window_destroyed(guard()),
           on_im_window_contact_added(guard()),
@@ -925,6 +933,12 @@ class Events {
                 break;
             case MSGR_EVENT_MY_FRIENDLY_NAME_CHANGE:
                 on_my_friendly_name_change(hr, text_view);
+                break;
+            case MSGR_EVENT_CONTACT_ACTIVITY_CHANGE:
+                on_contact_activity_change(Contact::borrow(c), text_view);
+                break;
+            case MSGR_EVENT_MY_ACTIVITY_CHANGE:
+                on_my_activity_change(hr, text_view);
                 break;
             case MSGR_EVENT_TYPE_COUNT_:
             default:
@@ -1148,6 +1162,15 @@ class Runtime {
             return detail::refuse(MSGR_E_INVALIDARG, "the name holds an embedded NUL");
         return msgr_set_my_friendly_name(rt_, name.c_str());
     }
+    /// Rich presence (0.4): what the user is doing in the game ("" when nothing).
+    Result<std::string> my_activity() const { return string_(msgr_my_activity); }
+    /// Sets it for every service that carries it (on_my_activity_change); an empty text (or
+    /// nullptr) clears it; MSGR_S_FALSE when unchanged.
+    Result<> set_my_activity(const StringArg &text) {
+        if (!text.valid())
+            return detail::refuse(MSGR_E_INVALIDARG, "the activity holds an embedded NUL");
+        return msgr_set_my_activity(rt_, text.c_str());
+    }
 
     /// Every add-in the runtime found, in discovery order, with its state and the reason for it.
     Result<std::vector<AddinInfo>> addins() const {
@@ -1232,9 +1255,9 @@ class Runtime {
         return {hr, Window::adopt(w)};
     }
     // A list of the runtime's contacts, through its count and get functions.
-    Result<std::vector<Contact>> contacts(
-        msgr_hresult (*count)(msgr_runtime *, std::size_t *),
-        msgr_hresult (*get)(msgr_runtime *, std::size_t, msgr_contact **)) const {
+    Result<std::vector<Contact>> contacts(msgr_hresult (*count)(msgr_runtime *, std::size_t *),
+                                          msgr_hresult (*get)(msgr_runtime *, std::size_t,
+                                                              msgr_contact **)) const {
         std::size_t n = 0;
         msgr_hresult hr = count(rt_, &n);
         std::vector<Contact> out;

@@ -279,6 +279,11 @@ class Overlay {
     const char *my_name_shown() const noexcept;
     // Whether contact `index`'s row showed "(blocked)" in the last frame.
     bool blocked_shown(std::size_t index) const noexcept;
+    // The activity drawn under contact `index`'s name in the last frame (rich presence, as
+    // msgr_contact_activity gives it, made a one-line label); NULL when none was drawn.
+    const char *activity_shown(std::size_t index) const noexcept;
+    // The player's own activity as the top of the contact list shows it ("" when none).
+    const char *my_activity_shown() const noexcept;
     // The delivery mark drawn with outgoing history entry `index` of w in the last frame
     // ("pending", "sent", "delivered", "read", "failed"); NULL when none was drawn.
     const char *drawn_mark(const msgr_window *w, std::size_t index) const noexcept;
