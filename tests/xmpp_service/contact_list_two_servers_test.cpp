@@ -218,3 +218,44 @@ TEST_P(TwoServers, ABlockMadeWhileTheServerIsDownReachesItAfterTheReconnect) {
         << a.dump() << laptop.dump();
     EXPECT_EQ(a.last(MSGR_EVENT_SIGNOUT), nullptr) << "reconnected, never signed out";
 }
+
+// Rich presence over XMPP: what the player is doing is their presence's status message, the one
+// every client shows. Alice's activity reaches Bob's runtime as her activity and his other
+// client as the status of her presence; a status Bob's other client sets is his activity in
+// Alice's runtime (once his runtime, whose presence has none, has signed out).
+TEST_P(TwoServers, WhatThePlayerIsDoingIsTheStatusMessageOfTheirPresence) {
+    const std::string doing = "In a match \xE2\x80\x94 3/4 players";
+    Client a(*server), b(*server);
+    ASSERT_EQ(a.signin(alice, "alice-pw"), MSGR_S_OK) << a.dump();
+    ASSERT_EQ(b.signin(bob, "bob-pw"), MSGR_S_OK) << b.dump();
+    ASSERT_TRUE(both_until(b, a, [&] { return b.status_of(alice) == MSGR_STATUS_ONLINE; }))
+        << b.dump();
+    auto laptop = bare(bob_user, "bob-pw", "laptop");
+    ASSERT_EQ(msgr_set_my_activity(a.rt, doing.c_str()), MSGR_S_OK) << msgr_last_error();
+    ASSERT_TRUE(both_until(b, a, [&] {
+        const Seen *s = b.last(MSGR_EVENT_CONTACT_ACTIVITY_CHANGE, alice);
+        return s != nullptr && s->text == doing;
+    })) << b.dump();
+    bool status_seen = false;
+    for (int k = 0; k < 100 && !status_seen; ++k) {
+        const auto p = laptop->wait_presence(100ms);
+        status_seen = p && p->from.rfind(alice, 0) == 0 && p->status == doing;
+        a.tick();
+    }
+    EXPECT_TRUE(status_seen) << "another client shows it as her status message";
+
+    ASSERT_EQ(msgr_signout(b.rt), MSGR_S_OK);
+    laptop->send_raw("<presence><status>Lunch, back at 2</status></presence>");
+    ASSERT_TRUE(a.until([&] {
+        const Seen *s = a.last(MSGR_EVENT_CONTACT_ACTIVITY_CHANGE, bob);
+        return s != nullptr && s->text == "Lunch, back at 2";
+    })) << a.dump();
+    ASSERT_EQ(msgr_set_my_activity(a.rt, ""), MSGR_S_OK);
+    bool cleared = false;
+    for (int k = 0; k < 100 && !cleared; ++k) {
+        const auto p = laptop->wait_presence(100ms);
+        cleared = p && p->from.rfind(alice, 0) == 0 && p->type.empty() && p->status.empty();
+        a.tick();
+    }
+    EXPECT_TRUE(cleared) << "cleared: her presence has no status message";
+}

@@ -177,6 +177,16 @@ Blocking read_blocking(xmpp_stanza_t *iq) {
     return out;
 }
 
+std::string status_text(xmpp_stanza_t *presence) {
+    xmpp_stanza_t *status = xmpp_stanza_get_child_by_name(presence, "status");
+    if (status == nullptr) return {};
+    char *raw = xmpp_stanza_get_text(status);
+    if (raw == nullptr) return {};
+    std::string s = clean_name(raw);
+    xmpp_free(xmpp_stanza_get_context(status), raw);
+    return s;
+}
+
 Nick read_nick(xmpp_stanza_t *stanza) {
     Nick out;
     if (xmpp_stanza_t *n = xmpp_stanza_get_child_by_name_and_ns(stanza, "nick", kNickNs)) {

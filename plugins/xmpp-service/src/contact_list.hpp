@@ -102,4 +102,8 @@ Nick read_nick(xmpp_stanza_t *stanza);
 // trimmed, and cut at a character boundary to kMaxNickBytes.
 std::string clean_name(std::string_view raw);
 
+// Rich presence: the <status/> text of a presence (RFC 6121 4.7.2.2, the status message every
+// client shows), cleaned as clean_name does; "" when there is none.
+std::string status_text(xmpp_stanza_t *presence);
+
 }  // namespace msgr_xmpp

@@ -301,6 +301,7 @@ struct Command {
         authorize,       // name: the JID; status_value: accept
         set_blocked,     // name: the JID; status_value: blocked
         set_nick,        // name: the nickname
+        set_activity,    // name: the activity text ("" clears it)
     } kind;
     explicit Command(Kind k) : kind(k) {}
     std::uint64_t session = 0;
@@ -330,8 +331,9 @@ constexpr unsigned kArchivePage = 250;
 
 struct Resource {
     std::int32_t status = MSGR_STATUS_OFFLINE;
-    std::string ver;     // its XEP-0115 caps ver ("" : it announced none)
-    bool pages = false;  // its client accepts pages (from its disco#info)
+    std::string activity;  // its presence's <status/> text, cleaned ("" : none)
+    std::string ver;       // its XEP-0115 caps ver ("" : it announced none)
+    bool pages = false;    // its client accepts pages (from its disco#info)
 };
 
 struct RosterEntry {
@@ -348,6 +350,14 @@ struct RosterEntry {
             if (rank(r.status) > rank(best)) best = r.status;
         }
         return best;
+    }
+    // What the contact is doing: the status message of its most available resource.
+    std::string activity() const {
+        const Resource *best = nullptr;
+        for (const auto &[name, r] : resources) {
+            if (best == nullptr || rank(r.status) > rank(best->status)) best = &r;
+        }
+        return best != nullptr ? best->activity : std::string();
     }
     // The resource a page goes to: the most available one whose client accepts pages.
     const std::string *page_resource() const {
@@ -551,6 +561,7 @@ class Xmpp {
                 password_ = c.password.empty() ? s_.password : c.password;
                 my_status_ = MSGR_STATUS_ONLINE;
                 my_nick_.clear();  // the runtime's name starts as the sign-in name again
+                my_activity_.clear();
                 nick_unpublished_ = false;
                 contact_waiting_.clear();
                 {
@@ -608,6 +619,10 @@ class Xmpp {
             case Command::set_nick:
                 contact_list_command(c);
                 break;
+            case Command::set_activity:
+                my_activity_ = c.name;
+                if (phase_ == Phase::online && conn_ != nullptr) send_presence(false);
+                break;  // (else it goes out with the next presence: the sign-in or reconnect)
         }
     }
 
@@ -1196,6 +1211,9 @@ class Xmpp {
                 xmpp_stanza_add_child(add_child(p, "show"), t);
                 xmpp_stanza_release(t);
             }
+            // Rich presence: what the player is doing, as the status message every client shows.
+            if (!my_activity_.empty())
+                (void)msgr_xmpp::add_text_element(ctx_, p, "status", my_activity_);
             // XEP-0115: what this client can do (whether it accepts pages) is in its disco#info.
             if (!my_ver_.empty()) {
                 xmpp_stanza_t *c = add_child(p, "c", msgr_xmpp::kCapsNs);
@@ -1848,18 +1866,21 @@ class Xmpp {
         const auto slash = full.find('/');
         const std::string resource(slash == std::string_view::npos ? "" : full.substr(slash + 1));
         std::int32_t before = MSGR_STATUS_OFFLINE, after = MSGR_STATUS_OFFLINE;
+        std::string activity_before, activity_after;
         const msgr_xmpp::Caps caps = msgr_xmpp::read_caps(stanza);
         bool ask = false;
         {
             const std::lock_guard<std::mutex> lock(self->roster_mutex_);
             RosterEntry &e = self->roster_[bare];
             before = e.status();
+            activity_before = e.activity();
             const std::int32_t s = msgr_xmpp::presence_status(stanza);
             if (s == MSGR_STATUS_OFFLINE) {
                 e.resources.erase(resource);
             } else {
                 Resource &r = e.resources[resource];
                 r.status = s;
+                r.activity = msgr_xmpp::status_text(stanza);
                 if (caps.ver != r.ver) {
                     r.ver = caps.ver;
                     auto known = self->caps_cache_.find(caps.ver);
@@ -1868,8 +1889,14 @@ class Xmpp {
                 }
             }
             after = e.status();
+            activity_after = e.activity();
         }
         if (ask) self->query_disco(bare, resource, caps);
+        // Rich presence: the status message is what the contact is doing (ABI 1.7).
+        if (activity_after != activity_before && self->h_.post_activity != nullptr) {
+            self->h_.post_activity(self->h_.ctx, self->s_.service_id.c_str(), self->session_,
+                                   bare.c_str(), activity_after.c_str());
+        }
         if (before != after) {
             self->h_.post_status(self->h_.ctx, self->s_.service_id.c_str(), self->session_,
                                  bare.c_str(), after);
@@ -2028,6 +2055,7 @@ class Xmpp {
     std::set<std::string> refusing_;  // refused adds whose roster removal has not come back
     std::set<std::string> blocked_;   // bare JIDs the server's block list holds (as we know it)
     std::string my_nick_;             // the user's friendly name ("" : none set)
+    std::string my_activity_;         // the user's activity, sent as the status message
     bool nick_unpublished_ = false;   // my_nick_ changed since it was last published
     std::map<std::string, std::string> subscribe_ids_;  // adding_: the request's presence id
     std::deque<Command> contact_waiting_;               // contact list calls while reconnecting
@@ -2133,6 +2161,11 @@ msgr_hresult svc_set_friendly_name(void *state, const char *name) {
     return push_contact_command(state, Command::set_nick, name);
 }
 
+// ABI 1.7: the user's activity, carried in presence as its status message.
+msgr_hresult svc_set_activity(void *state, const char *text) {
+    return push_contact_command(state, Command::set_activity, text != nullptr ? text : "");
+}
+
 msgr_hresult svc_send_page(void *state, std::uint64_t id, const char *to, const char *text,
                            std::size_t size) {
     auto *x = static_cast<Xmpp *>(state);
@@ -2174,13 +2207,16 @@ msgr_hresult load(const msgr_host *host, void **state) {
     }
     msgr_contact_service &t = x->table;
     // A runtime before ABI 1.4 gets the table as it knew it (ending at send_page), one before
-    // 1.6 the table without the contact list.
-    t.struct_size =
-        h.has_contact_list_functions()
-            ? static_cast<std::uint32_t>(sizeof t)
-            : static_cast<std::uint32_t>(h.has_conversation_functions()
-                                             ? offsetof(msgr_contact_service, add_contact)
-                                             : offsetof(msgr_contact_service, send_message_ex));
+    // 1.6 the table without the contact list, one before 1.7 the table without set_activity.
+    std::size_t size = offsetof(msgr_contact_service, send_message_ex);
+    if (h.has_activity_functions()) {
+        size = sizeof t;
+    } else if (h.has_contact_list_functions()) {
+        size = offsetof(msgr_contact_service, set_activity);
+    } else if (h.has_conversation_functions()) {
+        size = offsetof(msgr_contact_service, add_contact);
+    }
+    t.struct_size = static_cast<std::uint32_t>(size);
     t.state = x.get();
     t.id = x->settings().service_id.c_str();
     t.flags = MSGR_SERVICE_CAN_PAGE | MSGR_SERVICE_HAS_ARCHIVE;
@@ -2200,6 +2236,7 @@ msgr_hresult load(const msgr_host *host, void **state) {
     t.authorize = svc_authorize;
     t.set_blocked = svc_set_blocked;
     t.set_friendly_name = svc_set_friendly_name;
+    t.set_activity = svc_set_activity;
     const msgr_hresult hr = h.register_service(host->ctx, &t);
     if (MSGR_FAILED(hr)) return hr;  // x stops its thread
     *state = x.release();
