@@ -79,8 +79,8 @@ TEST(Grouping, TheTimeLabelIsTheLocalHourAndMinuteInEveryZone) {
         // Every seventh second of five minutes, and the same three days on.
         for (std::int64_t s = 1'796'000'000; s < 1'796'000'000 + 300; s += 7) {
             EXPECT_EQ(time_label_of(s * 1000), strftime_of(s * 1000, "%H:%M")) << tz << " " << s;
-            EXPECT_EQ(time_label_of((s + 86'400 * 3) * 1000),
-                      strftime_of((s + 86'400 * 3) * 1000, "%H:%M"));
+            const std::int64_t later = s + std::int64_t{86'400} * 3;
+            EXPECT_EQ(time_label_of(later * 1000), strftime_of(later * 1000, "%H:%M"));
         }
     }
 }
