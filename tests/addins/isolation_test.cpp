@@ -522,8 +522,8 @@ void fault_in_a_call(const std::string &action, const Fault &f) {
         << "the call has a deadline";
     ASSERT_TRUE(r.reaches(f.state)) << r.info().reason;
     // The fault came at the call (a crash) or at its deadline (a hang), not before.
-    const auto faulted = start + std::chrono::milliseconds(
-                                     f.state == MSGR_ADDIN_HUNG ? kCallTimeoutMs : 0);
+    const auto faulted =
+        start + std::chrono::milliseconds(f.state == MSGR_ADDIN_HUNG ? kCallTimeoutMs : 0);
     expect_fault(r, f);
     msgr_message m{};
     m.struct_size = sizeof m;
