@@ -453,7 +453,7 @@ TEST(XmppContactListStanza, TheBlockListAndItsPushesAreReadAsBareJids) {
     Ctx c;
     Stanza list(c.ctx,
                 "<iq type='result' id='b1'><blocklist xmlns='urn:xmpp:blocking'>"
-                "<item jid='Spam@Example.org/phone'/><item jid=''/><item/>"
+                "<item jid='Spam@Example.org/phone'/><item jid=''/><item/><item jid='/res'/>"
                 "<item jid='troll@example.org'/></blocklist></iq>");
     const msgr_xmpp::Blocking b = msgr_xmpp::read_blocking(list.st);
     EXPECT_EQ(b.kind, msgr_xmpp::Blocking::list);

@@ -171,7 +171,9 @@ Blocking read_blocking(xmpp_stanza_t *iq) {
         const std::size_t n = std::strlen(jid);
         if (n == 0 || n > kMaxJidBytes) continue;
         if (out.jids.size() >= kMaxBlockItems) break;
-        out.jids.push_back(bare_of(sanitize_utf8(std::string_view(jid, n))));
+        std::string bare = bare_of(sanitize_utf8(std::string_view(jid, n)));
+        if (bare.empty()) continue;  // "/x": a resource with no JID before it
+        out.jids.push_back(std::move(bare));
     }
     out.all = out.kind == Blocking::unblock && !any;
     return out;

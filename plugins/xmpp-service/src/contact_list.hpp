@@ -77,7 +77,8 @@ std::int32_t add_refusal(xmpp_stanza_t *presence);
 
 // An XEP-0191 element in an IQ: the block list (the answer to blocklist_get), or a push of
 // <block/> or <unblock/>. jids are bare and lower-cased; an <unblock/> without items unblocks
-// everyone (all). A JID that is empty or longer than 3071 bytes is skipped.
+// everyone (all). A JID that is empty, has nothing before its '/', or is longer than 3071 bytes
+// is skipped.
 struct Blocking {
     enum Kind { none, list, block, unblock } kind = none;
     std::vector<std::string> jids;
