@@ -16,19 +16,7 @@ namespace {
 
 class ContactListView : public ViewTest {
   protected:
-    // The index of the contact with this sign-in name in the contact list; npos when not on it.
-    std::size_t index_of(const char *signin) {
-        std::size_t n = 0;
-        EXPECT_EQ(msgr_my_contacts_count(rt, &n), MSGR_S_OK);
-        for (std::size_t i = 0; i < n; ++i) {
-            HeldContact c;
-            const char *name = nullptr;
-            if (msgr_my_contacts_get(rt, i, c.out()) == MSGR_S_OK &&
-                msgr_contact_signin_name(c, &name) == MSGR_S_OK && std::strcmp(name, signin) == 0)
-                return i;
-        }
-        return std::string::npos;
-    }
+    std::size_t index_of(const char *signin) { return contact_list_index(rt, signin); }
 
     bool on_list(const char *signin) { return index_of(signin) != std::string::npos; }
 

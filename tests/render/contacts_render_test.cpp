@@ -76,18 +76,7 @@ class ContactsRenderTest : public TextGlTest {
         EXPECT_TRUE(overlay->control_rect(c, nullptr, index, r)) << "control not drawn";
         return r;
     }
-    std::size_t index_of(const char *signin) {
-        std::size_t n = 0;
-        (void)msgr_my_contacts_count(rt, &n);
-        for (std::size_t i = 0; i < n; ++i) {
-            HeldContact c;
-            const char *name = nullptr;
-            if (msgr_my_contacts_get(rt, i, c.out()) == MSGR_S_OK &&
-                msgr_contact_signin_name(c, &name) == MSGR_S_OK && std::strcmp(name, signin) == 0)
-                return i;
-        }
-        return n;
-    }
+    std::size_t index_of(const char *signin) { return msgr::test::contact_list_index(rt, signin); }
 };
 
 TEST_F(ContactsRenderTest, RequestsAndTheAddFieldAreDrawn) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -226,5 +227,19 @@ struct Held {
 };
 using HeldWindow = Held<msgr_window, msgr_window_release>;
 using HeldContact = Held<msgr_contact, msgr_contact_release>;
+
+// The index of the contact with this sign-in name in rt's contact list; npos when not on it.
+inline std::size_t contact_list_index(msgr_runtime *rt, const char *signin) {
+    std::size_t n = 0;
+    EXPECT_EQ(msgr_my_contacts_count(rt, &n), MSGR_S_OK);
+    for (std::size_t i = 0; i < n; ++i) {
+        HeldContact c;
+        const char *name = nullptr;
+        if (msgr_my_contacts_get(rt, i, c.out()) == MSGR_S_OK &&
+            msgr_contact_signin_name(c, &name) == MSGR_S_OK && std::strcmp(name, signin) == 0)
+            return i;
+    }
+    return std::string::npos;
+}
 
 }  // namespace msgr::test
